@@ -1,0 +1,70 @@
+// What a running case can use: the target, its wire log, deadlines bounded by the case budget,
+// and connection helpers that fail the case with a precise message when the sidecar misbehaves.
+#pragma once
+
+#include "catalog.hpp"
+#include "rpc_client.hpp"
+#include "url.hpp"
+#include "wire_log.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace flake::conform {
+
+class SidecarProcess;
+
+struct Target {
+  Url url;  // ws://HOST:PORT/rpc
+  std::string token;
+  std::chrono::milliseconds timeout{5000};  // per operation
+  SidecarProcess* process = nullptr;  // set when the harness started the sidecar
+};
+
+class CaseContext {
+ public:
+  CaseContext(const Target& target, WireLog& log, Deadline case_deadline)
+      : target_(target), log_(log), case_deadline_(case_deadline) {}
+
+  const Target& target() const { return target_; }
+  WireLog& log() { return log_; }
+  std::chrono::milliseconds timeout() const { return target_.timeout; }
+  // now + timeout, never past the case budget.
+  Deadline deadline() const { return deadline_after(target_.timeout); }
+  Deadline deadline_after(std::chrono::milliseconds wait) const;
+  std::chrono::milliseconds time_left() const;
+
+  ConnectOptions options() const;
+  // A fresh client with its own connection number; not connected yet.
+  std::unique_ptr<RpcClient> client() { return std::make_unique<RpcClient>(&log_, ++connections_); }
+  // Connects to `path` (default: the target's); returns whatever happened.
+  std::pair<std::unique_ptr<RpcClient>, ConnectResult> try_connect(const ConnectOptions& options,
+                                                                   const std::string& path = {});
+  // Connects and requires the upgrade to succeed.
+  std::unique_ptr<RpcClient> connect(const ConnectOptions& options);
+  std::unique_ptr<RpcClient> connect() { return connect(options()); }
+  // Connects and authenticates with the target's token.
+  std::unique_ptr<RpcClient> connect_authenticated();
+  json authenticate(RpcClient& rpc);  // the auth result, or the case fails
+  const json& last_auth_result() const { return auth_result_; }
+  // capabilities from the last successful authentication (fetched if none yet).
+  const json& capabilities();
+
+  // A call that must produce a result.
+  json call_result(RpcClient& rpc, std::string_view method, const json& params);
+  // A test.* call (docs §11): -32601 means the sidecar does not run in conformance mode.
+  json call_test_method(RpcClient& rpc, std::string_view method, const json& params);
+  // Answers system.ping: the connection still works.
+  void require_usable(RpcClient& rpc, std::string_view after_what);
+
+ private:
+  const Target& target_;
+  WireLog& log_;
+  Deadline case_deadline_;
+  int connections_ = 0;
+  json auth_result_;
+};
+
+}  // namespace flake::conform

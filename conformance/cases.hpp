@@ -1,0 +1,19 @@
+// Registration functions, one per cases_*.cpp file (grouped by docs/protocol.md section).
+#pragma once
+
+#include "catalog.hpp"
+
+namespace flake::conform {
+
+void add_transport_cases(Catalog& catalog);     // §1 handshake, subprotocol, compression
+void add_framing_cases(Catalog& catalog);       // §2
+void add_jsonrpc_cases(Catalog& catalog);       // §3.1-3.3, 3.5-3.8
+void add_batch_cases(Catalog& catalog);         // §3.4, 3.11
+void add_auth_cases(Catalog& catalog);          // §4.2, 4.5-4.9
+void add_security_cases(Catalog& catalog);      // §4.3, 4.4, §8
+void add_method_cases(Catalog& catalog);        // §5
+void add_notification_cases(Catalog& catalog);  // §6, §11.2-11.3
+void add_resume_cases(Catalog& catalog);        // §7
+void add_performance_cases(Catalog& catalog);   // §10
+
+}  // namespace flake::conform

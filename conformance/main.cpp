@@ -1,0 +1,294 @@
+// flake-conform: verifies any flake.v1 sidecar against the case catalogue; usable as a CI gate.
+#include "case_context.hpp"
+#include "catalog.hpp"
+#include "options.hpp"
+#include "report.hpp"
+#include "runner.hpp"
+#include "sidecar_process.hpp"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#ifndef FLAKE_CONFORM_SIDECAR_BIN
+#define FLAKE_CONFORM_SIDECAR_BIN "flake-sidecar"
+#endif
+#ifndef FLAKE_VERSION
+#define FLAKE_VERSION "0.0.0"
+#endif
+
+namespace flake::conform {
+namespace {
+
+constexpr int kExitFailures = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitNoMatch = 3;
+
+std::string first_line(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return {};
+  }
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    line.pop_back();
+  }
+  if (line.empty()) error = path + " holds no token";
+  return line;
+}
+
+bool read_selectors(const std::string& path, std::vector<std::string>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find('#'));
+    const auto begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) continue;
+    const auto end = line.find_last_not_of(" \t\r");
+    out.push_back(line.substr(begin, end - begin + 1));
+  }
+  return true;
+}
+
+std::string random_token() {
+  unsigned char raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) return {};
+  std::string hex;
+  for (const unsigned char c : raw) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    hex.push_back(kDigits[c >> 4]);
+    hex.push_back(kDigits[c & 0xF]);
+  }
+  return hex;
+}
+
+// The temporary token file of --reference, removed however main() ends.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+bool write_token_file(TempFile& file, const std::string& token, std::string& error) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/flake-conform-token-XXXXXX";
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) {
+    error = "cannot create a temporary token file";
+    return false;
+  }
+  file.path = pattern;
+  const std::string body = token + "\n";
+  const bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+  ::close(fd);
+  if (!ok) error = "cannot write the temporary token file";
+  return ok;
+}
+
+// Waits for the listening line; falls back to polling the expected port.
+std::optional<Url> await_sidecar(SidecarProcess& process, std::uint16_t port,
+                                 std::chrono::milliseconds timeout) {
+  const Deadline end = deadline_in(timeout);
+  while (Clock::now() < end) {
+    if (auto url = process.wait_listening(std::chrono::milliseconds(50))) return url;
+    if (!process.running()) return std::nullopt;
+    if (port != 0) {
+      TcpSocket probe;
+      if (probe.connect("127.0.0.1", port, deadline_in(std::chrono::milliseconds(100)))) {
+        return parse_url("ws://127.0.0.1:" + std::to_string(port) + "/rpc");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// A WebSocket upgrade and (with a token) an authentication, so that "cannot reach" and "wrong
+// token" are usage errors rather than a wall of failed cases.
+bool preflight(const Target& target, std::string& error) {
+  WireLog log;
+  RpcClient rpc(&log, 1);
+  ConnectOptions o;
+  o.timeout = target.timeout;
+  const ConnectResult r = rpc.connect(target.url, o);
+  if (!r.upgraded) {
+    error = "cannot open a WebSocket to " + target.url.scheme + "://" + target.url.authority +
+            target.url.path + ": " + r.error;
+    return false;
+  }
+  const Incoming in = rpc.authenticate(target.token, client_info(), target.timeout);
+  if (in.is_value() && in.value.contains("error") && in.value["error"].value("code", 0) == -32001) {
+    error = "the sidecar rejected the token (-32001); check --token/--token-file";
+    return false;
+  }
+  rpc.ws().close(1000, deadline_in(std::chrono::milliseconds(500)));
+  return true;
+}
+
+int run(int argc, char** argv) {
+  const ParsedOptions parsed = parse_options(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  const Options& o = parsed.options;
+  if (o.help) {
+    std::fputs(usage_text(o.sidecar_bin).c_str(), stdout);
+    return 0;
+  }
+  if (o.version) {
+    std::printf("flake-conform %s (protocol flake.v1)\n", FLAKE_VERSION);
+    return 0;
+  }
+  if (!parsed.error.empty()) {
+    std::fprintf(stderr, "flake-conform: %s\n(see flake-conform --help)\n", parsed.error.c_str());
+    return kExitUsage;
+  }
+
+  const Catalog catalog = build_catalog();
+  std::vector<const Case*> selected;
+  for (const Case* c : catalog.ordered()) {
+    bool in = o.select.empty();
+    for (const auto& s : o.select) in = in || selector_matches(s, *c);
+    for (const auto& s : o.exclude) in = in && !selector_matches(s, *c);
+    if (in) selected.push_back(c);
+  }
+  if (selected.empty()) {
+    std::fprintf(stderr, "flake-conform: no case matched the selection\n");
+    return kExitNoMatch;
+  }
+  if (o.list) {
+    print_list(stdout, selected);
+    return 0;
+  }
+  RunConfig config;
+  std::string error;
+  if (o.expected_failures_file &&
+      !read_selectors(*o.expected_failures_file, config.expected_failures, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    return kExitUsage;
+  }
+
+  Target target;
+  target.timeout = o.timeout;
+  std::unique_ptr<SidecarProcess> process;
+  TempFile token_file;
+  std::string sidecar_desc;
+  if (o.token) {
+    target.token = *o.token;
+  } else if (o.token_file) {
+    target.token = first_line(*o.token_file, error);
+  } else if (const char* env = std::getenv("FLAKE_SIDECAR_TOKEN"); env && !o.reference) {
+    target.token = env;
+  }
+  if (!error.empty()) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  if (!o.reference && target.token.empty()) {
+    std::fprintf(stderr, "flake-conform: no token: give --token, --token-file or set "
+                         "FLAKE_SIDECAR_TOKEN\n");
+    return kExitUsage;
+  }
+
+  if (o.reference || o.spawn) {
+    guard_against_interrupts();
+    std::vector<std::string> args;
+    std::uint16_t port = 0;
+    if (o.reference) {
+      if (::access(o.sidecar_bin.c_str(), X_OK) != 0) {
+        std::fprintf(stderr, "flake-conform: reference sidecar %s is not an executable file "
+                             "(build the flake-sidecar target or pass --sidecar-bin)\n",
+                     o.sidecar_bin.c_str());
+        return kExitUsage;
+      }
+      target.token = random_token();
+      if (target.token.empty() || !write_token_file(token_file, target.token, error)) {
+        std::fprintf(stderr, "flake-conform: %s\n", error.empty() ? "no randomness" : error.c_str());
+        return kExitUsage;
+      }
+      args = {o.sidecar_bin, "--port", "0", "--conformance", "--token-file", token_file.path};
+      sidecar_desc = o.sidecar_bin + " --port 0 --conformance --token-file <temporary file>";
+    } else {
+      std::string command = *o.spawn;
+      if (command.find("{port}") != std::string::npos) {
+        port = pick_free_port();
+        for (std::size_t at; (at = command.find("{port}")) != std::string::npos;) {
+          command.replace(at, 6, std::to_string(port));
+        }
+      }
+      args = {"/bin/sh", "-c", "exec " + command};
+      sidecar_desc = command;
+    }
+    process = std::make_unique<SidecarProcess>();
+    if (!process->start(args, target.token, error)) {
+      std::fprintf(stderr, "flake-conform: cannot start the sidecar: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    const auto url = await_sidecar(*process, port, o.timeout);
+    if (!url) {
+      std::fprintf(stderr, "flake-conform: the sidecar did not start listening within %lld ms; "
+                           "its output:\n%s\n",
+                   static_cast<long long>(o.timeout.count()), process->output_tail().c_str());
+      return kExitUsage;
+    }
+    target.url = *url;
+    target.process = process.get();
+  } else {
+    const auto url = parse_url(o.url, &error);
+    if (!url) {
+      std::fprintf(stderr, "flake-conform: bad URL %s: %s\n", o.url.c_str(), error.c_str());
+      return kExitUsage;
+    }
+    target.url = *url;
+  }
+  const std::string target_text =
+      target.url.scheme + "://" + target.url.authority + target.url.path;
+  if (!preflight(target, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    if (process) std::fprintf(stderr, "sidecar output:\n%s\n", process->output_tail().c_str());
+    return kExitUsage;
+  }
+
+  std::printf("flake-conform: %zu cases against %s%s\n\n", selected.size(), target_text.c_str(),
+              sidecar_desc.empty() ? "" : (" (started: " + sidecar_desc + ")").c_str());
+  ConsoleReport console(stdout, o.verbose);
+  const auto start = Clock::now();
+  const std::vector<CaseResult> results = run_cases(selected, target, config, console);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const Tally t = tally(results);
+  console.failures(results);
+  if (process) {
+    const ExitInfo exit = process->stop();
+    std::printf("\nsidecar stopped: %s after %lld ms\n",
+                exit.exited ? ("exit status " + std::to_string(exit.code)).c_str()
+                            : ("signal " + std::to_string(exit.signal)).c_str(),
+                static_cast<long long>(exit.stop_time.count()));
+  }
+  console.summary(t, elapsed);
+
+  ReportMeta meta{target_text, sidecar_desc, elapsed};
+  int status = 0;
+  if (o.json_file && !write_json_report(*o.json_file, results, meta, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    status = kExitUsage;
+  }
+  if (o.junit_file && !write_junit_report(*o.junit_file, results, meta, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    status = kExitUsage;
+  }
+  if (t.failed > 0) return kExitFailures;
+  if (o.strict && (t.unimplemented > 0 || t.unexpected_passes > 0)) return kExitFailures;
+  return status;
+}
+
+}  // namespace
+}  // namespace flake::conform
+
+int main(int argc, char** argv) { return flake::conform::run(argc, argv); }

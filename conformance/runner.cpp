@@ -1,0 +1,75 @@
+// The run loop: a case's exceptions become its outcome; a dead sidecar ends the run honestly.
+#include "runner.hpp"
+
+#include "sidecar_process.hpp"
+
+#include <exception>
+
+namespace flake::conform {
+
+std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target& target,
+                                  const RunConfig& config, ProgressSink& progress) {
+  std::vector<CaseResult> results;
+  SidecarProcess* process = target.process;
+  std::string dead;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = *cases[i];
+    progress.case_started(c, i, cases.size());
+    CaseResult result;
+    result.c = &c;
+    const auto start = Clock::now();
+    WireLog log;
+    if (!dead.empty()) {
+      result.outcome = fail("a running sidecar", dead);
+    } else {
+      CaseContext ctx(target, log, start + c.budget);
+      try {
+        result.outcome = c.run(ctx);
+      } catch (const OutcomeError& e) {
+        result.outcome = e.outcome;
+      } catch (const std::exception& e) {
+        result.outcome = fail("the case to run to completion",
+                              std::string("harness exception: ") + e.what());
+      }
+      if (process != nullptr && !process->running()) {
+        dead = "the sidecar process exited during case " + c.id;
+        if (result.outcome.status != Status::Fail) {
+          result.outcome = fail("the sidecar to keep running", dead);
+        }
+      }
+    }
+    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    for (const auto& selector : config.expected_failures) {
+      if (selector_matches(selector, c)) result.expected_failure = true;
+    }
+    result.wire = log.lines();
+    result.wire_dropped = log.dropped();
+    results.push_back(std::move(result));
+    progress.case_finished(results.back(), i, cases.size());
+  }
+  return results;
+}
+
+Tally tally(const std::vector<CaseResult>& results) {
+  Tally t;
+  for (const auto& r : results) {
+    switch (r.outcome.status) {
+      case Status::Pass:
+        ++t.passed;
+        if (r.expected_failure) ++t.unexpected_passes;
+        break;
+      case Status::Fail:
+        if (r.expected_failure) {
+          ++t.expected_failures;
+        } else {
+          ++t.failed;
+        }
+        break;
+      case Status::Unimplemented: ++t.unimplemented; break;
+      case Status::Skipped: ++t.skipped; break;
+    }
+  }
+  return t;
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,66 @@
+// Bounded, human-readable wire transcript; bulk cases would otherwise log megabytes.
+#include "wire_log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace flake::conform {
+namespace {
+constexpr std::size_t kMaxLines = 400;
+}
+
+WireLog::WireLog() : start_(std::chrono::steady_clock::now()) {}
+
+void WireLog::add(int conn, std::string_view direction, std::string_view text) {
+  if (lines_.size() >= kMaxLines) {
+    ++dropped_;
+    return;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start_)
+                      .count();
+  std::string line = "+" + std::to_string(ms) + "ms ";
+  if (conn > 0) line += "#" + std::to_string(conn) + " ";
+  line.append(direction);
+  line += " ";
+  line.append(text);
+  lines_.push_back(std::move(line));
+}
+
+std::string WireLog::summarize_text(std::string_view text, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > max) out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
+std::string WireLog::hex_prefix(std::string_view bytes, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size() && i < max_bytes; ++i) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(bytes[i]));
+    out += buf;
+  }
+  if (bytes.size() > max_bytes) out += "...";
+  return out + " (" + std::to_string(bytes.size()) + " bytes)";
+}
+
+std::string WireLog::summarize_binary(std::string_view bytes, std::size_t max) {
+  const auto value = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  if (!value.is_discarded()) {
+    return "msgpack " + summarize_text(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), max);
+  }
+  return "hex " + hex_prefix(bytes);
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,34 @@
+// What one conformance case saw on the wire, one line per frame, message or event, for -v,
+// the JSON report and the JUnit system-out.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flake::conform {
+
+class WireLog {
+ public:
+  WireLog();
+  // `conn` numbers the connections of a case (0: not tied to one).
+  void add(int conn, std::string_view direction, std::string_view text);
+  void note(std::string_view text) { add(0, "..", text); }
+  const std::vector<std::string>& lines() const { return lines_; }
+  std::size_t dropped() const { return dropped_; }
+
+  // Text shortened to `max` bytes with a byte count, control characters escaped.
+  static std::string summarize_text(std::string_view text, std::size_t max = 400);
+  // MessagePack shown as JSON when it decodes, else as a hex prefix.
+  static std::string summarize_binary(std::string_view bytes, std::size_t max = 400);
+  static std::string hex_prefix(std::string_view bytes, std::size_t max_bytes = 32);
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::vector<std::string> lines_;
+  std::size_t dropped_ = 0;
+};
+
+}  // namespace flake::conform

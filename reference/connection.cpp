@@ -1,0 +1,124 @@
+// Per-connection message handling and the bounded send queue (docs/protocol.md §2, §8).
+#include "connection.hpp"
+
+#include <libwebsockets.h>
+
+#include "dispatcher.hpp"
+#include "json_parse.hpp"
+#include "notifier.hpp"
+#include "utf8.hpp"
+
+namespace flake {
+
+namespace {
+
+// How many notifications' worth of entries one job step produces before yielding to the event loop.
+constexpr uint64_t kNotificationsPerStep = 16;
+
+void enqueue_json(Connection& c, const cJSON* value) {
+  enqueue_frame(c, make_frame_bytes(print_json(value)), false);
+}
+
+}  // namespace
+
+SharedText make_frame_bytes(std::string_view payload) {
+  std::string bytes;
+  bytes.reserve(LWS_PRE + payload.size());
+  bytes.assign(LWS_PRE, '\0');
+  bytes.append(payload);
+  return std::make_shared<const std::string>(std::move(bytes));
+}
+
+bool enqueue_frame(Connection& c, SharedText bytes, bool binary) {
+  if (c.close_code != 0) return false;  // closing: nothing more goes out
+  const size_t size = bytes->size() - LWS_PRE;
+  if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
+    request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
+    return false;
+  }
+  c.tx_bytes += size;
+  c.tx.push_back(OutFrame{std::move(bytes), binary});
+  if (c.wsi) lws_callback_on_writable(c.wsi);
+  return true;
+}
+
+void request_close(Connection& c, int code, std::string reason, bool flush_first) {
+  if (c.close_code != 0) return;  // the first reason wins
+  c.close_code = code;
+  c.close_reason = std::move(reason);
+  c.close_flush_first = flush_first;
+  if (!flush_first) {
+    c.tx.clear();
+    c.tx_bytes = 0;
+    c.jobs.clear();
+  }
+  if (c.wsi) lws_callback_on_writable(c.wsi);
+}
+
+void handle_message(Connection& c, std::string_view payload, bool binary) {
+  ServerState& server = *c.server;
+  if (binary) {
+    // MessagePack framing is not in this build yet (capabilities.msgpack is false): answer as the rules
+    // for undecodable binary frames require, keeping the connection open.
+    JsonPtr error = parse_error_response(server, "binary (MessagePack) frames are not supported");
+    enqueue_json(c, error.get());
+    return;
+  }
+  if (!server.has(Defect::kNoUtf8Check) && !is_valid_utf8(payload)) {
+    request_close(c, 1007, "invalid UTF-8 in a text message", false);
+    return;
+  }
+  const int depth = server.has(Defect::kNoDepthLimit) ? 900 : kMaxJsonDepth;
+  ParseResult parsed = parse_json(payload, depth);
+  if (!parsed.value) {
+    JsonPtr error = parse_error_response(server, parsed.error);
+    enqueue_json(c, error.get());
+    return;
+  }
+  CallContext ctx{server, &c, c.authenticated(), {}, {}, 0, {}};
+  JsonPtr response = dispatch_message(ctx, parsed.value.get());
+  if (ctx.jobs.empty()) {
+    if (response) enqueue_json(c, response.get());
+    for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
+    if (ctx.close_after_code != 0) request_close(c, ctx.close_after_code, ctx.close_after_reason);
+    return;
+  }
+  for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
+  if (response) ctx.jobs.back().response = print_json(response.get());
+  for (EmitJob& job : ctx.jobs) c.jobs.push_back(std::move(job));
+  step_jobs(c);
+}
+
+void connection_closed(ServerState& server, Connection* c) {
+  if (Session* session = c->session) {
+    server.attached.erase(session);
+    server.sessions.detach(*session, server.now_ms());
+  }
+  server.connections.erase(c);
+}
+
+bool step_jobs(Connection& c) {
+  while (!c.jobs.empty() && c.close_code == 0 && c.tx_bytes < kJobLowWater) {
+    EmitJob& job = c.jobs.front();
+    const uint64_t per = job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1;
+    const uint64_t n = std::min(job.remaining, per * kNotificationsPerStep);
+    if (job.kind == EmitJob::Kind::kLogs) {
+      publish_logs(*c.server, job.service, n, job.per_notification);
+    } else {
+      publish_metrics(*c.server, n);
+    }
+    job.remaining -= n;
+    if (job.remaining == 0) {
+      std::string response = std::move(job.response);
+      c.jobs.pop_front();
+      if (!response.empty()) enqueue_frame(c, make_frame_bytes(response), false);
+    } else if (c.tx.empty()) {
+      // Nothing of ours is queued (we are not a subscriber): yield to the loop rather than spin here.
+      break;
+    }
+  }
+  if (!c.jobs.empty() && c.wsi) lws_callback_on_writable(c.wsi);
+  return !c.jobs.empty();
+}
+
+}  // namespace flake

@@ -1,0 +1,82 @@
+// Per-WebSocket state: message reassembly, the bounded send queue, auth progress and pending work.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rate_limiter.hpp"
+#include "replay_ring.hpp"
+
+struct lws;
+
+namespace flake {
+
+struct Session;
+struct ServerState;
+
+// Bytes lws may write in front of a payload (LWS_PRE) are reserved at the front of every queued frame.
+struct OutFrame {
+  SharedText bytes;  // LWS_PRE padding + payload
+  bool binary = false;
+};
+
+// Work that must happen after some frames are sent, e.g. test.emitLogs streaming with flow control.
+struct EmitJob {
+  enum class Kind { kLogs, kMetrics } kind = Kind::kLogs;
+  std::string service;
+  uint64_t remaining = 0;
+  uint32_t per_notification = 100;
+  std::string response;  // JSON text sent when the job finishes (may be empty: nothing to send)
+};
+
+struct Connection {
+  lws* wsi = nullptr;
+  ServerState* server = nullptr;
+  Session* session = nullptr;  // set by a successful auth.authenticate
+  int failed_auths = 0;
+  int64_t opened_at_ms = 0;
+  TokenBucket bucket{0, 1};
+
+  std::string rx;  // message being reassembled from fragments
+  bool rx_binary = false;
+  bool rx_overflow = false;
+
+  std::deque<OutFrame> tx;
+  size_t tx_bytes = 0;
+  std::deque<EmitJob> jobs;
+
+  int close_code = 0;  // non-zero: close with this code at the next writeable callback
+  std::string close_reason;
+  bool close_flush_first = true;
+  bool drop_after_flush = false;  // test.dropSession: hang up without a close frame once tx is empty
+  bool ping_due = false;
+  int unanswered_pings = 0;
+  int64_t last_ping_ms = 0;
+
+  bool authenticated() const { return session != nullptr; }
+};
+
+// Queue one frame; false (and the connection marked for close 1008) when the send buffer bound is passed.
+bool enqueue_frame(Connection& c, SharedText bytes, bool binary);
+// Wrap a payload with the LWS_PRE padding lws needs in front of it.
+SharedText make_frame_bytes(std::string_view payload);
+// Close with `code` at the next writeable callback; `flush_first` sends what is queued before the close.
+void request_close(Connection& c, int code, std::string reason, bool flush_first = true);
+
+// One complete WebSocket message from the peer: parse, dispatch, queue the answer (or mark a close).
+void handle_message(Connection& c, std::string_view payload, bool binary);
+
+// The socket is gone: its session (if any) waits for resume, and the Connection is destroyed.
+void connection_closed(ServerState& server, Connection* c);
+
+// Advances queued test.emit* jobs while the send queue is short; true when work remains.
+bool step_jobs(Connection& c);
+
+// Below this many queued bytes the emit jobs produce more (flow control for test.emitLogs).
+inline constexpr size_t kJobLowWater = 256 * 1024;
+
+}  // namespace flake

@@ -1,0 +1,171 @@
+// The JSON-RPC dispatcher (see dispatcher.hpp): envelope rules, auth gate, rate limit, batches.
+#include "dispatcher.hpp"
+
+#include <array>
+
+#include "methods.hpp"
+
+namespace flake {
+
+namespace {
+
+constexpr size_t kMaxBatch = 100;
+
+// One table drives dispatch and rpc.discover, so the advertised methods cannot drift from the real ones.
+constexpr std::array kMethods{
+    MethodSpec{"auth.authenticate", handle_authenticate, false, true, false,
+               "Authenticate this connection with the sidecar's token",
+               R"({"token":"string","clientInfo"?:{"version","platform"}})",
+               R"({"sessionId","server","capabilities"})"},
+    MethodSpec{"system.ping", handle_ping, false, false, false, "Liveness and clock", "none",
+               R"({"now":"ms since epoch"})"},
+    MethodSpec{"rpc.discover", handle_discover, true, false, false,
+               "This document: every method and notification", "none", "OpenRPC-style document"},
+    MethodSpec{"session.resume", handle_resume, true, true, false,
+               "Take over a dropped session and replay missed notifications",
+               R"({"sessionId":"string","lastSeq":"integer >= 0"})", R"({"resumed":true,"replayed":n})"},
+    MethodSpec{"vercel.getDashboard", handle_dashboard, true, false, false, "Vercel dashboard", "none",
+               "dashboard document"},
+    MethodSpec{"supabase.getDashboard", handle_dashboard, true, false, false, "Supabase dashboard",
+               "none", "dashboard document"},
+    MethodSpec{"aws.getDashboard", handle_dashboard, true, false, false, "AWS dashboard", "none",
+               "dashboard document"},
+    MethodSpec{"vercel.getDeployments", handle_list, true, false, false, "Vercel deployments, paginated",
+               R"({"limit"?:"1..100","cursor"?:"string"})", R"({"deployments":[],"pagination"})"},
+    MethodSpec{"vercel.getProjects", handle_list, true, false, false, "Vercel projects, paginated",
+               R"({"limit"?:"1..100","cursor"?:"string"})", R"({"projects":[],"pagination"})"},
+    MethodSpec{"supabase.getDatabases", handle_list, true, false, false,
+               "Supabase databases, paginated", R"({"limit"?:"1..100","cursor"?:"string"})",
+               R"({"databases":[],"pagination"})"},
+    MethodSpec{"aws.getInstances", handle_list, true, false, false, "AWS instances, paginated",
+               R"({"limit"?:"1..100","cursor"?:"string"})", R"({"instances":[],"pagination"})"},
+    MethodSpec{"multi.getDashboard", handle_multi_dashboard, true, false, false,
+               "Every service's dashboard", "none", R"({"services":{"name":"dashboard"}})"},
+    MethodSpec{"batch.execute", handle_batch_execute, true, false, false,
+               "Run up to 100 operations, results in operation order",
+               R"({"operations":[{"method","params"?}]})", R"({"results":[{"result"}|{"error"}]})"},
+    MethodSpec{"logs.subscribe", handle_subscribe, true, true, false, "Live logs of one service",
+               R"({"service":"string","level"?:"debug|info|warn|error"})", R"({"subscription"})"},
+    MethodSpec{"metrics.subscribe", handle_subscribe, true, true, false, "Live metrics",
+               R"({"service"?:"string"})", R"({"subscription"})"},
+    MethodSpec{"deployments.subscribe", handle_subscribe, true, true, false, "Deployment events",
+               R"({"service"?:"string"})", R"({"subscription"})"},
+    MethodSpec{"logs.unsubscribe", handle_unsubscribe, true, true, false, "End a logs subscription",
+               R"({"subscription":"string"})", R"({"ok":true})"},
+    MethodSpec{"metrics.unsubscribe", handle_unsubscribe, true, true, false,
+               "End a metrics subscription", R"({"subscription":"string"})", R"({"ok":true})"},
+    MethodSpec{"deployments.unsubscribe", handle_unsubscribe, true, true, false,
+               "End a deployments subscription", R"({"subscription":"string"})", R"({"ok":true})"},
+    MethodSpec{"test.emitLogs", handle_test_emit_logs, true, true, true,
+               "Emit count log entries to the service's subscribers, then answer",
+               R"({"service":"string","count":"integer","perNotification"?:"integer"})",
+               R"({"emitted":n})"},
+    MethodSpec{"test.emitMetrics", handle_test_emit_metrics, true, true, true,
+               "Emit count metrics.update notifications, then answer", R"({"count":"integer"})",
+               R"({"emitted":n})"},
+    MethodSpec{"test.dropSession", handle_test_drop_session, true, true, true,
+               "Answer, then drop this socket without a close frame (session kept)", "none",
+               R"({"dropped":true})"},
+    MethodSpec{"test.setClock", handle_test_set_clock, true, false, true,
+               "Shift the protocol clock by offsetMs", R"({"offsetMs":"integer"})",
+               R"({"offsetMs":n})"},
+};
+
+bool callable(const MethodSpec& spec, const CallContext& ctx) {
+  if (spec.conformance_only && !ctx.server.options.conformance) return false;
+  if (spec.socket_only && ctx.connection == nullptr) return false;
+  return true;
+}
+
+RpcError method_not_found(const CallContext& ctx, std::string_view method) {
+  // Unknown "<service>.getDashboard" names an unknown service rather than an unknown method (§5).
+  constexpr std::string_view kDashboard = ".getDashboard";
+  if (method.size() > kDashboard.size() && method.ends_with(kDashboard)) {
+    return not_found("service:" + std::string(method.substr(0, method.size() - kDashboard.size())));
+  }
+  int code = ctx.server.has(Defect::kWrongErrorCode) ? kInvalidRequest : kMethodNotFound;
+  return rpc_error(code, "method not found: " + std::string(method));
+}
+
+Outcome run_request(CallContext& ctx, const Request& request) {
+  const MethodSpec* spec = find_method(request.method);
+  if (spec != nullptr && !callable(*spec, ctx)) spec = nullptr;
+  const bool open_method = spec != nullptr && !spec->requires_auth;
+  if (!ctx.authenticated && !open_method && !ctx.server.has(Defect::kNoAuthRequired)) {
+    return rpc_error(kUnauthenticated, "authenticate first (auth.authenticate)");
+  }
+  if (spec == nullptr) return method_not_found(ctx, request.method);
+  return spec->handler(ctx, request.method, request.params);
+}
+
+bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
+  if (ctx.connection == nullptr || ctx.server.has(Defect::kNoRateLimit)) return false;
+  TokenBucket& bucket = ctx.connection->bucket;
+  const int64_t now = ctx.server.now_ms();
+  if (bucket.try_take(now)) return false;
+  retry_after_ms = bucket.retry_after_ms(now);
+  return true;
+}
+
+JsonPtr dispatch_one(CallContext& ctx, const cJSON* item) {
+  auto validated = validate_request(item);
+  if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
+    return make_error(invalid->id, std::move(invalid->error));
+  }
+  const Request& request = std::get<Request>(validated);
+  Outcome outcome = execute_request(ctx, request);
+  if (request.is_notification() && !ctx.server.has(Defect::kAnswerNotifications)) return nullptr;
+  if (auto* error = std::get_if<RpcError>(&outcome)) return make_error(request.id, std::move(*error));
+  return make_result(request.id, std::move(std::get<JsonPtr>(outcome)));
+}
+
+}  // namespace
+
+std::span<const MethodSpec> method_table() { return kMethods; }
+
+Outcome execute_request(CallContext& ctx, const Request& request) {
+  long long retry_after_ms = 0;
+  if (over_rate_limit(ctx, retry_after_ms)) return rate_limited(retry_after_ms);
+  return run_request(ctx, request);
+}
+
+const MethodSpec* find_method(std::string_view name) {
+  for (const MethodSpec& spec : kMethods) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
+  if (!cJSON_IsArray(message)) return dispatch_one(ctx, message);
+
+  const int count = cJSON_GetArraySize(message);
+  if (count == 0) {
+    if (ctx.server.has(Defect::kEmptyBatchArray)) return JsonPtr(cJSON_CreateArray());
+    return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
+  }
+  if (static_cast<size_t>(count) > kMaxBatch && !ctx.server.has(Defect::kNoBatchLimit)) {
+    RpcError error = rpc_error(kInvalidRequest, "batch longer than 100");
+    error.data.reset(cJSON_CreateObject());
+    cJSON_AddNumberToObject(error.data.get(), "maxBatch", kMaxBatch);
+    return make_error(nullptr, std::move(error));
+  }
+  JsonPtr responses(cJSON_CreateArray());
+  for (const cJSON* item = message->child; item != nullptr; item = item->next) {
+    if (JsonPtr response = dispatch_one(ctx, item)) {
+      cJSON_AddItemToArray(responses.get(), response.release());
+    }
+  }
+  if (cJSON_GetArraySize(responses.get()) == 0) return nullptr;
+  return responses;
+}
+
+JsonPtr parse_error_response(const ServerState& server, std::string reason) {
+  if (server.has(Defect::kParseErrorId)) {
+    JsonPtr zero(cJSON_CreateNumber(0));
+    return make_error(zero.get(), rpc_error(kParseError, "parse error: " + reason));
+  }
+  return make_error(nullptr, rpc_error(kParseError, "parse error: " + reason));
+}
+
+}  // namespace flake

@@ -1,0 +1,98 @@
+// Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute (§5).
+#include <array>
+
+#include "methods.hpp"
+#include "pagination.hpp"
+
+namespace flake {
+
+namespace {
+
+struct ListMethod {
+  std::string_view method;
+  std::string_view service;
+  std::string_view collection;
+};
+
+constexpr std::array kLists{
+    ListMethod{"vercel.getDeployments", "vercel", "deployments"},
+    ListMethod{"vercel.getProjects", "vercel", "projects"},
+    ListMethod{"supabase.getDatabases", "supabase", "databases"},
+    ListMethod{"aws.getInstances", "aws", "instances"},
+};
+
+constexpr size_t kMaxOperations = 100;
+
+std::string_view service_of(std::string_view method) { return method.substr(0, method.find('.')); }
+
+}  // namespace
+
+Outcome handle_dashboard(CallContext& ctx, std::string_view method, const cJSON* params) {
+  if (!params_empty(params)) return invalid_params("params", "getDashboard takes no parameters");
+  std::string_view service = service_of(method);
+  const cJSON* dashboard = ctx.server.fixtures.dashboard(service);
+  if (dashboard == nullptr) return not_found("service:" + std::string(service));
+  return clone(dashboard);
+}
+
+Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* params) {
+  for (const ListMethod& list : kLists) {
+    if (list.method != method) continue;
+    const cJSON* items = ctx.server.fixtures.collection(list.service, list.collection);
+    if (items == nullptr) return not_found(std::string(list.service) + "/" + std::string(list.collection));
+    // Absent params and [] both mean "first page"; any other array is positional and refused.
+    const cJSON* named = params_empty(params) ? nullptr : params;
+    auto page = parse_page_params(named, static_cast<size_t>(cJSON_GetArraySize(items)));
+    if (auto* error = std::get_if<PageParamError>(&page)) {
+      return invalid_params(error->field.c_str(), error->message);
+    }
+    return make_page(items, list.collection, std::get<PageRequest>(page));
+  }
+  return rpc_error(kInternalError, "list method without a table entry");
+}
+
+Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* params) {
+  if (!params_empty(params)) return invalid_params("params", "multi.getDashboard takes no parameters");
+  JsonPtr result(cJSON_CreateObject());
+  cJSON* services = cJSON_AddObjectToObject(result.get(), "services");
+  for (const std::string& name : ctx.server.fixtures.services()) {
+    cJSON_AddItemToObject(services, name.c_str(), clone(ctx.server.fixtures.dashboard(name)).release());
+  }
+  return result;
+}
+
+Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* params) {
+  if (!cJSON_IsObject(params)) return params_not_object();
+  const cJSON* operations = member(params, "operations");
+  if (!cJSON_IsArray(operations)) return invalid_params("operations", "operations must be an array");
+  if (static_cast<size_t>(cJSON_GetArraySize(operations)) > kMaxOperations) {
+    return invalid_params("operations", "at most 100 operations");
+  }
+  JsonPtr result(cJSON_CreateObject());
+  cJSON* results = cJSON_AddArrayToObject(result.get(), "results");
+  for (const cJSON* op = operations->child; op != nullptr; op = op->next) {
+    auto method = string_member(op, "method");
+    const cJSON* op_params = member(op, "params");
+    Outcome outcome;
+    if (!method) {
+      outcome = rpc_error(kInvalidRequest, "operation needs a string \"method\"");
+    } else if (op_params && !cJSON_IsObject(op_params) && !cJSON_IsArray(op_params)) {
+      outcome = rpc_error(kInvalidRequest, "operation \"params\" must be an object or an array");
+    } else if (*method == "batch.execute") {
+      outcome = rpc_error(kInvalidRequest, "batch.execute cannot be nested");
+    } else {
+      outcome = execute_request(ctx, Request{*method, op_params, nullptr});
+    }
+    cJSON* entry = cJSON_CreateObject();
+    if (auto* error = std::get_if<RpcError>(&outcome)) {
+      cJSON_AddItemToObject(entry, "error", error_object(std::move(*error)).release());
+    } else {
+      JsonPtr& value = std::get<JsonPtr>(outcome);
+      cJSON_AddItemToObject(entry, "result", value ? value.release() : cJSON_CreateNull());
+    }
+    cJSON_AddItemToArray(results, entry);
+  }
+  return result;
+}
+
+}  // namespace flake

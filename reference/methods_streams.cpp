@@ -1,0 +1,58 @@
+// logs/metrics/deployments subscribe and unsubscribe (docs/protocol.md §5, §6).
+#include "methods.hpp"
+
+namespace flake {
+
+namespace {
+
+StreamKind kind_of(std::string_view method) {
+  if (method.starts_with("logs.")) return StreamKind::kLogs;
+  if (method.starts_with("metrics.")) return StreamKind::kMetrics;
+  return StreamKind::kDeployments;
+}
+
+}  // namespace
+
+Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON* params) {
+  const StreamKind kind = kind_of(method);
+  const bool service_required = kind == StreamKind::kLogs;
+  if (params_empty(params) && !service_required) params = nullptr;
+  else if (!cJSON_IsObject(params)) return params_not_object();
+
+  std::string service;
+  if (const cJSON* item = member(params, "service")) {
+    if (!cJSON_IsString(item)) return invalid_params("service", "service must be a string");
+    service = item->valuestring;
+    if (!ctx.server.fixtures.has_service(service)) return not_found("service:" + service);
+  } else if (service_required) {
+    return invalid_params("service", "service is required");
+  }
+  int min_level = 0;
+  if (const cJSON* item = member(params, "level"); item && kind == StreamKind::kLogs) {
+    auto level = cJSON_IsString(item) ? parse_level(item->valuestring) : std::nullopt;
+    if (!level) return invalid_params("level", "level must be debug, info, warn or error");
+    min_level = *level;
+  }
+  Session& session = *ctx.connection->session;
+  JsonPtr result(cJSON_CreateObject());
+  cJSON_AddStringToObject(result.get(), "subscription",
+                          session.add_subscription(kind, service, min_level).c_str());
+  return result;
+}
+
+Outcome handle_unsubscribe(CallContext& ctx, std::string_view method, const cJSON* params) {
+  if (!cJSON_IsObject(params)) return params_not_object();
+  auto id = string_member(params, "subscription");
+  if (!id) return invalid_params("subscription", "subscription must be a string");
+  Session& session = *ctx.connection->session;
+  auto it = session.subscriptions.find(std::string(*id));
+  if (it == session.subscriptions.end() || it->second.kind != kind_of(method)) {
+    return not_found("subscription:" + std::string(*id));
+  }
+  session.remove_subscription(*id);
+  JsonPtr result(cJSON_CreateObject());
+  cJSON_AddBoolToObject(result.get(), "ok", true);
+  return result;
+}
+
+}  // namespace flake

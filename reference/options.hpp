@@ -1,0 +1,44 @@
+// Command-line options of flake-sidecar, their defaults and the --help text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flake {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 9123;
+  std::optional<std::string> token_file;
+  std::string fixtures_dir;
+  std::vector<std::string> allow_origins;
+  std::vector<std::string> allow_hosts;
+  size_t max_message_bytes = 16u << 20;
+  size_t max_send_buffer_bytes = 64u << 20;
+  int max_connections = 64;
+  int64_t auth_timeout_ms = 10'000;
+  int64_t resume_grace_ms = 30'000;
+  int64_t ping_interval_ms = 30'000;
+  int64_t header_timeout_ms = 5'000;
+  double rate = 10'000;
+  double burst = 20'000;
+  double log_rate = 10;
+  size_t replay_ring = 10'000;
+  size_t replay_bytes = 16u << 20;
+  bool conformance = false;
+  std::vector<std::string> defects;
+};
+
+struct ParsedOptions {
+  Options options;
+  bool exit_now = false;  // --help, --version, --list-defects: output already printed
+  int exit_code = 0;
+  std::string error;      // non-empty: usage error, exit 2
+};
+
+ParsedOptions parse_options(int argc, const char* const* argv);
+std::string usage_text();
+
+}  // namespace flake

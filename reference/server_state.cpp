@@ -1,0 +1,31 @@
+// ServerState construction and its clocks.
+#include "server_state.hpp"
+
+#include <chrono>
+
+namespace flake {
+
+ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
+    : options(std::move(opts)),
+      fixtures(std::move(store)),
+      token(std::move(secret)),
+      access{0, options.allow_origins, options.allow_hosts},
+      sessions(options.replay_ring, options.replay_bytes) {
+  for (const std::string& name : options.defects) {
+    if (const DefectInfo* info = find_defect(name)) defects.set(static_cast<size_t>(info->defect));
+  }
+}
+
+int64_t ServerState::mono_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+int64_t ServerState::now_ms() const { return mono_ms() + clock_offset_ms; }
+
+int64_t ServerState::epoch_ms() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + clock_offset_ms;
+}
+
+}  // namespace flake

@@ -1,0 +1,49 @@
+// Process-wide state of the reference sidecar, owned by main and reached from every lws callback.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "access_policy.hpp"
+#include "connection.hpp"
+#include "defects.hpp"
+#include "fixture_store.hpp"
+#include "options.hpp"
+#include "session.hpp"
+#include "stream_generator.hpp"
+
+namespace flake {
+
+struct ServerState {
+  ServerState(Options opts, FixtureStore store, std::string secret);
+
+  Options options;
+  FixtureStore fixtures;
+  std::string token;
+  AccessPolicy access;
+  SessionRegistry sessions;
+  LogGenerator log_generator;
+  std::bitset<static_cast<size_t>(Defect::kCount)> defects;
+
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
+  std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
+  int64_t clock_offset_ms = 0;  // test.setClock
+  bool shutting_down = false;
+  uint64_t metrics_counter = 0;
+  uint64_t deployments_counter = 0;
+  double log_credit = 0;       // fractional live log entries carried between ticks
+  int64_t live_elapsed_ms = 0;  // drives the once-a-second and once-every-5-s live streams
+
+  bool has(Defect d) const { return defects.test(static_cast<size_t>(d)); }
+  // The protocol clock for auth deadlines, grace periods and tickets: monotonic ms shifted by test.setClock.
+  int64_t now_ms() const;
+  // Unshifted monotonic ms, for pings and rate limits, which test.setClock must not disturb.
+  static int64_t mono_ms();
+  // Wall-clock milliseconds since the epoch (timestamps in payloads), also shifted.
+  int64_t epoch_ms() const;
+};
+
+}  // namespace flake

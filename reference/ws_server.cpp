@@ -1,0 +1,318 @@
+// libwebsockets integration: context set-up, a thin callback switch handing off to named functions,
+// timers for auth deadlines, pings, session expiry and live streams, and graceful shutdown.
+#include "ws_server.hpp"
+
+#include <libwebsockets.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "connection.hpp"
+#include "http_endpoints.hpp"
+#include "notifier.hpp"
+#include "rpc_error.hpp"
+
+namespace flake {
+
+namespace {
+
+constexpr int64_t kTickMs = 50;
+constexpr int64_t kShutdownBudgetMs = 1500;
+constexpr size_t kRxChunk = 64 * 1024;
+
+std::atomic<bool> g_stop_requested{false};
+lws_context* g_context = nullptr;
+
+struct PerSession {
+  Connection* connection;  // owned by ServerState::connections; lws frees this struct with free()
+};
+
+ServerState& state_of(lws* wsi) {
+  return *static_cast<ServerState*>(lws_context_user(lws_get_context(wsi)));
+}
+
+std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
+  const int length = lws_hdr_total_length(wsi, token);
+  if (length <= 0) return std::nullopt;
+  std::string value(static_cast<size_t>(length) + 1, '\0');
+  if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return std::string("\x01invalid");
+  value.resize(static_cast<size_t>(length));
+  return value;
+}
+
+// Refuses a WebSocket upgrade with a plain HTTP status before any 101 is sent. At this point lws has
+// already switched the wsi to the ws role, so the response goes straight to the socket; it is tiny and
+// the socket's send buffer is empty, so one send() suffices.
+int refuse_upgrade(lws* wsi, int status, const char* phrase, int rpc_code, const char* message) {
+  const std::string body = "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" +
+                           message + "\"}}";
+  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + phrase +
+                               "\r\nContent-Type: application/json\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  (void)send(lws_get_socket_fd(wsi), response.data(), response.size(), MSG_NOSIGNAL);
+  return 1;
+}
+
+// Host and Origin allowlists (§4), honouring the defect switches that disable each check.
+AccessVerdict check_request_access(lws* wsi, const ServerState& server) {
+  AccessVerdict verdict =
+      check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
+  if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {
+    verdict = check_access(server.access, "127.0.0.1:" + std::to_string(server.access.port),
+                           header(wsi, WSI_TOKEN_ORIGIN));
+  }
+  if (verdict == AccessVerdict::kBadOrigin && server.has(Defect::kAcceptForeignOrigin)) {
+    verdict = AccessVerdict::kAllowed;
+  }
+  return verdict;
+}
+
+int on_filter_upgrade(lws* wsi, ServerState& server) {
+  if (header(wsi, WSI_TOKEN_GET_URI).value_or("") != "/rpc") {
+    return refuse_upgrade(wsi, 404, "Not Found", kNotFound, "WebSocket endpoint is /rpc");
+  }
+  if (check_request_access(wsi, server) != AccessVerdict::kAllowed) {
+    return refuse_upgrade(wsi, 403, "Forbidden", kForbidden, "Origin or Host not allowed");
+  }
+  if (server.shutting_down ||
+      server.connections.size() >= static_cast<size_t>(server.options.max_connections)) {
+    return refuse_upgrade(wsi, 503, "Service Unavailable", kServiceUnavailable,
+                          "connection limit reached");
+  }
+  return 0;
+}
+
+void on_established(lws* wsi, ServerState& server, PerSession* pss) {
+  auto connection = std::make_unique<Connection>();
+  connection->wsi = wsi;
+  connection->server = &server;
+  connection->opened_at_ms = server.now_ms();
+  connection->last_ping_ms = ServerState::mono_ms();
+  connection->bucket = TokenBucket(server.options.rate, server.options.burst);
+  pss->connection = connection.get();
+  server.connections.emplace(connection.get(), std::move(connection));
+}
+
+int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
+  if (lws_is_first_fragment(wsi)) {
+    c.rx.clear();
+    c.rx_binary = lws_frame_is_binary(wsi) != 0;
+  }
+  const ServerState& server = *c.server;
+  if (c.rx.size() + length > server.options.max_message_bytes && !server.has(Defect::kNoSizeLimit)) {
+    const std::string reason = "message larger than " + std::to_string(server.options.max_message_bytes);
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                     reinterpret_cast<unsigned char*>(const_cast<char*>(reason.data())), reason.size());
+    return -1;
+  }
+  c.rx.append(data, length);
+  if (!lws_is_final_fragment(wsi)) return 0;
+  std::string message = std::move(c.rx);
+  c.rx = std::string();
+  handle_message(c, message, c.rx_binary);
+  if (c.close_code != 0 && !c.close_flush_first) {
+    lws_close_reason(wsi, static_cast<lws_close_status>(c.close_code),
+                     reinterpret_cast<unsigned char*>(c.close_reason.data()), c.close_reason.size());
+    return -1;
+  }
+  return 0;
+}
+
+int on_writeable(lws* wsi, Connection& c) {
+  if (c.close_code != 0 && (!c.close_flush_first || c.tx.empty())) {
+    lws_close_reason(wsi, static_cast<lws_close_status>(c.close_code),
+                     reinterpret_cast<unsigned char*>(c.close_reason.data()), c.close_reason.size());
+    return -1;
+  }
+  if (c.ping_due) {
+    c.ping_due = false;
+    unsigned char ping[LWS_PRE + 1];
+    if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  if (!c.tx.empty()) {
+    OutFrame frame = std::move(c.tx.front());
+    c.tx.pop_front();
+    const size_t size = frame.bytes->size() - LWS_PRE;
+    c.tx_bytes -= size;
+    // lws_write needs writable padding in front of the payload; the shared bytes are only ever touched
+    // by this single-threaded loop, and lws rewrites the whole header on every send.
+    auto* payload = reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;
+    if (lws_write(wsi, payload, size, frame.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
+        static_cast<int>(size)) {
+      return -1;
+    }
+  } else if (c.drop_after_flush) {
+    return -1;  // no close reason set: lws hangs up without a close frame (test.dropSession)
+  }
+  if (c.tx_bytes < kJobLowWater) step_jobs(c);
+  if (!c.tx.empty() || c.close_code != 0 || c.drop_after_flush) lws_callback_on_writable(wsi);
+  return 0;
+}
+
+void on_closed(ServerState& server, PerSession* pss) {
+  Connection* c = pss->connection;
+  if (c == nullptr) return;
+  pss->connection = nullptr;
+  connection_closed(server, c);
+}
+
+void begin_shutdown(ServerState& server) {
+  if (server.shutting_down) return;
+  server.shutting_down = true;
+  for (auto& [raw, connection] : server.connections) {
+    request_close(*connection, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", false);
+  }
+}
+
+void tick_connections(ServerState& server) {
+  const int64_t now = server.now_ms();
+  const int64_t mono = ServerState::mono_ms();
+  const Options& o = server.options;
+  for (auto& [raw, connection] : server.connections) {
+    Connection& c = *connection;
+    if (!c.authenticated() && now - c.opened_at_ms >= o.auth_timeout_ms &&
+        !server.has(Defect::kNoAuthTimeout)) {
+      request_close(c, 4408, "authentication timeout", false);
+    }
+    if (mono - c.last_ping_ms >= o.ping_interval_ms) {
+      c.last_ping_ms = mono;
+      if (c.unanswered_pings >= 2) {
+        request_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "ping timeout", false);
+      } else {
+        ++c.unanswered_pings;
+        c.ping_due = true;
+        lws_callback_on_writable(c.wsi);
+      }
+    }
+    if (!c.jobs.empty()) lws_callback_on_writable(c.wsi);
+  }
+}
+
+struct TimerState {
+  lws_sorted_usec_list_t sul{};
+  ServerState* server = nullptr;
+  int64_t last_ms = 0;
+};
+TimerState g_timer;
+
+void on_tick(lws_sorted_usec_list_t* sul) {
+  ServerState& server = *g_timer.server;
+  const int64_t mono = ServerState::mono_ms();
+  if (!server.shutting_down) {
+    tick_connections(server);
+    server.sessions.expire(server.now_ms(), server.options.resume_grace_ms);
+    live_tick(server, mono - g_timer.last_ms);
+  }
+  g_timer.last_ms = mono;
+  lws_sul_schedule(g_context, 0, sul, on_tick, kTickMs * LWS_US_PER_MS);
+}
+
+int callback_flake(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+      return on_filter_upgrade(wsi, state_of(wsi));
+    case LWS_CALLBACK_ESTABLISHED:
+      on_established(wsi, state_of(wsi), pss);
+      return 0;
+    case LWS_CALLBACK_RECEIVE:
+      return pss->connection ? on_receive(wsi, *pss->connection, static_cast<const char*>(in), len) : -1;
+    case LWS_CALLBACK_RECEIVE_PONG:
+      if (pss->connection) pss->connection->unanswered_pings = 0;
+      return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      return pss->connection ? on_writeable(wsi, *pss->connection) : -1;
+    case LWS_CALLBACK_CLOSED:
+      on_closed(state_of(wsi), pss);
+      return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      if (g_stop_requested.load()) begin_shutdown(state_of(wsi));
+      return 0;
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLOSED_HTTP:
+      return http_callback(wsi, reason, user, in, len);
+    default:
+      return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+void on_signal(int) {
+  g_stop_requested.store(true);
+  if (g_context) lws_cancel_service(g_context);
+}
+
+}  // namespace
+
+int run_server(ServerState& state) {
+  lws_set_log_level(LLL_ERR, nullptr);
+  static const lws_extension extensions[] = {
+      {"permessage-deflate", lws_extension_callback_pm_deflate,
+       "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
+      {nullptr, nullptr, nullptr}};
+  // The defect switch renames the protocol so a client offering flake.v1 is not answered with it.
+  const char* protocol_name = state.has(Defect::kNoSubprotocol) ? "flake.v0" : "flake.v1";
+  const lws_protocols protocols[] = {
+      {protocol_name, callback_flake, sizeof(PerSession), kRxChunk, 0, nullptr, 0},
+      {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+
+  lws_context_creation_info info{};
+  info.port = state.options.port;
+  info.iface = state.options.host.c_str();
+  info.protocols = protocols;
+  info.extensions = extensions;
+  info.user = &state;
+  info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.timeout_secs = 5;
+  info.timeout_secs_ah_idle = static_cast<unsigned>((state.options.header_timeout_ms + 999) / 1000);
+  info.max_http_header_data = 8192;
+  info.pt_serv_buf_size = 64 * 1024;
+  info.vhost_name = "flake";
+
+  std::unique_ptr<lws_context, decltype(&lws_context_destroy)> context(lws_create_context(&info),
+                                                                        lws_context_destroy);
+  if (!context) {
+    std::fprintf(stderr, "flake-sidecar: cannot listen on %s:%d\n", state.options.host.c_str(),
+                 state.options.port);
+    return 1;
+  }
+  g_context = context.get();
+  lws_vhost* vhost = lws_get_vhost_by_name(context.get(), "flake");
+  const int port = vhost ? lws_get_vhost_listen_port(vhost) : state.options.port;
+  state.access.port = port;
+
+  g_timer.server = &state;
+  g_timer.last_ms = ServerState::mono_ms();
+  lws_sul_schedule(context.get(), 0, &g_timer.sul, on_tick, kTickMs * LWS_US_PER_MS);
+
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(), port);
+  std::fflush(stdout);
+
+  std::optional<int64_t> shutdown_deadline;
+  while (true) {
+    if (g_stop_requested.load() && !state.shutting_down) begin_shutdown(state);
+    if (state.shutting_down) {
+      if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
+      if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
+    }
+    if (lws_service(context.get(), 0) < 0) break;
+  }
+  lws_sul_cancel(&g_timer.sul);
+  context.reset();
+  g_context = nullptr;
+  return 0;
+}
+
+}  // namespace flake

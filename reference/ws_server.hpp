@@ -1,0 +1,12 @@
+// The libwebsockets side of the reference sidecar: one vhost, one protocol, one event loop.
+#pragma once
+
+#include "server_state.hpp"
+
+namespace flake {
+
+// Listens, prints "flake-sidecar listening on ws://HOST:PORT/rpc", serves until SIGTERM/SIGINT, closes
+// every socket with 1001 and returns the process exit code (0 on a clean shutdown).
+int run_server(ServerState& state);
+
+}  // namespace flake

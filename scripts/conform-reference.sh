@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job: install dependencies, build, start the reference sidecar and run the conformance suite
+# against it, printing the report. Extra arguments go to flake-conform (e.g. -v, --json report.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$(nproc)" --target flake-sidecar flake-conform
+exec build/release/conformance/flake-conform --reference "$@"
