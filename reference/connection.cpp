@@ -77,6 +77,7 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   }
   CallContext ctx{server, &c, c.authenticated(), {}, {}, 0, {}};
   JsonPtr response = dispatch_message(ctx, parsed.value.get());
+  if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {
     if (response) enqueue_json(c, response.get());
     for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
@@ -97,16 +98,40 @@ void connection_closed(ServerState& server, Connection* c) {
   server.connections.erase(c);
 }
 
+namespace {
+
+// True when no live connection that would receive this job's notifications is backed up.
+bool recipients_ready(const ServerState& server, const EmitJob& job) {
+  const StreamKind kind = job.kind == EmitJob::Kind::kLogs ? StreamKind::kLogs : StreamKind::kMetrics;
+  for (const auto& [session, connection] : server.attached) {
+    if (connection->tx_bytes < kRecipientHighWater) continue;
+    for (const auto& [id, sub] : session->subscriptions) {
+      if (sub.kind == kind) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void wake_job_owners(ServerState& server) {
+  for (auto& [raw, connection] : server.connections) {
+    if (!connection->jobs.empty() && connection->wsi) lws_callback_on_writable(connection->wsi);
+  }
+}
+
 bool step_jobs(Connection& c) {
   while (!c.jobs.empty() && c.close_code == 0 && c.tx_bytes < kJobLowWater) {
     EmitJob& job = c.jobs.front();
+    if (!recipients_ready(*c.server, job)) return true;  // a recipient's drain wakes us again
     const uint64_t per = job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1;
     const uint64_t n = std::min(job.remaining, per * kNotificationsPerStep);
     if (job.kind == EmitJob::Kind::kLogs) {
-      publish_logs(*c.server, job.service, n, job.per_notification);
+      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n), job.per_notification);
     } else {
-      publish_metrics(*c.server, n);
+      publish_metrics(*c.server, job.next_n, n, true);
     }
+    job.next_n += n;
     job.remaining -= n;
     if (job.remaining == 0) {
       std::string response = std::move(job.response);

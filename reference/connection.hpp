@@ -29,6 +29,7 @@ struct EmitJob {
   enum class Kind { kLogs, kMetrics } kind = Kind::kLogs;
   std::string service;
   uint64_t remaining = 0;
+  uint64_t next_n = 0;  // number of the next entry or sample (§11.2, §11.3)
   uint32_t per_notification = 100;
   std::string response;  // JSON text sent when the job finishes (may be empty: nothing to send)
 };
@@ -52,7 +53,7 @@ struct Connection {
   int close_code = 0;  // non-zero: close with this code at the next writeable callback
   std::string close_reason;
   bool close_flush_first = true;
-  bool drop_after_flush = false;  // test.dropSession: hang up without a close frame once tx is empty
+  bool drop_now = false;  // test.dropSession: hang up without a close frame and without answering
   bool ping_due = false;
   int unanswered_pings = 0;
   int64_t last_ping_ms = 0;
@@ -78,5 +79,11 @@ bool step_jobs(Connection& c);
 
 // Below this many queued bytes the emit jobs produce more (flow control for test.emitLogs).
 inline constexpr size_t kJobLowWater = 256 * 1024;
+// Emission pauses while any recipient has this much queued, so a reader that keeps reading is paced,
+// never closed for overflowing its send buffer (§11.2).
+inline constexpr size_t kRecipientHighWater = 4 * 1024 * 1024;
+
+// Some recipient drained: let every connection with pending emit jobs try again.
+void wake_job_owners(ServerState& server);
 
 }  // namespace flake

@@ -77,12 +77,9 @@ bool callable(const MethodSpec& spec, const CallContext& ctx) {
   return true;
 }
 
+// A method name is looked up whole: "foo.getDashboard" is an unknown method, not an unknown service
+// (docs/protocol.md §5.2, §12.2).
 RpcError method_not_found(const CallContext& ctx, std::string_view method) {
-  // Unknown "<service>.getDashboard" names an unknown service rather than an unknown method (§5).
-  constexpr std::string_view kDashboard = ".getDashboard";
-  if (method.size() > kDashboard.size() && method.ends_with(kDashboard)) {
-    return not_found("service:" + std::string(method.substr(0, method.size() - kDashboard.size())));
-  }
   int code = ctx.server.has(Defect::kWrongErrorCode) ? kInvalidRequest : kMethodNotFound;
   return rpc_error(code, "method not found: " + std::string(method));
 }

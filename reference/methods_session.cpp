@@ -30,7 +30,7 @@ JsonPtr capabilities(const ServerState& server) {
   cJSON_AddNumberToObject(caps.get(), "resumeGraceMs", static_cast<double>(o.resume_grace_ms));
   cJSON* rate = cJSON_AddObjectToObject(caps.get(), "rateLimit");
   cJSON_AddNumberToObject(rate, "rate", o.rate);
-  cJSON_AddNumberToObject(rate, "burst", o.burst);
+  cJSON_AddNumberToObject(rate, "burst", o.rate > 0 ? o.burst : 0);
   return caps;
 }
 
@@ -100,6 +100,8 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   ServerState& server = ctx.server;
   Session* old = server.sessions.find(*session_id);
   if (old == nullptr) return rpc_error(kSessionExpired, "session expired or unknown");
+  Connection& c = *ctx.connection;
+  if (old == c.session) return invalid_params("sessionId", "this connection already holds that session");
   if (last_seq > old->last_seq) {
     return invalid_params("lastSeq", "lastSeq is beyond the session's last notification");
   }
@@ -108,8 +110,7 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   auto frames = old->ring.since(replay_from);
   if (!frames) return rpc_error(kSessionExpired, "the missed notifications are no longer held");
 
-  Connection& c = *ctx.connection;
-  if (old != c.session) {
+  {
     if (auto it = server.attached.find(old); it != server.attached.end()) {
       Connection* other = it->second;
       other->session = nullptr;

@@ -42,49 +42,82 @@ void deliver(ServerState& server, Session& session, std::string_view method,
   }
 }
 
-void publish_logs(ServerState& server, std::string_view service, uint64_t count,
-                  uint32_t per_notification) {
-  if (count == 0 || per_notification == 0) return;
-  const int64_t now = server.epoch_ms();
-  std::vector<LogEntry> entries;
-  entries.reserve(count);
-  for (uint64_t i = 0; i < count; ++i) entries.push_back(server.log_generator.next(service, now));
+void EntryRun::add(int level, std::string_view json) {
+  text.append(json);
+  ends.push_back(static_cast<uint32_t>(text.size()));
+  levels.push_back(static_cast<uint8_t>(level));
+}
 
+EntryRun live_entries(ServerState& server, std::string_view service, uint64_t count) {
+  EntryRun run;
+  const int64_t now = server.epoch_ms();
+  std::string json;
+  for (uint64_t i = 0; i < count; ++i) {
+    LogEntry entry = server.log_generator.next(service, now);
+    json.clear();
+    LogGenerator::append_json(json, entry);
+    run.add(entry.level, json);
+  }
+  return run;
+}
+
+EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count) {
+  static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+  EntryRun run;
+  run.text.reserve(count * 96);
+  const std::string ts = std::to_string(server.epoch_ms());
+  std::string json;
+  for (uint64_t n = first_n; n < first_n + count; ++n) {
+    const std::string number = std::to_string(n);
+    json.assign(R"({"ts":)").append(ts).append(R"(,"level":")").append(kLevels[n % 4]);
+    json.append(R"(","message":"test entry )").append(number);
+    json.append(R"(","source":"test.emitLogs","n":)").append(number).append("}");
+    run.add(static_cast<int>(n % 4), json);
+  }
+  return run;
+}
+
+void publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
+                  uint32_t per_notification) {
+  if (run.size() == 0 || per_notification == 0) return;
   std::string fields;
   server.sessions.for_each([&](Session& session) {
     for (auto& [id, sub] : session.subscriptions) {
       if (sub.kind != StreamKind::kLogs || sub.service != service) continue;
-      size_t in_batch = 0;
-      fields.assign(R"(,"entries":[)");
-      auto flush = [&] {
+      for (size_t group = 0; group < run.size(); group += per_notification) {
+        const size_t end = std::min(run.size(), group + per_notification);
+        fields.assign(R"(,"entries":[)");
+        bool any = false;
+        for (size_t i = group; i < end; ++i) {
+          if (run.levels[i] < sub.min_level) continue;
+          const uint32_t begin = i == 0 ? 0 : run.ends[i - 1];
+          if (any) fields += ',';
+          fields.append(run.text, begin, run.ends[i] - begin);
+          any = true;
+        }
+        if (!any) continue;
         fields += ']';
         deliver(server, session, "logs.update", id, service, fields);
-        fields.assign(R"(,"entries":[)");
-        in_batch = 0;
-      };
-      for (const LogEntry& entry : entries) {
-        if (entry.level < sub.min_level) continue;
-        if (in_batch > 0) fields += ',';
-        LogGenerator::append_json(fields, entry);
-        if (++in_batch == per_notification) flush();
       }
-      if (in_batch > 0) flush();
     }
   });
 }
 
-void publish_metrics(ServerState& server, uint64_t count) {
+void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples) {
   const std::vector<std::string>& services = server.fixtures.services();
   if (services.empty()) return;
-  for (uint64_t i = 0; i < count; ++i) {
-    const uint64_t n = ++server.metrics_counter;
-    const std::string& rotating = services[n % services.size()];
+  for (uint64_t n = first_n; n < first_n + count; ++n) {
+    const std::string& service = services[n % services.size()];
+    std::string fields;
     server.sessions.for_each([&](Session& session) {
       for (auto& [id, sub] : session.subscriptions) {
-        if (sub.kind != StreamKind::kMetrics) continue;
-        const std::string& service = sub.service.empty() ? rotating : sub.service;
-        JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
-        deliver(server, session, "metrics.update", id, service, ",\"metrics\":" + print_json(metrics.get()));
+        if (sub.kind != StreamKind::kMetrics || !wants_service(sub, service)) continue;
+        if (fields.empty()) {
+          JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
+          if (test_samples) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
+          fields = ",\"metrics\":" + print_json(metrics.get());
+        }
+        deliver(server, session, "metrics.update", id, service, fields);
       }
     });
   }
@@ -116,11 +149,13 @@ void live_tick(ServerState& server, int64_t elapsed_ms) {
   server.log_credit += server.options.log_rate * static_cast<double>(elapsed_ms) / 1000.0;
   const auto whole = static_cast<uint64_t>(server.log_credit);
   server.log_credit -= static_cast<double>(whole);
-  for (const std::string& service : subscribed) publish_logs(server, service, whole, 100);
+  for (const std::string& service : subscribed) {
+    publish_logs(server, service, live_entries(server, service, whole), 100);
+  }
 
   server.live_elapsed_ms += elapsed_ms;
   if (any_metrics && server.live_elapsed_ms / 1000 != (server.live_elapsed_ms - elapsed_ms) / 1000) {
-    publish_metrics(server, 1);
+    publish_metrics(server, server.metrics_counter++, 1, false);
   }
   if (any_deployments &&
       server.live_elapsed_ms / 5000 != (server.live_elapsed_ms - elapsed_ms) / 5000) {

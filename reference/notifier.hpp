@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "server_state.hpp"
 
@@ -13,12 +15,27 @@ namespace flake {
 void deliver(ServerState& server, Session& session, std::string_view method,
              std::string_view subscription, std::string_view service, std::string_view fields);
 
-// `count` generated log entries for `service`, to every logs subscription of it, in notifications of at
-// most `per_notification` entries (after each subscription's level filter).
-void publish_logs(ServerState& server, std::string_view service, uint64_t count,
+// Log entries rendered once as JSON and shared by every subscriber of a service.
+struct EntryRun {
+  std::string text;                // the entries' JSON objects, back to back
+  std::vector<uint32_t> ends;      // end offset of each entry in text
+  std::vector<uint8_t> levels;     // 0 debug .. 3 error, for per-subscription filters
+  void add(int level, std::string_view json);
+  size_t size() const { return ends.size(); }
+};
+
+// Entries from the live generator (--log-rate traffic).
+EntryRun live_entries(ServerState& server, std::string_view service, uint64_t count);
+// test.emitLogs entries n = first_n .. first_n + count - 1 (docs/protocol.md §11.2).
+EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count);
+
+// Groups `run` in order into notifications of `per_notification` entries, then delivers each group,
+// filtered by level, to every logs subscription of `service`; a group left empty is not sent.
+void publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                   uint32_t per_notification);
-// `count` metrics.update notifications to every metrics subscription.
-void publish_metrics(ServerState& server, uint64_t count);
+// Metric samples n = first_n .. first_n + count - 1; sample n belongs to the n mod S-th served service
+// and goes to every metrics subscription of that service or of all services (§11.3).
+void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples);
 // One deployments.update event to every deployments subscription.
 void publish_deployment(ServerState& server);
 

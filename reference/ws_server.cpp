@@ -114,6 +114,7 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
   std::string message = std::move(c.rx);
   c.rx = std::string();
   handle_message(c, message, c.rx_binary);
+  if (c.drop_now) return -1;  // no close reason: lws hangs up without a close frame (test.dropSession)
   if (c.close_code != 0 && !c.close_flush_first) {
     lws_close_reason(wsi, static_cast<lws_close_status>(c.close_code),
                      reinterpret_cast<unsigned char*>(c.close_reason.data()), c.close_reason.size());
@@ -139,7 +140,9 @@ int on_writeable(lws* wsi, Connection& c) {
     OutFrame frame = std::move(c.tx.front());
     c.tx.pop_front();
     const size_t size = frame.bytes->size() - LWS_PRE;
+    const bool was_backed_up = c.tx_bytes >= kRecipientHighWater;
     c.tx_bytes -= size;
+    if (was_backed_up && c.tx_bytes < kRecipientHighWater) wake_job_owners(*c.server);
     // lws_write needs writable padding in front of the payload; the shared bytes are only ever touched
     // by this single-threaded loop, and lws rewrites the whole header on every send.
     auto* payload = reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;
@@ -147,11 +150,9 @@ int on_writeable(lws* wsi, Connection& c) {
         static_cast<int>(size)) {
       return -1;
     }
-  } else if (c.drop_after_flush) {
-    return -1;  // no close reason set: lws hangs up without a close frame (test.dropSession)
   }
   if (c.tx_bytes < kJobLowWater) step_jobs(c);
-  if (!c.tx.empty() || c.close_code != 0 || c.drop_after_flush) lws_callback_on_writable(wsi);
+  if (!c.tx.empty() || c.close_code != 0) lws_callback_on_writable(wsi);
   return 0;
 }
 

@@ -187,8 +187,9 @@ TEST_F(DispatcherTest, ParamsValidation) {
   EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"aws.getDashboard","params":{"x":1},"id":1})").get()), -32602);
 }
 
-TEST_F(DispatcherTest, UnknownServiceIsNotFound) {
-  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"github.getDashboard","id":1})");
+TEST_F(DispatcherTest, UnknownServiceInParamsIsNotFoundButInAMethodNameIsUnknownMethod) {
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"github.getDashboard","id":1})").get()), -32601);
+  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"test.emitLogs","params":{"service":"github","count":1},"id":1})");
   EXPECT_EQ(error_code(r.get()), -32004);
   EXPECT_STREQ(member(member(member(r.get(), "error"), "data"), "resource")->valuestring, "service:github");
   EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.subscribe","params":{"service":"github"},"id":1})").get()), -32004);

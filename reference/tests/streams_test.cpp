@@ -123,7 +123,7 @@ TEST_F(StreamsTest, ResumeReplaysExactlyTheMissedNotificationsInOrder) {
   ASSERT_EQ(emit(*conn, 300).notifications.size(), 3u);  // seq 1..3 seen
   const std::string id = session_id();
   connection_closed(*state, conn);
-  publish_logs(*state, "vercel", 200, 100);  // seq 4, 5 while nobody is connected
+  publish_logs(*state, "vercel", live_entries(*state, "vercel", 200), 100);  // seq 4, 5 offline
 
   Connection& again = test::open_connection(*state);
   test::authenticate(again);
@@ -151,6 +151,7 @@ TEST_F(StreamsTest, ResumeErrors) {
   };
   EXPECT_EQ(resume("0123456789abcdef0123456789abcdef", 0), -32007);
   EXPECT_EQ(resume(id, 99), -32602);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":0}})").get()), -32602);
   EXPECT_EQ(error_code(roundtrip(other, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":-1}})").get()), -32602);
 }
 
@@ -203,10 +204,39 @@ TEST_F(StreamsTest, SlowReaderIsClosedWith1008) {
   EXPECT_LE(slow.tx_bytes, 65536u);
 }
 
-TEST_F(StreamsTest, DropSessionAnswersThenHangsUp) {
-  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"test.dropSession","id":1})");
-  EXPECT_TRUE(cJSON_IsTrue(member(member(r.get(), "result"), "dropped")));
-  EXPECT_TRUE(conn->drop_after_flush);
+TEST_F(StreamsTest, DropSessionHangsUpWithoutAnswering) {
+  handle_message(*conn, R"({"jsonrpc":"2.0","method":"test.dropSession","id":1})", false);
+  EXPECT_TRUE(test::drain(*conn).empty());
+  EXPECT_TRUE(conn->drop_now);
+}
+
+TEST_F(StreamsTest, EmittedEntriesAreNumberedAndGroupedBeforeFiltering) {
+  subscribe(*conn, R"({"service":"vercel","level":"error"})");
+  Frames f = emit(*conn, 40, 8);  // groups of 8 hold n%4==3 twice each
+  ASSERT_EQ(f.notifications.size(), 5u);
+  uint64_t expected_n = 3;
+  for (const JsonPtr& n : f.notifications) {
+    ASSERT_EQ(entries_of(n), 2u);
+    for (const cJSON* e = member(member(n.get(), "params"), "entries")->child; e; e = e->next) {
+      EXPECT_EQ(member(e, "n")->valueint, static_cast<int>(expected_n));
+      EXPECT_EQ(std::string(member(e, "message")->valuestring), "test entry " + std::to_string(expected_n));
+      EXPECT_STREQ(member(e, "source")->valuestring, "test.emitLogs");
+      expected_n += 4;
+    }
+  }
+}
+
+TEST_F(StreamsTest, EmitMetricsRotatesServicesAndTagsSamples) {
+  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"metrics.subscribe","id":1,"params":{"service":"aws"}})");
+  ASSERT_EQ(error_code(r.get()), 0);
+  handle_message(*conn, R"({"jsonrpc":"2.0","method":"test.emitMetrics","id":2,"params":{"count":9}})", false);
+  Frames f = split(test::drain(*conn));
+  ASSERT_EQ(f.notifications.size(), 3u);  // services sorted: aws, supabase, vercel -> n = 0, 3, 6
+  for (size_t i = 0; i < 3; ++i) {
+    const cJSON* params = member(f.notifications[i].get(), "params");
+    EXPECT_STREQ(member(params, "service")->valuestring, "aws");
+    EXPECT_EQ(member(member(params, "metrics"), "test.n")->valueint, static_cast<int>(3 * i));
+  }
 }
 
 TEST(StreamsContract, TestMethodsNeedConformanceMode) {
