@@ -21,7 +21,7 @@ std::string show(const json& value, std::size_t max) {
   return WireLog::summarize_text(value.dump(-1, ' ', false, json::error_handler_t::replace), max);
 }
 
-const json& require_value(const Incoming& in, std::string_view expected) {
+json require_value(const Incoming& in, std::string_view expected) {
   if (!in.is_value()) fail_case(std::string(expected), in.describe());
   return in.value;
 }

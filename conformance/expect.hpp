@@ -21,8 +21,8 @@ void require(bool ok, std::string_view expected, std::string_view actual);
 // Compact JSON for reports (shortened).
 std::string show(const json& value, std::size_t max = 300);
 
-// The value itself; anything else (close, EOF, timeout, undecodable) fails with `expected`.
-const json& require_value(const Incoming& in, std::string_view expected);
+// A copy of the value (callers often pass a temporary); anything else (close, EOF, timeout, undecodable) fails with `expected`.
+json require_value(const Incoming& in, std::string_view expected);
 
 // A JSON-RPC 2.0 response object: "jsonrpc":"2.0", an "id", exactly one of result/error, and an
 // error with an integer code and a string message. Returns `response` for chaining.

@@ -12,8 +12,8 @@ namespace flake {
 
 namespace {
 
-// How many notifications' worth of entries one job step produces before yielding to the event loop.
-constexpr uint64_t kNotificationsPerStep = 16;
+// How many notifications one job step produces before yielding to the event loop.
+constexpr uint64_t kNotificationsPerStep = 64;
 
 void enqueue_json(Connection& c, const cJSON* value) {
   enqueue_frame(c, make_frame_bytes(print_json(value)), false);
@@ -103,8 +103,9 @@ namespace {
 // True when no live connection that would receive this job's notifications is backed up.
 bool recipients_ready(const ServerState& server, const EmitJob& job) {
   const StreamKind kind = job.kind == EmitJob::Kind::kLogs ? StreamKind::kLogs : StreamKind::kMetrics;
+  const size_t high_water = recipient_high_water(server);
   for (const auto& [session, connection] : server.attached) {
-    if (connection->tx_bytes < kRecipientHighWater) continue;
+    if (connection->tx_bytes < high_water) continue;
     for (const auto& [id, sub] : session->subscriptions) {
       if (sub.kind == kind) return false;
     }
@@ -114,6 +115,10 @@ bool recipients_ready(const ServerState& server, const EmitJob& job) {
 
 }  // namespace
 
+size_t recipient_high_water(const ServerState& server) {
+  return std::min(kRecipientHighWater, server.options.max_send_buffer_bytes / 2);
+}
+
 void wake_job_owners(ServerState& server) {
   for (auto& [raw, connection] : server.connections) {
     if (!connection->jobs.empty() && connection->wsi) lws_callback_on_writable(connection->wsi);
@@ -121,11 +126,18 @@ void wake_job_owners(ServerState& server) {
 }
 
 bool step_jobs(Connection& c) {
-  while (!c.jobs.empty() && c.close_code == 0 && c.tx_bytes < kJobLowWater) {
+  // One notification's worth at a time, re-checking the recipients before each, so no recipient is
+  // pushed more than one notification past the high-water mark.
+  bool paced = false;
+  for (uint64_t produced = 0; produced < kNotificationsPerStep; ++produced) {
+    if (c.jobs.empty() || c.close_code != 0 || c.tx_bytes >= kJobLowWater) break;
     EmitJob& job = c.jobs.front();
-    if (!recipients_ready(*c.server, job)) return true;  // a recipient's drain wakes us again
-    const uint64_t per = job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1;
-    const uint64_t n = std::min(job.remaining, per * kNotificationsPerStep);
+    if (!recipients_ready(*c.server, job)) {
+      paced = true;  // a recipient's drain (wake_job_owners) or the next tick wakes us again
+      break;
+    }
+    const uint64_t n =
+        std::min<uint64_t>(job.remaining, job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1);
     if (job.kind == EmitJob::Kind::kLogs) {
       publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n), job.per_notification);
     } else {
@@ -137,12 +149,9 @@ bool step_jobs(Connection& c) {
       std::string response = std::move(job.response);
       c.jobs.pop_front();
       if (!response.empty()) enqueue_frame(c, make_frame_bytes(response), false);
-    } else if (c.tx.empty()) {
-      // Nothing of ours is queued (we are not a subscriber): yield to the loop rather than spin here.
-      break;
     }
   }
-  if (!c.jobs.empty() && c.wsi) lws_callback_on_writable(c.wsi);
+  if (!c.jobs.empty() && !paced && c.wsi) lws_callback_on_writable(c.wsi);
   return !c.jobs.empty();
 }
 

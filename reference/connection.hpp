@@ -82,6 +82,7 @@ inline constexpr size_t kJobLowWater = 256 * 1024;
 // Emission pauses while any recipient has this much queued, so a reader that keeps reading is paced,
 // never closed for overflowing its send buffer (§11.2).
 inline constexpr size_t kRecipientHighWater = 4 * 1024 * 1024;
+size_t recipient_high_water(const ServerState& server);  // kRecipientHighWater within the send bound
 
 // Some recipient drained: let every connection with pending emit jobs try again.
 void wake_job_owners(ServerState& server);

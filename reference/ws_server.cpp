@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -131,8 +132,9 @@ int on_writeable(lws* wsi, Connection& c) {
   }
   if (c.ping_due) {
     c.ping_due = false;
-    unsigned char ping[LWS_PRE + 1];
-    if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+    unsigned char ping[LWS_PRE + 4] = {};
+    std::memcpy(ping + LWS_PRE, "flk", 3);  // lws reports a pong to us only when it has a payload
+    if (lws_write(wsi, ping + LWS_PRE, 3, LWS_WRITE_PING) < 0) return -1;
     lws_callback_on_writable(wsi);
     return 0;
   }
@@ -140,9 +142,10 @@ int on_writeable(lws* wsi, Connection& c) {
     OutFrame frame = std::move(c.tx.front());
     c.tx.pop_front();
     const size_t size = frame.bytes->size() - LWS_PRE;
-    const bool was_backed_up = c.tx_bytes >= kRecipientHighWater;
+    const size_t high_water = recipient_high_water(*c.server);
+    const bool was_backed_up = c.tx_bytes >= high_water;
     c.tx_bytes -= size;
-    if (was_backed_up && c.tx_bytes < kRecipientHighWater) wake_job_owners(*c.server);
+    if (was_backed_up && c.tx_bytes < high_water) wake_job_owners(*c.server);
     // lws_write needs writable padding in front of the payload; the shared bytes are only ever touched
     // by this single-threaded loop, and lws rewrites the whole header on every send.
     auto* payload = reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;

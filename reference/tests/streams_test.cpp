@@ -192,16 +192,36 @@ TEST_F(StreamsTest, SessionExpiresAfterGraceUsingTheShiftedClock) {
   EXPECT_EQ(error_code(roundtrip(again, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":0}})").get()), -32007);
 }
 
-TEST_F(StreamsTest, SlowReaderIsClosedWith1008) {
+TEST_F(StreamsTest, SlowReaderOfLiveTrafficIsClosedWith1008) {
+  Options o = test::test_options();
+  o.max_send_buffer_bytes = 65536;
+  make(o);
+  subscribe(*conn, R"({"service":"vercel"})");  // never drained below
+  for (int i = 0; i < 100 && conn->close_code == 0; ++i) {
+    publish_logs(*state, "vercel", live_entries(*state, "vercel", 100), 100);
+  }
+  EXPECT_EQ(conn->close_code, 1008);
+  EXPECT_LE(conn->tx_bytes, 65536u);
+}
+
+TEST_F(StreamsTest, EmissionPacesABackedUpRecipientInsteadOfClosingIt) {
   Options o = test::test_options();
   o.max_send_buffer_bytes = 65536;
   make(o);
   Connection& slow = test::open_connection(*state);
   test::authenticate(slow);
   subscribe(slow, R"({"service":"vercel"})");
-  emit(*conn, 20000);  // conn drains; slow never does
-  EXPECT_EQ(slow.close_code, 1008);
-  EXPECT_LE(slow.tx_bytes, 65536u);
+  emit(*conn, 20000);  // conn drains; slow does not
+  EXPECT_EQ(slow.close_code, 0);
+  EXPECT_FALSE(conn->jobs.empty());  // paced: the emitter waits for the slow recipient
+  size_t received = 0;
+  for (int round = 0; round < 10000 && !conn->jobs.empty(); ++round) {
+    received += test::drain(slow).size();
+    test::drain(*conn);
+  }
+  EXPECT_TRUE(conn->jobs.empty());
+  received += test::drain(slow).size();
+  EXPECT_EQ(received, 200u);  // every notification arrived; none was dropped to make room
 }
 
 TEST_F(StreamsTest, DropSessionHangsUpWithoutAnswering) {

@@ -50,7 +50,10 @@ inline std::vector<std::string> drain(Connection& c) {
       c.tx.pop_front();
     }
     if (c.jobs.empty() || c.close_code != 0) break;
+    const uint64_t before = c.jobs.front().remaining;
+    const size_t queued = c.jobs.size();
     step_jobs(c);
+    if (c.tx.empty() && c.jobs.size() == queued && c.jobs.front().remaining == before) break;  // paced
   }
   return out;
 }
