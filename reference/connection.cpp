@@ -75,7 +75,7 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     enqueue_json(c, error.get());
     return;
   }
-  CallContext ctx{server, &c, c.authenticated(), {}, {}, 0, {}};
+  CallContext ctx{server, &c, c.authenticated(), false, {}, {}, 0, {}};
   JsonPtr response = dispatch_message(ctx, parsed.value.get());
   if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {

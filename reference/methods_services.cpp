@@ -79,9 +79,11 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
     } else if (op_params && !cJSON_IsObject(op_params) && !cJSON_IsArray(op_params)) {
       outcome = rpc_error(kInvalidRequest, "operation \"params\" must be an object or an array");
     } else if (*method == "batch.execute") {
-      outcome = rpc_error(kInvalidRequest, "batch.execute cannot be nested");
+      outcome = rpc_error(kMethodNotFound, "batch.execute cannot be nested");
     } else {
+      ctx.in_batch_execute = true;
       outcome = execute_request(ctx, Request{*method, op_params, nullptr});
+      ctx.in_batch_execute = false;
     }
     cJSON* entry = cJSON_CreateObject();
     if (auto* error = std::get_if<RpcError>(&outcome)) {

@@ -71,6 +71,9 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
   if (!cJSON_IsObject(params) || !token) {
     return failed_attempt(ctx, invalid_params("token", "token must be a string"));
   }
+  if (const cJSON* info = member(params, "clientInfo"); info && !cJSON_IsObject(info)) {
+    return failed_attempt(ctx, invalid_params("clientInfo", "clientInfo must be an object"));
+  }
   if (!token_matches(ctx.server.token, *token)) {
     return failed_attempt(ctx, rpc_error(kUnauthenticated, "invalid token"));
   }

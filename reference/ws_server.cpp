@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -48,12 +49,15 @@ std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
 // Refuses a WebSocket upgrade with a plain HTTP status before any 101 is sent. At this point lws has
 // already switched the wsi to the ws role, so the response goes straight to the socket; it is tiny and
 // the socket's send buffer is empty, so one send() suffices.
-int refuse_upgrade(lws* wsi, int status, const char* phrase, int rpc_code, const char* message) {
-  const std::string body = "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" +
-                           message + "\"}}";
+int refuse_upgrade(lws* wsi, int status, const char* phrase, int rpc_code, const char* message,
+                   const char* data = nullptr, const char* extra_headers = "") {
+  std::string body = "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" + message + "\"";
+  if (data != nullptr) body += std::string(",\"data\":") + data;
+  body += "}}";
   const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + phrase +
                                "\r\nContent-Type: application/json\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+                               std::to_string(body.size()) + "\r\n" + extra_headers +
+                               "Connection: close\r\n\r\n" + body;
   (void)send(lws_get_socket_fd(wsi), response.data(), response.size(), MSG_NOSIGNAL);
   return 1;
 }
@@ -82,7 +86,8 @@ int on_filter_upgrade(lws* wsi, ServerState& server) {
   if (server.shutting_down ||
       server.connections.size() >= static_cast<size_t>(server.options.max_connections)) {
     return refuse_upgrade(wsi, 503, "Service Unavailable", kServiceUnavailable,
-                          "connection limit reached");
+                          "connection limit reached", R"({"service":"sidecar","retryAfterMs":1000})",
+                          "Retry-After: 1\r\n");
   }
   return 0;
 }
@@ -103,12 +108,18 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
     c.rx.clear();
     c.rx_binary = lws_frame_is_binary(wsi) != 0;
   }
+  if (c.close_code != 0) return 0;  // closing: the rest of the message is discarded
   const ServerState& server = *c.server;
-  if (c.rx.size() + length > server.options.max_message_bytes && !server.has(Defect::kNoSizeLimit)) {
-    const std::string reason = "message larger than " + std::to_string(server.options.max_message_bytes);
-    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                     reinterpret_cast<unsigned char*>(const_cast<char*>(reason.data())), reason.size());
-    return -1;
+  // The rest of this frame counts too, so a header declaring too much is refused before its payload
+  // arrives (§2.9); with permessage-deflate lws reports inflated bytes, which is what the limit is on.
+  const size_t declared = c.rx.size() + length + lws_remaining_packet_payload(wsi);
+  if (declared > server.options.max_message_bytes && !server.has(Defect::kNoSizeLimit)) {
+    // Closed from the writeable callback: returning -1 here while lws is still draining inflated
+    // permessage-deflate output leaves the connection hanging in lws 4.1.
+    c.rx = std::string();
+    request_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                  "message larger than " + std::to_string(server.options.max_message_bytes), false);
+    return 0;
   }
   c.rx.append(data, length);
   if (!lws_is_final_fragment(wsi)) return 0;
@@ -116,11 +127,6 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
   c.rx = std::string();
   handle_message(c, message, c.rx_binary);
   if (c.drop_now) return -1;  // no close reason: lws hangs up without a close frame (test.dropSession)
-  if (c.close_code != 0 && !c.close_flush_first) {
-    lws_close_reason(wsi, static_cast<lws_close_status>(c.close_code),
-                     reinterpret_cast<unsigned char*>(c.close_reason.data()), c.close_reason.size());
-    return -1;
-  }
   return 0;
 }
 
@@ -258,7 +264,9 @@ void on_signal(int) {
 }  // namespace
 
 int run_server(ServerState& state) {
-  lws_set_log_level(LLL_ERR, nullptr);
+  // FLAKE_LWS_LOG=<lws log bitmask> turns on libwebsockets' own logging when debugging.
+  const char* lws_log = std::getenv("FLAKE_LWS_LOG");
+  lws_set_log_level(lws_log ? std::atoi(lws_log) : LLL_ERR, nullptr);
   static const lws_extension extensions[] = {
       {"permessage-deflate", lws_extension_callback_pm_deflate,
        "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
