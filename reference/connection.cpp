@@ -5,6 +5,7 @@
 
 #include "dispatcher.hpp"
 #include "json_parse.hpp"
+#include "msgpack_codec.hpp"
 #include "notifier.hpp"
 #include "utf8.hpp"
 
@@ -14,10 +15,6 @@ namespace {
 
 // How many notifications one job step produces before yielding to the event loop.
 constexpr uint64_t kNotificationsPerStep = 64;
-
-void enqueue_json(Connection& c, const cJSON* value) {
-  enqueue_frame(c, make_frame_bytes(print_json(value)), false);
-}
 
 }  // namespace
 
@@ -55,37 +52,63 @@ void request_close(Connection& c, int code, std::string reason, bool flush_first
   if (c.wsi) lws_callback_on_writable(c.wsi);
 }
 
+namespace {
+
+// Parses a message in either encoding; on failure, `error` is the response to send.
+JsonPtr parse_message(const ServerState& server, std::string_view payload, bool binary,
+                      JsonPtr& error) {
+  const int depth = server.has(Defect::kNoDepthLimit) ? 900 : kMaxJsonDepth;
+  if (binary) {
+    MsgpackDecodeResult decoded = decode_msgpack(payload, depth);
+    if (decoded.value) {
+      keep_last_duplicate_keys(decoded.value.get());
+      return std::move(decoded.value);
+    }
+    if (decoded.error == MsgpackError::kExtType || decoded.error == MsgpackError::kNonStringKey) {
+      error = make_error(nullptr, rpc_error(kInvalidRequest, decoded.message));
+    } else {
+      error = parse_error_response(server, decoded.message);
+    }
+    return nullptr;
+  }
+  ParseResult parsed = parse_json(payload, depth);
+  if (!parsed.value) error = parse_error_response(server, parsed.error);
+  return std::move(parsed.value);
+}
+
+// A response in the encoding its request came in (§2.4).
+std::string encode_response(const cJSON* response, bool binary) {
+  return binary ? encode_msgpack(response) : print_json(response);
+}
+
+}  // namespace
+
 void handle_message(Connection& c, std::string_view payload, bool binary) {
   ServerState& server = *c.server;
-  if (binary) {
-    // MessagePack framing is not in this build yet (capabilities.msgpack is false): answer as the rules
-    // for undecodable binary frames require, keeping the connection open.
-    JsonPtr error = parse_error_response(server, "binary (MessagePack) frames are not supported");
-    enqueue_json(c, error.get());
-    return;
-  }
-  if (!server.has(Defect::kNoUtf8Check) && !is_valid_utf8(payload)) {
+  if (!binary && !server.has(Defect::kNoUtf8Check) && !is_valid_utf8(payload)) {
     request_close(c, 1007, "invalid UTF-8 in a text message", false);
     return;
   }
-  const int depth = server.has(Defect::kNoDepthLimit) ? 900 : kMaxJsonDepth;
-  ParseResult parsed = parse_json(payload, depth);
-  if (!parsed.value) {
-    JsonPtr error = parse_error_response(server, parsed.error);
-    enqueue_json(c, error.get());
+  JsonPtr error;
+  JsonPtr message = parse_message(server, payload, binary, error);
+  if (!message) {
+    enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
     return;
   }
-  CallContext ctx{server, &c, c.authenticated(), false, {}, {}, 0, {}};
-  JsonPtr response = dispatch_message(ctx, parsed.value.get());
+  CallContext ctx{server, &c, c.authenticated(), false, binary, {}, {}, 0, {}};
+  JsonPtr response = dispatch_message(ctx, message.get());
   if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {
-    if (response) enqueue_json(c, response.get());
+    if (response) enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
     for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
     if (ctx.close_after_code != 0) request_close(c, ctx.close_after_code, ctx.close_after_reason);
     return;
   }
   for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
-  if (response) ctx.jobs.back().response = print_json(response.get());
+  if (response) {
+    ctx.jobs.back().response = encode_response(response.get(), binary);
+    ctx.jobs.back().response_binary = binary;
+  }
   for (EmitJob& job : ctx.jobs) c.jobs.push_back(std::move(job));
   step_jobs(c);
 }
@@ -147,8 +170,9 @@ bool step_jobs(Connection& c) {
     job.remaining -= n;
     if (job.remaining == 0) {
       std::string response = std::move(job.response);
+      const bool binary = job.response_binary;
       c.jobs.pop_front();
-      if (!response.empty()) enqueue_frame(c, make_frame_bytes(response), false);
+      if (!response.empty()) enqueue_frame(c, make_frame_bytes(response), binary);
     }
   }
   if (!c.jobs.empty() && !paced && c.wsi) lws_callback_on_writable(c.wsi);

@@ -64,11 +64,11 @@ constexpr std::array kMethods{
                "Emit count metrics.update notifications, then answer", R"({"count":"integer"})",
                R"({"emitted":n})"},
     MethodSpec{"test.dropSession", handle_test_drop_session, true, true, true,
-               "Answer, then drop this socket without a close frame (session kept)", "none",
-               R"({"dropped":true})"},
+               "Drop this socket without a close frame and without answering (session kept)",
+               "none", "no response"},
     MethodSpec{"test.setClock", handle_test_set_clock, true, false, true,
-               "Shift the protocol clock by offsetMs", R"({"offsetMs":"integer"})",
-               R"({"offsetMs":n})"},
+               "Set the sidecar clock's offset", R"({"offsetMs":"integer"})",
+               R"({"offsetMs":n,"now":"ms since epoch"})"},
 };
 
 bool callable(const MethodSpec& spec, const CallContext& ctx) {
@@ -81,7 +81,10 @@ bool callable(const MethodSpec& spec, const CallContext& ctx) {
 // (docs/protocol.md §5.2, §12.2).
 RpcError method_not_found(const CallContext& ctx, std::string_view method) {
   int code = ctx.server.has(Defect::kWrongErrorCode) ? kInvalidRequest : kMethodNotFound;
-  return rpc_error(code, "method not found: " + std::string(method));
+  RpcError error = rpc_error(code, "method not found: " + std::string(method));
+  error.data.reset(cJSON_CreateObject());
+  cJSON_AddStringToObject(error.data.get(), "method", std::string(method).c_str());
+  return error;
 }
 
 Outcome run_request(CallContext& ctx, const Request& request) {

@@ -22,6 +22,7 @@ struct CallContext {
   Connection* connection = nullptr;
   bool authenticated = false;  // HTTP requests are authenticated before dispatch
   bool in_batch_execute = false;  // batch.execute operations: socket-only methods are refused (§5.3)
+  bool binary_request = false;    // the message came as MessagePack
   std::vector<OutFrame> follow_up;  // frames sent right after the response (resume replay)
   std::vector<EmitJob> jobs;         // deferred work the response must wait for
   int close_after_code = 0;          // close the socket once the response is sent (e.g. 4401)

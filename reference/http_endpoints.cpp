@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "request_gate.hpp"
 #include "rpc_error.hpp"
 #include "server_state.hpp"
 
@@ -16,33 +17,29 @@ ServerState& state_of(lws* wsi) {
   return *static_cast<ServerState*>(lws_context_user(lws_get_context(wsi)));
 }
 
-std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
-  const int length = lws_hdr_total_length(wsi, token);
-  if (length <= 0) return std::nullopt;
-  std::string value(static_cast<size_t>(length) + 1, '\0');
-  if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return std::string("\x01invalid");
-  value.resize(static_cast<size_t>(length));
-  return value;
-}
-
-std::string error_body(int code, std::string_view message) {
-  return "{\"error\":{\"code\":" + std::to_string(code) + ",\"message\":\"" + std::string(message) +
-         "\"}}";
+std::string error_body(int code, std::string_view message, std::string_view data = {}) {
+  std::string body = "{\"error\":{\"code\":" + std::to_string(code) + ",\"message\":\"" +
+                     std::string(message) + "\"";
+  if (!data.empty()) body += ",\"data\":" + std::string(data);
+  return body + "}}";
 }
 
 int on_filter(lws* wsi, ServerState& server) {
-  AccessVerdict verdict =
-      check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
-  if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {
-    verdict = AccessVerdict::kAllowed;
+  switch (check_gate(wsi, server)) {
+    case GateVerdict::kAllowed:
+      return 0;
+    case GateVerdict::kDuplicateHost:
+      send_json_response(wsi, HTTP_STATUS_BAD_REQUEST,
+                         error_body(kInvalidRequest, "more than one Host header"));
+      return 1;
+    case GateVerdict::kForbidden:
+      send_json_response(wsi, HTTP_STATUS_FORBIDDEN, error_body(kForbidden, "Origin or Host not allowed"));
+      return 1;
   }
-  if (verdict == AccessVerdict::kBadOrigin && server.has(Defect::kAcceptForeignOrigin)) {
-    verdict = AccessVerdict::kAllowed;
-  }
-  if (verdict == AccessVerdict::kAllowed) return 0;
-  send_json_response(wsi, HTTP_STATUS_FORBIDDEN, error_body(kForbidden, "Origin or Host not allowed"));
   return 1;
 }
+
+bool is_post(lws* wsi) { return lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0; }
 
 int on_http(lws* wsi, std::string_view path) {
   if (path == "/api/v1/health") {
@@ -50,21 +47,49 @@ int on_http(lws* wsi, std::string_view path) {
         wsi, HTTP_STATUS_OK,
         std::string(R"({"status":"ok","protocol":"flake.v1","version":")") + FLAKE_VERSION + "\"}");
   }
-  return send_json_response(wsi, HTTP_STATUS_NOT_FOUND, error_body(kNotFound, "no such endpoint"));
+  if (path == "/rpc") {  // §1.5: the WebSocket endpoint without an upgrade
+    if (is_post(wsi)) {
+      return send_json_response(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED,
+                                error_body(kInvalidRequest, "use GET with a WebSocket upgrade"),
+                                "Allow: GET\r\n");
+    }
+    return send_json_response(wsi, HTTP_STATUS_BAD_REQUEST,
+                              error_body(kInvalidRequest, "WebSocket upgrade required"));
+  }
+  std::string resource = R"({"resource":"path:)";
+  for (char ch : path) {  // the path is echoed as a JSON string: escape what needs it
+    if (ch == '"' || ch == '\\') resource += '\\';
+    if (static_cast<unsigned char>(ch) >= 0x20) resource += ch;
+  }
+  resource += "\"}";
+  return send_json_response(wsi, HTTP_STATUS_NOT_FOUND,
+                            error_body(kNotFound, "no such endpoint", resource));
 }
 
 }  // namespace
 
-int send_json_response(lws* wsi, int status, std::string_view body) {
+int send_json_response(lws* wsi, int status, std::string_view body, std::string_view extra_header) {
   std::string buffer(LWS_PRE + 1024, '\0');
   auto* start = reinterpret_cast<unsigned char*>(buffer.data()) + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = reinterpret_cast<unsigned char*>(buffer.data()) + buffer.size();
   if (lws_add_http_common_headers(wsi, static_cast<unsigned>(status), "application/json", body.size(),
-                                  &p, end) ||
-      lws_finalize_write_http_header(wsi, start, &p, end)) {
+                                  &p, end)) {
     return 1;
   }
+  if (!extra_header.empty()) {  // "Name: value\r\n"
+    const size_t colon = extra_header.find(':');
+    const std::string name = std::string(extra_header.substr(0, colon + 1));
+    std::string value = std::string(extra_header.substr(colon + 1));
+    while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
+                                    reinterpret_cast<const unsigned char*>(value.data()),
+                                    static_cast<int>(value.size()), &p, end)) {
+      return 1;
+    }
+  }
+  if (lws_finalize_write_http_header(wsi, start, &p, end)) return 1;
   std::string payload(LWS_PRE, '\0');
   payload.append(body);
   auto* data = reinterpret_cast<unsigned char*>(payload.data()) + LWS_PRE;

@@ -28,7 +28,7 @@ std::string_view service_of(std::string_view method) { return method.substr(0, m
 }  // namespace
 
 Outcome handle_dashboard(CallContext& ctx, std::string_view method, const cJSON* params) {
-  if (!params_empty(params)) return invalid_params("params", "getDashboard takes no parameters");
+  if (!params_empty(params)) return invalid_params("params", "getDashboard takes no positional parameters");
   std::string_view service = service_of(method);
   const cJSON* dashboard = ctx.server.fixtures.dashboard(service);
   if (dashboard == nullptr) return not_found("service:" + std::string(service));
@@ -40,9 +40,8 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     if (list.method != method) continue;
     const cJSON* items = ctx.server.fixtures.collection(list.service, list.collection);
     if (items == nullptr) return not_found(std::string(list.service) + "/" + std::string(list.collection));
-    // Absent params and [] both mean "first page"; any other array is positional and refused.
-    const cJSON* named = params_empty(params) ? nullptr : params;
-    auto page = parse_page_params(named, static_cast<size_t>(cJSON_GetArraySize(items)));
+    // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
+    auto page = parse_page_params(params, static_cast<size_t>(cJSON_GetArraySize(items)));
     if (auto* error = std::get_if<PageParamError>(&page)) {
       return invalid_params(error->field.c_str(), error->message);
     }
@@ -52,7 +51,7 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
 }
 
 Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* params) {
-  if (!params_empty(params)) return invalid_params("params", "multi.getDashboard takes no parameters");
+  if (!params_empty(params)) return invalid_params("params", "multi.getDashboard takes no positional parameters");
   JsonPtr result(cJSON_CreateObject());
   cJSON* services = cJSON_AddObjectToObject(result.get(), "services");
   for (const std::string& name : ctx.server.fixtures.services()) {

@@ -7,7 +7,8 @@
 namespace flake {
 
 bool params_empty(const cJSON* params) {
-  return params == nullptr || ((cJSON_IsObject(params) || cJSON_IsArray(params)) && !params->child);
+  // Members a method does not define are ignored (§3.6); positional values are not.
+  return params == nullptr || cJSON_IsObject(params) || (cJSON_IsArray(params) && !params->child);
 }
 
 RpcError params_not_object() {
@@ -21,7 +22,7 @@ constexpr int kMaxFailedAuths = 3;
 JsonPtr capabilities(const ServerState& server) {
   const Options& o = server.options;
   JsonPtr caps(cJSON_CreateObject());
-  cJSON_AddBoolToObject(caps.get(), "msgpack", false);
+  cJSON_AddBoolToObject(caps.get(), "msgpack", true);
   cJSON_AddBoolToObject(caps.get(), "batch", true);
   cJSON_AddNumberToObject(caps.get(), "maxBatch", 100);
   cJSON_AddNumberToObject(caps.get(), "maxMessageBytes", static_cast<double>(o.max_message_bytes));
@@ -128,7 +129,7 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     server.sessions.attach(*old);
     server.attached[old] = &c;
   }
-  for (SharedText& frame : *frames) ctx.follow_up.push_back(OutFrame{std::move(frame), false});
+  for (ReplayFrame& frame : *frames) ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary});
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddBoolToObject(result.get(), "resumed", true);
   cJSON_AddNumberToObject(result.get(), "replayed", static_cast<double>(ctx.follow_up.size()));
@@ -139,7 +140,7 @@ Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {
   JsonPtr doc(cJSON_CreateObject());
   cJSON_AddStringToObject(doc.get(), "openrpc", "1.2.6");
   cJSON* info = cJSON_AddObjectToObject(doc.get(), "info");
-  cJSON_AddStringToObject(info, "title", "flake.v1 reference sidecar");
+  cJSON_AddStringToObject(info, "title", "flake.v1");
   cJSON_AddStringToObject(info, "version", FLAKE_VERSION);
   cJSON* methods = cJSON_AddArrayToObject(doc.get(), "methods");
   for (const MethodSpec& spec : method_table()) {
@@ -153,9 +154,11 @@ Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {
     cJSON_AddBoolToObject(m, "x-socketOnly", spec.socket_only);
     cJSON_AddItemToArray(methods, m);
   }
-  cJSON* notifications = cJSON_AddArrayToObject(doc.get(), "x-notifications");
+  cJSON* notifications = cJSON_AddArrayToObject(doc.get(), "notifications");
   for (const char* name : {"logs.update", "metrics.update", "deployments.update", "data.chunk"}) {
-    cJSON_AddItemToArray(notifications, cJSON_CreateString(name));
+    cJSON* n = cJSON_CreateObject();
+    cJSON_AddStringToObject(n, "name", name);
+    cJSON_AddItemToArray(notifications, n);
   }
   return doc;
 }

@@ -16,14 +16,13 @@ StreamKind kind_of(std::string_view method) {
 Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON* params) {
   const StreamKind kind = kind_of(method);
   const bool service_required = kind == StreamKind::kLogs;
-  if (params_empty(params) && !service_required) params = nullptr;
-  else if (!cJSON_IsObject(params)) return params_not_object();
+  // Absent params are fine where nothing is required; otherwise only named params (§3.6).
+  if (!(params == nullptr && !service_required) && !cJSON_IsObject(params)) return params_not_object();
 
   std::string service;
   if (const cJSON* item = member(params, "service")) {
     if (!cJSON_IsString(item)) return invalid_params("service", "service must be a string");
     service = item->valuestring;
-    if (!ctx.server.fixtures.has_service(service)) return not_found("service:" + service);
   } else if (service_required) {
     return invalid_params("service", "service is required");
   }
@@ -33,10 +32,15 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
     if (!level) return invalid_params("level", "level must be debug, info, warn or error");
     min_level = *level;
   }
+  // Parameter errors come before resource errors (§3.7).
+  if (!service.empty() && !ctx.server.fixtures.has_service(service)) {
+    return not_found("service:" + service);
+  }
   Session& session = *ctx.connection->session;
+  const std::string id = session.add_subscription(kind, service, min_level);
+  session.subscriptions.at(id).binary = ctx.binary_request;
   JsonPtr result(cJSON_CreateObject());
-  cJSON_AddStringToObject(result.get(), "subscription",
-                          session.add_subscription(kind, service, min_level).c_str());
+  cJSON_AddStringToObject(result.get(), "subscription", id.c_str());
   return result;
 }
 

@@ -27,7 +27,6 @@ Outcome handle_test_emit_logs(CallContext& ctx, std::string_view, const cJSON* p
   if (!cJSON_IsObject(params)) return params_not_object();
   auto service = string_member(params, "service");
   if (!service) return invalid_params("service", "service must be a string");
-  if (!ctx.server.fixtures.has_service(*service)) return not_found("service:" + std::string(*service));
   uint64_t count = 0;
   if (!as_count(member(params, "count"), kMaxEmit, count)) {
     return invalid_params("count", "count must be an integer 0..1000000");
@@ -37,6 +36,7 @@ Outcome handle_test_emit_logs(CallContext& ctx, std::string_view, const cJSON* p
       item && (!as_count(item, kMaxPerNotification, per_notification) || per_notification == 0)) {
     return invalid_params("perNotification", "perNotification must be an integer 1..1000");
   }
+  if (!ctx.server.fixtures.has_service(*service)) return not_found("service:" + std::string(*service));
   EmitJob job;
   job.kind = EmitJob::Kind::kLogs;
   job.service = *service;
@@ -64,7 +64,7 @@ Outcome handle_test_emit_metrics(CallContext& ctx, std::string_view, const cJSON
 }
 
 Outcome handle_test_drop_session(CallContext& ctx, std::string_view, const cJSON* params) {
-  if (!params_empty(params)) return invalid_params("params", "test.dropSession takes no parameters");
+  if (!params_empty(params)) return invalid_params("params", "test.dropSession takes no positional parameters");
   ctx.connection->drop_now = true;  // the caller sends nothing back (§11.4)
   return JsonPtr(cJSON_CreateNull());
 }

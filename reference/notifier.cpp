@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "json_parse.hpp"
+#include "msgpack_codec.hpp"
 
 namespace flake {
 
@@ -19,26 +21,32 @@ bool wants_service(const Subscription& sub, std::string_view service) {
 
 }  // namespace
 
-void deliver(ServerState& server, Session& session, std::string_view method,
-             std::string_view subscription, std::string_view service, std::string_view fields) {
+void deliver(ServerState& server, Session& session, const Subscription& subscription,
+             std::string_view method, std::string_view service, std::string_view fields) {
   uint64_t seq = session.assign_seq();
   if (server.has(Defect::kSeqGap) && seq % 10 == 0) seq = session.assign_seq();
   std::string frame(LWS_PRE, '\0');
-  frame.reserve(LWS_PRE + 96 + method.size() + subscription.size() + service.size() + fields.size());
+  frame.reserve(LWS_PRE + 96 + method.size() + subscription.id.size() + service.size() + fields.size());
   frame += R"({"jsonrpc":"2.0","method":")";
   frame += method;
   frame += R"(","params":{"subscription":")";
-  frame += subscription;
+  frame += subscription.id;
   frame += R"(","service":")";
   frame += service;
   frame += R"(","seq":)";
   frame += std::to_string(seq);
   frame += fields;
   frame += "}}";
+  if (subscription.binary) {
+    // Rare enough (MessagePack subscribers) that re-encoding the JSON we just wrote is fine.
+    ParseResult parsed = parse_json(std::string_view(frame).substr(LWS_PRE));
+    frame.resize(LWS_PRE);
+    if (parsed.value) frame += encode_msgpack(parsed.value.get());
+  }
   auto bytes = std::make_shared<const std::string>(std::move(frame));
-  session.ring.push(seq, bytes);
+  session.ring.push(seq, bytes, subscription.binary);
   if (auto it = server.attached.find(&session); it != server.attached.end()) {
-    enqueue_frame(*it->second, std::move(bytes), false);
+    enqueue_frame(*it->second, std::move(bytes), subscription.binary);
   }
 }
 
@@ -97,7 +105,7 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
         }
         if (!any) continue;
         fields += ']';
-        deliver(server, session, "logs.update", id, service, fields);
+        deliver(server, session, sub, "logs.update", service, fields);
       }
     }
   });
@@ -117,7 +125,7 @@ void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool
           if (test_samples) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
           fields = ",\"metrics\":" + print_json(metrics.get());
         }
-        deliver(server, session, "metrics.update", id, service, fields);
+        deliver(server, session, sub, "metrics.update", service, fields);
       }
     });
   }
@@ -130,7 +138,7 @@ void publish_deployment(ServerState& server) {
   server.sessions.for_each([&](Session& session) {
     for (auto& [id, sub] : session.subscriptions) {
       if (sub.kind != StreamKind::kDeployments || !wants_service(sub, "vercel")) continue;
-      deliver(server, session, "deployments.update", id, "vercel", fields);
+      deliver(server, session, sub, "deployments.update", "vercel", fields);
     }
   });
 }

@@ -12,8 +12,9 @@ namespace flake {
 
 // Assigns the session's next seq, keeps the frame for resume and sends it when the session has a socket.
 // `fields` is appended inside "params" after "seq" and must start with a comma (or be empty).
-void deliver(ServerState& server, Session& session, std::string_view method,
-             std::string_view subscription, std::string_view service, std::string_view fields);
+// A subscription made in MessagePack gets its notifications in MessagePack (§2.4).
+void deliver(ServerState& server, Session& session, const Subscription& subscription,
+             std::string_view method, std::string_view service, std::string_view fields);
 
 // Log entries rendered once as JSON and shared by every subscriber of a service.
 struct EntryRun {

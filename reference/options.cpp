@@ -61,7 +61,7 @@ const std::vector<OptionSpec>& option_table() {
       {"--resume-grace-ms", "MS", "keep a dropped session this long (default 30000)",
        number_field(&Options::resume_grace_ms, int64_t{0})},
       {"--ping-interval-ms", "MS", "WebSocket ping interval (default 30000)",
-       number_field(&Options::ping_interval_ms, int64_t{10})},
+       number_field(&Options::ping_interval_ms, int64_t{100})},
       {"--header-timeout-ms", "MS", "close connections whose HTTP headers are incomplete (default 5000)",
        number_field(&Options::header_timeout_ms, int64_t{1000})},
       {"--rate", "N", "requests/s per connection; 0 disables the limit (default 10000)",

@@ -10,7 +10,7 @@ namespace flake {
 ReplayRing::ReplayRing(size_t max_items, size_t max_bytes)
     : max_items_(max_items), max_bytes_(max_bytes) {}
 
-void ReplayRing::push(uint64_t seq, SharedText frame) {
+void ReplayRing::push(uint64_t seq, SharedText frame, bool binary) {
   assert(frame != nullptr);
   if (!items_.empty() && seq <= items_.back().seq) {
     items_.clear();
@@ -18,7 +18,7 @@ void ReplayRing::push(uint64_t seq, SharedText frame) {
     evicted_through_ = seq - 1;
   }
   bytes_ += frame_size(frame);
-  items_.push_back(Item{seq, std::move(frame)});
+  items_.push_back(Item{seq, std::move(frame), binary});
   while (items_.size() > 1 && (items_.size() > max_items_ || bytes_ > max_bytes_)) {
     bytes_ -= frame_size(items_.front().frame);
     evicted_through_ = items_.front().seq;
@@ -26,14 +26,14 @@ void ReplayRing::push(uint64_t seq, SharedText frame) {
   }
 }
 
-std::optional<std::vector<SharedText>> ReplayRing::since(uint64_t last_seq) const {
-  std::vector<SharedText> frames;
+std::optional<std::vector<ReplayFrame>> ReplayRing::since(uint64_t last_seq) const {
+  std::vector<ReplayFrame> frames;
   if (items_.empty() || last_seq >= items_.back().seq) return frames;
   if (last_seq < evicted_through_) return std::nullopt;
   auto first = std::upper_bound(items_.begin(), items_.end(), last_seq,
                                 [](uint64_t seq, const Item& item) { return seq < item.seq; });
   frames.reserve(static_cast<size_t>(items_.end() - first));
-  for (auto it = first; it != items_.end(); ++it) frames.push_back(it->frame);
+  for (auto it = first; it != items_.end(); ++it) frames.push_back(ReplayFrame{it->frame, it->binary});
   return frames;
 }
 

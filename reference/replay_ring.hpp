@@ -15,6 +15,12 @@ namespace flake {
 // Frames are shared, never copied, between the ring and the send queues they are written from.
 using SharedText = std::shared_ptr<const std::string>;
 
+// A kept frame and whether it goes out as a binary (MessagePack) WebSocket frame.
+struct ReplayFrame {
+  SharedText frame;
+  bool binary = false;
+};
+
 class ReplayRing {
  public:
   // Bounded both by count and by bytes (frame sizes), so a burst of large notifications cannot grow
@@ -24,11 +30,11 @@ class ReplayRing {
   // `seq` must be greater than newest_seq() (normally newest_seq() + 1). A seq that skips ahead is
   // kept: the skipped numbers were never pushed, so they are not a gap the ring lost. A seq that
   // does not increase is a caller bug; the ring then restarts at it, forgetting everything older.
-  void push(uint64_t seq, SharedText frame);
+  void push(uint64_t seq, SharedText frame, bool binary = false);
 
   // Frames with seq > last_seq, in order; an empty vector when last_seq >= newest_seq(); nullopt
   // when a frame with seq in (last_seq, newest] was pushed but has been evicted.
-  std::optional<std::vector<SharedText>> since(uint64_t last_seq) const;
+  std::optional<std::vector<ReplayFrame>> since(uint64_t last_seq) const;
 
   uint64_t oldest_seq() const { return items_.empty() ? 0 : items_.front().seq; }  // 0 when empty
   uint64_t newest_seq() const { return items_.empty() ? 0 : items_.back().seq; }   // 0 when empty
@@ -39,6 +45,7 @@ class ReplayRing {
   struct Item {
     uint64_t seq;
     SharedText frame;
+    bool binary;
   };
   static size_t frame_size(const SharedText& frame) { return frame ? frame->size() : 0; }
 

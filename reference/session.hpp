@@ -31,6 +31,7 @@ struct Subscription {
   StreamKind kind;
   std::string service;  // empty = all services
   int min_level;        // logs only: entries at this level and above
+  bool binary = false;  // notifications in MessagePack, as the subscribe request was (§2.4)
 };
 
 // Whether `sub` receives a notification of `kind` for `service`; for logs, also whether it wants

@@ -56,13 +56,13 @@ TokenResult read_token_file(const std::string& path) {
       break;  // end of file
     }
   }
-  // Editors and `echo` add a final newline that is not part of the secret; only one is removed so a
-  // token is otherwise taken byte for byte.
-  if (contents.ends_with("\r\n")) {
-    contents.resize(contents.size() - 2);
-  } else if (contents.ends_with('\n')) {
-    contents.pop_back();
-  }
+  // Tokens are printable non-space ASCII (§4.1), so surrounding whitespace is never part of the
+  // secret: editors and `echo` add line breaks, and clients that read "the first line" must agree.
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const size_t first = contents.find_first_not_of(kSpace);
+  contents = first == std::string::npos
+                 ? std::string()
+                 : contents.substr(first, contents.find_last_not_of(kSpace) - first + 1);
   if (contents.empty()) {
     result.error = "token file '" + path + "' is empty";
     return result;

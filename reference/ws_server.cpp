@@ -16,6 +16,7 @@
 #include "connection.hpp"
 #include "http_endpoints.hpp"
 #include "notifier.hpp"
+#include "request_gate.hpp"
 #include "rpc_error.hpp"
 
 namespace flake {
@@ -37,15 +38,6 @@ ServerState& state_of(lws* wsi) {
   return *static_cast<ServerState*>(lws_context_user(lws_get_context(wsi)));
 }
 
-std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
-  const int length = lws_hdr_total_length(wsi, token);
-  if (length <= 0) return std::nullopt;
-  std::string value(static_cast<size_t>(length) + 1, '\0');
-  if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return std::string("\x01invalid");
-  value.resize(static_cast<size_t>(length));
-  return value;
-}
-
 // Refuses a WebSocket upgrade with a plain HTTP status before any 101 is sent. At this point lws has
 // already switched the wsi to the ws role, so the response goes straight to the socket; it is tiny and
 // the socket's send buffer is empty, so one send() suffices.
@@ -62,26 +54,18 @@ int refuse_upgrade(lws* wsi, int status, const char* phrase, int rpc_code, const
   return 1;
 }
 
-// Host and Origin allowlists (§4), honouring the defect switches that disable each check.
-AccessVerdict check_request_access(lws* wsi, const ServerState& server) {
-  AccessVerdict verdict =
-      check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
-  if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {
-    verdict = check_access(server.access, "127.0.0.1:" + std::to_string(server.access.port),
-                           header(wsi, WSI_TOKEN_ORIGIN));
-  }
-  if (verdict == AccessVerdict::kBadOrigin && server.has(Defect::kAcceptForeignOrigin)) {
-    verdict = AccessVerdict::kAllowed;
-  }
-  return verdict;
-}
-
 int on_filter_upgrade(lws* wsi, ServerState& server) {
-  if (header(wsi, WSI_TOKEN_GET_URI).value_or("") != "/rpc") {
-    return refuse_upgrade(wsi, 404, "Not Found", kNotFound, "WebSocket endpoint is /rpc");
+  switch (check_gate(wsi, server)) {  // §1.4: the gate comes before the path
+    case GateVerdict::kDuplicateHost:
+      return refuse_upgrade(wsi, 400, "Bad Request", kInvalidRequest, "more than one Host header");
+    case GateVerdict::kForbidden:
+      return refuse_upgrade(wsi, 403, "Forbidden", kForbidden, "Origin or Host not allowed");
+    case GateVerdict::kAllowed:
+      break;
   }
-  if (check_request_access(wsi, server) != AccessVerdict::kAllowed) {
-    return refuse_upgrade(wsi, 403, "Forbidden", kForbidden, "Origin or Host not allowed");
+  if (header(wsi, WSI_TOKEN_GET_URI).value_or("") != "/rpc") {
+    return refuse_upgrade(wsi, 404, "Not Found", kNotFound, "WebSocket endpoint is /rpc",
+                          R"({"resource":"path"})");
   }
   if (server.shutting_down ||
       server.connections.size() >= static_cast<size_t>(server.options.max_connections)) {
@@ -190,7 +174,8 @@ void tick_connections(ServerState& server) {
         !server.has(Defect::kNoAuthTimeout)) {
       request_close(c, 4408, "authentication timeout", false);
     }
-    if (mono - c.last_ping_ms >= o.ping_interval_ms) {
+    // Due one tick early, so no gap between pings exceeds the interval (§7.6).
+    if (mono - c.last_ping_ms >= o.ping_interval_ms - kTickMs) {
       c.last_ping_ms = mono;
       if (c.unanswered_pings >= 2) {
         request_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "ping timeout", false);

@@ -46,6 +46,7 @@ TEST_F(DispatcherTest, NotificationIsNeverAnswered) {
 TEST_F(DispatcherTest, UnknownMethodIsMethodNotFound) {
   JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"foobar","id":"1"})");
   EXPECT_EQ(error_code(r.get()), -32601);
+  EXPECT_STREQ(member(member(member(r.get(), "error"), "data"), "method")->valuestring, "foobar");
   EXPECT_STREQ(member(r.get(), "id")->valuestring, "1");
 }
 
@@ -183,8 +184,14 @@ TEST_F(DispatcherTest, EnvelopeRules) {
 TEST_F(DispatcherTest, ParamsValidation) {
   EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"vercel.getProjects","params":[5],"id":1})").get()), -32602);
   EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"vercel.getProjects","params":{"limit":0},"id":1})").get()), -32602);
-  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"vercel.getProjects","params":[],"id":1})").get()), 0);
-  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"aws.getDashboard","params":{"x":1},"id":1})").get()), -32602);
+  // A method that takes params refuses positional ones, even []; one without params ignores members.
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"vercel.getProjects","params":[],"id":1})").get()), -32602);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"aws.getDashboard","params":{"x":1},"id":1})").get()), 0);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"aws.getDashboard","params":[],"id":1})").get()), 0);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"aws.getDashboard","params":[1],"id":1})").get()), -32602);
+  // Parameter errors are reported before unknown resources (§3.7).
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"test.emitLogs","params":{"service":"nope","count":-1},"id":1})").get()), -32602);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.subscribe","params":{"service":"nope","level":"x"},"id":1})").get()), -32602);
 }
 
 TEST_F(DispatcherTest, UnknownServiceInParamsIsNotFoundButInAMethodNameIsUnknownMethod) {

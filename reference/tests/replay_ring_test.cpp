@@ -18,9 +18,9 @@ SharedText frame(uint64_t seq, size_t pad = 0) {
   return text("n" + std::to_string(seq) + std::string(pad, '.'));
 }
 
-std::vector<std::string> contents(const std::vector<SharedText>& frames) {
+std::vector<std::string> contents(const std::vector<ReplayFrame>& frames) {
   std::vector<std::string> out;
-  for (const SharedText& f : frames) out.push_back(*f);
+  for (const ReplayFrame& f : frames) out.push_back(*f.frame);
   return out;
 }
 
@@ -58,7 +58,18 @@ TEST(ReplayRing, FramesAreSharedNotCopied) {
   ring.push(1, f);
   auto got = ring.since(0);
   ASSERT_EQ(got->size(), 1u);
-  EXPECT_EQ((*got)[0].get(), f.get());
+  EXPECT_EQ((*got)[0].frame.get(), f.get());
+  EXPECT_FALSE((*got)[0].binary);
+}
+
+TEST(ReplayRing, KeepsEachFramesEncoding) {
+  ReplayRing ring(10, 1000);
+  ring.push(1, frame(1), true);
+  ring.push(2, frame(2), false);
+  auto got = ring.since(0);
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_TRUE((*got)[0].binary);
+  EXPECT_FALSE((*got)[1].binary);
 }
 
 TEST(ReplayRing, EvictsByCount) {
@@ -183,8 +194,8 @@ TEST(ReplayRing, ProtocolSizedRing) {
   auto missed = ring.since(15'000);
   ASSERT_TRUE(missed.has_value());
   ASSERT_EQ(missed->size(), 10'000u);
-  EXPECT_EQ(*missed->front(), "n15001");
-  EXPECT_EQ(*missed->back(), "n25000");
+  EXPECT_EQ(*missed->front().frame, "n15001");
+  EXPECT_EQ(*missed->back().frame, "n25000");
 }
 
 }  // namespace

@@ -165,7 +165,9 @@ TEST(ServerLimits, SlowReaderIsClosedAndMemoryStaysBounded) {
   ASSERT_TRUE(sub.is_value());
   std::this_thread::sleep_for(3s);  // never read: the kernel buffers fill, then the sidecar's
   EXPECT_EQ(wait_for_close(slow->ws(), 10s), 1008);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory and quarantine make RSS meaningless
   EXPECT_LT(s.process().rss_kib(), 64 * 1024);
+#endif
 }
 
 TEST(ServerHostile, ParseErrorsKeepTheConnectionUsable) {

@@ -57,12 +57,13 @@ TEST_F(TokenFile, NoNewlineIsTakenAsIs) {
   EXPECT_EQ(resolve_token(write("t", "s3cret"), nullptr).token, "s3cret");
 }
 
-TEST_F(TokenFile, OnlyOneNewlineIsStripped) {
-  EXPECT_EQ(resolve_token(write("t", "s3cret\n\n"), nullptr).token, "s3cret\n");
-  EXPECT_EQ(resolve_token(write("t", "s3cret\r\n\r\n"), nullptr).token, "s3cret\r\n");
-  // A lone CR is not a line ending we strip, and inner/leading whitespace is part of the token.
-  EXPECT_EQ(resolve_token(write("t", "s3cret\r"), nullptr).token, "s3cret\r");
-  EXPECT_EQ(resolve_token(write("t", " a b \n"), nullptr).token, " a b ");
+TEST_F(TokenFile, SurroundingWhitespaceIsTrimmed) {
+  EXPECT_EQ(resolve_token(write("t", "s3cret\n\n"), nullptr).token, "s3cret");
+  EXPECT_EQ(resolve_token(write("t", "s3cret\r\n\r\n"), nullptr).token, "s3cret");
+  EXPECT_EQ(resolve_token(write("t", "s3cret\r"), nullptr).token, "s3cret");
+  EXPECT_EQ(resolve_token(write("t", "  \ts3cret \n"), nullptr).token, "s3cret");
+  // Inner bytes are the token's own: only the ends are trimmed.
+  EXPECT_EQ(resolve_token(write("t", " a b \n"), nullptr).token, "a b");
 }
 
 TEST_F(TokenFile, BinaryContentIsKept) {

@@ -1,0 +1,36 @@
+// Request admission checks shared by the WebSocket and HTTP paths (see request_gate.hpp).
+#include "request_gate.hpp"
+
+namespace flake {
+
+std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
+  const int length = lws_hdr_total_length(wsi, token);
+  if (length <= 0) return std::nullopt;
+  std::string value(static_cast<size_t>(length) + 1, '\0');
+  // A value lws cannot copy is treated as present but unusable, so allowlists refuse it.
+  if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return std::string("\x01");
+  value.resize(static_cast<size_t>(length));
+  return value;
+}
+
+int header_count(lws* wsi, lws_token_indexes token) {
+  int count = 0;
+  while (lws_hdr_fragment_length(wsi, token, count) > 0) ++count;
+  return count;
+}
+
+GateVerdict check_gate(lws* wsi, const ServerState& server) {
+  if (header_count(wsi, WSI_TOKEN_HOST) > 1) return GateVerdict::kDuplicateHost;
+  AccessVerdict verdict =
+      check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
+  if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {
+    verdict = check_access(server.access, "127.0.0.1:" + std::to_string(server.access.port),
+                           header(wsi, WSI_TOKEN_ORIGIN));
+  }
+  if (verdict == AccessVerdict::kBadOrigin && server.has(Defect::kAcceptForeignOrigin)) {
+    verdict = AccessVerdict::kAllowed;
+  }
+  return verdict == AccessVerdict::kAllowed ? GateVerdict::kAllowed : GateVerdict::kForbidden;
+}
+
+}  // namespace flake
