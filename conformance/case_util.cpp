@@ -3,6 +3,13 @@
 
 namespace flake::conform {
 
+void require_msgpack_capability(CaseContext& ctx) {
+  const json& caps = ctx.capabilities();
+  if (caps.contains("msgpack") && caps["msgpack"] == false) {
+    unimplemented_case("the sidecar advertises capabilities.msgpack false");
+  }
+}
+
 Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text) {
   if (!rpc.ws().send_text(text)) fail_case("the message to be sent", "the connection is gone");
   return rpc.wait_for_response(ctx.deadline());

@@ -12,6 +12,9 @@
 
 namespace flake::conform {
 
+// MessagePack cases report Unimplemented when capabilities.msgpack is false.
+void require_msgpack_capability(CaseContext& ctx);
+
 // Sends raw text (not re-encoded) and waits for the next response or batch answer.
 Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text);
 Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view bytes);

@@ -3,6 +3,8 @@
 #include "case_util.hpp"
 #include "cases.hpp"
 
+#include <algorithm>
+
 namespace flake::conform {
 namespace {
 
@@ -29,6 +31,7 @@ Outcome text_with_whitespace(CaseContext& ctx) {
 }
 
 Outcome msgpack_request(CaseContext& ctx) {
+  require_msgpack_capability(ctx);
   auto rpc = ctx.connect();
   const Incoming in =
       send_binary_wait(ctx, *rpc, to_msgpack_bytes(json::parse(kPing)));
@@ -39,6 +42,7 @@ Outcome msgpack_request(CaseContext& ctx) {
 }
 
 Outcome msgpack_parse_error(CaseContext& ctx, std::string_view bytes, std::string_view what) {
+  require_msgpack_capability(ctx);
   auto rpc = ctx.connect();
   const Incoming in = send_binary_wait(ctx, *rpc, bytes);
   require_error(in, -32700, nullptr, what);
@@ -66,6 +70,7 @@ Outcome msgpack_ext_value(CaseContext& ctx) {
 }
 
 Outcome answer_encoding(CaseContext& ctx) {
+  require_msgpack_capability(ctx);
   auto rpc = ctx.connect();
   Incoming in = send_binary_wait(ctx, *rpc, to_msgpack_bytes(json::parse(kPing)));
   require_result(in, 7, "binary system.ping");
@@ -97,13 +102,19 @@ Outcome fragmented_request(CaseContext& ctx) {
 // Waits (briefly) for a pong with this payload; reading keeps any other message queued.
 bool saw_pong(CaseContext& ctx, RpcClient& rpc, const std::string& payload) {
   const Deadline until = ctx.deadline_after(std::chrono::milliseconds(1000));
+  auto seen = [&] {
+    const auto& pongs = rpc.ws().pongs();
+    return std::find(pongs.begin(), pongs.end(), payload) != pongs.end();
+  };
   for (;;) {
-    for (const auto& p : rpc.ws().pongs()) {
-      if (p == payload) return true;
+    if (seen()) return true;
+    // Pongs are consumed inside receive(), which returns only with a message or at the deadline.
+    const Incoming in = rpc.receive(std::min(until, deadline_in(std::chrono::milliseconds(20))));
+    if (in.kind == Incoming::Kind::Value) {
+      (is_notification(in.value) ? rpc.notifications() : rpc.stray_responses()).push_back(in.value);
+    } else if (in.kind != Incoming::Kind::Timeout || Clock::now() >= until) {
+      return seen();
     }
-    const Incoming in = rpc.receive(until);
-    if (in.kind != Incoming::Kind::Value) return false;
-    (is_notification(in.value) ? rpc.notifications() : rpc.stray_responses()).push_back(in.value);
   }
 }
 

@@ -151,6 +151,7 @@ Outcome unsubscribe_stops(CaseContext& ctx) {
 }
 
 Outcome notification_encoding(CaseContext& ctx) {
+  require_msgpack_capability(ctx);
   auto rpc = ctx.connect_authenticated();
   subscribe(ctx, *rpc, "logs.subscribe", {{"service", "supabase"}}, Encoding::MsgPack);
   const json id = "emit";

@@ -121,14 +121,14 @@ Outcome p1(CaseContext& ctx) {
   const double p99 = nearest_rank(samples, 99);
   ctx.log().note("ping p50 " + fmt(nearest_rank(samples, 50)) + " ms, p99 " + fmt(p99) + " ms");
   require(p99 < 10.0, "system.ping round trip p99 < 10 ms", "p99 " + fmt(p99) + " ms");
-  return pass();
+  return pass("p99 " + fmt(p99) + " ms");
 }
 
 Outcome p2(CaseContext& ctx) {
   const double rate = throughput(ctx, 20000);
   ctx.log().note(fmt(rate) + " requests/s");
   require(rate > 1000, "more than 1,000 requests answered per second", fmt(rate) + " requests/s");
-  return pass();
+  return pass(fmt(rate) + " requests/s");
 }
 
 Outcome p3(CaseContext& ctx) {
@@ -136,7 +136,7 @@ Outcome p3(CaseContext& ctx) {
   ctx.log().note(fmt(rate) + " entries/s");
   require(rate > 1000, "more than 1,000 log entries per second to one subscriber",
           fmt(rate) + " entries/s");
-  return pass();
+  return pass(fmt(rate) + " entries/s");
 }
 
 Outcome p4(CaseContext& ctx) {
@@ -144,7 +144,7 @@ Outcome p4(CaseContext& ctx) {
   const double p99 = nearest_rank(samples, 99);
   ctx.log().note("connect+auth p50 " + fmt(nearest_rank(samples, 50)) + " ms, p99 " + fmt(p99) + " ms");
   require(p99 < 100.0, "connection + authentication p99 < 100 ms", "p99 " + fmt(p99) + " ms");
-  return pass();
+  return pass("p99 " + fmt(p99) + " ms");
 }
 
 Outcome p5(CaseContext& ctx) {
@@ -175,7 +175,7 @@ Outcome p5(CaseContext& ctx) {
   ctx.log().note("peak RSS " + fmt(mib) + " MiB");
   require(peak.load() > 0, "a readable RSS", "0");
   require(mib < 50.0, "sidecar RSS < 50 MiB while P1-P4 run", "peak " + fmt(mib) + " MiB");
-  return pass();
+  return pass("peak RSS " + fmt(mib) + " MiB");
 }
 
 }  // namespace

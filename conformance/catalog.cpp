@@ -61,11 +61,18 @@ std::optional<Group> parse_group(std::string_view name) {
 }
 
 Outcome pass() { return {}; }
-Outcome fail(std::string expected, std::string actual) {
-  return {Status::Fail, std::move(expected), std::move(actual), {}};
+Outcome pass(std::string detail) {
+  Outcome o;
+  o.detail = std::move(detail);
+  return o;
 }
-Outcome unimplemented(std::string reason) { return {Status::Unimplemented, {}, {}, std::move(reason)}; }
-Outcome skipped(std::string reason) { return {Status::Skipped, {}, {}, std::move(reason)}; }
+Outcome fail(std::string expected, std::string actual) {
+  return {Status::Fail, std::move(expected), std::move(actual), {}, {}};
+}
+Outcome unimplemented(std::string reason) {
+  return {Status::Unimplemented, {}, {}, std::move(reason), {}};
+}
+Outcome skipped(std::string reason) { return {Status::Skipped, {}, {}, std::move(reason), {}}; }
 
 bool id_less(std::string_view a, std::string_view b) {
   std::size_t i = 0;

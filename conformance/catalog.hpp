@@ -39,9 +39,11 @@ struct Outcome {
   std::string expected;  // Fail
   std::string actual;    // Fail
   std::string reason;    // Unimplemented / Skipped
+  std::string detail;    // Pass: a measurement worth showing (PERF cases)
 };
 
 Outcome pass();
+Outcome pass(std::string detail);
 Outcome fail(std::string expected, std::string actual);
 Outcome unimplemented(std::string reason);
 Outcome skipped(std::string reason);

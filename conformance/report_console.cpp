@@ -40,6 +40,7 @@ void ConsoleReport::case_finished(const CaseResult& r, std::size_t, std::size_t)
   std::string line = std::string("  ") + mark(r) + " " + c.id + " [" +
                      std::string(to_string(c.tier)) + "] " + c.requirement + " (" +
                      std::to_string(r.duration.count()) + " ms)";
+  if (!r.outcome.detail.empty()) line += " \u2014 " + r.outcome.detail;
   if (r.outcome.status == Status::Unimplemented || r.outcome.status == Status::Skipped) {
     line += " \u2014 " + std::string(to_string(r.outcome.status)) + ": " + r.outcome.reason;
   }

@@ -73,6 +73,7 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
       c["actual"] = r.outcome.actual;
     }
     if (!r.outcome.reason.empty()) c["reason"] = r.outcome.reason;
+    if (!r.outcome.detail.empty()) c["detail"] = r.outcome.detail;
     c["wire"] = r.wire;
     cases.push_back(std::move(c));
   }

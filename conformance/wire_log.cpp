@@ -8,12 +8,15 @@
 namespace flake::conform {
 namespace {
 constexpr std::size_t kMaxLines = 400;
+constexpr std::size_t kNoteReserve = 50;
 }
 
 WireLog::WireLog() : start_(std::chrono::steady_clock::now()) {}
 
 void WireLog::add(int conn, std::string_view direction, std::string_view text) {
-  if (lines_.size() >= kMaxLines) {
+  // Notes (measurements, explanations) get a reserve beyond the frame lines.
+  const bool note = direction == "..";
+  if (lines_.size() >= kMaxLines + (note ? kNoteReserve : 0)) {
     ++dropped_;
     return;
   }
