@@ -88,6 +88,11 @@ EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t coun
 void publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                   uint32_t per_notification) {
   if (run.size() == 0 || per_notification == 0) return;
+  const int64_t now = server.epoch_ms();
+  for (size_t i = 0; i < run.size(); ++i) {
+    const uint32_t begin = i == 0 ? 0 : run.ends[i - 1];
+    server.log_history.add(service, now, std::string_view(run.text).substr(begin, run.ends[i] - begin));
+  }
   std::string fields;
   server.sessions.for_each([&](Session& session) {
     for (auto& [id, sub] : session.subscriptions) {

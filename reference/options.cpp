@@ -95,8 +95,12 @@ std::string usage_text() {
   for (const OptionSpec& spec : option_table()) {
     std::string left = "  " + std::string(spec.name);
     if (!spec.value_name.empty()) left += " " + std::string(spec.value_name);
-    if (left.size() < 28) left.resize(28, ' ');
-    else left += "\n" + std::string(28, ' ');
+    if (left.size() < 28) {
+      left.resize(28, ' ');
+    } else {
+      left += '\n';
+      left.append(28, ' ');
+    }
     text += left + std::string(spec.help) + "\n";
   }
   text +=

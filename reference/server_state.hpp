@@ -11,11 +11,15 @@
 #include "connection.hpp"
 #include "defects.hpp"
 #include "fixture_store.hpp"
+#include "log_history.hpp"
 #include "options.hpp"
 #include "session.hpp"
 #include "stream_generator.hpp"
 
 namespace flake {
+
+// Enough for a 50,000-entry export per service, small enough to keep RSS bounded (§10).
+inline constexpr size_t kLogHistoryPerService = 60'000;
 
 struct ServerState {
   ServerState(Options opts, FixtureStore store, std::string secret);
@@ -26,6 +30,7 @@ struct ServerState {
   AccessPolicy access;
   SessionRegistry sessions;
   LogGenerator log_generator;
+  LogHistory log_history{kLogHistoryPerService};
   std::bitset<static_cast<size_t>(Defect::kCount)> defects;
 
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
