@@ -23,6 +23,8 @@ class Decoder {
     MsgpackDecodeResult result;
     JsonPtr value(read_value(1));
     if (value && p_ != end_) fail(MsgpackError::kTrailingBytes, "bytes after the MessagePack value");
+    // A frame that is MessagePack throughout but holds an ext or a non-str key: -32600, not -32700 (§2.3).
+    if (error_ == MsgpackError::kNone && not_json_ != MsgpackError::kNone) fail(not_json_, not_json_message_);
     result.error = error_;
     result.message = message_;
     if (error_ == MsgpackError::kNone) result.value = std::move(value);
@@ -38,6 +40,16 @@ class Decoder {
       message_ = message;
     }
     return nullptr;
+  }
+
+  // Ext values and non-str keys are valid MessagePack, so decoding goes on (a parse error later in the frame
+  // still wins); the first one is reported once the whole frame has decoded. The null is a placeholder.
+  cJSON* not_json(MsgpackError error, const char* message) {
+    if (not_json_ == MsgpackError::kNone) {
+      not_json_ = error;
+      not_json_message_ = message;
+    }
+    return cJSON_CreateNull();
   }
 
   bool take(size_t n, uint64_t& out) {  // big-endian unsigned of n bytes
@@ -95,12 +107,17 @@ class Decoder {
     if (depth > max_depth_) return fail(MsgpackError::kTooDeep, "nested deeper than the limit");
     JsonPtr object(cJSON_CreateObject());
     for (uint64_t i = 0; i < count; ++i) {
+      // Checked on the marker byte: a bin key also decodes to a string, but it is not a str.
+      const bool str_key = left() > 0 && ((*p_ >= 0xa0 && *p_ <= 0xbf) || (*p_ >= 0xd9 && *p_ <= 0xdb));
       JsonPtr key(read_value(depth + 1));
       if (!key) return nullptr;
-      if (!cJSON_IsString(key.get())) return fail(MsgpackError::kNonStringKey, "map key is not a str");
-      cJSON* item = read_value(depth + 1);
-      if (item == nullptr) return nullptr;
-      cJSON_AddItemToObject(object.get(), key->valuestring, item);
+      JsonPtr item(read_value(depth + 1));
+      if (!item) return nullptr;
+      if (!str_key) {
+        not_json(MsgpackError::kNonStringKey, "map key is not a str");
+        continue;
+      }
+      cJSON_AddItemToObject(object.get(), key->valuestring, item.release());
     }
     return object.release();
   }
@@ -108,7 +125,7 @@ class Decoder {
   cJSON* read_ext(uint64_t length) {
     if (length + 1 > left()) return fail(MsgpackError::kTruncated, "ext length exceeds the frame");
     p_ += length + 1;
-    return fail(MsgpackError::kExtType, "ext types are not JSON-RPC values");
+    return not_json(MsgpackError::kExtType, "ext types are not JSON-RPC values");
   }
 
   cJSON* read_value(int depth) {
@@ -177,6 +194,8 @@ class Decoder {
   int max_depth_;
   MsgpackError error_ = MsgpackError::kNone;
   std::string message_;
+  MsgpackError not_json_ = MsgpackError::kNone;
+  const char* not_json_message_ = "";
 };
 
 struct Sbuffer {

@@ -93,8 +93,9 @@ std::string usage_text() {
       "Reference flake.v1 sidecar: JSON-RPC 2.0 over WebSocket at ws://HOST:PORT/rpc.\n"
       "On start it prints one line: flake-sidecar listening on ws://HOST:PORT/rpc\n\noptions:\n";
   for (const OptionSpec& spec : option_table()) {
-    std::string left = "  " + std::string(spec.name);
-    if (!spec.value_name.empty()) left += " " + std::string(spec.value_name);
+    std::string left("  ");
+    left.append(spec.name);
+    if (!spec.value_name.empty()) left.append(" ").append(spec.value_name);
     if (left.size() < 28) {
       left.resize(28, ' ');
     } else {
