@@ -3,8 +3,11 @@
 
 #include <libwebsockets.h>
 
+#include <algorithm>
+
 #include "dispatcher.hpp"
 #include "json_parse.hpp"
+#include "large_export.hpp"
 #include "msgpack_codec.hpp"
 #include "notifier.hpp"
 #include "utf8.hpp"
@@ -105,7 +108,13 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     return;
   }
   for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
-  if (response) {
+  // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after (§11.2).
+  const bool answer_first = std::all_of(ctx.jobs.begin(), ctx.jobs.end(), [](const EmitJob& job) {
+    return job.kind == EmitJob::Kind::kChunks;
+  });
+  if (response && answer_first) {
+    enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
+  } else if (response) {
     ctx.jobs.back().response = encode_response(response.get(), binary);
     ctx.jobs.back().response_binary = binary;
   }
@@ -155,7 +164,7 @@ bool step_jobs(Connection& c) {
   for (uint64_t produced = 0; produced < kNotificationsPerStep; ++produced) {
     if (c.jobs.empty() || c.close_code != 0 || c.tx_bytes >= kJobLowWater) break;
     EmitJob& job = c.jobs.front();
-    if (!recipients_ready(*c.server, job)) {
+    if (job.kind != EmitJob::Kind::kChunks && !recipients_ready(*c.server, job)) {
       paced = true;  // a recipient's drain (wake_job_owners) or the next tick wakes us again
       break;
     }
@@ -163,8 +172,14 @@ bool step_jobs(Connection& c) {
         std::min<uint64_t>(job.remaining, job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1);
     if (job.kind == EmitJob::Kind::kLogs) {
       publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n), job.per_notification);
-    } else {
+    } else if (job.kind == EmitJob::Kind::kMetrics) {
       publish_metrics(*c.server, job.next_n, n, true);
+    } else {
+      // data.chunk frames belong to the request: no seq, not in the replay ring (§6.9).
+      const LargeExport& data = *job.export_data;
+      const bool binary = data.msgpack;
+      const std::string frame = binary ? data_chunk_msgpack(data, job.next_n) : data_chunk_json(data, job.next_n);
+      enqueue_frame(c, make_frame_bytes(frame), binary);
     }
     job.next_n += n;
     job.remaining -= n;

@@ -21,6 +21,9 @@ Outcome handle_batch_execute(CallContext&, std::string_view, const cJSON* params
 Outcome handle_subscribe(CallContext&, std::string_view method, const cJSON* params);
 Outcome handle_unsubscribe(CallContext&, std::string_view method, const cJSON* params);
 
+// methods_large.cpp: logs.getLarge
+Outcome handle_get_large(CallContext&, std::string_view, const cJSON* params);
+
 // methods_test.cpp: the --conformance test contract (§11)
 Outcome handle_test_emit_logs(CallContext&, std::string_view, const cJSON* params);
 Outcome handle_test_emit_metrics(CallContext&, std::string_view, const cJSON* params);

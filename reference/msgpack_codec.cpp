@@ -43,13 +43,12 @@ class Decoder {
   }
 
   // Ext values and non-str keys are valid MessagePack, so decoding goes on (a parse error later in the frame
-  // still wins); the first one is reported once the whole frame has decoded. The null is a placeholder.
-  cJSON* not_json(MsgpackError error, const char* message) {
+  // still wins); the first one is reported once the whole frame has decoded.
+  void not_json(MsgpackError error, const char* message) {
     if (not_json_ == MsgpackError::kNone) {
       not_json_ = error;
       not_json_message_ = message;
     }
-    return cJSON_CreateNull();
   }
 
   bool take(size_t n, uint64_t& out) {  // big-endian unsigned of n bytes
@@ -125,7 +124,8 @@ class Decoder {
   cJSON* read_ext(uint64_t length) {
     if (length + 1 > left()) return fail(MsgpackError::kTruncated, "ext length exceeds the frame");
     p_ += length + 1;
-    return not_json(MsgpackError::kExtType, "ext types are not JSON-RPC values");
+    not_json(MsgpackError::kExtType, "ext types are not JSON-RPC values");
+    return cJSON_CreateNull();  // a placeholder: the frame is refused once decoded
   }
 
   cJSON* read_value(int depth) {

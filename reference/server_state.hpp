@@ -39,6 +39,7 @@ struct ServerState {
   bool shutting_down = false;
   uint64_t metrics_counter = 0;
   uint64_t deployments_counter = 0;
+  uint64_t export_counter = 0;  // logs.getLarge stream ids
   double log_credit = 0;       // fractional live log entries carried between ticks
   int64_t live_elapsed_ms = 0;  // drives the once-a-second and once-every-5-s live streams
 

@@ -1,6 +1,9 @@
 // The real flake-sidecar over real sockets: handshake refusals, close codes, pings, connection cap,
 // resume across an abrupt disconnect, slow readers and graceful shutdown (docs/protocol.md §1-§8).
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <signal.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <thread>
@@ -206,6 +209,93 @@ TEST(ServerShutdown, SigtermClosesWith1001AndExitsZeroWithinTwoSeconds) {
   EXPECT_TRUE(exit.exited);
   EXPECT_EQ(exit.code, 0);
   EXPECT_FALSE(s.process().secret_seen()) << "the token appeared in the sidecar's output";
+}
+
+}  // namespace
+}  // namespace flake::itest
+
+namespace flake::itest {
+namespace {
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  std::string hex;
+  for (unsigned char b : digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  return hex;
+}
+
+std::string inflate_zlib(const std::string& in) {
+  std::string out(in.size() * 20 + 1024, '\0');
+  while (true) {
+    uLongf size = out.size();
+    int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &size,
+                        reinterpret_cast<const Bytef*>(in.data()), in.size());
+    if (rc == Z_OK) return out.substr(0, size);
+    if (rc != Z_BUF_ERROR) throw std::runtime_error("inflate failed");
+    out.resize(out.size() * 2);
+  }
+}
+
+std::string base64_decode(const std::string& in) {
+  std::string out((in.size() / 4) * 3 + 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) throw std::runtime_error("bad base64");
+  size_t pad = 0;
+  if (!in.empty() && in.back() == '=') ++pad;
+  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+// §6.7-§6.10: a 50,000-entry export arrives intact as msgpack, msgpack+zlib and json/base64.
+TEST(ServerLargeData, FiftyThousandEntriesArriveIntactInEveryForm) {
+  Sidecar s;
+  auto c = s.client();
+  Incoming emitted = c->call("test.emitLogs", json{{"service", "aws"}, {"count", 50000}, {"perNotification", 1000}}, 30s);
+  ASSERT_TRUE(emitted.is_value() && emitted.value.contains("result")) << emitted.describe();
+  struct Form { const char* format; bool compress; };
+  for (Form form : {Form{"msgpack", false}, Form{"msgpack", true}, Form{"json", false}}) {
+    SCOPED_TRACE(std::string(form.format) + (form.compress ? "+zlib" : ""));
+    Incoming meta = c->call("logs.getLarge", json{{"service", "aws"}, {"timeRange", "1h"},
+                                                  {"format", form.format}, {"compress", form.compress}}, 30s);
+    ASSERT_TRUE(meta.is_value() && meta.value.contains("result")) << meta.describe();
+    const json& m = meta.value["result"];
+    EXPECT_EQ(m["totalEntries"], 50000);
+    const size_t chunks = m["chunks"];
+    std::string all;
+    size_t entries = 0;
+    for (size_t i = 0; i < chunks; ++i) {
+      auto n = c->next_notification(deadline_in(30s));
+      ASSERT_TRUE(n.has_value()) << "chunk " << i << " missing";
+      ASSERT_EQ((*n)["method"], "data.chunk");
+      ASSERT_EQ((*n)["params"]["index"], i);
+      const json& payload = (*n)["params"]["payload"];
+      std::string bytes;
+      if (payload.is_binary()) {
+        bytes.assign(payload.get_binary().begin(), payload.get_binary().end());
+      } else {
+        bytes = base64_decode(payload.get<std::string>());
+      }
+      ASSERT_LE(bytes.size(), 1u << 20);
+      all += bytes;
+      const std::string raw = form.compress ? inflate_zlib(bytes) : bytes;
+      json decoded = json::from_msgpack(raw);
+      ASSERT_TRUE(decoded.is_array());
+      if (entries == 0) {
+        EXPECT_EQ(decoded[0]["n"], 0);
+      }
+      entries += decoded.size();
+    }
+    EXPECT_EQ(entries, 50000u);
+    EXPECT_EQ(all.size(), m["bytes"].get<size_t>());
+    EXPECT_EQ(sha256_hex(all), m["sha256"].get<std::string>());
+  }
 }
 
 }  // namespace

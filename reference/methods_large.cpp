@@ -1,0 +1,33 @@
+// logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): the export is built whole, so its metadata can carry
+// the sha256, then streamed as data.chunk frames under the connection's send-buffer flow control.
+#include "large_export.hpp"
+#include "methods.hpp"
+
+namespace flake {
+
+Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params) {
+  auto parsed = parse_large_export_params(params);
+  if (auto* error = std::get_if<ParamError>(&parsed)) {
+    return invalid_params(error->field.c_str(), error->message);
+  }
+  const LargeExportParams& request = std::get<LargeExportParams>(parsed);
+  ServerState& server = ctx.server;
+  if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
+
+  JsonPtr entries = server.log_history.entries_since(request.service, server.epoch_ms() - request.range_ms);
+  auto data = std::make_shared<LargeExport>(
+      build_large_export(entries.get(), request, ++server.export_counter));
+  if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
+
+  JsonPtr metadata = large_export_metadata(*data);
+  if (!data->chunks.empty()) {
+    EmitJob job;
+    job.kind = EmitJob::Kind::kChunks;
+    job.remaining = data->chunks.size();
+    job.export_data = std::move(data);
+    ctx.jobs.push_back(std::move(job));
+  }
+  return metadata;
+}
+
+}  // namespace flake
