@@ -102,13 +102,15 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   JsonPtr response = dispatch_message(ctx, message.get());
   if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {
-    if (response) enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
+    if (response)
+      enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
     for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
     if (ctx.close_after_code != 0) request_close(c, ctx.close_after_code, ctx.close_after_reason);
     return;
   }
   for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
-  // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after (§11.2).
+  // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after
+  // (§11.2).
   const bool answer_first = std::all_of(ctx.jobs.begin(), ctx.jobs.end(), [](const EmitJob& job) {
     return job.kind == EmitJob::Kind::kChunks;
   });
@@ -134,7 +136,8 @@ namespace {
 
 // True when no live connection that would receive this job's notifications is backed up.
 bool recipients_ready(const ServerState& server, const EmitJob& job) {
-  const StreamKind kind = job.kind == EmitJob::Kind::kLogs ? StreamKind::kLogs : StreamKind::kMetrics;
+  const StreamKind kind =
+      job.kind == EmitJob::Kind::kLogs ? StreamKind::kLogs : StreamKind::kMetrics;
   const size_t high_water = recipient_high_water(server);
   for (const auto& [session, connection] : server.attached) {
     if (connection->tx_bytes < high_water) continue;
@@ -168,17 +171,19 @@ bool step_jobs(Connection& c) {
       paced = true;  // a recipient's drain (wake_job_owners) or the next tick wakes us again
       break;
     }
-    const uint64_t n =
-        std::min<uint64_t>(job.remaining, job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1);
+    const uint64_t n = std::min<uint64_t>(
+        job.remaining, job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1);
     if (job.kind == EmitJob::Kind::kLogs) {
-      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n), job.per_notification);
+      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n),
+                   job.per_notification);
     } else if (job.kind == EmitJob::Kind::kMetrics) {
       publish_metrics(*c.server, job.next_n, n, true);
     } else {
       // data.chunk frames belong to the request: no seq, not in the replay ring (§6.9).
       const LargeExport& data = *job.export_data;
       const bool binary = data.msgpack;
-      const std::string frame = binary ? data_chunk_msgpack(data, job.next_n) : data_chunk_json(data, job.next_n);
+      const std::string frame =
+          binary ? data_chunk_msgpack(data, job.next_n) : data_chunk_json(data, job.next_n);
       enqueue_frame(c, make_frame_bytes(frame), binary);
     }
     job.next_n += n;

@@ -18,7 +18,8 @@ namespace flake {
 struct Session;
 struct ServerState;
 
-// Bytes lws may write in front of a payload (LWS_PRE) are reserved at the front of every queued frame.
+// Bytes lws may write in front of a payload (LWS_PRE) are reserved at the front of every queued
+// frame.
 struct OutFrame {
   SharedText bytes;  // LWS_PRE padding + payload
   bool binary = false;
@@ -27,12 +28,13 @@ struct OutFrame {
 // Work that must happen after some frames are sent, e.g. test.emitLogs streaming with flow control.
 struct EmitJob {
   enum class Kind { kLogs, kMetrics, kChunks } kind = Kind::kLogs;
-  std::shared_ptr<const struct LargeExport> export_data;  // kChunks: logs.getLarge's data.chunk stream
+  std::shared_ptr<const struct LargeExport>
+      export_data;  // kChunks: logs.getLarge's data.chunk stream
   std::string service;
   uint64_t remaining = 0;
   uint64_t next_n = 0;  // number of the next entry or sample (§11.2, §11.3)
   uint32_t per_notification = 100;
-  std::string response;  // sent when the job finishes (may be empty: nothing to send)
+  std::string response;          // sent when the job finishes (may be empty: nothing to send)
   bool response_binary = false;  // the request came as MessagePack, so does its answer
 };
 
@@ -63,14 +65,17 @@ struct Connection {
   bool authenticated() const { return session != nullptr; }
 };
 
-// Queue one frame; false (and the connection marked for close 1008) when the send buffer bound is passed.
+// Queue one frame; false (and the connection marked for close 1008) when the send buffer bound is
+// passed.
 bool enqueue_frame(Connection& c, SharedText bytes, bool binary);
 // Wrap a payload with the LWS_PRE padding lws needs in front of it.
 SharedText make_frame_bytes(std::string_view payload);
-// Close with `code` at the next writeable callback; `flush_first` sends what is queued before the close.
+// Close with `code` at the next writeable callback; `flush_first` sends what is queued before the
+// close.
 void request_close(Connection& c, int code, std::string reason, bool flush_first = true);
 
-// One complete WebSocket message from the peer: parse, dispatch, queue the answer (or mark a close).
+// One complete WebSocket message from the peer: parse, dispatch, queue the answer (or mark a
+// close).
 void handle_message(Connection& c, std::string_view payload, bool binary);
 
 // The socket is gone: its session (if any) waits for resume, and the Connection is destroyed.
@@ -81,10 +86,11 @@ bool step_jobs(Connection& c);
 
 // Below this many queued bytes the emit jobs produce more (flow control for test.emitLogs).
 inline constexpr size_t kJobLowWater = 256 * 1024;
-// Emission pauses while any recipient has this much queued, so a reader that keeps reading is paced,
-// never closed for overflowing its send buffer (§11.2).
+// Emission pauses while any recipient has this much queued, so a reader that keeps reading is
+// paced, never closed for overflowing its send buffer (§11.2).
 inline constexpr size_t kRecipientHighWater = 4 * 1024 * 1024;
-size_t recipient_high_water(const ServerState& server);  // kRecipientHighWater within the send bound
+size_t recipient_high_water(
+    const ServerState& server);  // kRecipientHighWater within the send bound
 
 // Some recipient drained: let every connection with pending emit jobs try again.
 void wake_job_owners(ServerState& server);

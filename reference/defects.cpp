@@ -8,29 +8,46 @@ namespace flake {
 namespace {
 
 constexpr std::array kCatalog{
-    DefectInfo{Defect::kNoAuthRequired, "no-auth-required", "§4.5 methods run without authentication"},
-    DefectInfo{Defect::kAcceptForeignOrigin, "accept-foreign-origin", "§4.4 a foreign Origin is accepted"},
+    DefectInfo{Defect::kNoAuthRequired, "no-auth-required",
+               "§4.5 methods run without authentication"},
+    DefectInfo{Defect::kAcceptForeignOrigin, "accept-foreign-origin",
+               "§4.4 a foreign Origin is accepted"},
     DefectInfo{Defect::kAcceptAnyHost, "accept-any-host", "§4.3 any Host header is accepted"},
-    DefectInfo{Defect::kNoDepthLimit, "no-depth-limit", "§8.9 JSON nested deeper than 64 levels is accepted"},
-    DefectInfo{Defect::kAnswerNotifications, "answer-notifications", "§3.5 client notifications are answered"},
-    DefectInfo{Defect::kEmptyBatchArray, "empty-batch-array", "§3.4 an empty batch is answered with []"},
-    DefectInfo{Defect::kNoBatchLimit, "no-batch-limit", "§3.4 batches over 100 members are executed"},
+    DefectInfo{Defect::kNoDepthLimit, "no-depth-limit",
+               "§8.9 JSON nested deeper than 64 levels is accepted"},
+    DefectInfo{Defect::kAnswerNotifications, "answer-notifications",
+               "§3.5 client notifications are answered"},
+    DefectInfo{Defect::kEmptyBatchArray, "empty-batch-array",
+               "§3.4 an empty batch is answered with []"},
+    DefectInfo{Defect::kNoBatchLimit, "no-batch-limit",
+               "§3.4 batches over 100 members are executed"},
     DefectInfo{Defect::kSeqGap, "seq-gap", "§6.2 every 10th notification skips a seq number"},
-    DefectInfo{Defect::kResumeDuplicate, "resume-duplicate", "§7.3 resume replays lastSeq itself again"},
-    DefectInfo{Defect::kNoUtf8Check, "no-utf8-check", "§2.7 invalid UTF-8 text is not closed with 1007"},
-    DefectInfo{Defect::kNoSizeLimit, "no-size-limit", "§2.9 oversized messages are not closed with 1009"},
-    DefectInfo{Defect::kNoAuthLockout, "no-auth-lockout", "§4.7 no close 4401 after three failed authentications"},
-    DefectInfo{Defect::kNoAuthTimeout, "no-auth-timeout", "§4.8 silent unauthenticated sockets are not closed with 4408"},
-    DefectInfo{Defect::kParseErrorId, "parse-error-id", "§2.8 parse errors carry id 0 instead of null"},
-    DefectInfo{Defect::kWrongErrorCode, "wrong-error-code", "§3.8 unknown methods answer -32600 instead of -32601"},
+    DefectInfo{Defect::kResumeDuplicate, "resume-duplicate",
+               "§7.3 resume replays lastSeq itself again"},
+    DefectInfo{Defect::kNoUtf8Check, "no-utf8-check",
+               "§2.7 invalid UTF-8 text is not closed with 1007"},
+    DefectInfo{Defect::kNoSizeLimit, "no-size-limit",
+               "§2.9 oversized messages are not closed with 1009"},
+    DefectInfo{Defect::kNoAuthLockout, "no-auth-lockout",
+               "§4.7 no close 4401 after three failed authentications"},
+    DefectInfo{Defect::kNoAuthTimeout, "no-auth-timeout",
+               "§4.8 silent unauthenticated sockets are not closed with 4408"},
+    DefectInfo{Defect::kParseErrorId, "parse-error-id",
+               "§2.8 parse errors carry id 0 instead of null"},
+    DefectInfo{Defect::kWrongErrorCode, "wrong-error-code",
+               "§3.8 unknown methods answer -32600 instead of -32601"},
     DefectInfo{Defect::kNoRateLimit, "no-rate-limit", "§8.3 the rate limit is not enforced"},
-    DefectInfo{Defect::kNoSubprotocol, "no-subprotocol", "§1.6 the flake.v1 subprotocol is not selected when offered"},
+    DefectInfo{Defect::kNoSubprotocol, "no-subprotocol",
+               "§1.6 the flake.v1 subprotocol is not selected when offered"},
 };
-static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount), "every defect needs an entry");
+static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount),
+              "every defect needs an entry");
 
 }  // namespace
 
-std::span<const DefectInfo> defect_catalog() { return kCatalog; }
+std::span<const DefectInfo> defect_catalog() {
+  return kCatalog;
+}
 
 const DefectInfo* find_defect(std::string_view name) {
   for (const DefectInfo& info : kCatalog) {

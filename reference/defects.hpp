@@ -1,5 +1,5 @@
-// Defect switches: each breaks exactly one rule of docs/protocol.md, so the conformance suite can prove that
-// the case checking that rule fails. Never on by default; selected with --defect NAME.
+// Defect switches: each breaks exactly one rule of docs/protocol.md, so the conformance suite can
+// prove that the case checking that rule fails. Never on by default; selected with --defect NAME.
 #pragma once
 
 #include <span>
@@ -8,23 +8,23 @@
 namespace flake {
 
 enum class Defect {
-  kNoAuthRequired,        // §4: methods run before auth.authenticate
-  kAcceptForeignOrigin,   // §4: Origin allowlist not applied
-  kAcceptAnyHost,         // §4: Host allowlist not applied
-  kNoDepthLimit,          // §3: JSON deeper than 64 levels accepted
-  kAnswerNotifications,   // §3: notifications get a response
-  kEmptyBatchArray,       // §3: empty batch answered with [] instead of one error
-  kNoBatchLimit,          // §3: batches over 100 members executed
-  kSeqGap,                // §6: every 10th notification skips a seq number
-  kResumeDuplicate,       // §7: resume replays lastSeq itself again
-  kNoUtf8Check,           // §2: invalid UTF-8 in text messages not closed with 1007
-  kNoSizeLimit,           // §2: oversized messages not closed with 1009
-  kNoAuthLockout,         // §4: no close 4401 after the third failed authentication
-  kNoAuthTimeout,         // §4: unauthenticated sockets not closed with 4408
-  kParseErrorId,          // §3: parse errors carry id 0 instead of null
-  kWrongErrorCode,        // §3: unknown methods answer -32600 instead of -32601
-  kNoRateLimit,           // §8: rate limit not enforced
-  kNoSubprotocol,         // §1: the flake.v1 subprotocol is not selected when offered
+  kNoAuthRequired,       // §4: methods run before auth.authenticate
+  kAcceptForeignOrigin,  // §4: Origin allowlist not applied
+  kAcceptAnyHost,        // §4: Host allowlist not applied
+  kNoDepthLimit,         // §3: JSON deeper than 64 levels accepted
+  kAnswerNotifications,  // §3: notifications get a response
+  kEmptyBatchArray,      // §3: empty batch answered with [] instead of one error
+  kNoBatchLimit,         // §3: batches over 100 members executed
+  kSeqGap,               // §6: every 10th notification skips a seq number
+  kResumeDuplicate,      // §7: resume replays lastSeq itself again
+  kNoUtf8Check,          // §2: invalid UTF-8 in text messages not closed with 1007
+  kNoSizeLimit,          // §2: oversized messages not closed with 1009
+  kNoAuthLockout,        // §4: no close 4401 after the third failed authentication
+  kNoAuthTimeout,        // §4: unauthenticated sockets not closed with 4408
+  kParseErrorId,         // §3: parse errors carry id 0 instead of null
+  kWrongErrorCode,       // §3: unknown methods answer -32600 instead of -32601
+  kNoRateLimit,          // §8: rate limit not enforced
+  kNoSubprotocol,        // §1: the flake.v1 subprotocol is not selected when offered
   kCount
 };
 

@@ -11,7 +11,8 @@ namespace {
 
 constexpr size_t kMaxBatch = 100;
 
-// One table drives dispatch and rpc.discover, so the advertised methods cannot drift from the real ones.
+// One table drives dispatch and rpc.discover, so the advertised methods cannot drift from the real
+// ones.
 constexpr std::array kMethods{
     MethodSpec{"auth.authenticate", handle_authenticate, false, true, false,
                "Authenticate this connection with the sidecar's token",
@@ -23,15 +24,17 @@ constexpr std::array kMethods{
                "This document: every method and notification", "none", "OpenRPC-style document"},
     MethodSpec{"session.resume", handle_resume, true, true, false,
                "Take over a dropped session and replay missed notifications",
-               R"({"sessionId":"string","lastSeq":"integer >= 0"})", R"({"resumed":true,"replayed":n})"},
-    MethodSpec{"vercel.getDashboard", handle_dashboard, true, false, false, "Vercel dashboard", "none",
-               "dashboard document"},
+               R"({"sessionId":"string","lastSeq":"integer >= 0"})",
+               R"({"resumed":true,"replayed":n})"},
+    MethodSpec{"vercel.getDashboard", handle_dashboard, true, false, false, "Vercel dashboard",
+               "none", "dashboard document"},
     MethodSpec{"supabase.getDashboard", handle_dashboard, true, false, false, "Supabase dashboard",
                "none", "dashboard document"},
     MethodSpec{"aws.getDashboard", handle_dashboard, true, false, false, "AWS dashboard", "none",
                "dashboard document"},
-    MethodSpec{"vercel.getDeployments", handle_list, true, false, false, "Vercel deployments, paginated",
-               R"({"limit"?:"1..100","cursor"?:"string"})", R"({"deployments":[],"pagination"})"},
+    MethodSpec{"vercel.getDeployments", handle_list, true, false, false,
+               "Vercel deployments, paginated", R"({"limit"?:"1..100","cursor"?:"string"})",
+               R"({"deployments":[],"pagination"})"},
     MethodSpec{"vercel.getProjects", handle_list, true, false, false, "Vercel projects, paginated",
                R"({"limit"?:"1..100","cursor"?:"string"})", R"({"projects":[],"pagination"})"},
     MethodSpec{"supabase.getDatabases", handle_list, true, false, false,
@@ -56,10 +59,11 @@ constexpr std::array kMethods{
                "End a metrics subscription", R"({"subscription":"string"})", R"({"ok":true})"},
     MethodSpec{"deployments.unsubscribe", handle_unsubscribe, true, true, false,
                "End a deployments subscription", R"({"subscription":"string"})", R"({"ok":true})"},
-    MethodSpec{"logs.getLarge", handle_get_large, true, true, false,
-               "Export a service's logs: metadata, then data.chunk notifications",
-               R"({"service":"string","timeRange":"e.g. 1h","format"?:"json|msgpack","compress"?:"bool"})",
-               R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})"},
+    MethodSpec{
+        "logs.getLarge", handle_get_large, true, true, false,
+        "Export a service's logs: metadata, then data.chunk notifications",
+        R"({"service":"string","timeRange":"e.g. 1h","format"?:"json|msgpack","compress"?:"bool"})",
+        R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})"},
     MethodSpec{"test.emitLogs", handle_test_emit_logs, true, true, true,
                "Emit count log entries to the service's subscribers, then answer",
                R"({"service":"string","count":"integer","perNotification"?:"integer"})",
@@ -126,13 +130,16 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item) {
   const Request& request = std::get<Request>(validated);
   Outcome outcome = execute_request(ctx, request);
   if (request.is_notification() && !ctx.server.has(Defect::kAnswerNotifications)) return nullptr;
-  if (auto* error = std::get_if<RpcError>(&outcome)) return make_error(request.id, std::move(*error));
+  if (auto* error = std::get_if<RpcError>(&outcome))
+    return make_error(request.id, std::move(*error));
   return make_result(request.id, std::move(std::get<JsonPtr>(outcome)));
 }
 
 }  // namespace
 
-std::span<const MethodSpec> method_table() { return kMethods; }
+std::span<const MethodSpec> method_table() {
+  return kMethods;
+}
 
 Outcome execute_request(CallContext& ctx, const Request& request) {
   long long retry_after_ms = 0;

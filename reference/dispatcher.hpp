@@ -1,5 +1,5 @@
-// The JSON-RPC dispatcher shared by every transport: validates envelopes, enforces auth and rate limits,
-// runs batches, and routes each request through the method table (docs/protocol.md §3, §5).
+// The JSON-RPC dispatcher shared by every transport: validates envelopes, enforces auth and rate
+// limits, runs batches, and routes each request through the method table (docs/protocol.md §3, §5).
 #pragma once
 
 #include <span>
@@ -21,11 +21,12 @@ struct CallContext {
   ServerState& server;
   Connection* connection = nullptr;
   bool authenticated = false;  // HTTP requests are authenticated before dispatch
-  bool in_batch_execute = false;  // batch.execute operations: socket-only methods are refused (§5.3)
-  bool binary_request = false;    // the message came as MessagePack
+  bool in_batch_execute =
+      false;                    // batch.execute operations: socket-only methods are refused (§5.3)
+  bool binary_request = false;  // the message came as MessagePack
   std::vector<OutFrame> follow_up;  // frames sent right after the response (resume replay)
-  std::vector<EmitJob> jobs;         // deferred work the response must wait for
-  int close_after_code = 0;          // close the socket once the response is sent (e.g. 4401)
+  std::vector<EmitJob> jobs;        // deferred work the response must wait for
+  int close_after_code = 0;         // close the socket once the response is sent (e.g. 4401)
   std::string close_after_reason;
 };
 
@@ -35,8 +36,8 @@ struct MethodSpec {
   std::string_view name;
   Handler handler;
   bool requires_auth;
-  bool socket_only;        // -32601 over HTTP
-  bool conformance_only;   // -32601 unless --conformance
+  bool socket_only;       // -32601 over HTTP
+  bool conformance_only;  // -32601 unless --conformance
   std::string_view summary;
   std::string_view params;  // informal schema for rpc.discover
   std::string_view result;
@@ -45,12 +46,12 @@ struct MethodSpec {
 std::span<const MethodSpec> method_table();
 const MethodSpec* find_method(std::string_view name);
 
-// Dispatches one parsed message (a request object or a batch array). Returns the response to send, or
-// null when nothing is owed (notifications, all-notification batches).
+// Dispatches one parsed message (a request object or a batch array). Returns the response to send,
+// or null when nothing is owed (notifications, all-notification batches).
 JsonPtr dispatch_message(CallContext& ctx, const cJSON* message);
 
-// Runs one validated request: rate limit, auth gate, method lookup, handler. batch.execute calls it per
-// operation, so operations obey exactly the rules of ordinary requests.
+// Runs one validated request: rate limit, auth gate, method lookup, handler. batch.execute calls it
+// per operation, so operations obey exactly the rules of ordinary requests.
 Outcome execute_request(CallContext& ctx, const Request& request);
 
 // The -32700 response for bytes that did not parse.

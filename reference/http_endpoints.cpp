@@ -33,13 +33,16 @@ int on_filter(lws* wsi, ServerState& server) {
                          error_body(kInvalidRequest, "more than one Host header"));
       return 1;
     case GateVerdict::kForbidden:
-      send_json_response(wsi, HTTP_STATUS_FORBIDDEN, error_body(kForbidden, "Origin or Host not allowed"));
+      send_json_response(wsi, HTTP_STATUS_FORBIDDEN,
+                         error_body(kForbidden, "Origin or Host not allowed"));
       return 1;
   }
   return 1;
 }
 
-bool is_post(lws* wsi) { return lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0; }
+bool is_post(lws* wsi) {
+  return lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+}
 
 int on_http(lws* wsi, std::string_view path) {
   if (path == "/api/v1/health") {
@@ -73,8 +76,8 @@ int send_json_response(lws* wsi, int status, std::string_view body, std::string_
   auto* start = reinterpret_cast<unsigned char*>(buffer.data()) + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = reinterpret_cast<unsigned char*>(buffer.data()) + buffer.size();
-  if (lws_add_http_common_headers(wsi, static_cast<unsigned>(status), "application/json", body.size(),
-                                  &p, end)) {
+  if (lws_add_http_common_headers(wsi, static_cast<unsigned>(status), "application/json",
+                                  body.size(), &p, end)) {
     return 1;
   }
   if (!extra_header.empty()) {  // "Name: value\r\n"
@@ -93,7 +96,8 @@ int send_json_response(lws* wsi, int status, std::string_view body, std::string_
   std::string payload(LWS_PRE, '\0');
   payload.append(body);
   auto* data = reinterpret_cast<unsigned char*>(payload.data()) + LWS_PRE;
-  if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) != static_cast<int>(body.size())) return 1;
+  if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) != static_cast<int>(body.size()))
+    return 1;
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 

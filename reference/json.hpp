@@ -34,6 +34,8 @@ inline std::optional<std::string_view> string_member(const cJSON* object, const 
 }
 
 // Deep copy, owned.
-inline JsonPtr clone(const cJSON* value) { return JsonPtr(cJSON_Duplicate(value, true)); }
+inline JsonPtr clone(const cJSON* value) {
+  return JsonPtr(cJSON_Duplicate(value, true));
+}
 
 }  // namespace flake

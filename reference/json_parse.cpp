@@ -8,9 +8,12 @@ namespace flake {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-// Consumes one number starting at text[i]; returns the index after it, or npos when it breaks the grammar
+// Consumes one number starting at text[i]; returns the index after it, or npos when it breaks the
+// grammar
 // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? or runs on into more number characters (as in 01).
 size_t skip_number(std::string_view text, size_t i) {
   const size_t n = text.size();
@@ -86,12 +89,15 @@ ScanError scan_json(std::string_view text, int max_depth) {
 
 namespace {
 
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 }  // namespace
 
 void keep_last_duplicate_keys(cJSON* value) {
-  // Iterative walk: recursion depth is already bounded by the depth check, but a loop costs nothing more.
+  // Iterative walk: recursion depth is already bounded by the depth check, but a loop costs nothing
+  // more.
   std::vector<cJSON*> pending{value};
   std::unordered_set<std::string_view> seen;
   while (!pending.empty()) {
@@ -100,7 +106,8 @@ void keep_last_duplicate_keys(cJSON* value) {
     if (cJSON_IsObject(node)) {
       seen.clear();
       // Walk from the last member back: a key already seen was overridden by a later member.
-      cJSON* child = node->child ? node->child->prev : nullptr;  // cJSON keeps child->prev = last member
+      cJSON* child =
+          node->child ? node->child->prev : nullptr;  // cJSON keeps child->prev = last member
       while (child != nullptr) {
         cJSON* previous = (child == node->child) ? nullptr : child->prev;
         std::string_view key = child->string ? child->string : "";
@@ -112,7 +119,8 @@ void keep_last_duplicate_keys(cJSON* value) {
         child = previous;
       }
     } else if (cJSON_IsArray(node)) {
-      for (cJSON* child = node->child; child != nullptr; child = child->next) pending.push_back(child);
+      for (cJSON* child = node->child; child != nullptr; child = child->next)
+        pending.push_back(child);
     }
   }
 }

@@ -1,4 +1,5 @@
-// Strict JSON parsing for untrusted message bytes: depth limit, no trailing garbage, last duplicate key wins.
+// Strict JSON parsing for untrusted message bytes: depth limit, no trailing garbage, last duplicate
+// key wins.
 #pragma once
 
 #include <string>
@@ -15,12 +16,14 @@ struct ParseResult {
   std::string error;  // human-readable reason on failure
 };
 
-// Parses exactly one JSON value from `text` (which need not be NUL-terminated). Fails when the value nests
-// deeper than `max_depth` arrays/objects, when anything but whitespace follows it, or when cJSON rejects it.
+// Parses exactly one JSON value from `text` (which need not be NUL-terminated). Fails when the
+// value nests deeper than `max_depth` arrays/objects, when anything but whitespace follows it, or
+// when cJSON rejects it.
 ParseResult parse_json(std::string_view text, int max_depth = kMaxJsonDepth);
 
-// What a linear pre-scan finds wrong before cJSON sees the text. cJSON is lenient where RFC 8259 is not
-// (raw control characters in strings, numbers such as 01, 1. or -), and it allows 1000 levels of nesting.
+// What a linear pre-scan finds wrong before cJSON sees the text. cJSON is lenient where RFC 8259 is
+// not (raw control characters in strings, numbers such as 01, 1. or -), and it allows 1000 levels
+// of nesting.
 enum class ScanError {
   kNone,
   kTooDeep,          // more than max_depth nested arrays/objects
@@ -29,8 +32,8 @@ enum class ScanError {
 };
 ScanError scan_json(std::string_view text, int max_depth);
 
-// Removes every member of every object that a later member with the same key overrides, so lookups see
-// the last value (cJSON itself returns the first). Linear in the number of members.
+// Removes every member of every object that a later member with the same key overrides, so lookups
+// see the last value (cJSON itself returns the first). Linear in the number of members.
 void keep_last_duplicate_keys(cJSON* value);
 
 }  // namespace flake

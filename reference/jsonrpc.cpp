@@ -58,7 +58,9 @@ cJSON* copy_id(const cJSON* id) {
   return cJSON_CreateRaw(text);
 }
 
-void add_id(cJSON* response, const cJSON* id) { cJSON_AddItemToObject(response, "id", copy_id(id)); }
+void add_id(cJSON* response, const cJSON* id) {
+  cJSON_AddItemToObject(response, "id", copy_id(id));
+}
 
 }  // namespace
 
@@ -94,8 +96,7 @@ std::variant<Request, InvalidRequest> validate_request(const cJSON* item) {
 
 JsonPtr make_result(const cJSON* id, JsonPtr result) {
   JsonPtr response = envelope();
-  cJSON_AddItemToObject(response.get(), "result",
-                        result ? result.release() : cJSON_CreateNull());
+  cJSON_AddItemToObject(response.get(), "result", result ? result.release() : cJSON_CreateNull());
   add_id(response.get(), id);
   return response;
 }

@@ -1,4 +1,5 @@
-// JSON-RPC 2.0 envelopes: validating Request objects and building Response objects (docs/protocol.md §3).
+// JSON-RPC 2.0 envelopes: validating Request objects and building Response objects
+// (docs/protocol.md §3).
 #pragma once
 
 #include <string_view>
@@ -18,7 +19,8 @@ struct Request {
 
 struct InvalidRequest {
   RpcError error;
-  const cJSON* id = nullptr;  // echoed when present and of a valid type, else the response carries null
+  const cJSON* id =
+      nullptr;  // echoed when present and of a valid type, else the response carries null
 };
 
 std::variant<Request, InvalidRequest> validate_request(const cJSON* item);

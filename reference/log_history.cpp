@@ -7,7 +7,8 @@ namespace flake {
 
 void LogHistory::add(std::string_view service, int64_t ts_ms, std::string_view json) {
   auto it = services_.find(service);
-  if (it == services_.end()) it = services_.emplace(std::string(service), std::deque<Entry>{}).first;
+  if (it == services_.end())
+    it = services_.emplace(std::string(service), std::deque<Entry>{}).first;
   std::deque<Entry>& entries = it->second;
   entries.push_back(Entry{ts_ms, std::string(json)});
   while (entries.size() > max_per_service_) entries.pop_front();
@@ -19,7 +20,8 @@ JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) co
   if (it == services_.end()) return array;
   for (const Entry& entry : it->second) {
     if (entry.ts_ms < since_ms) continue;
-    // Entries were written by the sidecar itself, so they parse; a failure would be a bug worth skipping.
+    // Entries were written by the sidecar itself, so they parse; a failure would be a bug worth
+    // skipping.
     if (ParseResult parsed = parse_json(entry.json); parsed.value) {
       cJSON_AddItemToArray(array.get(), parsed.value.release());
     }

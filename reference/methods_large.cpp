@@ -1,5 +1,6 @@
-// logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): the export is built whole, so its metadata can carry
-// the sha256, then streamed as data.chunk frames under the connection's send-buffer flow control.
+// logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): the export is built whole, so its metadata
+// can carry the sha256, then streamed as data.chunk frames under the connection's send-buffer flow
+// control.
 #include "large_export.hpp"
 #include "methods.hpp"
 
@@ -14,7 +15,8 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
   ServerState& server = ctx.server;
   if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
 
-  JsonPtr entries = server.log_history.entries_since(request.service, server.epoch_ms() - request.range_ms);
+  JsonPtr entries =
+      server.log_history.entries_since(request.service, server.epoch_ms() - request.range_ms);
   auto data = std::make_shared<LargeExport>(
       build_large_export(entries.get(), request, ++server.export_counter));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);

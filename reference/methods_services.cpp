@@ -1,4 +1,5 @@
-// Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute (§5).
+// Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute
+// (§5).
 #include <array>
 
 #include "methods.hpp"
@@ -23,12 +24,15 @@ constexpr std::array kLists{
 
 constexpr size_t kMaxOperations = 100;
 
-std::string_view service_of(std::string_view method) { return method.substr(0, method.find('.')); }
+std::string_view service_of(std::string_view method) {
+  return method.substr(0, method.find('.'));
+}
 
 }  // namespace
 
 Outcome handle_dashboard(CallContext& ctx, std::string_view method, const cJSON* params) {
-  if (!params_empty(params)) return invalid_params("params", "getDashboard takes no positional parameters");
+  if (!params_empty(params))
+    return invalid_params("params", "getDashboard takes no positional parameters");
   std::string_view service = service_of(method);
   const cJSON* dashboard = ctx.server.fixtures.dashboard(service);
   if (dashboard == nullptr) return not_found("service:" + std::string(service));
@@ -39,7 +43,8 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
   for (const ListMethod& list : kLists) {
     if (list.method != method) continue;
     const cJSON* items = ctx.server.fixtures.collection(list.service, list.collection);
-    if (items == nullptr) return not_found(std::string(list.service) + "/" + std::string(list.collection));
+    if (items == nullptr)
+      return not_found(std::string(list.service) + "/" + std::string(list.collection));
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
     auto page = parse_page_params(params, static_cast<size_t>(cJSON_GetArraySize(items)));
     if (auto* error = std::get_if<PageParamError>(&page)) {
@@ -51,11 +56,13 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
 }
 
 Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* params) {
-  if (!params_empty(params)) return invalid_params("params", "multi.getDashboard takes no positional parameters");
+  if (!params_empty(params))
+    return invalid_params("params", "multi.getDashboard takes no positional parameters");
   JsonPtr result(cJSON_CreateObject());
   cJSON* services = cJSON_AddObjectToObject(result.get(), "services");
   for (const std::string& name : ctx.server.fixtures.services()) {
-    cJSON_AddItemToObject(services, name.c_str(), clone(ctx.server.fixtures.dashboard(name)).release());
+    cJSON_AddItemToObject(services, name.c_str(),
+                          clone(ctx.server.fixtures.dashboard(name)).release());
   }
   return result;
 }
@@ -63,7 +70,8 @@ Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* 
 Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* params) {
   if (!cJSON_IsObject(params)) return params_not_object();
   const cJSON* operations = member(params, "operations");
-  if (!cJSON_IsArray(operations)) return invalid_params("operations", "operations must be an array");
+  if (!cJSON_IsArray(operations))
+    return invalid_params("operations", "operations must be an array");
   if (static_cast<size_t>(cJSON_GetArraySize(operations)) > kMaxOperations) {
     return invalid_params("operations", "at most 100 operations");
   }

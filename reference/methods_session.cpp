@@ -105,7 +105,8 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   Session* old = server.sessions.find(*session_id);
   if (old == nullptr) return rpc_error(kSessionExpired, "session expired or unknown");
   Connection& c = *ctx.connection;
-  if (old == c.session) return invalid_params("sessionId", "this connection already holds that session");
+  if (old == c.session)
+    return invalid_params("sessionId", "this connection already holds that session");
   if (last_seq > old->last_seq) {
     return invalid_params("lastSeq", "lastSeq is beyond the session's last notification");
   }
@@ -129,7 +130,8 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     server.sessions.attach(*old);
     server.attached[old] = &c;
   }
-  for (ReplayFrame& frame : *frames) ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary});
+  for (ReplayFrame& frame : *frames)
+    ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary});
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddBoolToObject(result.get(), "resumed", true);
   cJSON_AddNumberToObject(result.get(), "replayed", static_cast<double>(ctx.follow_up.size()));

@@ -17,7 +17,8 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
   const StreamKind kind = kind_of(method);
   const bool service_required = kind == StreamKind::kLogs;
   // Absent params are fine where nothing is required; otherwise only named params (§3.6).
-  if (!(params == nullptr && !service_required) && !cJSON_IsObject(params)) return params_not_object();
+  if (!(params == nullptr && !service_required) && !cJSON_IsObject(params))
+    return params_not_object();
 
   std::string service;
   if (const cJSON* item = member(params, "service")) {

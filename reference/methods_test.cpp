@@ -1,5 +1,6 @@
-// The --conformance test contract (docs/protocol.md §11): deterministic traffic, drops and clock shifts
-// that let a harness test throughput, loss and expiry the same way against every implementation.
+// The --conformance test contract (docs/protocol.md §11): deterministic traffic, drops and clock
+// shifts that let a harness test throughput, loss and expiry the same way against every
+// implementation.
 #include <cmath>
 
 #include "methods.hpp"
@@ -20,7 +21,6 @@ bool as_count(const cJSON* item, double max, uint64_t& out) {
   return true;
 }
 
-
 }  // namespace
 
 Outcome handle_test_emit_logs(CallContext& ctx, std::string_view, const cJSON* params) {
@@ -36,7 +36,8 @@ Outcome handle_test_emit_logs(CallContext& ctx, std::string_view, const cJSON* p
       item && (!as_count(item, kMaxPerNotification, per_notification) || per_notification == 0)) {
     return invalid_params("perNotification", "perNotification must be an integer 1..1000");
   }
-  if (!ctx.server.fixtures.has_service(*service)) return not_found("service:" + std::string(*service));
+  if (!ctx.server.fixtures.has_service(*service))
+    return not_found("service:" + std::string(*service));
   EmitJob job;
   job.kind = EmitJob::Kind::kLogs;
   job.service = *service;
@@ -64,7 +65,8 @@ Outcome handle_test_emit_metrics(CallContext& ctx, std::string_view, const cJSON
 }
 
 Outcome handle_test_drop_session(CallContext& ctx, std::string_view, const cJSON* params) {
-  if (!params_empty(params)) return invalid_params("params", "test.dropSession takes no positional parameters");
+  if (!params_empty(params))
+    return invalid_params("params", "test.dropSession takes no positional parameters");
   ctx.connection->drop_now = true;  // the caller sends nothing back (§11.4)
   return JsonPtr(cJSON_CreateNull());
 }
@@ -78,7 +80,8 @@ Outcome handle_test_set_clock(CallContext& ctx, std::string_view, const cJSON* p
   }
   ctx.server.clock_offset_ms = static_cast<int64_t>(offset->valuedouble);
   JsonPtr result(cJSON_CreateObject());
-  cJSON_AddNumberToObject(result.get(), "offsetMs", static_cast<double>(ctx.server.clock_offset_ms));
+  cJSON_AddNumberToObject(result.get(), "offsetMs",
+                          static_cast<double>(ctx.server.clock_offset_ms));
   cJSON_AddNumberToObject(result.get(), "now", static_cast<double>(ctx.server.epoch_ms()));
   return result;
 }

@@ -17,14 +17,19 @@ namespace {
 class Decoder {
  public:
   Decoder(std::string_view bytes, int max_depth)
-      : p_(reinterpret_cast<const uint8_t*>(bytes.data())), end_(p_ + bytes.size()), max_depth_(max_depth) {}
+      : p_(reinterpret_cast<const uint8_t*>(bytes.data())),
+        end_(p_ + bytes.size()),
+        max_depth_(max_depth) {}
 
   MsgpackDecodeResult run() {
     MsgpackDecodeResult result;
     JsonPtr value(read_value(1));
-    if (value && p_ != end_) fail(MsgpackError::kTrailingBytes, "bytes after the MessagePack value");
-    // A frame that is MessagePack throughout but holds an ext or a non-str key: -32600, not -32700 (§2.3).
-    if (error_ == MsgpackError::kNone && not_json_ != MsgpackError::kNone) fail(not_json_, not_json_message_);
+    if (value && p_ != end_)
+      fail(MsgpackError::kTrailingBytes, "bytes after the MessagePack value");
+    // A frame that is MessagePack throughout but holds an ext or a non-str key: -32600, not -32700
+    // (§2.3).
+    if (error_ == MsgpackError::kNone && not_json_ != MsgpackError::kNone)
+      fail(not_json_, not_json_message_);
     result.error = error_;
     result.message = message_;
     if (error_ == MsgpackError::kNone) result.value = std::move(value);
@@ -42,8 +47,8 @@ class Decoder {
     return nullptr;
   }
 
-  // Ext values and non-str keys are valid MessagePack, so decoding goes on (a parse error later in the frame
-  // still wins); the first one is reported once the whole frame has decoded.
+  // Ext values and non-str keys are valid MessagePack, so decoding goes on (a parse error later in
+  // the frame still wins); the first one is reported once the whole frame has decoded.
   void not_json(MsgpackError error, const char* message) {
     if (not_json_ == MsgpackError::kNone) {
       not_json_ = error;
@@ -107,7 +112,8 @@ class Decoder {
     JsonPtr object(cJSON_CreateObject());
     for (uint64_t i = 0; i < count; ++i) {
       // Checked on the marker byte: a bin key also decodes to a string, but it is not a str.
-      const bool str_key = left() > 0 && ((*p_ >= 0xa0 && *p_ <= 0xbf) || (*p_ >= 0xd9 && *p_ <= 0xdb));
+      const bool str_key =
+          left() > 0 && ((*p_ >= 0xa0 && *p_ <= 0xbf) || (*p_ >= 0xd9 && *p_ <= 0xdb));
       JsonPtr key(read_value(depth + 1));
       if (!key) return nullptr;
       JsonPtr item(read_value(depth + 1));
@@ -140,14 +146,22 @@ class Decoder {
     if (b <= 0x9f) return read_array(b & 0x0f, depth);
     if (b <= 0xbf) return read_string(b & 0x1f);
     switch (b) {
-      case 0xc0: return cJSON_CreateNull();
-      case 0xc1: return fail(MsgpackError::kReservedByte, "0xc1 is never used");
-      case 0xc2: return cJSON_CreateFalse();
-      case 0xc3: return cJSON_CreateTrue();
-      case 0xc4: case 0xc5: case 0xc6:
+      case 0xc0:
+        return cJSON_CreateNull();
+      case 0xc1:
+        return fail(MsgpackError::kReservedByte, "0xc1 is never used");
+      case 0xc2:
+        return cJSON_CreateFalse();
+      case 0xc3:
+        return cJSON_CreateTrue();
+      case 0xc4:
+      case 0xc5:
+      case 0xc6:
         if (!sized(size_t{1} << (b - 0xc4))) break;
         return read_bin(n);
-      case 0xc7: case 0xc8: case 0xc9:
+      case 0xc7:
+      case 0xc8:
+      case 0xc9:
         if (!sized(size_t{1} << (b - 0xc7))) break;
         return read_ext(n);
       case 0xca: {
@@ -163,24 +177,38 @@ class Decoder {
         std::memcpy(&d, &n, sizeof d);
         return std::isfinite(d) ? cJSON_CreateNumber(d) : cJSON_CreateNull();
       }
-      case 0xcc: case 0xcd: case 0xce: case 0xcf:
+      case 0xcc:
+      case 0xcd:
+      case 0xce:
+      case 0xcf:
         if (!sized(size_t{1} << (b - 0xcc))) break;
         return cJSON_CreateNumber(static_cast<double>(n));
-      case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+      case 0xd0:
+      case 0xd1:
+      case 0xd2:
+      case 0xd3: {
         const size_t bytes = size_t{1} << (b - 0xd0);
         if (!sized(bytes)) break;
         const int shift = static_cast<int>(64 - 8 * bytes);  // sign-extend
         return cJSON_CreateNumber(static_cast<double>(static_cast<int64_t>(n << shift) >> shift));
       }
-      case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+      case 0xd4:
+      case 0xd5:
+      case 0xd6:
+      case 0xd7:
+      case 0xd8:
         return read_ext(uint64_t{1} << (b - 0xd4));
-      case 0xd9: case 0xda: case 0xdb:
+      case 0xd9:
+      case 0xda:
+      case 0xdb:
         if (!sized(size_t{1} << (b - 0xd9))) break;
         return read_string(n);
-      case 0xdc: case 0xdd:
+      case 0xdc:
+      case 0xdd:
         if (!sized(b == 0xdc ? 2 : 4)) break;
         return read_array(n, depth);
-      case 0xde: case 0xdf:
+      case 0xde:
+      case 0xdf:
         if (!sized(b == 0xde ? 2 : 4)) break;
         return read_map(n, depth);
       default:

@@ -1,6 +1,6 @@
-// MessagePack <-> cJSON for binary WebSocket frames (docs/protocol.md §2.3, §8.8). Decoding is our own
-// validating single pass, because msgpack-c's unpacker allocates for a declared array length before it
-// knows the bytes exist and caps nesting at 32; encoding uses msgpack-c's packer.
+// MessagePack <-> cJSON for binary WebSocket frames (docs/protocol.md §2.3, §8.8). Decoding is our
+// own validating single pass, because msgpack-c's unpacker allocates for a declared array length
+// before it knows the bytes exist and caps nesting at 32; encoding uses msgpack-c's packer.
 #pragma once
 
 #include <string>
@@ -12,13 +12,13 @@ namespace flake {
 
 enum class MsgpackError {
   kNone,
-  kTruncated,       // a declared length or fixed-size value runs past the end of the frame
-  kTooDeep,         // more than max_depth nested arrays/maps
-  kReservedByte,    // 0xc1
-  kBadUtf8,         // a str that is not UTF-8, or holds a NUL byte
-  kTrailingBytes,   // more than one value in the frame
-  kExtType,         // ext / fixext: not a JSON-RPC value (answered -32600, not -32700)
-  kNonStringKey,    // a map key that is not a str (answered -32600)
+  kTruncated,      // a declared length or fixed-size value runs past the end of the frame
+  kTooDeep,        // more than max_depth nested arrays/maps
+  kReservedByte,   // 0xc1
+  kBadUtf8,        // a str that is not UTF-8, or holds a NUL byte
+  kTrailingBytes,  // more than one value in the frame
+  kExtType,        // ext / fixext: not a JSON-RPC value (answered -32600, not -32700)
+  kNonStringKey,   // a map key that is not a str (answered -32600)
 };
 
 struct MsgpackDecodeResult {

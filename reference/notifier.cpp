@@ -26,7 +26,8 @@ void deliver(ServerState& server, Session& session, const Subscription& subscrip
   uint64_t seq = session.assign_seq();
   if (server.has(Defect::kSeqGap) && seq % 10 == 0) seq = session.assign_seq();
   std::string frame(LWS_PRE, '\0');
-  frame.reserve(LWS_PRE + 96 + method.size() + subscription.id.size() + service.size() + fields.size());
+  frame.reserve(LWS_PRE + 96 + method.size() + subscription.id.size() + service.size() +
+                fields.size());
   frame += R"({"jsonrpc":"2.0","method":")";
   frame += method;
   frame += R"(","params":{"subscription":")";
@@ -91,7 +92,8 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
   const int64_t now = server.epoch_ms();
   for (size_t i = 0; i < run.size(); ++i) {
     const uint32_t begin = i == 0 ? 0 : run.ends[i - 1];
-    server.log_history.add(service, now, std::string_view(run.text).substr(begin, run.ends[i] - begin));
+    server.log_history.add(service, now,
+                           std::string_view(run.text).substr(begin, run.ends[i] - begin));
   }
   std::string fields;
   server.sessions.for_each([&](Session& session) {
@@ -127,7 +129,8 @@ void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool
         if (sub.kind != StreamKind::kMetrics || !wants_service(sub, service)) continue;
         if (fields.empty()) {
           JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
-          if (test_samples) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
+          if (test_samples)
+            cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
           fields = ",\"metrics\":" + print_json(metrics.get());
         }
         deliver(server, session, sub, "metrics.update", service, fields);
@@ -167,7 +170,8 @@ void live_tick(ServerState& server, int64_t elapsed_ms) {
   }
 
   server.live_elapsed_ms += elapsed_ms;
-  if (any_metrics && server.live_elapsed_ms / 1000 != (server.live_elapsed_ms - elapsed_ms) / 1000) {
+  if (any_metrics &&
+      server.live_elapsed_ms / 1000 != (server.live_elapsed_ms - elapsed_ms) / 1000) {
     publish_metrics(server, server.metrics_counter++, 1, false);
   }
   if (any_deployments &&

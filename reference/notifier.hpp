@@ -1,4 +1,5 @@
-// Server notifications: seq assignment, the resume ring and fan-out to subscribers (docs/protocol.md §6).
+// Server notifications: seq assignment, the resume ring and fan-out to subscribers
+// (docs/protocol.md §6).
 #pragma once
 
 #include <cstdint>
@@ -10,17 +11,17 @@
 
 namespace flake {
 
-// Assigns the session's next seq, keeps the frame for resume and sends it when the session has a socket.
-// `fields` is appended inside "params" after "seq" and must start with a comma (or be empty).
-// A subscription made in MessagePack gets its notifications in MessagePack (§2.4).
+// Assigns the session's next seq, keeps the frame for resume and sends it when the session has a
+// socket. `fields` is appended inside "params" after "seq" and must start with a comma (or be
+// empty). A subscription made in MessagePack gets its notifications in MessagePack (§2.4).
 void deliver(ServerState& server, Session& session, const Subscription& subscription,
              std::string_view method, std::string_view service, std::string_view fields);
 
 // Log entries rendered once as JSON and shared by every subscriber of a service.
 struct EntryRun {
-  std::string text;                // the entries' JSON objects, back to back
-  std::vector<uint32_t> ends;      // end offset of each entry in text
-  std::vector<uint8_t> levels;     // 0 debug .. 3 error, for per-subscription filters
+  std::string text;             // the entries' JSON objects, back to back
+  std::vector<uint32_t> ends;   // end offset of each entry in text
+  std::vector<uint8_t> levels;  // 0 debug .. 3 error, for per-subscription filters
   void add(int level, std::string_view json);
   size_t size() const { return ends.size(); }
 };
@@ -34,8 +35,8 @@ EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t coun
 // filtered by level, to every logs subscription of `service`; a group left empty is not sent.
 void publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                   uint32_t per_notification);
-// Metric samples n = first_n .. first_n + count - 1; sample n belongs to the n mod S-th served service
-// and goes to every metrics subscription of that service or of all services (§11.3).
+// Metric samples n = first_n .. first_n + count - 1; sample n belongs to the n mod S-th served
+// service and goes to every metrics subscription of that service or of all services (§11.3).
 void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples);
 // One deployments.update event to every deployments subscription.
 void publish_deployment(ServerState& server);

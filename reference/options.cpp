@@ -38,18 +38,34 @@ auto number_field(T Options::*field, T min_value) {
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = {
       {"--host", "ADDR", "address to bind (default 127.0.0.1)",
-       [](Options& o, std::string_view v) { o.host = v; return !v.empty(); }},
+       [](Options& o, std::string_view v) {
+         o.host = v;
+         return !v.empty();
+       }},
       {"--port", "N", "TCP port; 0 picks a free one (default 9123)",
        [](Options& o, std::string_view v) { return parse_number(v, o.port, 0) && o.port < 65536; }},
       {"--token-file", "PATH",
-       "file holding the secret token (else $FLAKE_SIDECAR_TOKEN, else one is generated and printed)",
-       [](Options& o, std::string_view v) { o.token_file = std::string(v); return !v.empty(); }},
+       "file holding the secret token (else $FLAKE_SIDECAR_TOKEN, else one is generated and "
+       "printed)",
+       [](Options& o, std::string_view v) {
+         o.token_file = std::string(v);
+         return !v.empty();
+       }},
       {"--fixtures", "DIR", "fixture data directory (default: the source tree's fixtures/)",
-       [](Options& o, std::string_view v) { o.fixtures_dir = v; return !v.empty(); }},
+       [](Options& o, std::string_view v) {
+         o.fixtures_dir = v;
+         return !v.empty();
+       }},
       {"--allow-origin", "ORIGIN", "add an allowed Origin (repeatable)",
-       [](Options& o, std::string_view v) { o.allow_origins.emplace_back(v); return !v.empty(); }},
+       [](Options& o, std::string_view v) {
+         o.allow_origins.emplace_back(v);
+         return !v.empty();
+       }},
       {"--allow-host", "NAME", "add an allowed Host name (repeatable)",
-       [](Options& o, std::string_view v) { o.allow_hosts.emplace_back(v); return !v.empty(); }},
+       [](Options& o, std::string_view v) {
+         o.allow_hosts.emplace_back(v);
+         return !v.empty();
+       }},
       {"--max-message-bytes", "N", "largest accepted message, bytes (default 16777216)",
        number_field(&Options::max_message_bytes, size_t{1024})},
       {"--max-send-buffer-bytes", "N", "per-connection send buffer bound, bytes (default 67108864)",
@@ -62,7 +78,8 @@ const std::vector<OptionSpec>& option_table() {
        number_field(&Options::resume_grace_ms, int64_t{0})},
       {"--ping-interval-ms", "MS", "WebSocket ping interval (default 30000)",
        number_field(&Options::ping_interval_ms, int64_t{100})},
-      {"--header-timeout-ms", "MS", "close connections whose HTTP headers are incomplete (default 5000)",
+      {"--header-timeout-ms", "MS",
+       "close connections whose HTTP headers are incomplete (default 5000)",
        number_field(&Options::header_timeout_ms, int64_t{1000})},
       {"--rate", "N", "requests/s per connection; 0 disables the limit (default 10000)",
        number_field(&Options::rate, 0.0)},
@@ -74,7 +91,10 @@ const std::vector<OptionSpec>& option_table() {
       {"--replay-bytes", "N", "bytes kept per session for resume (default 16777216)",
        number_field(&Options::replay_bytes, size_t{65536})},
       {"--conformance", "", "enable the test.* methods (never in production)",
-       [](Options& o, std::string_view) { o.conformance = true; return true; }},
+       [](Options& o, std::string_view) {
+         o.conformance = true;
+         return true;
+       }},
       {"--defect", "NAME", "break one protocol rule on purpose (see --list-defects; repeatable)",
        [](Options& o, std::string_view v) {
          if (!find_defect(v)) return false;
@@ -156,7 +176,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       value = argv[++i];
     }
     if (!spec->apply(parsed.options, value)) {
-      parsed.error = "bad value '" + std::string(value) + "' for " + std::string(arg) + " (see --help)";
+      parsed.error =
+          "bad value '" + std::string(value) + "' for " + std::string(arg) + " (see --help)";
       return parsed;
     }
   }

@@ -35,7 +35,7 @@ struct ParsedOptions {
   Options options;
   bool exit_now = false;  // --help, --version, --list-defects: output already printed
   int exit_code = 0;
-  std::string error;      // non-empty: usage error, exit 2
+  std::string error;  // non-empty: usage error, exit 2
 };
 
 ParsedOptions parse_options(int argc, const char* const* argv);

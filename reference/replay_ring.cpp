@@ -33,7 +33,8 @@ std::optional<std::vector<ReplayFrame>> ReplayRing::since(uint64_t last_seq) con
   auto first = std::upper_bound(items_.begin(), items_.end(), last_seq,
                                 [](uint64_t seq, const Item& item) { return seq < item.seq; });
   frames.reserve(static_cast<size_t>(items_.end() - first));
-  for (auto it = first; it != items_.end(); ++it) frames.push_back(ReplayFrame{it->frame, it->binary});
+  for (auto it = first; it != items_.end(); ++it)
+    frames.push_back(ReplayFrame{it->frame, it->binary});
   return frames;
 }
 

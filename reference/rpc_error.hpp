@@ -8,13 +8,13 @@
 namespace flake {
 
 enum RpcCode : int {
-  kParseError = -32700,          // invalid JSON / MessagePack, too deep; id null
-  kInvalidRequest = -32600,      // not a valid Request object, empty or oversized batch
-  kMethodNotFound = -32601,      // unknown method, test.* without --conformance, socket-only over HTTP
-  kInvalidParams = -32602,       // data {"field"} names the offending parameter where there is one
-  kInternalError = -32603,       // a bug or resource failure inside the sidecar
-  kUnauthenticated = -32001,     // no successful auth.authenticate yet, or a wrong token
-  kRateLimited = -32002,         // data {"retryAfterMs"}
+  kParseError = -32700,       // invalid JSON / MessagePack, too deep; id null
+  kInvalidRequest = -32600,   // not a valid Request object, empty or oversized batch
+  kMethodNotFound = -32601,   // unknown method, test.* without --conformance, socket-only over HTTP
+  kInvalidParams = -32602,    // data {"field"} names the offending parameter where there is one
+  kInternalError = -32603,    // a bug or resource failure inside the sidecar
+  kUnauthenticated = -32001,  // no successful auth.authenticate yet, or a wrong token
+  kRateLimited = -32002,      // data {"retryAfterMs"}
   kServiceUnavailable = -32003,  // data {"service","retryAfterMs"}
   kNotFound = -32004,            // data {"resource"}
   kPayloadTooLarge = -32005,     // data {"maxBytes"}

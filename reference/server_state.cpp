@@ -21,11 +21,14 @@ int64_t ServerState::mono_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-int64_t ServerState::now_ms() const { return mono_ms() + clock_offset_ms; }
+int64_t ServerState::now_ms() const {
+  return mono_ms() + clock_offset_ms;
+}
 
 int64_t ServerState::epoch_ms() const {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + clock_offset_ms;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() +
+         clock_offset_ms;
 }
 
 }  // namespace flake

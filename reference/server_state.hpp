@@ -35,16 +35,17 @@ struct ServerState {
 
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
-  int64_t clock_offset_ms = 0;  // test.setClock
+  int64_t clock_offset_ms = 0;                               // test.setClock
   bool shutting_down = false;
   uint64_t metrics_counter = 0;
   uint64_t deployments_counter = 0;
   uint64_t export_counter = 0;  // logs.getLarge stream ids
-  double log_credit = 0;       // fractional live log entries carried between ticks
+  double log_credit = 0;        // fractional live log entries carried between ticks
   int64_t live_elapsed_ms = 0;  // drives the once-a-second and once-every-5-s live streams
 
   bool has(Defect d) const { return defects.test(static_cast<size_t>(d)); }
-  // The protocol clock for auth deadlines, grace periods and tickets: monotonic ms shifted by test.setClock.
+  // The protocol clock for auth deadlines, grace periods and tickets: monotonic ms shifted by
+  // test.setClock.
   int64_t now_ms() const;
   // Unshifted monotonic ms, for pings and rate limits, which test.setClock must not disturb.
   static int64_t mono_ms();

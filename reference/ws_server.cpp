@@ -38,18 +38,19 @@ ServerState& state_of(lws* wsi) {
   return *static_cast<ServerState*>(lws_context_user(lws_get_context(wsi)));
 }
 
-// Refuses a WebSocket upgrade with a plain HTTP status before any 101 is sent. At this point lws has
-// already switched the wsi to the ws role, so the response goes straight to the socket; it is tiny and
-// the socket's send buffer is empty, so one send() suffices.
+// Refuses a WebSocket upgrade with a plain HTTP status before any 101 is sent. At this point lws
+// has already switched the wsi to the ws role, so the response goes straight to the socket; it is
+// tiny and the socket's send buffer is empty, so one send() suffices.
 int refuse_upgrade(lws* wsi, int status, const char* phrase, int rpc_code, const char* message,
                    const char* data = nullptr, const char* extra_headers = "") {
-  std::string body = "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" + message + "\"";
+  std::string body =
+      "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" + message + "\"";
   if (data != nullptr) body += std::string(",\"data\":") + data;
   body += "}}";
-  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + phrase +
-                               "\r\nContent-Type: application/json\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\n" + extra_headers +
-                               "Connection: close\r\n\r\n" + body;
+  const std::string response =
+      "HTTP/1.1 " + std::to_string(status) + " " + phrase +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n" + extra_headers + "Connection: close\r\n\r\n" + body;
   (void)send(lws_get_socket_fd(wsi), response.data(), response.size(), MSG_NOSIGNAL);
   return 1;
 }
@@ -70,8 +71,8 @@ int on_filter_upgrade(lws* wsi, ServerState& server) {
   if (server.shutting_down ||
       server.connections.size() >= static_cast<size_t>(server.options.max_connections)) {
     return refuse_upgrade(wsi, 503, "Service Unavailable", kServiceUnavailable,
-                          "connection limit reached", R"({"service":"sidecar","retryAfterMs":1000})",
-                          "Retry-After: 1\r\n");
+                          "connection limit reached",
+                          R"({"service":"sidecar","retryAfterMs":1000})", "Retry-After: 1\r\n");
   }
   return 0;
 }
@@ -95,7 +96,8 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
   if (c.close_code != 0) return 0;  // closing: the rest of the message is discarded
   const ServerState& server = *c.server;
   // The rest of this frame counts too, so a header declaring too much is refused before its payload
-  // arrives (§2.9); with permessage-deflate lws reports inflated bytes, which is what the limit is on.
+  // arrives (§2.9); with permessage-deflate lws reports inflated bytes, which is what the limit is
+  // on.
   const size_t declared = c.rx.size() + length + lws_remaining_packet_payload(wsi);
   if (declared > server.options.max_message_bytes && !server.has(Defect::kNoSizeLimit)) {
     // Closed from the writeable callback: returning -1 here while lws is still draining inflated
@@ -110,14 +112,16 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
   std::string message = std::move(c.rx);
   c.rx = std::string();
   handle_message(c, message, c.rx_binary);
-  if (c.drop_now) return -1;  // no close reason: lws hangs up without a close frame (test.dropSession)
+  if (c.drop_now)
+    return -1;  // no close reason: lws hangs up without a close frame (test.dropSession)
   return 0;
 }
 
 int on_writeable(lws* wsi, Connection& c) {
   if (c.close_code != 0 && (!c.close_flush_first || c.tx.empty())) {
     lws_close_reason(wsi, static_cast<lws_close_status>(c.close_code),
-                     reinterpret_cast<unsigned char*>(c.close_reason.data()), c.close_reason.size());
+                     reinterpret_cast<unsigned char*>(c.close_reason.data()),
+                     c.close_reason.size());
     return -1;
   }
   if (c.ping_due) {
@@ -136,9 +140,10 @@ int on_writeable(lws* wsi, Connection& c) {
     const bool was_backed_up = c.tx_bytes >= high_water;
     c.tx_bytes -= size;
     if (was_backed_up && c.tx_bytes < high_water) wake_job_owners(*c.server);
-    // lws_write needs writable padding in front of the payload; the shared bytes are only ever touched
-    // by this single-threaded loop, and lws rewrites the whole header on every send.
-    auto* payload = reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;
+    // lws_write needs writable padding in front of the payload; the shared bytes are only ever
+    // touched by this single-threaded loop, and lws rewrites the whole header on every send.
+    auto* payload =
+        reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;
     if (lws_write(wsi, payload, size, frame.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
         static_cast<int>(size)) {
       return -1;
@@ -217,7 +222,8 @@ int callback_flake(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
       on_established(wsi, state_of(wsi), pss);
       return 0;
     case LWS_CALLBACK_RECEIVE:
-      return pss->connection ? on_receive(wsi, *pss->connection, static_cast<const char*>(in), len) : -1;
+      return pss->connection ? on_receive(wsi, *pss->connection, static_cast<const char*>(in), len)
+                             : -1;
     case LWS_CALLBACK_RECEIVE_PONG:
       if (pss->connection) pss->connection->unanswered_pings = 0;
       return 0;
@@ -276,7 +282,7 @@ int run_server(ServerState& state) {
   info.vhost_name = "flake";
 
   std::unique_ptr<lws_context, decltype(&lws_context_destroy)> context(lws_create_context(&info),
-                                                                        lws_context_destroy);
+                                                                       lws_context_destroy);
   if (!context) {
     std::fprintf(stderr, "flake-sidecar: cannot listen on %s:%d\n", state.options.host.c_str(),
                  state.options.port);

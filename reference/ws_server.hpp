@@ -5,8 +5,8 @@
 
 namespace flake {
 
-// Listens, prints "flake-sidecar listening on ws://HOST:PORT/rpc", serves until SIGTERM/SIGINT, closes
-// every socket with 1001 and returns the process exit code (0 on a clean shutdown).
+// Listens, prints "flake-sidecar listening on ws://HOST:PORT/rpc", serves until SIGTERM/SIGINT,
+// closes every socket with 1001 and returns the process exit code (0 on a clean shutdown).
 int run_server(ServerState& state);
 
 }  // namespace flake

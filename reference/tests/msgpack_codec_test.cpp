@@ -84,17 +84,25 @@ constexpr int kDepth = 64;  // docs/protocol.md §8.9
 constexpr size_t kBytesPerFrameByte = 100;
 constexpr size_t kAllocSlack = 4096;
 
-// Decodes with the peak of new allocation measured; the result is freed before the peak is read back.
+// Decodes with the peak of new allocation measured, then frees the result: whatever is still allocated
+// after that has leaked (which the counter sees even without LeakSanitizer).
 struct Measured {
-  MsgpackError error;
-  bool has_value;
-  size_t peak;
+  MsgpackError error = MsgpackError::kNone;
+  bool has_value = false;
+  size_t peak = 0;
+  size_t leaked = 0;
 };
 Measured measured_decode(std::string_view frame, int depth = kDepth) {
   const size_t base = g_live;
   g_peak = g_live;
-  MsgpackDecodeResult r = decode_msgpack(frame, depth);
-  Measured m{r.error, r.value != nullptr, g_peak - base};
+  Measured m;
+  {
+    MsgpackDecodeResult r = decode_msgpack(frame, depth);
+    m.error = r.error;
+    m.has_value = r.value != nullptr;
+    m.peak = g_peak - base;
+  }
+  m.leaked = g_live - base;
   return m;
 }
 
@@ -190,6 +198,7 @@ void expect_error(std::string_view frame, MsgpackError expected, int depth = kDe
   }
   const Measured m = measured_decode(frame, depth);
   EXPECT_LE(m.peak, kBytesPerFrameByte * frame.size() + kAllocSlack) << to_hex(frame.substr(0, 64));
+  EXPECT_EQ(m.leaked, 0u) << to_hex(frame.substr(0, 64));
 }
 
 // ---- format families ------------------------------------------------------------------------------------
@@ -445,6 +454,7 @@ TEST(MsgpackHostile, DenseFramesStayWithinTheMemoryBound) {
     EXPECT_EQ(m.error, MsgpackError::kNone);
     EXPECT_LE(m.peak, kBytesPerFrameByte * frame.size() + kAllocSlack);
     EXPECT_GE(m.peak, 32 * frame.size()) << "the allocation counter must see cJSON's nodes";
+    EXPECT_EQ(m.leaked, 0u);
   }
   std::string bins = '\xdd' + be(100000, 4), maps = '\xdf' + be(100000, 4);
   for (int i = 0; i < 100000; ++i) {
@@ -603,6 +613,7 @@ TEST(MsgpackHostile, MutatedFramesNeverCrashOrOverAllocate) {
     if (next() % 4 == 0) frame.resize(next() % frame.size());
     const Measured m = measured_decode(frame);
     EXPECT_EQ(m.has_value, m.error == MsgpackError::kNone);
+    ASSERT_EQ(m.leaked, 0u) << to_hex(frame);
     ASSERT_LE(m.peak, kBytesPerFrameByte * frame.size() + kAllocSlack) << to_hex(frame);
   }
 }

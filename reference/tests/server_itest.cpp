@@ -133,7 +133,8 @@ TEST(ServerResume, AbruptDisconnectThenResumeLosesAndDuplicatesNothing) {
   // Learn the session id from a second authentication (idempotent, same session).
   Incoming again = first->authenticate(kToken, json::object(), 2s);
   const std::string sid = again.value["result"]["sessionId"];
-  Incoming emitted = first->call("test.emitLogs", json{{"service", "vercel"}, {"count", 500}, {"perNotification", 10}}, 5s);
+  Incoming emitted = first->call(
+      "test.emitLogs", json{{"service", "vercel"}, {"count", 500}, {"perNotification", 10}}, 5s);
   ASSERT_TRUE(emitted.is_value()) << emitted.describe();
   uint64_t last_seq = 0;
   for (int i = 0; i < 20; ++i) {  // read 20 of the 50 notifications, then vanish
@@ -146,7 +147,8 @@ TEST(ServerResume, AbruptDisconnectThenResumeLosesAndDuplicatesNothing) {
   first.reset();
 
   auto second = s.client();
-  Incoming resumed = second->call("session.resume", json{{"sessionId", sid}, {"lastSeq", last_seq}}, 3s);
+  Incoming resumed =
+      second->call("session.resume", json{{"sessionId", sid}, {"lastSeq", last_seq}}, 3s);
   ASSERT_TRUE(resumed.is_value() && resumed.value.contains("result")) << resumed.describe();
   EXPECT_EQ(resumed.value["result"]["replayed"], 50 - last_seq);
   for (uint64_t expected = last_seq + 1; expected <= 50; ++expected) {
@@ -154,7 +156,8 @@ TEST(ServerResume, AbruptDisconnectThenResumeLosesAndDuplicatesNothing) {
     ASSERT_TRUE(n.has_value()) << "missing seq " << expected;
     EXPECT_EQ((*n)["params"]["seq"].get<uint64_t>(), expected);
   }
-  Incoming more = second->call("test.emitLogs", json{{"service", "vercel"}, {"count", 10}, {"perNotification", 10}}, 3s);
+  Incoming more = second->call(
+      "test.emitLogs", json{{"service", "vercel"}, {"count", 10}, {"perNotification", 10}}, 3s);
   ASSERT_TRUE(more.is_value());
   auto live = second->next_notification(deadline_in(2s));
   ASSERT_TRUE(live.has_value());
@@ -244,7 +247,8 @@ std::string inflate_zlib(const std::string& in) {
 std::string base64_decode(const std::string& in) {
   std::string out((in.size() / 4) * 3 + 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
   if (n < 0) throw std::runtime_error("bad base64");
   size_t pad = 0;
   if (!in.empty() && in.back() == '=') ++pad;
@@ -257,13 +261,21 @@ std::string base64_decode(const std::string& in) {
 TEST(ServerLargeData, FiftyThousandEntriesArriveIntactInEveryForm) {
   Sidecar s;
   auto c = s.client();
-  Incoming emitted = c->call("test.emitLogs", json{{"service", "aws"}, {"count", 50000}, {"perNotification", 1000}}, 30s);
+  Incoming emitted = c->call(
+      "test.emitLogs", json{{"service", "aws"}, {"count", 50000}, {"perNotification", 1000}}, 30s);
   ASSERT_TRUE(emitted.is_value() && emitted.value.contains("result")) << emitted.describe();
-  struct Form { const char* format; bool compress; };
+  struct Form {
+    const char* format;
+    bool compress;
+  };
   for (Form form : {Form{"msgpack", false}, Form{"msgpack", true}, Form{"json", false}}) {
     SCOPED_TRACE(std::string(form.format) + (form.compress ? "+zlib" : ""));
-    Incoming meta = c->call("logs.getLarge", json{{"service", "aws"}, {"timeRange", "1h"},
-                                                  {"format", form.format}, {"compress", form.compress}}, 30s);
+    Incoming meta = c->call("logs.getLarge",
+                            json{{"service", "aws"},
+                                 {"timeRange", "1h"},
+                                 {"format", form.format},
+                                 {"compress", form.compress}},
+                            30s);
     ASSERT_TRUE(meta.is_value() && meta.value.contains("result")) << meta.describe();
     const json& m = meta.value["result"];
     EXPECT_EQ(m["totalEntries"], 50000);

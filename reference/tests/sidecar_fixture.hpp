@@ -29,8 +29,8 @@ inline std::string token_file() {
 class Sidecar {
  public:
   explicit Sidecar(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{FLAKE_SIDECAR_BIN, "--port", "0", "--token-file", token_file(),
-                                  "--conformance"};
+    std::vector<std::string> argv{FLAKE_SIDECAR_BIN, "--port",     "0",
+                                  "--token-file",    token_file(), "--conformance"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::string error;
     if (!process_.start(argv, kToken, error)) throw std::runtime_error("start: " + error);
@@ -48,9 +48,10 @@ class Sidecar {
     conform::ConnectResult r = c->connect(url_, options);
     if (!r.upgraded) throw std::runtime_error("connect failed: " + r.error);
     if (authenticate) {
-      conform::Incoming a = c->authenticate(kToken, json{{"version", "itest"}, {"platform", "linux"}},
-                                            std::chrono::seconds(5));
-      if (!a.is_value() || !a.value.contains("result")) throw std::runtime_error("auth: " + a.describe());
+      conform::Incoming a = c->authenticate(
+          kToken, json{{"version", "itest"}, {"platform", "linux"}}, std::chrono::seconds(5));
+      if (!a.is_value() || !a.value.contains("result"))
+        throw std::runtime_error("auth: " + a.describe());
     }
     return c;
   }

@@ -1,5 +1,5 @@
-// Notifications, seq numbering, emit flow control, resume and session expiry (docs/protocol.md §6, §7, §11),
-// driven through socket-less connections.
+// Notifications, seq numbering, emit flow control, resume and session expiry (docs/protocol.md §6,
+// §7, §11), driven through socket-less connections.
 #include <gtest/gtest.h>
 
 #include "notifier.hpp"
@@ -34,16 +34,20 @@ size_t entries_of(const JsonPtr& n) {
 }
 
 std::string subscribe(Connection& c, const char* params) {
-  JsonPtr r = roundtrip(c, std::string(R"({"jsonrpc":"2.0","method":"logs.subscribe","id":1,"params":)") + params + "}");
+  JsonPtr r =
+      roundtrip(c, std::string(R"({"jsonrpc":"2.0","method":"logs.subscribe","id":1,"params":)") +
+                       params + "}");
   const cJSON* sub = member(member(r.get(), "result"), "subscription");
   if (!cJSON_IsString(sub)) throw std::runtime_error("subscribe failed: " + print_json(r.get()));
   return sub->valuestring;
 }
 
 Frames emit(Connection& c, int count, int per = 100) {
-  handle_message(c, R"({"jsonrpc":"2.0","method":"test.emitLogs","id":"e","params":{"service":"vercel","count":)" +
-                        std::to_string(count) + ",\"perNotification\":" + std::to_string(per) + "}}",
-                 false);
+  handle_message(
+      c,
+      R"({"jsonrpc":"2.0","method":"test.emitLogs","id":"e","params":{"service":"vercel","count":)" +
+          std::to_string(count) + ",\"perNotification\":" + std::to_string(per) + "}}",
+      false);
   return split(test::drain(c));
 }
 
@@ -107,15 +111,30 @@ TEST_F(StreamsTest, LevelFilterKeepsThatLevelAndAbove) {
       EXPECT_TRUE(level == "warn" || level == "error") << level;
     }
   }
-  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.subscribe","id":1,"params":{"service":"vercel","level":"loud"}})").get()), -32602);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(
+              *conn,
+              R"({"jsonrpc":"2.0","method":"logs.subscribe","id":1,"params":{"service":"vercel","level":"loud"}})")
+              .get()),
+      -32602);
 }
 
 TEST_F(StreamsTest, UnsubscribeStopsDelivery) {
   std::string sub = subscribe(*conn, R"({"service":"vercel"})");
-  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.unsubscribe","id":2,"params":{"subscription":")" + sub + "\"}}");
+  JsonPtr r = roundtrip(
+      *conn, R"({"jsonrpc":"2.0","method":"logs.unsubscribe","id":2,"params":{"subscription":")" +
+                 sub + "\"}}");
   EXPECT_TRUE(cJSON_IsTrue(member(member(r.get(), "result"), "ok")));
   EXPECT_TRUE(emit(*conn, 100).notifications.empty());
-  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.unsubscribe","id":3,"params":{"subscription":")" + sub + "\"}}").get()), -32004);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(
+              *conn,
+              R"({"jsonrpc":"2.0","method":"logs.unsubscribe","id":3,"params":{"subscription":")" +
+                  sub + "\"}}")
+              .get()),
+      -32004);
 }
 
 TEST_F(StreamsTest, ResumeReplaysExactlyTheMissedNotificationsInOrder) {
@@ -127,7 +146,10 @@ TEST_F(StreamsTest, ResumeReplaysExactlyTheMissedNotificationsInOrder) {
 
   Connection& again = test::open_connection(*state);
   test::authenticate(again);
-  handle_message(again, R"({"jsonrpc":"2.0","method":"session.resume","id":7,"params":{"sessionId":")" + id + R"(","lastSeq":3}})", false);
+  handle_message(again,
+                 R"({"jsonrpc":"2.0","method":"session.resume","id":7,"params":{"sessionId":")" +
+                     id + R"(","lastSeq":3}})",
+                 false);
   std::vector<std::string> raw = test::drain(again);
   ASSERT_EQ(raw.size(), 3u);
   JsonPtr response = test::parse(raw[0]);  // the response comes first
@@ -147,19 +169,37 @@ TEST_F(StreamsTest, ResumeErrors) {
   Connection& other = test::open_connection(*state);
   test::authenticate(other);
   auto resume = [&](const std::string& sid, int last) {
-    return error_code(roundtrip(other, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + sid + R"(","lastSeq":)" + std::to_string(last) + "}}").get());
+    return error_code(
+        roundtrip(other,
+                  R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" +
+                      sid + R"(","lastSeq":)" + std::to_string(last) + "}}")
+            .get());
   };
   EXPECT_EQ(resume("0123456789abcdef0123456789abcdef", 0), -32007);
   EXPECT_EQ(resume(id, 99), -32602);
-  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":0}})").get()), -32602);
-  EXPECT_EQ(error_code(roundtrip(other, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":-1}})").get()), -32602);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(*conn,
+                    R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" +
+                        id + R"(","lastSeq":0}})")
+              .get()),
+      -32602);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(other,
+                    R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" +
+                        id + R"(","lastSeq":-1}})")
+              .get()),
+      -32602);
 }
 
 TEST_F(StreamsTest, ResumeTakesOverALiveSessionAndClosesTheStaleSocket) {
   const std::string id = session_id();
   Connection& other = test::open_connection(*state);
   test::authenticate(other);
-  JsonPtr r = roundtrip(other, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":0}})");
+  JsonPtr r = roundtrip(
+      other, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id +
+                 R"(","lastSeq":0}})");
   EXPECT_EQ(error_code(r.get()), 0);
   EXPECT_EQ(conn->close_code, 1008);
   EXPECT_EQ(conn->session, nullptr);
@@ -176,7 +216,11 @@ TEST_F(StreamsTest, GapNoLongerHeldIsSessionExpired) {
   Connection& again = test::open_connection(*state);
   test::authenticate(again);
   auto resume = [&](int last) {
-    return error_code(roundtrip(again, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":)" + std::to_string(last) + "}}").get());
+    return error_code(
+        roundtrip(again,
+                  R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" +
+                      id + R"(","lastSeq":)" + std::to_string(last) + "}}")
+            .get());
   };
   EXPECT_EQ(resume(4), -32007);
 }
@@ -186,10 +230,17 @@ TEST_F(StreamsTest, SessionExpiresAfterGraceUsingTheShiftedClock) {
   connection_closed(*state, conn);
   Connection& again = test::open_connection(*state);
   test::authenticate(again);
-  JsonPtr shifted = roundtrip(again, R"({"jsonrpc":"2.0","method":"test.setClock","id":1,"params":{"offsetMs":31000}})");
+  JsonPtr shifted = roundtrip(
+      again, R"({"jsonrpc":"2.0","method":"test.setClock","id":1,"params":{"offsetMs":31000}})");
   EXPECT_EQ(error_code(shifted.get()), 0);
   state->sessions.expire(state->now_ms(), state->options.resume_grace_ms);
-  EXPECT_EQ(error_code(roundtrip(again, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":0}})").get()), -32007);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(again,
+                    R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" +
+                        id + R"(","lastSeq":0}})")
+              .get()),
+      -32007);
 }
 
 TEST_F(StreamsTest, SlowReaderOfLiveTrafficIsClosedWith1008) {
@@ -239,7 +290,8 @@ TEST_F(StreamsTest, EmittedEntriesAreNumberedAndGroupedBeforeFiltering) {
     ASSERT_EQ(entries_of(n), 2u);
     for (const cJSON* e = member(member(n.get(), "params"), "entries")->child; e; e = e->next) {
       EXPECT_EQ(member(e, "n")->valueint, static_cast<int>(expected_n));
-      EXPECT_EQ(std::string(member(e, "message")->valuestring), "test entry " + std::to_string(expected_n));
+      EXPECT_EQ(std::string(member(e, "message")->valuestring),
+                "test entry " + std::to_string(expected_n));
       EXPECT_STREQ(member(e, "source")->valuestring, "test.emitLogs");
       expected_n += 4;
     }
@@ -247,9 +299,11 @@ TEST_F(StreamsTest, EmittedEntriesAreNumberedAndGroupedBeforeFiltering) {
 }
 
 TEST_F(StreamsTest, EmitMetricsRotatesServicesAndTagsSamples) {
-  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"metrics.subscribe","id":1,"params":{"service":"aws"}})");
+  JsonPtr r = roundtrip(
+      *conn, R"({"jsonrpc":"2.0","method":"metrics.subscribe","id":1,"params":{"service":"aws"}})");
   ASSERT_EQ(error_code(r.get()), 0);
-  handle_message(*conn, R"({"jsonrpc":"2.0","method":"test.emitMetrics","id":2,"params":{"count":9}})", false);
+  handle_message(
+      *conn, R"({"jsonrpc":"2.0","method":"test.emitMetrics","id":2,"params":{"count":9}})", false);
   Frames f = split(test::drain(*conn));
   ASSERT_EQ(f.notifications.size(), 3u);  // services sorted: aws, supabase, vercel -> n = 0, 3, 6
   for (size_t i = 0; i < 3; ++i) {
@@ -265,8 +319,19 @@ TEST(StreamsContract, TestMethodsNeedConformanceMode) {
   auto state = test::make_state(o);
   Connection& c = test::open_connection(*state);
   test::authenticate(c);
-  EXPECT_EQ(error_code(roundtrip(c, R"({"jsonrpc":"2.0","method":"test.emitLogs","id":1,"params":{"service":"vercel","count":1}})").get()), -32601);
-  EXPECT_EQ(error_code(roundtrip(c, R"({"jsonrpc":"2.0","method":"test.setClock","id":1,"params":{"offsetMs":1}})").get()), -32601);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(
+              c,
+              R"({"jsonrpc":"2.0","method":"test.emitLogs","id":1,"params":{"service":"vercel","count":1}})")
+              .get()),
+      -32601);
+  EXPECT_EQ(
+      error_code(
+          roundtrip(c,
+                    R"({"jsonrpc":"2.0","method":"test.setClock","id":1,"params":{"offsetMs":1}})")
+              .get()),
+      -32601);
 }
 
 TEST(StreamsDefects, SeqGapAndResumeDuplicate) {
@@ -278,13 +343,17 @@ TEST(StreamsDefects, SeqGapAndResumeDuplicate) {
   subscribe(c, R"({"service":"vercel"})");
   Frames f = emit(c, 1500);
   bool gap = false;
-  for (size_t i = 1; i < f.notifications.size(); ++i) gap |= seq_of(f.notifications[i]) != seq_of(f.notifications[i - 1]) + 1;
+  for (size_t i = 1; i < f.notifications.size(); ++i)
+    gap |= seq_of(f.notifications[i]) != seq_of(f.notifications[i - 1]) + 1;
   EXPECT_TRUE(gap);
   const std::string id = c.session->id;
   connection_closed(*state, &c);
   Connection& again = test::open_connection(*state);
   test::authenticate(again);
-  handle_message(again, R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" + id + R"(","lastSeq":3}})", false);
+  handle_message(again,
+                 R"({"jsonrpc":"2.0","method":"session.resume","id":1,"params":{"sessionId":")" +
+                     id + R"(","lastSeq":3}})",
+                 false);
   std::vector<std::string> raw = test::drain(again);
   ASSERT_GE(raw.size(), 2u);
   EXPECT_EQ(seq_of(test::parse(raw[1])), 3u);  // lastSeq itself replayed: the defect

@@ -1,5 +1,5 @@
-// Test support: a ServerState over the real fixtures and a socket-less Connection whose queued frames the
-// tests read back, so the dispatcher and session logic are tested without libwebsockets.
+// Test support: a ServerState over the real fixtures and a socket-less Connection whose queued
+// frames the tests read back, so the dispatcher and session logic are tested without libwebsockets.
 #pragma once
 
 #include <libwebsockets.h>
@@ -28,7 +28,8 @@ inline std::unique_ptr<ServerState> make_state(Options o = test_options()) {
   return std::make_unique<ServerState>(std::move(o), std::move(*store), "s3cret-token");
 }
 
-// A connection registered with the server but with no socket: frames stay in tx for the test to read.
+// A connection registered with the server but with no socket: frames stay in tx for the test to
+// read.
 inline Connection& open_connection(ServerState& state) {
   auto c = std::make_unique<Connection>();
   c->server = &state;
@@ -39,8 +40,8 @@ inline Connection& open_connection(ServerState& state) {
   return ref;
 }
 
-// Everything queued on `c` so far, as text payloads; the queue is emptied, and pending emit jobs are run
-// to completion as a writeable socket would.
+// Everything queued on `c` so far, as text payloads; the queue is emptied, and pending emit jobs
+// are run to completion as a writeable socket would.
 inline std::vector<std::string> drain(Connection& c) {
   std::vector<std::string> out;
   while (true) {
@@ -53,7 +54,8 @@ inline std::vector<std::string> drain(Connection& c) {
     const uint64_t before = c.jobs.front().remaining;
     const size_t queued = c.jobs.size();
     step_jobs(c);
-    if (c.tx.empty() && c.jobs.size() == queued && c.jobs.front().remaining == before) break;  // paced
+    if (c.tx.empty() && c.jobs.size() == queued && c.jobs.front().remaining == before)
+      break;  // paced
   }
   return out;
 }
@@ -75,7 +77,9 @@ inline JsonPtr roundtrip(Connection& c, std::string_view text) {
 }
 
 inline void authenticate(Connection& c) {
-  JsonPtr r = roundtrip(c, R"({"jsonrpc":"2.0","method":"auth.authenticate","params":{"token":"s3cret-token"},"id":0})");
+  JsonPtr r = roundtrip(
+      c,
+      R"({"jsonrpc":"2.0","method":"auth.authenticate","params":{"token":"s3cret-token"},"id":0})");
   if (!member(r.get(), "result")) throw std::runtime_error("authentication failed");
 }
 
