@@ -39,6 +39,8 @@ class CaseContext {
   ConnectOptions options() const;
   // A fresh client with its own connection number; not connected yet.
   std::unique_ptr<RpcClient> client() { return std::make_unique<RpcClient>(&log_, ++connections_); }
+  // Numbers a connection in the wire log (HTTP requests open their own).
+  int next_connection_number() { return ++connections_; }
   // Connects to `path` (default: the target's); returns whatever happened.
   std::pair<std::unique_ptr<RpcClient>, ConnectResult> try_connect(const ConnectOptions& options,
                                                                    const std::string& path = {});

@@ -10,6 +10,16 @@ void require_msgpack_capability(CaseContext& ctx) {
   }
 }
 
+Incoming await_close(CaseContext& ctx, RpcClient& rpc, bool messages_allowed) {
+  for (;;) {
+    Incoming in = rpc.receive(ctx.deadline());
+    if (in.kind != Incoming::Kind::Value && in.kind != Incoming::Kind::Undecodable) return in;
+    if (!messages_allowed) {
+      fail_case("a close frame and no JSON-RPC answer", "got " + in.describe());
+    }
+  }
+}
+
 Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text) {
   if (!rpc.ws().send_text(text)) fail_case("the message to be sent", "the connection is gone");
   return rpc.wait_for_response(ctx.deadline());

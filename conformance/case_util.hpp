@@ -15,6 +15,10 @@ namespace flake::conform {
 // MessagePack cases report Unimplemented when capabilities.msgpack is false.
 void require_msgpack_capability(CaseContext& ctx);
 
+// Reads until a close frame (or EOF/timeout); a data message first fails the case unless
+// `messages_allowed`.
+Incoming await_close(CaseContext& ctx, RpcClient& rpc, bool messages_allowed);
+
 // Sends raw text (not re-encoded) and waits for the next response or batch answer.
 Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text);
 Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view bytes);

@@ -6,7 +6,8 @@
 namespace flake::conform {
 
 void add_transport_cases(Catalog& catalog);     // §1 handshake, subprotocol, compression
-void add_framing_cases(Catalog& catalog);       // §2
+void add_framing_cases(Catalog& catalog);       // §2.2-2.5, 2.7/3, 2.8
+void add_close_cases(Catalog& catalog);         // §2.6, 2.7, 2.9-2.11
 void add_jsonrpc_cases(Catalog& catalog);       // §3.1-3.3, 3.5-3.8
 void add_batch_cases(Catalog& catalog);         // §3.4, 3.11
 void add_auth_cases(Catalog& catalog);          // §4.2, 4.5-4.9
@@ -15,5 +16,8 @@ void add_method_cases(Catalog& catalog);        // §5
 void add_notification_cases(Catalog& catalog);  // §6, §11.2-11.3
 void add_resume_cases(Catalog& catalog);        // §7
 void add_performance_cases(Catalog& catalog);   // §10
+void add_rest_cases(Catalog& catalog);
+void add_large_data_cases(Catalog& catalog);    // §5.12, §6.7-6.10
+void add_sse_cases(Catalog& catalog);           // §9.12-9.13, §4.11          // §9 and the HTTP side of §1.4, §4.3, §4.4, §4.10
 
 }  // namespace flake::conform

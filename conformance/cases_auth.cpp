@@ -192,6 +192,17 @@ Outcome token_not_logged(CaseContext& ctx) {
   return pass();
 }
 
+Outcome test_methods_gated(CaseContext& ctx) {
+  auto rpc = ctx.connect();
+  for (const char* method : {"test.emitLogs", "test.setClock", "test.dropSession"}) {
+    const json id = method;
+    rpc->send(make_request(method, {{"service", "vercel"}, {"count", 1}, {"offsetMs", 0}}, id));
+    require_error(rpc->wait_for_id(id, ctx.deadline()), -32001, id,
+                  std::string(method) + " before authentication");
+  }
+  return pass();
+}
+
 }  // namespace
 
 void add_auth_cases(Catalog& c) {
@@ -233,6 +244,9 @@ void add_auth_cases(Catalog& c) {
   c.add({"4.8/2", Tier::Must, Group::Auth,
          "Once authentication has succeeded, the deadline no longer applies to that connection.",
          [](CaseContext& ctx) { return deadline(ctx, true); }, std::chrono::milliseconds(14000)});
+  c.add({"11.1/1", Tier::Must, Group::Auth,
+         "test.* methods MUST require authentication like every other method (-32001 before).",
+         test_methods_gated});
   c.add({"4.9/1", Tier::Must, Group::Auth,
          "Each connection gets a new session with a well-formed sessionId; re-authenticating "
          "returns the same one.",

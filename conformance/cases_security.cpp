@@ -2,6 +2,7 @@
 // connection cap, hostile MessagePack, nesting depth, duplicate keys.
 #include "case_util.hpp"
 #include "cases.hpp"
+#include "sidecar_process.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -202,6 +203,30 @@ Outcome connection_cap(CaseContext& ctx) {
   return pass();
 }
 
+Outcome graceful_shutdown(CaseContext& ctx) {
+  SidecarProcess* process = ctx.target().process;
+  if (process == nullptr) {
+    skip_case("needs a sidecar started by the harness (--spawn or --reference) to signal it");
+  }
+  auto rpc = ctx.connect_authenticated();
+  const auto start = Clock::now();
+  process->terminate();
+  const Incoming in = rpc->receive(ctx.deadline_after(std::chrono::milliseconds(2500)));
+  require_close(in, 1001, "an open WebSocket connection when the sidecar gets SIGTERM");
+  while (process->running() && Clock::now() - start < std::chrono::milliseconds(2500)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  const auto how = process->exit_info();
+  require(how.has_value() && waited <= 2000, "exit within 2,000 ms of SIGTERM",
+          how ? "exited after " + std::to_string(waited) + " ms" : "still running after 2.5 s");
+  require(how->exited && how->code == 0, "exit status 0",
+          how->exited ? "exit status " + std::to_string(how->code)
+                      : "signal " + std::to_string(how->signal));
+  return pass("exited after " + std::to_string(waited) + " ms");
+}
+
 }  // namespace
 
 void add_security_cases(Catalog& c) {
@@ -258,6 +283,12 @@ void add_security_cases(Catalog& c) {
          duplicate_keys});
   c.add({"8.10/2", Tier::Must, Group::Security,
          "A lone surrogate escape (\"\\ud800\") MUST NOT crash the sidecar.", lone_surrogate});
+  Case shutdown{"8.11/1", Tier::Must, Group::Security,
+                "On SIGTERM the sidecar MUST send close 1001 on every WebSocket and exit with status "
+                "0 within 2,000 ms.",
+                graceful_shutdown};
+  shutdown.stops_sidecar = true;
+  c.add(std::move(shutdown));
 }
 
 }  // namespace flake::conform

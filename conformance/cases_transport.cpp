@@ -56,15 +56,25 @@ Outcome no_subprotocol_accepted(CaseContext& ctx) {
   return pass();
 }
 
+// Offering only other subprotocols: refusing (no 101) is allowed, selecting one is not.
 Outcome foreign_subprotocol_not_selected(CaseContext& ctx) {
   ConnectOptions o = ctx.options();
   o.subprotocols = {"chat.v2"};
   auto [rpc, r] = ctx.try_connect(o);
-  // verify_upgrade already refuses a protocol we did not offer; chat.v2 was offered, so check.
-  require(r.status == 101, "upgrade offering only chat.v2 completes (HTTP 101)",
-          "HTTP " + std::to_string(r.status) + " " + r.error);
+  if (r.status != 101) return pass("the upgrade was refused, which 1.6 allows");
   require(r.subprotocol.empty(), "no subprotocol selected when flake.v1 is not offered",
           "selected " + r.subprotocol);
+  return pass();
+}
+
+Outcome foreign_subprotocol_accepted(CaseContext& ctx) {
+  ConnectOptions o = ctx.options();
+  o.subprotocols = {"chat.v2"};
+  auto [rpc, r] = ctx.try_connect(o);
+  require(r.upgraded && r.subprotocol.empty(),
+          "offering only chat.v2: HTTP 101 without Sec-WebSocket-Protocol",
+          r.status == 101 ? "selected " + r.subprotocol
+                          : (r.status == 0 ? r.error : "HTTP " + std::to_string(r.status)));
   return pass();
 }
 
@@ -110,8 +120,13 @@ void add_transport_cases(Catalog& c) {
          "Sec-WebSocket-Protocol header.",
          no_subprotocol_accepted});
   c.add({"1.6/3", Tier::Must, Group::Core,
-         "The sidecar MUST NOT select any subprotocol other than flake.v1.",
+         "The sidecar MUST NOT select any subprotocol other than flake.v1 (refusing the upgrade "
+         "is allowed).",
          foreign_subprotocol_not_selected});
+  c.add({"1.6/4", Tier::Should, Group::Core,
+         "If the client offers subprotocols without flake.v1, the sidecar SHOULD complete the "
+         "handshake without the header.",
+         foreign_subprotocol_accepted});
   c.add({"1.7/1", Tier::Must, Group::Framing,
          "When the client offers permessage-deflate, the sidecar MUST accept it.",
          deflate_negotiated});

@@ -103,6 +103,7 @@ std::vector<const Case*> Catalog::ordered() const {
   std::vector<const Case*> out;
   for (const auto& c : cases_) out.push_back(&c);
   std::stable_sort(out.begin(), out.end(), [](const Case* x, const Case* y) {
+    if (x->stops_sidecar != y->stops_sidecar) return y->stops_sidecar;
     if (x->group != y->group) return x->group < y->group;
     return id_less(x->id, y->id);
   });
@@ -124,6 +125,7 @@ Catalog build_catalog() {
   Catalog catalog;
   add_transport_cases(catalog);
   add_framing_cases(catalog);
+  add_close_cases(catalog);
   add_jsonrpc_cases(catalog);
   add_batch_cases(catalog);
   add_auth_cases(catalog);
@@ -132,6 +134,9 @@ Catalog build_catalog() {
   add_notification_cases(catalog);
   add_resume_cases(catalog);
   add_performance_cases(catalog);
+  add_rest_cases(catalog);
+  add_large_data_cases(catalog);
+  add_sse_cases(catalog);
   return catalog;
 }
 

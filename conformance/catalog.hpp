@@ -63,6 +63,8 @@ struct Case {
   std::function<Outcome(CaseContext&)> run;
   // Wall-clock budget; every wait inside the case is bounded by it as well.
   std::chrono::milliseconds budget{10000};
+  // Ends the sidecar on purpose (graceful shutdown): runs after every other case.
+  bool stops_sidecar = false;
 };
 
 class Catalog {

@@ -18,9 +18,10 @@ PERF) and a group, and opens its own connections.
 target (exactly one):
   URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
   --spawn 'CMD {port}'     start CMD (through /bin/sh, with exec) after replacing {port} by a
-                           free port; wait for its line "flake-sidecar listening on
-                           ws://HOST:PORT/rpc", or else for the port to accept connections,
-                           up to --timeout; stop it (SIGTERM, then SIGKILL after 2 s) at the end
+                           free port; wait for its start-up line "... listening on
+                           ws://HOST:PORT/rpc" (docs 1.2), or else for the port to accept
+                           connections, up to 10 s (or --timeout, if longer); stop it at the
+                           end (SIGTERM, then SIGKILL after 2 s)
   --reference              start the reference sidecar with
                            --port 0 --conformance --token-file <temporary file>
                            and a random token (no --token needed)
@@ -29,7 +30,7 @@ target (exactly one):
 
 token (for URL and --spawn; environment FLAKE_SIDECAR_TOKEN is used when neither is given):
   --token T                the sidecar's secret token
-  --token-file F           read the token from F (first line)
+  --token-file F           read the token from F (its first line, without surrounding blanks)
 
 selection:
   -s, --select SEL         run only matching cases (repeatable); SEL is an ID ("3.5/2"), an ID
@@ -39,12 +40,12 @@ selection:
   --list                   print the selected cases and exit (no connection is made)
 
 outcome:
-  --strict                 also fail on unimplemented cases and on cases listed in
-                           --expected-failures that pass
+  --strict                 also fail the run on SHOULD-tier failures and on unimplemented
+                           cases
   --expected-failures F    file of selectors (one per line, '#' comments): failures of these
-                           cases are reported but do not fail the run
-  --timeout MS             deadline for each network operation and for the sidecar's start
-                           (default 5000)
+                           cases are reported but do not fail the run; a listed case that
+                           passes does fail it (the list cannot go stale)
+  --timeout MS             deadline for each network operation (default 5000)
   -v, --verbose            print every case's wire log
   --json FILE              write a JSON report (all cases, outcomes, wire logs)
   --junit FILE             write a JUnit XML report
@@ -55,9 +56,10 @@ console: one tree per group, with a check mark for pass, x for fail, ! for unimp
 sidecar lacks the feature, e.g. answers -32601 or HTTP 404) and - for skipped (cannot be checked
 in this mode); then a Failures block (ID, requirement, expected, actual) and a summary line.
 
-exit status: 0 every selected case passed (or was unimplemented/skipped, without --strict),
-1 at least one failure, 2 usage error or the sidecar could not be started or reached,
-3 no case matched the selection.
+exit status: 0 no MUST or PERF case failed (without --strict, SHOULD failures, unimplemented
+and skipped cases are reported but do not count), 1 at least one failure or unexpected pass,
+2 usage error or the sidecar could not be started, reached or authenticated, 3 no case matched
+the selection.
 )";
 }
 

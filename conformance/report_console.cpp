@@ -84,6 +84,10 @@ void ConsoleReport::summary(const Tally& t, std::chrono::milliseconds elapsed) {
     std::fprintf(out_, "%zu expected failures, %zu unexpected passes\n", t.expected_failures,
                  t.unexpected_passes);
   }
+  if (t.should_failures > 0) {
+    std::fprintf(out_, "%zu of the failures are SHOULD cases (they fail the run only with --strict)\n",
+                 t.should_failures);
+  }
   std::fprintf(out_, "%zu passed, %zu failed, %zu unimplemented, %zu skipped in %.1f s\n",
                t.passed, t.failed, t.unimplemented, t.skipped,
                static_cast<double>(elapsed.count()) / 1000.0);

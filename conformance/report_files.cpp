@@ -1,6 +1,8 @@
 // --json and --junit: every case with its outcome and wire log, for CI dashboards.
 #include "report.hpp"
 
+#include "utf8.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -8,7 +10,8 @@
 namespace flake::conform {
 namespace {
 
-std::string xml_escape(std::string_view text) {
+std::string xml_escape(std::string_view raw) {
+  const std::string text = escape_invalid_utf8(raw);
   std::string out;
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);

@@ -31,8 +31,15 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
         result.outcome = fail("the case to run to completion",
                               std::string("harness exception: ") + e.what());
       }
-      if (process != nullptr && !process->running()) {
-        dead = "the sidecar process exited during case " + c.id;
+      if (process != nullptr && !c.stops_sidecar && !process->running()) {
+        const ExitInfo how = process->exit_info().value_or(ExitInfo{});
+        dead = "the sidecar process exited during case " + c.id + " (" +
+               (how.exited ? "exit status " + std::to_string(how.code)
+                           : "signal " + std::to_string(how.signal)) +
+               ")";
+        std::string tail = process->output_tail();
+        if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
+        log.note("sidecar output before it exited:\n" + tail);
         if (result.outcome.status != Status::Fail) {
           result.outcome = fail("the sidecar to keep running", dead);
         }
@@ -63,6 +70,7 @@ Tally tally(const std::vector<CaseResult>& results) {
           ++t.expected_failures;
         } else {
           ++t.failed;
+          if (r.c->tier == Tier::Should) ++t.should_failures;
         }
         break;
       case Status::Unimplemented: ++t.unimplemented; break;

@@ -37,6 +37,7 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
 struct Tally {
   std::size_t passed = 0;
   std::size_t failed = 0;            // not counting expected failures
+  std::size_t should_failures = 0;   // those of `failed` in the SHOULD tier (Appendix A)
   std::size_t expected_failures = 0; // failed as expected
   std::size_t unexpected_passes = 0; // listed as expected to fail, but passed
   std::size_t unimplemented = 0;

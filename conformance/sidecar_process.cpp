@@ -168,6 +168,10 @@ ExitInfo SidecarProcess::stop(std::chrono::milliseconds grace) {
   return *exit_;
 }
 
+void SidecarProcess::terminate() {
+  if (pid_ > 0 && !exit_) ::kill(pid_, SIGTERM);
+}
+
 SidecarProcess::~SidecarProcess() { stop(); }
 
 std::string SidecarProcess::output_tail() const {

@@ -38,8 +38,12 @@ class SidecarProcess {
   std::optional<Url> wait_listening(std::chrono::milliseconds timeout);
   bool running();
   ExitInfo stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+  // Sends SIGTERM only (the graceful-shutdown case watches what follows).
+  void terminate();
 
   pid_t pid() const { return pid_; }
+  // How it ended, once running() or stop() has seen it end.
+  std::optional<ExitInfo> exit_info() const { return exit_; }
   std::string output_tail() const;  // the last part of stdout+stderr
   bool secret_seen() const;
   // Resident set size in KiB from /proc, 0 when unknown.

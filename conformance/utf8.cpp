@@ -51,6 +51,27 @@ bool Utf8Validator::feed(std::string_view bytes) {
   return true;
 }
 
+std::string escape_invalid_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const auto b = static_cast<std::uint8_t>(bytes[i]);
+    const std::size_t len = b < 0x80 ? 1 : (b >= 0xF0 ? 4 : (b >= 0xE0 ? 3 : 2));
+    if (b < 0x80 || (i + len <= bytes.size() && is_valid_utf8(bytes.substr(i, len)))) {
+      out.append(bytes.substr(i, len));
+      i += len;
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+    ++i;
+  }
+  return out;
+}
+
 bool is_valid_utf8(std::string_view bytes) {
   Utf8Validator v;
   v.feed(bytes);

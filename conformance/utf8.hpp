@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace flake::conform {
@@ -29,5 +30,8 @@ class Utf8Validator {
 };
 
 bool is_valid_utf8(std::string_view bytes);
+
+// Valid sequences copied, every byte of an invalid one written as \xNN: safe for XML and JSON.
+std::string escape_invalid_utf8(std::string_view bytes);
 
 }  // namespace flake::conform

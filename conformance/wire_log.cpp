@@ -1,6 +1,8 @@
 // Bounded, human-readable wire transcript; bulk cases would otherwise log megabytes.
 #include "wire_log.hpp"
 
+#include "utf8.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -43,6 +45,8 @@ std::string WireLog::summarize_text(std::string_view text, std::size_t max) {
       out.push_back(static_cast<char>(c));
     }
   }
+  // A cut may split a character; invalid bytes are escaped either way.
+  out = escape_invalid_utf8(out);
   if (text.size() > max) out += "... (" + std::to_string(text.size()) + " bytes)";
   return out;
 }

@@ -259,7 +259,7 @@ std::optional<Message> WsClient::on_frame() {
       log("<-", "close " + (m.close_code ? std::to_string(*m.close_code) : std::string("(no code)")) +
                     " " + WireLog::summarize_text(m.close_reason));
       close_received_ = true;
-      if (!close_sent_ && socket_.is_open()) {
+      if (!close_sent_ && auto_close_reply_ && socket_.is_open()) {
         send_close(m.close_code.value_or(1000), "");
       }
       return m;

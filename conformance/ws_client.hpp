@@ -81,6 +81,9 @@ class WsClient {
   void abort();
 
   void set_auto_pong(bool on) { auto_pong_ = on; }
+  // Off: a server close frame is reported but not answered (a peer that never completes the
+  // closing handshake).
+  void set_auto_close_reply(bool on) { auto_close_reply_ = on; }
   std::size_t pings_received() const { return pings_received_; }
   // Payloads of the pongs received so far (answers to send_ping).
   const std::vector<std::string>& pongs() const { return pongs_; }
@@ -105,6 +108,7 @@ class WsClient {
   std::chrono::milliseconds send_timeout_{5000};
   std::size_t max_message_bytes_ = std::size_t{256} << 20;
   bool auto_pong_ = true;
+  bool auto_close_reply_ = true;
   bool compress_outgoing_ = true;
   std::string rbuf_;
   std::size_t rpos_ = 0;

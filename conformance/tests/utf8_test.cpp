@@ -83,6 +83,14 @@ TEST(Utf8, ReportsTheOffsetAndStaysInvalid) {
   EXPECT_TRUE(v.complete());
 }
 
+TEST(Utf8, EscapeInvalid) {
+  EXPECT_EQ(escape_invalid_utf8("plain \xce\xba"), "plain \xce\xba");
+  EXPECT_EQ(escape_invalid_utf8(b({'a', 0xFF, 'b'})), "a\\xffb");
+  EXPECT_EQ(escape_invalid_utf8(b({0xE2, 0x82})), "\\xe2\\x82");
+  EXPECT_EQ(escape_invalid_utf8(b({0xC0, 0x80})), "\\xc0\\x80");
+  EXPECT_TRUE(is_valid_utf8(escape_invalid_utf8(b({0xF4, 0x90, 0x80, 0x80, 'x', 0xED, 0xA0}))));
+}
+
 TEST(Utf8, TruncatedIsOkSoFarButNotComplete) {
   Utf8Validator v;
   EXPECT_TRUE(v.feed(b({0xF0, 0x9F, 0x98})));

@@ -270,3 +270,4 @@ TEST(Url, Parsing) {
 
 }  // namespace
 }  // namespace flake::conform
+

@@ -1,0 +1,133 @@
+// SseStream: HTTP head, optional chunked coding, WHATWG event-stream field parsing (LF lines).
+#include "sse_client.hpp"
+
+namespace flake::conform {
+
+HttpResponse SseStream::open(const Url& server, const HttpRequest& request, Deadline deadline,
+                             WireLog* log, int conn_no) {
+  log_ = log;
+  conn_no_ = conn_no;
+  HttpResponse response;
+  if (!socket_.connect(server.host, server.port, deadline)) {
+    response.error = socket_.error();
+    return response;
+  }
+  std::string wire = request.method + " " + request.path + " HTTP/1.1\r\n";
+  if (!request.omit_host) wire += "Host: " + request.host.value_or(server.authority) + "\r\n";
+  for (const auto& [name, value] : request.headers) wire += name + ": " + value + "\r\n";
+  wire += "Accept: text/event-stream\r\n\r\n";
+  if (log_) log_->add(conn_no_, "->", "HTTP " + WireLog::summarize_text(wire, 600));
+  if (socket_.send_all(wire, deadline) != IoStatus::Ok) {
+    response.error = "send failed";
+    return response;
+  }
+  ResponseHeadParser parser;
+  char buf[8192];
+  for (;;) {
+    const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
+    if (r.status != IoStatus::Ok) {
+      response.error = r.status == IoStatus::Timeout ? "no response head in time"
+                                                     : "connection ended before a response head";
+      return response;
+    }
+    const auto parsed = parser.feed(std::string_view(buf, r.bytes));
+    if (parsed.status == ResponseHeadParser::Status::Error) {
+      response.error = parser.error();
+      return response;
+    }
+    if (parsed.status == ResponseHeadParser::Status::Done) {
+      raw_.assign(buf + parsed.consumed, r.bytes - parsed.consumed);
+      break;
+    }
+  }
+  response.head = parser.head();
+  response.status = response.head.status;
+  response.complete = true;
+  std::string head_text = std::to_string(response.status) + " " + response.head.reason;
+  for (const auto& [name, value] : response.head.headers) head_text += " | " + name + ": " + value;
+  if (log_) log_->add(conn_no_, "<-", "HTTP " + WireLog::summarize_text(head_text, 600));
+  const auto coding = response.head.combined("transfer-encoding");
+  chunked_ = coding && header_has_token(*coding, "chunked");
+  decode();
+  if (response.status != 200) {
+    // Error bodies are small: read what arrives for a moment.
+    const Deadline until = std::min(deadline, deadline_in(std::chrono::milliseconds(500)));
+    while (pump(until)) {
+    }
+    response.body = text_;
+  }
+  return response;
+}
+
+bool SseStream::pump(Deadline deadline) {
+  if (ended_) return false;
+  char buf[16384];
+  const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
+  if (r.status == IoStatus::Timeout) return false;
+  if (r.status != IoStatus::Ok) {
+    ended_ = true;
+    return false;
+  }
+  raw_.append(buf, r.bytes);
+  return decode();
+}
+
+bool SseStream::decode() {
+  if (!chunked_) {
+    text_ = raw_;
+    return true;
+  }
+  bool done = false;
+  std::string decoded;
+  if (!decode_chunked(raw_, decoded, done)) {
+    ended_ = true;
+    return false;
+  }
+  text_ = std::move(decoded);
+  if (done) ended_ = true;
+  return true;
+}
+
+std::optional<SseEvent> SseStream::next(Deadline deadline) {
+  for (;;) {
+    const std::size_t end = text_.find("\n\n", pos_);
+    if (end != std::string::npos) {
+      const std::string block = text_.substr(pos_, end - pos_);
+      pos_ = end + 2;
+      SseEvent event;
+      event.comment_only = true;
+      std::size_t start = 0;
+      while (start <= block.size()) {
+        const std::size_t eol = block.find('\n', start);
+        const std::string line = block.substr(start, eol == std::string::npos ? std::string::npos : eol - start);
+        start = eol == std::string::npos ? block.size() + 1 : eol + 1;
+        if (line.empty() || line.front() == ':') continue;
+        event.comment_only = false;
+        const std::size_t colon = line.find(':');
+        const std::string field = line.substr(0, colon);
+        std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+        if (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        if (field == "event") event.event = value;
+        if (field == "id") event.id = value;
+        if (field == "data") event.data += (event.data.empty() ? "" : "\n") + value;
+        if (field == "retry") {
+          try {
+            event.retry = std::stol(value);
+          } catch (...) {
+            event.retry = -1;
+          }
+        }
+      }
+      if (event.event.empty() && !event.comment_only) event.event = "message";
+      if (log_) {
+        log_->add(conn_no_, "<-", "SSE " + (event.comment_only ? std::string("comment")
+                                                               : event.event + " id=" + event.id.value_or("-") +
+                                                                     " " + WireLog::summarize_text(event.data, 200)));
+      }
+      return event;
+    }
+    if (!pump(deadline)) return std::nullopt;
+  }
+}
+
+}  // namespace flake::conform
