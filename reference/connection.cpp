@@ -98,8 +98,10 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
     return;
   }
-  CallContext ctx{server, &c, c.authenticated(), false, binary, {}, {}, 0, {}};
+  CallContext ctx(server, &c, c.authenticated());
+  ctx.binary_request = binary;
   JsonPtr response = dispatch_message(ctx, message.get());
+  binary = binary || ctx.binary_response;
   if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {
     if (response)

@@ -18,12 +18,15 @@ using Outcome = std::variant<JsonPtr, RpcError>;
 
 // What a call may touch. `connection` is null for transports without a socket (HTTP).
 struct CallContext {
+  CallContext(ServerState& s, Connection* c, bool authenticated_already)
+      : server(s), connection(c), authenticated(authenticated_already) {}
+
   ServerState& server;
   Connection* connection = nullptr;
-  bool authenticated = false;  // HTTP requests are authenticated before dispatch
-  bool in_batch_execute =
-      false;                    // batch.execute operations: socket-only methods are refused (§5.3)
-  bool binary_request = false;  // the message came as MessagePack
+  bool authenticated = false;       // HTTP requests are authenticated before dispatch
+  bool in_batch_execute = false;    // batch.execute operations: socket-only methods refused (§5.3)
+  bool binary_request = false;      // the message came as MessagePack
+  bool binary_response = false;     // answer in MessagePack whatever the request was (§2.4)
   std::vector<OutFrame> follow_up;  // frames sent right after the response (resume replay)
   std::vector<EmitJob> jobs;        // deferred work the response must wait for
   int close_after_code = 0;         // close the socket once the response is sent (e.g. 4401)

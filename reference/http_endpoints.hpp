@@ -1,5 +1,5 @@
-// Plain-HTTP side of the sidecar's port (docs/protocol.md §1, §9): access checks and the REST
-// endpoints.
+// Plain-HTTP side of the sidecar's port (docs/protocol.md §1.3, §1.4, §9): admission after the
+// Host/Origin gate, routing, REST handlers and SSE streams.
 #pragma once
 
 #include <libwebsockets.h>
@@ -8,7 +8,13 @@
 
 namespace flake {
 
-int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+struct HttpConnection;
+
+// HTTP callback reasons from the single lws protocol callback. `slot` is the per-session pointer
+// to this connection's HttpConnection (owned by ServerState::http; lws frees its user space with
+// free()).
+int http_callback(lws* wsi, lws_callback_reasons reason, HttpConnection*& slot, void* user,
+                  void* in, size_t len);
 
 // Writes a complete response with a JSON body and optionally one more header ("Name: value");
 // returns the value the lws callback should return.

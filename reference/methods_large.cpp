@@ -22,6 +22,7 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
 
   JsonPtr metadata = large_export_metadata(*data);
+  ctx.binary_response = request.msgpack;  // §2.4: a msgpack export answers in MessagePack
   if (!data->chunks.empty()) {
     EmitJob job;
     job.kind = EmitJob::Kind::kChunks;

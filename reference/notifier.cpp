@@ -10,6 +10,7 @@
 #include "connection.hpp"
 #include "json_parse.hpp"
 #include "msgpack_codec.hpp"
+#include "sse_stream.hpp"
 
 namespace flake {
 
@@ -89,6 +90,7 @@ EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t coun
 void publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                   uint32_t per_notification) {
   if (run.size() == 0 || per_notification == 0) return;
+  sse_publish_logs(server, service, run, per_notification);
   const int64_t now = server.epoch_ms();
   for (size_t i = 0; i < run.size(); ++i) {
     const uint32_t begin = i == 0 ? 0 : run.ends[i - 1];
@@ -119,6 +121,7 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
 }
 
 void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples) {
+  sse_publish_metrics(server, first_n, count, test_samples);
   const std::vector<std::string>& services = server.fixtures.services();
   if (services.empty()) return;
   for (uint64_t n = first_n; n < first_n + count; ++n) {
@@ -143,6 +146,7 @@ void publish_deployment(ServerState& server) {
   const uint64_t n = ++server.deployments_counter;
   JsonPtr event = make_deployment_event(n, server.epoch_ms());
   const std::string fields = ",\"deployment\":" + print_json(event.get());
+  sse_publish_deployment(server, "vercel", fields);
   server.sessions.for_each([&](Session& session) {
     for (auto& [id, sub] : session.subscriptions) {
       if (sub.kind != StreamKind::kDeployments || !wants_service(sub, "vercel")) continue;

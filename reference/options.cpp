@@ -90,6 +90,8 @@ const std::vector<OptionSpec>& option_table() {
        number_field(&Options::replay_ring, size_t{10000})},
       {"--replay-bytes", "N", "bytes kept per session for resume (default 16777216)",
        number_field(&Options::replay_bytes, size_t{65536})},
+      {"--log-history", "N", "log entries kept per service for exports (default 60000)",
+       number_field(&Options::log_history, size_t{1000})},
       {"--conformance", "", "enable the test.* methods (never in production)",
        [](Options& o, std::string_view) {
          o.conformance = true;

@@ -10,7 +10,8 @@ ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
       fixtures(std::move(store)),
       token(std::move(secret)),
       access{0, options.allow_origins, options.allow_hosts},
-      sessions(options.replay_ring, options.replay_bytes) {
+      sessions(options.replay_ring, options.replay_bytes),
+      log_history(options.log_history) {
   for (const std::string& name : options.defects) {
     if (const DefectInfo* info = find_defect(name)) defects.set(static_cast<size_t>(info->defect));
   }

@@ -18,8 +18,7 @@
 
 namespace flake {
 
-// Enough for a 50,000-entry export per service, small enough to keep RSS bounded (§10).
-inline constexpr size_t kLogHistoryPerService = 60'000;
+struct HttpState;  // http_state.hpp: tickets, SSE endpoints, HTTP connections
 
 struct ServerState {
   ServerState(Options opts, FixtureStore store, std::string secret);
@@ -30,11 +29,12 @@ struct ServerState {
   AccessPolicy access;
   SessionRegistry sessions;
   LogGenerator log_generator;
-  LogHistory log_history{kLogHistoryPerService};
+  LogHistory log_history;
   std::bitset<static_cast<size_t>(Defect::kCount)> defects;
 
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
+  std::shared_ptr<HttpState> http;  // REST/SSE side, created on first use (http_state())
   int64_t clock_offset_ms = 0;                               // test.setClock
   bool shutting_down = false;
   uint64_t metrics_counter = 0;

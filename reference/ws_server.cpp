@@ -32,6 +32,7 @@ lws_context* g_context = nullptr;
 
 struct PerSession {
   Connection* connection;  // owned by ServerState::connections; lws frees this struct with free()
+  HttpConnection* http;    // owned by ServerState::http, for plain-HTTP requests and SSE
 };
 
 ServerState& state_of(lws* wsi) {
@@ -241,7 +242,10 @@ int callback_flake(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     case LWS_CALLBACK_HTTP_WRITEABLE:
     case LWS_CALLBACK_CLOSED_HTTP:
-      return http_callback(wsi, reason, user, in, len);
+    case LWS_CALLBACK_TIMER: {
+      HttpConnection* no_session = nullptr;  // lws may not have allocated user space yet
+      return http_callback(wsi, reason, pss ? pss->http : no_session, user, in, len);
+    }
     default:
       return lws_callback_http_dummy(wsi, reason, user, in, len);
   }

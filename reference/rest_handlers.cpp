@@ -1,0 +1,209 @@
+// REST handlers (see rest_handlers.hpp). Methods run with no socket (CallContext::connection null),
+// so socket-only methods answer -32601 exactly as over POST /api/v1/rpc.
+#include "rest_handlers.hpp"
+
+#include "dispatcher.hpp"
+#include "http_headers.hpp"
+#include "http_state.hpp"
+#include "json_parse.hpp"
+#include "large_export.hpp"
+#include "msgpack_codec.hpp"
+#include "server_state.hpp"
+#include "utf8.hpp"
+
+namespace flake {
+
+namespace {
+
+HttpReply json_reply(const cJSON* value) {
+  HttpReply reply;
+  reply.body = print_json(value);
+  if (reply.body.empty()) return error_reply(500, kInternalError, "cannot serialise the answer");
+  return reply;
+}
+
+HttpReply unknown_service(std::string_view service) {
+  return error_reply(404, kNotFound, "unknown service",
+                     "{\"resource\":" + json_quote("service:" + std::string(service)) + "}");
+}
+
+// A body parsed as JSON under the message rules (§2.8, §8.9, §8.10); null with `error` set
+// otherwise.
+JsonPtr parse_body(std::string_view body, std::string& error) {
+  if (!is_valid_utf8(body)) {
+    error = "body is not valid UTF-8";
+    return nullptr;
+  }
+  ParseResult parsed = parse_json(body);
+  if (!parsed.value) {
+    error = parsed.error.empty() ? "body is not JSON" : parsed.error;
+    return nullptr;
+  }
+  keep_last_duplicate_keys(parsed.value.get());
+  return std::move(parsed.value);
+}
+
+// A call with no socket, authenticated by the Bearer token before dispatch.
+CallContext http_context(ServerState& server) {
+  return CallContext(server, nullptr, true);
+}
+
+}  // namespace
+
+int http_status_for(int code) {
+  switch (code) {
+    case kParseError:
+    case kInvalidRequest:
+    case kInvalidParams:
+      return 400;
+    case kMethodNotFound:
+    case kNotFound:
+      return 404;
+    case kUnauthenticated:
+      return 401;
+    case kRateLimited:
+      return 429;
+    case kServiceUnavailable:
+    case kTimeout:
+      return 503;
+    case kPayloadTooLarge:
+      return 413;
+    case kForbidden:
+      return 403;
+    default:
+      return 500;
+  }
+}
+
+HttpReply reply_for(RpcError error) {
+  const std::string data = error.data ? print_json(error.data.get()) : std::string();
+  HttpReply reply = error_reply(http_status_for(error.code), error.code, error.message, data);
+  if (error.code == kRateLimited || error.code == kServiceUnavailable) {
+    reply.headers.emplace_back("Retry-After", "1");
+  }
+  return reply;
+}
+
+HttpReply rest_health() {
+  HttpReply reply;
+  reply.body =
+      std::string(R"({"status":"ok","protocol":"flake.v1","version":")") + FLAKE_VERSION + "\"}";
+  return reply;
+}
+
+HttpReply rest_dashboard(ServerState& server, std::string_view service) {
+  const cJSON* dashboard = server.fixtures.dashboard(service);
+  if (dashboard == nullptr || !server.fixtures.has_service(service))
+    return unknown_service(service);
+  return json_reply(dashboard);
+}
+
+HttpReply rest_multi_dashboard(ServerState& server) {
+  CallContext ctx = http_context(server);
+  Request request{"multi.getDashboard", nullptr, nullptr};
+  Outcome outcome = execute_request(ctx, request);
+  if (auto* error = std::get_if<RpcError>(&outcome)) return reply_for(std::move(*error));
+  return json_reply(std::get<JsonPtr>(outcome).get());
+}
+
+HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body) {
+  if (!server.fixtures.has_service(service)) return unknown_service(service);
+  std::string error;
+  JsonPtr parsed = parse_body(body, error);
+  if (!parsed) return error_reply(400, kParseError, error);
+  const auto action = string_member(parsed.get(), "action");
+  if (!action) return error_reply(400, kInvalidRequest, "body must be {\"action\":\"...\"}");
+  const cJSON* params = member(parsed.get(), "params");
+  if (params != nullptr && !cJSON_IsObject(params) && !cJSON_IsArray(params))
+    return error_reply(400, kInvalidRequest, "params must be an object");
+  const std::string method = std::string(service) + "." + std::string(*action);
+  CallContext ctx = http_context(server);
+  Request request{method, params, nullptr};
+  Outcome outcome = execute_request(ctx, request);
+  if (auto* failure = std::get_if<RpcError>(&outcome)) return reply_for(std::move(*failure));
+  return json_reply(std::get<JsonPtr>(outcome).get());
+}
+
+HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& bucket) {
+  std::string error;
+  JsonPtr message = parse_body(body, error);
+  JsonPtr response;
+  if (!message) {
+    response = parse_error_response(server, error);
+  } else {
+    // The dispatcher charges tokens only to sockets; charge this connection's bucket per valid
+    // request or notification, as a WebSocket message with the same body would be (§8.2).
+    const int64_t now = ServerState::mono_ms();
+    auto charge = [&](const cJSON* item) {
+      if (std::holds_alternative<Request>(validate_request(item))) (void)bucket.try_take(now);
+    };
+    if (cJSON_IsArray(message.get())) {
+      const int count = cJSON_GetArraySize(message.get());
+      if (count > 0 && count <= 100) {
+        for (const cJSON* item = message->child; item != nullptr; item = item->next) charge(item);
+      }
+    } else {
+      charge(message.get());
+    }
+    CallContext ctx = http_context(server);
+    response = dispatch_message(ctx, message.get());
+  }
+  HttpReply reply;
+  if (!response) {  // only notifications (§9.7)
+    reply.status = 204;
+    return reply;
+  }
+  reply.body = print_json(response.get());
+  return reply;
+}
+
+HttpReply rest_ticket(ServerState& server, std::string_view body) {
+  std::string_view rest = body;
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n' || rest.front() == '\r' ||
+                           rest.front() == '\t')) {
+    rest.remove_prefix(1);
+  }
+  if (!rest.empty()) {  // §9.11: empty or a JSON object, content ignored
+    std::string error;
+    JsonPtr parsed = parse_body(body, error);
+    if (!parsed) return error_reply(400, kParseError, error);
+    if (!cJSON_IsObject(parsed.get()))
+      return error_reply(400, kInvalidRequest, "body must be empty or a JSON object");
+  }
+  const std::string ticket = http_state(server).tickets.issue(server.now_ms());
+  if (ticket.empty()) return error_reply(500, kInternalError, "cannot generate a ticket");
+  HttpReply reply;
+  reply.body = "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" +
+               std::to_string(kTicketLifetimeMs) + "}";
+  return reply;
+}
+
+HttpReply rest_log_export(ServerState& server, std::string_view service,
+                          const HttpRequest& request) {
+  const std::optional<std::string> range = request.query_value("timeRange");
+  const std::optional<int64_t> range_ms = range ? parse_time_range_ms(*range) : std::nullopt;
+  if (!range_ms) {
+    return error_reply(400, kInvalidParams,
+                       "timeRange must match ^[1-9][0-9]{0,8}(s|m|h|d)$",
+                       R"({"field":"timeRange"})");
+  }
+  if (!server.fixtures.has_service(service)) return unknown_service(service);
+  JsonPtr entries = server.log_history.entries_since(service, server.epoch_ms() - *range_ms);
+  const int total = cJSON_GetArraySize(entries.get());
+  JsonPtr document(cJSON_CreateObject());
+  cJSON_AddStringToObject(document.get(), "service", std::string(service).c_str());
+  cJSON_AddStringToObject(document.get(), "timeRange", range->c_str());
+  cJSON_AddNumberToObject(document.get(), "totalEntries", total);
+  cJSON_AddItemToObject(document.get(), "entries", entries.release());
+  HttpReply reply;
+  reply.vary_accept = true;
+  if (request.accept && list_allows(*request.accept, "application/msgpack", "")) {
+    reply.content_type = "application/msgpack";
+    reply.body = encode_msgpack(document.get());
+  } else {
+    reply.body = print_json(document.get());
+  }
+  return reply;
+}
+
+}  // namespace flake

@@ -1,0 +1,105 @@
+// SSE stream endpoints (docs/protocol.md §9.12-§9.14): one event counter and replay ring per
+// endpoint, shared by all its readers, fed from the notifier's publish functions.
+#pragma once
+
+#include <libwebsockets.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "http_exchange.hpp"
+#include "replay_ring.hpp"
+
+namespace flake {
+
+struct ServerState;
+struct EntryRun;
+class SseEndpoint;
+
+// One open SSE response. Owned by its HTTP connection; registered with its endpoint while alive.
+struct SseReader {
+  SseReader(lws* socket, SseEndpoint& source);
+  ~SseReader();
+  SseReader(const SseReader&) = delete;
+  SseReader& operator=(const SseReader&) = delete;
+
+  // Queues bytes (LWS_PRE padding in front); false, and the reader marked to end, when the
+  // send bound would be passed (§8.7).
+  bool enqueue(SharedText bytes, size_t bound);
+
+  lws* wsi;
+  SseEndpoint* endpoint;
+  std::deque<SharedText> queue;
+  size_t queued_bytes = 0;
+  int64_t last_heartbeat_mono = 0;
+  bool ending = false;
+};
+
+class SseEndpoint {
+ public:
+  SseEndpoint(std::string path, std::string event, size_t ring_items, size_t ring_bytes)
+      : path_(std::move(path)), event_(std::move(event)), ring_(ring_items, ring_bytes) {}
+
+  // Assigns the next id, renders the event, keeps it in the ring and queues it for every reader.
+  // `fields` is appended inside the params after "seq" and starts with a comma.
+  void publish(std::string_view service, std::string_view fields, size_t send_bound);
+
+  const std::string& path() const { return path_; }
+  uint64_t counter() const { return counter_; }
+  const ReplayRing& ring() const { return ring_; }
+  std::set<SseReader*>& readers() { return readers_; }
+  const std::set<SseReader*>& readers() const { return readers_; }
+
+ private:
+  std::string path_;
+  std::string event_;
+  uint64_t counter_ = 0;
+  ReplayRing ring_;
+  std::set<SseReader*> readers_;
+};
+
+class SseHub {
+ public:
+  SseHub(size_t ring_items, size_t ring_bytes) : ring_items_(ring_items), ring_bytes_(ring_bytes) {}
+  // The endpoint at `path` ("/api/v1/stream/..."), created on first use.
+  SseEndpoint& endpoint(const std::string& path, std::string_view event);
+  const SseEndpoint* find(std::string_view path) const;
+  size_t reader_count() const;
+
+ private:
+  size_t ring_items_;
+  size_t ring_bytes_;
+  std::map<std::string, std::unique_ptr<SseEndpoint>, std::less<>> endpoints_;
+};
+
+// Hooks for notifier.cpp, one per publish function.
+void sse_publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
+                      uint32_t per_notification);
+void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples);
+void sse_publish_deployment(ServerState& server, std::string_view service,
+                            std::string_view fields);
+
+// Whether any SSE reader waits for live `kind` events ("logs"/"metrics"/"deployments"), so the
+// live generator can run for SSE-only clients.
+bool sse_has_readers(ServerState& server, std::string_view path);
+
+// The first bytes of a new stream: "retry:", then the replay for `last_event_id` (§9.13) or a
+// reset event; nothing more without an id.
+std::deque<SharedText> sse_opening(const SseEndpoint& endpoint,
+                                   const std::optional<std::string>& last_event_id);
+
+// lws side of a reader: drain its queue, heartbeats and shutdown. Return values go straight back
+// to lws.
+int sse_on_writeable(lws* wsi, SseReader& reader);
+int sse_on_timer(lws* wsi, SseReader& reader, bool shutting_down);
+
+inline constexpr int64_t kSseRetryMs = 3000;
+inline constexpr int64_t kSseHeartbeatMs = 10'000;
+
+}  // namespace flake
