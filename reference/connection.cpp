@@ -95,13 +95,14 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   JsonPtr error;
   JsonPtr message = parse_message(server, payload, binary, error);
   if (!message) {
+    if (server.has(Defect::kBinaryAsText)) binary = false;
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
     return;
   }
   CallContext ctx(server, &c, c.authenticated());
   ctx.binary_request = binary;
   JsonPtr response = dispatch_message(ctx, message.get());
-  binary = binary || ctx.binary_response;
+  binary = (binary || ctx.binary_response) && !server.has(Defect::kBinaryAsText);
   if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {
     if (response)
@@ -184,8 +185,11 @@ bool step_jobs(Connection& c) {
       // data.chunk frames belong to the request: no seq, not in the replay ring (§6.9).
       const LargeExport& data = *job.export_data;
       const bool binary = data.msgpack;
+      size_t index = job.next_n;
+      if (c.server->has(Defect::kChunkOrder) && data.chunks.size() > 1 && index < 2)
+        index = 1 - index;
       const std::string frame =
-          binary ? data_chunk_msgpack(data, job.next_n) : data_chunk_json(data, job.next_n);
+          binary ? data_chunk_msgpack(data, index) : data_chunk_json(data, index);
       enqueue_frame(c, make_frame_bytes(frame), binary);
     }
     job.next_n += n;

@@ -39,6 +39,13 @@ constexpr std::array kCatalog{
     DefectInfo{Defect::kNoRateLimit, "no-rate-limit", "§8.3 the rate limit is not enforced"},
     DefectInfo{Defect::kNoSubprotocol, "no-subprotocol",
                "§1.6 the flake.v1 subprotocol is not selected when offered"},
+    DefectInfo{Defect::kChunkCorrupt, "chunk-corrupt", "§6.10 a data.chunk payload is corrupted"},
+    DefectInfo{Defect::kChunkOrder, "chunk-order",
+               "§6.9 the first two data.chunk notifications swap"},
+    DefectInfo{Defect::kChunkCount, "chunk-count",
+               "§6.7 the metadata announces one chunk too many"},
+    DefectInfo{Defect::kBinaryAsText, "binary-as-text",
+               "§2.4 MessagePack requests are answered in text"},
 };
 static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount),
               "every defect needs an entry");

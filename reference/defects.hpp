@@ -25,6 +25,10 @@ enum class Defect {
   kWrongErrorCode,       // §3: unknown methods answer -32600 instead of -32601
   kNoRateLimit,          // §8: rate limit not enforced
   kNoSubprotocol,        // §1: the flake.v1 subprotocol is not selected when offered
+  kChunkCorrupt,         // §6.10: one byte of the first data.chunk payload is flipped
+  kChunkOrder,           // §6.9: the first two data.chunk notifications swap places
+  kChunkCount,           // §6.7: the metadata announces one chunk more than is sent
+  kBinaryAsText,         // §2.4: MessagePack requests are answered in text frames
   kCount
 };
 

@@ -1,4 +1,5 @@
-// One-shot gzip through a deflate stream with gzip window bits, owned by RAII so every path ends it.
+// One-shot gzip through a deflate stream with gzip window bits, owned by RAII so every path ends
+// it.
 #include "gzip.hpp"
 
 #include <zlib.h>

@@ -67,8 +67,7 @@ HttpReply unauthenticated(std::string_view why) {
 }
 
 // §4.10/§4.11: an Authorization header alone decides; otherwise streams may use a ticket.
-std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& request,
-                                    bool stream) {
+std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& request, bool stream) {
   if (request.authorization) {
     auto offered = bearer_credentials(*request.authorization);
     if (offered && token_matches(server.token, *offered)) return std::nullopt;
@@ -86,7 +85,8 @@ std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& requ
 HttpReply rate_limited_reply(long long retry_after_ms) {
   HttpReply reply = reply_for(rate_limited(retry_after_ms));
   reply.headers.clear();
-  reply.headers.emplace_back("Retry-After", std::to_string(std::max(1LL, (retry_after_ms + 999) / 1000)));
+  reply.headers.emplace_back("Retry-After",
+                             std::to_string(std::max(1LL, (retry_after_ms + 999) / 1000)));
   return reply;
 }
 
@@ -144,15 +144,16 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
                                    "{\"resource\":" + json_quote("path:" + request.path) + "}"));
   }
   if (request.method == HttpMethod::kOptions) return write_reply(wsi, request, preflight());
-  const bool method_ok = route->post ? request.method == HttpMethod::kPost
-                                     : request.method == HttpMethod::kGet;
+  const bool method_ok =
+      route->post ? request.method == HttpMethod::kPost : request.method == HttpMethod::kGet;
   if (route->kind == RouteKind::kWebSocket) {  // §1.5: the WebSocket endpoint without an upgrade
     if (!method_ok) {
       HttpReply reply = error_reply(405, kInvalidRequest, "use GET with a WebSocket upgrade");
       reply.headers.emplace_back("Allow", "GET, OPTIONS");
       return write_reply(wsi, request, std::move(reply));
     }
-    return write_reply(wsi, request, error_reply(400, kInvalidRequest, "WebSocket upgrade required"));
+    return write_reply(wsi, request,
+                       error_reply(400, kInvalidRequest, "WebSocket upgrade required"));
   }
   if (!method_ok) {
     HttpReply reply = error_reply(405, kInvalidRequest, "method not allowed on this path");
@@ -164,9 +165,8 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
   // A body we will not read makes the connection unusable for another request.
   const bool unread_body = post && (request.transfer_encoding || !request.content_length);
   if (route->stream() &&
-      (server.shutting_down ||
-       server.connections.size() + http_state(server).hub.reader_count() >=
-           static_cast<size_t>(server.options.max_connections))) {
+      (server.shutting_down || server.connections.size() + http_state(server).hub.reader_count() >=
+                                   static_cast<size_t>(server.options.max_connections))) {
     HttpReply reply = error_reply(503, kServiceUnavailable, "connection limit reached",
                                   R"({"service":"sidecar","retryAfterMs":1000})");
     reply.headers.emplace_back("Retry-After", "1");
@@ -179,8 +179,7 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
     if (const int64_t wait = c.bucket.retry_after_ms(now); wait > 0)
       return write_reply(wsi, request, rate_limited_reply(wait), unread_body);
   } else if (!c.bucket.try_take(now)) {
-    return write_reply(wsi, request, rate_limited_reply(c.bucket.retry_after_ms(now)),
-                       unread_body);
+    return write_reply(wsi, request, rate_limited_reply(c.bucket.retry_after_ms(now)), unread_body);
   }
   if (post) {
     if (!request.content_type || !is_json_media_type(*request.content_type)) {
@@ -214,10 +213,10 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
       return write_reply(wsi, request, rest_log_export(server, route->service, request));
     case RouteKind::kStreamLogs:
       if (!server.fixtures.has_service(route->service)) {
-        return write_reply(wsi, request,
-                           error_reply(404, kNotFound, "unknown service",
-                                       "{\"resource\":" +
-                                           json_quote("service:" + route->service) + "}"));
+        return write_reply(
+            wsi, request,
+            error_reply(404, kNotFound, "unknown service",
+                        "{\"resource\":" + json_quote("service:" + route->service) + "}"));
       }
       return open_stream(wsi, server, c, *route);
     default:

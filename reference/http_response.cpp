@@ -43,8 +43,8 @@ std::string json_quote(std::string_view text) {
 HttpReply error_reply(int status, int code, std::string_view message, std::string_view data_json) {
   HttpReply reply;
   reply.status = status;
-  reply.body = "{\"error\":{\"code\":" + std::to_string(code) + ",\"message\":" +
-               json_quote(message);
+  reply.body =
+      "{\"error\":{\"code\":" + std::to_string(code) + ",\"message\":" + json_quote(message);
   if (!data_json.empty()) reply.body += ",\"data\":" + std::string(data_json);
   reply.body += "}}";
   return reply;
@@ -99,8 +99,8 @@ int write_reply(lws* wsi, const HttpRequest& request, HttpReply reply, bool clos
       reply.headers.emplace_back("Content-Encoding", "gzip");
     }
   }
-  if (!write_head(wsi, request, reply.status, has_body ? reply.content_type : "",
-                  reply.body.size(), reply)) {
+  if (!write_head(wsi, request, reply.status, has_body ? reply.content_type : "", reply.body.size(),
+                  reply)) {
     return -1;
   }
   if (has_body) {

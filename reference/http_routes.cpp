@@ -27,8 +27,7 @@ std::optional<Route> match_route(std::string_view path) {
   if (path == "/api/v1/auth/ticket") return Route{RouteKind::kTicket, {}, true};
   if (path == "/api/v1/multi/dashboard") return Route{RouteKind::kMultiDashboard, {}, false};
   if (path == "/api/v1/stream/metrics") return Route{RouteKind::kStreamMetrics, {}, false};
-  if (path == "/api/v1/stream/deployments")
-    return Route{RouteKind::kStreamDeployments, {}, false};
+  if (path == "/api/v1/stream/deployments") return Route{RouteKind::kStreamDeployments, {}, false};
   if (auto s = segment(path, "/api/v1/stream/logs/", ""))
     return Route{RouteKind::kStreamLogs, *s, false};
   if (auto s = segment(path, "/api/v1/logs/", "")) return Route{RouteKind::kLogExport, *s, false};

@@ -1,5 +1,5 @@
-// logs.getLarge payloads (see large_export.hpp): entries are packed once, then cut into chunks that stay
-// under the 1 MiB payload bound after optional zlib compression.
+// logs.getLarge payloads (see large_export.hpp): entries are packed once, then cut into chunks that
+// stay under the 1 MiB payload bound after optional zlib compression.
 #include "large_export.hpp"
 
 #include <msgpack.h>
@@ -18,12 +18,16 @@ namespace flake {
 namespace {
 
 constexpr char kRangeGrammar[] = "timeRange must match ^[1-9][0-9]{0,8}(s|m|h|d)$";
-// First guess of raw bytes per compressed chunk; later chunks use the ratio the previous one achieved.
+// First guess of raw bytes per compressed chunk; later chunks use the ratio the previous one
+// achieved.
 constexpr uint64_t kFirstCompressedBudget = 4 * kMaxChunkBytes;
-// Caps the transient raw array (and compressBound buffer) of one compressed chunk, however well it compresses.
+// Caps the transient raw array (and compressBound buffer) of one compressed chunk, however well it
+// compresses.
 constexpr uint64_t kMaxRawPerChunk = 8 * kMaxChunkBytes;
 
-size_t array_header_size(size_t count) { return count <= 15 ? 1 : count <= 0xffff ? 3 : 5; }
+size_t array_header_size(size_t count) {
+  return count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
+}
 
 struct Sbuffer {
   Sbuffer() { msgpack_sbuffer_init(&buffer); }
@@ -51,8 +55,9 @@ void pack_str(msgpack_packer& pk, std::string_view text) {
 std::optional<std::string> deflate_chunk(std::string_view raw) {
   uLongf size = compressBound(static_cast<uLong>(raw.size()));
   std::string out(size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                static_cast<uLong>(raw.size()), Z_DEFAULT_COMPRESSION) != Z_OK) {
+  if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
+                Z_DEFAULT_COMPRESSION) != Z_OK) {
     return std::nullopt;
   }
   out.resize(size);
@@ -78,7 +83,8 @@ bool fits_alone(std::string_view entry, bool compress) {
 }
 
 // §6.8: `entry` with its message cut so that a one-entry chunk fits even uncompressed (and so, by
-// compressBound, compressed); empty when the entry has no string message or fits not even without one.
+// compressBound, compressed); empty when the entry has no string message or fits not even without
+// one.
 std::string shortened_entry(const cJSON* entry, bool compress) {
   const cJSON* message = member(entry, "message");
   if (!cJSON_IsString(message)) return {};
@@ -87,12 +93,14 @@ std::string shortened_entry(const cJSON* entry, bool compress) {
   cJSON_ReplaceItemInObjectCaseSensitive(copy.get(), "message", cJSON_CreateString(""));
   const uint64_t without = encode_msgpack(copy.get()).size();  // the empty str is 1 byte (0xa0)
   const uint64_t raw_bound = compress ? raw_bound_for_compressed() : kMaxChunkBytes;
-  // Room for the message bytes: the bound less the array header, the rest of the entry and a str32 header.
+  // Room for the message bytes: the bound less the array header, the rest of the entry and a str32
+  // header.
   if (1 + (without - 1) + 5 >= raw_bound) return {};
   size_t keep = std::min<uint64_t>(text.size(), raw_bound - 1 - (without - 1) - 5);
-  while (keep > 0 && keep < text.size() && (static_cast<unsigned char>(text[keep]) & 0xc0) == 0x80) --keep;
-  cJSON_ReplaceItemInObjectCaseSensitive(copy.get(), "message",
-                                         cJSON_CreateString(std::string(text.substr(0, keep)).c_str()));
+  while (keep > 0 && keep < text.size() && (static_cast<unsigned char>(text[keep]) & 0xc0) == 0x80)
+    --keep;
+  cJSON_ReplaceItemInObjectCaseSensitive(
+      copy.get(), "message", cJSON_CreateString(std::string(text.substr(0, keep)).c_str()));
   std::string bytes = encode_msgpack(copy.get());
   return fits_alone(bytes, compress) ? bytes : std::string();
 }
@@ -143,18 +151,24 @@ LargeExport failed(LargeExport export_, std::string error) {
 }  // namespace
 
 std::optional<int64_t> parse_time_range_ms(std::string_view text) {
-  if (text.size() < 2 || text.size() > 10 || text.front() < '1' || text.front() > '9') return std::nullopt;
+  if (text.size() < 2 || text.size() > 10 || text.front() < '1' || text.front() > '9')
+    return std::nullopt;
   int64_t value = 0;
   for (char c : text.substr(0, text.size() - 1)) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + (c - '0');
   }
   switch (text.back()) {
-    case 's': return value * 1'000;
-    case 'm': return value * 60'000;
-    case 'h': return value * 3'600'000;
-    case 'd': return value * 86'400'000;  // at most 8.64e16: no overflow
-    default: return std::nullopt;
+    case 's':
+      return value * 1'000;
+    case 'm':
+      return value * 60'000;
+    case 'h':
+      return value * 3'600'000;
+    case 'd':
+      return value * 86'400'000;  // at most 8.64e16: no overflow
+    default:
+      return std::nullopt;
   }
 }
 
@@ -175,7 +189,8 @@ std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSO
 
   if (const cJSON* format = member(params, "format")) {
     const std::string_view name = cJSON_IsString(format) ? format->valuestring : "";
-    if (name != "json" && name != "msgpack") return ParamError{"format", "format must be \"json\" or \"msgpack\""};
+    if (name != "json" && name != "msgpack")
+      return ParamError{"format", "format must be \"json\" or \"msgpack\""};
     out.msgpack = name == "msgpack";
   }
   if (const cJSON* compress = member(params, "compress")) {
@@ -185,7 +200,8 @@ std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSO
   return out;
 }
 
-LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params, uint64_t stream_number) {
+LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params,
+                               uint64_t stream_number) {
   LargeExport out;
   out.stream = "lg-" + std::to_string(stream_number);
   out.msgpack = params.msgpack;
@@ -194,13 +210,15 @@ LargeExport build_large_export(const cJSON* entries, const LargeExportParams& pa
   // Every entry packed once, back to back; ends[i] is where entry i stops.
   std::string packed;
   std::vector<size_t> ends;
-  for (const cJSON* entry = cJSON_IsArray(entries) ? entries->child : nullptr; entry; entry = entry->next) {
+  for (const cJSON* entry = cJSON_IsArray(entries) ? entries->child : nullptr; entry;
+       entry = entry->next) {
     std::string bytes = encode_msgpack(entry);
     if (!fits_alone(bytes, params.compress)) {
       bytes = shortened_entry(entry, params.compress);
       if (bytes.empty()) {
-        return failed(std::move(out), "log entry " + std::to_string(ends.size()) +
-                                          " does not fit a 1 MiB chunk even with its message shortened");
+        return failed(std::move(out),
+                      "log entry " + std::to_string(ends.size()) +
+                          " does not fit a 1 MiB chunk even with its message shortened");
       }
       ++out.shortened_entries;
     }
@@ -210,9 +228,10 @@ LargeExport build_large_export(const cJSON* entries, const LargeExportParams& pa
   out.total_entries = ends.size();
 
   auto start_of = [&](size_t i) { return i == 0 ? size_t{0} : ends[i - 1]; };
-  // Uncompressed, the budget is the bound itself and every chunk fits first time. Compressed, the raw
-  // size that fits is unknown until zlib has run, so a chunk that comes out too large is retried with
-  // fewer entries; each entry fits alone (checked above), so every round makes progress.
+  // Uncompressed, the budget is the bound itself and every chunk fits first time. Compressed, the
+  // raw size that fits is unknown until zlib has run, so a chunk that comes out too large is
+  // retried with fewer entries; each entry fits alone (checked above), so every round makes
+  // progress.
   uint64_t budget = params.compress ? kFirstCompressedBudget : kMaxChunkBytes;
   for (size_t i = 0; i < ends.size();) {
     size_t j = i + 1;

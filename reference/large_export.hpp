@@ -1,5 +1,5 @@
-// The socket-free part of logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): parameters, chunking into
-// MessagePack arrays, per-chunk zlib, integrity, and the metadata and data.chunk messages.
+// The socket-free part of logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): parameters, chunking
+// into MessagePack arrays, per-chunk zlib, integrity, and the metadata and data.chunk messages.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +19,8 @@ inline constexpr size_t kMaxChunkBytes = 1'048'576;
 
 struct LargeExportParams {
   std::string service;
-  int64_t range_ms = 0;   // the timeRange duration
-  bool msgpack = false;   // format "msgpack"; false is "json"
+  int64_t range_ms = 0;  // the timeRange duration
+  bool msgpack = false;  // format "msgpack"; false is "json"
   bool compress = false;
 };
 
@@ -29,32 +29,37 @@ struct ParamError {
   std::string message;
 };
 
-// {"service","timeRange","format"?:"json"|"msgpack","compress"?:bool}; absent params count as {} (§3.6).
-// Checks members in that order and reports the first at fault. The service is only type-checked: whether
-// it is served is the caller's -32004, after parameter errors (§3.7).
+// {"service","timeRange","format"?:"json"|"msgpack","compress"?:bool}; absent params count as {}
+// (§3.6). Checks members in that order and reports the first at fault. The service is only
+// type-checked: whether it is served is the caller's -32004, after parameter errors (§3.7).
 std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSON* params);
 
-// `^[1-9][0-9]{0,8}(s|m|h|d)$` as milliseconds (§5.12); also the grammar of the log export URL (§9.10).
+// `^[1-9][0-9]{0,8}(s|m|h|d)$` as milliseconds (§5.12); also the grammar of the log export URL
+// (§9.10).
 std::optional<int64_t> parse_time_range_ms(std::string_view text);
 
 struct LargeExport {
-  std::string stream;               // "lg-<stream_number>"
+  std::string stream;  // "lg-<stream_number>"
   uint64_t total_entries = 0;
-  std::vector<std::string> chunks;  // raw payload bytes per data.chunk, in order, each <= kMaxChunkBytes
-  uint64_t bytes = 0;               // sum of chunk sizes
-  std::string sha256_hex;           // over the concatenated chunk bytes, lowercase hex
+  std::vector<std::string>
+      chunks;              // raw payload bytes per data.chunk, in order, each <= kMaxChunkBytes
+  uint64_t bytes = 0;      // sum of chunk sizes
+  std::string sha256_hex;  // over the concatenated chunk bytes, lowercase hex
   bool msgpack = false, compressed = false;
-  uint64_t shortened_entries = 0;   // entries whose message was cut to fit a chunk on their own (§6.8)
-  std::string error;                // non-empty: no export (an entry cannot fit even with an empty message,
-                                    // or zlib failed); chunks is then empty and the caller answers -32603
+  uint64_t shortened_entries =
+      0;              // entries whose message was cut to fit a chunk on their own (§6.8)
+  std::string error;  // non-empty: no export (an entry cannot fit even with an empty message,
+                      // or zlib failed); chunks is then empty and the caller answers -32603
 };
 
-// `entries`: the export's log entries, a cJSON array of objects in export order (null or a non-array is no
-// entries). Each chunk is one MessagePack array of consecutive whole entries, zlib-compressed (RFC 1950)
-// independently when params.compress; chunks are filled greedily up to kMaxChunkBytes. An entry that does
-// not fit a chunk on its own has its "message" shortened (at a UTF-8 boundary) until it does. Format
-// "json" uses the same bytes: its notifications carry their base64. Deterministic for the same input.
-LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params, uint64_t stream_number);
+// `entries`: the export's log entries, a cJSON array of objects in export order (null or a
+// non-array is no entries). Each chunk is one MessagePack array of consecutive whole entries,
+// zlib-compressed (RFC 1950) independently when params.compress; chunks are filled greedily up to
+// kMaxChunkBytes. An entry that does not fit a chunk on its own has its "message" shortened (at a
+// UTF-8 boundary) until it does. Format "json" uses the same bytes: its notifications carry their
+// base64. Deterministic for the same input.
+LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params,
+                               uint64_t stream_number);
 
 // The §6.7 result: {"stream","totalEntries","chunks","bytes","sha256","format","compressed"}.
 JsonPtr large_export_metadata(const LargeExport& export_);

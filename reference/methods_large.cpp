@@ -21,7 +21,14 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
       build_large_export(entries.get(), request, ++server.export_counter));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
 
+  if (server.has(Defect::kChunkCorrupt) && !data->chunks.empty() && !data->chunks[0].empty()) {
+    data->chunks[0][data->chunks[0].size() / 2] ^= 0x20;  // after the sha256 was taken
+  }
   JsonPtr metadata = large_export_metadata(*data);
+  if (server.has(Defect::kChunkCount)) {
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        metadata.get(), "chunks", cJSON_CreateNumber(static_cast<double>(data->chunks.size() + 1)));
+  }
   ctx.binary_response = request.msgpack;  // §2.4: a msgpack export answers in MessagePack
   if (!data->chunks.empty()) {
     EmitJob job;

@@ -166,6 +166,12 @@ void live_tick(ServerState& server, int64_t elapsed_ms) {
       any_deployments |= sub.kind == StreamKind::kDeployments;
     }
   });
+  // SSE-only clients (a browser's EventSource) get live traffic too.
+  for (const std::string& service : server.fixtures.services()) {
+    if (sse_has_readers(server, "/api/v1/stream/logs/" + service)) subscribed.insert(service);
+  }
+  any_metrics |= sse_has_readers(server, "/api/v1/stream/metrics");
+  any_deployments |= sse_has_readers(server, "/api/v1/stream/deployments");
   server.log_credit += server.options.log_rate * static_cast<double>(elapsed_ms) / 1000.0;
   const auto whole = static_cast<uint64_t>(server.log_credit);
   server.log_credit -= static_cast<double>(whole);

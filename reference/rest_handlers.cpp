@@ -124,29 +124,42 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
   return json_reply(std::get<JsonPtr>(outcome).get());
 }
 
+// One message or batch member under this connection's bucket. The dispatcher charges tokens only
+// to sockets, so HTTP charges here, as a WebSocket message with the same body would be (§8.2,
+// §8.3): invalid members cost nothing, and a valid one that finds the bucket empty gets -32002
+// (a notification is dropped).
+JsonPtr dispatch_charged(CallContext& ctx, const cJSON* item, TokenBucket& bucket) {
+  auto validated = validate_request(item);
+  if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
+    return make_error(invalid->id, std::move(invalid->error));
+  }
+  const Request& request = std::get<Request>(validated);
+  const int64_t now = ServerState::mono_ms();
+  if (!bucket.try_take(now)) {
+    if (request.is_notification()) return nullptr;
+    return make_error(request.id, rate_limited(bucket.retry_after_ms(now)));
+  }
+  return dispatch_message(ctx, item);
+}
+
 HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& bucket) {
   std::string error;
   JsonPtr message = parse_body(body, error);
   JsonPtr response;
+  CallContext ctx = http_context(server);
   if (!message) {
     response = parse_error_response(server, error);
+  } else if (!cJSON_IsArray(message.get())) {
+    response = dispatch_charged(ctx, message.get(), bucket);
+  } else if (const int count = cJSON_GetArraySize(message.get()); count == 0 || count > 100) {
+    response = dispatch_message(ctx, message.get());  // one -32600, nothing executed or charged
   } else {
-    // The dispatcher charges tokens only to sockets; charge this connection's bucket per valid
-    // request or notification, as a WebSocket message with the same body would be (§8.2).
-    const int64_t now = ServerState::mono_ms();
-    auto charge = [&](const cJSON* item) {
-      if (std::holds_alternative<Request>(validate_request(item))) (void)bucket.try_take(now);
-    };
-    if (cJSON_IsArray(message.get())) {
-      const int count = cJSON_GetArraySize(message.get());
-      if (count > 0 && count <= 100) {
-        for (const cJSON* item = message->child; item != nullptr; item = item->next) charge(item);
-      }
-    } else {
-      charge(message.get());
+    response.reset(cJSON_CreateArray());
+    for (const cJSON* item = message->child; item != nullptr; item = item->next) {
+      if (JsonPtr answer = dispatch_charged(ctx, item, bucket))
+        cJSON_AddItemToArray(response.get(), answer.release());
     }
-    CallContext ctx = http_context(server);
-    response = dispatch_message(ctx, message.get());
+    if (cJSON_GetArraySize(response.get()) == 0) response.reset();
   }
   HttpReply reply;
   if (!response) {  // only notifications (§9.7)
@@ -173,8 +186,8 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
   const std::string ticket = http_state(server).tickets.issue(server.now_ms());
   if (ticket.empty()) return error_reply(500, kInternalError, "cannot generate a ticket");
   HttpReply reply;
-  reply.body = "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" +
-               std::to_string(kTicketLifetimeMs) + "}";
+  reply.body =
+      "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" + std::to_string(kTicketLifetimeMs) + "}";
   return reply;
 }
 
@@ -183,8 +196,7 @@ HttpReply rest_log_export(ServerState& server, std::string_view service,
   const std::optional<std::string> range = request.query_value("timeRange");
   const std::optional<int64_t> range_ms = range ? parse_time_range_ms(*range) : std::nullopt;
   if (!range_ms) {
-    return error_reply(400, kInvalidParams,
-                       "timeRange must match ^[1-9][0-9]{0,8}(s|m|h|d)$",
+    return error_reply(400, kInvalidParams, "timeRange must match ^[1-9][0-9]{0,8}(s|m|h|d)$",
                        R"({"field":"timeRange"})");
   }
   if (!server.fixtures.has_service(service)) return unknown_service(service);

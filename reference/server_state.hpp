@@ -35,7 +35,7 @@ struct ServerState {
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
   std::shared_ptr<HttpState> http;  // REST/SSE side, created on first use (http_state())
-  int64_t clock_offset_ms = 0;                               // test.setClock
+  int64_t clock_offset_ms = 0;      // test.setClock
   bool shutting_down = false;
   uint64_t metrics_counter = 0;
   uint64_t deployments_counter = 0;

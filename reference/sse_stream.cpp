@@ -111,8 +111,7 @@ void sse_publish_logs(ServerState& server, std::string_view service, const Entry
   }
 }
 
-void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count,
-                         bool test_samples) {
+void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples) {
   const std::vector<std::string>& services = server.fixtures.services();
   if (services.empty()) return;
   SseEndpoint& endpoint =

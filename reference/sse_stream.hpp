@@ -82,8 +82,7 @@ class SseHub {
 void sse_publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                       uint32_t per_notification);
 void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples);
-void sse_publish_deployment(ServerState& server, std::string_view service,
-                            std::string_view fields);
+void sse_publish_deployment(ServerState& server, std::string_view service, std::string_view fields);
 
 // Whether any SSE reader waits for live `kind` events ("logs"/"metrics"/"deployments"), so the
 // live generator can run for SSE-only clients.

@@ -15,6 +15,7 @@
 
 #include "connection.hpp"
 #include "http_endpoints.hpp"
+#include "http_state.hpp"
 #include "notifier.hpp"
 #include "request_gate.hpp"
 #include "rpc_error.hpp"
@@ -69,8 +70,9 @@ int on_filter_upgrade(lws* wsi, ServerState& server) {
     return refuse_upgrade(wsi, 404, "Not Found", kNotFound, "WebSocket endpoint is /rpc",
                           R"({"resource":"path"})");
   }
-  if (server.shutting_down ||
-      server.connections.size() >= static_cast<size_t>(server.options.max_connections)) {
+  // Open SSE streams count toward the cap too (§8.4).
+  const size_t open = server.connections.size() + http_state(server).hub.reader_count();
+  if (server.shutting_down || open >= static_cast<size_t>(server.options.max_connections)) {
     return refuse_upgrade(wsi, 503, "Service Unavailable", kServiceUnavailable,
                           "connection limit reached",
                           R"({"service":"sidecar","retryAfterMs":1000})", "Retry-After: 1\r\n");

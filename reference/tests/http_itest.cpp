@@ -42,8 +42,8 @@ TEST(HttpRest, DashboardsMatchTheirMethods) {
   Http http(s);
   Response r = http.request("GET", "/api/v1/vercel/dashboard", {"Authorization: " + kAuth});
   ASSERT_EQ(r.status, 200);
-  const json via_rpc = rpc_over_http(
-      s, json{{"jsonrpc", "2.0"}, {"method", "vercel.getDashboard"}, {"id", 1}});
+  const json via_rpc =
+      rpc_over_http(s, json{{"jsonrpc", "2.0"}, {"method", "vercel.getDashboard"}, {"id", 1}});
   EXPECT_EQ(r.json_body(), via_rpc["result"]);
   Response multi = http.request("GET", "/api/v1/multi/dashboard", {"Authorization: " + kAuth});
   ASSERT_EQ(multi.status, 200);
@@ -102,16 +102,16 @@ TEST(HttpRest, ContentTypeSizeMethodAndPath) {
   Sidecar s({"--max-message-bytes", "1024"});
   Http http(s);
   const std::string ping = R"({"jsonrpc":"2.0","method":"system.ping","id":1})";
-  expect_error(http.request("POST", "/api/v1/rpc", {"Authorization: " + kAuth}, ping), 415,
-               -32600);
+  expect_error(http.request("POST", "/api/v1/rpc", {"Authorization: " + kAuth}, ping), 415, -32600);
   expect_error(http.request("POST", "/api/v1/rpc",
                             {"Authorization: " + kAuth, "Content-Type: text/plain"}, ping),
                415, -32600);
-  EXPECT_EQ(http.request("POST", "/api/v1/rpc",
-                         {"Authorization: " + kAuth, "Content-Type: Application/JSON; charset=utf-8"},
-                         ping)
-                .status,
-            200);
+  EXPECT_EQ(
+      http.request("POST", "/api/v1/rpc",
+                   {"Authorization: " + kAuth, "Content-Type: Application/JSON; charset=utf-8"},
+                   ping)
+          .status,
+      200);
   Response wrong_method = http.request("GET", "/api/v1/rpc", {"Authorization: " + kAuth});
   expect_error(wrong_method, 405, -32600);
   EXPECT_EQ(wrong_method.header("allow"), "POST, OPTIONS");
@@ -155,10 +155,10 @@ TEST(HttpRest, CorsEchoesAllowedOriginsOnly) {
   Response unauth = http.request("GET", "/api/v1/vercel/dashboard", {"Origin: tauri://localhost"});
   EXPECT_EQ(unauth.status, 401);
   EXPECT_EQ(unauth.header("access-control-allow-origin"), "tauri://localhost");
-  Response preflight = http.request(
-      "OPTIONS", "/api/v1/rpc",
-      {"Origin: http://tauri.localhost", "Access-Control-Request-Method: POST",
-       "Access-Control-Request-Headers: authorization, content-type"});
+  Response preflight =
+      http.request("OPTIONS", "/api/v1/rpc",
+                   {"Origin: http://tauri.localhost", "Access-Control-Request-Method: POST",
+                    "Access-Control-Request-Headers: authorization, content-type"});
   EXPECT_EQ(preflight.status, 204);
   EXPECT_EQ(preflight.header("access-control-allow-origin"), "http://tauri.localhost");
   EXPECT_EQ(preflight.header("access-control-allow-methods"), "GET, POST, OPTIONS");
@@ -192,7 +192,8 @@ TEST(HttpRest, GzipAboveOneKibWhenAccepted) {
 TEST(HttpRest, RateLimitAnswers429WithRetryAfter) {
   Sidecar s({"--rate", "1", "--burst", "1"});
   Http http(s);
-  EXPECT_EQ(http.request("GET", "/api/v1/vercel/dashboard", {"Authorization: " + kAuth}).status, 200);
+  EXPECT_EQ(http.request("GET", "/api/v1/vercel/dashboard", {"Authorization: " + kAuth}).status,
+            200);
   Response r = http.request("GET", "/api/v1/vercel/dashboard", {"Authorization: " + kAuth});
   expect_error(r, 429, -32002);
   EXPECT_GE(std::atoi(r.header("retry-after").c_str()), 1);
@@ -200,11 +201,33 @@ TEST(HttpRest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_EQ(http.request("GET", "/api/v1/health").status, 200);  // health costs nothing
 }
 
+TEST(HttpRest, RpcBatchMembersPastTheBucketGet32002In200) {
+  Sidecar s({"--rate", "1", "--burst", "2"});
+  Http http(s);
+  json batch = json::array();
+  for (int id = 1; id <= 3; ++id)
+    batch.push_back({{"jsonrpc", "2.0"}, {"method", "system.ping"}, {"id", id}});
+  batch.push_back({{"jsonrpc", "2.0"}, {"method", 5}, {"id", 4}});  // invalid: costs nothing
+  Response r = http.request("POST", "/api/v1/rpc", kJsonPost, batch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  int ok = 0, limited = 0, invalid = 0;
+  for (const json& answer : r.json_body()) {
+    if (answer.contains("result")) ++ok;
+    if (answer.contains("error") && answer["error"]["code"] == -32002) ++limited;
+    if (answer.contains("error") && answer["error"]["code"] == -32600) ++invalid;
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(limited, 1);
+  EXPECT_EQ(invalid, 1);
+  expect_error(http.request("POST", "/api/v1/rpc", kJsonPost, batch.dump()), 429, -32002);
+}
+
 TEST(HttpRest, LogExportInJsonAndMessagePack) {
   Sidecar s;
   emit_logs(s, "supabase", 5, 5);
   Http http(s);
-  Response r = http.request("GET", "/api/v1/logs/supabase?timeRange=1h", {"Authorization: " + kAuth});
+  Response r =
+      http.request("GET", "/api/v1/logs/supabase?timeRange=1h", {"Authorization: " + kAuth});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.header("vary").find("Accept"), std::string::npos);
   const json doc = r.json_body();
@@ -218,7 +241,8 @@ TEST(HttpRest, LogExportInJsonAndMessagePack) {
   EXPECT_EQ(packed.header("content-type"), "application/msgpack");
   const json decoded = json::from_msgpack(packed.body, true, false);
   EXPECT_EQ(decoded, doc);
-  Response bad = http.request("GET", "/api/v1/logs/supabase?timeRange=1y", {"Authorization: " + kAuth});
+  Response bad =
+      http.request("GET", "/api/v1/logs/supabase?timeRange=1y", {"Authorization: " + kAuth});
   expect_error(bad, 400, -32602);
   EXPECT_EQ(bad.json_body()["error"]["data"]["field"], "timeRange");
   expect_error(http.request("GET", "/api/v1/logs/nope?timeRange=1h", {"Authorization: " + kAuth}),

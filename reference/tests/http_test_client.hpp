@@ -16,8 +16,8 @@
 namespace flake::itest {
 
 using namespace std::chrono_literals;
-using conform::deadline_in;
 using conform::Deadline;
+using conform::deadline_in;
 
 inline const std::string kAuth = std::string("Bearer ") + kToken;
 
@@ -47,8 +47,8 @@ class Http {
   void send(const std::string& method, const std::string& target,
             std::vector<std::string> headers = {}, const std::string& body = "",
             bool with_length = true) {
-    std::string text = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                       std::to_string(port_) + "\r\n";
+    std::string text =
+        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n";
     for (const std::string& h : headers) text += h + "\r\n";
     if (with_length && (method == "POST" || !body.empty()))
       text += "Content-Length: " + std::to_string(body.size()) + "\r\n";
@@ -69,8 +69,8 @@ class Http {
     size_t pos = head.find("\r\n");
     while (pos != std::string::npos) {
       const size_t next = head.find("\r\n", pos + 2);
-      const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                              : next - pos - 2);
+      const std::string line =
+          head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
       const size_t colon = line.find(':');
       if (colon != std::string::npos) {
         std::string value = line.substr(colon + 1);
@@ -85,8 +85,8 @@ class Http {
   Response read_response(Deadline deadline = deadline_in(5s)) {
     Response r = read_head(deadline);
     if (r.status == 0 || r.status == 204) return r;
-    const size_t length = std::stoul(r.header("content-length").empty() ? "0"
-                                                                          : r.header("content-length"));
+    const size_t length =
+        std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
     while (buffer_.size() < length && fill(deadline)) {
     }
     r.body = buffer_.substr(0, length);
@@ -170,7 +170,7 @@ inline std::string gunzip(const std::string& data) {
 }
 
 inline const std::vector<std::string> kJsonPost = {"Authorization: " + kAuth,
-                                            "Content-Type: application/json"};
+                                                   "Content-Type: application/json"};
 
 inline json rpc_over_http(const Sidecar& s, const json& message) {
   Http http(s);
@@ -191,8 +191,8 @@ inline void expect_error(const Response& r, int status, int code) {
 inline void emit_logs(Sidecar& s, const std::string& service, int count, int per_notification) {
   auto ws = s.client();
   conform::Incoming r = ws->call(
-      "test.emitLogs", json{{"service", service}, {"count", count}, {"perNotification", per_notification}},
-      10s);
+      "test.emitLogs",
+      json{{"service", service}, {"count", count}, {"perNotification", per_notification}}, 10s);
   ASSERT_TRUE(r.is_value() && r.value.contains("result")) << r.describe();
 }
 

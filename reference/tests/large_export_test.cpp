@@ -1,5 +1,6 @@
-// logs.getLarge payloads: 50,000 entries in every format, reassembled and checked the way a client would
-// (bytes, sha256, base64 or bin, zlib, MessagePack, order), plus the §6.11 example, shortening and params.
+// logs.getLarge payloads: 50,000 entries in every format, reassembled and checked the way a client
+// would (bytes, sha256, base64 or bin, zlib, MessagePack, order), plus the §6.11 example,
+// shortening and params.
 #include "large_export.hpp"
 
 #include <gtest/gtest.h>
@@ -35,7 +36,8 @@ JsonPtr json(std::string_view text) {
 }
 
 // Entries like the log history's: ts ascending (with ties), the four levels, a message with a
-// pseudo-random token (so zlib has work to do and compressed exports still take several chunks), and n.
+// pseudo-random token (so zlib has work to do and compressed exports still take several chunks),
+// and n.
 JsonPtr make_entries(int count) {
   JsonPtr entries(cJSON_CreateArray());
   static constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
@@ -136,7 +138,8 @@ const msgpack_object* map_value(const msgpack_object& map, std::string_view key)
   if (map.type != MSGPACK_OBJECT_MAP) return nullptr;
   for (uint32_t i = 0; i < map.via.map.size; ++i) {
     const msgpack_object_kv& kv = map.via.map.ptr[i];
-    if (kv.key.type == MSGPACK_OBJECT_STR && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) {
+    if (kv.key.type == MSGPACK_OBJECT_STR &&
+        std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) {
       return &kv.val;
     }
   }
@@ -144,7 +147,8 @@ const msgpack_object* map_value(const msgpack_object& map, std::string_view key)
 }
 
 std::string str_of(const msgpack_object* o) {
-  return o && o->type == MSGPACK_OBJECT_STR ? std::string(o->via.str.ptr, o->via.str.size) : "<not a str>";
+  return o && o->type == MSGPACK_OBJECT_STR ? std::string(o->via.str.ptr, o->via.str.size)
+                                            : "<not a str>";
 }
 
 // What a client receives for chunk i, after base64 decoding (json) or as the bin (msgpack).
@@ -172,7 +176,8 @@ std::string received_payload(const LargeExport& e, size_t i) {
   // ... and msgpack-c sees the payload's real type: bin.
   Unpacked u;
   size_t offset = 0;
-  EXPECT_EQ(msgpack_unpack_next(&u.result, frame.data(), frame.size(), &offset), MSGPACK_UNPACK_SUCCESS);
+  EXPECT_EQ(msgpack_unpack_next(&u.result, frame.data(), frame.size(), &offset),
+            MSGPACK_UNPACK_SUCCESS);
   EXPECT_EQ(offset, frame.size());
   const msgpack_object& root = u.result.data;
   EXPECT_EQ(str_of(map_value(root, "jsonrpc")), "2.0");
@@ -184,7 +189,8 @@ std::string received_payload(const LargeExport& e, size_t i) {
   const msgpack_object* index = map_value(*params, "index");
   EXPECT_TRUE(index && index->type == MSGPACK_OBJECT_POSITIVE_INTEGER && index->via.u64 == i);
   const msgpack_object* payload = map_value(*params, "payload");
-  EXPECT_TRUE(payload && payload->type == MSGPACK_OBJECT_BIN) << "payload must be a MessagePack bin";
+  EXPECT_TRUE(payload && payload->type == MSGPACK_OBJECT_BIN)
+      << "payload must be a MessagePack bin";
   if (!payload || payload->type != MSGPACK_OBJECT_BIN) return "";
   return std::string(payload->via.bin.ptr, payload->via.bin.size);
 }
@@ -212,7 +218,8 @@ JsonPtr reassemble(const LargeExport& e, size_t* total_raw = nullptr) {
     EXPECT_TRUE(cJSON_IsArray(decoded.value.get()));
     EXPECT_GT(cJSON_GetArraySize(decoded.value.get()), 0) << "§6.8: at least one entry per chunk";
     while (decoded.value && decoded.value->child) {
-      cJSON_AddItemToArray(entries.get(), cJSON_DetachItemViaPointer(decoded.value.get(), decoded.value->child));
+      cJSON_AddItemToArray(entries.get(),
+                           cJSON_DetachItemViaPointer(decoded.value.get(), decoded.value->child));
     }
   }
   EXPECT_EQ(all.size(), e.bytes);
@@ -232,12 +239,14 @@ void expect_metadata(const LargeExport& e, const char* format) {
   EXPECT_EQ(cJSON_GetArraySize(meta.get()), 7);
 }
 
-class FiftyThousand : public ::testing::TestWithParam<std::pair<bool, bool>> {};  // msgpack, compress
+class FiftyThousand : public ::testing::TestWithParam<std::pair<bool, bool>> {
+};  // msgpack, compress
 
 TEST_P(FiftyThousand, ReassemblesInOrderWithIntegrity) {
   const auto [msgpack, compress] = GetParam();
   static const JsonPtr entries = make_entries(kEntries);
-  const LargeExport e = build_large_export(entries.get(), {"vercel", 3'600'000, msgpack, compress}, 7);
+  const LargeExport e =
+      build_large_export(entries.get(), {"vercel", 3'600'000, msgpack, compress}, 7);
   ASSERT_TRUE(e.error.empty()) << e.error;
   EXPECT_EQ(e.stream, "lg-7");
   EXPECT_EQ(e.total_entries, static_cast<uint64_t>(kEntries));
@@ -257,7 +266,8 @@ TEST_P(FiftyThousand, ReassemblesInOrderWithIntegrity) {
   EXPECT_TRUE(cJSON_Compare(back.get(), entries.get(), true)) << "entries changed on the way";
   // Greedy filling: every chunk but the last is close to the bound, so chunk counts stay small.
   for (size_t i = 0; i + 1 < e.chunks.size(); ++i) {
-    EXPECT_GT(e.chunks[i].size(), compress ? kMaxChunkBytes / 2 : kMaxChunkBytes - 200) << "chunk " << i;
+    EXPECT_GT(e.chunks[i].size(), compress ? kMaxChunkBytes / 2 : kMaxChunkBytes - 200)
+        << "chunk " << i;
   }
   if (compress) {
     EXPECT_LT(e.bytes, raw / 2) << "zlib should at least halve these entries";
@@ -265,8 +275,8 @@ TEST_P(FiftyThousand, ReassemblesInOrderWithIntegrity) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllForms, FiftyThousand,
-                         ::testing::Values(std::pair{true, false}, std::pair{true, true}, std::pair{false, false},
-                                           std::pair{false, true}),
+                         ::testing::Values(std::pair{true, false}, std::pair{true, true},
+                                           std::pair{false, false}, std::pair{false, true}),
                          [](const auto& info) {
                            return std::string(info.param.first ? "Msgpack" : "Json") +
                                   (info.param.second ? "Zlib" : "Plain");
@@ -284,9 +294,9 @@ TEST(LargeExport, DeterministicAndFormatIndependentBytes) {
 }
 
 TEST(LargeExport, SpecExampleOfSection611) {
-  JsonPtr entries = json(
-      R"([{"ts":1732550400000,"level":"info","message":"build started","source":"builder"},)"
-      R"({"ts":1732550400250,"level":"warn","message":"cache miss","source":"builder"}])");
+  JsonPtr entries =
+      json(R"([{"ts":1732550400000,"level":"info","message":"build started","source":"builder"},)"
+           R"({"ts":1732550400250,"level":"warn","message":"cache miss","source":"builder"}])");
   const LargeExport e = build_large_export(entries.get(), {"vercel", 3'600'000, false, false}, 1);
   ASSERT_EQ(e.chunks.size(), 1u);
   EXPECT_EQ(e.bytes, 120u);
@@ -295,9 +305,10 @@ TEST(LargeExport, SpecExampleOfSection611) {
             R"({"stream":"lg-1","totalEntries":2,"chunks":1,"bytes":120,)"
             R"("sha256":"2dcffc2faed856efd318fa7e464e9836ff608647e9eaf868cfc1115fc81a3a9d",)"
             R"("format":"json","compressed":false})");
-  EXPECT_EQ(data_chunk_json(e, 0),
-            R"({"jsonrpc":"2.0","method":"data.chunk","params":{"stream":"lg-1","index":0,)"
-            R"("payload":"koSidHPPAAABk2QNGAClbGV2ZWykaW5mb6dtZXNzYWdlrWJ1aWxkIHN0YXJ0ZWSmc291cmNlp2J1aWxkZXKEonRzzwAAAZNkDRj6pWxldmVspHdhcm6nbWVzc2FnZapjYWNoZSBtaXNzpnNvdXJjZadidWlsZGVy"}})");
+  EXPECT_EQ(
+      data_chunk_json(e, 0),
+      R"({"jsonrpc":"2.0","method":"data.chunk","params":{"stream":"lg-1","index":0,)"
+      R"("payload":"koSidHPPAAABk2QNGAClbGV2ZWykaW5mb6dtZXNzYWdlrWJ1aWxkIHN0YXJ0ZWSmc291cmNlp2J1aWxkZXKEonRzzwAAAZNkDRj6pWxldmVspHdhcm6nbWVzc2FnZapjYWNoZSBtaXNzpnNvdXJjZadidWlsZGVy"}})");
 }
 
 TEST(LargeExport, NoEntries) {
@@ -329,7 +340,8 @@ std::string noise(size_t size) {
   return out;
 }
 
-// Three ordinary entries with a big one second (built by hand: cJSON 1.7.15's InsertItemInArray loses items).
+// Three ordinary entries with a big one second (built by hand: cJSON 1.7.15's InsertItemInArray
+// loses items).
 JsonPtr with_big_entry(const std::string& message) {
   JsonPtr small = make_entries(3);
   JsonPtr entries(cJSON_CreateArray());
@@ -340,12 +352,14 @@ JsonPtr with_big_entry(const std::string& message) {
   cJSON_AddStringToObject(big, "message", message.c_str());
   cJSON_AddStringToObject(big, "source", "big");
   cJSON_AddItemToArray(entries.get(), big);
-  while (small->child) cJSON_AddItemToArray(entries.get(), cJSON_DetachItemFromArray(small.get(), 0));
+  while (small->child)
+    cJSON_AddItemToArray(entries.get(), cJSON_DetachItemFromArray(small.get(), 0));
   return entries;
 }
 
 std::string message_of(const cJSON* entries, int index) {
-  return std::string(string_member(cJSON_GetArrayItem(entries, index), "message").value_or("<none>"));
+  return std::string(
+      string_member(cJSON_GetArrayItem(entries, index), "message").value_or("<none>"));
 }
 
 TEST(LargeExport, OversizedEntryHasItsMessageShortened) {
@@ -369,7 +383,8 @@ TEST(LargeExport, OversizedEntryHasItsMessageShortened) {
 
 TEST(LargeExport, ShorteningKeepsUtf8Whole) {
   std::string accents;
-  while (accents.size() < kMaxChunkBytes + 1000) accents += "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";  // é € 😀
+  while (accents.size() < kMaxChunkBytes + 1000)
+    accents += "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";  // é € 😀
   JsonPtr entries = with_big_entry(accents);
   const LargeExport e = build_large_export(entries.get(), {"vercel", 1000, true, false}, 1);
   ASSERT_TRUE(e.error.empty()) << e.error;
@@ -381,7 +396,8 @@ TEST(LargeExport, ShorteningKeepsUtf8Whole) {
 
 TEST(LargeExport, LargeButCompressibleEntryIsKeptWholeWhenCompressed) {
   std::string repetitive;
-  while (repetitive.size() < 3 * kMaxChunkBytes) repetitive += "connection reset by peer; retrying ";
+  while (repetitive.size() < 3 * kMaxChunkBytes)
+    repetitive += "connection reset by peer; retrying ";
   JsonPtr entries = with_big_entry(repetitive);
   const LargeExport e = build_large_export(entries.get(), {"vercel", 1000, true, true}, 1);
   ASSERT_TRUE(e.error.empty()) << e.error;
@@ -399,11 +415,13 @@ TEST(LargeExport, EntryThatCannotFitIsAnError) {
     EXPECT_TRUE(a.chunks.empty());
     JsonPtr big_elsewhere = json(R"([{"ts":1,"level":"info","message":"short","source":"x"}])");
     cJSON_AddStringToObject(big_elsewhere->child, "blob", noise(2 * kMaxChunkBytes).c_str());
-    EXPECT_FALSE(build_large_export(big_elsewhere.get(), {"aws", 1000, true, compress}, 1).error.empty());
+    EXPECT_FALSE(
+        build_large_export(big_elsewhere.get(), {"aws", 1000, true, compress}, 1).error.empty());
   }
 }
 
-// ---- params ---------------------------------------------------------------------------------------------
+// ---- params
+// ---------------------------------------------------------------------------------------------
 
 std::string error_field(std::string_view params_json) {
   JsonPtr params = params_json.empty() ? nullptr : json(params_json);
@@ -445,8 +463,9 @@ TEST(LargeExportParams, TimeRangeGrammar) {
   EXPECT_EQ(parse_time_range_ms("7d"), 604'800'000);
   EXPECT_EQ(parse_time_range_ms("100000000s"), 100'000'000'000);
   EXPECT_EQ(parse_time_range_ms("999999999s"), 999'999'999'000);
-  for (const char* bad : {"", "s", "1", "0s", "01s", "00h", "1000000000s", "1S", "1H", "1 s", " 1s", "1s ", "+1s",
-                          "-1s", "1.5h", "1e3s", "1w", "1ms", "1y", "h1", "١s", "1ss"}) {
+  for (const char* bad :
+       {"",    "s",   "1",   "0s",   "01s",  "00h", "1000000000s", "1S", "1H", "1 s", " 1s",
+        "1s ", "+1s", "-1s", "1.5h", "1e3s", "1w",  "1ms",         "1y", "h1", "١s",  "1ss"}) {
     EXPECT_EQ(parse_time_range_ms(bad), std::nullopt) << bad;
   }
 }
@@ -465,7 +484,8 @@ TEST(LargeExportParams, ErrorsNameTheField) {
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":"0h"})"), "timeRange");
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":"1 hour"})"), "timeRange");
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":null})"), "timeRange");
-  EXPECT_EQ(error_field(R"({"service":"vercel","timerange":"1h"})"), "timeRange") << "keys are case-sensitive";
+  EXPECT_EQ(error_field(R"({"service":"vercel","timerange":"1h"})"), "timeRange")
+      << "keys are case-sensitive";
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":"1h","format":"xml"})"), "format");
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":"1h","format":"JSON"})"), "format");
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":"1h","format":null})"), "format");
@@ -475,8 +495,10 @@ TEST(LargeExportParams, ErrorsNameTheField) {
   EXPECT_EQ(error_field(R"({"service":"vercel","timeRange":"1h","compress":null})"), "compress");
   // The first member at fault, in the order of §5.12.
   EXPECT_EQ(error_field(R"({"service":1,"timeRange":"x","format":"x","compress":"x"})"), "service");
-  EXPECT_EQ(error_field(R"({"service":"aws","timeRange":"x","format":"x","compress":"x"})"), "timeRange");
-  EXPECT_EQ(error_field(R"({"service":"aws","timeRange":"1d","format":"x","compress":"x"})"), "format");
+  EXPECT_EQ(error_field(R"({"service":"aws","timeRange":"x","format":"x","compress":"x"})"),
+            "timeRange");
+  EXPECT_EQ(error_field(R"({"service":"aws","timeRange":"1d","format":"x","compress":"x"})"),
+            "format");
   // Unknown services are the caller's -32004, after parameter errors (§3.7).
   EXPECT_EQ(error_field(R"({"service":"nope","timeRange":"1d"})"), "");
 }

@@ -1,5 +1,6 @@
-// MessagePack codec tests: every format family, JSON-RPC round trips, hostile frames (bounded memory, exact
-// error class), and the msgpack-test-suite-style vectors in fixtures/msgpack/vectors.json.
+// MessagePack codec tests: every format family, JSON-RPC round trips, hostile frames (bounded
+// memory, exact error class), and the msgpack-test-suite-style vectors in
+// fixtures/msgpack/vectors.json.
 #include "msgpack_codec.hpp"
 
 #include <gtest/gtest.h>
@@ -21,9 +22,10 @@
 
 #include "json_parse.hpp"
 
-// ---- allocation accounting ------------------------------------------------------------------------------
-// §8.8 bounds what decoding may allocate, so every byte the decoder can allocate (cJSON nodes through
-// cJSON's hooks, std::string through operator new) goes through a counter with a size header.
+// ---- allocation accounting
+// ------------------------------------------------------------------------------ §8.8 bounds what
+// decoding may allocate, so every byte the decoder can allocate (cJSON nodes through cJSON's hooks,
+// std::string through operator new) goes through a counter with a size header.
 namespace {
 
 constexpr size_t kHeader = alignof(std::max_align_t);
@@ -61,31 +63,43 @@ void* operator new(size_t n) {
   if (void* p = counted_malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](size_t n) { return ::operator new(n); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, size_t) noexcept { counted_free(p); }
+void* operator new[](size_t n) {
+  return ::operator new(n);
+}
+void operator delete(void* p) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  counted_free(p);
+}
 
 namespace flake {
 
 // Readable gtest output for error classes (found by ADL).
 void PrintTo(MsgpackError e, std::ostream* os) {
-  static constexpr const char* kNames[] = {"kNone",    "kTruncated",     "kTooDeep", "kReservedByte",
-                                           "kBadUtf8", "kTrailingBytes", "kExtType", "kNonStringKey"};
+  static constexpr const char* kNames[] = {"kNone",         "kTruncated",   "kTooDeep",
+                                           "kReservedByte", "kBadUtf8",     "kTrailingBytes",
+                                           "kExtType",      "kNonStringKey"};
   *os << kNames[static_cast<int>(e)];
 }
 
 namespace {
 
 constexpr int kDepth = 64;  // docs/protocol.md §8.9
-// "A small constant multiple of the message size": a cJSON node is 64 bytes and the densest frames spend
-// one byte per node, so 100 bytes per frame byte (plus a constant for messages and bookkeeping) is the bar.
+// "A small constant multiple of the message size": a cJSON node is 64 bytes and the densest frames
+// spend one byte per node, so 100 bytes per frame byte (plus a constant for messages and
+// bookkeeping) is the bar.
 constexpr size_t kBytesPerFrameByte = 100;
 constexpr size_t kAllocSlack = 4096;
 
-// Decodes with the peak of new allocation measured, then frees the result: whatever is still allocated
-// after that has leaked (which the counter sees even without LeakSanitizer).
+// Decodes with the peak of new allocation measured, then frees the result: whatever is still
+// allocated after that has leaked (which the counter sees even without LeakSanitizer).
 struct Measured {
   MsgpackError error = MsgpackError::kNone;
   bool has_value = false;
@@ -112,7 +126,8 @@ std::string hex(std::string_view text) {
   int nibbles = 0, acc = 0;
   for (char c : text) {
     if (c == ' ' || c == '-') continue;
-    acc = acc * 16 + (std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c | 0x20) - 'a' + 10);
+    acc =
+        acc * 16 + (std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c | 0x20) - 'a' + 10);
     if (++nibbles == 2) {
       out.push_back(static_cast<char>(acc));
       nibbles = acc = 0;
@@ -201,7 +216,8 @@ void expect_error(std::string_view frame, MsgpackError expected, int depth = kDe
   EXPECT_EQ(m.leaked, 0u) << to_hex(frame.substr(0, 64));
 }
 
-// ---- format families ------------------------------------------------------------------------------------
+// ---- format families
+// ------------------------------------------------------------------------------------
 
 TEST(MsgpackDecode, NilAndBool) {
   expect_decodes(hex("c0"), "null");
@@ -211,7 +227,8 @@ TEST(MsgpackDecode, NilAndBool) {
 
 TEST(MsgpackDecode, Fixints) {
   for (int b = 0; b <= 0x7f; ++b) EXPECT_EQ(number_of(std::string(1, static_cast<char>(b))), b);
-  for (int b = 0xe0; b <= 0xff; ++b) EXPECT_EQ(number_of(std::string(1, static_cast<char>(b))), b - 256);
+  for (int b = 0xe0; b <= 0xff; ++b)
+    EXPECT_EQ(number_of(std::string(1, static_cast<char>(b))), b - 256);
 }
 
 TEST(MsgpackDecode, UnsignedIntegers) {
@@ -280,9 +297,9 @@ TEST(MsgpackDecode, StringsInEveryWidth) {
 }
 
 TEST(MsgpackDecode, BinBecomesBase64InEveryWidth) {
-  const std::pair<std::string, const char*> cases[] = {{"", ""},         {"f", "Zg=="},
-                                                       {"fo", "Zm8="},   {"foo", "Zm9v"},
-                                                       {"foob", "Zm9vYg=="}, {std::string("\xff\x00\xfe", 3), "/wD+"}};
+  const std::pair<std::string, const char*> cases[] = {
+      {"", ""},        {"f", "Zg=="},        {"fo", "Zm8="},
+      {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {std::string("\xff\x00\xfe", 3), "/wD+"}};
   for (const auto& [data, b64] : cases) {
     const std::string expected = std::string("\"") + b64 + "\"";
     expect_decodes('\xc4' + be(data.size(), 1) + data, expected);
@@ -309,7 +326,8 @@ TEST(MsgpackDecode, ArraysInEveryWidth) {
   }
   expect_decodes(fifteen, expected15 + "]");
   // Natural array32: 70,000 nils.
-  MsgpackDecodeResult r = decode_msgpack('\xdd' + be(70000, 4) + std::string(70000, '\xc0'), kDepth);
+  MsgpackDecodeResult r =
+      decode_msgpack('\xdd' + be(70000, 4) + std::string(70000, '\xc0'), kDepth);
   ASSERT_TRUE(cJSON_IsArray(r.value.get()));
   EXPECT_EQ(cJSON_GetArraySize(r.value.get()), 70000);
 }
@@ -339,7 +357,8 @@ TEST(MsgpackDecode, DuplicateKeysAreAllKeptForTheCallerToResolve) {
   EXPECT_EQ(print_json(r.value.get()), R"({"id":2})");
 }
 
-// ---- encoding ---------------------------------------------------------------------------------------------
+// ---- encoding
+// ---------------------------------------------------------------------------------------------
 
 TEST(MsgpackEncode, ShortestIntegerFormsAndDoubles) {
   JsonPtr v = json(
@@ -347,7 +366,8 @@ TEST(MsgpackEncode, ShortestIntegerFormsAndDoubles) {
       "-2147483648,-2147483649,1.5,-0.25,1e300]");
   EXPECT_EQ(to_hex(encode_msgpack(v.get())),
             "dc 00 15 00 7f cc 80 cc ff cd 01 00 cd ff ff ce 00 01 00 00 ce ff ff ff ff "
-            "cf 00 00 00 01 00 00 00 00 ff e0 d0 df d0 80 d1 ff 7f d1 80 00 d2 ff ff 7f ff d2 80 00 00 00 "
+            "cf 00 00 00 01 00 00 00 00 ff e0 d0 df d0 80 d1 ff 7f d1 80 00 d2 ff ff 7f ff d2 80 "
+            "00 00 00 "
             "d3 ff ff ff ff 7f ff ff ff cb 3f f8 00 00 00 00 00 00 cb bf d0 00 00 00 00 00 00 "
             "cb 7e 37 e4 3c 88 00 75 9c");
 }
@@ -357,17 +377,24 @@ TEST(MsgpackEncode, ScalarsStringsAndContainers) {
   EXPECT_EQ(to_hex(encode_msgpack(json("true").get())), "c3");
   EXPECT_EQ(to_hex(encode_msgpack(json("false").get())), "c2");
   EXPECT_EQ(to_hex(encode_msgpack(json(R"("")").get())), "a0");
-  EXPECT_EQ(to_hex(encode_msgpack(json(R"({"a":[1,{}],"b":"é"})").get())), "82 a1 61 92 01 80 a1 62 a2 c3 a9");
+  EXPECT_EQ(to_hex(encode_msgpack(json(R"({"a":[1,{}],"b":"é"})").get())),
+            "82 a1 61 92 01 80 a1 62 a2 c3 a9");
   // Header widths follow the length: fix, then 8-, 16- and 32-bit forms.
-  for (auto [length, header] : {std::pair<size_t, const char*>{31, "bf"}, {32, "d9 20"}, {255, "d9 ff"},
-                                {256, "da 01 00"}, {65535, "da ff ff"}, {65536, "db 00 01 00 00"}}) {
+  for (auto [length, header] : {std::pair<size_t, const char*>{31, "bf"},
+                                {32, "d9 20"},
+                                {255, "d9 ff"},
+                                {256, "da 01 00"},
+                                {65535, "da ff ff"},
+                                {65536, "db 00 01 00 00"}}) {
     JsonPtr s(cJSON_CreateString(std::string(length, 'q').c_str()));
     const std::string bytes = encode_msgpack(s.get());
     EXPECT_EQ(to_hex(bytes.substr(0, bytes.size() - length)), header) << length;
   }
   for (auto [count, array_header, map_header] :
-       {std::tuple<int, const char*, const char*>{15, "9f", "8f"}, {16, "dc 00 10", "de 00 10"},
-        {65535, "dc ff ff", "de ff ff"}, {65536, "dd 00 01 00 00", "df 00 01 00 00"}}) {
+       {std::tuple<int, const char*, const char*>{15, "9f", "8f"},
+        {16, "dc 00 10", "de 00 10"},
+        {65535, "dc ff ff", "de ff ff"},
+        {65536, "dd 00 01 00 00", "df 00 01 00 00"}}) {
     JsonPtr array(cJSON_CreateArray());
     JsonPtr object(cJSON_CreateObject());
     for (int i = 0; i < count; ++i) {
@@ -412,27 +439,46 @@ TEST(MsgpackRoundTrip, JsonRpcMessages) {
     const std::string bytes = encode_msgpack(original.get());
     MsgpackDecodeResult back = decode_msgpack(bytes, kDepth);
     ASSERT_EQ(back.error, MsgpackError::kNone) << text << ": " << back.message;
-    EXPECT_TRUE(same(back.value.get(), original.get())) << text << "\n -> " << print_json(back.value.get());
+    EXPECT_TRUE(same(back.value.get(), original.get()))
+        << text << "\n -> " << print_json(back.value.get());
     EXPECT_EQ(print_json(back.value.get()), print_json(original.get()));
     EXPECT_EQ(encode_msgpack(back.value.get()), bytes) << "re-encoding is stable";
   }
 }
 
-// ---- hostile frames ---------------------------------------------------------------------------------------
+// ---- hostile frames
+// ---------------------------------------------------------------------------------------
 
 TEST(MsgpackHostile, DeclaredLengthBombsFailBeforeAllocating) {
-  const char* bombs[] = {
-      "dd ff ff ff ff", "dd ff ff ff ff 01 02 03", "df ff ff ff ff", "df ff ff ff ff a1 61 01", "db ff ff ff ff",
-      "db ff ff ff ff 61 62 63", "c6 ff ff ff ff", "c6 ff ff ff ff 00 01", "dc ff ff", "de ff ff", "da ff ff",
-      "c5 ff ff", "d9 ff", "c4 ff", "c9 ff ff ff ff 01", "91 91 91 dd ff ff ff ff", "81 a1 61 df ff ff ff ff",
-      "93 01 02 dd 7f ff ff ff", "dd 00 00 00 05 01 02 03 04", "df 00 00 00 03 a1 61 01 a1 62"};
+  const char* bombs[] = {"dd ff ff ff ff",
+                         "dd ff ff ff ff 01 02 03",
+                         "df ff ff ff ff",
+                         "df ff ff ff ff a1 61 01",
+                         "db ff ff ff ff",
+                         "db ff ff ff ff 61 62 63",
+                         "c6 ff ff ff ff",
+                         "c6 ff ff ff ff 00 01",
+                         "dc ff ff",
+                         "de ff ff",
+                         "da ff ff",
+                         "c5 ff ff",
+                         "d9 ff",
+                         "c4 ff",
+                         "c9 ff ff ff ff 01",
+                         "91 91 91 dd ff ff ff ff",
+                         "81 a1 61 df ff ff ff ff",
+                         "93 01 02 dd 7f ff ff ff",
+                         "dd 00 00 00 05 01 02 03 04",
+                         "df 00 00 00 03 a1 61 01 a1 62"};
   for (const char* bomb : bombs) {
     const std::string frame = hex(bomb);
     expect_error(frame, MsgpackError::kTruncated);
-    EXPECT_LE(measured_decode(frame).peak, size_t{1024}) << bomb << ": nothing sized by the declared length";
+    EXPECT_LE(measured_decode(frame).peak, size_t{1024})
+        << bomb << ": nothing sized by the declared length";
   }
   // The same bombs after a megabyte of real content: still only what the content needs.
-  std::string padded = '\xdd' + be(2, 4) + str(std::string(1 << 20, 'p'), 4) + hex("dd ff ff ff ff 00");
+  std::string padded =
+      '\xdd' + be(2, 4) + str(std::string(1 << 20, 'p'), 4) + hex("dd ff ff ff ff 00");
   expect_error(padded, MsgpackError::kTruncated);
 }
 
@@ -447,9 +493,9 @@ TEST(MsgpackHostile, LengthsAreCheckedAgainstBytesPerElement) {
 }
 
 TEST(MsgpackHostile, DenseFramesStayWithinTheMemoryBound) {
-  for (const std::string& frame :
-       {'\xdd' + be(200000, 4) + std::string(200000, '\xc0'), '\xdd' + be(200000, 4) + std::string(200000, '\x90'),
-        '\xdd' + be(200000, 4) + std::string(200000, '\xa0')}) {
+  for (const std::string& frame : {'\xdd' + be(200000, 4) + std::string(200000, '\xc0'),
+                                   '\xdd' + be(200000, 4) + std::string(200000, '\x90'),
+                                   '\xdd' + be(200000, 4) + std::string(200000, '\xa0')}) {
     const Measured m = measured_decode(frame);
     EXPECT_EQ(m.error, MsgpackError::kNone);
     EXPECT_LE(m.peak, kBytesPerFrameByte * frame.size() + kAllocSlack);
@@ -472,12 +518,14 @@ TEST(MsgpackHostile, DenseFramesStayWithinTheMemoryBound) {
 std::string every_family_message() {
   std::string m = '\xde' + be(23, 2);
   m += str("fixint") + hex("05") + str("negfix") + hex("e0") + str("u8") + hex("cc ff");
-  m += str("u16") + hex("cd 01 00") + str("u32") + hex("ce 00 01 00 00") + str("u64") + hex("cf 00 00 00 01 00 00 00 00");
+  m += str("u16") + hex("cd 01 00") + str("u32") + hex("ce 00 01 00 00") + str("u64") +
+       hex("cf 00 00 00 01 00 00 00 00");
   m += str("i8") + hex("d0 80") + str("i16") + hex("d1 80 00") + str("i32") + hex("d2 80 00 00 00");
   m += str("i64") + hex("d3 ff ff ff ff 7f ff ff ff") + str("f32") + hex("ca 3f c0 00 00");
   m += str("f64") + hex("cb 3f f8 00 00 00 00 00 00") + str("s8", 1) + str("h\xc3\xa9llo", 1);
   m += str("s16", 2) + str("abc", 2) + str("s32", 4) + str("hi", 4);
-  m += str("b8") + hex("c4 02 01 02") + str("b16") + hex("c5 00 01 ff") + str("b32") + hex("c6 00 00 00 03 61 62 63");
+  m += str("b8") + hex("c4 02 01 02") + str("b16") + hex("c5 00 01 ff") + str("b32") +
+       hex("c6 00 00 00 03 61 62 63");
   m += str("a16") + hex("dc 00 02 c0 c3") + str("a32") + hex("dd 00 00 00 02 c2 90");
   m += str("m16") + hex("de 00 01 a1 6b c0") + str("m32") + hex("df 00 00 00 01 a1 6b 80");
   m += str("fa") + hex("93 01 92 02 03 81 a1 78 91 c0");
@@ -485,24 +533,27 @@ std::string every_family_message() {
 }
 
 TEST(MsgpackHostile, EveryFamilyMessageDecodes) {
-  expect_decodes(every_family_message(),
-                 R"({"fixint":5,"negfix":-32,"u8":255,"u16":256,"u32":65536,"u64":4294967296,"i8":-128,)"
-                 R"("i16":-32768,"i32":-2147483648,"i64":-2147483649,"f32":1.5,"f64":1.5,"s8":"héllo",)"
-                 R"("s16":"abc","s32":"hi","b8":"AQI=","b16":"/w==","b32":"YWJj","a16":[null,true],)"
-                 R"("a32":[false,[]],"m16":{"k":null},"m32":{"k":{}},"fa":[1,[2,3],{"x":[null]}]})");
+  expect_decodes(
+      every_family_message(),
+      R"({"fixint":5,"negfix":-32,"u8":255,"u16":256,"u32":65536,"u64":4294967296,"i8":-128,)"
+      R"("i16":-32768,"i32":-2147483648,"i64":-2147483649,"f32":1.5,"f64":1.5,"s8":"héllo",)"
+      R"("s16":"abc","s32":"hi","b8":"AQI=","b16":"/w==","b32":"YWJj","a16":[null,true],)"
+      R"("a32":[false,[]],"m16":{"k":null},"m32":{"k":{}},"fa":[1,[2,3],{"x":[null]}]})");
 }
 
 TEST(MsgpackHostile, TruncationAtEveryByteIsTruncated) {
   std::vector<std::string> messages = {every_family_message()};
-  for (const char* text : {
-           R"({"jsonrpc":"2.0","method":"logs.getLarge","params":{"service":"vercel","timeRange":"1h","format":"msgpack","compress":true},"id":42})",
-           R"([{"jsonrpc":"2.0","method":"system.ping","id":1},{"jsonrpc":"2.0","id":2,"result":{"now":1733011200000,"x":-1.5e-7}}])"}) {
+  for (
+      const char* text :
+      {R"({"jsonrpc":"2.0","method":"logs.getLarge","params":{"service":"vercel","timeRange":"1h","format":"msgpack","compress":true},"id":42})",
+       R"([{"jsonrpc":"2.0","method":"system.ping","id":1},{"jsonrpc":"2.0","id":2,"result":{"now":1733011200000,"x":-1.5e-7}}])"}) {
     messages.push_back(encode_msgpack(json(text).get()));
   }
   for (const std::string& message : messages) {
     ASSERT_EQ(decode_msgpack(message, kDepth).error, MsgpackError::kNone);
     for (size_t cut = 0; cut < message.size(); ++cut) {
-      SCOPED_TRACE("prefix of " + std::to_string(cut) + " of " + std::to_string(message.size()) + " bytes");
+      SCOPED_TRACE("prefix of " + std::to_string(cut) + " of " + std::to_string(message.size()) +
+                   " bytes");
       expect_error(std::string_view(message).substr(0, cut), MsgpackError::kTruncated);
     }
   }
@@ -515,10 +566,26 @@ TEST(MsgpackHostile, ReservedByte) {
 }
 
 TEST(MsgpackHostile, BadUtf8AndNulInStr) {
-  for (const char* frame : {"a1 ff", "a1 80", "a2 c3 28", "a2 c0 80", "a2 c1 bf", "a3 e0 80 af", "a3 ed a0 80",
-                            "a3 ed bf bf", "a4 f4 90 80 80", "a4 f8 88 80 80", "a1 e2", "a2 e2 82", "a1 00",
-                            "a3 61 00 62", "d9 02 c3 28", "da 00 01 00", "db 00 00 00 01 ff", "81 a1 ff c0",
-                            "81 a2 61 00 c0", "91 a1 fe"}) {
+  for (const char* frame : {"a1 ff",
+                            "a1 80",
+                            "a2 c3 28",
+                            "a2 c0 80",
+                            "a2 c1 bf",
+                            "a3 e0 80 af",
+                            "a3 ed a0 80",
+                            "a3 ed bf bf",
+                            "a4 f4 90 80 80",
+                            "a4 f8 88 80 80",
+                            "a1 e2",
+                            "a2 e2 82",
+                            "a1 00",
+                            "a3 61 00 62",
+                            "d9 02 c3 28",
+                            "da 00 01 00",
+                            "db 00 00 00 01 ff",
+                            "81 a1 ff c0",
+                            "81 a2 61 00 c0",
+                            "91 a1 fe"}) {
     expect_error(hex(frame), MsgpackError::kBadUtf8);
   }
 }
@@ -529,7 +596,9 @@ TEST(MsgpackHostile, TrailingBytes) {
   }
 }
 
-std::string nested_arrays(int depth) { return std::string(static_cast<size_t>(depth), '\x91') + '\xc0'; }
+std::string nested_arrays(int depth) {
+  return std::string(static_cast<size_t>(depth), '\x91') + '\xc0';
+}
 std::string nested_maps(int depth) {
   std::string out;
   for (int i = 0; i < depth; ++i) out += hex("81 a1 61");
@@ -556,10 +625,11 @@ TEST(MsgpackHostile, DepthLimit) {
 }
 
 TEST(MsgpackHostile, ExtTypes) {
-  for (const char* frame : {"d4 01 00", "d5 01 00 00", "d6 ff 00 00 00 00", "d7 ff 00 00 00 00 00 00 00 00",
-                            "d8 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", "c7 00 01", "c7 02 01 aa bb",
-                            "c8 00 05 01 00 00 00 00 00", "c9 00 00 00 01 05 aa", "91 d4 01 00",
-                            "81 a1 61 d6 ff 00 00 00 00", "92 d4 01 00 d4 02 00"}) {
+  for (const char* frame :
+       {"d4 01 00", "d5 01 00 00", "d6 ff 00 00 00 00", "d7 ff 00 00 00 00 00 00 00 00",
+        "d8 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", "c7 00 01", "c7 02 01 aa bb",
+        "c8 00 05 01 00 00 00 00 00", "c9 00 00 00 01 05 aa", "91 d4 01 00",
+        "81 a1 61 d6 ff 00 00 00 00", "92 d4 01 00 d4 02 00"}) {
     expect_error(hex(frame), MsgpackError::kExtType);
   }
   for (const char* frame : {"d4 01", "d8 01 00", "c7 05 01 00", "c8 00", "c9 ff ff ff ff 01"}) {
@@ -568,16 +638,16 @@ TEST(MsgpackHostile, ExtTypes) {
 }
 
 TEST(MsgpackHostile, NonStringKeys) {
-  for (const char* frame : {"81 01 01", "81 c0 c0", "81 c3 01", "81 90 01", "81 80 01", "81 ca 3f c0 00 00 01",
-                            "81 c4 01 61 01", "81 c5 00 00 01", "91 81 01 01", "81 a1 61 81 d0 ff c0",
-                            "82 a1 61 01 cc 05 02"}) {
+  for (const char* frame : {"81 01 01", "81 c0 c0", "81 c3 01", "81 90 01", "81 80 01",
+                            "81 ca 3f c0 00 00 01", "81 c4 01 61 01", "81 c5 00 00 01",
+                            "91 81 01 01", "81 a1 61 81 d0 ff c0", "82 a1 61 01 cc 05 02"}) {
     expect_error(hex(frame), MsgpackError::kNonStringKey);
   }
 }
 
 TEST(MsgpackHostile, ParseErrorsOutrankExtAndNonStringKeys) {
-  // §2.3: ext values and non-str keys "decode but are not JSON-RPC values" (-32600); a frame that is not
-  // valid MessagePack anywhere is a parse error (-32700) whatever else it holds.
+  // §2.3: ext values and non-str keys "decode but are not JSON-RPC values" (-32600); a frame that
+  // is not valid MessagePack anywhere is a parse error (-32700) whatever else it holds.
   expect_error(hex("d4 01 00 c0"), MsgpackError::kTrailingBytes);
   expect_error(hex("81 01 01 c0"), MsgpackError::kTrailingBytes);
   expect_error(hex("92 d4 01 00 c1"), MsgpackError::kReservedByte);
@@ -593,12 +663,13 @@ TEST(MsgpackHostile, ParseErrorsOutrankExtAndNonStringKeys) {
 }
 
 TEST(MsgpackHostile, MutatedFramesNeverCrashOrOverAllocate) {
-  // Deterministic byte mutations of valid frames: whatever the outcome, exactly one of value/error, and
-  // memory within the bound.
-  std::vector<std::string> seeds = {every_family_message(),
-                                    encode_msgpack(json(R"({"jsonrpc":"2.0","method":"logs.subscribe",)"
-                                                        R"("params":{"service":"vercel","level":"info"},"id":5})")
-                                                       .get())};
+  // Deterministic byte mutations of valid frames: whatever the outcome, exactly one of value/error,
+  // and memory within the bound.
+  std::vector<std::string> seeds = {
+      every_family_message(),
+      encode_msgpack(json(R"({"jsonrpc":"2.0","method":"logs.subscribe",)"
+                          R"("params":{"service":"vercel","level":"info"},"id":5})")
+                         .get())};
   uint64_t state = 0x9e3779b97f4a7c15ULL;
   auto next = [&state] {
     state ^= state << 13;
@@ -618,7 +689,8 @@ TEST(MsgpackHostile, MutatedFramesNeverCrashOrOverAllocate) {
   }
 }
 
-// ---- fixtures/msgpack/vectors.json ------------------------------------------------------------------------
+// ---- fixtures/msgpack/vectors.json
+// ------------------------------------------------------------------------
 
 JsonPtr load_vectors() {
   std::ifstream in(std::string(FLAKE_TEST_FIXTURES) + "/msgpack/vectors.json", std::ios::binary);
@@ -655,7 +727,8 @@ JsonPtr expected_value(const cJSON* c, std::string& kind) {
 
 TEST(MsgpackVectors, EveryValidEncodingDecodesToItsValueAndEveryInvalidOneIsRejected) {
   JsonPtr groups = load_vectors();
-  ASSERT_TRUE(cJSON_IsArray(groups.get())) << "fixtures/msgpack/vectors.json missing or not an array";
+  ASSERT_TRUE(cJSON_IsArray(groups.get()))
+      << "fixtures/msgpack/vectors.json missing or not an array";
   std::map<std::string, int> encodings_per_kind;
   for (const cJSON* group = groups->child; group != nullptr; group = group->next) {
     const std::string name(string_member(group, "name").value_or("?"));
@@ -666,7 +739,8 @@ TEST(MsgpackVectors, EveryValidEncodingDecodesToItsValueAndEveryInvalidOneIsReje
         const MsgpackError expected = error_class(string_member(c, "error").value_or(""));
         ASSERT_NE(expected, MsgpackError::kNone) << name << ": " << *what;
         for (const cJSON* e = encodings->child; e != nullptr; e = e->next) {
-          SCOPED_TRACE(name + ": " + std::string(*what) + ": " + std::string(e->valuestring).substr(0, 60));
+          SCOPED_TRACE(name + ": " + std::string(*what) + ": " +
+                       std::string(e->valuestring).substr(0, 60));
           expect_error(hex(e->valuestring), expected);
           ++encodings_per_kind["invalid"];
         }
@@ -677,14 +751,17 @@ TEST(MsgpackVectors, EveryValidEncodingDecodesToItsValueAndEveryInvalidOneIsReje
       ASSERT_TRUE(expected) << name;
       for (const cJSON* e = encodings->child; e != nullptr; e = e->next) {
         MsgpackDecodeResult r = decode_msgpack(hex(e->valuestring), kDepth);
-        ASSERT_EQ(r.error, MsgpackError::kNone) << name << ": " << e->valuestring << ": " << r.message;
+        ASSERT_EQ(r.error, MsgpackError::kNone)
+            << name << ": " << e->valuestring << ": " << r.message;
         EXPECT_TRUE(same(r.value.get(), expected.get()))
-            << name << ": " << std::string(e->valuestring).substr(0, 80) << " -> " << print_json(r.value.get());
+            << name << ": " << std::string(e->valuestring).substr(0, 80) << " -> "
+            << print_json(r.value.get());
         ++encodings_per_kind[kind];
       }
     }
   }
-  for (const char* kind : {"nil", "bool", "number", "bignum", "string", "binary", "array", "map", "invalid"}) {
+  for (const char* kind :
+       {"nil", "bool", "number", "bignum", "string", "binary", "array", "map", "invalid"}) {
     EXPECT_GT(encodings_per_kind[kind], 0) << "no vectors of kind " << kind;
   }
   EXPECT_GT(encodings_per_kind["invalid"], 80);

@@ -31,8 +31,9 @@ TEST(Options, DefaultsFollowTheSpec) {
 }
 
 TEST(Options, ValuesInBothForms) {
-  ParsedOptions p = parse({"--port", "0", "--rate=0", "--allow-origin", "http://a", "--allow-origin=http://b",
-                           "--conformance", "--defect", "seq-gap", "--token-file", "/tmp/t"});
+  ParsedOptions p =
+      parse({"--port", "0", "--rate=0", "--allow-origin", "http://a", "--allow-origin=http://b",
+             "--conformance", "--defect", "seq-gap", "--token-file", "/tmp/t"});
   ASSERT_TRUE(p.error.empty()) << p.error;
   EXPECT_EQ(p.options.port, 0);
   EXPECT_EQ(p.options.rate, 0);
@@ -54,11 +55,28 @@ TEST(Options, BadInputIsAClearError) {
 
 TEST(Options, HelpNamesEveryOptionWithItsDefault) {
   const std::string help = usage_text();
-  for (const char* name : {"--host", "--port", "--token-file", "--fixtures", "--allow-origin", "--allow-host",
-                           "--max-message-bytes", "--max-send-buffer-bytes", "--max-connections",
-                           "--auth-timeout-ms", "--resume-grace-ms", "--ping-interval-ms", "--rate", "--burst",
-                           "--log-rate", "--replay-ring", "--replay-bytes", "--conformance", "--defect",
-                           "--list-defects", "--version", "--help"}) {
+  for (const char* name : {"--host",
+                           "--port",
+                           "--token-file",
+                           "--fixtures",
+                           "--allow-origin",
+                           "--allow-host",
+                           "--max-message-bytes",
+                           "--max-send-buffer-bytes",
+                           "--max-connections",
+                           "--auth-timeout-ms",
+                           "--resume-grace-ms",
+                           "--ping-interval-ms",
+                           "--rate",
+                           "--burst",
+                           "--log-rate",
+                           "--replay-ring",
+                           "--replay-bytes",
+                           "--conformance",
+                           "--defect",
+                           "--list-defects",
+                           "--version",
+                           "--help"}) {
     EXPECT_NE(help.find(name), std::string::npos) << name;
   }
   for (const char* value : {"9123", "16777216", "67108864", "10000", "30000", "20000"}) {

@@ -166,8 +166,8 @@ TEST(ServerResume, AbruptDisconnectThenResumeLosesAndDuplicatesNothing) {
 
 TEST(ServerLimits, SlowReaderIsClosedAndMemoryStaysBounded) {
   // Small rings fill within a second even on a busy machine, so "stops growing" is observable.
-  Sidecar s({"--max-send-buffer-bytes", "1048576", "--log-rate", "200000", "--replay-bytes", "1048576",
-             "--log-history", "20000"});
+  Sidecar s({"--max-send-buffer-bytes", "1048576", "--log-rate", "200000", "--replay-bytes",
+             "1048576", "--log-history", "20000"});
   auto slow = s.client();
   Incoming sub = slow->call("logs.subscribe", json{{"service", "aws"}}, 2s);
   ASSERT_TRUE(sub.is_value());
@@ -180,7 +180,8 @@ TEST(ServerLimits, SlowReaderIsClosedAndMemoryStaysBounded) {
   std::this_thread::sleep_for(3s);
   const long later = s.process().rss_kib();
 #if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory and quarantine make RSS meaningless
-  EXPECT_LT(later - settled, 4 * 1024) << "RSS grew from " << settled << " KiB to " << later << " KiB";
+  EXPECT_LT(later - settled, 4 * 1024)
+      << "RSS grew from " << settled << " KiB to " << later << " KiB";
   EXPECT_LT(later, 64 * 1024);
 #else
   (void)settled;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -17,7 +19,9 @@ inline constexpr const char* kToken = "itest-token-0123456789";
 
 inline std::string token_file() {
   static const std::string path = [] {
-    std::string p = testing::TempDir() + "flake-itest-token";
+    // One file per test process: ctest runs several at once, and a shared file could be read while
+    // another process truncates it.
+    std::string p = testing::TempDir() + "flake-itest-token-" + std::to_string(::getpid());
     FILE* f = std::fopen(p.c_str(), "w");
     std::fputs(kToken, f);
     std::fclose(f);

@@ -1,5 +1,7 @@
 // The real flake-sidecar's SSE side over raw sockets (docs/protocol.md §4.11, §9.11-§9.14):
 // tickets, stream framing, Last-Event-ID replay, reset, the connection cap and heartbeats.
+#include <signal.h>
+
 #include "http_test_client.hpp"
 
 namespace flake::itest {
@@ -19,20 +21,28 @@ TEST(HttpTickets, OneUseSseOnlyAndExpiring) {
   EXPECT_GE(ticket.size(), 22u);
   expect_error(http.request("GET", "/api/v1/vercel/dashboard?ticket=" + ticket), 401, -32001);
   Http stream(s);
-  stream.send("GET", "/api/v1/stream/deployments?ticket=" + ticket);
+  stream.send("GET", "/api/v1/stream/metrics?ticket=" + ticket);
   EXPECT_EQ(stream.read_head().status, 200);
   Http again(s);
-  expect_error(again.request("GET", "/api/v1/stream/deployments?ticket=" + ticket), 401, -32001);
+  expect_error(again.request("GET", "/api/v1/stream/metrics?ticket=" + ticket), 401, -32001);
 
   const std::string late = issue_ticket(http);
-  rpc_over_http(s, json{{"jsonrpc", "2.0"}, {"method", "test.setClock"},
-                        {"params", {{"offsetMs", 30'001}}}, {"id", 1}});
+  rpc_over_http(s, json{{"jsonrpc", "2.0"},
+                        {"method", "test.setClock"},
+                        {"params", {{"offsetMs", 30'001}}},
+                        {"id", 1}});
   Http expired(s);
   expect_error(expired.request("GET", "/api/v1/stream/metrics?ticket=" + late), 401, -32001);
-  rpc_over_http(s, json{{"jsonrpc", "2.0"}, {"method", "test.setClock"},
-                        {"params", {{"offsetMs", 0}}}, {"id", 2}});
+  rpc_over_http(s, json{{"jsonrpc", "2.0"},
+                        {"method", "test.setClock"},
+                        {"params", {{"offsetMs", 0}}},
+                        {"id", 2}});
   // The ticket that opened a stream is spent, but the stream outlives the ticket's expiry (§4.11).
-  EXPECT_TRUE(stream.fill(deadline_in(2s)));
+  ASSERT_TRUE(s.client()->call("test.emitMetrics", json{{"count", 1}}, 5s).is_value());
+  auto event = next_data_event(stream, deadline_in(3s));
+  if (event && event->event == "(retry)") event = next_data_event(stream, deadline_in(3s));
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->event, "metrics.update");
 }
 
 TEST(HttpSse, FramingAndEvents) {
@@ -71,8 +81,10 @@ TEST(HttpSse, LastEventIdReplaysWithoutLossOrDuplicates) {
     Http http(s);
     std::vector<std::string> headers{"Authorization: " + kAuth};
     if (header) headers.push_back("Last-Event-ID: 12");
-    http.send("GET", std::string("/api/v1/stream/logs/vercel") + (header ? "?lastEventId=3" : "?lastEventId=12"),
-              headers);
+    http.send(
+        "GET",
+        std::string("/api/v1/stream/logs/vercel") + (header ? "?lastEventId=3" : "?lastEventId=12"),
+        headers);
     ASSERT_EQ(http.read_head().status, 200);
     ASSERT_EQ(next_event(http, deadline_in(3s))->event, "(retry)");
     for (int id = 13; id <= 20; ++id) {
@@ -96,8 +108,8 @@ TEST(HttpSse, ResetWhenTheGapIsGone) {
   emit_logs(s, "aws", 1000, 1);
   for (const char* last : {"2", "1001", "abc", "-1"}) {
     Http http(s);
-    http.send("GET", "/api/v1/stream/logs/aws", {"Authorization: " + kAuth,
-                                                 std::string("Last-Event-ID: ") + last});
+    http.send("GET", "/api/v1/stream/logs/aws",
+              {"Authorization: " + kAuth, std::string("Last-Event-ID: ") + last});
     ASSERT_EQ(http.read_head().status, 200);
     ASSERT_EQ(next_event(http, deadline_in(3s))->event, "(retry)");
     auto reset = next_data_event(http, deadline_in(3s));
@@ -149,6 +161,22 @@ TEST(HttpSse, HeartbeatWithin15Seconds) {
     }
   }
   EXPECT_TRUE(heartbeat);
+}
+
+TEST(HttpSse, ShutdownEndsStreamsAndExitsZero) {
+  Sidecar s;
+  Http http(s);
+  http.send("GET", "/api/v1/stream/metrics", {"Authorization: " + kAuth});
+  ASSERT_EQ(http.read_head().status, 200);
+  const auto start = conform::Clock::now();
+  ::kill(s.process().pid(), SIGTERM);
+  const auto deadline = deadline_in(3s);
+  while (http.fill(deadline)) {
+  }
+  EXPECT_LT(conform::Clock::now() - start, 2s) << "the SSE response was not ended";
+  conform::ExitInfo exit = s.process().stop(3000ms);
+  EXPECT_TRUE(exit.exited);
+  EXPECT_EQ(exit.code, 0);
 }
 
 }  // namespace
