@@ -88,7 +88,7 @@ const std::vector<OptionSpec>& option_table() {
        number_field(&Options::log_rate, 0.0)},
       {"--replay-ring", "N", "notifications kept per session for resume (default 10000)",
        number_field(&Options::replay_ring, size_t{10000})},
-      {"--replay-bytes", "N", "bytes kept per session for resume (default 16777216)",
+      {"--replay-bytes", "N", "bytes kept per replay ring, session or SSE (default 4194304)",
        number_field(&Options::replay_bytes, size_t{65536})},
       {"--log-history", "N", "log entries kept per service for exports (default 60000)",
        number_field(&Options::log_history, size_t{1000})},

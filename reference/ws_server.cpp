@@ -3,6 +3,7 @@
 #include "ws_server.hpp"
 
 #include <libwebsockets.h>
+#include <malloc.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -197,10 +198,13 @@ void tick_connections(ServerState& server) {
   }
 }
 
+constexpr int kTrimEveryTicks = 40;  // two seconds
+
 struct TimerState {
   lws_sorted_usec_list_t sul{};
   ServerState* server = nullptr;
   int64_t last_ms = 0;
+  int ticks_since_trim = 0;
 };
 TimerState g_timer;
 
@@ -209,8 +213,14 @@ void on_tick(lws_sorted_usec_list_t* sul) {
   const int64_t mono = ServerState::mono_ms();
   if (!server.shutting_down) {
     tick_connections(server);
-    server.sessions.expire(server.now_ms(), server.options.resume_grace_ms);
+    const size_t expired = server.sessions.expire(server.now_ms(), server.options.resume_grace_ms);
     live_tick(server, mono - g_timer.last_ms);
+    // Bursts (exports, emits, expired sessions' rings) free many small blocks; give the pages back
+    // now and then so RSS follows what is really held (§10 P5).
+    if (expired > 0 || ++g_timer.ticks_since_trim >= kTrimEveryTicks) {
+      malloc_trim(0);
+      g_timer.ticks_since_trim = 0;
+    }
   }
   g_timer.last_ms = mono;
   lws_sul_schedule(g_context, 0, sul, on_tick, kTickMs * LWS_US_PER_MS);
