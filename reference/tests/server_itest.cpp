@@ -182,7 +182,7 @@ TEST(ServerLimits, SlowReaderIsClosedAndMemoryStaysBounded) {
 #if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory and quarantine make RSS meaningless
   EXPECT_LT(later - settled, 4 * 1024)
       << "RSS grew from " << settled << " KiB to " << later << " KiB";
-  EXPECT_LT(later, 64 * 1024);
+  EXPECT_LT(later, 128 * 1024);  // a sanity bound; the growth check above is the real test
 #else
   (void)settled;
   (void)later;
