@@ -94,6 +94,27 @@ Outcome replay(CaseContext& ctx) {
   return pass();
 }
 
+// A Last-Event-ID the endpoint cannot honour (above the counter, or not a decimal integer) gets a
+// reset event first; an event emitted after the open must come after it.
+Outcome reset(CaseContext& ctx) {
+  const std::pair<std::string, bool> offers[] = {{"99999999999", true}, {"not-a-number", false}};
+  for (const auto& [offer, as_header] : offers) {
+    HttpRequest r = stream_request(ctx, as_header ? std::string(kPath) : std::string(kPath) + "?lastEventId=" + offer, true);
+    if (as_header) r.headers.emplace_back("Last-Event-ID", offer);
+    const std::string how = as_header ? "Last-Event-ID: " + offer : "?lastEventId=" + offer;
+    auto s = open_stream(ctx, r, 200);
+    emit(ctx, 1);
+    const SseEvent e = next_update(ctx, *s);
+    require(e.event == "reset" && e.id.has_value(), how + ": event: reset with an id: first",
+            "event " + e.event + " id " + e.id.value_or("none"));
+    const json data = json::parse(e.data, nullptr, false);
+    require(data.is_object() && data.contains("latestId") && data["latestId"].is_number_integer() &&
+                std::to_string(data["latestId"].get<std::int64_t>()) == *e.id,
+            how + ": data {\"latestId\":<the reset id>}", WireLog::summarize_text(e.data, 200));
+  }
+  return pass();
+}
+
 Outcome tickets(CaseContext& ctx) {
   HttpRequest post;
   post.method = "POST";
@@ -123,6 +144,10 @@ void add_sse_cases(Catalog& c) {
   c.add({"9.13/1", Tier::Must, Group::Sse,
          "Last-Event-ID MUST replay the events after it, in order, with no gap and no duplicate.",
          replay});
+  c.add({"9.13/2", Tier::Must, Group::Sse,
+         "A Last-Event-ID above the counter or not an integer (header or lastEventId query) MUST "
+         "get event: reset with id and data {\"latestId\"} = the current counter first.",
+         reset});
   c.add({"4.11/1", Tier::Must, Group::Sse,
          "A ticket authenticates one SSE request only; reuse and a missing credential get 401.",
          tickets});

@@ -1,4 +1,4 @@
-// SseStream: HTTP head, optional chunked coding, WHATWG event-stream field parsing (LF lines).
+// SseStream: HTTP head, optional chunked coding; the event stream itself goes through SseParser.
 #include "sse_client.hpp"
 
 namespace flake::conform {
@@ -90,35 +90,16 @@ bool SseStream::decode() {
 
 std::optional<SseEvent> SseStream::next(Deadline deadline) {
   for (;;) {
-    const std::size_t end = text_.find("\n\n", pos_);
-    if (end != std::string::npos) {
-      const std::string block = text_.substr(pos_, end - pos_);
-      pos_ = end + 2;
-      SseEvent event;
-      event.comment_only = true;
-      std::size_t start = 0;
-      while (start <= block.size()) {
-        const std::size_t eol = block.find('\n', start);
-        const std::string line = block.substr(start, eol == std::string::npos ? std::string::npos : eol - start);
-        start = eol == std::string::npos ? block.size() + 1 : eol + 1;
-        if (line.empty() || line.front() == ':') continue;
-        event.comment_only = false;
-        const std::size_t colon = line.find(':');
-        const std::string field = line.substr(0, colon);
-        std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
-        if (!value.empty() && value.front() == ' ') value.erase(0, 1);
-        if (field == "event") event.event = value;
-        if (field == "id") event.id = value;
-        if (field == "data") event.data += (event.data.empty() ? "" : "\n") + value;
-        if (field == "retry") {
-          try {
-            event.retry = std::stol(value);
-          } catch (...) {
-            event.retry = -1;
-          }
-        }
-      }
-      if (event.event.empty() && !event.comment_only) event.event = "message";
+    if (fed_ < text_.size()) {
+      std::vector<SseEvent> parsed;
+      parser_.feed(std::string_view(text_).substr(fed_), parsed);
+      fed_ = text_.size();
+      pending_.insert(pending_.end(), std::make_move_iterator(parsed.begin()),
+                      std::make_move_iterator(parsed.end()));
+    }
+    if (!pending_.empty()) {
+      SseEvent event = std::move(pending_.front());
+      pending_.pop_front();
       if (log_) {
         log_->add(conn_no_, "<-", "SSE " + (event.comment_only ? std::string("comment")
                                                                : event.event + " id=" + event.id.value_or("-") +

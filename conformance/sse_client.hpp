@@ -3,19 +3,14 @@
 #pragma once
 
 #include "http_client.hpp"
+#include "sse_parser.hpp"
 
+#include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace flake::conform {
-
-struct SseEvent {
-  std::string event;           // "message" when absent
-  std::optional<std::string> id;
-  std::string data;            // data lines joined with '\n'
-  std::optional<long> retry;
-  bool comment_only = false;   // a block made only of ':' lines (heartbeat)
-};
 
 class SseStream {
  public:
@@ -39,7 +34,9 @@ class SseStream {
   bool ended_ = false;
   std::string raw_;    // body bytes as received
   std::string text_;   // decoded body
-  std::size_t pos_ = 0;  // parse position in text_
+  std::size_t fed_ = 0;   // bytes of text_ given to parser_
+  SseParser parser_;
+  std::deque<SseEvent> pending_;  // parsed blocks not yet handed out
 };
 
 }  // namespace flake::conform

@@ -29,6 +29,20 @@ enum class Defect {
   kChunkOrder,           // §6.9: the first two data.chunk notifications swap places
   kChunkCount,           // §6.7: the metadata announces one chunk more than is sent
   kBinaryAsText,         // §2.4: MessagePack requests are answered in text frames
+  kCorsWildcard,         // §9.5: Access-Control-Allow-Origin: * instead of the Origin
+  kNoBearerCheck,        // §4.10: HTTP endpoints served without authentication
+  kTicketReuse,          // §4.11: a ticket authenticates more than one SSE request
+  kNo415,                // §9.4: POST bodies accepted whatever their Content-Type
+  kSseNoRetry,           // §9.12: SSE bodies do not start with a retry: line
+  kSseIdGap,             // §9.13: SSE event ids skip a number every second event
+  kSseReplayDuplicate,   // §9.13: Last-Event-ID replay repeats the given id
+  kDuplicateHost,        // §1.4: requests with two Host headers accepted
+  kNo405,                // §9.2: a wrong method on a known path answered 404
+  kRpcErrorStatus,       // §9.7: JSON-RPC errors over POST /api/v1/rpc come with HTTP 400
+  kHealthAuth,           // §9.8: GET /api/v1/health requires the Bearer token
+  kDashboardUnknownOk,   // §9.9: an unknown service's dashboard answered 200 {}
+  kTicketExpiry,         // §9.11: the ticket answer says expiresInMs 60000
+  kSseNoReset,           // §9.13: an unusable Last-Event-ID gets live events without a reset
   kCount
 };
 

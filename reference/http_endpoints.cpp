@@ -68,6 +68,7 @@ HttpReply unauthenticated(std::string_view why) {
 
 // §4.10/§4.11: an Authorization header alone decides; otherwise streams may use a ticket.
 std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& request, bool stream) {
+  if (server.has(Defect::kNoBearerCheck)) return std::nullopt;
   if (request.authorization) {
     auto offered = bearer_credentials(*request.authorization);
     if (offered && token_matches(server.token, *offered)) return std::nullopt;
@@ -75,7 +76,11 @@ std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& requ
   }
   if (stream) {
     if (auto ticket = request.query_value("ticket")) {
-      if (http_state(server).tickets.consume(*ticket, server.now_ms())) return std::nullopt;
+      TicketStore& tickets = http_state(server).tickets;
+      const bool valid = server.has(Defect::kTicketReuse)
+                             ? tickets.valid(*ticket, server.now_ms())
+                             : tickets.consume(*ticket, server.now_ms());
+      if (valid) return std::nullopt;
       return unauthenticated("unknown, used or expired ticket");
     }
   }
@@ -106,7 +111,7 @@ int open_stream(lws* wsi, ServerState& server, HttpConnection& c, const Route& r
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
   c.sse = std::make_unique<SseReader>(wsi, endpoint);
   c.sse->last_heartbeat_mono = ServerState::mono_ms();
-  for (SharedText& bytes : sse_opening(endpoint, last_id)) {
+  for (SharedText& bytes : sse_opening(endpoint, last_id, http_state(server).hub.defects())) {
     c.sse->enqueue(std::move(bytes), server.options.max_send_buffer_bytes);
   }
   lws_set_timer_usecs(wsi, 500 * LWS_US_PER_MS);
@@ -155,12 +160,24 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
     return write_reply(wsi, request,
                        error_reply(400, kInvalidRequest, "WebSocket upgrade required"));
   }
+  if (!method_ok && server.has(Defect::kNo405)) {
+    return write_reply(wsi, request,
+                       error_reply(404, kNotFound, "no such endpoint",
+                                   "{\"resource\":" + json_quote("path:" + request.path) + "}"),
+                       request.method == HttpMethod::kPost);
+  }
   if (!method_ok) {
     HttpReply reply = error_reply(405, kInvalidRequest, "method not allowed on this path");
     reply.headers.emplace_back("Allow", route->allow());
     return write_reply(wsi, request, std::move(reply), request.method == HttpMethod::kPost);
   }
-  if (route->kind == RouteKind::kHealth) return write_reply(wsi, request, rest_health());
+  if (route->kind == RouteKind::kHealth) {
+    if (server.has(Defect::kHealthAuth)) {
+      if (auto refusal = check_auth(server, request, false))
+        return write_reply(wsi, request, std::move(*refusal));
+    }
+    return write_reply(wsi, request, rest_health());
+  }
   const bool post = request.method == HttpMethod::kPost;
   // A body we will not read makes the connection unusable for another request.
   const bool unread_body = post && (request.transfer_encoding || !request.content_length);
@@ -182,7 +199,8 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
     return write_reply(wsi, request, rate_limited_reply(c.bucket.retry_after_ms(now)), unread_body);
   }
   if (post) {
-    if (!request.content_type || !is_json_media_type(*request.content_type)) {
+    if (!server.has(Defect::kNo415) &&
+        (!request.content_type || !is_json_media_type(*request.content_type))) {
       return write_reply(wsi, request,
                          error_reply(415, kInvalidRequest, "Content-Type must be application/json"),
                          unread_body);
@@ -239,7 +257,9 @@ void on_closed(ServerState& server, lws* wsi, HttpConnection*& slot) {
 }  // namespace
 
 HttpState::HttpState(const ServerState& server)
-    : hub(server.options.replay_ring, server.options.replay_bytes) {}
+    : hub(server.options.replay_ring, server.options.replay_bytes,
+          SseDefects{server.has(Defect::kSseNoRetry), server.has(Defect::kSseIdGap),
+                     server.has(Defect::kSseReplayDuplicate), server.has(Defect::kSseNoReset)}) {}
 
 HttpState& http_state(ServerState& server) {
   if (!server.http) server.http = std::make_shared<HttpState>(server);

@@ -6,6 +6,7 @@
 
 #include "gzip.hpp"
 #include "http_headers.hpp"
+#include "server_state.hpp"
 
 namespace flake {
 
@@ -73,7 +74,10 @@ bool write_head(lws* wsi, const HttpRequest& request, int status, std::string_vi
     if (!add_header(wsi, name + ":", value, &p, end)) return false;
   }
   if (request.origin) {  // the gate already refused any Origin not on the allowlist
-    if (!add_header(wsi, "Access-Control-Allow-Origin:", *request.origin, &p, end) ||
+    const auto& server = *static_cast<const ServerState*>(lws_context_user(lws_get_context(wsi)));
+    const std::string_view allowed =
+        server.has(Defect::kCorsWildcard) ? std::string_view("*") : *request.origin;
+    if (!add_header(wsi, "Access-Control-Allow-Origin:", allowed, &p, end) ||
         !add_header(wsi, "Access-Control-Expose-Headers:", "Retry-After", &p, end)) {
       return false;
     }

@@ -20,7 +20,8 @@ int header_count(lws* wsi, lws_token_indexes token) {
 }
 
 GateVerdict check_gate(lws* wsi, const ServerState& server) {
-  if (header_count(wsi, WSI_TOKEN_HOST) > 1) return GateVerdict::kDuplicateHost;
+  if (header_count(wsi, WSI_TOKEN_HOST) > 1 && !server.has(Defect::kDuplicateHost))
+    return GateVerdict::kDuplicateHost;
   AccessVerdict verdict =
       check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
   if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {

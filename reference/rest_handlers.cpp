@@ -93,8 +93,14 @@ HttpReply rest_health() {
 
 HttpReply rest_dashboard(ServerState& server, std::string_view service) {
   const cJSON* dashboard = server.fixtures.dashboard(service);
-  if (dashboard == nullptr || !server.fixtures.has_service(service))
+  if (dashboard == nullptr || !server.fixtures.has_service(service)) {
+    if (server.has(Defect::kDashboardUnknownOk)) {
+      HttpReply empty;
+      empty.body = "{}";
+      return empty;
+    }
     return unknown_service(service);
+  }
   return json_reply(dashboard);
 }
 
@@ -167,6 +173,8 @@ HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& buck
     return reply;
   }
   reply.body = print_json(response.get());
+  if (server.has(Defect::kRpcErrorStatus) && member(response.get(), "error") != nullptr)
+    reply.status = 400;
   return reply;
 }
 
@@ -186,8 +194,10 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
   const std::string ticket = http_state(server).tickets.issue(server.now_ms());
   if (ticket.empty()) return error_reply(500, kInternalError, "cannot generate a ticket");
   HttpReply reply;
-  reply.body =
-      "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" + std::to_string(kTicketLifetimeMs) + "}";
+  reply.body = "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" +
+               std::to_string(server.has(Defect::kTicketExpiry) ? 2 * kTicketLifetimeMs
+                                                                : kTicketLifetimeMs) +
+               "}";
   return reply;
 }
 

@@ -58,7 +58,9 @@ bool SseReader::enqueue(SharedText bytes, size_t bound) {
 }
 
 void SseEndpoint::publish(std::string_view service, std::string_view fields, size_t send_bound) {
-  const uint64_t id = ++counter_;
+  // sse-id-gap: every second event skips one id.
+  counter_ += id_gap_ && ++published_ % 2 == 0 ? 2 : 1;
+  const uint64_t id = counter_;
   const std::string number = std::to_string(id);
   std::string text;
   text.reserve(96 + path_.size() + fields.size());
@@ -75,7 +77,7 @@ SseEndpoint& SseHub::endpoint(const std::string& path, std::string_view event) {
   if (it == endpoints_.end()) {
     it = endpoints_
              .emplace(path, std::make_unique<SseEndpoint>(path, std::string(event), ring_items_,
-                                                          ring_bytes_))
+                                                          ring_bytes_, defects_.id_gap))
              .first;
   }
   return *it->second;
@@ -139,18 +141,22 @@ bool sse_has_readers(ServerState& server, std::string_view path) {
 }
 
 std::deque<SharedText> sse_opening(const SseEndpoint& endpoint,
-                                   const std::optional<std::string>& last_event_id) {
+                                   const std::optional<std::string>& last_event_id,
+                                   const SseDefects& defects) {
   std::deque<SharedText> out;
-  out.push_back(padded("retry: " + std::to_string(kSseRetryMs) + "\n\n"));
+  if (!defects.no_retry) out.push_back(padded("retry: " + std::to_string(kSseRetryMs) + "\n\n"));
   if (!last_event_id) return out;
   const uint64_t current = endpoint.counter();
   const std::optional<uint64_t> last = parse_event_id(*last_event_id);
   if (last && *last <= current) {
-    if (auto frames = endpoint.ring().since(*last)) {
+    // sse-replay-duplicate: replay from the given id itself.
+    const uint64_t from = defects.replay_duplicate && *last > 0 ? *last - 1 : *last;
+    if (auto frames = endpoint.ring().since(from)) {
       for (ReplayFrame& frame : *frames) out.push_back(std::move(frame.frame));
       return out;
     }
   }
+  if (defects.no_reset) return out;
   const std::string id = std::to_string(current);
   out.push_back(padded("event: reset\nid: " + id + "\ndata: {\"latestId\":" + id + "}\n\n"));
   return out;

@@ -41,10 +41,22 @@ struct SseReader {
   bool ending = false;
 };
 
+// Defect switches of the SSE rules (defects.hpp), off unless the self-test asks for them.
+struct SseDefects {
+  bool no_retry = false;          // sse-no-retry (§9.12)
+  bool id_gap = false;            // sse-id-gap (§9.13)
+  bool replay_duplicate = false;  // sse-replay-duplicate (§9.13)
+  bool no_reset = false;          // sse-no-reset (§9.13)
+};
+
 class SseEndpoint {
  public:
-  SseEndpoint(std::string path, std::string event, size_t ring_items, size_t ring_bytes)
-      : path_(std::move(path)), event_(std::move(event)), ring_(ring_items, ring_bytes) {}
+  SseEndpoint(std::string path, std::string event, size_t ring_items, size_t ring_bytes,
+              bool id_gap = false)
+      : path_(std::move(path)),
+        event_(std::move(event)),
+        ring_(ring_items, ring_bytes),
+        id_gap_(id_gap) {}
 
   // Assigns the next id, renders the event, keeps it in the ring and queues it for every reader.
   // `fields` is appended inside the params after "seq" and starts with a comma.
@@ -62,19 +74,24 @@ class SseEndpoint {
   uint64_t counter_ = 0;
   ReplayRing ring_;
   std::set<SseReader*> readers_;
+  bool id_gap_;
+  uint64_t published_ = 0;
 };
 
 class SseHub {
  public:
-  SseHub(size_t ring_items, size_t ring_bytes) : ring_items_(ring_items), ring_bytes_(ring_bytes) {}
+  SseHub(size_t ring_items, size_t ring_bytes, SseDefects defects = {})
+      : ring_items_(ring_items), ring_bytes_(ring_bytes), defects_(defects) {}
   // The endpoint at `path` ("/api/v1/stream/..."), created on first use.
   SseEndpoint& endpoint(const std::string& path, std::string_view event);
   const SseEndpoint* find(std::string_view path) const;
   size_t reader_count() const;
+  const SseDefects& defects() const { return defects_; }
 
  private:
   size_t ring_items_;
   size_t ring_bytes_;
+  SseDefects defects_;
   std::map<std::string, std::unique_ptr<SseEndpoint>, std::less<>> endpoints_;
 };
 
@@ -91,7 +108,8 @@ bool sse_has_readers(ServerState& server, std::string_view path);
 // The first bytes of a new stream: "retry:", then the replay for `last_event_id` (§9.13) or a
 // reset event; nothing more without an id.
 std::deque<SharedText> sse_opening(const SseEndpoint& endpoint,
-                                   const std::optional<std::string>& last_event_id);
+                                   const std::optional<std::string>& last_event_id,
+                                   const SseDefects& defects = {});
 
 // lws side of a reader: drain its queue, heartbeats and shutdown. Return values go straight back
 // to lws.

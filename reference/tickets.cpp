@@ -27,4 +27,9 @@ bool TicketStore::consume(std::string_view ticket, int64_t now_ms) {
   return valid;
 }
 
+bool TicketStore::valid(std::string_view ticket, int64_t now_ms) const {
+  auto it = expiry_.find(std::string(ticket));
+  return it != expiry_.end() && now_ms < it->second;
+}
+
 }  // namespace flake

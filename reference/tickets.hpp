@@ -21,6 +21,8 @@ class TicketStore {
   std::string issue(int64_t now_ms);
   // True once per issued ticket, while now_ms is before its expiry; the ticket is gone afterwards.
   bool consume(std::string_view ticket, int64_t now_ms);
+  // Whether the ticket is issued and unexpired, leaving it in place (the ticket-reuse defect).
+  bool valid(std::string_view ticket, int64_t now_ms) const;
   size_t size() const { return expiry_.size(); }
 
  private:
