@@ -1,6 +1,8 @@
 // Shared helpers for cases (see case_util.hpp).
 #include "case_util.hpp"
 
+#include <cstdio>
+
 namespace flake::conform {
 
 void require_msgpack_capability(CaseContext& ctx) {
@@ -33,6 +35,12 @@ Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view byt
 std::string to_msgpack_bytes(const json& value) {
   const std::vector<std::uint8_t> bytes = json::to_msgpack(value);
   return std::string(bytes.begin(), bytes.end());
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
 }
 
 std::string nested_arrays(int depth) {

@@ -25,6 +25,9 @@ Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view byt
 
 std::string to_msgpack_bytes(const json& value);
 
+// `v` with two decimals, for messages and figures.
+std::string fmt(double v);
+
 // `depth` nested arrays around 0, e.g. depth 2: [[0]].
 std::string nested_arrays(int depth);
 

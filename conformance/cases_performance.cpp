@@ -20,12 +20,6 @@ double nearest_rank(std::vector<double> samples, double percentile) {
   return samples[std::min(rank, samples.size()) - 1];
 }
 
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
 void warm_up(CaseContext& ctx, RpcClient& rpc) {
   for (int i = 0; i < 200; ++i) ctx.call_result(rpc, "system.ping", nullptr);
 }

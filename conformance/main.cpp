@@ -216,6 +216,10 @@ int run(int argc, char** argv) {
       }
       args = {o.sidecar_bin, "--port", "0", "--conformance", "--token-file", token_file.path};
       sidecar_desc = o.sidecar_bin + " --port 0 --conformance --token-file <temporary file>";
+      for (const auto& a : o.sidecar_args) {
+        args.push_back(a);
+        sidecar_desc += " " + a;
+      }
     } else {
       std::string command = *o.spawn;
       if (command.find("{port}") != std::string::npos) {

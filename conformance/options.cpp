@@ -27,6 +27,8 @@ target (exactly one):
                            and a random token (no --token needed)
   --sidecar-bin PATH       the binary --reference starts (default: )" +
          default_sidecar_bin + R"()
+  --sidecar-arg ARG        one more argument for the sidecar --reference starts (repeatable),
+                           e.g. --sidecar-arg --rate --sidecar-arg 1000
 
 token (for URL and --spawn; environment FLAKE_SIDECAR_TOKEN is used when neither is given):
   --token T                the sidecar's secret token
@@ -95,6 +97,8 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       o.reference = true;
     } else if (arg == "--sidecar-bin") {
       value(o.sidecar_bin);
+    } else if (arg == "--sidecar-arg") {
+      if (value(v)) o.sidecar_args.push_back(v);
     } else if (arg == "-s" || arg == "--select") {
       if (value(v)) o.select.push_back(v);
     } else if (arg == "--exclude") {
@@ -137,6 +141,7 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
   if (o.reference && (o.token || o.token_file)) {
     error("--reference makes its own token; --token/--token-file are for URL and --spawn");
   }
+  if (!o.sidecar_args.empty() && !o.reference) error("--sidecar-arg is for --reference only");
   return parsed;
 }
 

@@ -15,6 +15,7 @@ struct Options {
   std::optional<std::string> spawn;  // 'CMD {port}'
   bool reference = false;
   std::string sidecar_bin;      // for --reference
+  std::vector<std::string> sidecar_args;  // extra arguments for --reference
   std::vector<std::string> select;
   std::vector<std::string> exclude;
   bool list = false;

@@ -103,6 +103,8 @@ TEST(Options, Parsing) {
   EXPECT_EQ(p.options.sidecar_bin, "/default/sidecar");
   p = parse({"--reference", "--sidecar-bin", "/x/flake-sidecar"});
   EXPECT_EQ(p.options.sidecar_bin, "/x/flake-sidecar");
+  p = parse({"--reference", "--sidecar-arg", "--rate", "--sidecar-arg", "1000"});
+  EXPECT_EQ(p.options.sidecar_args, (std::vector<std::string>{"--rate", "1000"}));
   p = parse({"--spawn", "sidecar --port {port}", "--token-file", "f"});
   EXPECT_TRUE(p.error.empty()) << p.error;
   EXPECT_EQ(p.options.spawn.value_or(""), "sidecar --port {port}");
@@ -120,12 +122,13 @@ TEST(Options, UsageErrors) {
   EXPECT_FALSE(parse({"ws://a:1/rpc", "--timeout", "12x"}).error.empty());
   EXPECT_FALSE(parse({"ws://a:1/rpc", "--bogus"}).error.empty());
   EXPECT_FALSE(parse({"ws://a:1/rpc", "--select"}).error.empty());
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--sidecar-arg", "--rate"}).error.empty());  // --reference only
 }
 
 TEST(Options, HelpNamesEveryOption) {
   const std::string help = usage_text("/bin/sidecar");
   for (const char* option : {"--token", "--token-file", "--spawn", "{port}", "--reference",
-                             "--sidecar-bin", "--select", "--exclude", "--list", "--strict",
+                             "--sidecar-bin", "--sidecar-arg", "--select", "--exclude", "--list", "--strict",
                              "--timeout", "--verbose", "--json", "--junit", "--expected-failures",
                              "/bin/sidecar", "exit status"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option;
