@@ -3,6 +3,7 @@
 // (§11.6) so the export is known.
 #include "case_util.hpp"
 #include "cases.hpp"
+#include "chunk_assembler.hpp"
 #include "data_codec.hpp"
 
 namespace flake::conform {
@@ -11,11 +12,15 @@ namespace {
 constexpr int kEmitted = 20000;  // §11.6 keeps at least this many per service
 
 struct Export {
-  json meta;
-  std::vector<json> chunks;        // params of each data.chunk
+  ChunkAssembler assembler;         // holds the accepted metadata
+  std::vector<json> chunks;         // params of each data.chunk
   std::vector<Encoding> encodings;  // how each arrived
   Encoding meta_encoding = Encoding::Json;
 };
+
+void require_ok(const std::optional<ChunkProblem>& problem) {
+  if (problem) fail_case(problem->expected, problem->actual);
+}
 
 // Fills the service's history with kEmitted test entries, then exports it.
 Export fetch_export(CaseContext& ctx, RpcClient& rpc, const std::string& service, const json& params,
@@ -28,20 +33,9 @@ Export fetch_export(CaseContext& ctx, RpcClient& rpc, const std::string& service
   Export e;
   const json r = require_value(first, "the logs.getLarge metadata response");
   require(r.contains("result") && r["result"].is_object(), "logs.getLarge: a metadata result", show(r));
-  e.meta = r["result"];
+  require_ok(e.assembler.start(r["result"]));
   e.meta_encoding = first.encoding;
-  const json& m = e.meta;
-  for (const char* key : {"stream", "sha256", "format"}) {
-    require(m.contains(key) && m[key].is_string(), std::string("metadata \"") + key + "\" string", show(m));
-  }
-  for (const char* key : {"totalEntries", "chunks", "bytes"}) {
-    require(m.contains(key) && m[key].is_number_integer() && m[key].get<std::int64_t>() >= 0,
-            std::string("metadata \"") + key + "\" integer >= 0", show(m));
-  }
-  require(m.contains("compressed") && m["compressed"].is_boolean(), "metadata \"compressed\" boolean",
-          show(m));
-  const std::int64_t k = m["chunks"];
-  require(k < 10000, "a sane number of chunks", show(m));
+  const std::int64_t k = e.assembler.announced_chunks();
   while (static_cast<std::int64_t>(e.chunks.size()) < k) {
     const Incoming in = rpc.wait_for(
         [](const json& v) { return is_notification(v) && v.value("method", "") == "data.chunk"; },
@@ -54,52 +48,15 @@ Export fetch_export(CaseContext& ctx, RpcClient& rpc, const std::string& service
 }
 
 // Checks §6.8-6.10 on an export and returns every entry in order.
-std::vector<json> check_export(const Export& e, bool json_format, bool compressed) {
-  const json& m = e.meta;
+std::vector<json> check_export(Export& e, bool json_format, bool compressed) {
+  const json& m = e.assembler.meta();
   require(m["format"] == (json_format ? "json" : "msgpack") && m["compressed"] == compressed,
           "format and compressed echo the request", show(m));
-  std::string all;
-  std::vector<json> entries;
   for (std::size_t i = 0; i < e.chunks.size(); ++i) {
-    const json& c = e.chunks[i];
-    const std::string where = "data.chunk " + std::to_string(i);
-    require(c.value("stream", "") == m["stream"] && c.value("index", -1) == static_cast<int>(i),
-            where + ": same stream, index " + std::to_string(i) + " (in order)", show(c, 200));
-    require(!c.contains("seq"), where + ": no seq (6.2)", show(c, 200));
-    std::string payload;
-    if (json_format) {
-      require(e.encodings[i] == Encoding::Json, where + ": a text message", "binary");
-      require(c.contains("payload") && c["payload"].is_string(), where + ": base64 string payload",
-              show(c, 200));
-      const auto decoded = base64_decode(c["payload"].get<std::string>());
-      require(decoded.has_value(), where + ": standard base64 with padding", show(c, 200));
-      payload = *decoded;
-    } else {
-      require(e.encodings[i] == Encoding::MsgPack, where + ": a binary message", "text");
-      require(c.contains("payload") && c["payload"].is_binary(), where + ": bin payload", show(c, 200));
-      const auto& bin = c["payload"].get_binary();
-      payload.assign(bin.begin(), bin.end());
-    }
-    require(payload.size() <= (1u << 20), where + ": payload at most 1 MiB",
-            std::to_string(payload.size()) + " bytes");
-    all += payload;
-    std::string array = payload;
-    if (compressed) {
-      const auto inflated = zlib_inflate(payload, std::size_t{256} << 20);
-      require(inflated.has_value(), where + ": one complete zlib stream", "does not inflate");
-      array = *inflated;
-    }
-    const json items = json::from_msgpack(array.begin(), array.end(), true, false);
-    require(!items.is_discarded() && items.is_array() && !items.empty(),
-            where + ": one MessagePack array of at least one entry", WireLog::hex_prefix(array));
-    for (const auto& item : items) entries.push_back(item);
+    require_ok(e.assembler.add(e.chunks[i], e.encodings[i]));
   }
-  require(static_cast<std::int64_t>(all.size()) == m["bytes"].get<std::int64_t>(),
-          "bytes = the sum of the raw payload lengths", std::to_string(all.size()) + " vs " + show(m["bytes"]));
-  require(sha256_hex(all) == m["sha256"], "sha256 over the concatenated raw payloads", sha256_hex(all));
-  require(static_cast<std::int64_t>(entries.size()) == m["totalEntries"].get<std::int64_t>(),
-          "totalEntries = the entries in all chunks", std::to_string(entries.size()));
-  return entries;
+  require_ok(e.assembler.finish());
+  return e.assembler.entries();
 }
 
 void check_entries(const std::vector<json>& entries) {
@@ -135,15 +92,16 @@ Outcome export_case(CaseContext& ctx, const std::string& service, bool json_form
   auto rpc = ctx.connect_authenticated();
   json params = {{"service", service}, {"timeRange", "1h"}, {"format", json_format ? "json" : "msgpack"}};
   if (compressed) params["compress"] = true;
-  const Export e = fetch_export(ctx, *rpc, service, params, Encoding::Json);
+  Export e = fetch_export(ctx, *rpc, service, params, Encoding::Json);
   if (!json_format) {
     require(e.meta_encoding == Encoding::MsgPack,
             "the metadata of a msgpack export in a binary message (2.4)", "a text message");
   }
-  require(e.meta["chunks"].get<std::int64_t>() >= 1, "an export of 20,000 entries has chunks",
-          show(e.meta));
+  require(e.assembler.announced_chunks() >= 1, "an export of 20,000 entries has chunks",
+          show(e.assembler.meta()));
   check_entries(check_export(e, json_format, compressed));
-  return pass(std::to_string(e.chunks.size()) + " chunks, " + show(e.meta["bytes"]) + " bytes");
+  return pass(std::to_string(e.chunks.size()) + " chunks, " + show(e.assembler.meta()["bytes"]) +
+              " bytes");
 }
 
 Outcome params(CaseContext& ctx) {

@@ -1,7 +1,15 @@
 // RpcClient: encoding, decoding and id matching; everything waits on an absolute deadline.
 #include "rpc_client.hpp"
 
+#include "msgpack_depth.hpp"
+
 namespace flake::conform {
+namespace {
+
+// Far deeper than any flake.v1 message; shallow enough for the decoder's recursion.
+constexpr int kMaxIncomingDepth = 512;
+
+}  // namespace
 
 std::string Incoming::describe() const {
   switch (kind) {
@@ -63,7 +71,10 @@ Incoming RpcClient::receive(Deadline deadline) {
       in.encoding = Encoding::Json;
       break;
     case MessageKind::Binary:
-      in.value = json::from_msgpack(in.raw.data.begin(), in.raw.data.end(), true, false);
+      // from_msgpack recurses per nesting level: deep input from a sidecar would blow the stack.
+      in.value = msgpack_nesting_within(in.raw.data, kMaxIncomingDepth)
+                     ? json::from_msgpack(in.raw.data.begin(), in.raw.data.end(), true, false)
+                     : json(json::value_t::discarded);
       in.encoding = Encoding::MsgPack;
       break;
     case MessageKind::Close: in.kind = Incoming::Kind::Close; return in;

@@ -1,0 +1,84 @@
+// Target: the reference's JSON-RPC dispatcher fed raw WebSocket message bytes through
+// handle_message (reference/connection.hpp), as ws_server.cpp does, over a socket-less Connection.
+// Input: one flag byte (bit 0: authenticate first; bit 1: messages are binary/MessagePack), then
+// up to 16 messages separated by "\n~~\n". Property: every frame the sidecar queues is one
+// well-formed JSON (text) or MessagePack (binary) value.
+#include <libwebsockets.h>
+
+#include <string_view>
+
+#include "connection.hpp"
+#include "fuzz_check.hpp"
+#include "json_parse.hpp"
+#include "msgpack_codec.hpp"
+#include "reference_state.hpp"
+
+namespace {
+
+using namespace flake;
+
+constexpr std::string_view kSeparator = "\n~~\n";
+constexpr int kMaxMessages = 16;
+constexpr int kMaxJobSteps = 32;  // test.emitLogs may ask for 10^6 entries; a prefix is enough
+
+Connection& open_connection(ServerState& state) {
+  auto c = std::make_unique<Connection>();
+  c->server = &state;
+  c->opened_at_ms = state.now_ms();
+  c->bucket = TokenBucket(state.options.rate, state.options.burst);
+  Connection& ref = *c;
+  state.connections.emplace(c.get(), std::move(c));
+  return ref;
+}
+
+void check_frame(const OutFrame& frame) {
+  FLAKE_FUZZ_CHECK(frame.bytes && frame.bytes->size() >= LWS_PRE);
+  const std::string_view payload = std::string_view(*frame.bytes).substr(LWS_PRE);
+  if (frame.binary) {
+    FLAKE_FUZZ_CHECK(decode_msgpack(payload, kMaxJsonDepth).value != nullptr);
+  } else {
+    FLAKE_FUZZ_CHECK(parse_json(payload).value != nullptr);
+  }
+}
+
+// Sends what a writeable socket would, running queued emit jobs for a bounded number of steps.
+void drain(Connection& c) {
+  for (int step = 0;; ++step) {
+    while (!c.tx.empty()) {
+      check_frame(c.tx.front());
+      c.tx_bytes -= c.tx.front().bytes->size() - LWS_PRE;
+      c.tx.pop_front();
+    }
+    if (c.jobs.empty() || c.close_code != 0 || step == kMaxJobSteps) return;
+    step_jobs(c);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const bool authenticate = (data[0] & 1) != 0;
+  const bool binary = (data[0] & 2) != 0;
+  std::string_view rest = fuzz::as_text(data + 1, size - 1);
+
+  fuzz::FreshState state;
+  Connection& c = open_connection(state.get());
+  if (authenticate) {
+    handle_message(c,
+                   R"({"jsonrpc":"2.0","method":"auth.authenticate","params":{"token":")" +
+                       std::string(fuzz::kToken) + R"("},"id":0})",
+                   false);
+    drain(c);
+    FLAKE_FUZZ_CHECK(c.authenticated());
+  }
+  for (int n = 0; n < kMaxMessages && c.close_code == 0 && !c.drop_now; ++n) {
+    const std::size_t end = rest.find(kSeparator);
+    handle_message(c, rest.substr(0, end), binary);
+    drain(c);
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + kSeparator.size());
+  }
+  connection_closed(state.get(), &c);
+  return 0;
+}
