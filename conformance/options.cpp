@@ -10,6 +10,8 @@ std::string usage_text(const std::string& default_sidecar_bin) {
   return R"(usage: flake-conform [options] URL
        flake-conform [options] --spawn 'COMMAND ... {port} ...'
        flake-conform [options] --reference
+       flake-conform fuzz ...     network fuzzing (see flake-conform fuzz --help)
+       flake-conform replay ...   play back a fuzz reproducer (see flake-conform replay --help)
 
 Checks that a sidecar speaks the flake.v1 protocol (docs/protocol.md). Every case has a
 stable ID "<N.M>/<k>" (N.M = the rule's subsection in docs/protocol.md), a tier (MUST, SHOULD,

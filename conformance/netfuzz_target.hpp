@@ -1,0 +1,39 @@
+// The sidecar a fuzz or replay run aims at: a URL, or one it starts (--spawn, --reference), with
+// the token, the process id for RSS readings and the Host value that fills reproducer
+// placeholders.
+#pragma once
+
+#include "netfuzz_options.hpp"
+#include "sidecar_process.hpp"
+#include "url.hpp"
+
+#include <sys/types.h>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace flake::conform::netfuzz {
+
+struct FuzzTarget {
+  Url url;
+  std::string token;
+  std::unique_ptr<SidecarProcess> process;  // when started by us
+  std::optional<pid_t> pid;                 // for VmRSS: the spawned sidecar or --pid
+  std::string description;                  // the command line, when started by us
+  std::string token_file;                   // temporary file of --reference, removed at the end
+
+  FuzzTarget() = default;
+  FuzzTarget(const FuzzTarget&) = delete;
+  FuzzTarget& operator=(const FuzzTarget&) = delete;
+  ~FuzzTarget();
+  std::string text() const { return url.scheme + "://" + url.authority + url.path; }
+};
+
+// Starts or resolves the target and checks that a fresh connection can authenticate. False with
+// `error` set on a usage or start problem (exit status 2).
+bool open_target(const FuzzOptions& options, FuzzTarget& target, std::string& error);
+
+// VmRSS of `pid` in KiB from /proc/PID/status; 0 when unknown.
+long read_rss_kib(pid_t pid);
+
+}  // namespace flake::conform::netfuzz
