@@ -1,0 +1,64 @@
+// flake-bench's results: figures per target (medians over repeats), latency summaries, the issue 7
+// targets with pass/miss, printed as a table and written as JSON (schema "flake-bench/1").
+#pragma once
+
+#include "histogram.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flake::bench {
+
+enum class Side { Sidecar, Floor };
+
+struct Figure {
+  std::string key;
+  std::string label;
+  std::string unit;
+  bool higher_better = true;
+  std::vector<double> sidecar;  // one sample per repeat
+  std::vector<double> floor;
+};
+
+std::optional<double> median(std::vector<double> samples);
+
+struct TargetCheck {
+  std::string name;             // the wording of issue 7 §4
+  std::string figure;           // the key it reads
+  std::string rule;             // e.g. "<= 15 us above the floor"
+  std::optional<double> value;  // nullopt: not measured in this run
+  bool pass = false;
+};
+
+struct BenchResults {
+  std::string target;  // what was measured
+  std::string notes;   // e.g. the rate limiter being off
+  std::vector<Figure> figures;
+  std::map<std::string, Histogram> latency_sidecar;  // ns, merged over repeats
+  std::map<std::string, Histogram> latency_floor;
+  std::vector<TargetCheck> targets;
+  std::vector<std::string> errors;
+  nlohmann::json options;
+  unsigned repeats = 1;
+
+  void add(Side side, const std::string& key, const std::string& label, const std::string& unit,
+           bool higher_better, double value);
+  const Figure* find(const std::string& key) const;
+  std::optional<double> value(const std::string& key, Side side) const;
+};
+
+// Fills `targets` from the figures (issue 7 §4).
+void evaluate_targets(BenchResults& r);
+
+void print_report(const BenchResults& r, std::FILE* out);
+nlohmann::json report_json(const BenchResults& r);
+
+// nproc, CPU model, kernel, date: written beside every figure.
+nlohmann::json machine_description();
+
+}  // namespace flake::bench

@@ -1,0 +1,262 @@
+// flake-bench: load generator for flake.v1 sidecars (issue 7). Runs every scenario against the
+// target and, with --floor, against a built-in floor server, then prints figures, ratios and the
+// reference targets; --json writes the same as JSON.
+#include "bench_report.hpp"
+#include "floor_echo.hpp"
+#include "load_options.hpp"
+#include "proc_stats.hpp"
+#include "scenarios.hpp"
+#include "sidecar_launch.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#ifndef FLAKE_BENCH_SIDECAR_BIN
+#define FLAKE_BENCH_SIDECAR_BIN "flake-sidecar"
+#endif
+
+namespace flake::bench {
+namespace {
+
+constexpr int kExitErrors = 1;
+constexpr int kExitUsage = 2;
+
+struct SuiteSizes {
+  std::uint64_t w1, w64, cxw;
+};
+
+SuiteSizes sizes(const LoadOptions& o) {
+  if (o.requests) return {o.requests, o.requests, o.requests};
+  return o.quick ? SuiteSizes{2000, 20000, 20000} : SuiteSizes{20000, 200000, 200000};
+}
+
+void record_latency(BenchResults& r, Side side, const std::string& name, const LatencyRun& run) {
+  auto& m = side == Side::Sidecar ? r.latency_sidecar : r.latency_floor;
+  m[name].merge(run.latency_ns);
+}
+
+bool check(BenchResults& r, const BenchTarget& t, const std::string& what,
+           const std::string& error) {
+  if (error.empty()) return true;
+  r.errors.push_back(t.name + " " + what + ": " + error);
+  std::fprintf(stderr, "flake-bench: %s %s: %s\n", t.name.c_str(), what.c_str(), error.c_str());
+  return false;
+}
+
+// The closed-loop ping runs. The first sidecar pass also fixes the default open-loop rate.
+void run_pings(const LoadOptions& o, const BenchTarget& t, Side side, double& open_rate,
+               BenchResults& r) {
+  const bool q = o.quiet;
+  const SuiteSizes n = sizes(o);
+  const LatencyRun w1 = closed_loop(t, 1, 1, n.w1, q);
+  if (check(r, t, "ping window 1", w1.error)) {
+    record_latency(r, side, "ping_w1", w1);
+    r.add(side, "ping_w1_p50_us", "system.ping window 1: p50", "us", false,
+          w1.latency_ns.percentile(50) / 1000.0);
+    r.add(side, "ping_w1_per_s", "system.ping window 1: throughput", "req/s", true,
+          w1.per_second());
+  }
+  const LatencyRun w64 = closed_loop(t, 1, 64, n.w64, q);
+  if (check(r, t, "ping window 64", w64.error)) {
+    record_latency(r, side, "ping_w64", w64);
+    r.add(side, "ping_w64_per_s", "system.ping 1 conn x window 64: throughput", "req/s", true,
+          w64.per_second());
+    if (w64.cpu_seconds >= 0) {
+      r.add(side, "cpu_s_per_1k_msgs", "sidecar CPU per 1k pings (window 64)", "CPU s", false,
+            w64.cpu_seconds / (static_cast<double>(w64.completed) / 1000.0));
+    }
+    // Default open-loop rate: 10,000 req/s (one connection's default rate limit), or a quarter of
+    // what the sidecar managed when that is less, so the run measures latency, not overload.
+    if (side == Side::Sidecar && open_rate == 0) {
+      open_rate = std::max(100.0, std::min(10000.0, std::floor(w64.per_second() / 4)));
+    }
+  }
+  const LatencyRun cxw = closed_loop(t, o.connections, o.window, n.cxw, q);
+  if (check(r, t, "ping C x W", cxw.error)) {
+    const std::string name =
+        "ping_c" + std::to_string(o.connections) + "_w" + std::to_string(o.window);
+    record_latency(r, side, name, cxw);
+    r.add(side, "ping_cxw_per_s",
+          "system.ping " + std::to_string(o.connections) + " conns x window " +
+              std::to_string(o.window) + ": throughput",
+          "req/s", true, cxw.per_second());
+  }
+}
+
+// One pass of every scenario against `t`. `open_rate` is decided by the first sidecar pass.
+void run_suite(const LoadOptions& o, const BenchTarget& t, Side side, double& open_rate,
+               BenchResults& r) {
+  const bool q = o.quiet;
+  const bool is_floor = side == Side::Floor;
+  if (o.runs("ping")) run_pings(o, t, side, open_rate, r);
+  if (open_rate == 0 && side == Side::Sidecar) open_rate = 10000;
+  if (open_rate > 0 && o.runs("open")) {
+    const auto count = static_cast<std::uint64_t>(std::max(1.0, open_rate * o.open_seconds));
+    const LatencyRun open = open_loop(t, std::min(o.connections, 4u), open_rate, count, q);
+    if (check(r, t, "open loop", open.error)) {
+      record_latency(r, side, "open_loop", open);
+      r.add(side, "open_p50_us",
+            "open loop " + std::to_string(static_cast<long long>(open_rate)) + " req/s: p50", "us",
+            false, open.latency_ns.percentile(50) / 1000.0);
+      r.add(side, "open_p99_us",
+            "open loop " + std::to_string(static_cast<long long>(open_rate)) + " req/s: p99", "us",
+            false, open.latency_ns.percentile(99) / 1000.0);
+    }
+  }
+  const LatencyRun ca = o.runs("connect") ? connect_auth(t, o.connect_count, q) : LatencyRun{};
+  if (o.runs("connect") && check(r, t, "connect+auth", ca.error)) {
+    record_latency(r, side, "connect_auth", ca);
+    r.add(side, "connect_auth_p50_ms", "connect + upgrade + auth: p50", "ms", false,
+          ca.latency_ns.percentile(50) / 1e6);
+  }
+  const LargeRun large =
+      o.runs("large") ? get_large(t, o.large_entries, o.quick ? 1 : 3, q) : LargeRun{};
+  if (o.runs("large") && check(r, t, "logs.getLarge", large.error)) {
+    r.add(side, "getlarge_mb_per_s", "logs.getLarge msgpack (payload MB/s)", "MB/s", true,
+          large.mb_per_second());
+  }
+  const StreamRun logs = o.runs("logs") ? log_stream(t, o.log_entries, q) : StreamRun{};
+  if (o.runs("logs") && check(r, t, "log stream", logs.error)) {
+    r.add(side, "log_entries_per_s", "log entries/s to one subscriber (100/notif.)", "entries/s",
+          true, logs.per_second());
+  }
+  if (!is_floor &&
+      o.runs("fanout")) {  // the floor serves no subscriptions: fan-out is the sidecar's work only
+    const StreamRun fan = fan_out(t, o.fan_out_connections, o.fan_out_entries, q);
+    if (check(r, t, "64-connection streaming", fan.error)) {
+      r.add(side, "fanout_entries_per_s",
+            "log entries/s delivered, " + std::to_string(o.fan_out_connections) + " subscribers",
+            "entries/s", true, fan.per_second());
+      if (fan.start_rss_mib >= 0) {
+        r.add(side, "rss_before_fanout_mib", "RSS before the 64-connection run", "MiB", false,
+              fan.start_rss_mib);
+      }
+      if (fan.peak_rss_mib >= 0) {
+        r.add(side, "rss_64_streaming_mib",
+              "RSS peak, " + std::to_string(o.fan_out_connections) + " connections streaming",
+              "MiB", false, fan.peak_rss_mib);
+      }
+    }
+  }
+}
+
+int run(int argc, char** argv) {
+  LoadOptions o;
+  o.sidecar_bin = FLAKE_BENCH_SIDECAR_BIN;
+  std::string error;
+  if (!parse_load_options(argc, argv, o, error)) {
+    std::fprintf(stderr, "flake-bench: %s\n\n%s", error.c_str(), load_usage(o.sidecar_bin).c_str());
+    return kExitUsage;
+  }
+  if (o.help) {
+    std::fputs(load_usage(o.sidecar_bin).c_str(), stdout);
+    return 0;
+  }
+  BenchResults r;
+  r.repeats = o.repeat;
+  r.options = {{"quick", o.quick},
+               {"repeat", o.repeat},
+               {"connections", o.connections},
+               {"window", o.window},
+               {"requests", o.requests},
+               {"open_rate", o.open_rate},
+               {"open_seconds", o.open_seconds},
+               {"connects", o.connect_count},
+               {"log_entries", o.log_entries},
+               {"large_entries", o.large_entries},
+               {"fan_out_connections", o.fan_out_connections},
+               {"fan_out_entries", o.fan_out_entries},
+               {"floor", o.floor}};
+
+  // A started sidecar is started afresh for every repeat: sessions of one pass stay detached
+  // (with their subscriptions and replay rings) for resumeGraceMs after their connections close
+  // (§7.1), and would weigh on the next pass.
+  const bool starts_sidecar = o.reference || o.spawn.has_value();
+  BenchTarget sidecar;
+  if (starts_sidecar) {
+    r.target = o.reference
+                   ? o.sidecar_bin + " --port 0 --conformance --rate 0 --token-file <temporary>"
+                   : *o.spawn;
+    if (o.reference) {
+      r.notes =
+          "rate limiter disabled (--rate 0): the reference's default of 10,000 req/s per "
+          "connection would cap the ping runs; a fresh sidecar process for every repeat";
+    }
+  } else if (!o.url.empty()) {
+    const auto url = conform::parse_url(o.url, &error);
+    if (!url) {
+      std::fprintf(stderr, "flake-bench: bad URL %s: %s\n", o.url.c_str(), error.c_str());
+      return kExitUsage;
+    }
+    std::string token = o.token.value_or("");
+    if (token.empty() && o.token_file) {
+      std::ifstream in(*o.token_file);
+      std::getline(in, token);
+    }
+    sidecar = {*url, token, "sidecar", o.pid};
+    r.target = o.url;
+  } else {
+    r.target = "floor only";
+  }
+
+  FloorServer floor_server;
+  BenchTarget floor;
+  if (o.floor) {
+    if (!floor_server.start(error)) {
+      std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    floor = {*conform::parse_url(floor_server.url()), "floor-token", "floor", -1};
+  }
+
+  double open_rate = o.open_rate;
+  if (o.floor_only && open_rate == 0) open_rate = 10000;
+  for (unsigned i = 0; i < o.repeat; ++i) {
+    if (!o.quiet && o.repeat > 1) std::fprintf(stderr, "run %u of %u\n", i + 1, o.repeat);
+    std::unique_ptr<LaunchedSidecar> launched;
+    if (starts_sidecar) {
+      launched = launch_sidecar(o, error);
+      if (!launched) {
+        std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
+        return kExitUsage;
+      }
+      sidecar = {launched->url, launched->token, o.reference ? "reference" : "sidecar",
+                 launched->process->pid()};
+    }
+    if (o.pid > 0) sidecar.pid = o.pid;
+    if (!o.floor_only) {
+      // Idle: started, listening, nothing connected yet (after a moment to settle). A sidecar we
+      // did not start is idle only before our first pass.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      const auto s = starts_sidecar || i == 0 ? sample_process(sidecar.pid) : std::nullopt;
+      if (s) {
+        r.add(Side::Sidecar, "rss_idle_mib", "RSS idle (before any connection)", "MiB", false,
+              s->rss_mib);
+      }
+      run_suite(o, sidecar, Side::Sidecar, open_rate, r);
+    }
+    launched.reset();  // stopped before the floor runs: it would only be noise
+    if (o.floor) run_suite(o, floor, Side::Floor, open_rate, r);
+  }
+  r.options["open_rate"] = open_rate;
+  evaluate_targets(r);
+  print_report(r, stdout);
+  if (!o.json_path.empty()) {
+    std::ofstream out(o.json_path);
+    out << report_json(r).dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "flake-bench: cannot write %s\n", o.json_path.c_str());
+      return kExitErrors;
+    }
+  }
+  return r.errors.empty() ? 0 : kExitErrors;
+}
+
+}  // namespace
+}  // namespace flake::bench
+
+int main(int argc, char** argv) {
+  return flake::bench::run(argc, argv);
+}

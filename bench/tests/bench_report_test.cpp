@@ -1,0 +1,75 @@
+// The report: medians over repeats, target evaluation from figures, and the JSON's shape.
+#include "bench_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace flake::bench {
+namespace {
+
+TEST(BenchReport, MedianIgnoresNaNAndHandlesEvenCounts) {
+  EXPECT_FALSE(median({}).has_value());
+  EXPECT_FALSE(median({NAN}).has_value());
+  EXPECT_DOUBLE_EQ(*median({3, 1, 2}), 2);
+  EXPECT_DOUBLE_EQ(*median({4, 1, 3, 2}), 2.5);
+  EXPECT_DOUBLE_EQ(*median({5, NAN, 1}), 3);
+}
+
+BenchResults sample_results(double w64_sidecar, double w64_floor) {
+  BenchResults r;
+  r.add(Side::Sidecar, "ping_w1_p50_us", "p50", "us", false, 30);
+  r.add(Side::Floor, "ping_w1_p50_us", "p50", "us", false, 20);
+  r.add(Side::Sidecar, "ping_w64_per_s", "w64", "req/s", true, w64_sidecar);
+  r.add(Side::Floor, "ping_w64_per_s", "w64", "req/s", true, w64_floor);
+  r.add(Side::Sidecar, "log_entries_per_s", "logs", "entries/s", true, 1.5e6);
+  r.add(Side::Sidecar, "connect_auth_p50_ms", "connect", "ms", false, 1.5);
+  r.add(Side::Sidecar, "rss_idle_mib", "rss", "MiB", false, 8);
+  r.add(Side::Sidecar, "getlarge_mb_per_s", "large", "MB/s", true, 250);
+  return r;
+}
+
+const TargetCheck& target(const BenchResults& r, const std::string& figure, std::size_t nth = 0) {
+  for (const auto& t : r.targets) {
+    if (t.figure == figure && nth-- == 0) return t;
+  }
+  throw std::runtime_error("no target for " + figure);
+}
+
+TEST(BenchReport, TargetsPassMissAndNotMeasured) {
+  BenchResults r = sample_results(80'000, 100'000);
+  evaluate_targets(r);
+  ASSERT_EQ(r.targets.size(), 8u);
+  EXPECT_TRUE(target(r, "ping_w1_p50_us").pass);  // 10 us above the floor
+  EXPECT_DOUBLE_EQ(*target(r, "ping_w1_p50_us").value, 10);
+  EXPECT_TRUE(target(r, "ping_w64_per_s").pass);      // 0.8 of the floor
+  EXPECT_FALSE(target(r, "ping_w64_per_s", 1).pass);  // but the floor is not 2x the sidecar
+  EXPECT_TRUE(target(r, "log_entries_per_s").pass);
+  EXPECT_FALSE(target(r, "connect_auth_p50_ms").pass);
+  EXPECT_TRUE(target(r, "rss_idle_mib").pass);
+  EXPECT_TRUE(target(r, "getlarge_mb_per_s").pass);
+  EXPECT_FALSE(target(r, "rss_64_streaming_mib").value.has_value());
+}
+
+TEST(BenchReport, RepeatsAreMedianedAndJsonCarriesRatios) {
+  BenchResults r = sample_results(10'000, 100'000);
+  r.add(Side::Sidecar, "ping_w64_per_s", "w64", "req/s", true, 30'000);
+  r.add(Side::Sidecar, "ping_w64_per_s", "w64", "req/s", true, 20'000);
+  r.latency_sidecar["ping_w1"].record(20'000);
+  evaluate_targets(r);
+  const nlohmann::json j = report_json(r);
+  EXPECT_EQ(j["schema"], "flake-bench/1");
+  EXPECT_DOUBLE_EQ(j["figures"]["ping_w64_per_s"]["sidecar"].get<double>(), 20'000);
+  EXPECT_DOUBLE_EQ(j["figures"]["ping_w64_per_s"]["ratio_to_floor"].get<double>(), 0.2);
+  EXPECT_EQ(j["figures"]["ping_w64_per_s"]["sidecar_samples"].size(), 3u);
+  EXPECT_TRUE(j["figures"]["log_entries_per_s"]["floor"].is_null());
+  EXPECT_DOUBLE_EQ(j["latency"]["ping_w1"]["sidecar"]["p50_us"].get<double>(), 20.0);
+  EXPECT_EQ(j["targets"].size(), 8u);
+  EXPECT_EQ(j["targets"][7]["result"], "pass");  // floor 5x the sidecar
+  EXPECT_EQ(j["targets"][5]["result"], "not measured");
+  EXPECT_TRUE(j["machine"].contains("nproc"));
+}
+
+}  // namespace
+}  // namespace flake::bench
