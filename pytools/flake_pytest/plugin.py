@@ -1,0 +1,204 @@
+"""Fixtures, options and group markers that point pytest scenarios at a flake.v1 sidecar.
+
+Which sidecar: the reference flake-sidecar of the build tree by default (FLAKE_SIDECAR_BIN or
+build/release/reference/flake-sidecar), any command with --sidecar-cmd 'CMD {port}', or one that
+is already running with --sidecar-url URL --sidecar-token T. The flakeconform module is imported
+from FLAKE_PYTOOLS_PATH or build/release/pytools.
+"""
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+__all__ = [
+    "load_flakeconform",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_report_header",
+    "pytest_collection_modifyitems",
+    "flake_settings",
+    "sidecar",
+    "sidecar_factory",
+    "client",
+    "fault_proxy",
+]
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_MODULE_DIR = REPO / "build" / "release" / "pytools"
+DEFAULT_SIDECAR_BIN = REPO / "build" / "release" / "reference" / "flake-sidecar"
+
+# The conformance groups (flakeconform.GROUPS), known here so markers exist before the import.
+GROUPS = (
+    "core", "auth", "security", "framing", "notifications", "resume", "msgpack", "large-data",
+    "rest", "sse", "performance", "reconnection",
+)
+
+
+def marker_name(group):
+    return "flake_" + group.replace("-", "_")
+
+
+def load_flakeconform():
+    """Imports flakeconform from FLAKE_PYTOOLS_PATH (else build/release/pytools)."""
+    where = os.path.abspath(os.environ.get("FLAKE_PYTOOLS_PATH") or str(DEFAULT_MODULE_DIR))
+    if where not in sys.path:
+        sys.path.insert(0, where)
+    try:
+        import flakeconform
+    except ImportError as error:
+        raise pytest.UsageError(
+            f"cannot import flakeconform from {where} ({error}); build the module "
+            "(cmake --build --preset release --target flakeconform) or set FLAKE_PYTOOLS_PATH"
+        ) from error
+    return flakeconform
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("flake", "flake.v1 sidecar under test")
+    group.addoption("--sidecar-url", help="test a sidecar that is already running at this ws:// URL")
+    group.addoption("--sidecar-token", help="its token (default: $FLAKE_SIDECAR_TOKEN)")
+    group.addoption(
+        "--sidecar-cmd",
+        help="start this command for the tests: {port} becomes a free port, {token} the token and "
+        "{token_file} a file holding it (a random token unless --sidecar-token gives one)",
+    )
+    group.addoption("--sidecar-bin", help="the reference flake-sidecar (default: $FLAKE_SIDECAR_BIN "
+                    "or build/release/reference/flake-sidecar)")
+    group.addoption(
+        "--flake-exclude", action="append", default=[], metavar="GROUP",
+        help="skip the scenarios marked flake_GROUP (repeatable, or comma-separated)",
+    )
+
+
+class FlakeSettings:
+    """How the session reaches its sidecar, from the command line and the environment."""
+
+    def __init__(self, config):
+        opt = config.getoption
+        self.url = opt("--sidecar-url")
+        self.cmd = opt("--sidecar-cmd")
+        self.token = opt("--sidecar-token") or os.environ.get("FLAKE_SIDECAR_TOKEN")
+        self.bin = os.path.abspath(
+            opt("--sidecar-bin") or os.environ.get("FLAKE_SIDECAR_BIN") or str(DEFAULT_SIDECAR_BIN))
+        if self.url and self.cmd:
+            raise pytest.UsageError("give --sidecar-url or --sidecar-cmd, not both")
+        if self.url and not self.token:
+            raise pytest.UsageError("--sidecar-url needs --sidecar-token (or $FLAKE_SIDECAR_TOKEN)")
+        self.excluded = set()
+        for value in opt("--flake-exclude"):
+            for name in filter(None, (v.strip() for v in value.split(","))):
+                group = name.replace("_", "-")
+                if group not in GROUPS:
+                    raise pytest.UsageError(
+                        f"--flake-exclude {name}: unknown group (groups: {', '.join(GROUPS)})")
+                self.excluded.add(group)
+
+    @property
+    def mode(self):
+        return "url" if self.url else "command" if self.cmd else "reference"
+
+    def describe(self):
+        if self.url:
+            return f"sidecar at {self.url}"
+        if self.cmd:
+            return f"sidecar command: {self.cmd}"
+        return f"reference sidecar {self.bin}"
+
+    def start(self, extra_args=()):
+        """A new sidecar process: the reference (with extra_args) or --sidecar-cmd (extra_args
+        appended). Not for --sidecar-url."""
+        fc = load_flakeconform()
+        if self.cmd:
+            command = self.cmd + "".join(" " + shlex.quote(a) for a in extra_args)
+            return fc.Sidecar.command(command, token=self.token)
+        if not os.access(self.bin, os.X_OK):
+            raise pytest.UsageError(
+                f"the reference sidecar {self.bin} is not built: build flake-sidecar, or set "
+                "FLAKE_SIDECAR_BIN / --sidecar-bin, or point the tests at a sidecar with "
+                "--sidecar-cmd or --sidecar-url")
+        return fc.Sidecar.reference(self.bin, list(extra_args))
+
+
+def pytest_configure(config):
+    for group in GROUPS:
+        config.addinivalue_line(
+            "markers", f"{marker_name(group)}: exercises the {group} rules (skipped by --flake-exclude {group})")
+    config.stash[_SETTINGS] = FlakeSettings(config)
+    if not (config.getoption("help") or config.getoption("markers")):
+        load_flakeconform()  # fail at once, not in every test, when the module is missing
+
+
+_SETTINGS = pytest.StashKey()
+
+
+def pytest_report_header(config):
+    fc = load_flakeconform()
+    return [f"flake: {config.stash[_SETTINGS].describe()}; flakeconform {fc.__version__} from "
+            f"{os.path.dirname(fc.__file__)}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    excluded = config.stash[_SETTINGS].excluded
+    if not excluded:
+        return
+    for item in items:
+        hit = [g for g in sorted(excluded) if item.get_closest_marker(marker_name(g))]
+        if hit:
+            item.add_marker(pytest.mark.skip(reason=f"group {hit[0]} excluded (--flake-exclude)"))
+
+
+@pytest.fixture(scope="session")
+def flake_settings(pytestconfig):
+    """The FlakeSettings of this run (mode, url, cmd, token, excluded groups)."""
+    return pytestconfig.stash[_SETTINGS]
+
+
+@pytest.fixture(scope="session")
+def sidecar(flake_settings):
+    """The sidecar under test, shared by the session: a flakeconform.Sidecar (url, http_url, token,
+    pid, rss_kib, ...). Scenarios that stop, kill or reconfigure a sidecar use sidecar_factory."""
+    fc = load_flakeconform()
+    if flake_settings.url:
+        yield fc.Sidecar.attach(flake_settings.url, flake_settings.token)
+        return
+    started = flake_settings.start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def sidecar_factory(flake_settings):
+    """Starts extra sidecars for one test: sidecar_factory("--rate", "20") starts the reference
+    with those options (or --sidecar-cmd with them appended); each is stopped after the test.
+    Skips the test under --sidecar-url, where no sidecar can be started."""
+    started = []
+
+    def start(*extra_args):
+        if flake_settings.url:
+            pytest.skip("needs a sidecar of its own; --sidecar-url gives only a running one")
+        s = flake_settings.start(extra_args)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def client(sidecar):
+    """A Client connected and authenticated to the sidecar, closed after the test."""
+    fc = load_flakeconform()
+    with fc.Client(sidecar.url, sidecar.token) as c:
+        yield c
+
+
+@pytest.fixture
+def fault_proxy(sidecar):
+    """A FaultProxy in front of the sidecar: Client(sidecar.url, token, via=fault_proxy) goes
+    through it; then cut(), reset(), stall(), throttle() or refuse() the network."""
+    fc = load_flakeconform()
+    with fc.FaultProxy(sidecar.host, sidecar.port) as proxy:
+        yield proxy

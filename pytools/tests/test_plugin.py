@@ -1,0 +1,48 @@
+"""The plugin itself: a defect-switched reference must fail the scenario that covers the broken
+rule, --flake-exclude must skip a group cleanly, and a mistyped group must stop the run."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import flakeconform
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_pytest(*args, sidecar_bin=None, timeout=60):
+    env = dict(os.environ, FLAKE_PYTOOLS_PATH=os.path.dirname(os.path.abspath(flakeconform.__file__)))
+    if sidecar_bin:
+        env["FLAKE_SIDECAR_BIN"] = sidecar_bin
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=HERE.parent, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def reference_bin(flake_settings):
+    if not os.access(flake_settings.bin, os.X_OK):
+        pytest.skip(f"needs the reference sidecar ({flake_settings.bin})")
+    return flake_settings.bin
+
+
+def test_resume_scenario_fails_against_a_resume_duplicate_defect(reference_bin):
+    cmd = f"{reference_bin} --port {{port}} --conformance --token-file {{token_file}} --defect resume-duplicate"
+    run = run_pytest("tests/test_log_tail_resume.py", "--sidecar-cmd", cmd, sidecar_bin=reference_bin)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 failed" in run.stdout
+    assert "a duplicate" in run.stdout, run.stdout
+
+
+def test_flake_exclude_skips_the_group_cleanly(reference_bin):
+    run = run_pytest("tests/test_log_tail_resume.py", "--flake-exclude", "resume", "-rs",
+                     sidecar_bin=reference_bin)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 skipped" in run.stdout and "group resume excluded" in run.stdout
+
+
+def test_an_unknown_group_is_a_usage_error():
+    run = run_pytest("tests/test_log_tail_resume.py", "--flake-exclude", "nope")
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert "unknown group" in run.stderr
