@@ -8,6 +8,7 @@
 #include "wire_log.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,6 +22,9 @@ struct Target {
   std::string token;
   std::chrono::milliseconds timeout{5000};  // per operation
   SidecarProcess* process = nullptr;  // set when the harness started the sidecar
+  // Set when the harness started the sidecar: SIGTERM, wait `pause`, start it again on the same port
+  // and wait for its start-up line (§10.8). Updates `process`; false with `error` on failure.
+  std::function<bool(std::chrono::milliseconds pause, std::string& error)> restart;
 };
 
 class CaseContext {

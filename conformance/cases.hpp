@@ -14,10 +14,16 @@ void add_auth_cases(Catalog& catalog);          // §4.2, 4.5-4.9
 void add_security_cases(Catalog& catalog);      // §4.3, 4.4, §8
 void add_method_cases(Catalog& catalog);        // §5
 void add_notification_cases(Catalog& catalog);  // §6, §11.2-11.3
-void add_resume_cases(Catalog& catalog);        // §7
+void add_resume_cases(Catalog& catalog);        // §7.3-7.5 after test.dropSession
+void add_reconnection_cases(Catalog& catalog);  // §7.1-7.4 through a fault proxy, and restarts
+void add_keepalive_cases(Catalog& catalog);     // §7.6 pings, §8.5 slow HTTP peers
 void add_performance_cases(Catalog& catalog);   // §10
-void add_rest_cases(Catalog& catalog);
-void add_large_data_cases(Catalog& catalog);    // §5.12, §6.7-6.10
-void add_sse_cases(Catalog& catalog);           // §9.12-9.13, §4.11          // §9 and the HTTP side of §1.4, §4.3, §4.4, §4.10
+void add_rest_cases(Catalog& catalog);  // §9 and the HTTP side of §1.4, §4.3, §4.4, §4.10
+void add_rest_encoding_cases(Catalog& catalog);  // §9.1 chunked bodies, §9.6 gzip
+void add_rest_export_cases(Catalog& catalog);    // §9.10 log export
+void add_rest_header_cases(Catalog& catalog);    // §9.3 Allow, WWW-Authenticate, Retry-After
+void add_large_data_cases(Catalog& catalog);     // §5.12, §6.7-6.10
+void add_sse_cases(Catalog& catalog);            // §9.12-9.13, §4.11
+void add_sse_stream_cases(Catalog& catalog);  // §9.12 metrics/deployments, §9.14, §4.11 expiry
 
 }  // namespace flake::conform

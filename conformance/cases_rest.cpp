@@ -3,14 +3,19 @@
 #include "case_util.hpp"
 #include "cases.hpp"
 #include "http_client.hpp"
+#include "rest_case_util.hpp"
 
 namespace flake::conform {
 namespace {
 
-HttpResponse send(CaseContext& ctx, HttpRequest request) {
-  return http_request(ctx.target().url, request, ctx.deadline(), &ctx.log(),
-                      ctx.next_connection_number());
-}
+// The shared REST helpers (rest_case_util.hpp).
+using rest::get;
+using rest::json_body;
+using rest::post_json;
+using rest::require_error_body;
+using rest::require_rest;
+using rest::require_status;
+using rest::send;
 
 // The first request to an endpoint under test: 404 means the sidecar lacks it.
 HttpResponse send_to_endpoint(CaseContext& ctx, HttpRequest request) {
@@ -20,54 +25,9 @@ HttpResponse send_to_endpoint(CaseContext& ctx, HttpRequest request) {
   return r;
 }
 
-HttpRequest get(std::string path) {
-  HttpRequest r;
-  r.path = std::move(path);
-  return r;
-}
-
-HttpRequest post_json(std::string path, std::string body) {
-  HttpRequest r;
-  r.method = "POST";
-  r.path = std::move(path);
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = std::move(body);
-  return r;
-}
-
 HttpRequest& bearer(CaseContext& ctx, HttpRequest& r) {
   r.headers.emplace_back("Authorization", "Bearer " + ctx.target().token);
   return r;
-}
-
-// The health endpoint is the cheapest probe for "does this sidecar serve REST at all".
-void require_rest(CaseContext& ctx) {
-  const HttpResponse r = send(ctx, get("/api/v1/health"));
-  require(r.complete, "an HTTP answer to GET /api/v1/health", r.error);
-  if (r.status == 404) unimplemented_case("GET /api/v1/health answers 404: no REST endpoints");
-}
-
-json json_body(const HttpResponse& r, std::string_view what) {
-  const json body = json::parse(r.body, nullptr, false);
-  require(!body.is_discarded(), std::string(what) + ": a JSON body",
-          WireLog::summarize_text(r.body, 200));
-  return body;
-}
-
-void require_status(const HttpResponse& r, int status, std::string_view what) {
-  require(r.complete && r.status == status, std::string(what) + ": HTTP " + std::to_string(status),
-          r.complete ? "HTTP " + std::to_string(r.status) : r.error);
-}
-
-void require_error_body(const HttpResponse& r, int status, int code, std::string_view what) {
-  require_status(r, status, what);
-  const json body = json_body(r, what);
-  require(body.is_object() && body.contains("error") && body["error"].is_object() &&
-              body["error"].value("code", 0) == code && body["error"].contains("message") &&
-              body["error"]["message"].is_string(),
-          std::string(what) + ": body {\"error\":{\"code\":" + std::to_string(code) +
-              ",\"message\":...}}",
-          WireLog::summarize_text(r.body, 200));
 }
 
 Outcome health(CaseContext& ctx) {

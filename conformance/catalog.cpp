@@ -133,10 +133,16 @@ Catalog build_catalog() {
   add_method_cases(catalog);
   add_notification_cases(catalog);
   add_resume_cases(catalog);
+  add_reconnection_cases(catalog);
+  add_keepalive_cases(catalog);
   add_performance_cases(catalog);
   add_rest_cases(catalog);
   add_large_data_cases(catalog);
   add_sse_cases(catalog);
+  add_rest_encoding_cases(catalog);
+  add_rest_export_cases(catalog);
+  add_rest_header_cases(catalog);
+  add_sse_stream_cases(catalog);
   return catalog;
 }
 

@@ -49,11 +49,11 @@ namespace {
 struct InflateStreamEnd {
   void operator()(z_stream* z) const { inflateEnd(z); }
 };
-}  // namespace
 
-std::optional<std::string> zlib_inflate(std::string_view data, std::size_t max_bytes) {
+// window_bits 15 reads a zlib stream, 15 + 16 a gzip member (zlib's convention).
+std::optional<std::string> inflate_stream(std::string_view data, std::size_t max_bytes, int window_bits) {
   z_stream z{};
-  if (inflateInit(&z) != Z_OK) return std::nullopt;
+  if (inflateInit2(&z, window_bits) != Z_OK) return std::nullopt;
   const std::unique_ptr<z_stream, InflateStreamEnd> guard(&z);
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   z.avail_in = static_cast<uInt>(data.size());
@@ -69,6 +69,16 @@ std::optional<std::string> zlib_inflate(std::string_view data, std::size_t max_b
     if (rc != Z_OK) return std::nullopt;
     if (z.avail_in == 0 && z.avail_out != 0) return std::nullopt;  // truncated stream
   }
+}
+
+}  // namespace
+
+std::optional<std::string> zlib_inflate(std::string_view data, std::size_t max_bytes) {
+  return inflate_stream(data, max_bytes, 15);
+}
+
+std::optional<std::string> gzip_inflate(std::string_view data, std::size_t max_bytes) {
+  return inflate_stream(data, max_bytes, 15 + 16);
 }
 
 }  // namespace flake::conform

@@ -46,7 +46,8 @@ HttpResponse http_request(const Url& server, const HttpRequest& request, Deadlin
   std::string wire = request.method + " " + request.path + " HTTP/1.1\r\n";
   if (!request.omit_host) wire += "Host: " + request.host.value_or(server.authority) + "\r\n";
   for (const auto& [name, value] : request.headers) wire += name + ": " + value + "\r\n";
-  if (request.body) wire += "Content-Length: " + std::to_string(request.body->size()) + "\r\n";
+  if (request.body && !request.raw_body)
+    wire += "Content-Length: " + std::to_string(request.body->size()) + "\r\n";
   wire += "Connection: close\r\n\r\n";
   if (request.body) wire += *request.body;
   note("->", "HTTP " + WireLog::summarize_text(wire, 600));

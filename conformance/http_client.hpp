@@ -19,6 +19,7 @@ struct HttpRequest {
   std::optional<std::string> host;  // replaces the URL's authority in Host
   HeaderList headers;
   std::optional<std::string> body;  // sent with Content-Length when present
+  bool raw_body = false;  // send `body` as is, without Content-Length (framing cases, §9.1)
 };
 
 struct HttpResponse {

@@ -1,6 +1,7 @@
 // flake-conform: verifies any flake.v1 sidecar against the case catalogue; usable as a CI gate.
 #include "case_context.hpp"
 #include "catalog.hpp"
+#include "netfuzz_runner.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "runner.hpp"
@@ -13,6 +14,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <string_view>
+#include <thread>
 
 #ifndef FLAKE_CONFORM_SIDECAR_BIN
 #define FLAKE_CONFORM_SIDECAR_BIN "flake-sidecar"
@@ -254,6 +257,29 @@ int run(int argc, char** argv) {
     }
     target.url = *url;
     target.process = process.get();
+    // §10.8: the same arguments, except that a picked port (--port 0) becomes the reported one.
+    std::vector<std::string> restart_args = args;
+    for (std::size_t i = 0; i + 1 < restart_args.size(); ++i) {
+      if (restart_args[i] == "--port" && restart_args[i + 1] == "0") {
+        restart_args[i + 1] = std::to_string(url->port);
+      }
+    }
+    target.restart = [&target, &process, restart_args, startup](std::chrono::milliseconds pause,
+                                                                 std::string& why) {
+      process->stop();
+      std::this_thread::sleep_for(pause);
+      auto next = std::make_unique<SidecarProcess>();
+      if (!next->start(restart_args, target.token, why)) return false;
+      const auto again = await_sidecar(*next, target.url.port, startup);
+      process = std::move(next);
+      target.process = process.get();
+      if (!again) {
+        why = "the restarted sidecar did not report listening; its output:\n" + process->output_tail();
+        return false;
+      }
+      target.url = *again;
+      return true;
+    };
   } else {
     const auto url = parse_url(o.url, &error);
     if (!url) {
@@ -307,4 +333,9 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace flake::conform
 
-int main(int argc, char** argv) { return flake::conform::run(argc, argv); }
+int main(int argc, char** argv) {
+  if (argc > 1 && (std::string_view(argv[1]) == "fuzz" || std::string_view(argv[1]) == "replay")) {
+    return flake::conform::netfuzz::netfuzz_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  }
+  return flake::conform::run(argc, argv);
+}

@@ -10,7 +10,6 @@ namespace flake::conform {
 std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target& target,
                                   const RunConfig& config, ProgressSink& progress) {
   std::vector<CaseResult> results;
-  SidecarProcess* process = target.process;
   std::string dead;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const Case& c = *cases[i];
@@ -23,6 +22,7 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
       result.outcome = fail("a running sidecar", dead);
     } else {
       CaseContext ctx(target, log, start + c.budget);
+      // A case may restart the sidecar, so the process is looked up afresh after each case.
       try {
         result.outcome = c.run(ctx);
       } catch (const OutcomeError& e) {
@@ -31,6 +31,7 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
         result.outcome = fail("the case to run to completion",
                               std::string("harness exception: ") + e.what());
       }
+      SidecarProcess* process = target.process;
       if (process != nullptr && !c.stops_sidecar && !process->running()) {
         const ExitInfo how = process->exit_info().value_or(ExitInfo{});
         dead = "the sidecar process exited during case " + c.id + " (" +

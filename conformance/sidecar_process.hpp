@@ -25,7 +25,8 @@ struct ExitInfo {
 
 class SidecarProcess {
  public:
-  // argv[0] is looked up in PATH. `secret` is watched for in the output (tokens never appear
+  // argv[0] is looked up in PATH. The child is SIGKILLed when the *thread* that called start() ends
+  // (PR_SET_PDEATHSIG is per thread), so call it from a thread that outlives the sidecar. `secret` is watched for in the output (tokens never appear
   // in logs); empty to skip that.
   bool start(const std::vector<std::string>& argv, const std::string& secret, std::string& error);
   ~SidecarProcess();

@@ -77,9 +77,11 @@ std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& requ
   if (stream) {
     if (auto ticket = request.query_value("ticket")) {
       TicketStore& tickets = http_state(server).tickets;
-      const bool valid = server.has(Defect::kTicketReuse)
-                             ? tickets.valid(*ticket, server.now_ms())
-                             : tickets.consume(*ticket, server.now_ms());
+      const bool valid =
+          server.has(Defect::kTicketReuse)
+              ? tickets.valid(*ticket, server.now_ms())
+              : tickets.consume(*ticket,
+                                server.has(Defect::kTicketNoExpiry) ? INT64_MIN : server.now_ms());
       if (valid) return std::nullopt;
       return unauthenticated("unknown, used or expired ticket");
     }
@@ -111,6 +113,7 @@ int open_stream(lws* wsi, ServerState& server, HttpConnection& c, const Route& r
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
   c.sse = std::make_unique<SseReader>(wsi, endpoint);
   c.sse->last_heartbeat_mono = ServerState::mono_ms();
+  c.sse->heartbeat_idle_only = server.has(Defect::kSseHeartbeatIdleOnly);
   for (SharedText& bytes : sse_opening(endpoint, last_id, http_state(server).hub.defects())) {
     c.sse->enqueue(std::move(bytes), server.options.max_send_buffer_bytes);
   }
@@ -168,7 +171,7 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
   }
   if (!method_ok) {
     HttpReply reply = error_reply(405, kInvalidRequest, "method not allowed on this path");
-    reply.headers.emplace_back("Allow", route->allow());
+    if (!server.has(Defect::kNoAllowHeader)) reply.headers.emplace_back("Allow", route->allow());
     return write_reply(wsi, request, std::move(reply), request.method == HttpMethod::kPost);
   }
   if (route->kind == RouteKind::kHealth) {
@@ -205,7 +208,8 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
                          error_reply(415, kInvalidRequest, "Content-Type must be application/json"),
                          unread_body);
     }
-    if (request.transfer_encoding) {  // §9.1: chunked request bodies are not accepted
+    if (request.transfer_encoding && !server.has(Defect::kChunkedIgnored)) {
+      // §9.1: chunked request bodies are not accepted
       return write_reply(wsi, request,
                          error_reply(400, kInvalidRequest, "send the body with Content-Length"),
                          true);

@@ -96,8 +96,14 @@ int write_reply(lws* wsi, const HttpRequest& request, HttpReply reply, bool clos
   if (has_body) vary_on("Accept-Encoding");
   if (reply.vary_accept) vary_on("Accept");
   if (!vary.empty()) reply.headers.emplace_back("Vary", vary);
-  if (has_body && reply.body.size() > kGzipThreshold && request.accept_encoding &&
-      list_allows(*request.accept_encoding, "gzip", "*")) {
+  const auto& server = *static_cast<const ServerState*>(lws_context_user(lws_get_context(wsi)));
+  const bool gzip_accepted =
+      request.accept_encoding && list_allows(*request.accept_encoding, "gzip", "*");
+  if (server.has(Defect::kNoRetryAfter)) {
+    std::erase_if(reply.headers, [](const auto& h) { return h.first == "Retry-After"; });
+  }
+  if (has_body && reply.body.size() > kGzipThreshold && !server.has(Defect::kNoGzip) &&
+      (gzip_accepted || server.has(Defect::kGzipUnasked))) {
     if (auto packed = gzip_compress(reply.body)) {
       reply.body = std::move(*packed);
       reply.headers.emplace_back("Content-Encoding", "gzip");

@@ -93,6 +93,28 @@ Outcome handle_ping(CallContext& ctx, std::string_view, const cJSON*) {
   return result;
 }
 
+namespace {
+
+JsonPtr resumed_result(size_t replayed) {
+  JsonPtr result(cJSON_CreateObject());
+  cJSON_AddBoolToObject(result.get(), "resumed", true);
+  cJSON_AddNumberToObject(result.get(), "replayed", static_cast<double>(replayed));
+  return result;
+}
+
+// Defect resume-error-resets: the connection's session is swapped for a new, empty one.
+void replace_session(ServerState& server, Connection& c) {
+  if (Session* current = c.session) {
+    server.attached.erase(current);
+    server.sessions.erase(current->id);
+  }
+  Session& fresh = server.sessions.create();
+  c.session = &fresh;
+  server.attached[&fresh] = &c;
+}
+
+}  // namespace
+
 Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   if (!cJSON_IsObject(params)) return params_not_object();
   auto session_id = string_member(params, "sessionId");
@@ -102,17 +124,23 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     return invalid_params("lastSeq", "lastSeq must be an integer >= 0");
   }
   ServerState& server = ctx.server;
-  Session* old = server.sessions.find(*session_id);
-  if (old == nullptr) return rpc_error(kSessionExpired, "session expired or unknown");
   Connection& c = *ctx.connection;
+  Session* old = server.sessions.find(*session_id);
+  if (old == nullptr) {
+    if (server.has(Defect::kResumeAnySession)) return resumed_result(0);
+    if (server.has(Defect::kResumeErrorResets)) replace_session(server, c);
+    return rpc_error(kSessionExpired, "session expired or unknown");
+  }
   if (old == c.session)
     return invalid_params("sessionId", "this connection already holds that session");
-  if (last_seq > old->last_seq) {
+  if (last_seq > old->last_seq ||
+      (server.has(Defect::kResumeAtLastError) && last_seq > 0 && last_seq == old->last_seq)) {
     return invalid_params("lastSeq", "lastSeq is beyond the session's last notification");
   }
   uint64_t replay_from = last_seq;
   if (server.has(Defect::kResumeDuplicate) && replay_from > 0) --replay_from;
   auto frames = old->ring.since(replay_from);
+  if (!frames && server.has(Defect::kPartialReplay)) frames = old->ring.since(old->ring.oldest_seq() - 1);
   if (!frames) return rpc_error(kSessionExpired, "the missed notifications are no longer held");
 
   {
@@ -124,7 +152,11 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     }
     if (Session* fresh = c.session) {
       server.attached.erase(fresh);
-      server.sessions.erase(fresh->id);
+      if (server.has(Defect::kKeepFreshSession)) {
+        server.sessions.detach(*fresh, server.now_ms());
+      } else {
+        server.sessions.erase(fresh->id);
+      }
     }
     c.session = old;
     server.sessions.attach(*old);
@@ -132,10 +164,7 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   }
   for (ReplayFrame& frame : *frames)
     ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary});
-  JsonPtr result(cJSON_CreateObject());
-  cJSON_AddBoolToObject(result.get(), "resumed", true);
-  cJSON_AddNumberToObject(result.get(), "replayed", static_cast<double>(ctx.follow_up.size()));
-  return result;
+  return resumed_result(ctx.follow_up.size());
 }
 
 Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {

@@ -46,7 +46,9 @@ void deliver(ServerState& server, Session& session, const Subscription& subscrip
     if (parsed.value) frame += encode_msgpack(parsed.value.get());
   }
   auto bytes = std::make_shared<const std::string>(std::move(frame));
-  session.ring.push(seq, bytes, subscription.binary);
+  if (!(server.has(Defect::kRingDetachedOnly) && session.attached)) {
+    session.ring.push(seq, bytes, subscription.binary);
+  }
   if (auto it = server.attached.find(&session); it != server.attached.end()) {
     enqueue_frame(*it->second, std::move(bytes), subscription.binary);
   }

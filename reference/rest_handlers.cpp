@@ -191,7 +191,8 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
     if (!cJSON_IsObject(parsed.get()))
       return error_reply(400, kInvalidRequest, "body must be empty or a JSON object");
   }
-  const std::string ticket = http_state(server).tickets.issue(server.now_ms());
+  const std::string ticket =
+      http_state(server).tickets.issue(server.now_ms(), server.has(Defect::kTicketShort) ? 4 : 16);
   if (ticket.empty()) return error_reply(500, kInternalError, "cannot generate a ticket");
   HttpReply reply;
   reply.body = "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" +
@@ -204,7 +205,8 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
 HttpReply rest_log_export(ServerState& server, std::string_view service,
                           const HttpRequest& request) {
   const std::optional<std::string> range = request.query_value("timeRange");
-  const std::optional<int64_t> range_ms = range ? parse_time_range_ms(*range) : std::nullopt;
+  std::optional<int64_t> range_ms = range ? parse_time_range_ms(*range) : std::nullopt;
+  if (!range_ms && server.has(Defect::kExportRangeUnchecked)) range_ms = 3'600'000;
   if (!range_ms) {
     return error_reply(400, kInvalidParams, "timeRange must match ^[1-9][0-9]{0,8}(s|m|h|d)$",
                        R"({"field":"timeRange"})");
@@ -214,12 +216,13 @@ HttpReply rest_log_export(ServerState& server, std::string_view service,
   const int total = cJSON_GetArraySize(entries.get());
   JsonPtr document(cJSON_CreateObject());
   cJSON_AddStringToObject(document.get(), "service", std::string(service).c_str());
-  cJSON_AddStringToObject(document.get(), "timeRange", range->c_str());
+  cJSON_AddStringToObject(document.get(), "timeRange", range.value_or("").c_str());
   cJSON_AddNumberToObject(document.get(), "totalEntries", total);
   cJSON_AddItemToObject(document.get(), "entries", entries.release());
   HttpReply reply;
   reply.vary_accept = true;
-  if (request.accept && list_allows(*request.accept, "application/msgpack", "")) {
+  if (request.accept && list_allows(*request.accept, "application/msgpack", "") &&
+      !server.has(Defect::kExportNoMsgpack)) {
     reply.content_type = "application/msgpack";
     reply.body = encode_msgpack(document.get());
   } else {

@@ -120,6 +120,7 @@ void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, 
       http_state(server).hub.endpoint(std::string(kMetricsPath), "metrics.update");
   for (uint64_t n = first_n; n < first_n + count; ++n) {
     const std::string& service = services[n % services.size()];
+    if (server.has(Defect::kSseMetricsOneService) && service != services.front()) continue;
     JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
     if (test_samples) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
     endpoint.publish(service, ",\"metrics\":" + print_json(metrics.get()),

@@ -38,6 +38,7 @@ struct SseReader {
   std::deque<SharedText> queue;
   size_t queued_bytes = 0;
   int64_t last_heartbeat_mono = 0;
+  bool heartbeat_idle_only = false;  // sse-heartbeat-idle-only (§9.14): writes push it back
   bool ending = false;
 };
 

@@ -6,8 +6,8 @@
 
 namespace flake {
 
-std::string TicketStore::issue(int64_t now_ms) {
-  std::string ticket = random_hex(16);
+std::string TicketStore::issue(int64_t now_ms, size_t random_bytes) {
+  std::string ticket = random_hex(random_bytes);
   if (ticket.empty()) return ticket;
   while (expiry_.size() >= max_ && !order_.empty()) {
     expiry_.erase(order_.front());

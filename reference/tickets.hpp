@@ -17,8 +17,9 @@ class TicketStore {
   // Outstanding unused tickets beyond this are discarded oldest first (§8.12 allows >= 64).
   explicit TicketStore(size_t max_outstanding = 1024) : max_(max_outstanding) {}
 
-  // A fresh ticket (32 hex chars, 128 random bits); empty only if the CSPRNG fails.
-  std::string issue(int64_t now_ms);
+  // A fresh ticket (2 hex chars per random byte: 32 chars, 128 bits by default); empty only if
+  // the CSPRNG fails.
+  std::string issue(int64_t now_ms, size_t random_bytes = 16);
   // True once per issued ticket, while now_ms is before its expiry; the ticket is gone afterwards.
   bool consume(std::string_view ticket, int64_t now_ms);
   // Whether the ticket is issued and unexpired, leaving it in place (the ticket-reuse defect).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs dependencies, builds the release and the ASan+UBSan presets, runs ctest on
-# both (unit, integration and conformance self-tests), then the pytest scenarios when they exist.
+# both (unit, integration and conformance self-tests), a short libFuzzer run of every fuzz target, then
+# the pytest scenarios when they exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,14 @@ for preset in release asan; do
   ctest --preset "$preset" -j"$jobs" --timeout 300
 done
 
+# libFuzzer: every target 10 s on its corpus; with the clang build ~2-3 min on 2 idle cores
+# (docs/fuzzing.md#ci-cost).
+echo "== fuzz"
+scripts/fuzz.sh "${FLAKE_FUZZ_SECONDS:-10}"
+
 if [ -d pytools/tests ] && ls pytools/tests/test_*.py >/dev/null 2>&1; then
   echo "== pytest"
-  /usr/bin/python3 -m pytest -q pytools/tests
+  # The release build's module and sidecar; exit status 5 (no tests ran) fails the run like any other.
+  FLAKE_PYTOOLS_PATH=build/release/pytools FLAKE_SIDECAR_BIN=build/release/reference/flake-sidecar \
+    /usr/bin/python3 -m pytest -q pytools/tests
 fi

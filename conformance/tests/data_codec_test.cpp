@@ -47,5 +47,25 @@ TEST(DataCodec, ZlibInflate) {
   EXPECT_FALSE(zlib_inflate("not zlib at all", 1 << 20));
 }
 
+TEST(DataCodec, GzipInflate) {
+  const std::string plain(50000, 'g');
+  z_stream z{};
+  ASSERT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string packed(deflateBound(&z, plain.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  z.avail_in = static_cast<uInt>(plain.size());
+  z.next_out = reinterpret_cast<Bytef*>(packed.data());
+  z.avail_out = static_cast<uInt>(packed.size());
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  packed.resize(z.total_out);
+  deflateEnd(&z);
+  const auto out = gzip_inflate(packed, 1 << 20);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, plain);
+  EXPECT_FALSE(gzip_inflate(packed, 1000).has_value());                      // over the bound
+  EXPECT_FALSE(gzip_inflate(packed.substr(0, packed.size() - 3), 1 << 20));  // truncated
+  EXPECT_FALSE(zlib_inflate(packed, 1 << 20));  // a gzip member is not a zlib stream
+}
+
 }  // namespace
 }  // namespace flake::conform

@@ -2,6 +2,8 @@
 // tickets, stream framing, Last-Event-ID replay, reset, the connection cap and heartbeats.
 #include <signal.h>
 
+#include <thread>
+
 #include "http_test_client.hpp"
 
 namespace flake::itest {
@@ -145,6 +147,30 @@ TEST(HttpSse, CapAndSlowReaders) {
   while (first.fill(deadline)) received = first.buffer().size();
   EXPECT_LT(received, 100000u * 60u);
   EXPECT_LT(conform::Clock::now(), deadline) << "the slow reader's response was not ended";
+}
+
+// A client that hangs up frees its connection-cap slot (§8.4) within a timer tick, not only when
+// the next write fails (here nothing is written for 10 s: no live logs, no heartbeat yet).
+TEST(HttpSse, ClosedClientFreesItsCapSlot) {
+  Sidecar s({"--max-connections", "1", "--log-rate", "0"});
+  {
+    Http first(s);
+    first.send("GET", "/api/v1/stream/logs/vercel", {"Authorization: " + kAuth});
+    ASSERT_EQ(first.read_head().status, 200);
+    Http refused(s);
+    EXPECT_EQ(
+        refused.request("GET", "/api/v1/stream/logs/vercel", {"Authorization: " + kAuth}).status,
+        503);
+  }
+  const auto deadline = deadline_in(3s);
+  int status = 0;
+  while (status != 200 && conform::Clock::now() < deadline) {
+    Http again(s);
+    again.send("GET", "/api/v1/stream/logs/vercel", {"Authorization: " + kAuth});
+    status = again.read_head().status;
+    if (status != 200) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 200) << "the closed stream still holds the only slot";
 }
 
 TEST(HttpSse, HeartbeatWithin15Seconds) {
