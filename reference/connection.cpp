@@ -130,7 +130,12 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
 void connection_closed(ServerState& server, Connection* c) {
   if (Session* session = c->session) {
     server.attached.erase(session);
-    server.sessions.detach(*session, server.now_ms());
+    const bool abrupt = !c->peer_closed && c->close_code == 0;
+    if (c->discard_session || (abrupt && server.has(Defect::kDropOnAbruptClose))) {
+      server.sessions.erase(session->id);
+    } else {
+      server.sessions.detach(*session, server.now_ms());
+    }
   }
   server.connections.erase(c);
 }

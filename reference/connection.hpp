@@ -52,12 +52,17 @@ struct Connection {
 
   std::deque<OutFrame> tx;
   size_t tx_bytes = 0;
+  // No WebSocket extension was offered, so none is active: small frames may be framed here and
+  // written to lws together as raw bytes (permessage-deflate must see each message itself).
+  bool raw_frames = false;
   std::deque<EmitJob> jobs;
 
   int close_code = 0;  // non-zero: close with this code at the next writeable callback
   std::string close_reason;
   bool close_flush_first = true;
   bool drop_now = false;  // test.dropSession: hang up without a close frame and without answering
+  bool peer_closed = false;      // the client sent a close frame
+  bool discard_session = false;  // defect ping-timeout-drops-session
   bool ping_due = false;
   int unanswered_pings = 0;
   int64_t last_ping_ms = 0;

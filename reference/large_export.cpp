@@ -24,6 +24,8 @@ constexpr uint64_t kFirstCompressedBudget = 4 * kMaxChunkBytes;
 // Caps the transient raw array (and compressBound buffer) of one compressed chunk, however well it
 // compresses.
 constexpr uint64_t kMaxRawPerChunk = 8 * kMaxChunkBytes;
+// Nesting allowed when decoding a packed entry back to shorten it (parse_json's default).
+constexpr int kMaxEntryDepth = 64;
 
 size_t array_header_size(size_t count) {
   return count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
@@ -200,31 +202,54 @@ std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSO
   return out;
 }
 
-LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params,
-                               uint64_t stream_number) {
+namespace {
+
+// `trees`, when given, holds entry i's cJSON form for shortening; otherwise it is decoded from the
+// packed bytes (identical values: both come from the same tree or text).
+LargeExport build_from_packed(const PackedEntries& entries, const LargeExportParams& params,
+                              uint64_t stream_number, const std::vector<const cJSON*>* trees) {
   LargeExport out;
   out.stream = "lg-" + std::to_string(stream_number);
   out.msgpack = params.msgpack;
   out.compressed = params.compress;
 
-  // Every entry packed once, back to back; ends[i] is where entry i stops.
-  std::string packed;
-  std::vector<size_t> ends;
-  for (const cJSON* entry = cJSON_IsArray(entries) ? entries->child : nullptr; entry;
-       entry = entry->next) {
-    std::string bytes = encode_msgpack(entry);
+  // Entries that fit a chunk alone (nearly all) are used where they lie; the rest are copied with
+  // their message shortened. ends[i] is where entry i stops in whichever buffer holds the run.
+  std::string rebuilt;
+  const std::string* source = &entries.bytes;
+  std::vector<size_t> rebuilt_ends;
+  const std::vector<size_t>* ends_of = &entries.ends;
+  for (size_t i = 0; i < entries.ends.size(); ++i) {
+    const size_t begin = i == 0 ? 0 : entries.ends[i - 1];
+    std::string_view bytes(entries.bytes.data() + begin, entries.ends[i] - begin);
+    std::string shortened;
     if (!fits_alone(bytes, params.compress)) {
-      bytes = shortened_entry(entry, params.compress);
-      if (bytes.empty()) {
+      if (trees != nullptr) {
+        shortened = shortened_entry((*trees)[i], params.compress);
+      } else if (MsgpackDecodeResult tree = decode_msgpack(bytes, kMaxEntryDepth); tree.value) {
+        shortened = shortened_entry(tree.value.get(), params.compress);
+      }
+      if (shortened.empty()) {
         return failed(std::move(out),
-                      "log entry " + std::to_string(ends.size()) +
+                      "log entry " + std::to_string(i) +
                           " does not fit a 1 MiB chunk even with its message shortened");
       }
       ++out.shortened_entries;
+      if (source == &entries.bytes) {  // first shortened entry: switch to a rebuilt copy
+        rebuilt.assign(entries.bytes, 0, begin);
+        rebuilt_ends.assign(entries.ends.begin(), entries.ends.begin() + static_cast<long>(i));
+        source = &rebuilt;
+        ends_of = &rebuilt_ends;
+      }
+      bytes = shortened;
     }
-    packed += bytes;
-    ends.push_back(packed.size());
+    if (source == &rebuilt) {
+      rebuilt += bytes;
+      rebuilt_ends.push_back(rebuilt.size());
+    }
   }
+  const std::string& packed = *source;
+  const std::vector<size_t>& ends = *ends_of;
   out.total_entries = ends.size();
 
   auto start_of = [&](size_t i) { return i == 0 ? size_t{0} : ends[i - 1]; };
@@ -258,6 +283,26 @@ LargeExport build_large_export(const cJSON* entries, const LargeExportParams& pa
   out.sha256_hex = sha256_hex(out.chunks);
   if (out.sha256_hex.empty()) return failed(std::move(out), "SHA-256 failed");
   return out;
+}
+
+}  // namespace
+
+LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params,
+                               uint64_t stream_number) {
+  PackedEntries packed;
+  std::vector<const cJSON*> trees;
+  for (const cJSON* entry = cJSON_IsArray(entries) ? entries->child : nullptr; entry;
+       entry = entry->next) {
+    packed.bytes += encode_msgpack(entry);
+    packed.ends.push_back(packed.bytes.size());
+    trees.push_back(entry);
+  }
+  return build_from_packed(packed, params, stream_number, &trees);
+}
+
+LargeExport build_large_export(const PackedEntries& entries, const LargeExportParams& params,
+                               uint64_t stream_number) {
+  return build_from_packed(entries, params, stream_number, nullptr);
 }
 
 JsonPtr large_export_metadata(const LargeExport& export_) {

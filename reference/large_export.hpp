@@ -61,6 +61,17 @@ struct LargeExport {
 LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params,
                                uint64_t stream_number);
 
+// Entries already packed, each one MessagePack value, back to back: entry i is
+// bytes[ends[i-1], ends[i]) (from 0 for the first). The log history gives them in this form, so an
+// export needs no cJSON tree per entry.
+struct PackedEntries {
+  std::string bytes;
+  std::vector<size_t> ends;
+};
+// The same export from packed entries (what the overload above builds after packing each entry).
+LargeExport build_large_export(const PackedEntries& entries, const LargeExportParams& params,
+                               uint64_t stream_number);
+
 // The §6.7 result: {"stream","totalEntries","chunks","bytes","sha256","format","compressed"}.
 JsonPtr large_export_metadata(const LargeExport& export_);
 

@@ -2,6 +2,8 @@
 #include "log_history.hpp"
 
 #include "json_parse.hpp"
+#include "json_to_msgpack.hpp"
+#include "msgpack_codec.hpp"
 
 namespace flake {
 
@@ -27,6 +29,26 @@ JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) co
     }
   }
   return array;
+}
+
+PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_ms) const {
+  PackedEntries packed;
+  auto it = services_.find(service);
+  if (it == services_.end()) return packed;
+  size_t text_bytes = 0;
+  for (const Entry& entry : it->second) text_bytes += entry.json.size();
+  packed.bytes.reserve(text_bytes);  // MessagePack is no larger than the JSON text it comes from
+  for (const Entry& entry : it->second) {
+    if (entry.ts_ms < since_ms) continue;
+    if (!json_to_msgpack(entry.json, packed.bytes)) {
+      // As entries_since: what does not parse is skipped.
+      ParseResult parsed = parse_json(entry.json);
+      if (!parsed.value) continue;
+      packed.bytes += encode_msgpack(parsed.value.get());
+    }
+    packed.ends.push_back(packed.bytes.size());
+  }
+  return packed;
 }
 
 size_t LogHistory::size(std::string_view service) const {

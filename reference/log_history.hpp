@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "json.hpp"
+#include "large_export.hpp"
 
 namespace flake {
 
@@ -20,6 +21,9 @@ class LogHistory {
   void add(std::string_view service, int64_t ts_ms, std::string_view json);
   // The entries of `service` with ts >= since_ms, oldest first, as a cJSON array.
   JsonPtr entries_since(std::string_view service, int64_t since_ms) const;
+  // The same entries as MessagePack, packed back to back for logs.getLarge: transcoded from the
+  // stored text without a cJSON tree (the full parse only for text the fast path declines).
+  PackedEntries packed_since(std::string_view service, int64_t since_ms) const;
   size_t size(std::string_view service) const;
 
  private:

@@ -15,10 +15,10 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
   ServerState& server = ctx.server;
   if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
 
-  JsonPtr entries =
-      server.log_history.entries_since(request.service, server.epoch_ms() - request.range_ms);
-  auto data = std::make_shared<LargeExport>(
-      build_large_export(entries.get(), request, ++server.export_counter));
+  const PackedEntries entries =
+      server.log_history.packed_since(request.service, server.epoch_ms() - request.range_ms);
+  auto data =
+      std::make_shared<LargeExport>(build_large_export(entries, request, ++server.export_counter));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
 
   if (server.has(Defect::kChunkCorrupt) && !data->chunks.empty() && !data->chunks[0].empty()) {

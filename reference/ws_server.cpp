@@ -15,6 +15,7 @@
 #include <string>
 
 #include "connection.hpp"
+#include "frame_writer.hpp"
 #include "http_endpoints.hpp"
 #include "http_state.hpp"
 #include "notifier.hpp"
@@ -88,6 +89,9 @@ void on_established(lws* wsi, ServerState& server, PerSession* pss) {
   connection->opened_at_ms = server.now_ms();
   connection->last_ping_ms = ServerState::mono_ms();
   connection->bucket = TokenBucket(server.options.rate, server.options.burst);
+  // The handshake headers are still attached during ESTABLISHED, and lws enables an extension
+  // only when the client offers it.
+  connection->raw_frames = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) == 0;
   pss->connection = connection.get();
   server.connections.emplace(connection.get(), std::move(connection));
 }
@@ -136,23 +140,7 @@ int on_writeable(lws* wsi, Connection& c) {
     lws_callback_on_writable(wsi);
     return 0;
   }
-  if (!c.tx.empty()) {
-    OutFrame frame = std::move(c.tx.front());
-    c.tx.pop_front();
-    const size_t size = frame.bytes->size() - LWS_PRE;
-    const size_t high_water = recipient_high_water(*c.server);
-    const bool was_backed_up = c.tx_bytes >= high_water;
-    c.tx_bytes -= size;
-    if (was_backed_up && c.tx_bytes < high_water) wake_job_owners(*c.server);
-    // lws_write needs writable padding in front of the payload; the shared bytes are only ever
-    // touched by this single-threaded loop, and lws rewrites the whole header on every send.
-    auto* payload =
-        reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;
-    if (lws_write(wsi, payload, size, frame.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
-        static_cast<int>(size)) {
-      return -1;
-    }
-  }
+  if (write_queued_frames(wsi, c) < 0) return -1;
   if (c.tx_bytes < kJobLowWater) step_jobs(c);
   if (!c.tx.empty() || c.close_code != 0) lws_callback_on_writable(wsi);
   return 0;
@@ -184,9 +172,10 @@ void tick_connections(ServerState& server) {
       request_close(c, 4408, "authentication timeout", false);
     }
     // Due one tick early, so no gap between pings exceeds the interval (§7.6).
-    if (mono - c.last_ping_ms >= o.ping_interval_ms - kTickMs) {
+    if (mono - c.last_ping_ms >= o.ping_interval_ms - kTickMs && !server.has(Defect::kNoPings)) {
       c.last_ping_ms = mono;
-      if (c.unanswered_pings >= 2) {
+      if (c.unanswered_pings >= 2 && !server.has(Defect::kNoPingTimeout)) {
+        c.discard_session = server.has(Defect::kPingTimeoutDropsSession);
         request_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "ping timeout", false);
       } else {
         ++c.unanswered_pings;
@@ -213,7 +202,8 @@ void on_tick(lws_sorted_usec_list_t* sul) {
   const int64_t mono = ServerState::mono_ms();
   if (!server.shutting_down) {
     tick_connections(server);
-    const size_t expired = server.sessions.expire(server.now_ms(), server.options.resume_grace_ms);
+    const int64_t grace = server.options.resume_grace_ms / (server.has(Defect::kShortGrace) ? 2 : 1);
+    const size_t expired = server.sessions.expire(server.now_ms(), grace);
     live_tick(server, mono - g_timer.last_ms);
     // Bursts (exports, emits, expired sessions' rings) free many small blocks; give the pages back
     // now and then so RSS follows what is really held (§10 P5).
@@ -238,7 +228,13 @@ int callback_flake(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
       return pss->connection ? on_receive(wsi, *pss->connection, static_cast<const char*>(in), len)
                              : -1;
     case LWS_CALLBACK_RECEIVE_PONG:
-      if (pss->connection) pss->connection->unanswered_pings = 0;
+      if (pss->connection && !(state_of(wsi).has(Defect::kPongMustEcho) &&
+                               std::string_view(static_cast<const char*>(in), len) != "flk")) {
+        pss->connection->unanswered_pings = 0;
+      }
+      return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (pss->connection) pss->connection->peer_closed = true;
       return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
       return pss->connection ? on_writeable(wsi, *pss->connection) : -1;
@@ -292,8 +288,11 @@ int run_server(ServerState& state) {
   info.user = &state;
   info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
   info.timeout_secs = 5;
-  info.timeout_secs_ah_idle = static_cast<unsigned>((state.options.header_timeout_ms + 999) / 1000);
-  info.max_http_header_data = 8192;
+  info.timeout_secs_ah_idle =
+      state.has(Defect::kNoHeaderTimeout)
+          ? 60
+          : static_cast<unsigned>((state.options.header_timeout_ms + 999) / 1000);
+  info.max_http_header_data = state.has(Defect::kSmallHeadLimit) ? 4096 : 8192;
   info.pt_serv_buf_size = 64 * 1024;
   info.vhost_name = "flake";
 
