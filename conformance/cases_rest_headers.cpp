@@ -167,7 +167,7 @@ class KeepAlive {
 // The token bucket is per connection (§8.1), so emptying it takes many requests on one kept-alive
 // connection: windows of pipelined GETs (one token each; they answer 400 for the bad timeRange while
 // admitted) until one finds the bucket empty and must get 429 with Retry-After. GETs, because a
-// sidecar may end the connection after a POST, and pipelined POSTs hang the reference (docs/rest.md).
+// sidecar may end the connection after a POST (the reference does, see docs/rest.md).
 Outcome rate_limit_retry_after(CaseContext& ctx) {
   require_rest(ctx);
   const std::string host = "Host: " + ctx.target().url.authority + "\r\n";

@@ -281,7 +281,9 @@ int send_json_response(lws* wsi, int status, std::string_view body, std::string_
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     reply.headers.emplace_back(std::string(extra_header.substr(0, colon)), value);
   }
-  return write_reply(wsi, HttpRequest{}, std::move(reply));
+  // A refusal may leave an unread body behind: ending the connection keeps lws out of the pipelining
+  // spin described in write_reply.
+  return write_reply(wsi, HttpRequest{}, std::move(reply), true);
 }
 
 int http_callback(lws* wsi, lws_callback_reasons reason, HttpConnection*& slot, void* user,

@@ -37,7 +37,8 @@ inline std::string lower(std::string text) {
   return text;
 }
 
-// A keep-alive HTTP/1.1 connection to the sidecar with a deadline on every exchange.
+// A keep-alive HTTP/1.1 connection to the sidecar with a deadline on every exchange; after an answer
+// with Connection: close the next request opens a new connection.
 class Http {
  public:
   explicit Http(const Sidecar& s) : port_(s.url().port) {
@@ -47,6 +48,12 @@ class Http {
   void send(const std::string& method, const std::string& target,
             std::vector<std::string> headers = {}, const std::string& body = "",
             bool with_length = true) {
+    if (closed_) {  // the last answer said Connection: close (every POST answer does)
+      socket_ = conform::TcpSocket();
+      buffer_.clear();
+      closed_ = false;
+      if (!socket_.connect("127.0.0.1", port_, deadline_in(3s))) throw std::runtime_error("connect");
+    }
     std::string text =
         method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n";
     for (const std::string& h : headers) text += h + "\r\n";
@@ -84,6 +91,7 @@ class Http {
 
   Response read_response(Deadline deadline = deadline_in(5s)) {
     Response r = read_head(deadline);
+    if (lower(r.header("connection")) == "close") closed_ = true;
     if (r.status == 0 || r.status == 204) return r;
     const size_t length =
         std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
@@ -109,11 +117,16 @@ class Http {
     return true;
   }
   std::string& buffer() { return buffer_; }
+  // What the connection does next when nothing more is expected: Eof once the sidecar closed it.
+  conform::IoStatus read_more_status(char& byte, Deadline deadline = deadline_in(2s)) {
+    return buffer_.empty() ? socket_.recv_some(&byte, 1, deadline).status : conform::IoStatus::Ok;
+  }
 
  private:
   uint16_t port_;
   conform::TcpSocket socket_;
   std::string buffer_;
+  bool closed_ = false;
 };
 
 struct Event {
