@@ -1,6 +1,7 @@
-// §7.6 keepalive pings (interval, ping timeout, any pong counts, the session survives) and §8.5 slow
-// HTTP peers (slowloris heads, 8 KiB heads). Waits follow the spec's 30,000 ms ping bound, so against
-// a sidecar with default settings these cases take minutes; a shorter interval makes them quick.
+// §7.6 keepalive pings (interval, ping timeout, any pong counts, the session survives) and §8.5
+// slow HTTP peers (slowloris heads, 8 KiB heads). Waits follow the spec's 30,000 ms ping bound, so
+// against a sidecar with default settings these cases take minutes; a shorter interval makes them
+// quick.
 #include "case_util.hpp"
 #include "cases.hpp"
 
@@ -24,7 +25,7 @@ constexpr milliseconds kSlack{1500};
 // connection is closed instead.
 struct PingWatch {
   std::vector<Clock::time_point> pings;
-  Incoming end;  // Close/Eof/Error when the connection ended; Timeout otherwise
+  Incoming end;          // Close/Eof/Error when the connection ended; Timeout otherwise
   bool overdue = false;  // a ping did not come in time
 };
 
@@ -66,7 +67,8 @@ long long ms_between(Clock::time_point a, Clock::time_point b) {
 
 void require_pings_on_time(const PingWatch& w, Clock::time_point opened) {
   require(!w.overdue, "a ping within 30,000 ms of the upgrade and of each previous ping",
-          w.pings.empty() ? "no ping " + std::to_string(ms_between(opened, Clock::now())) + " ms after the upgrade"
+          w.pings.empty() ? "no ping " + std::to_string(ms_between(opened, Clock::now())) +
+                                " ms after the upgrade"
                           : "none for " + std::to_string(ms_between(w.pings.back(), Clock::now())) +
                                 " ms after ping " + std::to_string(w.pings.size()));
 }
@@ -81,7 +83,8 @@ Outcome ping_interval(CaseContext& ctx) {
   return pass("pings " + std::to_string(ms_between(w.pings[0], w.pings[1])) + " ms apart");
 }
 
-// A connection that reads but never answers pings, until the sidecar ends it or a third ping is due.
+// A connection that reads but never answers pings, until the sidecar ends it or a third ping is
+// due.
 struct Unanswered {
   std::string session;
   PingWatch watch;
@@ -120,8 +123,10 @@ Outcome session_kept_after_ping_timeout(CaseContext& ctx) {
   const Unanswered u = ignore_pings(ctx);
   require_ping_timeout_close(u);
   auto rpc = ctx.connect_authenticated();
-  const json r = ctx.call_result(*rpc, "session.resume", {{"sessionId", u.session}, {"lastSeq", 0}});
-  require(r.value("resumed", false) == true, "the session closed for a ping timeout resumes", show(r));
+  const json r =
+      ctx.call_result(*rpc, "session.resume", {{"sessionId", u.session}, {"lastSeq", 0}});
+  require(r.value("resumed", false) == true, "the session closed for a ping timeout resumes",
+          show(r));
   return pass();
 }
 
@@ -132,10 +137,12 @@ Outcome any_pong_counts(CaseContext& ctx, std::string_view payload) {
   ctx.authenticate(*rpc);
   const auto opened = Clock::now();
   // Every ping gets a pong whose payload is not the ping's.
-  const PingWatch w = watch_pings(ctx, *rpc, 4, opened, false,
-                                  [&] { rpc->ws().send_raw(encode_client_frame(Opcode::Pong, payload)); });
+  const PingWatch w = watch_pings(ctx, *rpc, 4, opened, false, [&] {
+    rpc->ws().send_raw(encode_client_frame(Opcode::Pong, payload));
+  });
   require(w.end.kind == Incoming::Kind::Timeout,
-          "the connection stays open while every ping gets a pong with payload \"" + std::string(payload) + "\"",
+          "the connection stays open while every ping gets a pong with payload \"" +
+              std::string(payload) + "\"",
           w.end.describe() + " after " + std::to_string(w.pings.size()) + " pings");
   require_pings_on_time(w, opened);
   return pass();
@@ -149,9 +156,10 @@ Outcome slowloris(CaseContext& ctx) {
     fail_case("a TCP connection to the sidecar", s.error());
   }
   const auto opened = Clock::now();
-  const std::string start = "GET " + ctx.target().url.path + " HTTP/1.1\r\nHost: " +
-                            ctx.target().url.authority + "\r\nX-Slow: ";
-  if (s.send_all(start, ctx.deadline()) != IoStatus::Ok) fail_case("the first bytes sent", s.error());
+  const std::string start = "GET " + ctx.target().url.path +
+                            " HTTP/1.1\r\nHost: " + ctx.target().url.authority + "\r\nX-Slow: ";
+  if (s.send_all(start, ctx.deadline()) != IoStatus::Ok)
+    fail_case("the first bytes sent", s.error());
   const auto bound = milliseconds(5000) + kSlack;
   char buf[512];
   while (Clock::now() - opened < bound + milliseconds(500)) {
@@ -164,7 +172,8 @@ Outcome slowloris(CaseContext& ctx) {
     }
     // A response (say 408) is allowed; the close is what counts. Keep trickling otherwise.
     if (r.status == IoStatus::Timeout && s.send_all("a", ctx.deadline()) != IoStatus::Ok) {
-      return pass("closed (send failed) after " + std::to_string(ms_between(opened, Clock::now())) + " ms");
+      return pass("closed (send failed) after " + std::to_string(ms_between(opened, Clock::now())) +
+                  " ms");
     }
   }
   fail_case("the connection closed within 5,000 ms of the accept",
@@ -180,12 +189,15 @@ Outcome head_of_8_kib(CaseContext& ctx) {
                      "X-Pad: ";
   const std::size_t total = 8192;
   const std::size_t tail = 4;  // "\r\n\r\n"
-  require(head.size() + tail < total, "a head template shorter than 8 KiB", std::to_string(head.size()));
+  require(head.size() + tail < total, "a head template shorter than 8 KiB",
+          std::to_string(head.size()));
   head.append(total - head.size() - tail, 'p');
   head += "\r\n\r\n";
   TcpSocket s;
-  if (!s.connect(url.host, url.port, ctx.deadline())) fail_case("a TCP connection to the sidecar", s.error());
-  if (s.send_all(head, ctx.deadline()) != IoStatus::Ok) fail_case("an 8,192-byte head sent", s.error());
+  if (!s.connect(url.host, url.port, ctx.deadline()))
+    fail_case("a TCP connection to the sidecar", s.error());
+  if (s.send_all(head, ctx.deadline()) != IoStatus::Ok)
+    fail_case("an 8,192-byte head sent", s.error());
   std::string answer;
   char buf[512];
   while (answer.find("\r\n") == std::string::npos) {
@@ -211,10 +223,11 @@ void add_keepalive_cases(Catalog& c) {
          "When two pings are left unanswered the sidecar MUST close with 1008 instead of the next "
          "ping; not before.",
          ping_timeout, 3 * kPingBound + 2 * kSlack + milliseconds(5000)});
-  c.add({"7.6/3", Tier::Must, Group::Reconnection,
-         "A pong with any payload MUST count as an answer: one with a payload other than the ping's.",
-         [](CaseContext& ctx) { return any_pong_counts(ctx, "any payload"); },
-         4 * (kPingBound + kSlack) + milliseconds(5000)});
+  c.add(
+      {"7.6/3", Tier::Must, Group::Reconnection,
+       "A pong with any payload MUST count as an answer: one with a payload other than the ping's.",
+       [](CaseContext& ctx) { return any_pong_counts(ctx, "any payload"); },
+       4 * (kPingBound + kSlack) + milliseconds(5000)});
   c.add({"7.6/5", Tier::Must, Group::Reconnection,
          "A pong with any payload MUST count as an answer: one with an empty payload.",
          [](CaseContext& ctx) { return any_pong_counts(ctx, ""); },
@@ -226,8 +239,8 @@ void add_keepalive_cases(Catalog& c) {
          "A connection whose request head is not complete within 5,000 ms of the accept MUST be "
          "closed, even while bytes keep trickling in.",
          slowloris, milliseconds(15000)});
-  c.add({"8.5/2", Tier::Must, Group::Security,
-         "A request head of 8 KiB MUST be accepted.", head_of_8_kib});
+  c.add({"8.5/2", Tier::Must, Group::Security, "A request head of 8 KiB MUST be accepted.",
+         head_of_8_kib});
 }
 
 }  // namespace flake::conform

@@ -1,6 +1,6 @@
 // §7 through real network failures: a fault proxy cuts, resets or stalls the TCP connection (no
-// test.dropSession), and the session must survive with nothing lost; plus the replay ring's minimum,
-// the no-partial-replay rule, resume edge cases and sessions across a sidecar restart.
+// test.dropSession), and the session must survive with nothing lost; plus the replay ring's
+// minimum, the no-partial-replay rule, resume edge cases and sessions across a sidecar restart.
 #include "case_util.hpp"
 #include "cases.hpp"
 #include "fault_proxy.hpp"
@@ -60,8 +60,9 @@ void emit_and_collect(CaseContext& ctx, RpcClient& rpc, int count, SeqCollector&
 
 // An emission on another connection, for a session that is (or is about to be) detached.
 void emit_elsewhere(CaseContext& ctx, RpcClient& rpc, int count, int per_notification) {
-  const Incoming in = rpc.call("test.emitLogs", emit_params(count, per_notification),
-                               CallOptions{std::max(ctx.timeout(), milliseconds(30000)), Encoding::Json});
+  const Incoming in =
+      rpc.call("test.emitLogs", emit_params(count, per_notification),
+               CallOptions{std::max(ctx.timeout(), milliseconds(30000)), Encoding::Json});
   unimplemented_if_missing(in, "test.emitLogs");
   const json& r = require_value(in, "the test.emitLogs response");
   require(r.contains("result"), "test.emitLogs answered with a result", show(r));
@@ -74,14 +75,16 @@ struct Resumed {
   SeqCollector notes;
 };
 
-Resumed resume(CaseContext& ctx, RpcClient& rpc, const std::string& session, std::int64_t last_seq) {
+Resumed resume(CaseContext& ctx, RpcClient& rpc, const std::string& session,
+               std::int64_t last_seq) {
   Resumed out;
   const json id = "resume";
   rpc.notifications().clear();
   rpc.send(make_request("session.resume", {{"sessionId", session}, {"lastSeq", last_seq}}, id));
   const Incoming first = rpc.wait_for_response(ctx.deadline_after(milliseconds(30000)));
   out.response = require_value(first, "the session.resume response");
-  require(out.response.value("id", json()) == id, "the session.resume response", show(out.response));
+  require(out.response.value("id", json()) == id, "the session.resume response",
+          show(out.response));
   if (!out.response.contains("result")) return out;
   const json& r = out.response["result"];
   require(r.is_object() && r.value("resumed", false) == true && r.contains("replayed") &&
@@ -100,12 +103,15 @@ Resumed resume(CaseContext& ctx, RpcClient& rpc, const std::string& session, std
 // The replayed run starts right after lastSeq, has no gap or duplicate and holds `count` emitted
 // entries (n = 0 .. count-1).
 void require_full_replay(const Resumed& r, std::int64_t last_seq, int count) {
-  require(r.replayed >= 1, "a successful resume replaying the missed notifications", show(r.response));
+  require(r.replayed >= 1, "a successful resume replaying the missed notifications",
+          show(r.response));
   require(r.notes.problem.empty() && r.notes.first == last_seq + 1,
           "replayed seq from " + std::to_string(last_seq + 1) + " on, no gap, no duplicate",
-          r.notes.problem.empty() ? "first replayed seq " + std::to_string(r.notes.first) : r.notes.problem);
+          r.notes.problem.empty() ? "first replayed seq " + std::to_string(r.notes.first)
+                                  : r.notes.problem);
   require(r.notes.has_all_entries(count),
-          "all " + std::to_string(count) + " entries emitted after lastSeq among the replayed notifications",
+          "all " + std::to_string(count) +
+              " entries emitted after lastSeq among the replayed notifications",
           std::to_string(r.notes.test_entries()) + " of them");
 }
 
@@ -193,7 +199,8 @@ Outcome still_within_grace(CaseContext& ctx) {
   const json& caps = ctx.capabilities();
   require(caps.contains("resumeGraceMs") && caps["resumeGraceMs"].is_number_integer() &&
               caps["resumeGraceMs"].get<std::int64_t>() >= 30000,
-          "capabilities.resumeGraceMs, an integer of at least 30,000", show(caps.value("resumeGraceMs", json())));
+          "capabilities.resumeGraceMs, an integer of at least 30,000",
+          show(caps.value("resumeGraceMs", json())));
   const std::int64_t grace = caps["resumeGraceMs"];
   auto proxy = start_proxy(ctx);
   const std::string session = subscribed_then_cut(ctx, *proxy);
@@ -202,7 +209,8 @@ Outcome still_within_grace(CaseContext& ctx) {
   std::this_thread::sleep_for(milliseconds(1500));  // grace periods are checked once a second (7.1)
   auto b = ctx.connect_authenticated();
   const Resumed r = resume(ctx, *b, session, 0);
-  require(r.replayed >= 0, "session.resume succeeds 5,000 ms (sidecar clock) before the grace period ends",
+  require(r.replayed >= 0,
+          "session.resume succeeds 5,000 ms (sidecar clock) before the grace period ends",
           show(r.response));
   return pass();
 }
@@ -218,7 +226,8 @@ Quiet quiet_session(CaseContext& ctx, FaultProxy& proxy) {
   auto a = connect_through(ctx, proxy);
   Quiet q;
   q.session = ctx.authenticate(*a).value("sessionId", "");
-  const std::string sub = ctx.call_result(*a, "logs.subscribe", {{"service", "vercel"}}).value("subscription", "");
+  const std::string sub =
+      ctx.call_result(*a, "logs.subscribe", {{"service", "vercel"}}).value("subscription", "");
   SeqCollector seen;
   emit_and_collect(ctx, *a, 4, seen);
   const json id = "unsub";
@@ -243,7 +252,8 @@ Outcome resume_at_last_seq(CaseContext& ctx) {
   const Quiet q = quiet_session(ctx, *proxy);
   auto b = ctx.connect_authenticated();
   const Resumed r = resume(ctx, *b, q.session, q.last_seq);
-  require(r.replayed == 0, "lastSeq equal to the session's last seq: {\"resumed\":true,\"replayed\":0}",
+  require(r.replayed == 0,
+          "lastSeq equal to the session's last seq: {\"resumed\":true,\"replayed\":0}",
           show(r.response));
   ctx.call_result(*b, "logs.subscribe", {{"service", "vercel"}});
   SeqCollector next;
@@ -264,8 +274,10 @@ Outcome fresh_session_discarded(CaseContext& ctx) {
   auto c = ctx.connect_authenticated();
   const Resumed again = resume(ctx, *c, fresh, 0);
   require(again.response.contains("error"),
-          "-32007 for the fresh session the resume replaced (it was discarded)", show(again.response));
-  require_error_value(again.response, -32007, "resume", "session.resume of the replaced fresh session");
+          "-32007 for the fresh session the resume replaced (it was discarded)",
+          show(again.response));
+  require_error_value(again.response, -32007, "resume",
+                      "session.resume of the replaced fresh session");
   return pass();
 }
 
@@ -276,7 +288,8 @@ Outcome unchanged_after_error(CaseContext& ctx) {
   const Resumed unknown = resume(ctx, *a, "no-such-session-0000", 0);
   require_error_value(unknown.response, -32007, "resume", "session.resume of an unknown session");
   const Resumed own = resume(ctx, *a, session, 0);
-  require_error_value(own.response, -32602, "resume", "session.resume of the connection's own session");
+  require_error_value(own.response, -32602, "resume",
+                      "session.resume of the connection's own session");
   const std::string after = ctx.authenticate(*a).value("sessionId", "");
   require(after == session, "the same sessionId on re-authentication after the failed resumes",
           after + " instead of " + session);
@@ -289,7 +302,8 @@ Outcome unchanged_after_error(CaseContext& ctx) {
 }
 
 Outcome across_restart(CaseContext& ctx) {
-  if (!ctx.target().restart) skip_case("restarting needs a sidecar the suite started (--spawn or --reference)");
+  if (!ctx.target().restart)
+    skip_case("restarting needs a sidecar the suite started (--spawn or --reference)");
   auto a = ctx.connect();
   const std::string session = ctx.authenticate(*a).value("sessionId", "");
   ctx.call_result(*a, "logs.subscribe", {{"service", "vercel"}});
@@ -297,7 +311,8 @@ Outcome across_restart(CaseContext& ctx) {
   if (!ctx.target().restart(milliseconds(1000), error)) fail_case("the sidecar restarted", error);
   auto b = ctx.connect_authenticated();
   const Resumed r = resume(ctx, *b, session, 0);
-  require(r.response.contains("error"), "-32007 for a session from before the restart", show(r.response));
+  require(r.response.contains("error"), "-32007 for a session from before the restart",
+          show(r.response));
   require_error_value(r.response, -32007, "resume", "session.resume after a restart");
   return pass();
 }
@@ -314,29 +329,35 @@ void add_reconnection_cases(Catalog& c) {
          "meanwhile replayed.",
          [](CaseContext& ctx) { return survives(ctx, Fault::Reset); }, milliseconds(30000)});
   c.add({"7.1/3", Tier::Must, Group::Reconnection,
-         "resumeGraceMs MUST be advertised (at least 30,000) and a session MUST still resume 5,000 ms "
+         "resumeGraceMs MUST be advertised (at least 30,000) and a session MUST still resume 5,000 "
+         "ms "
          "before it ends.",
          still_within_grace, milliseconds(20000)});
   c.add({"7.2/1", Tier::Must, Group::Reconnection,
-         "A missed run of about 9,500 notifications (under the 10,000 minimum) MUST be replayed in full.",
+         "A missed run of about 9,500 notifications (under the 10,000 minimum) MUST be replayed in "
+         "full.",
          ring_minimum, milliseconds(90000)});
   c.add({"7.2/2", Tier::Must, Group::Reconnection,
-         "Notifications sent into a link that went silent, then reset, MUST be replayed: the ring holds "
+         "Notifications sent into a link that went silent, then reset, MUST be replayed: the ring "
+         "holds "
          "what was sent, not only what was generated while detached.",
          sent_but_lost, milliseconds(30000)});
-  c.add({"7.3/3", Tier::Must, Group::Reconnection,
-         "A lastSeq equal to the session's last seq MUST succeed with replayed 0, and seq continues.",
-         resume_at_last_seq, milliseconds(20000)});
+  c.add(
+      {"7.3/3", Tier::Must, Group::Reconnection,
+       "A lastSeq equal to the session's last seq MUST succeed with replayed 0, and seq continues.",
+       resume_at_last_seq, milliseconds(20000)});
   c.add({"7.3/4", Tier::Must, Group::Reconnection,
-         "The connection's fresh session MUST be discarded by a successful resume (resuming it: -32007).",
+         "The connection's fresh session MUST be discarded by a successful resume (resuming it: "
+         "-32007).",
          fresh_session_discarded, milliseconds(20000)});
   c.add({"7.4/5", Tier::Must, Group::Reconnection,
          "When the ring has lost notifications after lastSeq, session.resume MUST answer -32007, "
          "never a partial replay.",
          no_partial_replay, milliseconds(120000)});
-  c.add({"7.4/6", Tier::Must, Group::Reconnection,
-         "After a session.resume error the connection's session and subscriptions MUST be unchanged.",
-         unchanged_after_error, milliseconds(20000)});
+  c.add(
+      {"7.4/6", Tier::Must, Group::Reconnection,
+       "After a session.resume error the connection's session and subscriptions MUST be unchanged.",
+       unchanged_after_error, milliseconds(20000)});
   c.add({"7.4/7", Tier::Must, Group::Reconnection,
          "A session from before a restart of the sidecar MUST get -32007.", across_restart,
          milliseconds(30000)});

@@ -17,7 +17,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
     const char c = text[i];
     const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                        c == '+' || c == '/';
-    const bool pad = c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text.back() == '=');
+    const bool pad =
+        c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text.back() == '=');
     if (!alpha && !pad) return std::nullopt;
   }
   std::string out(text.size() / 4 * 3, '\0');
@@ -51,7 +52,8 @@ struct InflateStreamEnd {
 };
 
 // window_bits 15 reads a zlib stream, 15 + 16 a gzip member (zlib's convention).
-std::optional<std::string> inflate_stream(std::string_view data, std::size_t max_bytes, int window_bits) {
+std::optional<std::string> inflate_stream(std::string_view data, std::size_t max_bytes,
+                                          int window_bits) {
   z_stream z{};
   if (inflateInit2(&z, window_bits) != Z_OK) return std::nullopt;
   const std::unique_ptr<z_stream, InflateStreamEnd> guard(&z);

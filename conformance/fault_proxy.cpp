@@ -2,15 +2,8 @@
 // per direction (a slow side stops reads from the other instead of growing memory).
 #include "fault_proxy.hpp"
 
-#include <algorithm>
 #include <arpa/inet.h>
-#include <cerrno>
-#include <chrono>
-#include <condition_variable>
-#include <cstring>
 #include <fcntl.h>
-#include <list>
-#include <mutex>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +11,13 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <list>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -53,7 +53,9 @@ struct Fd {
   }
 };
 
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+}
 
 // A blocking connect on loopback is immediate; anything slower is a target that is not there.
 Fd connect_upstream(const std::string& host, std::uint16_t port) {
@@ -80,9 +82,9 @@ Fd connect_upstream(const std::string& host, std::uint16_t port) {
 // One direction of a proxied connection: bytes read from `from` wait in `buffer` for `to`.
 struct Pipe {
   std::string buffer;
-  bool eof = false;        // `from` has sent FIN
-  bool shut = false;       // FIN passed on to `to`
-  double tokens = 0;       // throttle budget in bytes
+  bool eof = false;   // `from` has sent FIN
+  bool shut = false;  // FIN passed on to `to`
+  double tokens = 0;  // throttle budget in bytes
 };
 
 struct Pair {
@@ -159,9 +161,10 @@ void FaultProxy::Loop::accept_new(bool refusing_now) {
   }
 }
 
-// Moves bytes one step along a pipe: read what fits (and the throttle allows), write what is buffered,
-// pass EOF on once the buffer has drained.
-void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read, std::size_t rate_now) {
+// Moves bytes one step along a pipe: read what fits (and the throttle allows), write what is
+// buffered, pass EOF on once the buffer has drained.
+void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read,
+                            std::size_t rate_now) {
   char chunk[16384];
   while (may_read && !pipe.eof && pipe.buffer.size() < kBufferCap) {
     std::size_t want = std::min(sizeof chunk, kBufferCap - pipe.buffer.size());
@@ -255,7 +258,8 @@ void FaultProxy::Loop::run() {
     for (auto& p : pairs) {
       auto events = [&](const Pipe& in, const Pipe& out) {
         short e = 0;
-        if (!stalled_now && !in.eof && in.buffer.size() < kBufferCap && (rate_now == 0 || in.tokens >= 1)) {
+        if (!stalled_now && !in.eof && in.buffer.size() < kBufferCap &&
+            (rate_now == 0 || in.tokens >= 1)) {
           e |= POLLIN;
         }
         if (!stalled_now && !out.buffer.empty()) e |= POLLOUT;
@@ -285,7 +289,8 @@ void FaultProxy::Loop::run() {
         continue;
       }
       pump(p, p.up, p.client.fd, p.upstream.fd, (ce & (POLLIN | POLLHUP)) != 0, rate_now);
-      if (!p.dead) pump(p, p.down, p.upstream.fd, p.client.fd, (ue & (POLLIN | POLLHUP)) != 0, rate_now);
+      if (!p.dead)
+        pump(p, p.down, p.upstream.fd, p.client.fd, (ue & (POLLIN | POLLHUP)) != 0, rate_now);
     }
   }
   for (auto& p : pairs) close_pair(p, false);
@@ -295,8 +300,8 @@ void FaultProxy::Loop::run() {
   applied_cv.notify_all();
 }
 
-std::unique_ptr<FaultProxy> FaultProxy::start(const std::string& target_host, std::uint16_t target_port,
-                                              std::string& error) {
+std::unique_ptr<FaultProxy> FaultProxy::start(const std::string& target_host,
+                                              std::uint16_t target_port, std::string& error) {
   auto loop = std::make_unique<Loop>();
   loop->target_host = target_host;
   loop->target_port = target_port;
@@ -337,7 +342,8 @@ void FaultProxy::command(F change) {
   const std::uint64_t mine = ++loop_->requested;
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto n = ::write(loop_->wake.fd, &one, sizeof one);
-  loop_->applied_cv.wait_for(lock, std::chrono::seconds(5), [&] { return loop_->applied >= mine || loop_->stop; });
+  loop_->applied_cv.wait_for(lock, std::chrono::seconds(5),
+                             [&] { return loop_->applied >= mine || loop_->stop; });
 }
 
 void FaultProxy::cut() {

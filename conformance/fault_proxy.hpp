@@ -1,6 +1,7 @@
 // A TCP proxy on loopback in front of a sidecar that injects network faults on demand: cut or reset
-// every connection, stall forwarding, throttle it, or refuse new connections. Reconnection cases (§7)
-// and pytest scenarios use it to make a network fail the way real ones do, without root or netem.
+// every connection, stall forwarding, throttle it, or refuse new connections. Reconnection cases
+// (§7) and pytest scenarios use it to make a network fail the way real ones do, without root or
+// netem.
 #pragma once
 
 #include <cstddef>
@@ -12,8 +13,8 @@
 namespace flake::conform {
 
 struct FaultProxyStats {
-  std::size_t open = 0;       // proxied connections open now
-  std::size_t accepted = 0;   // connections accepted since start (refused ones included)
+  std::size_t open = 0;           // proxied connections open now
+  std::size_t accepted = 0;       // connections accepted since start (refused ones included)
   std::uint64_t to_upstream = 0;  // bytes forwarded client -> sidecar
   std::uint64_t to_client = 0;    // bytes forwarded sidecar -> client
 };
@@ -22,8 +23,8 @@ class FaultProxy {
  public:
   // Listens on 127.0.0.1 (ephemeral port) and forwards every connection to target_host:target_port.
   // nullptr, with `error` set, when it cannot listen.
-  static std::unique_ptr<FaultProxy> start(const std::string& target_host, std::uint16_t target_port,
-                                           std::string& error);
+  static std::unique_ptr<FaultProxy> start(const std::string& target_host,
+                                           std::uint16_t target_port, std::string& error);
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
@@ -31,7 +32,8 @@ class FaultProxy {
   std::uint16_t port() const { return port_; }
 
   // Each fault takes effect before the call returns.
-  // Closes every proxied connection on both sides with FIN (an orderly TCP close, no WebSocket close).
+  // Closes every proxied connection on both sides with FIN (an orderly TCP close, no WebSocket
+  // close).
   void cut();
   // Closes every proxied connection on both sides with RST.
   void reset();

@@ -109,8 +109,9 @@ int write_reply(lws* wsi, const HttpRequest& request, HttpReply reply, bool clos
       reply.headers.emplace_back("Content-Encoding", "gzip");
     }
   }
-  // Every answer to a POST ends its connection: libwebsockets 4.1.6 spins at 100 % CPU in its rx-flow
-  // loop, serving nobody, when more requests follow a POST in the same read (HTTP pipelining).
+  // Every answer to a POST ends its connection: libwebsockets 4.1.6 spins at 100 % CPU in its
+  // rx-flow loop, serving nobody, when more requests follow a POST in the same read (HTTP
+  // pipelining).
   if (request.method == HttpMethod::kPost) close_after = true;
   if (close_after) reply.headers.emplace_back("Connection", "close");
   if (!write_head(wsi, request, reply.status, has_body ? reply.content_type : "", reply.body.size(),

@@ -140,7 +140,8 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   uint64_t replay_from = last_seq;
   if (server.has(Defect::kResumeDuplicate) && replay_from > 0) --replay_from;
   auto frames = old->ring.since(replay_from);
-  if (!frames && server.has(Defect::kPartialReplay)) frames = old->ring.since(old->ring.oldest_seq() - 1);
+  if (!frames && server.has(Defect::kPartialReplay))
+    frames = old->ring.since(old->ring.oldest_seq() - 1);
   if (!frames) return rpc_error(kSessionExpired, "the missed notifications are no longer held");
 
   {

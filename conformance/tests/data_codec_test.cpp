@@ -9,9 +9,13 @@ namespace flake::conform {
 namespace {
 
 TEST(DataCodec, Base64Rfc4648Vectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"Zg==", "f"}, {"Zm8=", "fo"}, {"Zm9v", "foo"}, {"Zm9vYg==", "foob"},
-      {"Zm9vYmE=", "fooba"}, {"Zm9vYmFy", "foobar"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"Zg==", "f"},
+                                                         {"Zm8=", "fo"},
+                                                         {"Zm9v", "foo"},
+                                                         {"Zm9vYg==", "foob"},
+                                                         {"Zm9vYmE=", "fooba"},
+                                                         {"Zm9vYmFy", "foobar"}};
   for (const auto& [encoded, plain] : vectors) {
     const auto decoded = base64_decode(encoded);
     ASSERT_TRUE(decoded.has_value()) << encoded;
@@ -50,7 +54,8 @@ TEST(DataCodec, ZlibInflate) {
 TEST(DataCodec, GzipInflate) {
   const std::string plain(50000, 'g');
   z_stream z{};
-  ASSERT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  ASSERT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
   std::string packed(deflateBound(&z, plain.size()), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
   z.avail_in = static_cast<uInt>(plain.size());

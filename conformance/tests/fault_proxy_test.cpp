@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <atomic>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
+#include <atomic>
+#include <thread>
 #include <vector>
 
 namespace flake::conform {
@@ -103,7 +103,8 @@ TEST(FaultProxy, ForwardsBothWays) {
   ASSERT_EQ(s.send_all(payload, deadline_in(5s)), IoStatus::Ok);
   EXPECT_EQ(read_exactly(s, payload.size(), 5s), payload);
   // The proxy counts a send after it returns, which can be after the client has read the bytes.
-  for (int i = 0; i < 100 && f.proxy->stats().to_client < payload.size(); ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 100 && f.proxy->stats().to_client < payload.size(); ++i)
+    std::this_thread::sleep_for(10ms);
   const FaultProxyStats st = f.proxy->stats();
   EXPECT_EQ(st.open, 1u);
   EXPECT_EQ(st.to_upstream, payload.size());

@@ -149,7 +149,8 @@ TEST(HttpRest, BodyFramingAndKeepAlive) {
 TEST(HttpRest, PipelinedPostsNeverHangTheSidecar) {
   Sidecar s;
   const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"system.ping"})";
-  for (const auto& headers : {std::vector<std::string>{"Content-Type: application/json"}, kJsonPost}) {
+  for (const auto& headers :
+       {std::vector<std::string>{"Content-Type: application/json"}, kJsonPost}) {
     Http pipelined(s);
     for (int i = 0; i < 4; ++i) pipelined.send("POST", "/api/v1/rpc", headers, body);
     Response first = pipelined.read_response();

@@ -37,8 +37,8 @@ inline std::string lower(std::string text) {
   return text;
 }
 
-// A keep-alive HTTP/1.1 connection to the sidecar with a deadline on every exchange; after an answer
-// with Connection: close the next request opens a new connection.
+// A keep-alive HTTP/1.1 connection to the sidecar with a deadline on every exchange; after an
+// answer with Connection: close the next request opens a new connection.
 class Http {
  public:
   explicit Http(const Sidecar& s) : port_(s.url().port) {
@@ -52,7 +52,8 @@ class Http {
       socket_ = conform::TcpSocket();
       buffer_.clear();
       closed_ = false;
-      if (!socket_.connect("127.0.0.1", port_, deadline_in(3s))) throw std::runtime_error("connect");
+      if (!socket_.connect("127.0.0.1", port_, deadline_in(3s)))
+        throw std::runtime_error("connect");
     }
     std::string text =
         method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n";
