@@ -117,6 +117,10 @@ constexpr std::array kCatalog{
                "§8.5 incomplete request heads are waited for 60 s"},
     DefectInfo{Defect::kSmallHeadLimit, "small-head-limit",
                "§8.5 request heads over 4 KiB are refused"},
+    DefectInfo{Defect::kAnyJsonrpcVersion, "any-jsonrpc-version",
+               "§3.2 requests without \"jsonrpc\":\"2.0\" are executed"},
+    DefectInfo{Defect::kDiscoverIncomplete, "discover-incomplete",
+               "§5.5 rpc.discover leaves data.chunk out of its notifications"},
 };
 static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount),
               "every defect needs an entry");

@@ -69,6 +69,8 @@ enum class Defect {
   kPingTimeoutDropsSession,  // §7.6: a ping timeout discards the session
   kNoHeaderTimeout,          // §8.5: incomplete request heads are never timed out
   kSmallHeadLimit,           // §8.5: request heads over 4 KiB refused
+  kAnyJsonrpcVersion,    // §3.2: requests run whatever their jsonrpc member says
+  kDiscoverIncomplete,   // §5.5: rpc.discover leaves data.chunk out
   kCount
 };
 

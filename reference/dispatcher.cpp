@@ -123,7 +123,7 @@ bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
 }
 
 JsonPtr dispatch_one(CallContext& ctx, const cJSON* item) {
-  auto validated = validate_request(item);
+  auto validated = validate_request(item, !ctx.server.has(Defect::kAnyJsonrpcVersion));
   if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
     return make_error(invalid->id, std::move(invalid->error));
   }

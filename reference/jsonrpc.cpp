@@ -64,7 +64,7 @@ void add_id(cJSON* response, const cJSON* id) {
 
 }  // namespace
 
-std::variant<Request, InvalidRequest> validate_request(const cJSON* item) {
+std::variant<Request, InvalidRequest> validate_request(const cJSON* item, bool check_version) {
   const cJSON* id = member(item, "id");
   InvalidRequest invalid{rpc_error(kInvalidRequest, "invalid request"),
                          (id && valid_id_type(id)) ? id : nullptr};
@@ -73,7 +73,8 @@ std::variant<Request, InvalidRequest> validate_request(const cJSON* item) {
     return invalid;
   }
   const cJSON* version = member(item, "jsonrpc");
-  if (!cJSON_IsString(version) || std::string_view(version->valuestring) != "2.0") {
+  if (check_version &&
+      (!cJSON_IsString(version) || std::string_view(version->valuestring) != "2.0")) {
     invalid.error.message = "\"jsonrpc\" must be \"2.0\"";
     return invalid;
   }

@@ -23,7 +23,9 @@ struct InvalidRequest {
       nullptr;  // echoed when present and of a valid type, else the response carries null
 };
 
-std::variant<Request, InvalidRequest> validate_request(const cJSON* item);
+// `check_version` false skips the "jsonrpc":"2.0" check (only the defect any-jsonrpc-version does).
+std::variant<Request, InvalidRequest> validate_request(const cJSON* item,
+                                                       bool check_version = true);
 
 // {"jsonrpc":"2.0","result":...,"id":...}; a null `id` pointer gives "id":null.
 JsonPtr make_result(const cJSON* id, JsonPtr result);

@@ -187,7 +187,9 @@ Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {
     cJSON_AddItemToArray(methods, m);
   }
   cJSON* notifications = cJSON_AddArrayToObject(doc.get(), "notifications");
+  const bool incomplete = ctx.server.has(Defect::kDiscoverIncomplete);
   for (const char* name : {"logs.update", "metrics.update", "deployments.update", "data.chunk"}) {
+    if (incomplete && std::string_view(name) == "data.chunk") continue;
     cJSON* n = cJSON_CreateObject();
     cJSON_AddStringToObject(n, "name", name);
     cJSON_AddItemToArray(notifications, n);
