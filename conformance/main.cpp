@@ -290,6 +290,9 @@ int run(int argc, char** argv) {
   }
   const std::string target_text =
       target.url.scheme + "://" + target.url.authority + target.url.path;
+  // Reports are CI artifacts: the token appears in them as "<token>". A token too short to be
+  // told from ordinary text is left alone (it would garble every line).
+  if (target.token.size() >= 8) WireLog::redact(target.token);
   if (!preflight(target, error)) {
     std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
     if (process) std::fprintf(stderr, "sidecar output:\n%s\n", process->output_tail().c_str());

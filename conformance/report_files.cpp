@@ -89,7 +89,7 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
   const Tally t = tally(results);
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += "<testsuites name=\"flake-conform\" tests=\"" + std::to_string(results.size()) +
-       "\" failures=\"" + std::to_string(t.failed) + "\" skipped=\"" +
+       "\" failures=\"" + std::to_string(t.failed + t.unexpected_passes) + "\" errors=\"0\" skipped=\"" +
        std::to_string(t.unimplemented + t.skipped) + "\" time=\"" +
        std::to_string(static_cast<double>(meta.elapsed.count()) / 1000.0) + "\">\n";
   for (const Group g : all_groups()) {
@@ -97,15 +97,23 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
     std::size_t tests = 0;
     std::size_t failures = 0;
     std::size_t skips = 0;
+    std::int64_t suite_ms = 0;
     for (const auto& r : results) {
       if (r.c->group != g) continue;
       ++tests;
+      suite_ms += r.duration.count();
       body += "    <testcase classname=\"flake-conform." + std::string(to_string(g)) +
               "\" name=\"" + xml_escape(r.c->id + " [" + std::string(to_string(r.c->tier)) +
                                         "] " + r.c->requirement) +
               "\" time=\"" + std::to_string(static_cast<double>(r.duration.count()) / 1000.0) +
               "\">\n";
-      if (r.outcome.status == Status::Fail && !r.expected_failure) {
+      if (r.expected_failure && r.outcome.status == Status::Pass) {
+        // An expected failure that passes fails the run (the list went stale), so CI must see it.
+        ++failures;
+        body += "      <failure message=\"listed in --expected-failures but passed\">" +
+                xml_escape("listed in --expected-failures but passed: remove it from the list") +
+                "</failure>\n";
+      } else if (r.outcome.status == Status::Fail && !r.expected_failure) {
         ++failures;
         body += "      <failure message=\"" + xml_escape("expected: " + r.outcome.expected) +
                 "\">" + xml_escape("expected: " + r.outcome.expected + "\nactual: " +
@@ -128,7 +136,9 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
     if (tests == 0) continue;
     x += "  <testsuite name=\"flake-conform." + std::string(to_string(g)) + "\" tests=\"" +
          std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-         "\" skipped=\"" + std::to_string(skips) + "\">\n" + body + "  </testsuite>\n";
+         "\" errors=\"0\" skipped=\"" + std::to_string(skips) + "\" time=\"" +
+         std::to_string(static_cast<double>(suite_ms) / 1000.0) + "\">\n" + body +
+         "  </testsuite>\n";
   }
   x += "</testsuites>\n";
   (void)meta;

@@ -11,6 +11,15 @@ namespace flake::conform {
 namespace {
 constexpr std::size_t kMaxLines = 400;
 constexpr std::size_t kNoteReserve = 50;
+
+std::string& secret() {
+  static std::string value;
+  return value;
+}
+}  // namespace
+
+void WireLog::redact(std::string value) {
+  secret() = std::move(value);
 }
 
 WireLog::WireLog() : start_(std::chrono::steady_clock::now()) {}
@@ -29,7 +38,15 @@ void WireLog::add(int conn, std::string_view direction, std::string_view text) {
   if (conn > 0) line += "#" + std::to_string(conn) + " ";
   line.append(direction);
   line += " ";
+  const std::size_t body = line.size();
   line.append(text);
+  const std::string& hidden = secret();
+  if (!hidden.empty()) {
+    for (std::size_t at = body; (at = line.find(hidden, at)) != std::string::npos;) {
+      line.replace(at, hidden.size(), "<token>");
+      at += 7;
+    }
+  }
   lines_.push_back(std::move(line));
 }
 

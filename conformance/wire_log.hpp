@@ -25,6 +25,10 @@ class WireLog {
   static std::string summarize_binary(std::string_view bytes, std::size_t max = 400);
   static std::string hex_prefix(std::string_view bytes, std::size_t max_bytes = 32);
 
+  // Lines recorded after this show `secret` (the sidecar's token) as "<token>": reports are CI
+  // artifacts and must not leak it. Set once at start-up, before any case runs.
+  static void redact(std::string secret);
+
  private:
   std::chrono::steady_clock::time_point start_;
   std::vector<std::string> lines_;

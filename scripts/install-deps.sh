@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libwebsockets-dev libcjson-dev libmsgpack-dev libmsgpack-cxx-dev nlohmann-json3-dev
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libbenchmark-tools python3-scipy
-  pybind11-dev python3-pybind11 python3-pytest python3-dev
+  pybind11-dev python3-pybind11 python3-pytest python3-dev python3-jsonschema libxml2-utils
   clang clang-format libclang-rt-14-dev
 )
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Checks flake-conform's promises to a CI job: its exit codes, its --expected-failures rules, and
+that its --json and --junit reports validate against conformance/schemas/ and keep the token out.
+
+Runs the harness against the reference sidecar (clean, and with --defect wrong-error-code so that
+some cases fail). Exit status 0 when every check holds, 1 otherwise.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMAS = os.path.join(os.path.dirname(HERE), "schemas")
+TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"
+
+
+class Checker:
+    def __init__(self, conform, sidecar, tmp):
+        self.conform, self.sidecar, self.tmp = conform, sidecar, tmp
+        self.problems = []
+        self.token_file = os.path.join(tmp, "token")
+        with open(self.token_file, "w", encoding="utf-8") as f:
+            f.write(TOKEN + "\n")
+        with open(os.path.join(SCHEMAS, "report.schema.json"), encoding="utf-8") as f:
+            self.schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(self.schema)
+
+    def spawn(self, *extra):
+        return ["--spawn", f"'{self.sidecar}' --port {{port}} --conformance --token-file "
+                           f"'{self.token_file}' " + " ".join(extra), "--token-file", self.token_file]
+
+    def run(self, name, args, want_exit):
+        proc = subprocess.run([self.conform, *args], capture_output=True, text=True, errors="replace",
+                              timeout=300)
+        if proc.returncode != want_exit:
+            self.problems.append(f"{name}: exit {proc.returncode}, want {want_exit}\n"
+                                 f"    stdout: {proc.stdout[-600:]}\n    stderr: {proc.stderr[-600:]}")
+        return proc
+
+    def expect(self, name, ok, detail=""):
+        if not ok:
+            self.problems.append(f"{name}: {detail}")
+
+    def reports(self, name):
+        return os.path.join(self.tmp, name + ".json"), os.path.join(self.tmp, name + ".xml")
+
+    def validate(self, name):
+        """Validates both reports of run `name`; returns the JSON document and the XML text."""
+        json_path, xml_path = self.reports(name)
+        with open(json_path, encoding="utf-8") as f:
+            doc = json.load(f)
+        errors = sorted(jsonschema.Draft202012Validator(self.schema).iter_errors(doc), key=str)
+        self.expect(f"{name}: JSON report", not errors,
+                    "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
+        xsd = subprocess.run(["xmllint", "--noout", "--schema", os.path.join(SCHEMAS, "junit.xsd"),
+                              xml_path], capture_output=True, text=True)
+        self.expect(f"{name}: JUnit report", xsd.returncode == 0, xsd.stderr[-600:])
+        with open(xml_path, encoding="utf-8") as f:
+            xml = f.read()
+        with open(json_path, encoding="utf-8") as f:
+            self.expect(f"{name}: reports keep the token out", TOKEN not in f.read() + xml,
+                        "the token appears in a report")
+        return doc, xml
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conform", required=True, help="path of flake-conform")
+    parser.add_argument("--sidecar", required=True, help="path of flake-sidecar")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        c = Checker(args.conform, args.sidecar, tmp)
+        listing = c.run("--list", ["--list"], 0).stdout
+        c.expect("--list", "3.8/1" in listing and "MUST" in listing, "no 3.8/1 MUST line")
+
+        # Exit 2: usage and connection errors.
+        c.run("unknown option", ["--no-such-option"], 2)
+        c.run("no target", ["-s", "3.8"], 2)
+        c.run("unreachable URL", ["ws://127.0.0.1:1/rpc", "--token", TOKEN, "--timeout", "1000"], 2)
+        wrong = c.spawn()
+        wrong[wrong.index("--token-file"):] = ["--token", "0" * 32]
+        c.run("wrong token", wrong + ["-s", "3.8"], 2)
+
+        # Exit 3: nothing selected.
+        c.run("empty selection", ["--reference", "-s", "99.99"], 3)
+
+        # Exit 0, with both reports.
+        json_path, xml_path = c.reports("clean")
+        c.run("clean", c.spawn() + ["-s", "3.8", "-s", "5.4", "--json", json_path, "--junit", xml_path], 0)
+        doc, xml = c.validate("clean")
+        c.expect("clean: summary", doc["summary"]["failed"] == 0 and doc["summary"]["passed"] > 0,
+                 json.dumps(doc["summary"]))
+        c.expect("clean: token shown as <token>", any("<token>" in w for case in doc["cases"]
+                                                      for w in case["wire"]), "no <token> in the wire logs")
+
+        # Exit 1: a broken rule, named with its section, requirement, expected and actual.
+        json_path, xml_path = c.reports("defect")
+        proc = c.run("defect", c.spawn("--defect wrong-error-code") +
+                     ["-s", "3.8", "-s", "3.1", "--json", json_path, "--junit", xml_path], 1)
+        doc, xml = c.validate("defect")
+        failed = {case["id"]: case for case in doc["cases"] if case["status"] == "fail"}
+        c.expect("defect: 3.8/1 fails", "3.8/1" in failed, f"failed: {sorted(failed)}")
+        c.expect("defect: only 3.8 fails", all(i.startswith("3.8/") for i in failed), f"failed: {sorted(failed)}")
+        if "3.8/1" in failed:
+            case = failed["3.8/1"]
+            c.expect("defect: console names the rule", "3.8/1" in proc.stdout and case["requirement"] in proc.stdout,
+                     "the Failures block lacks the case ID or requirement")
+            c.expect("defect: expected/actual", "-32601" in case["expected"] and "-32600" in case["actual"],
+                     json.dumps(case)[:400])
+        c.expect("defect: JUnit failure", xml.count("<failure") == len(failed), f"{xml.count('<failure')} <failure> for {len(failed)}")
+
+        # --expected-failures: listed failures are fine, a listed case that passes fails the run.
+        listed = os.path.join(tmp, "expected.txt")
+        with open(listed, "w", encoding="utf-8") as f:
+            f.write("# the defect's cases\n" + "\n".join(sorted(failed)) + "\n")
+        c.run("all failures listed", c.spawn("--defect wrong-error-code") +
+              ["-s", "3.8", "-s", "3.1", "--expected-failures", listed], 0)
+        json_path, xml_path = c.reports("stale")
+        c.run("stale list", c.spawn() + ["-s", "3.8", "--expected-failures", listed, "--json", json_path,
+                                         "--junit", xml_path], 1)
+        doc, xml = c.validate("stale")
+        c.expect("stale: unexpectedPasses", doc["summary"]["unexpectedPasses"] == len(failed),
+                 json.dumps(doc["summary"]))
+        c.expect("stale: JUnit shows them as failures", xml.count("<failure") == len(failed),
+                 f"{xml.count('<failure')} <failure> elements")
+
+    for p in c.problems:
+        print("x", p)
+    if c.problems:
+        return 1
+    print("ok: exit codes 0/1/2/3, --expected-failures, JSON and JUnit reports valid, token redacted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
