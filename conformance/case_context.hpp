@@ -22,6 +22,7 @@ struct Target {
   std::string token;
   std::chrono::milliseconds timeout{5000};  // per operation
   SidecarProcess* process = nullptr;  // set when the harness started the sidecar
+  pid_t pid = 0;  // --pid: the process of a URL target (0: unknown)
   // Set when the harness started the sidecar: SIGTERM, wait `pause`, start it again on the same port
   // and wait for its start-up line (§10.8). Updates `process`; false with `error` on failure.
   std::function<bool(std::chrono::milliseconds pause, std::string& error)> restart;

@@ -144,13 +144,14 @@ Outcome p4(CaseContext& ctx) {
 }
 
 Outcome p5(CaseContext& ctx) {
-  SidecarProcess* process = ctx.target().process;
-  if (process == nullptr) skip_case("needs a sidecar started by the harness to read its RSS");
+  const SidecarProcess* process = ctx.target().process;
+  const pid_t pid = process != nullptr ? process->pid() : ctx.target().pid;
+  if (pid <= 0) skip_case("needs the sidecar's process: let the suite start it, or give --pid");
   std::atomic<bool> stop{false};
-  std::atomic<long> peak{process->rss_kib()};
+  std::atomic<long> peak{process_rss_kib(pid)};
   std::thread sampler([&] {
     while (!stop.load()) {
-      const long kib = process->rss_kib();
+      const long kib = process_rss_kib(pid);
       if (kib > peak.load()) peak.store(kib);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

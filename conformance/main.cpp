@@ -181,6 +181,14 @@ int run(int argc, char** argv) {
 
   Target target;
   target.timeout = o.timeout;
+  if (o.pid != 0) {
+    target.pid = static_cast<pid_t>(o.pid);
+    if (process_rss_kib(target.pid) == 0) {
+      std::fprintf(stderr, "flake-conform: --pid %ld: cannot read /proc/%ld/status (no such process?)\n",
+                   o.pid, o.pid);
+      return kExitUsage;
+    }
+  }
   std::unique_ptr<SidecarProcess> process;
   TempFile token_file;
   std::string sidecar_desc;

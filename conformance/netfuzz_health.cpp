@@ -4,6 +4,7 @@
 #include "netfuzz_health.hpp"
 
 #include "rpc_client.hpp"
+#include "sidecar_process.hpp"
 
 #include <thread>
 
@@ -76,7 +77,7 @@ HealthResult HealthWatch::check() {
   }
   if (!alive(result)) return result;
   if (target_.pid) {
-    result.rss_kib = read_rss_kib(*target_.pid);
+    result.rss_kib = process_rss_kib(*target_.pid);
     if (result.rss_kib == 0) {
       result.ok = false;
       result.failure = "cannot read VmRSS of pid " + std::to_string(*target_.pid);

@@ -160,18 +160,4 @@ bool open_target(const FuzzOptions& o, FuzzTarget& target, std::string& error) {
   return true;
 }
 
-long read_rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      std::istringstream in(line.substr(6));
-      long kib = 0;
-      in >> kib;
-      return kib;
-    }
-  }
-  return 0;
-}
-
 }  // namespace flake::conform::netfuzz

@@ -33,7 +33,4 @@ struct FuzzTarget {
 // `error` set on a usage or start problem (exit status 2).
 bool open_target(const FuzzOptions& options, FuzzTarget& target, std::string& error);
 
-// VmRSS of `pid` in KiB from /proc/PID/status; 0 when unknown.
-long read_rss_kib(pid_t pid);
-
 }  // namespace flake::conform::netfuzz

@@ -32,6 +32,9 @@ target (exactly one):
   --sidecar-arg ARG        one more argument for the sidecar --reference starts (repeatable),
                            e.g. --sidecar-arg --rate --sidecar-arg 1000
 
+  --pid PID                with a URL: the sidecar's process ID, so that the RSS case (10.7/1)
+                           can read /proc/PID/status (without it, that case is skipped)
+
 token (for URL and --spawn; environment FLAKE_SIDECAR_TOKEN is used when neither is given):
   --token T                the sidecar's secret token
   --token-file F           read the token from F (its first line, without surrounding blanks)
@@ -121,6 +124,13 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
           o.timeout = std::chrono::milliseconds(ms);
         }
       }
+    } else if (arg == "--pid") {
+      if (value(v)) {
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.pid);
+        if (ec != std::errc() || end != v.data() + v.size() || o.pid <= 0) {
+          error("--pid needs a process ID (a positive integer)");
+        }
+      }
     } else if (arg == "--json") {
       if (value(v)) o.json_file = v;
     } else if (arg == "--junit") {
@@ -144,6 +154,9 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
     error("--reference makes its own token; --token/--token-file are for URL and --spawn");
   }
   if (!o.sidecar_args.empty() && !o.reference) error("--sidecar-arg is for --reference only");
+  if (o.pid != 0 && o.url.empty()) {
+    error("--pid is for a URL target (the suite knows the process it starts)");
+  }
   return parsed;
 }
 

@@ -10,6 +10,7 @@ namespace flake::conform {
 
 struct Options {
   std::string url;              // positional
+  long pid = 0;                 // --pid: the URL target's process, for the RSS case (P5)
   std::optional<std::string> token;
   std::optional<std::string> token_file;
   std::optional<std::string> spawn;  // 'CMD {port}'

@@ -185,7 +185,11 @@ bool SidecarProcess::secret_seen() const {
 }
 
 long SidecarProcess::rss_kib() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  return process_rss_kib(pid_);
+}
+
+long process_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
     if (line.rfind("VmRSS:", 0) == 0) {

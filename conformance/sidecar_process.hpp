@@ -23,6 +23,9 @@ struct ExitInfo {
   std::chrono::milliseconds stop_time{0};  // from SIGTERM to exit
 };
 
+// VmRSS of any process from /proc/PID/status, in KiB; 0 when it cannot be read.
+long process_rss_kib(pid_t pid);
+
 class SidecarProcess {
  public:
   // argv[0] is looked up in PATH. The child is SIGKILLed when the *thread* that called start() ends

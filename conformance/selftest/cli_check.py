@@ -87,6 +87,26 @@ def main():
         wrong[wrong.index("--token-file"):] = ["--token", "0" * 32]
         c.run("wrong token", wrong + ["-s", "3.8"], 2)
 
+        c.run("--pid with --spawn", c.spawn() + ["--pid", str(os.getpid()), "-s", "3.8"], 2)
+
+        # --pid: a URL target's RSS is read from /proc (10.7/1 runs instead of being skipped).
+        sidecar = subprocess.Popen([args.sidecar, "--port", "0", "--conformance", "--token-file", c.token_file],
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            line = sidecar.stdout.readline()
+            url = line.split("listening on ", 1)[-1].strip()
+            c.run("--pid of no process", [url, "--token-file", c.token_file, "--pid", "999999999"], 2)
+            json_path, _ = c.reports("pid")
+            c.run("--pid", [url, "--token-file", c.token_file, "--pid", str(sidecar.pid), "-s", "10.7",
+                            "--json", json_path], 0)
+            with open(json_path, encoding="utf-8") as f:
+                p5 = json.load(f)["cases"][0]
+            c.expect("--pid: 10.7/1 measured", p5["status"] == "pass" and "peak RSS" in p5.get("detail", ""),
+                     json.dumps(p5)[:300])
+        finally:
+            sidecar.terminate()
+            sidecar.wait(timeout=10)
+
         # Exit 3: nothing selected.
         c.run("empty selection", ["--reference", "-s", "99.99"], 3)
 
