@@ -68,6 +68,7 @@ const json& CaseContext::capabilities() {
 
 json CaseContext::call_result(RpcClient& rpc, std::string_view method, const json& params) {
   const Incoming in = rpc.call(method, params, CallOptions{timeout(), Encoding::Json});
+  unimplemented_if_feature_missing(in);
   const std::string expected = std::string(method) + " answered with a result";
   const json& r = require_value(in, expected);
   require_response_shape(r, method);

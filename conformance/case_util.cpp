@@ -24,7 +24,13 @@ Incoming await_close(CaseContext& ctx, RpcClient& rpc, bool messages_allowed) {
 
 Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text) {
   if (!rpc.ws().send_text(text)) fail_case("the message to be sent", "the connection is gone");
-  return rpc.wait_for_response(ctx.deadline());
+  Incoming in = rpc.wait_for_response(ctx.deadline());
+  // Which method this answers, so that require_result/require_error can tell a missing feature.
+  const json sent = json::parse(text, nullptr, false);
+  if (sent.is_object() && sent.contains("method") && sent["method"].is_string()) {
+    in.method = sent["method"].get<std::string>();
+  }
+  return in;
 }
 
 Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view bytes) {
@@ -88,8 +94,8 @@ bool ClockGuard::set(std::int64_t offset_ms) {
     return false;
   }
   const json& r = require_value(in, "test.setClock answered");
-  require(r.contains("result"), "test.setClock {\"offsetMs\":" + std::to_string(offset_ms) +
-                                    "} answered with a result",
+  require(r.contains("result"),
+          "test.setClock {\"offsetMs\":" + std::to_string(offset_ms) + "} answered with a result",
           show(r));
   changed_ = true;
   return true;
@@ -105,8 +111,9 @@ void SeqCollector::add(const json& n) {
   if (by_seq.empty()) {
     first = seq;
   } else if (seq != last + 1 && problem.empty()) {
-    problem = seq <= last ? "seq " + std::to_string(seq) + " again after " + std::to_string(last)
-                          : "seq jumped from " + std::to_string(last) + " to " + std::to_string(seq);
+    problem = seq <= last
+                  ? "seq " + std::to_string(seq) + " again after " + std::to_string(last)
+                  : "seq jumped from " + std::to_string(last) + " to " + std::to_string(seq);
   }
   if (by_seq.count(seq) != 0 && problem.empty()) problem = "duplicate seq " + std::to_string(seq);
   by_seq[seq] = params;

@@ -9,7 +9,9 @@
 namespace flake::conform {
 namespace {
 
-json auth_params(const json& token) { return {{"token", token}, {"clientInfo", client_info()}}; }
+json auth_params(const json& token) {
+  return {{"token", token}, {"clientInfo", client_info()}};
+}
 
 Outcome gate(CaseContext& ctx) {
   auto rpc = ctx.connect();
@@ -35,7 +37,8 @@ Outcome notifications_dropped_before_auth(CaseContext& ctx) {
   auto rpc = ctx.connect();
   rpc->notify("vercel.getDashboard", nullptr);
   rpc->notify("logs.subscribe", {{"service", "vercel"}});
-  const Incoming in = send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
+  const Incoming in =
+      send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
   const json& r = require_value(in, "the sentinel's answer");
   require(r.is_object() && r.value("id", json()) == "sentinel",
           "client notifications before authentication dropped silently", show(r));
@@ -51,12 +54,13 @@ Outcome notifications_dropped_before_auth(CaseContext& ctx) {
 Outcome authenticate_result(CaseContext& ctx) {
   auto rpc = ctx.connect();
   const json r = ctx.authenticate(*rpc);
-  require(r.contains("sessionId") && r["sessionId"].is_string(), "result.sessionId (string)", show(r));
+  require(r.contains("sessionId") && r["sessionId"].is_string(), "result.sessionId (string)",
+          show(r));
   const json& server = r.value("server", json());
-  require(server.is_object() && server.value("protocol", "") == "flake.v1" &&
-              server.contains("name") && server["name"].is_string() && server.contains("version") &&
-              server["version"].is_string(),
-          "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}", show(r));
+  require(
+      server.is_object() && server.value("protocol", "") == "flake.v1" && server.contains("name") &&
+          server["name"].is_string() && server.contains("version") && server["version"].is_string(),
+      "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}", show(r));
   const json& caps = r.value("capabilities", json());
   require(caps.is_object(), "result.capabilities object", show(r));
   // The values in effect are reported; a sidecar without MessagePack says false (its msgpack
@@ -84,8 +88,9 @@ Outcome wrong_token(CaseContext& ctx) {
   auto rpc = ctx.connect();
   const std::string wrong = ctx.target().token + "-wrong";
   const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), ctx.timeout());
-  const json error = require_error(in, -32001, in.is_value() ? in.value.value("id", json()) : json(),
-                                   "auth.authenticate with a wrong token");
+  const json error =
+      require_error(in, -32001, in.is_value() ? in.value.value("id", json()) : json(),
+                    "auth.authenticate with a wrong token");
   require(show(error, 100000).find(ctx.target().token) == std::string::npos,
           "no token in the error (4.2)", show(error));
   const Incoming gated = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
@@ -99,8 +104,9 @@ Outcome bad_token_type(CaseContext& ctx) {
   for (const json& params : {json{{"clientInfo", client_info()}}, auth_params(12345)}) {
     auto rpc = ctx.connect();
     const Incoming in = rpc->call("auth.authenticate", params, ctx.timeout());
-    const json error = require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
-                                     "auth.authenticate with params " + show(params));
+    const json error =
+        require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
+                      "auth.authenticate with params " + show(params));
     require(error.contains("data") && error["data"].is_object() &&
                 error["data"].value("field", "") == "token",
             "data {\"field\":\"token\"}", show(error));
@@ -110,11 +116,12 @@ Outcome bad_token_type(CaseContext& ctx) {
 
 Outcome bad_client_info(CaseContext& ctx) {
   auto rpc = ctx.connect();
-  const Incoming in = rpc->call("auth.authenticate",
-                                {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}},
-                                ctx.timeout());
-  const json error = require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
-                                   "auth.authenticate with clientInfo \"not-an-object\"");
+  const Incoming in =
+      rpc->call("auth.authenticate",
+                {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, ctx.timeout());
+  const json error =
+      require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
+                    "auth.authenticate with clientInfo \"not-an-object\"");
   require(error.contains("data") && error["data"].is_object() &&
               error["data"].value("field", "") == "clientInfo",
           "data {\"field\":\"clientInfo\"}", show(error));
@@ -125,7 +132,8 @@ Outcome lockout(CaseContext& ctx) {
   auto rpc = ctx.connect();
   for (int attempt = 1; attempt <= 3; ++attempt) {
     const json id = "attempt-" + std::to_string(attempt);
-    rpc->send(make_request("auth.authenticate", auth_params("wrong-" + std::to_string(attempt)), id));
+    rpc->send(
+        make_request("auth.authenticate", auth_params("wrong-" + std::to_string(attempt)), id));
     const Incoming in = rpc->wait_for_id(id, ctx.deadline());
     require_error(in, -32001, id, "failed attempt " + std::to_string(attempt));
     if (attempt < 3) ctx.require_usable(*rpc, "failed attempt " + std::to_string(attempt));
@@ -141,8 +149,10 @@ Outcome lockout_counts_bad_params(CaseContext& ctx) {
   rpc->call("auth.authenticate", auth_params(7), ctx.timeout());
   ctx.require_usable(*rpc, "two failed attempts (-32602)");
   rpc->send(make_request("auth.authenticate", auth_params("wrong"), "third"));
-  require_error(rpc->wait_for_id("third", ctx.deadline()), -32001, "third", "the third failed attempt");
-  require_close(rpc->receive(ctx.deadline()), 4401, "after a third failure that follows two -32602");
+  require_error(rpc->wait_for_id("third", ctx.deadline()), -32001, "third",
+                "the third failed attempt");
+  require_close(rpc->receive(ctx.deadline()), 4401,
+                "after a third failure that follows two -32602");
   return pass();
 }
 
@@ -173,19 +183,28 @@ Outcome session_ids(CaseContext& ctx) {
           "sessionId of 1 to 128 characters from [A-Za-z0-9_-]", first + " / " + second);
   require(first != second, "a new session (new sessionId) per connection", first + " twice");
   const std::string again = ctx.authenticate(*a).value("sessionId", "");
-  require(again == first, "auth.authenticate again on the same connection returns the same sessionId",
+  require(again == first,
+          "auth.authenticate again on the same connection returns the same sessionId",
           first + " then " + again);
   return pass();
 }
 
 Outcome token_not_logged(CaseContext& ctx) {
+  // Exercise the paths that could leak it: success, failure, and a wrong token.
+  const std::string& token = ctx.target().token;
+  auto rpc = ctx.connect();
+  const json ok = ctx.authenticate(*rpc);
+  require(show(ok, 100000).find(token) == std::string::npos,
+          "no token in the auth.authenticate result", show(ok));
+  auto other = ctx.connect();
+  const std::string wrong = "not-the-token-" + std::to_string(token.size());
+  const Incoming failed = other->call("auth.authenticate", auth_params(wrong), ctx.timeout());
+  require(!failed.is_value() || show(failed.value, 100000).find(token) == std::string::npos,
+          "no token in the error for a wrong token", failed.describe());
   if (ctx.target().process == nullptr) {
     skip_case("needs a sidecar started by the harness (--spawn or --reference) to read its output");
   }
-  // Exercise the paths that could leak it: success, failure, and a wrong token.
-  auto rpc = ctx.connect_authenticated();
-  auto other = ctx.connect();
-  other->call("auth.authenticate", auth_params(ctx.target().token + "x"), ctx.timeout());
+  other->call("auth.authenticate", auth_params(token + "x"), ctx.timeout());
   require(!ctx.target().process->secret_seen(),
           "the token never appears in the sidecar's standard output or standard error",
           "the token appeared in the sidecar's output");
@@ -223,7 +242,8 @@ void add_auth_cases(Catalog& c) {
          "flake.v1) and every capabilities member.",
          authenticate_result});
   c.add({"4.6/2", Tier::Must, Group::Auth,
-         "A token that does not match MUST get -32001; the connection stays unauthenticated and open.",
+         "A token that does not match MUST get -32001; the connection stays unauthenticated and "
+         "open.",
          wrong_token});
   c.add({"4.6/3", Tier::Must, Group::Auth,
          "A missing or non-string token MUST get -32602 with data {\"field\":\"token\"}.",
@@ -238,9 +258,10 @@ void add_auth_cases(Catalog& c) {
   c.add({"4.7/2", Tier::Must, Group::Auth,
          "Attempts answered with -32602 count as failed attempts toward the 4401 close.",
          lockout_counts_bad_params});
-  c.add({"4.8/1", Tier::Must, Group::Auth,
-         "A connection not authenticated within 10,000 ms (sidecar clock) MUST be closed with 4408.",
-         [](CaseContext& ctx) { return deadline(ctx, false); }, std::chrono::milliseconds(14000)});
+  c.add(
+      {"4.8/1", Tier::Must, Group::Auth,
+       "A connection not authenticated within 10,000 ms (sidecar clock) MUST be closed with 4408.",
+       [](CaseContext& ctx) { return deadline(ctx, false); }, std::chrono::milliseconds(14000)});
   c.add({"4.8/2", Tier::Must, Group::Auth,
          "Once authentication has succeeded, the deadline no longer applies to that connection.",
          [](CaseContext& ctx) { return deadline(ctx, true); }, std::chrono::milliseconds(14000)});

@@ -25,6 +25,15 @@ const json* find_by_id(const json& answer, const json& id) {
   return nullptr;
 }
 
+// -32601 for a feature method inside a batch: the sidecar lacks it (expect.hpp), not a batch bug.
+void unimplemented_if_member_missing(const json& answer, const json& id, std::string_view method) {
+  const json* m = answer.is_array() ? find_by_id(answer, id) : nullptr;
+  if (m != nullptr && m->contains("error") && (*m)["error"].is_object() &&
+      (*m)["error"].value("code", 0) == -32601) {
+    unimplemented_case("the sidecar answers -32601 for " + std::string(method));
+  }
+}
+
 Outcome single_error(CaseContext& ctx, std::string_view text, int code, std::string_view what) {
   auto rpc = ctx.connect_authenticated();
   const Incoming in = send_text_wait(ctx, *rpc, text);
@@ -59,6 +68,7 @@ Outcome mixed_batch(CaseContext& ctx) {
   require(r.is_array() && r.size() == 5, "an array of 5 responses (the notification gets none)",
           show(r));
   ids_of(r);
+  unimplemented_if_member_missing(r, "2", "vercel.getDeployments");
   const json* one = find_by_id(r, "1");
   const json* two = find_by_id(r, "2");
   const json* five = find_by_id(r, "5");
@@ -68,8 +78,8 @@ Outcome mixed_batch(CaseContext& ctx) {
   require(two && two->contains("result"), "id \"2\": a result", show(r));
   require(five && (*five)["error"]["code"] == -32601, "id \"5\": error -32601", show(r));
   require(nine && (*nine)["error"]["code"] == -32601, "id \"9\": error -32601", show(r));
-  require(null_id && (*null_id)["error"]["code"] == -32600, "id null: error -32600 for {\"foo\":\"boo\"}",
-          show(r));
+  require(null_id && (*null_id)["error"]["code"] == -32600,
+          "id null: error -32600 for {\"foo\":\"boo\"}", show(r));
   return pass();
 }
 
@@ -87,6 +97,7 @@ Outcome docs_example(CaseContext& ctx) {
   const json& r = require_value(send_text_wait(ctx, *rpc, text), "an array answer");
   require(r.is_array() && r.size() == 6, "an array of 6 responses", show(r));
   const std::multiset<std::string> ids = ids_of(r);
+  unimplemented_if_member_missing(r, 4, "vercel.getDeployments");
   const std::multiset<std::string> want = {"1", "\"b\"", "3", "null", "null", "4"};
   require(ids == want, "ids 1, \"b\", 3, null, null, 4", show(r));
   require((*find_by_id(r, 1)).contains("result"), "id 1: a result", show(r));
@@ -105,11 +116,13 @@ Outcome all_notifications(CaseContext& ctx) {
     {"jsonrpc": "2.0", "method": "system.ping", "params": [1,2,4]},
     {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}
   ])");
-  const Incoming in = send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
+  const Incoming in =
+      send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
   const json& r = require_value(in, "the sentinel's answer");
   require(r.is_object() && r.value("id", json()) == "sentinel",
           "nothing in reply to a batch of notifications", show(r));
-  require_no_response(*rpc, std::chrono::milliseconds(300), "nothing in reply to a batch of notifications");
+  require_no_response(*rpc, std::chrono::milliseconds(300),
+                      "nothing in reply to a batch of notifications");
   return pass();
 }
 
@@ -123,12 +136,13 @@ Outcome over_limit(CaseContext& ctx) {
   const json& r = require_value(send_text_wait(ctx, *rpc, batch.dump()), "one error object");
   require(r.is_object(), "a single -32600 error object for a batch of 101", show(r));
   const json error = require_error_value(r, -32600, nullptr, "a batch of 101 members");
-  require(error.contains("data") && error["data"].is_object() && error["data"].value("maxBatch", 0) == 100,
+  require(error.contains("data") && error["data"].is_object() &&
+              error["data"].value("maxBatch", 0) == 100,
           "data {\"maxBatch\":100}", show(error));
   const Incoming after = rpc->wait_for([](const json&) { return true; },
                                        ctx.deadline_after(std::chrono::milliseconds(500)));
-  require(after.kind == Incoming::Kind::Timeout, "no member of the batch executed (no notification)",
-          after.describe());
+  require(after.kind == Incoming::Kind::Timeout,
+          "no member of the batch executed (no notification)", after.describe());
   return pass();
 }
 
@@ -151,11 +165,13 @@ Outcome at_limit(CaseContext& ctx) {
 
 Outcome effects_visible(CaseContext& ctx) {
   auto rpc = ctx.connect();
-  const json batch = json::array(
-      {make_request("auth.authenticate", {{"token", ctx.target().token}, {"clientInfo", client_info()}}, 1),
-       make_request("vercel.getDashboard", nullptr, 2)});
+  const json batch =
+      json::array({make_request("auth.authenticate",
+                                {{"token", ctx.target().token}, {"clientInfo", client_info()}}, 1),
+                   make_request("vercel.getDashboard", nullptr, 2)});
   const json& r = require_value(send_text_wait(ctx, *rpc, batch.dump()), "an array answer");
   require(r.is_array() && r.size() == 2, "an array of 2 responses", show(r));
+  unimplemented_if_member_missing(r, 2, "vercel.getDashboard");
   const json* auth = find_by_id(r, 1);
   const json* dash = find_by_id(r, 2);
   require(auth && auth->contains("result"), "auth.authenticate succeeds", show(r));
@@ -167,26 +183,29 @@ Outcome effects_visible(CaseContext& ctx) {
 }  // namespace
 
 void add_batch_cases(Catalog& c) {
-  c.add({"3.4/1", Tier::Must, Group::Core,
-         "A batch that is not valid JSON MUST be answered with a single -32700 error (spec example).",
-         [](CaseContext& ctx) {
-           return single_error(ctx,
-                               R"([
+  c.add(
+      {"3.4/1", Tier::Must, Group::Core,
+       "A batch that is not valid JSON MUST be answered with a single -32700 error (spec example).",
+       [](CaseContext& ctx) {
+         return single_error(ctx,
+                             R"([
   {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
   {"jsonrpc": "2.0", "method"
 ])",
-                               -32700, "a batch with invalid JSON");
-         }});
+                             -32700, "a batch with invalid JSON");
+       }});
   c.add({"3.4/2", Tier::Must, Group::Core,
          "An empty batch MUST be answered with a single -32600 error object with id null, not an "
          "array.",
          [](CaseContext& ctx) { return single_error(ctx, "[]", -32600, "an empty batch"); }});
-  c.add({"3.4/3", Tier::Must, Group::Core,
-         "A non-empty invalid batch [1] MUST be answered with an array of one -32600 (spec example).",
-         [](CaseContext& ctx) { return array_of_invalid(ctx, "[1]", 1, "the batch [1]"); }});
-  c.add({"3.4/4", Tier::Must, Group::Core,
-         "The invalid batch [1,2,3] MUST be answered with an array of three -32600 (spec example).",
-         [](CaseContext& ctx) { return array_of_invalid(ctx, "[1,2,3]", 3, "the batch [1,2,3]"); }});
+  c.add(
+      {"3.4/3", Tier::Must, Group::Core,
+       "A non-empty invalid batch [1] MUST be answered with an array of one -32600 (spec example).",
+       [](CaseContext& ctx) { return array_of_invalid(ctx, "[1]", 1, "the batch [1]"); }});
+  c.add(
+      {"3.4/4", Tier::Must, Group::Core,
+       "The invalid batch [1,2,3] MUST be answered with an array of three -32600 (spec example).",
+       [](CaseContext& ctx) { return array_of_invalid(ctx, "[1,2,3]", 3, "the batch [1,2,3]"); }});
   c.add({"3.4/5", Tier::Must, Group::Core,
          "A mixed batch MUST get one response per member that is not a valid notification (spec "
          "example).",
@@ -194,10 +213,11 @@ void add_batch_cases(Catalog& c) {
   c.add({"3.4/6", Tier::Must, Group::Core,
          "When every member is a valid client notification, the sidecar MUST NOT send anything.",
          all_notifications});
-  c.add({"3.4/7", Tier::Must, Group::Core,
-         "A batch of more than 100 members MUST get one -32600 with data {\"maxBatch\":100}, and no "
-         "member is executed.",
-         over_limit});
+  c.add(
+      {"3.4/7", Tier::Must, Group::Core,
+       "A batch of more than 100 members MUST get one -32600 with data {\"maxBatch\":100}, and no "
+       "member is executed.",
+       over_limit});
   c.add({"3.4/8", Tier::Must, Group::Core,
          "A batch of exactly 100 members MUST be answered with 100 responses, matched by id.",
          at_limit});

@@ -14,17 +14,20 @@ constexpr std::string_view kPing = R"({"jsonrpc":"2.0","id":7,"method":"system.p
 Outcome protocol_violation(CaseContext& ctx, const std::string& bytes, std::string_view what,
                            bool want_close_frame) {
   auto rpc = ctx.connect();
-  rpc->ws().send_raw(bytes + encode_client_frame(Opcode::Text, R"({"jsonrpc":"2.0","id":"after","method":"system.ping"})"));
+  rpc->ws().send_raw(bytes +
+                     encode_client_frame(
+                         Opcode::Text, R"({"jsonrpc":"2.0","id":"after","method":"system.ping"})"));
   const std::string expected = std::string(what) + ": the connection failed, nothing processed";
   const Incoming in = await_close(ctx, *rpc, false);
   if (in.kind == Incoming::Kind::Close) {
-    require(in.raw.close_code == 1002, std::string(what) + ": a close frame, if any, with code 1002",
-            in.describe());
+    require(in.raw.close_code == 1002,
+            std::string(what) + ": a close frame, if any, with code 1002", in.describe());
     const Incoming end = rpc->receive(ctx.deadline_after(std::chrono::milliseconds(2500)));
     require(end.kind == Incoming::Kind::Eof, expected + " (TCP closed)", end.describe());
   } else {
     require(in.kind == Incoming::Kind::Eof, expected + " (TCP closed)", in.describe());
-    require(!want_close_frame, std::string(what) + ": a close frame with code 1002 before the TCP close",
+    require(!want_close_frame,
+            std::string(what) + ": a close frame with code 1002 before the TCP close",
             "TCP closed without a close frame");
   }
   return pass();
@@ -42,8 +45,8 @@ std::string frame(std::uint8_t opcode, std::string_view payload, bool fin = true
 
 Outcome invalid_utf8(CaseContext& ctx, const std::string& bad, std::string_view what) {
   auto rpc = ctx.connect();
-  const std::string text = R"({"jsonrpc":"2.0","id":7,"method":"system.ping","params":{"s":")" +
-                           bad + "\"}}";
+  const std::string text =
+      R"({"jsonrpc":"2.0","id":7,"method":"system.ping","params":{"s":")" + bad + "\"}}";
   rpc->ws().send_raw(encode_client_frame(Opcode::Text, text));
   require_close(await_close(ctx, *rpc, false), 1007, what);
   return pass();
@@ -72,9 +75,17 @@ Outcome oversized_fragmented(CaseContext& ctx) {
                  std::to_string(fragment));
   std::size_t sent = 0;
   bool first = true;
+  std::optional<Incoming> early;
   while (sent < total) {
-    // Stop as soon as the sidecar reacts: it may close long before the end.
-    if (rpc->ws().server_data_pending()) break;
+    // Stop as soon as the sidecar reacts: it may close long before the end. A keepalive ping is
+    // not a reaction: receive() answers it and times out, and sending goes on.
+    if (rpc->ws().server_data_pending()) {
+      Incoming in = rpc->receive(deadline_in(std::chrono::milliseconds(1)));
+      if (in.kind != Incoming::Kind::Timeout) {
+        early = std::move(in);
+        break;
+      }
+    }
     std::string part = first ? prefix : std::string();
     part += filler.substr(0, std::min(fragment, total - sent) - part.size());
     sent += part.size();
@@ -88,7 +99,10 @@ Outcome oversized_fragmented(CaseContext& ctx) {
     first = false;
   }
   ctx.log().note("sent " + std::to_string(sent) + " bytes");
-  require_close(await_close(ctx, *rpc, false), 1009,
+  if (early && early->kind == Incoming::Kind::Value) {
+    fail_case("a close frame and no JSON-RPC answer", "got " + early->describe());
+  }
+  require_close(early ? *early : await_close(ctx, *rpc, false), 1009,
                 "a text message of maxMessageBytes+1 bytes in fragments");
   return pass();
 }
@@ -175,27 +189,31 @@ void add_close_cases(Catalog& c) {
   for (const auto& v : violations) {
     const std::string what = v.what;
     const std::string bytes = v.bytes;
-    c.add({v.id, Tier::Must, Group::Framing,
-           std::string("The sidecar MUST fail the connection (no processing, TCP closed, close code "
-                       "1002 if any) on ") +
-               v.what + ".",
-           [what, bytes](CaseContext& ctx) { return protocol_violation(ctx, bytes, what, false); }});
+    c.add(
+        {v.id, Tier::Must, Group::Framing,
+         std::string("The sidecar MUST fail the connection (no processing, TCP closed, close code "
+                     "1002 if any) on ") +
+             v.what + ".",
+         [what, bytes](CaseContext& ctx) { return protocol_violation(ctx, bytes, what, false); }});
   }
-  c.add({"2.6/8", Tier::Should, Group::Framing,
-         "The sidecar SHOULD send a close frame with code 1002 before closing the TCP connection on "
-         "a framing violation.",
-         [violations](CaseContext& ctx) {
-           // The unmasked frame is left out: a server that cannot see the mask bit (2.6/1) would
-           // answer the request inside it, which says nothing about close frames.
-           for (std::size_t i = 1; i < violations.size(); ++i) {
-             protocol_violation(ctx, violations[i].bytes, violations[i].what, true);
-           }
-           return pass();
-         }});
+  c.add(
+      {"2.6/8", Tier::Should, Group::Framing,
+       "The sidecar SHOULD send a close frame with code 1002 before closing the TCP connection on "
+       "a framing violation.",
+       [violations](CaseContext& ctx) {
+         // The unmasked frame is left out: a server that cannot see the mask bit (2.6/1) would
+         // answer the request inside it, which says nothing about close frames.
+         for (std::size_t i = 1; i < violations.size(); ++i) {
+           protocol_violation(ctx, violations[i].bytes, violations[i].what, true);
+         }
+         return pass();
+       }});
   c.add({"2.7/1", Tier::Must, Group::Framing,
          "When a text message is not valid UTF-8, the sidecar MUST close with 1007 and send no "
          "JSON-RPC response.",
-         [](CaseContext& ctx) { return invalid_utf8(ctx, "\xff\xfe", "a text message with bytes FF FE"); }});
+         [](CaseContext& ctx) {
+           return invalid_utf8(ctx, "\xff\xfe", "a text message with bytes FF FE");
+         }});
   c.add({"2.7/2", Tier::Must, Group::Framing,
          "Overlong encodings, UTF-16 surrogates and code points above U+10FFFF are invalid UTF-8: "
          "close 1007.",
@@ -204,9 +222,10 @@ void add_close_cases(Catalog& c) {
            invalid_utf8(ctx, "\xed\xa0\x80", "an encoded surrogate U+D800 (ED A0 80)");
            return invalid_utf8(ctx, "\xf4\x90\x80\x80", "U+110000 (F4 90 80 80)");
          }});
-  c.add({"2.9/1", Tier::Must, Group::Framing,
-         "A message larger than maxMessageBytes (counted after reassembly) MUST be closed with 1009.",
-         oversized_fragmented, std::chrono::milliseconds(20000)});
+  c.add(
+      {"2.9/1", Tier::Must, Group::Framing,
+       "A message larger than maxMessageBytes (counted after reassembly) MUST be closed with 1009.",
+       oversized_fragmented, std::chrono::milliseconds(20000)});
   c.add({"2.9/2", Tier::Must, Group::Framing,
          "An oversized message MUST be detected as soon as the declared frame lengths exceed the "
          "limit (close 1009).",
@@ -222,10 +241,11 @@ void add_close_cases(Catalog& c) {
          "A client close frame without status code MUST be answered with a close frame without "
          "status code.",
          [](CaseContext& ctx) { return close_echo(ctx, false); }});
-  c.add({"2.11/1", Tier::Must, Group::Framing,
-         "After sending a close frame, the sidecar MUST close the TCP connection within 2 s even if "
-         "the client does not answer.",
-         close_without_reply});
+  c.add(
+      {"2.11/1", Tier::Must, Group::Framing,
+       "After sending a close frame, the sidecar MUST close the TCP connection within 2 s even if "
+       "the client does not answer.",
+       close_without_reply});
 }
 
 }  // namespace flake::conform

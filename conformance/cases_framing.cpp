@@ -12,7 +12,8 @@ constexpr std::string_view kPing = R"({"jsonrpc":"2.0","id":7,"method":"system.p
 
 Outcome text_with_whitespace(CaseContext& ctx) {
   auto rpc = ctx.connect();
-  const Incoming in = send_text_wait(ctx, *rpc, std::string(" \r\n\t") + std::string(kPing) + " \n");
+  const Incoming in =
+      send_text_wait(ctx, *rpc, std::string(" \r\n\t") + std::string(kPing) + " \n");
   require_result(in, 7, "system.ping surrounded by JSON whitespace");
   require(in.encoding == Encoding::Json, "a text answer", "a binary answer");
   return pass();
@@ -21,8 +22,7 @@ Outcome text_with_whitespace(CaseContext& ctx) {
 Outcome msgpack_request(CaseContext& ctx) {
   require_msgpack_capability(ctx);
   auto rpc = ctx.connect();
-  const Incoming in =
-      send_binary_wait(ctx, *rpc, to_msgpack_bytes(json::parse(kPing)));
+  const Incoming in = send_binary_wait(ctx, *rpc, to_msgpack_bytes(json::parse(kPing)));
   const json result = require_result(in, 7, "system.ping in a binary MessagePack message");
   require(result.is_object() && result.contains("now") && result["now"].is_number_integer(),
           "result {\"now\":<integer>}", show(result));
@@ -44,7 +44,8 @@ Outcome msgpack_parse_error(CaseContext& ctx, std::string_view bytes, std::strin
 
 Outcome msgpack_non_string_key(CaseContext& ctx) {
   // fixmap with 4 entries, one of them keyed by the integer 1.
-  std::string bytes = to_msgpack_bytes(json::parse(R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})"));
+  std::string bytes =
+      to_msgpack_bytes(json::parse(R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})"));
   bytes[0] = static_cast<char>(0x84);
   bytes += "\x01\x01";
   return msgpack_error(ctx, bytes, -32600, "a MessagePack map with an integer key");
@@ -76,17 +77,20 @@ Outcome answer_encoding(CaseContext& ctx) {
   require_error(in, -32700, nullptr, "binary message 0xc1 (never used in MessagePack)");
   require(in.encoding == Encoding::MsgPack, "the -32700 for a binary message in a binary message",
           "a text message");
-  const json batch = json::array({json::parse(kPing), {{"jsonrpc", "2.0"}, {"id", 8}, {"method", "system.ping"}}});
+  const json batch =
+      json::array({json::parse(kPing), {{"jsonrpc", "2.0"}, {"id", 8}, {"method", "system.ping"}}});
   in = send_binary_wait(ctx, *rpc, to_msgpack_bytes(batch));
   const json& answer = require_value(in, "an answer to a MessagePack batch");
   require(answer.is_array() && answer.size() == 2, "an array of 2 responses", show(answer));
-  require(in.encoding == Encoding::MsgPack, "the batch answer in a binary message", "a text message");
+  require(in.encoding == Encoding::MsgPack, "the batch answer in a binary message",
+          "a text message");
   return pass();
 }
 
 Outcome fragmented_request(CaseContext& ctx) {
   auto rpc = ctx.connect();
-  if (!rpc->ws().send_fragmented(Opcode::Text, kPing, 9)) fail_case("fragments sent", "send failed");
+  if (!rpc->ws().send_fragmented(Opcode::Text, kPing, 9))
+    fail_case("fragments sent", "send failed");
   require_result(rpc->wait_for_response(ctx.deadline()), 7, "system.ping in 9-byte fragments");
   return pass();
 }
@@ -114,8 +118,11 @@ Outcome ping_answered(CaseContext& ctx) {
   auto rpc = ctx.connect();
   const std::string payload = "conformance-ping-\x01\xff";
   rpc->ws().send_ping(payload);
-  require(saw_pong(ctx, *rpc, payload), "a pong carrying the ping's payload",
-          rpc->ws().pongs().empty() ? "no pong" : "pong " + WireLog::hex_prefix(rpc->ws().pongs()[0]));
+  // Wait first: the "actual" text must describe the pongs that arrived during the wait.
+  const bool echoed = saw_pong(ctx, *rpc, payload);
+  require(
+      echoed, "a pong carrying the ping's payload",
+      rpc->ws().pongs().empty() ? "no pong" : "pong " + WireLog::hex_prefix(rpc->ws().pongs()[0]));
   return pass();
 }
 
@@ -137,9 +144,11 @@ Outcome utf8_split_across_fragments(CaseContext& ctx) {
   auto rpc = ctx.connect();
   // U+1F600 is F0 9F 98 80: the fragment boundary falls inside it.
   const std::string text =
-      "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"system.ping\",\"params\":{\"s\":\"\xF0\x9F\x98\x80\"}}";
+      "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"system.ping\",\"params\":{\"s\":"
+      "\"\xF0\x9F\x98\x80\"}}";
   const std::size_t cut = text.find('\xF0') + 2;
-  rpc->ws().send_raw(encode_client_frame(Opcode::Text, std::string_view(text).substr(0, cut), false));
+  rpc->ws().send_raw(
+      encode_client_frame(Opcode::Text, std::string_view(text).substr(0, cut), false));
   rpc->ws().send_raw(encode_client_frame(Opcode::Continuation, std::string_view(text).substr(cut)));
   require_result(rpc->wait_for_response(ctx.deadline()), 7,
                  "a valid text message whose 4-byte character is split across two fragments");
@@ -156,7 +165,8 @@ Outcome parse_error(CaseContext& ctx, std::string_view text, std::string_view wh
 Outcome msgpack_invalid_utf8(CaseContext& ctx) {
   json request = json::parse(kPing);
   request["method"] = std::string("system.ping\xff");
-  return msgpack_parse_error(ctx, to_msgpack_bytes(request), "a MessagePack str with invalid UTF-8");
+  return msgpack_parse_error(ctx, to_msgpack_bytes(request),
+                             "a MessagePack str with invalid UTF-8");
 }
 
 }  // namespace
@@ -169,9 +179,10 @@ void add_framing_cases(Catalog& c) {
   c.add({"2.3/1", Tier::Must, Group::MsgPack,
          "The sidecar MUST accept a binary message containing exactly one MessagePack object.",
          msgpack_request});
-  c.add({"2.3/2", Tier::Must, Group::MsgPack,
-         "A MessagePack map key that is not a str decodes but is not JSON-RPC: -32600 with id null.",
-         msgpack_non_string_key});
+  c.add(
+      {"2.3/2", Tier::Must, Group::MsgPack,
+       "A MessagePack map key that is not a str decodes but is not JSON-RPC: -32600 with id null.",
+       msgpack_non_string_key});
   c.add({"2.3/3", Tier::Must, Group::MsgPack,
          "Bytes left over after the first MessagePack object MUST be treated as a parse error.",
          msgpack_trailing_bytes});
@@ -204,7 +215,8 @@ void add_framing_cases(Catalog& c) {
          "A text message that is not valid JSON MUST be answered with -32700 and id null, and the "
          "connection stays open.",
          [](CaseContext& ctx) {
-           return parse_error(ctx, R"({"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz])",
+           return parse_error(ctx,
+                              R"({"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz])",
                               "invalid JSON (JSON-RPC 2.0 spec example)");
          }});
   c.add({"2.8/2", Tier::Must, Group::Core,

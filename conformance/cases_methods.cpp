@@ -42,7 +42,8 @@ Outcome unknown_service_method(CaseContext& ctx) {
 Outcome ping_now(CaseContext& ctx) {
   auto rpc = ctx.connect();
   const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   const json result = ctx.call_result(*rpc, "system.ping", nullptr);
   require(result.is_object() && result.contains("now") && result["now"].is_number_integer(),
           "{\"now\":<integer ms epoch>}", show(result));
@@ -69,15 +70,34 @@ Outcome discover(CaseContext& ctx) {
     if (m.is_object() && m.contains("name") && m["name"].is_string()) methods.insert(m["name"]);
   }
   std::string missing;
-  for (const char* name :
-       {"auth.authenticate", "system.ping", "rpc.discover", "session.resume", "vercel.getDashboard",
-        "supabase.getDashboard", "aws.getDashboard", "multi.getDashboard", "vercel.getDeployments",
-        "vercel.getProjects", "supabase.getDatabases", "aws.getInstances", "batch.execute",
-        "logs.subscribe", "metrics.subscribe", "deployments.subscribe", "logs.unsubscribe",
-        "metrics.unsubscribe", "deployments.unsubscribe", "logs.getLarge"}) {
+  std::string unserved;
+  for (const char* name : {"auth.authenticate", "system.ping", "rpc.discover"}) {
     if (methods.count(name) == 0) missing += std::string(missing.empty() ? "" : ", ") + name;
   }
-  require(missing.empty(), "every method of 5.1 listed in \"methods\"", "missing: " + missing);
+  // "each method the sidecar serves": a 5.1 method is served unless it answers -32601. The probe
+  // sends params [] (invalid params for methods that take some, a harmless read for the
+  // dashboards), so no probe changes the connection's state.
+  for (const char* name :
+       {"session.resume", "vercel.getDashboard", "supabase.getDashboard", "aws.getDashboard",
+        "multi.getDashboard", "vercel.getDeployments", "vercel.getProjects",
+        "supabase.getDatabases", "aws.getInstances", "batch.execute", "logs.subscribe",
+        "metrics.subscribe", "deployments.subscribe", "logs.unsubscribe", "metrics.unsubscribe",
+        "deployments.unsubscribe", "logs.getLarge"}) {
+    Incoming probe = rpc->call(name, json::array(), CallOptions{ctx.timeout(), Encoding::Json});
+    probe.method.clear();  // -32601 is an answer here, not a missing feature
+    const json answer = require_value(probe, std::string(name) + " with params []: a response");
+    const bool served = !(answer.contains("error") && answer["error"].is_object() &&
+                          answer["error"].value("code", 0) == -32601);
+    if (served && methods.count(name) == 0) {
+      missing += std::string(missing.empty() ? "" : ", ") + name;
+    } else if (!served && methods.count(name) != 0) {
+      unserved += std::string(unserved.empty() ? "" : ", ") + name;
+    }
+  }
+  require(missing.empty(), "every method the sidecar serves listed in \"methods\"",
+          "served but not listed: " + missing);
+  require(unserved.empty(), "only methods the sidecar serves listed in \"methods\"",
+          "listed but answering -32601: " + unserved);
   std::set<std::string> notes;
   for (const auto& n : doc["notifications"]) {
     if (n.is_object() && n.contains("name") && n["name"].is_string()) notes.insert(n["name"]);
@@ -234,10 +254,12 @@ Outcome subscribe_params(CaseContext& ctx) {
                 "level", "level fatal");
   const json a = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
   const json b = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
-  require(a.contains("subscription") && a["subscription"].is_string() && b.contains("subscription") &&
-              b["subscription"].is_string() && a["subscription"] != b["subscription"],
+  require(a.contains("subscription") && a["subscription"].is_string() &&
+              b.contains("subscription") && b["subscription"].is_string() &&
+              a["subscription"] != b["subscription"],
           "two subscribe calls: two different subscription ids", show(a) + " / " + show(b));
-  error_of(ctx, *rpc, "metrics.subscribe", {{"service", "nosuch"}}, -32004, "metrics.subscribe nosuch");
+  error_of(ctx, *rpc, "metrics.subscribe", {{"service", "nosuch"}}, -32004,
+           "metrics.subscribe nosuch");
   const json m = ctx.call_result(*rpc, "metrics.subscribe", json::object());
   require(m.contains("subscription") && m["subscription"].is_string(),
           "metrics.subscribe without service: {\"subscription\":<id>}", show(m));
@@ -253,7 +275,8 @@ Outcome unsubscribe_errors(CaseContext& ctx) {
   const json logs = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
   error_of(ctx, *rpc, "metrics.unsubscribe", {{"subscription", logs.value("subscription", "")}},
            -32004, "metrics.unsubscribe of a logs subscription");
-  const json ok = ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", logs.value("subscription", "")}});
+  const json ok =
+      ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", logs.value("subscription", "")}});
   require(ok == json{{"ok", true}}, "{\"ok\":true}", show(ok));
   return pass();
 }
@@ -262,11 +285,11 @@ Outcome resume_params(CaseContext& ctx) {
   auto rpc = ctx.connect_authenticated();
   require_field(error_of(ctx, *rpc, "session.resume", {{"lastSeq", 0}}, -32602, "no sessionId"),
                 "sessionId", "no sessionId");
-  require_field(error_of(ctx, *rpc, "session.resume", {{"sessionId", "abc"}, {"lastSeq", -1}}, -32602,
-                         "lastSeq -1"),
+  require_field(error_of(ctx, *rpc, "session.resume", {{"sessionId", "abc"}, {"lastSeq", -1}},
+                         -32602, "lastSeq -1"),
                 "lastSeq", "lastSeq -1");
-  require_field(error_of(ctx, *rpc, "session.resume", {{"sessionId", "abc"}, {"lastSeq", "3"}}, -32602,
-                         "lastSeq \"3\""),
+  require_field(error_of(ctx, *rpc, "session.resume", {{"sessionId", "abc"}, {"lastSeq", "3"}},
+                         -32602, "lastSeq \"3\""),
                 "lastSeq", "lastSeq \"3\"");
   return pass();
 }
@@ -310,7 +333,8 @@ void add_method_cases(Catalog& c) {
          "their slot only.",
          batch_execute});
   c.add({"5.8/2", Tier::Must, Group::Core,
-         "operations missing or longer than 100 MUST get -32602 with data {\"field\":\"operations\"}.",
+         "operations missing or longer than 100 MUST get -32602 with data "
+         "{\"field\":\"operations\"}.",
          batch_execute_limit});
   c.add({"5.9/1", Tier::Must, Group::Notifications,
          "logs.subscribe validates service and level (-32602 with data.field); each call creates a "
@@ -321,7 +345,8 @@ void add_method_cases(Catalog& c) {
          "{\"ok\":true}.",
          unsubscribe_errors});
   c.add({"5.13/1", Tier::Must, Group::Resume,
-         "session.resume MUST answer -32602 with data.field for a missing sessionId or a bad lastSeq.",
+         "session.resume MUST answer -32602 with data.field for a missing sessionId or a bad "
+         "lastSeq.",
          resume_params});
 }
 

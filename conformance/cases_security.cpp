@@ -2,6 +2,7 @@
 // connection cap, hostile MessagePack, nesting depth, duplicate keys.
 #include "case_util.hpp"
 #include "cases.hpp"
+#include "rest_case_util.hpp"
 #include "sidecar_process.hpp"
 
 #include <algorithm>
@@ -10,9 +11,12 @@
 namespace flake::conform {
 namespace {
 
-std::string port_of(const CaseContext& ctx) { return std::to_string(ctx.target().url.port); }
+std::string port_of(const CaseContext& ctx) {
+  return std::to_string(ctx.target().url.port);
+}
 
-Outcome host_refused(CaseContext& ctx, const std::optional<std::string>& host, std::string_view what) {
+Outcome host_refused(CaseContext& ctx, const std::optional<std::string>& host,
+                     std::string_view what) {
   ConnectOptions o = ctx.options();
   if (host) {
     o.host_header = *host;
@@ -26,8 +30,8 @@ Outcome host_refused(CaseContext& ctx, const std::optional<std::string>& host, s
 
 Outcome host_accepted(CaseContext& ctx) {
   const std::string port = port_of(ctx);
-  for (const std::string& host : {"127.0.0.1:" + port, "localhost:" + port, "LocalHost:" + port,
-                                  "[::1]:" + port}) {
+  for (const std::string& host :
+       {"127.0.0.1:" + port, "localhost:" + port, "LocalHost:" + port, "[::1]:" + port}) {
     ConnectOptions o = ctx.options();
     o.host_header = host;
     auto [rpc, r] = ctx.try_connect(o);
@@ -37,8 +41,8 @@ Outcome host_accepted(CaseContext& ctx) {
 }
 
 Outcome origin_refused(CaseContext& ctx) {
-  for (const char* origin : {"https://evil.example", "null", "http://localhost", "tauri://localhost.evil",
-                             "http://127.0.0.1:" }) {
+  for (const char* origin : {"https://evil.example", "null", "http://localhost",
+                             "tauri://localhost.evil", "http://127.0.0.1:"}) {
     ConnectOptions o = ctx.options();
     o.origin = origin;
     auto [rpc, r] = ctx.try_connect(o);
@@ -48,8 +52,8 @@ Outcome origin_refused(CaseContext& ctx) {
 }
 
 Outcome origin_allowed(CaseContext& ctx) {
-  for (const char* origin : {"tauri://localhost", "http://tauri.localhost", "https://tauri.localhost",
-                             "TAURI://LOCALHOST"}) {
+  for (const char* origin : {"tauri://localhost", "http://tauri.localhost",
+                             "https://tauri.localhost", "TAURI://LOCALHOST"}) {
     ConnectOptions o = ctx.options();
     o.origin = origin;
     auto [rpc, r] = ctx.try_connect(o);
@@ -61,6 +65,11 @@ Outcome origin_allowed(CaseContext& ctx) {
 Outcome no_origin_allowed(CaseContext& ctx) {
   auto [rpc, r] = ctx.try_connect(ctx.options());
   require_upgraded(r, "upgrade without an Origin header");
+  // Plain HTTP requests pass the same check (§1.4 step 3); 404 means no REST endpoints at all.
+  const HttpResponse health = rest::send(ctx, rest::get("/api/v1/health"));
+  require(health.complete && health.status != 403,
+          "GET /api/v1/health without an Origin header is not refused with 403",
+          rest::status_text(health));
   return pass();
 }
 
@@ -70,7 +79,10 @@ Outcome hostile_msgpack(CaseContext& ctx) {
   const std::pair<std::string, const char*> cases[] = {
       {std::string("\xdd\xff\xff\xff\xff", 5), "array 32 declaring 4,294,967,295 elements"},
       {std::string("\xdf\xff\xff\xff\xff\x01", 6), "map 32 declaring 4,294,967,295 entries"},
-      {std::string("\xdb\xff\xff\xff\xf0" "abc", 8), "str 32 declaring 4 GiB"},
+      {std::string("\xdb\xff\xff\xff\xf0"
+                   "abc",
+                   8),
+       "str 32 declaring 4 GiB"},
       {std::string("\xc6\x7f\xff\xff\xff\x00", 6), "bin 32 declaring 2 GiB"},
       {std::string("\x81\xa6method\xdb\x00\x10\x00\x00x", 14), "str inside a map declaring 1 MiB"},
   };
@@ -83,7 +95,8 @@ Outcome hostile_msgpack(CaseContext& ctx) {
 
 Outcome depth_limit(CaseContext& ctx) {
   auto rpc = ctx.connect();
-  require_result(send_text_wait(ctx, *rpc, request_with_depth(64, 64)), 64, "a request of depth 64");
+  require_result(send_text_wait(ctx, *rpc, request_with_depth(64, 64)), 64,
+                 "a request of depth 64");
   require_error(send_text_wait(ctx, *rpc, request_with_depth(65, 65)), -32700, nullptr,
                 "a request of depth 65");
   require_error(send_text_wait(ctx, *rpc, nested_arrays(100000)), -32700, nullptr,
@@ -121,10 +134,13 @@ Outcome depth_limit_msgpack(CaseContext& ctx) {
 
 Outcome duplicate_keys(CaseContext& ctx) {
   auto rpc = ctx.connect();
-  require_result(send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":1,"id":2})"),
-                 2, "the docs example with id 1 then id 2");
-  require_result(send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"nope","method":"system.ping","id":3})"),
-                 3, "method \"nope\" then \"system.ping\"");
+  require_result(
+      send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":1,"id":2})"), 2,
+      "the docs example with id 1 then id 2");
+  require_result(
+      send_text_wait(ctx, *rpc,
+                     R"({"jsonrpc":"2.0","method":"nope","method":"system.ping","id":3})"),
+      3, "method \"nope\" then \"system.ping\"");
   return pass();
 }
 
@@ -138,10 +154,10 @@ Outcome lone_surrogate(CaseContext& ctx) {
   return pass();
 }
 
-// Pipelines batches of system.ping until one is refused. A sidecar that answers more than its bucket
-// can hold (burst + rate * elapsed) without refusing fails; one too slow to ever empty its bucket (it
-// answers fewer than `rate` requests a second, e.g. under a sanitizer on a loaded machine) cannot be
-// judged here, and the case says so instead of guessing.
+// Pipelines batches of system.ping until one is refused. A sidecar that answers more than its
+// bucket can hold (burst + rate * elapsed) without refusing fails; one too slow to ever empty its
+// bucket (it answers fewer than `rate` requests a second, e.g. under a sanitizer on a loaded
+// machine) cannot be judged here, and the case says so instead of guessing.
 Outcome rate_limit(CaseContext& ctx) {
   const json& caps = ctx.capabilities();
   const json rl = caps.value("rateLimit", json());
@@ -162,7 +178,8 @@ Outcome rate_limit(CaseContext& ctx) {
   json example;
   auto send_batch = [&] {
     json batch = json::array();
-    for (int i = 0; i < kBatch; ++i) batch.push_back(make_request("system.ping", nullptr, sent + i));
+    for (int i = 0; i < kBatch; ++i)
+      batch.push_back(make_request("system.ping", nullptr, sent + i));
     if (!rpc->send(batch)) fail_case("every batch sent", "the connection closed while sending");
     sent += kBatch;
     ++in_flight;
@@ -174,10 +191,12 @@ Outcome rate_limit(CaseContext& ctx) {
     --in_flight;
     for (const auto& m : r) {
       ++answered;
-      if (m.contains("error") && m["error"].value("code", 0) == -32002 && limited++ == 0) example = m;
+      if (m.contains("error") && m["error"].value("code", 0) == -32002 && limited++ == 0)
+        example = m;
     }
   };
-  while (limited == 0 && sent < max_requests && std::chrono::steady_clock::now() - started < budget) {
+  while (limited == 0 && sent < max_requests &&
+         std::chrono::steady_clock::now() - started < budget) {
     while (in_flight < kInFlight && sent < max_requests) send_batch();
     receive_batch();
   }
@@ -199,7 +218,8 @@ Outcome rate_limit(CaseContext& ctx) {
               "/s; run it on a quieter machine or with a lower rate");
   }
   const json& data = example["error"].value("data", json());
-  require(data.is_object() && data.contains("retryAfterMs") && data["retryAfterMs"].is_number_integer() &&
+  require(data.is_object() && data.contains("retryAfterMs") &&
+              data["retryAfterMs"].is_number_integer() &&
               data["retryAfterMs"].get<std::int64_t>() >= 1,
           "-32002 with data {\"retryAfterMs\":<integer >= 1>}", show(example));
   return pass();
@@ -262,19 +282,20 @@ void add_security_cases(Catalog& c) {
          "A Host other than 127.0.0.1/localhost/[::1] with the listening port MUST get 403 and "
          "-32008 (DNS rebinding).",
          [](CaseContext& ctx) {
-           return host_refused(ctx, "evil.example:" + port_of(ctx), "upgrade with Host: evil.example:PORT");
+           return host_refused(ctx, "evil.example:" + port_of(ctx),
+                               "upgrade with Host: evil.example:PORT");
          }});
-  c.add({"4.3/2", Tier::Must, Group::Security,
-         "A request without a Host header MUST get 403.",
+  c.add({"4.3/2", Tier::Must, Group::Security, "A request without a Host header MUST get 403.",
          [](CaseContext& ctx) { return host_refused(ctx, std::nullopt, "upgrade without Host"); }});
   c.add({"4.3/3", Tier::Must, Group::Security,
-         "A Host without the port (\"localhost\") MUST get 403.",
-         [](CaseContext& ctx) { return host_refused(ctx, std::string("localhost"), "upgrade with Host: localhost"); }});
-  c.add({"4.3/4", Tier::Must, Group::Security,
-         "A loopback Host with another port MUST get 403.",
+         "A Host without the port (\"localhost\") MUST get 403.", [](CaseContext& ctx) {
+           return host_refused(ctx, std::string("localhost"), "upgrade with Host: localhost");
+         }});
+  c.add({"4.3/4", Tier::Must, Group::Security, "A loopback Host with another port MUST get 403.",
          [](CaseContext& ctx) {
            const int other = ctx.target().url.port == 1 ? 2 : ctx.target().url.port - 1;
-           return host_refused(ctx, "127.0.0.1:" + std::to_string(other), "upgrade with Host: 127.0.0.1:<other port>");
+           return host_refused(ctx, "127.0.0.1:" + std::to_string(other),
+                               "upgrade with Host: 127.0.0.1:<other port>");
          }});
   c.add({"4.3/5", Tier::Must, Group::Security,
          "127.0.0.1:<port>, localhost:<port> and [::1]:<port> MUST be accepted, host part "
@@ -299,11 +320,12 @@ void add_security_cases(Catalog& c) {
   c.add({"8.8/1", Tier::Must, Group::Security,
          "A MessagePack str/bin/array/map declaring more bytes than are left MUST get -32700.",
          hostile_msgpack});
-  c.add({"8.9/1", Tier::Must, Group::Security,
-         "Messages of depth 64 MUST be accepted; depth greater than 64 MUST get -32700 with id null.",
-         depth_limit});
-  c.add({"8.9/2", Tier::Must, Group::Security,
-         "The batch array counts as one level of depth.", depth_limit_batch});
+  c.add(
+      {"8.9/1", Tier::Must, Group::Security,
+       "Messages of depth 64 MUST be accepted; depth greater than 64 MUST get -32700 with id null.",
+       depth_limit});
+  c.add({"8.9/2", Tier::Must, Group::Security, "The batch array counts as one level of depth.",
+         depth_limit_batch});
   c.add({"8.9/3", Tier::Must, Group::MsgPack,
          "The depth limit applies to MessagePack messages alike.", depth_limit_msgpack});
   c.add({"8.10/1", Tier::Must, Group::Core,
@@ -311,10 +333,11 @@ void add_security_cases(Catalog& c) {
          duplicate_keys});
   c.add({"8.10/2", Tier::Must, Group::Security,
          "A lone surrogate escape (\"\\ud800\") MUST NOT crash the sidecar.", lone_surrogate});
-  Case shutdown{"8.11/1", Tier::Must, Group::Security,
-                "On SIGTERM the sidecar MUST send close 1001 on every WebSocket and exit with status "
-                "0 within 2,000 ms.",
-                graceful_shutdown};
+  Case shutdown{
+      "8.11/1", Tier::Must, Group::Security,
+      "On SIGTERM the sidecar MUST send close 1001 on every WebSocket and exit with status "
+      "0 within 2,000 ms.",
+      graceful_shutdown};
   shutdown.stops_sidecar = true;
   c.add(std::move(shutdown));
 }

@@ -21,7 +21,8 @@ void require(bool ok, std::string_view expected, std::string_view actual);
 // Compact JSON for reports (shortened).
 std::string show(const json& value, std::size_t max = 300);
 
-// A copy of the value (callers often pass a temporary); anything else (close, EOF, timeout, undecodable) fails with `expected`.
+// A copy of the value (callers often pass a temporary); anything else (close, EOF, timeout,
+// undecodable) fails with `expected`. -32601 from a feature method: unimplemented (see below).
 json require_value(const Incoming& in, std::string_view expected);
 
 // A JSON-RPC 2.0 response object: "jsonrpc":"2.0", an "id", exactly one of result/error, and an
@@ -38,6 +39,11 @@ void require_close(const Incoming& in, std::uint16_t code, std::string_view what
 
 // -32601 for a method the case depends on: the feature is missing, not broken.
 void unimplemented_if_missing(const Incoming& in, std::string_view method);
+// The same for the answer to a request for a §5.1 method beyond the core (auth.authenticate,
+// system.ping and rpc.discover must always be served); Incoming::method names the request.
+// require_value, require_result and require_error (for codes other than -32601) apply it, so a
+// case that relies on such a method reports it unimplemented.
+void unimplemented_if_feature_missing(const Incoming& in);
 
 // Nothing but server notifications arrives within `wait` (used for "must not be answered").
 void require_no_response(RpcClient& rpc, std::chrono::milliseconds wait, std::string_view what);

@@ -15,14 +15,18 @@ std::string Incoming::describe() const {
   switch (kind) {
     case Kind::Value:
       return (encoding == Encoding::MsgPack ? "msgpack " : "") +
-             WireLog::summarize_text(value.dump(-1, ' ', false, json::error_handler_t::replace), 300);
+             WireLog::summarize_text(value.dump(-1, ' ', false, json::error_handler_t::replace),
+                                     300);
     case Kind::Close:
       return "close frame " +
              (raw.close_code ? std::to_string(*raw.close_code) : std::string("without code")) +
              (raw.close_reason.empty() ? std::string() : " '" + raw.close_reason + "'");
-    case Kind::Eof: return "connection ended without close frame (" + raw.data + ")";
-    case Kind::Timeout: return "nothing before the deadline";
-    case Kind::Error: return "WebSocket protocol error by the server: " + raw.data;
+    case Kind::Eof:
+      return "connection ended without close frame (" + raw.data + ")";
+    case Kind::Timeout:
+      return "nothing before the deadline";
+    case Kind::Error:
+      return "WebSocket protocol error by the server: " + raw.data;
     case Kind::Undecodable:
       return std::string(raw.kind == MessageKind::Text ? "text" : "binary") +
              " message that does not decode: " +
@@ -36,7 +40,9 @@ bool is_notification(const json& value) {
   return value.is_object() && value.contains("method") && !value.contains("id");
 }
 
-bool is_response(const json& value) { return !is_notification(value); }
+bool is_response(const json& value) {
+  return !is_notification(value);
+}
 
 json make_request(std::string_view method, const json& params, const json& id) {
   json request = {{"jsonrpc", "2.0"}, {"method", method}};
@@ -51,9 +57,16 @@ json make_notification(std::string_view method, const json& params) {
   return request;
 }
 
-json client_info() { return {{"version", "flake-conform 0.1"}, {"platform", "conformance"}}; }
+json client_info() {
+  return {{"version", "flake-conform 0.1"}, {"platform", "conformance"}};
+}
 
 bool RpcClient::send(const json& message, Encoding encoding) {
+  if (message.is_object() && message.contains("id") && message.contains("method") &&
+      message["method"].is_string()) {
+    last_request_id_ = message["id"];
+    last_request_method_ = message["method"].get<std::string>();
+  }
   if (encoding == Encoding::MsgPack) {
     const std::vector<std::uint8_t> bytes = json::to_msgpack(message);
     return ws_.send_binary(
@@ -77,10 +90,18 @@ Incoming RpcClient::receive(Deadline deadline) {
                      : json(json::value_t::discarded);
       in.encoding = Encoding::MsgPack;
       break;
-    case MessageKind::Close: in.kind = Incoming::Kind::Close; return in;
-    case MessageKind::Eof: in.kind = Incoming::Kind::Eof; return in;
-    case MessageKind::Timeout: in.kind = Incoming::Kind::Timeout; return in;
-    case MessageKind::Error: in.kind = Incoming::Kind::Error; return in;
+    case MessageKind::Close:
+      in.kind = Incoming::Kind::Close;
+      return in;
+    case MessageKind::Eof:
+      in.kind = Incoming::Kind::Eof;
+      return in;
+    case MessageKind::Timeout:
+      in.kind = Incoming::Kind::Timeout;
+      return in;
+    case MessageKind::Error:
+      in.kind = Incoming::Kind::Error;
+      return in;
   }
   in.kind = in.value.is_discarded() ? Incoming::Kind::Undecodable : Incoming::Kind::Value;
   return in;
@@ -107,9 +128,11 @@ Incoming RpcClient::wait_for(const std::function<bool(const json&)>& match, Dead
 }
 
 Incoming RpcClient::wait_for_id(const json& id, Deadline deadline) {
-  return wait_for(
-      [&id](const json& v) { return v.is_object() && v.contains("id") && v["id"] == id; },
-      deadline);
+  Incoming in =
+      wait_for([&id](const json& v) { return v.is_object() && v.contains("id") && v["id"] == id; },
+               deadline);
+  if (!id.is_null() && id == last_request_id_) in.method = last_request_method_;
+  return in;
 }
 
 Incoming RpcClient::wait_for_response(Deadline deadline) {

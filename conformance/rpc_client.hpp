@@ -25,12 +25,13 @@ enum class Encoding { Json, MsgPack };
 struct Incoming {
   enum class Kind { Value, Close, Eof, Timeout, Error, Undecodable };
   Kind kind = Kind::Timeout;
-  json value;                       // Value
+  json value;  // Value
   Encoding encoding = Encoding::Json;
-  Message raw;                      // the WebSocket-level message (close code, error text, bytes)
+  Message raw;         // the WebSocket-level message (close code, error text, bytes)
+  std::string method;  // wait_for_id()/call(): the method of the request this answers
 
   bool is_value() const { return kind == Kind::Value; }
-  std::string describe() const;     // for failure reports
+  std::string describe() const;  // for failure reports
 };
 
 // A notification is a server message with "method" and no "id".
@@ -86,6 +87,9 @@ class RpcClient {
   std::int64_t next_id_ = 1;
   std::deque<json> notifications_;
   std::deque<json> stray_;
+  // The last request sent (id and method), so that wait_for_id() can say what its answer answers.
+  json last_request_id_;
+  std::string last_request_method_;
 };
 
 // Builds {"jsonrpc":"2.0","method":...,"params":...,"id":...}; params omitted when null.

@@ -62,21 +62,45 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
                       JsonPtr& error) {
   const int depth = server.has(Defect::kNoDepthLimit) ? 900 : kMaxJsonDepth;
   if (binary) {
-    MsgpackDecodeResult decoded = decode_msgpack(payload, depth);
+    const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
+                                   server.has(Defect::kExtAsString),
+                                   server.has(Defect::kMsgpackLengthClamped)};
+    MsgpackDecodeResult decoded = decode_msgpack(payload, depth, leniency);
     if (decoded.value) {
-      keep_last_duplicate_keys(decoded.value.get());
+      if (!server.has(Defect::kFirstDuplicateWins)) keep_last_duplicate_keys(decoded.value.get());
       return std::move(decoded.value);
     }
-    if (decoded.error == MsgpackError::kExtType || decoded.error == MsgpackError::kNonStringKey) {
+    const bool invalid_request =
+        decoded.error == MsgpackError::kExtType ||
+        (decoded.error == MsgpackError::kNonStringKey &&
+         !server.has(Defect::kNonStrKeyParseError)) ||
+        (decoded.error == MsgpackError::kTruncated && server.has(Defect::kTruncatedInvalidRequest));
+    if (invalid_request) {
       error = make_error(nullptr, rpc_error(kInvalidRequest, decoded.message));
     } else {
       error = parse_error_response(server, decoded.message);
     }
     return nullptr;
   }
-  ParseResult parsed = parse_json(payload, depth);
+  if (server.has(Defect::kWhitespaceRefused) && !payload.empty() &&
+      (std::string_view(" \t\r\n").find(payload.front()) != std::string_view::npos ||
+       std::string_view(" \t\r\n").find(payload.back()) != std::string_view::npos)) {
+    error = parse_error_response(server, "whitespace around the JSON value");
+    return nullptr;
+  }
+  ParseResult parsed = parse_json(payload, depth, !server.has(Defect::kFirstDuplicateWins));
   if (!parsed.value) error = parse_error_response(server, parsed.error);
   return std::move(parsed.value);
+}
+
+// A \uD800..\uDFFF escape, for the defect surrogate-closes-connection.
+bool has_surrogate_escape(std::string_view text) {
+  for (size_t at = text.find("\\u"); at != std::string_view::npos; at = text.find("\\u", at + 1)) {
+    if (at + 3 < text.size() && (text[at + 2] == 'd' || text[at + 2] == 'D') &&
+        std::string_view("89abcdefABCDEF").find(text[at + 3]) != std::string_view::npos)
+      return true;
+  }
+  return false;
 }
 
 // A response in the encoding its request came in (§2.4).
@@ -92,9 +116,25 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     request_close(c, 1007, "invalid UTF-8 in a text message", false);
     return;
   }
+  if (binary && server.has(Defect::kBinaryRefused)) {
+    request_close(c, 1003, "binary messages are not accepted", false);
+    return;
+  }
   JsonPtr error;
   JsonPtr message = parse_message(server, payload, binary, error);
   if (!message) {
+    if (!binary && server.has(Defect::kSurrogateClosesConnection) &&
+        has_surrogate_escape(payload)) {
+      request_close(c, 1011, "internal error", false);  // as if the handler had died
+      return;
+    }
+    if (const size_t first = payload.find_first_not_of(" \t\r\n");
+        server.has(Defect::kBatchParseErrorArray) && !binary && first != std::string_view::npos &&
+        payload[first] == '[') {
+      JsonPtr batch(cJSON_CreateArray());
+      cJSON_AddItemToArray(batch.get(), error.release());
+      error = std::move(batch);
+    }
     if (server.has(Defect::kBinaryAsText)) binary = false;
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
     return;

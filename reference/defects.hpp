@@ -66,11 +66,82 @@ enum class Defect {
   kNoPings,               // §7.6: no keepalive pings
   kNoPingTimeout,         // §7.6: unanswered pings never close the connection
   kPongMustEcho,          // §7.6: only pongs echoing the ping payload count
-  kPingTimeoutDropsSession,  // §7.6: a ping timeout discards the session
-  kNoHeaderTimeout,          // §8.5: incomplete request heads are never timed out
-  kSmallHeadLimit,           // §8.5: request heads over 4 KiB refused
-  kAnyJsonrpcVersion,    // §3.2: requests run whatever their jsonrpc member says
-  kDiscoverIncomplete,   // §5.5: rpc.discover leaves data.chunk out
+  kPingTimeoutDropsSession,    // §7.6: a ping timeout discards the session
+  kNoHeaderTimeout,            // §8.5: incomplete request heads are never timed out
+  kSmallHeadLimit,             // §8.5: request heads over 4 KiB refused
+  kAnyJsonrpcVersion,          // §3.2: requests run whatever their jsonrpc member says
+  kDiscoverIncomplete,         // §5.5: rpc.discover leaves data.chunk out
+  kWhitespaceRefused,          // §2.2: text messages with leading/trailing whitespace get -32700
+  kBinaryRefused,              // §2.3: binary messages are closed with 1003
+  kNonStrKeyParseError,        // §2.3: a map key that is not a str gets -32700 instead of -32600
+  kMsgpackTrailingIgnored,     // §2.3: bytes after the first MessagePack object are ignored
+  kExtAsString,                // §2.3: ext values decode as the base64 text of their data
+  kTruncatedInvalidRequest,    // §2.3: a truncated MessagePack object gets -32600, not -32700
+  kNotificationsJsonOnly,      // §2.4: subscription notifications always in text (JSON)
+  kUtf8PerFragment,            // §2.7: UTF-8 validity judged per received fragment
+  kNamedParamsIgnored,         // §3.1: paginated list methods ignore by-name params
+  kCaseInsensitiveMembers,     // §3.1: request member names matched ignoring case
+  kInvalidWithoutIdSilent,     // §3.2: an invalid request object without id is not answered
+  kParamsUnchecked,            // §3.2: params of any type accepted
+  kIdTypeUnchecked,            // §3.2: ids of any type accepted and echoed
+  kNonObjectParseError,        // §3.2: a message that is not an object or array gets -32700
+  kUnknownMembersRefused,      // §3.2: request members the protocol does not define get -32600
+  kIdInt32,                    // §3.3: numeric ids echoed as 32-bit integers
+  kNullIdZero,                 // §3.3: a null id is answered with id 0
+  kMsgpackLengthClamped,       // §8.8: declared lengths beyond the message are clamped to it
+  kFirstDuplicateWins,         // §8.10: the first of duplicate keys is used
+  kSurrogateClosesConnection,  // §8.10: a lone surrogate escape closes the connection with 1011
+  kBatchParseErrorArray,       // §3.4: a batch that does not parse is answered with [-32700]
+  kBatchDropsInvalid,          // §3.4: invalid batch members (§3.2, non-objects) get no response
+  kNotificationBatchArray,     // §3.4: an all-notification batch is answered with []
+  kBatchLimitOffByOne,         // §3.4: a batch of exactly 100 members is refused as too long
+  kBatchAuthSnapshot,          // §3.4: batch members see the auth state the batch started with
+  kNoParamsRefuseArray,        // §3.6: methods without params refuse params []
+  kArrayParamsAccepted,        // §3.6: array params are taken as absent params
+  kParamsDefaulted,            // §3.6: a limit of the wrong type gets the default
+  kUnknownParamsRejected,      // §3.6: params members a method does not define get -32602
+  kLookupBeforeAuth,           // §3.7: unknown methods get -32601 before the auth gate
+  kUpgradeAnyPath,             // §1.5: WebSocket upgrades accepted at any path, not only /rpc
+  kRefusalNoBody,              // §1.5: refused upgrades answered without the JSON error body
+  kNoDeflate,                  // §1.7: permessage-deflate not offered to lws, so never accepted
+  kCompressionUnadvertised,    // §1.7: capabilities.compression is []
+  kNoFragments,                // §2.5: fragmented messages closed with 1003
+  kTokenLogged,                // §4.2: a failed authentication logs the expected token
+  kHostCaseSensitive,          // §4.3: Host names compared case-sensitively
+  kOriginCaseSensitive,        // §4.4: allowlisted origins compared case-sensitively
+  kOriginRequired,             // §4.4: HTTP requests (not upgrades) without an Origin get 403
+  kPingRequiresAuth,           // §4.5: system.ping gets -32001 before authentication
+  kCapabilitiesIncomplete,     // §4.6: capabilities lack resumeGraceMs
+  kTokenPrefixMatch,           // §4.6: any token starting with the secret authenticates
+  kTokenTypeUnauthenticated,   // §4.6: a missing or non-string token gets -32001, not -32602
+  kClientInfoUnchecked,        // §4.6: a clientInfo that is not an object is accepted
+  kReauthNewSession,           // §4.9: authenticating again gives the connection a new session
+  kCapOffByOne,                // §8.4: the connection cap lets a 65th connection in
+  kShutdownNoClose,            // §8.11: SIGTERM drops connections without close 1001
+  kTestMethodsUngated,         // §11.1: test.* methods run before authentication
+  kSubprotocolRequired,        // §1.6: upgrades that offer no subprotocol are refused
+  kBareServiceResource,        // §5.2: an unserved service's -32004 names data.resource "<name>"
+  kUnknownPrefixNotFound,      // §5.2: <unserved>.getDashboard answers -32004 instead of -32601
+  kPingSeconds,                // §5.4: system.ping answers now in seconds
+  kMultiDashboardPartial,      // §5.6: multi.getDashboard leaves the last service out
+  kPageOverlap,            // §5.7: a page after the first repeats the previous page's last item
+  kLimitClamped,           // §5.7: an integer limit outside 1..100 is clamped, not refused
+  kCursorUnchecked,        // §5.7: an unrecognised string cursor gives the first page
+  kDefaultLimit10,         // §5.7: limit defaults to 10
+  kBatchExecuteStops,      // §5.8: batch.execute stops after the first failed operation
+  kBatchExecuteNoLimit,    // §5.8: batch.execute runs more than 100 operations
+  kSubscribeReusesId,      // §5.9: an identical logs.subscribe returns the existing id
+  kLevelIgnored,           // §5.9: logs.subscribe's level does not filter entries
+  kUnsubscribeUnknownOk,   // §5.11: unsubscribing an unknown id answers {"ok":true}
+  kUnsubscribeStillSends,  // §5.11: unsubscribe answers ok but the subscription stays
+  kCompressUnchecked,      // §5.12: a non-boolean compress is taken for its truthiness
+  kResumeNoIdExpired,      // §5.13: a missing sessionId is looked up as "" (-32007)
+  kLogEntryRepeated,       // §6.1: each logs.update after the first repeats one entry
+  kExpiryIgnoresClock,     // §7.4: grace periods run on the steady clock, not the sidecar clock
+  kResumeAheadOk,          // §7.4: a lastSeq beyond the session's last seq resumes
+  kResumeOwnSession,       // §7.4: resuming the connection's own session answers resumed
+  kTakeoverClose1000,      // §7.5: a taken-over connection is closed with 1000, not 1008
+  kMetricsWrongService,    // §11.3: test.emitMetrics sample n goes to service n+1 mod S
   kCount
 };
 

@@ -2,6 +2,8 @@
 #include "dispatcher.hpp"
 
 #include <array>
+#include <cmath>
+#include <cstdint>
 
 #include "methods.hpp"
 
@@ -88,6 +90,9 @@ bool callable(const MethodSpec& spec, const CallContext& ctx) {
 // A method name is looked up whole: "foo.getDashboard" is an unknown method, not an unknown service
 // (docs/protocol.md §5.2, §12.2).
 RpcError method_not_found(const CallContext& ctx, std::string_view method) {
+  if (ctx.server.has(Defect::kUnknownPrefixNotFound) && method.ends_with(".getDashboard")) {
+    return not_found("service:" + std::string(method.substr(0, method.find('.'))));
+  }
   int code = ctx.server.has(Defect::kWrongErrorCode) ? kInvalidRequest : kMethodNotFound;
   RpcError error = rpc_error(code, "method not found: " + std::string(method));
   error.data.reset(cJSON_CreateObject());
@@ -98,7 +103,14 @@ RpcError method_not_found(const CallContext& ctx, std::string_view method) {
 Outcome run_request(CallContext& ctx, const Request& request) {
   const MethodSpec* spec = find_method(request.method);
   if (spec != nullptr && !callable(*spec, ctx)) spec = nullptr;
-  const bool open_method = spec != nullptr && !spec->requires_auth;
+  bool open_method = spec != nullptr && !spec->requires_auth;
+  if (spec != nullptr && spec->name == "system.ping" && ctx.server.has(Defect::kPingRequiresAuth))
+    open_method = false;
+  if (spec != nullptr && spec->conformance_only && ctx.server.has(Defect::kTestMethodsUngated))
+    open_method = true;
+  if (spec == nullptr && ctx.server.has(Defect::kLookupBeforeAuth)) {
+    return method_not_found(ctx, request.method);
+  }
   if (!ctx.authenticated && !open_method) {
     if (!ctx.server.has(Defect::kNoAuthRequired)) {
       return rpc_error(kUnauthenticated, "authenticate first (auth.authenticate)");
@@ -110,7 +122,16 @@ Outcome run_request(CallContext& ctx, const Request& request) {
     }
   }
   if (spec == nullptr) return method_not_found(ctx, request.method);
-  return spec->handler(ctx, request.method, request.params);
+  const cJSON* params = request.params;
+  if (cJSON_IsArray(params) && spec->params == "none" &&
+      ctx.server.has(Defect::kNoParamsRefuseArray)) {
+    return invalid_params("params", "params must be an object");
+  }
+  if (cJSON_IsArray(params) && ctx.server.has(Defect::kArrayParamsAccepted)) params = nullptr;
+  if (cJSON_IsObject(params) && spec->handler == handle_list &&
+      ctx.server.has(Defect::kNamedParamsIgnored))
+    params = nullptr;
+  return spec->handler(ctx, request.method, params);
 }
 
 bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
@@ -122,17 +143,41 @@ bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
   return true;
 }
 
-JsonPtr dispatch_one(CallContext& ctx, const cJSON* item) {
-  auto validated = validate_request(item, !ctx.server.has(Defect::kAnyJsonrpcVersion));
+// The id a response carries: the request's, except under the defects id-int32 and null-id-zero.
+const cJSON* response_id(const ServerState& server, const cJSON* id, JsonPtr& storage) {
+  if (cJSON_IsNumber(id) && server.has(Defect::kIdInt32) && std::fabs(id->valuedouble) < 9.2e18) {
+    storage.reset(cJSON_CreateNumber(
+        static_cast<int32_t>(static_cast<int64_t>(id->valuedouble))));  // wraps, C++20
+    return storage.get();
+  }
+  if (cJSON_IsNull(id) && server.has(Defect::kNullIdZero)) {
+    storage.reset(cJSON_CreateNumber(0));
+    return storage.get();
+  }
+  return id;
+}
+
+JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false) {
+  const ServerState& server = ctx.server;
+  const RequestLeniency leniency{
+      server.has(Defect::kCaseInsensitiveMembers), server.has(Defect::kParamsUnchecked),
+      server.has(Defect::kIdTypeUnchecked), server.has(Defect::kUnknownMembersRefused)};
+  auto validated = validate_request(item, !server.has(Defect::kAnyJsonrpcVersion), leniency);
   if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
+    if (in_batch && server.has(Defect::kBatchDropsInvalid)) return nullptr;
+    // The defect takes an invalid request object without id for a notification.
+    if (server.has(Defect::kInvalidWithoutIdSilent) && cJSON_IsObject(item) &&
+        member(item, "id") == nullptr)
+      return nullptr;
     return make_error(invalid->id, std::move(invalid->error));
   }
   const Request& request = std::get<Request>(validated);
   Outcome outcome = execute_request(ctx, request);
   if (request.is_notification() && !ctx.server.has(Defect::kAnswerNotifications)) return nullptr;
-  if (auto* error = std::get_if<RpcError>(&outcome))
-    return make_error(request.id, std::move(*error));
-  return make_result(request.id, std::move(std::get<JsonPtr>(outcome)));
+  JsonPtr id_storage;
+  const cJSON* id = response_id(server, request.id, id_storage);
+  if (auto* error = std::get_if<RpcError>(&outcome)) return make_error(id, std::move(*error));
+  return make_result(id, std::move(std::get<JsonPtr>(outcome)));
 }
 
 }  // namespace
@@ -155,6 +200,10 @@ const MethodSpec* find_method(std::string_view name) {
 }
 
 JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
+  if (!cJSON_IsArray(message) && !cJSON_IsObject(message) &&
+      ctx.server.has(Defect::kNonObjectParseError)) {
+    return parse_error_response(ctx.server, "not a JSON-RPC message");
+  }
   if (!cJSON_IsArray(message)) return dispatch_one(ctx, message);
 
   const int count = cJSON_GetArraySize(message);
@@ -162,19 +211,23 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
     if (ctx.server.has(Defect::kEmptyBatchArray)) return JsonPtr(cJSON_CreateArray());
     return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
   }
-  if (static_cast<size_t>(count) > kMaxBatch && !ctx.server.has(Defect::kNoBatchLimit)) {
+  const size_t limit = ctx.server.has(Defect::kBatchLimitOffByOne) ? kMaxBatch - 1 : kMaxBatch;
+  if (static_cast<size_t>(count) > limit && !ctx.server.has(Defect::kNoBatchLimit)) {
     RpcError error = rpc_error(kInvalidRequest, "batch longer than 100");
     error.data.reset(cJSON_CreateObject());
     cJSON_AddNumberToObject(error.data.get(), "maxBatch", kMaxBatch);
     return make_error(nullptr, std::move(error));
   }
   JsonPtr responses(cJSON_CreateArray());
+  const bool authenticated_at_start = ctx.authenticated;
   for (const cJSON* item = message->child; item != nullptr; item = item->next) {
-    if (JsonPtr response = dispatch_one(ctx, item)) {
+    if (ctx.server.has(Defect::kBatchAuthSnapshot)) ctx.authenticated = authenticated_at_start;
+    if (JsonPtr response = dispatch_one(ctx, item, true)) {
       cJSON_AddItemToArray(responses.get(), response.release());
     }
   }
-  if (cJSON_GetArraySize(responses.get()) == 0) return nullptr;
+  if (cJSON_GetArraySize(responses.get()) == 0 && !ctx.server.has(Defect::kNotificationBatchArray))
+    return nullptr;
   return responses;
 }
 

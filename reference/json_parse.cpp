@@ -125,7 +125,7 @@ void keep_last_duplicate_keys(cJSON* value) {
   }
 }
 
-ParseResult parse_json(std::string_view text, int max_depth) {
+ParseResult parse_json(std::string_view text, int max_depth, bool last_key_wins) {
   ParseResult result;
   switch (scan_json(text, max_depth)) {
     case ScanError::kNone:
@@ -152,7 +152,7 @@ ParseResult parse_json(std::string_view text, int max_depth) {
     result.error = "unexpected data after the JSON value";
     return result;
   }
-  keep_last_duplicate_keys(value.get());
+  if (last_key_wins) keep_last_duplicate_keys(value.get());
   result.value = std::move(value);
   return result;
 }

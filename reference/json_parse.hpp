@@ -18,8 +18,10 @@ struct ParseResult {
 
 // Parses exactly one JSON value from `text` (which need not be NUL-terminated). Fails when the
 // value nests deeper than `max_depth` arrays/objects, when anything but whitespace follows it, or
-// when cJSON rejects it.
-ParseResult parse_json(std::string_view text, int max_depth = kMaxJsonDepth);
+// when cJSON rejects it. `last_key_wins` false leaves duplicate keys to cJSON, whose lookups see
+// the first (only the defect first-duplicate-wins does that).
+ParseResult parse_json(std::string_view text, int max_depth = kMaxJsonDepth,
+                       bool last_key_wins = true);
 
 // What a linear pre-scan finds wrong before cJSON sees the text. cJSON is lenient where RFC 8259 is
 // not (raw control characters in strings, numbers such as 01, 1. or -), and it allows 1000 levels

@@ -64,33 +64,45 @@ void add_id(cJSON* response, const cJSON* id) {
 
 }  // namespace
 
-std::variant<Request, InvalidRequest> validate_request(const cJSON* item, bool check_version) {
-  const cJSON* id = member(item, "id");
+std::variant<Request, InvalidRequest> validate_request(const cJSON* item, bool check_version,
+                                                       const RequestLeniency& leniency) {
+  auto member = [&](const char* key) -> const cJSON* {
+    return leniency.case_insensitive ? cJSON_GetObjectItem(item, key) : flake::member(item, key);
+  };
+  auto valid_id_type = [&](const cJSON* id) { return leniency.any_id || flake::valid_id_type(id); };
+  const cJSON* id = member("id");
   InvalidRequest invalid{rpc_error(kInvalidRequest, "invalid request"),
                          (id && valid_id_type(id)) ? id : nullptr};
   if (!cJSON_IsObject(item)) {
     invalid.error.message = "a request must be a JSON object";
     return invalid;
   }
-  const cJSON* version = member(item, "jsonrpc");
+  const cJSON* version = member("jsonrpc");
   if (check_version &&
       (!cJSON_IsString(version) || std::string_view(version->valuestring) != "2.0")) {
     invalid.error.message = "\"jsonrpc\" must be \"2.0\"";
     return invalid;
   }
-  const cJSON* method = member(item, "method");
+  const cJSON* method = member("method");
   if (!cJSON_IsString(method)) {
     invalid.error.message = "\"method\" must be a string";
     return invalid;
   }
-  const cJSON* params = member(item, "params");
-  if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params)) {
+  const cJSON* params = member("params");
+  if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params) && !leniency.any_params) {
     invalid.error.message = "\"params\" must be an object or an array";
     return invalid;
   }
   if (id && !valid_id_type(id)) {
     invalid.error.message = "\"id\" must be a string, a number or null";
     return invalid;
+  }
+  for (const cJSON* m = item->child; m != nullptr && leniency.refuse_unknown_members; m = m->next) {
+    const std::string_view name = m->string ? m->string : "";
+    if (name != "jsonrpc" && name != "method" && name != "params" && name != "id") {
+      invalid.error.message = "unknown member \"" + std::string(name) + "\"";
+      return invalid;
+    }
   }
   return Request{method->valuestring, params, id};
 }

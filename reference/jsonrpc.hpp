@@ -23,9 +23,18 @@ struct InvalidRequest {
       nullptr;  // echoed when present and of a valid type, else the response carries null
 };
 
+// Deliberate breaches of §3.1 and §3.2 for the reference's defect switches (defects.hpp); all off
+// in a conforming run.
+struct RequestLeniency {
+  bool case_insensitive = false;        // member names matched ignoring case
+  bool any_params = false;              // params of any type accepted
+  bool any_id = false;                  // ids of any type accepted (and echoed)
+  bool refuse_unknown_members = false;  // members other than jsonrpc/method/params/id refused
+};
+
 // `check_version` false skips the "jsonrpc":"2.0" check (only the defect any-jsonrpc-version does).
-std::variant<Request, InvalidRequest> validate_request(const cJSON* item,
-                                                       bool check_version = true);
+std::variant<Request, InvalidRequest> validate_request(const cJSON* item, bool check_version = true,
+                                                       const RequestLeniency& leniency = {});
 
 // {"jsonrpc":"2.0","result":...,"id":...}; a null `id` pointer gives "id":null.
 JsonPtr make_result(const cJSON* id, JsonPtr result);

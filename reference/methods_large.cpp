@@ -7,6 +7,16 @@
 namespace flake {
 
 Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params) {
+  JsonPtr lax;  // defect compress-unchecked: a non-boolean compress counts for its truthiness
+  if (const cJSON* compress = member(params, "compress");
+      compress && !cJSON_IsBool(compress) && ctx.server.has(Defect::kCompressUnchecked)) {
+    const bool truthy = (cJSON_IsNumber(compress) && compress->valuedouble != 0) ||
+                        (cJSON_IsString(compress) && compress->valuestring[0] != '\0') ||
+                        cJSON_IsObject(compress) || cJSON_IsArray(compress);
+    lax = clone(params);
+    cJSON_ReplaceItemInObjectCaseSensitive(lax.get(), "compress", cJSON_CreateBool(truthy));
+    params = lax.get();
+  }
   auto parsed = parse_large_export_params(params);
   if (auto* error = std::get_if<ParamError>(&parsed)) {
     return invalid_params(error->field.c_str(), error->message);

@@ -1,6 +1,8 @@
 // Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute
 // (§5).
 #include <array>
+#include <cmath>
+#include <optional>
 
 #include "methods.hpp"
 #include "pagination.hpp"
@@ -28,6 +30,20 @@ std::string_view service_of(std::string_view method) {
   return method.substr(0, method.find('.'));
 }
 
+// Defect limit-clamped: an integer limit outside 1..100 is clamped into that range.
+std::optional<PageRequest> clamped_limit(const cJSON* params, size_t total) {
+  const cJSON* limit = member(params, "limit");
+  if (!cJSON_IsNumber(limit) || std::floor(limit->valuedouble) != limit->valuedouble)
+    return std::nullopt;
+  JsonPtr without_limit = clone(params);
+  cJSON_DeleteItemFromObjectCaseSensitive(without_limit.get(), "limit");
+  auto page = parse_page_params(without_limit.get(), total);
+  auto* request = std::get_if<PageRequest>(&page);
+  if (request == nullptr) return std::nullopt;
+  request->limit = limit->valuedouble < 1 ? 1 : kMaxPageLimit;
+  return *request;
+}
+
 }  // namespace
 
 Outcome handle_dashboard(CallContext& ctx, std::string_view method, const cJSON* params) {
@@ -45,12 +61,41 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     const cJSON* items = ctx.server.fixtures.collection(list.service, list.collection);
     if (items == nullptr)
       return not_found(std::string(list.service) + "/" + std::string(list.collection));
+    if (ctx.server.has(Defect::kUnknownParamsRejected) && cJSON_IsObject(params)) {
+      for (const cJSON* m = params->child; m != nullptr; m = m->next) {
+        if (std::string_view(m->string) != "limit" && std::string_view(m->string) != "cursor")
+          return invalid_params(m->string, "unknown parameter");
+      }
+    }
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
-    auto page = parse_page_params(params, static_cast<size_t>(cJSON_GetArraySize(items)));
+    const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
+    auto page = parse_page_params(params, total);
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "limit" && ctx.server.has(Defect::kParamsDefaulted) &&
+        !cJSON_IsNumber(member(params, "limit"))) {
+      JsonPtr without_limit = clone(params);
+      cJSON_DeleteItemFromObjectCaseSensitive(without_limit.get(), "limit");
+      page = parse_page_params(without_limit.get(), total);
+    }
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "limit" && ctx.server.has(Defect::kLimitClamped)) {
+      if (auto clamped = clamped_limit(params, total)) page = *clamped;
+    }
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "cursor" && ctx.server.has(Defect::kCursorUnchecked) &&
+        cJSON_IsString(member(params, "cursor"))) {
+      JsonPtr without_cursor = clone(params);  // an unrecognised cursor gives the first page
+      cJSON_DeleteItemFromObjectCaseSensitive(without_cursor.get(), "cursor");
+      page = parse_page_params(without_cursor.get(), total);
+    }
     if (auto* error = std::get_if<PageParamError>(&page)) {
       return invalid_params(error->field.c_str(), error->message);
     }
-    return make_page(items, list.collection, std::get<PageRequest>(page));
+    PageRequest& request = std::get<PageRequest>(page);
+    if (ctx.server.has(Defect::kDefaultLimit10) && member(params, "limit") == nullptr)
+      request.limit = 10;
+    if (ctx.server.has(Defect::kPageOverlap) && request.offset > 0) --request.offset;
+    return make_page(items, list.collection, request);
   }
   return rpc_error(kInternalError, "list method without a table entry");
 }
@@ -60,7 +105,9 @@ Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* 
     return invalid_params("params", "multi.getDashboard takes no positional parameters");
   JsonPtr result(cJSON_CreateObject());
   cJSON* services = cJSON_AddObjectToObject(result.get(), "services");
-  for (const std::string& name : ctx.server.fixtures.services()) {
+  const std::vector<std::string>& names = ctx.server.fixtures.services();
+  for (const std::string& name : names) {
+    if (ctx.server.has(Defect::kMultiDashboardPartial) && &name == &names.back()) break;
     cJSON_AddItemToObject(services, name.c_str(),
                           clone(ctx.server.fixtures.dashboard(name)).release());
   }
@@ -72,7 +119,8 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
   const cJSON* operations = member(params, "operations");
   if (!cJSON_IsArray(operations))
     return invalid_params("operations", "operations must be an array");
-  if (static_cast<size_t>(cJSON_GetArraySize(operations)) > kMaxOperations) {
+  if (static_cast<size_t>(cJSON_GetArraySize(operations)) > kMaxOperations &&
+      !ctx.server.has(Defect::kBatchExecuteNoLimit)) {
     return invalid_params("operations", "at most 100 operations");
   }
   JsonPtr result(cJSON_CreateObject());
@@ -100,6 +148,7 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
       cJSON_AddItemToObject(entry, "result", value ? value.release() : cJSON_CreateNull());
     }
     cJSON_AddItemToArray(results, entry);
+    if (ctx.server.has(Defect::kBatchExecuteStops) && cJSON_HasObjectItem(entry, "error")) break;
   }
   return result;
 }

@@ -1,5 +1,6 @@
 // auth.authenticate, system.ping, session.resume and rpc.discover (docs/protocol.md §4, §5, §7).
 #include <cmath>
+#include <cstdio>
 
 #include "methods.hpp"
 #include "token.hpp"
@@ -27,8 +28,10 @@ JsonPtr capabilities(const ServerState& server) {
   cJSON_AddNumberToObject(caps.get(), "maxBatch", 100);
   cJSON_AddNumberToObject(caps.get(), "maxMessageBytes", static_cast<double>(o.max_message_bytes));
   cJSON* compression = cJSON_AddArrayToObject(caps.get(), "compression");
-  cJSON_AddItemToArray(compression, cJSON_CreateString("permessage-deflate"));
-  cJSON_AddNumberToObject(caps.get(), "resumeGraceMs", static_cast<double>(o.resume_grace_ms));
+  if (!server.has(Defect::kCompressionUnadvertised))
+    cJSON_AddItemToArray(compression, cJSON_CreateString("permessage-deflate"));
+  if (!server.has(Defect::kCapabilitiesIncomplete))
+    cJSON_AddNumberToObject(caps.get(), "resumeGraceMs", static_cast<double>(o.resume_grace_ms));
   cJSON* rate = cJSON_AddObjectToObject(caps.get(), "rateLimit");
   cJSON_AddNumberToObject(rate, "rate", o.rate);
   cJSON_AddNumberToObject(rate, "burst", o.rate > 0 ? o.burst : 0);
@@ -70,13 +73,29 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
   Connection& c = *ctx.connection;
   auto token = string_member(params, "token");
   if (!cJSON_IsObject(params) || !token) {
+    if (ctx.server.has(Defect::kTokenTypeUnauthenticated))
+      return failed_attempt(ctx, rpc_error(kUnauthenticated, "invalid token"));
     return failed_attempt(ctx, invalid_params("token", "token must be a string"));
   }
-  if (const cJSON* info = member(params, "clientInfo"); info && !cJSON_IsObject(info)) {
+  if (const cJSON* info = member(params, "clientInfo");
+      info && !cJSON_IsObject(info) && !ctx.server.has(Defect::kClientInfoUnchecked)) {
     return failed_attempt(ctx, invalid_params("clientInfo", "clientInfo must be an object"));
   }
-  if (!token_matches(ctx.server.token, *token)) {
+  const std::string_view secret = ctx.server.token;
+  bool matches = token_matches(secret, *token);
+  if (!matches && ctx.server.has(Defect::kTokenPrefixMatch))
+    matches = token_matches(secret, token->substr(0, secret.size()));
+  if (!matches) {
+    if (ctx.server.has(Defect::kTokenLogged)) {
+      std::fprintf(stderr, "flake-sidecar: authentication failed, expected token %s\n",
+                   ctx.server.token.c_str());
+    }
     return failed_attempt(ctx, rpc_error(kUnauthenticated, "invalid token"));
+  }
+  if (c.session != nullptr && ctx.server.has(Defect::kReauthNewSession)) {
+    ctx.server.attached.erase(c.session);
+    ctx.server.sessions.erase(c.session->id);
+    c.session = nullptr;
   }
   if (c.session == nullptr) {
     Session& session = ctx.server.sessions.create();
@@ -89,7 +108,10 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
 
 Outcome handle_ping(CallContext& ctx, std::string_view, const cJSON*) {
   JsonPtr result(cJSON_CreateObject());
-  cJSON_AddNumberToObject(result.get(), "now", static_cast<double>(ctx.server.epoch_ms()));
+  const int64_t now = ctx.server.epoch_ms();
+  cJSON_AddNumberToObject(
+      result.get(), "now",
+      static_cast<double>(ctx.server.has(Defect::kPingSeconds) ? now / 1000 : now));
   return result;
 }
 
@@ -118,6 +140,9 @@ void replace_session(ServerState& server, Connection& c) {
 Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   if (!cJSON_IsObject(params)) return params_not_object();
   auto session_id = string_member(params, "sessionId");
+  if (!session_id && ctx.server.has(Defect::kResumeNoIdExpired) &&
+      member(params, "sessionId") == nullptr)
+    session_id = std::string_view();
   if (!session_id) return invalid_params("sessionId", "sessionId must be a string");
   uint64_t last_seq = 0;
   if (!as_sequence(member(params, "lastSeq"), last_seq)) {
@@ -131,8 +156,11 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     if (server.has(Defect::kResumeErrorResets)) replace_session(server, c);
     return rpc_error(kSessionExpired, "session expired or unknown");
   }
-  if (old == c.session)
+  if (old == c.session) {
+    if (server.has(Defect::kResumeOwnSession)) return resumed_result(0);
     return invalid_params("sessionId", "this connection already holds that session");
+  }
+  if (server.has(Defect::kResumeAheadOk) && last_seq > old->last_seq) last_seq = old->last_seq;
   if (last_seq > old->last_seq ||
       (server.has(Defect::kResumeAtLastError) && last_seq > 0 && last_seq == old->last_seq)) {
     return invalid_params("lastSeq", "lastSeq is beyond the session's last notification");
@@ -148,7 +176,8 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     if (auto it = server.attached.find(old); it != server.attached.end()) {
       Connection* other = it->second;
       other->session = nullptr;
-      request_close(*other, 1008, "session resumed elsewhere");
+      request_close(*other, server.has(Defect::kTakeoverClose1000) ? 1000 : 1008,
+                    "session resumed elsewhere");
       server.attached.erase(it);
     }
     if (Session* fresh = c.session) {

@@ -33,13 +33,23 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
     if (!level) return invalid_params("level", "level must be debug, info, warn or error");
     min_level = *level;
   }
+  if (ctx.server.has(Defect::kLevelIgnored)) min_level = 0;
   // Parameter errors come before resource errors (§3.7).
   if (!service.empty() && !ctx.server.fixtures.has_service(service)) {
-    return not_found("service:" + service);
+    return not_found(ctx.server.has(Defect::kBareServiceResource) ? service : "service:" + service);
   }
   Session& session = *ctx.connection->session;
+  if (ctx.server.has(Defect::kSubscribeReusesId)) {
+    for (const auto& [existing, sub] : session.subscriptions) {
+      if (sub.kind != kind || sub.service != service || sub.min_level != min_level) continue;
+      JsonPtr result(cJSON_CreateObject());
+      cJSON_AddStringToObject(result.get(), "subscription", existing.c_str());
+      return result;
+    }
+  }
   const std::string id = session.add_subscription(kind, service, min_level);
-  session.subscriptions.at(id).binary = ctx.binary_request;
+  session.subscriptions.at(id).binary =
+      ctx.binary_request && !ctx.server.has(Defect::kNotificationsJsonOnly);
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddStringToObject(result.get(), "subscription", id.c_str());
   return result;
@@ -51,10 +61,11 @@ Outcome handle_unsubscribe(CallContext& ctx, std::string_view method, const cJSO
   if (!id) return invalid_params("subscription", "subscription must be a string");
   Session& session = *ctx.connection->session;
   auto it = session.subscriptions.find(std::string(*id));
-  if (it == session.subscriptions.end() || it->second.kind != kind_of(method)) {
+  if ((it == session.subscriptions.end() || it->second.kind != kind_of(method)) &&
+      !ctx.server.has(Defect::kUnsubscribeUnknownOk)) {
     return not_found("subscription:" + std::string(*id));
   }
-  session.remove_subscription(*id);
+  if (!ctx.server.has(Defect::kUnsubscribeStillSends)) session.remove_subscription(*id);
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddBoolToObject(result.get(), "ok", true);
   return result;

@@ -16,15 +16,16 @@ namespace {
 
 class Decoder {
  public:
-  Decoder(std::string_view bytes, int max_depth)
+  Decoder(std::string_view bytes, int max_depth, const MsgpackLeniency& leniency)
       : p_(reinterpret_cast<const uint8_t*>(bytes.data())),
         end_(p_ + bytes.size()),
-        max_depth_(max_depth) {}
+        max_depth_(max_depth),
+        leniency_(leniency) {}
 
   MsgpackDecodeResult run() {
     MsgpackDecodeResult result;
     JsonPtr value(read_value(1));
-    if (value && p_ != end_)
+    if (value && p_ != end_ && !leniency_.ignore_trailing)
       fail(MsgpackError::kTrailingBytes, "bytes after the MessagePack value");
     // A frame that is MessagePack throughout but holds an ext or a non-str key: -32600, not -32700
     // (§2.3).
@@ -65,6 +66,7 @@ class Decoder {
   }
 
   cJSON* read_string(uint64_t length) {
+    if (length > left() && leniency_.clamp_lengths) length = left();
     if (length > left()) return fail(MsgpackError::kTruncated, "str length exceeds the frame");
     std::string_view text(reinterpret_cast<const char*>(p_), length);
     p_ += length;
@@ -75,6 +77,7 @@ class Decoder {
   }
 
   cJSON* read_bin(uint64_t length) {
+    if (length > left() && leniency_.clamp_lengths) length = left();
     if (length > left()) return fail(MsgpackError::kTruncated, "bin length exceeds the frame");
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -95,6 +98,7 @@ class Decoder {
 
   cJSON* read_array(uint64_t count, int depth) {
     // Each element takes at least one byte: a count above the bytes left cannot be honest.
+    if (count > left() && leniency_.clamp_lengths) count = left();
     if (count > left()) return fail(MsgpackError::kTruncated, "array length exceeds the frame");
     if (depth > max_depth_) return fail(MsgpackError::kTooDeep, "nested deeper than the limit");
     JsonPtr array(cJSON_CreateArray());
@@ -107,6 +111,7 @@ class Decoder {
   }
 
   cJSON* read_map(uint64_t count, int depth) {
+    if (count > left() / 2 && leniency_.clamp_lengths) count = left() / 2;
     if (count > left() / 2) return fail(MsgpackError::kTruncated, "map length exceeds the frame");
     if (depth > max_depth_) return fail(MsgpackError::kTooDeep, "nested deeper than the limit");
     JsonPtr object(cJSON_CreateObject());
@@ -129,6 +134,10 @@ class Decoder {
 
   cJSON* read_ext(uint64_t length) {
     if (length + 1 > left()) return fail(MsgpackError::kTruncated, "ext length exceeds the frame");
+    if (leniency_.ext_as_string) {
+      ++p_;  // the type byte
+      return read_bin(length);
+    }
     p_ += length + 1;
     not_json(MsgpackError::kExtType, "ext types are not JSON-RPC values");
     return cJSON_CreateNull();  // a placeholder: the frame is refused once decoded
@@ -220,6 +229,7 @@ class Decoder {
   const uint8_t* p_;
   const uint8_t* end_;
   int max_depth_;
+  MsgpackLeniency leniency_;
   MsgpackError error_ = MsgpackError::kNone;
   std::string message_;
   MsgpackError not_json_ = MsgpackError::kNone;
@@ -282,8 +292,9 @@ void pack(msgpack_packer& pk, const cJSON* v) {
 
 }  // namespace
 
-MsgpackDecodeResult decode_msgpack(std::string_view bytes, int max_depth) {
-  return Decoder(bytes, max_depth).run();
+MsgpackDecodeResult decode_msgpack(std::string_view bytes, int max_depth,
+                                   const MsgpackLeniency& leniency) {
+  return Decoder(bytes, max_depth, leniency).run();
 }
 
 std::string encode_msgpack(const cJSON* value) {

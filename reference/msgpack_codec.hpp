@@ -27,9 +27,18 @@ struct MsgpackDecodeResult {
   std::string message;
 };
 
+// Deliberate breaches of §2.3 and §8.8 for the reference's defect switches (defects.hpp); all off
+// in a conforming run.
+struct MsgpackLeniency {
+  bool ignore_trailing = false;  // bytes after the first value are dropped
+  bool ext_as_string = false;    // an ext value decodes as the base64 text of its data
+  bool clamp_lengths = false;    // a declared length beyond the frame is cut to the bytes left
+};
+
 // Exactly one value; every length is checked against the bytes left before anything is built, so a
 // frame of n bytes never makes more than O(n) memory. bin values become base64 strings.
-MsgpackDecodeResult decode_msgpack(std::string_view bytes, int max_depth);
+MsgpackDecodeResult decode_msgpack(std::string_view bytes, int max_depth,
+                                   const MsgpackLeniency& leniency = {});
 
 // The same keys and values as `value`; integral numbers within int64 are packed as integers.
 std::string encode_msgpack(const cJSON* value);

@@ -114,6 +114,12 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
           fields.append(run.text, begin, run.ends[i] - begin);
           any = true;
         }
+        // Defect log-entry-repeated: a notification of several entries repeats its last one.
+        if (server.has(Defect::kLogEntryRepeated) && end - group > 1 &&
+            run.levels[end - 1] >= sub.min_level) {
+          fields += ',';
+          fields.append(run.text, run.ends[end - 2], run.ends[end - 1] - run.ends[end - 2]);
+        }
         if (!any) continue;
         fields += ']';
         deliver(server, session, sub, "logs.update", service, fields);
@@ -127,7 +133,8 @@ void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool
   const std::vector<std::string>& services = server.fixtures.services();
   if (services.empty()) return;
   for (uint64_t n = first_n; n < first_n + count; ++n) {
-    const std::string& service = services[n % services.size()];
+    const uint64_t slot = server.has(Defect::kMetricsWrongService) ? n + 1 : n;
+    const std::string& service = services[slot % services.size()];
     std::string fields;
     server.sessions.for_each([&](Session& session) {
       for (auto& [id, sub] : session.subscriptions) {

@@ -1,6 +1,8 @@
 // Request admission checks shared by the WebSocket and HTTP paths (see request_gate.hpp).
 #include "request_gate.hpp"
 
+#include <algorithm>
+
 namespace flake {
 
 std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
@@ -19,9 +21,27 @@ int header_count(lws* wsi, lws_token_indexes token) {
   return count;
 }
 
+namespace {
+
+bool has_upper(const std::optional<std::string>& value) {
+  return value &&
+         std::any_of(value->begin(), value->end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+}  // namespace
+
 GateVerdict check_gate(lws* wsi, const ServerState& server) {
   if (header_count(wsi, WSI_TOKEN_HOST) > 1 && !server.has(Defect::kDuplicateHost))
     return GateVerdict::kDuplicateHost;
+  // Defects: the allowlists hold lower case, so a case-sensitive comparison refuses upper case.
+  // origin-required refuses plain HTTP requests only: WebSocket clients without an Origin (the
+  // suite's own connections) must still get in for the suite to run at all.
+  if ((server.has(Defect::kHostCaseSensitive) && has_upper(header(wsi, WSI_TOKEN_HOST))) ||
+      (server.has(Defect::kOriginCaseSensitive) && has_upper(header(wsi, WSI_TOKEN_ORIGIN))) ||
+      (server.has(Defect::kOriginRequired) && !header(wsi, WSI_TOKEN_ORIGIN) &&
+       !header(wsi, WSI_TOKEN_UPGRADE))) {
+    return GateVerdict::kForbidden;
+  }
   AccessVerdict verdict =
       check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
   if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {

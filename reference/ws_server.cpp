@@ -21,6 +21,7 @@
 #include "notifier.hpp"
 #include "request_gate.hpp"
 #include "rpc_error.hpp"
+#include "utf8.hpp"
 
 namespace flake {
 
@@ -51,6 +52,7 @@ int refuse_upgrade(lws* wsi, int status, const char* phrase, int rpc_code, const
       "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" + message + "\"";
   if (data != nullptr) body += std::string(",\"data\":") + data;
   body += "}}";
+  if (state_of(wsi).has(Defect::kRefusalNoBody)) body.clear();
   const std::string response =
       "HTTP/1.1 " + std::to_string(status) + " " + phrase +
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
@@ -68,13 +70,19 @@ int on_filter_upgrade(lws* wsi, ServerState& server) {
     case GateVerdict::kAllowed:
       break;
   }
-  if (header(wsi, WSI_TOKEN_GET_URI).value_or("") != "/rpc") {
+  if (header(wsi, WSI_TOKEN_GET_URI).value_or("") != "/rpc" &&
+      !server.has(Defect::kUpgradeAnyPath)) {
     return refuse_upgrade(wsi, 404, "Not Found", kNotFound, "WebSocket endpoint is /rpc",
                           R"({"resource":"path"})");
   }
+  if (server.has(Defect::kSubprotocolRequired) && !header(wsi, WSI_TOKEN_PROTOCOL)) {
+    return refuse_upgrade(wsi, 400, "Bad Request", kInvalidRequest, "offer flake.v1");
+  }
   // Open SSE streams count toward the cap too (§8.4).
   const size_t open = server.connections.size() + http_state(server).hub.reader_count();
-  if (server.shutting_down || open >= static_cast<size_t>(server.options.max_connections)) {
+  const size_t cap = static_cast<size_t>(server.options.max_connections) +
+                     (server.has(Defect::kCapOffByOne) ? 1 : 0);
+  if (server.shutting_down || open >= cap) {
     return refuse_upgrade(wsi, 503, "Service Unavailable", kServiceUnavailable,
                           "connection limit reached",
                           R"({"service":"sidecar","retryAfterMs":1000})", "Retry-After: 1\r\n");
@@ -103,6 +111,14 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
   }
   if (c.close_code != 0) return 0;  // closing: the rest of the message is discarded
   const ServerState& server = *c.server;
+  // A whole frame that does not end its message: the message is fragmented. Only without
+  // permessage-deflate is this exact (lws also reports inflated output in pieces).
+  if (server.has(Defect::kNoFragments) && c.raw_frames && !lws_is_final_fragment(wsi) &&
+      lws_remaining_packet_payload(wsi) == 0) {
+    request_close(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "fragmented messages unsupported",
+                  false);
+    return 0;
+  }
   // The rest of this frame counts too, so a header declaring too much is refused before its payload
   // arrives (§2.9); with permessage-deflate lws reports inflated bytes, which is what the limit is
   // on.
@@ -113,6 +129,11 @@ int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {
     c.rx = std::string();
     request_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                   "message larger than " + std::to_string(server.options.max_message_bytes), false);
+    return 0;
+  }
+  if (!c.rx_binary && server.has(Defect::kUtf8PerFragment) &&
+      !is_valid_utf8(std::string_view(data, length))) {
+    request_close(c, 1007, "invalid UTF-8 in a fragment", false);
     return 0;
   }
   c.rx.append(data, length);
@@ -156,6 +177,7 @@ void on_closed(ServerState& server, PerSession* pss) {
 void begin_shutdown(ServerState& server) {
   if (server.shutting_down) return;
   server.shutting_down = true;
+  if (server.has(Defect::kShutdownNoClose)) return;  // run_server leaves at once, no close frames
   for (auto& [raw, connection] : server.connections) {
     request_close(*connection, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", false);
   }
@@ -202,8 +224,10 @@ void on_tick(lws_sorted_usec_list_t* sul) {
   const int64_t mono = ServerState::mono_ms();
   if (!server.shutting_down) {
     tick_connections(server);
-    const int64_t grace = server.options.resume_grace_ms / (server.has(Defect::kShortGrace) ? 2 : 1);
-    const size_t expired = server.sessions.expire(server.now_ms(), grace);
+    const int64_t grace =
+        server.options.resume_grace_ms / (server.has(Defect::kShortGrace) ? 2 : 1);
+    const int64_t now = server.has(Defect::kExpiryIgnoresClock) ? mono : server.now_ms();
+    const size_t expired = server.sessions.expire(now, grace);
     live_tick(server, mono - g_timer.last_ms);
     // Bursts (exports, emits, expired sessions' rings) free many small blocks; give the pages back
     // now and then so RSS follows what is really held (§10 P5).
@@ -284,7 +308,7 @@ int run_server(ServerState& state) {
   info.port = state.options.port;
   info.iface = state.options.host.c_str();
   info.protocols = protocols;
-  info.extensions = extensions;
+  info.extensions = state.has(Defect::kNoDeflate) ? nullptr : extensions;
   info.user = &state;
   info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
   info.timeout_secs = 5;
@@ -322,6 +346,7 @@ int run_server(ServerState& state) {
   while (true) {
     if (g_stop_requested.load() && !state.shutting_down) begin_shutdown(state);
     if (state.shutting_down) {
+      if (state.has(Defect::kShutdownNoClose)) break;
       if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
       if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
     }

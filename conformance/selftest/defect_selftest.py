@@ -6,7 +6,14 @@ rule the defect breaks fail and that nothing outside the expected sections fails
 Expectations live in defect_expectations.tsv beside this file:
     defect <TAB> must-fail selectors (comma-separated) <TAB> may-also-fail selectors (comma-separated, or -)
 A selector is a case ID ("4.5/1") or a section prefix ("4.5"). Each defect's run is limited to the
-top-level sections its selectors name, which keeps the whole self-test short.
+subsections its selectors name (--wide: their top-level sections), which keeps the self-test short.
+
+Defects listed by wire_defects.py --list break transport rules that libwebsockets enforces below the
+reference's code: they run through that loopback front, placed before the clean reference.
+
+A full run (no --only) also checks that every MUST case of flake-conform --list failed for some
+defect (or fails against the clean reference, as a listed known failure); known gaps are listed in
+uncovered_must_cases.txt, and a listed case that is now shown failing must leave that list.
 
 Exit status 0 when every defect behaves as expected, 1 otherwise, 2 on usage errors.
 """
@@ -17,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -56,16 +64,53 @@ SLOW_CASES = ["9.14/1", "9.3/2", "4.11/2", "7.2/1", "7.4/5", "7.6/1", "7.6/2", "
 RATE_ARGS = "--rate 1000 --burst 2000 --ping-interval-ms 2000"
 
 
+# Transport rules that libwebsockets enforces below the reference's code are broken by a loopback
+# "wire front" placed before the clean reference instead of by a --defect switch.
+WIRE_FRONT = os.path.join(HERE, "wire_defects.py")
+
+
+def read_case_list(path):
+    """Case IDs of a file with one per line; # starts a comment. A missing file is an empty list."""
+    if not os.path.exists(path):
+        return set()
+    with open(path, encoding="utf-8") as f:
+        return {line.split("#")[0].strip() for line in f} - {""}
+
+
 def list_defects(sidecar):
     out = subprocess.run([sidecar, "--list-defects"], check=True, capture_output=True, text=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
-def run_defect(conform, sidecar, token_file, defect, selectors, timeout_ms, known_failures):
-    sections = sorted({s.split("/")[0].split(".")[0] for s in selectors})
+def list_wire_defects():
+    if not os.path.exists(WIRE_FRONT):
+        return []
+    out = subprocess.run([sys.executable, WIRE_FRONT, "--list"], check=True, capture_output=True,
+                         text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def must_cases(conform):
+    """IDs of every MUST case, from flake-conform --list ("  1.5/1    MUST    requirement")."""
+    out = subprocess.run([conform, "--list"], check=True, capture_output=True, text=True).stdout
+    return [f[0] for f in (line.split() for line in out.splitlines())
+            if len(f) >= 2 and "/" in f[0] and f[1] == "MUST"]
+
+
+def run_defect(conform, sidecar, token_file, defect, selectors, timeout_ms, known_failures, wire,
+               wide):
+    # Narrow (the default): the subsections the selectors name. Wide: their top-level sections,
+    # which also catches a defect breaking rules elsewhere in that section, at several times the cost.
+    depth = 1 if wide else 2
+    sections = sorted({".".join(s.split("/")[0].split(".")[:depth]) for s in selectors})
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.json")
-        spawn = f"'{sidecar}' --port {{port}} --conformance --token-file '{token_file}' {RATE_ARGS} --defect {defect}"
+        clean = f"'{sidecar}' --conformance --token-file '{token_file}' {RATE_ARGS}"
+        if wire:
+            spawn = (f"'{sys.executable}' '{WIRE_FRONT}' --defect {defect} --port {{port}} -- "
+                     f"{clean} --port 0")
+        else:
+            spawn = f"{clean} --port {{port}} --defect {defect}"
         cmd = [conform, "--spawn", spawn, "--token-file", token_file, "--json", report,
                "--timeout", str(timeout_ms)]
         for section in sections:
@@ -92,10 +137,15 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="defects run at the same time")
     parser.add_argument("--known-failures", default=os.path.join(HERE, "reference_known_failures.txt"),
                         help="cases the clean reference fails (flake-conform --expected-failures)")
+    parser.add_argument("--wide", action="store_true",
+                        help="run each defect against the whole top-level sections of its selectors")
+    parser.add_argument("--uncovered", default=os.path.join(HERE, "uncovered_must_cases.txt"),
+                        help="MUST cases no defect shows failing yet (known gaps, one ID per line)")
     args = parser.parse_args()
 
     expectations = load_expectations(args.expectations)
-    defects = list_defects(args.sidecar)
+    wire_defects = list_wire_defects()
+    defects = list_defects(args.sidecar) + wire_defects
     problems = []
     missing = [d for d in defects if d not in expectations]
     if missing:
@@ -108,14 +158,17 @@ def main():
         tok.write(os.urandom(16).hex())
         token_file = tok.name
     chosen = [d for d in defects if (not args.only or d in args.only) and d in expectations]
+    shown_failing = set()
 
     def judge(defect):
         """Runs one defect; returns (printed line, problems)."""
         must, may = expectations[defect]
+        started = time.monotonic()
         report, proc = run_defect(args.conform, args.sidecar, token_file, defect, must + may,
-                                  args.timeout, args.known_failures)
+                                  args.timeout, args.known_failures, defect in wire_defects, args.wide)
+        took = f" ({time.monotonic() - started:.0f} s)"
         if report is None:
-            return f"x  {defect}: no report", [f"{defect}: no report (exit {proc.returncode}): {proc.stderr[-500:]}"]
+            return f"x  {defect}: no report", [f"{defect}: no report (exit {proc.returncode}): {proc.stderr[-500:]}"], []
         # Cases the clean reference is known to fail (listed in --known-failures) prove nothing.
         failed = [c["id"] for c in report["cases"]
                   if c["status"] == "fail" and not c.get("expectedFailure")]
@@ -131,22 +184,46 @@ def main():
             found.append(f"{defect}: unexpected failures outside {','.join(must + may)}: {', '.join(stray)}")
         line = (f"{'x ' if found else 'ok'} {defect}: caught by {', '.join(caught) or 'nothing'}"
                 + (f"; unseen {', '.join(unseen)}" if unseen else "")
-                + (f"; stray {', '.join(stray)}" if stray else ""))
-        return line, found
+                + (f"; stray {', '.join(stray)}" if stray else "") + took)
+        # A case counts as shown failing only where it fails for its own rule (a must selector).
+        return line, found, caught
 
     try:
         # Most of a run is waiting on timers (deadlines, pings, header timeouts), so runs overlap well.
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for line, found in pool.map(judge, chosen):
+            for line, found, shown in pool.map(judge, chosen):
                 print(line, flush=True)
                 problems.extend(found)
+                shown_failing.update(shown)
     finally:
         os.unlink(token_file)
+
+    # The suite's promise: every MUST case can fail. Cases the clean reference already fails
+    # (--known-failures) are shown failing by the reference itself: ctest's conformance.reference
+    # runs them with that list, where a listed case that passes fails the run.
+    if args.known_failures:
+        shown_failing.update(read_case_list(args.known_failures))
+    # Cases listed in --uncovered are known gaps; a listed case that is now shown failing must leave
+    # the list, so it cannot go stale.
+    if not args.only:
+        gaps = read_case_list(args.uncovered)
+        unshown = [c for c in must_cases(args.conform) if c not in shown_failing]
+        new_gaps = [c for c in unshown if c not in gaps]
+        if new_gaps:
+            problems.append(f"MUST cases that no defect showed failing ({len(new_gaps)}): "
+                            + ", ".join(new_gaps))
+        closed = sorted(gaps - set(unshown))
+        if closed:
+            problems.append(f"now shown failing, remove from {args.uncovered}: " + ", ".join(closed))
+        if gaps & set(unshown):
+            print(f"\nMUST cases still without a defect (listed in {os.path.basename(args.uncovered)}): "
+                  + ", ".join(c for c in unshown if c in gaps))
 
     if problems:
         print("\nproblems:", *problems, sep="\n  ")
         return 1
-    print(f"\nevery defect was caught by its rule's cases ({len(defects)} defects)")
+    print(f"\nevery defect was caught by its rule's cases ({len(defects)} defects)"
+          + ("" if args.only else "; every MUST case not listed as a gap was shown failing"))
     return 0
 
 
