@@ -4,6 +4,8 @@
 #include <libwebsockets.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "dispatcher.hpp"
 #include "json_parse.hpp"
@@ -222,6 +224,9 @@ bool step_jobs(Connection& c) {
     const uint64_t n = std::min<uint64_t>(
         job.remaining, job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1);
     if (job.kind == EmitJob::Kind::kLogs) {
+      if (c.server->has(Defect::kSlowLogDelivery)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(1400 * n));
+      }
       publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n),
                    job.per_notification);
     } else if (job.kind == EmitJob::Kind::kMetrics) {

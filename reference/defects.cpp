@@ -258,6 +258,18 @@ constexpr std::array kCatalog{
                "§7.5 a taken-over connection is closed with 1000 instead of 1008"},
     DefectInfo{Defect::kMetricsWrongService, "metrics-wrong-service",
                "§11.3 test.emitMetrics sample n goes to service n+1 mod S"},
+    DefectInfo{Defect::kParamsErrorNoField, "params-error-no-field",
+               "§3.6 -32602 errors carry no data.field"},
+    DefectInfo{Defect::kSlowPing, "slow-ping",
+               "§10.3 every 20th system.ping is answered 15 ms late"},
+    DefectInfo{Defect::kSlowRequests, "slow-requests",
+               "§10.4 each request costs 1.5 ms (under 700 requests/s)"},
+    DefectInfo{Defect::kSlowLogDelivery, "slow-log-delivery",
+               "§10.5 log notifications leave at most ~700 entries/s"},
+    DefectInfo{Defect::kSlowAuth, "slow-auth", "§10.6 every 10th auth.authenticate takes 120 ms"},
+    DefectInfo{Defect::kMemoryHog, "memory-hog", "§10.7 64 MiB of ballast kept resident"},
+    DefectInfo{Defect::kSlowWarmUp, "slow-warm-up",
+               "§10.8 only auth.authenticate is served in the first 6 s after start"},
 };
 static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount),
               "every defect needs an entry");

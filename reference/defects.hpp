@@ -142,6 +142,13 @@ enum class Defect {
   kResumeOwnSession,       // §7.4: resuming the connection's own session answers resumed
   kTakeoverClose1000,      // §7.5: a taken-over connection is closed with 1000, not 1008
   kMetricsWrongService,    // §11.3: test.emitMetrics sample n goes to service n+1 mod S
+  kParamsErrorNoField,     // §3.6: -32602 errors carry no data.field
+  kSlowPing,               // §10.3: every 20th system.ping is answered 15 ms late
+  kSlowRequests,           // §10.4: each request costs 1.5 ms (under 700 requests/s)
+  kSlowLogDelivery,        // §10.5: log notifications leave at most ~700 entries/s
+  kSlowAuth,               // §10.6: every 10th auth.authenticate takes 120 ms
+  kMemoryHog,              // §10.7: 64 MiB of ballast kept resident
+  kSlowWarmUp,             // §10.8: only auth.authenticate is served in the first 6 s
   kCount
 };
 

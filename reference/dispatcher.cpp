@@ -2,8 +2,10 @@
 #include "dispatcher.hpp"
 
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <thread>
 
 #include "methods.hpp"
 
@@ -122,6 +124,13 @@ Outcome run_request(CallContext& ctx, const Request& request) {
     }
   }
   if (spec == nullptr) return method_not_found(ctx, request.method);
+  if (ctx.server.has(Defect::kSlowWarmUp) && spec->name != "auth.authenticate" &&
+      ServerState::mono_ms() - ctx.server.started_mono_ms < 6000) {
+    return rpc_error(kInternalError, "warming up");
+  }
+  if (ctx.server.has(Defect::kSlowRequests)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(1500));
+  }
   const cJSON* params = request.params;
   if (cJSON_IsArray(params) && spec->params == "none" &&
       ctx.server.has(Defect::kNoParamsRefuseArray)) {
@@ -131,7 +140,13 @@ Outcome run_request(CallContext& ctx, const Request& request) {
   if (cJSON_IsObject(params) && spec->handler == handle_list &&
       ctx.server.has(Defect::kNamedParamsIgnored))
     params = nullptr;
-  return spec->handler(ctx, request.method, params);
+  Outcome outcome = spec->handler(ctx, request.method, params);
+  if (auto* error = std::get_if<RpcError>(&outcome); error != nullptr &&
+                                                     error->code == kInvalidParams &&
+                                                     ctx.server.has(Defect::kParamsErrorNoField)) {
+    error->data.reset();
+  }
+  return outcome;
 }
 
 bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {

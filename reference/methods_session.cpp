@@ -1,6 +1,8 @@
 // auth.authenticate, system.ping, session.resume and rpc.discover (docs/protocol.md §4, §5, §7).
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 #include "methods.hpp"
 #include "token.hpp"
@@ -70,6 +72,10 @@ bool as_sequence(const cJSON* item, uint64_t& out) {
 }  // namespace
 
 Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* params) {
+  static uint64_t attempts = 0;
+  if (ctx.server.has(Defect::kSlowAuth) && ++attempts % 10 == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  }
   Connection& c = *ctx.connection;
   auto token = string_member(params, "token");
   if (!cJSON_IsObject(params) || !token) {
@@ -107,6 +113,10 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
 }
 
 Outcome handle_ping(CallContext& ctx, std::string_view, const cJSON*) {
+  static uint64_t pings = 0;
+  if (ctx.server.has(Defect::kSlowPing) && ++pings % 20 == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  }
   JsonPtr result(cJSON_CreateObject());
   const int64_t now = ctx.server.epoch_ms();
   cJSON_AddNumberToObject(

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "access_policy.hpp"
 #include "connection.hpp"
@@ -36,6 +37,8 @@ struct ServerState {
   std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
   std::shared_ptr<HttpState> http;  // REST/SSE side, created on first use (http_state())
   int64_t clock_offset_ms = 0;      // test.setClock
+  int64_t started_mono_ms = mono_ms();
+  std::vector<char> ballast;  // --defect memory-hog
   bool shutting_down = false;
   uint64_t metrics_counter = 0;
   uint64_t deployments_counter = 0;

@@ -294,6 +294,8 @@ int run_server(ServerState& state) {
   // FLAKE_LWS_LOG=<lws log bitmask> turns on libwebsockets' own logging when debugging.
   const char* lws_log = std::getenv("FLAKE_LWS_LOG");
   lws_set_log_level(lws_log ? std::atoi(lws_log) : LLL_ERR, nullptr);
+  // Written to, so every page is resident for as long as the server runs.
+  if (state.has(Defect::kMemoryHog)) state.ballast.assign(64u << 20, 1);
   static const lws_extension extensions[] = {
       {"permessage-deflate", lws_extension_callback_pm_deflate,
        "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
