@@ -27,17 +27,6 @@ std::unique_ptr<ServerState> make_state() {
   return std::make_unique<ServerState>(std::move(o), bench::load_fixtures(), kToken);
 }
 
-// As reference/tests/test_support.hpp: registered with the server, no socket, frames stay in tx.
-Connection& open_connection(ServerState& state) {
-  auto c = std::make_unique<Connection>();
-  c->server = &state;
-  c->opened_at_ms = state.now_ms();
-  c->bucket = TokenBucket(state.options.rate, state.options.burst);
-  Connection& ref = *c;
-  state.connections.emplace(c.get(), std::move(c));
-  return ref;
-}
-
 // Drops what a socket would have sent; returns the payload bytes dropped.
 size_t discard_tx(Connection& c) {
   const size_t bytes = c.tx_bytes;
@@ -53,7 +42,7 @@ void send(Connection& c, const std::string& text) {
 }
 
 Connection& authenticated_connection(ServerState& state) {
-  Connection& c = open_connection(state);
+  Connection& c = add_connection(state);
   send(c, std::string(R"({"jsonrpc":"2.0","method":"auth.authenticate","params":{"token":")") +
               kToken + R"("},"id":0})");
   if (!c.authenticated()) throw std::runtime_error("authentication failed");

@@ -129,25 +129,14 @@ class KeepAlive {
   // Reads one Content-Length-framed response; incomplete on any problem.
   HttpResponse receive(Deadline deadline) {
     HttpResponse response;
-    ResponseHeadParser parser;
-    char buf[16384];
-    for (bool head_done = false; !head_done;) {
-      std::string_view input = leftover_;
-      if (input.empty()) {
-        const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
-        if (r.status != IoStatus::Ok) return response;
-        input = std::string_view(buf, r.bytes);
-      }
-      const auto parsed = parser.feed(input);
-      if (parsed.status == ResponseHeadParser::Status::Error) return response;
-      head_done = parsed.status == ResponseHeadParser::Status::Done;
-      leftover_ = head_done ? std::string(input.substr(parsed.consumed)) : std::string();
-    }
-    response.head = parser.head();
+    HeadRead read = read_response_head(socket_, leftover_, deadline);
+    if (read.status != HeadRead::Status::Ok) return response;
+    response.head = std::move(read.head);
     response.status = response.head.status;
     std::size_t length = 0;
     const std::string cl = response.head.header("content-length").value_or("0");
     std::from_chars(cl.data(), cl.data() + cl.size(), length);
+    char buf[16384];
     while (leftover_.size() < length) {
       const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
       if (r.status != IoStatus::Ok) return response;
@@ -165,9 +154,9 @@ class KeepAlive {
 };
 
 // The token bucket is per connection (§8.1), so emptying it takes many requests on one kept-alive
-// connection: windows of pipelined GETs (one token each; they answer 400 for the bad timeRange while
-// admitted) until one finds the bucket empty and must get 429 with Retry-After. GETs, because a
-// sidecar may end the connection after a POST (the reference does, see docs/rest.md).
+// connection: windows of pipelined GETs (one token each; they answer 400 for the bad timeRange
+// while admitted) until one finds the bucket empty and must get 429 with Retry-After. GETs, because
+// a sidecar may end the connection after a POST (the reference does, see docs/rest.md).
 Outcome rate_limit_retry_after(CaseContext& ctx) {
   require_rest(ctx);
   const std::string host = "Host: " + ctx.target().url.authority + "\r\n";

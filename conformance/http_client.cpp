@@ -31,6 +31,44 @@ bool decode_chunked(std::string_view wire, std::string& out, bool& complete) {
   }
 }
 
+HeadRead read_response_head(TcpSocket& socket, std::string& buffered, Deadline deadline) {
+  HeadRead read;
+  ResponseHeadParser parser;
+  char buf[16384];
+  for (;;) {
+    std::string input;
+    input.swap(buffered);
+    if (input.empty()) {
+      const RecvResult r = socket.recv_some(buf, sizeof buf, deadline);
+      if (r.status != IoStatus::Ok) {
+        read.status =
+            r.status == IoStatus::Timeout ? HeadRead::Status::Timeout : HeadRead::Status::Closed;
+        read.error = r.error;
+        return read;
+      }
+      input.assign(buf, r.bytes);
+    }
+    const auto parsed = parser.feed(input);
+    if (parsed.status == ResponseHeadParser::Status::Error) {
+      read.status = HeadRead::Status::Invalid;
+      read.error = parser.error();
+      return read;
+    }
+    if (parsed.status == ResponseHeadParser::Status::Done) {
+      buffered = input.substr(parsed.consumed);
+      read.status = HeadRead::Status::Ok;
+      read.head = parser.head();
+      return read;
+    }
+  }
+}
+
+std::string head_summary(const HttpResponseHead& head) {
+  std::string text = std::to_string(head.status) + " " + head.reason;
+  for (const auto& [name, value] : head.headers) text += " | " + name + ": " + value;
+  return text;
+}
+
 HttpResponse http_request(const Url& server, const HttpRequest& request, Deadline deadline,
                           WireLog* log, int conn_no) {
   HttpResponse response;
@@ -55,36 +93,27 @@ HttpResponse http_request(const Url& server, const HttpRequest& request, Deadlin
     response.error = "send failed: " + socket.error();
     return response;
   }
-  ResponseHeadParser parser;
   std::string rest;
-  char buf[16384];
-  bool eof = false;
-  for (;;) {
-    const RecvResult r = socket.recv_some(buf, sizeof buf, deadline);
-    if (r.status == IoStatus::Timeout) {
+  HeadRead read = read_response_head(socket, rest, deadline);
+  switch (read.status) {
+    case HeadRead::Status::Ok:
+      break;
+    case HeadRead::Status::Timeout:
       response.error = "no complete HTTP response head in time";
       return response;
-    }
-    if (r.status != IoStatus::Ok) {
+    case HeadRead::Status::Closed:
       response.error = "connection ended before a complete response head";
       note("<-", response.error);
       return response;
-    }
-    const auto parsed = parser.feed(std::string_view(buf, r.bytes));
-    if (parsed.status == ResponseHeadParser::Status::Error) {
-      response.error = parser.error();
+    case HeadRead::Status::Invalid:
+      response.error = read.error;
       return response;
-    }
-    if (parsed.status == ResponseHeadParser::Status::Done) {
-      rest.assign(buf + parsed.consumed, r.bytes - parsed.consumed);
-      break;
-    }
   }
-  response.head = parser.head();
+  response.head = std::move(read.head);
   response.status = response.head.status;
-  std::string head_text = std::to_string(response.status) + " " + response.head.reason;
-  for (const auto& [name, value] : response.head.headers) head_text += " | " + name + ": " + value;
-  note("<-", "HTTP " + WireLog::summarize_text(head_text, 600));
+  note("<-", "HTTP " + WireLog::summarize_text(head_summary(response.head), 600));
+  char buf[16384];
+  bool eof = false;
 
   const bool no_body = request.method == "HEAD" || response.status == 204 ||
                        response.status == 304 || response.status < 200;

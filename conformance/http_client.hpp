@@ -26,9 +26,22 @@ struct HttpResponse {
   bool complete = false;  // a whole response arrived
   int status = 0;
   HttpResponseHead head;
-  std::string body;       // after removing the chunked coding (not decompressed)
+  std::string body;  // after removing the chunked coding (not decompressed)
   std::string error;
 };
+
+// One HTTP response head read from a socket, the loop the REST, SSE and WebSocket clients share.
+struct HeadRead {
+  enum class Status { Ok, Timeout, Closed, Invalid };
+  Status status = Status::Closed;
+  HttpResponseHead head;
+  std::string error;  // Closed: the socket's error (may be empty); Invalid: the parser's
+};
+// Reads until the head is complete, starting with the bytes already in `buffered`; on Ok,
+// `buffered` holds what followed the head (body bytes or WebSocket frames).
+HeadRead read_response_head(TcpSocket& socket, std::string& buffered, Deadline deadline);
+// "200 OK | name: value | ..." for wire logs.
+std::string head_summary(const HttpResponseHead& head);
 
 HttpResponse http_request(const Url& server, const HttpRequest& request, Deadline deadline,
                           WireLog* log = nullptr, int conn_no = 0);

@@ -9,6 +9,30 @@ namespace {
 // Far deeper than any flake.v1 message; shallow enough for the decoder's recursion.
 constexpr int kMaxIncomingDepth = 512;
 
+// JSON text nested at most `max` levels ([ and { outside strings). Parsing is iterative, but
+// printing a value for a report (dump) recurses per level.
+bool json_nesting_within(std::string_view text, int max) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string Incoming::describe() const {
@@ -80,7 +104,9 @@ Incoming RpcClient::receive(Deadline deadline) {
   in.raw = ws_.next_message(deadline);
   switch (in.raw.kind) {
     case MessageKind::Text:
-      in.value = json::parse(in.raw.data, nullptr, false);
+      in.value = json_nesting_within(in.raw.data, kMaxIncomingDepth)
+                     ? json::parse(in.raw.data, nullptr, false)
+                     : json(json::value_t::discarded);
       in.encoding = Encoding::Json;
       break;
     case MessageKind::Binary:

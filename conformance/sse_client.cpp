@@ -21,31 +21,21 @@ HttpResponse SseStream::open(const Url& server, const HttpRequest& request, Dead
     response.error = "send failed";
     return response;
   }
-  ResponseHeadParser parser;
-  char buf[8192];
-  for (;;) {
-    const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
-    if (r.status != IoStatus::Ok) {
-      response.error = r.status == IoStatus::Timeout ? "no response head in time"
-                                                     : "connection ended before a response head";
-      return response;
-    }
-    const auto parsed = parser.feed(std::string_view(buf, r.bytes));
-    if (parsed.status == ResponseHeadParser::Status::Error) {
-      response.error = parser.error();
-      return response;
-    }
-    if (parsed.status == ResponseHeadParser::Status::Done) {
-      raw_.assign(buf + parsed.consumed, r.bytes - parsed.consumed);
-      break;
-    }
+  raw_.clear();
+  HeadRead read = read_response_head(socket_, raw_, deadline);
+  if (read.status != HeadRead::Status::Ok) {
+    response.error = read.status == HeadRead::Status::Timeout ? "no response head in time"
+                     : read.status == HeadRead::Status::Closed
+                         ? "connection ended before a response head"
+                         : read.error;
+    return response;
   }
-  response.head = parser.head();
+  response.head = std::move(read.head);
   response.status = response.head.status;
   response.complete = true;
-  std::string head_text = std::to_string(response.status) + " " + response.head.reason;
-  for (const auto& [name, value] : response.head.headers) head_text += " | " + name + ": " + value;
-  if (log_) log_->add(conn_no_, "<-", "HTTP " + WireLog::summarize_text(head_text, 600));
+  if (log_) {
+    log_->add(conn_no_, "<-", "HTTP " + WireLog::summarize_text(head_summary(response.head), 600));
+  }
   const auto coding = response.head.combined("transfer-encoding");
   chunked_ = coding && header_has_token(*coding, "chunked");
   decode();
@@ -101,9 +91,11 @@ std::optional<SseEvent> SseStream::next(Deadline deadline) {
       SseEvent event = std::move(pending_.front());
       pending_.pop_front();
       if (log_) {
-        log_->add(conn_no_, "<-", "SSE " + (event.comment_only ? std::string("comment")
-                                                               : event.event + " id=" + event.id.value_or("-") +
-                                                                     " " + WireLog::summarize_text(event.data, 200)));
+        log_->add(
+            conn_no_, "<-",
+            "SSE " + (event.comment_only ? std::string("comment")
+                                         : event.event + " id=" + event.id.value_or("-") + " " +
+                                               WireLog::summarize_text(event.data, 200)));
       }
       return event;
     }

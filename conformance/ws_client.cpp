@@ -1,6 +1,7 @@
 // WsClient: handshake, message assembly (fragments, control frames, deflate), and logging.
 #include "ws_client.hpp"
 
+#include "http_client.hpp"
 #include "utf8.hpp"
 
 #include <charconv>
@@ -9,12 +10,18 @@ namespace flake::conform {
 
 std::string_view to_string(MessageKind kind) {
   switch (kind) {
-    case MessageKind::Text: return "text";
-    case MessageKind::Binary: return "binary";
-    case MessageKind::Close: return "close";
-    case MessageKind::Eof: return "eof";
-    case MessageKind::Timeout: return "timeout";
-    case MessageKind::Error: return "error";
+    case MessageKind::Text:
+      return "text";
+    case MessageKind::Binary:
+      return "binary";
+    case MessageKind::Close:
+      return "close";
+    case MessageKind::Eof:
+      return "eof";
+    case MessageKind::Timeout:
+      return "timeout";
+    case MessageKind::Error:
+      return "error";
   }
   return "?";
 }
@@ -55,36 +62,27 @@ ConnectResult WsClient::connect(const Url& url, const ConnectOptions& options) {
     result.error = "sending the upgrade request failed: " + socket_.error();
     return result;
   }
-  ResponseHeadParser parser;
-  char buf[4096];
-  for (;;) {
-    const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
-    if (r.status == IoStatus::Timeout) {
+  rbuf_.clear();
+  HeadRead read = read_response_head(socket_, rbuf_, deadline);
+  switch (read.status) {
+    case HeadRead::Status::Ok:
+      break;
+    case HeadRead::Status::Timeout:
       result.error = "no complete HTTP answer to the upgrade request in time";
       log("..", result.error);
       return result;
-    }
-    if (r.status != IoStatus::Ok) {
+    case HeadRead::Status::Closed:
       result.error = "connection ended before an HTTP answer" +
-                     (r.error.empty() ? std::string() : " (" + r.error + ")");
+                     (read.error.empty() ? std::string() : " (" + read.error + ")");
       log("..", result.error);
       return result;
-    }
-    const auto parsed = parser.feed(std::string_view(buf, r.bytes));
-    if (parsed.status == ResponseHeadParser::Status::Error) {
-      result.error = "invalid HTTP answer: " + parser.error();
+    case HeadRead::Status::Invalid:
+      result.error = "invalid HTTP answer: " + read.error;
       return result;
-    }
-    if (parsed.status == ResponseHeadParser::Status::Done) {
-      rbuf_.assign(buf + parsed.consumed, r.bytes - parsed.consumed);
-      break;
-    }
   }
-  result.head = parser.head();
+  result.head = std::move(read.head);
   result.status = result.head.status;
-  std::string head_text = std::to_string(result.status) + " " + result.head.reason;
-  for (const auto& [name, value] : result.head.headers) head_text += " | " + name + ": " + value;
-  log("<-", "HTTP " + WireLog::summarize_text(head_text, 600));
+  log("<-", "HTTP " + WireLog::summarize_text(head_summary(result.head), 600));
   if (result.status != 101) {
     read_refusal_body(result, deadline);
     result.error = "HTTP " + std::to_string(result.status) + " instead of 101";
@@ -155,17 +153,19 @@ bool WsClient::send_data(Opcode opcode, std::string_view payload) {
   return write(encode_client_frame(opcode, payload), "data");
 }
 
-bool WsClient::send_text(std::string_view payload) { return send_data(Opcode::Text, payload); }
+bool WsClient::send_text(std::string_view payload) {
+  return send_data(Opcode::Text, payload);
+}
 bool WsClient::send_binary(std::string_view payload) {
   return send_data(Opcode::Binary, payload);
 }
 
 bool WsClient::send_fragmented(Opcode opcode, std::string_view payload, std::size_t fragment_size) {
   if (fragment_size == 0) fragment_size = 1;
-  log("->", std::string(to_string(opcode == Opcode::Text ? MessageKind::Text
-                                                         : MessageKind::Binary)) +
-                " in " + std::to_string((payload.size() + fragment_size - 1) / fragment_size) +
-                " fragments: " + WireLog::summarize_text(payload, 200));
+  log("->",
+      std::string(to_string(opcode == Opcode::Text ? MessageKind::Text : MessageKind::Binary)) +
+          " in " + std::to_string((payload.size() + fragment_size - 1) / fragment_size) +
+          " fragments: " + WireLog::summarize_text(payload, 200));
   std::size_t offset = 0;
   bool first = true;
   do {
@@ -212,7 +212,7 @@ std::optional<Message> WsClient::deliver() {
   in_message_ = false;
   Message m;
   m.kind = message_opcode_ == static_cast<std::uint8_t>(Opcode::Text) ? MessageKind::Text
-                                                                       : MessageKind::Binary;
+                                                                      : MessageKind::Binary;
   if (message_compressed_) {
     std::string error;
     if (!inflater_->decompress(message_, max_message_bytes_, m.data, error)) {
@@ -256,7 +256,8 @@ std::optional<Message> WsClient::on_frame() {
         m.close_reason = f.payload.substr(2);
         if (!is_valid_utf8(m.close_reason)) return protocol_error("close reason is not UTF-8");
       }
-      log("<-", "close " + (m.close_code ? std::to_string(*m.close_code) : std::string("(no code)")) +
+      log("<-", "close " +
+                    (m.close_code ? std::to_string(*m.close_code) : std::string("(no code)")) +
                     " " + WireLog::summarize_text(m.close_reason));
       close_received_ = true;
       if (!close_sent_ && auto_close_reply_ && socket_.is_open()) {
@@ -303,7 +304,8 @@ Message WsClient::next_message(Deadline deadline) {
     }
     rbuf_.clear();
     rpos_ = 0;
-    if (eof_ || !socket_.is_open()) return {MessageKind::Eof, "connection closed", std::nullopt, {}};
+    if (eof_ || !socket_.is_open())
+      return {MessageKind::Eof, "connection closed", std::nullopt, {}};
     const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
     if (r.status == IoStatus::Timeout) return {MessageKind::Timeout, {}, std::nullopt, {}};
     if (r.status != IoStatus::Ok) {

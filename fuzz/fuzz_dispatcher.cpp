@@ -21,16 +21,6 @@ constexpr std::string_view kSeparator = "\n~~\n";
 constexpr int kMaxMessages = 16;
 constexpr int kMaxJobSteps = 32;  // test.emitLogs may ask for 10^6 entries; a prefix is enough
 
-Connection& open_connection(ServerState& state) {
-  auto c = std::make_unique<Connection>();
-  c->server = &state;
-  c->opened_at_ms = state.now_ms();
-  c->bucket = TokenBucket(state.options.rate, state.options.burst);
-  Connection& ref = *c;
-  state.connections.emplace(c.get(), std::move(c));
-  return ref;
-}
-
 void check_frame(const OutFrame& frame) {
   FLAKE_FUZZ_CHECK(frame.bytes && frame.bytes->size() >= LWS_PRE);
   const std::string_view payload = std::string_view(*frame.bytes).substr(LWS_PRE);
@@ -63,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view rest = fuzz::as_text(data + 1, size - 1);
 
   fuzz::FreshState state;
-  Connection& c = open_connection(state.get());
+  Connection& c = add_connection(state.get());
   if (authenticate) {
     handle_message(c,
                    R"({"jsonrpc":"2.0","method":"auth.authenticate","params":{"token":")" +

@@ -45,4 +45,16 @@ int64_t ServerState::epoch_ms() const {
          clock_offset_ms;
 }
 
+Connection& add_connection(ServerState& state, lws* wsi) {
+  auto c = std::make_unique<Connection>();
+  c->wsi = wsi;
+  c->server = &state;
+  c->opened_at_ms = state.now_ms();
+  c->last_ping_ms = ServerState::mono_ms();
+  c->bucket = TokenBucket(state.options.rate, state.options.burst);
+  Connection& added = *c;
+  state.connections.emplace(c.get(), std::move(c));
+  return added;
+}
+
 }  // namespace flake

@@ -56,4 +56,8 @@ struct ServerState {
   int64_t epoch_ms() const;
 };
 
+// Registers a new connection with the server. `wsi` is its socket; without one (unit tests, the
+// fuzz target, benchmarks) the frames it queues stay in its tx for the caller to read.
+Connection& add_connection(ServerState& state, lws* wsi = nullptr);
+
 }  // namespace flake

@@ -91,17 +91,11 @@ int on_filter_upgrade(lws* wsi, ServerState& server) {
 }
 
 void on_established(lws* wsi, ServerState& server, PerSession* pss) {
-  auto connection = std::make_unique<Connection>();
-  connection->wsi = wsi;
-  connection->server = &server;
-  connection->opened_at_ms = server.now_ms();
-  connection->last_ping_ms = ServerState::mono_ms();
-  connection->bucket = TokenBucket(server.options.rate, server.options.burst);
+  Connection& connection = add_connection(server, wsi);
   // The handshake headers are still attached during ESTABLISHED, and lws enables an extension
   // only when the client offers it.
-  connection->raw_frames = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) == 0;
-  pss->connection = connection.get();
-  server.connections.emplace(connection.get(), std::move(connection));
+  connection.raw_frames = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) == 0;
+  pss->connection = &connection;
 }
 
 int on_receive(lws* wsi, Connection& c, const char* data, size_t length) {

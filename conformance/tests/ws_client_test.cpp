@@ -1,9 +1,9 @@
 // WsClient against scripted servers: handshake checks, refusals, reassembly with interleaved
 // pings, automatic pongs, close versus EOF, protocol errors, permessage-deflate, and RpcClient.
+#include "ws_client.hpp"
 #include "fake_server.hpp"
 #include "permessage_deflate.hpp"
 #include "rpc_client.hpp"
-#include "ws_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -54,8 +54,9 @@ TEST(WsClient, HandshakeSendsHostOriginProtocolAndSeesSelection) {
 TEST(WsClient, RefusalStatusAndBodyAreReported) {
   FakeServer server([](ServerConn& c) {
     c.read_head();
-    c.send("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n"
-           "{\"error\":\"nope\"}\n");
+    c.send(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n"
+        "{\"error\":\"nope\"}\n");
   });
   WsClient ws;
   const ConnectResult r = ws.connect(url_of(server), quick());
@@ -68,8 +69,9 @@ TEST(WsClient, RefusalStatusAndBodyAreReported) {
 TEST(WsClient, WrongAcceptKeyIsRejected) {
   FakeServer server([](ServerConn& c) {
     c.read_head();
-    c.send("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
+    c.send(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
   });
   WsClient ws;
   const ConnectResult r = ws.connect(url_of(server), quick());
@@ -228,9 +230,8 @@ TEST(RpcClient, CallMatchesIdAndQueuesNotifications) {
     Frame f;
     if (!c.read_frame(f)) return;
     const json request = json::parse(f.payload);
-    c.send(encode_server_frame(
-               Opcode::Text,
-               R"({"jsonrpc":"2.0","method":"logs.update","params":{"seq":1}})") +
+    c.send(encode_server_frame(Opcode::Text,
+                               R"({"jsonrpc":"2.0","method":"logs.update","params":{"seq":1}})") +
            encode_server_frame(Opcode::Text, R"({"jsonrpc":"2.0","id":999,"result":0})"));
     const json response = {{"jsonrpc", "2.0"}, {"id", request["id"]}, {"result", {{"now", 5}}}};
     const auto packed = json::to_msgpack(response);
@@ -248,6 +249,30 @@ TEST(RpcClient, CallMatchesIdAndQueuesNotifications) {
   const auto n = rpc.next_notification(deadline_in(10ms));
   ASSERT_TRUE(n);
   EXPECT_EQ((*n)["params"]["seq"], 1);
+  rpc.ws().send_close(1000, "");
+}
+
+// A sidecar's deeply nested answer must not crash the harness when a report prints it (printing a
+// JSON value recurses per level): such text is undecodable, and its description is the raw prefix.
+TEST(RpcClient, DeeplyNestedTextIsUndecodableNotACrash) {
+  FakeServer server([](ServerConn& c) {
+    c.accept_upgrade(c.read_head());
+    Frame f;
+    if (!c.read_frame(f)) return;
+    const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    c.send(encode_server_frame(Opcode::Text, deep) +
+           encode_server_frame(Opcode::Text, R"({"jsonrpc":"2.0","id":1,"result":[[["ok"]]]})"));
+    c.read_frame(f);
+  });
+  RpcClient rpc;
+  ASSERT_TRUE(rpc.connect(url_of(server), quick()).upgraded);
+  rpc.ws().send_text("{}");
+  const Incoming deep = rpc.receive(deadline_in(3000ms));
+  EXPECT_EQ(deep.kind, Incoming::Kind::Undecodable);
+  EXPECT_NE(deep.describe().find("[[["), std::string::npos);
+  const Incoming shallow = rpc.receive(deadline_in(3000ms));
+  ASSERT_TRUE(shallow.is_value()) << shallow.describe();
+  EXPECT_EQ(shallow.value["result"][0][0][0], "ok");
   rpc.ws().send_close(1000, "");
 }
 
@@ -270,4 +295,3 @@ TEST(Url, Parsing) {
 
 }  // namespace
 }  // namespace flake::conform
-

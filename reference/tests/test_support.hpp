@@ -31,13 +31,7 @@ inline std::unique_ptr<ServerState> make_state(Options o = test_options()) {
 // A connection registered with the server but with no socket: frames stay in tx for the test to
 // read.
 inline Connection& open_connection(ServerState& state) {
-  auto c = std::make_unique<Connection>();
-  c->server = &state;
-  c->opened_at_ms = state.now_ms();
-  c->bucket = TokenBucket(state.options.rate, state.options.burst);
-  Connection& ref = *c;
-  state.connections.emplace(c.get(), std::move(c));
-  return ref;
+  return add_connection(state);
 }
 
 // Everything queued on `c` so far, as text payloads; the queue is emptied, and pending emit jobs
