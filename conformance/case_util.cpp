@@ -90,7 +90,7 @@ bool ClockGuard::set(std::int64_t offset_ms) {
   if (!rpc_) rpc_ = ctx_.connect_authenticated();
   const Incoming in = rpc_->call("test.setClock", {{"offsetMs", offset_ms}},
                                  CallOptions{ctx_.timeout(), Encoding::Json});
-  if (in.is_value() && in.value.contains("error") && in.value["error"].value("code", 0) == -32601) {
+  if (in.is_value() && is_method_not_found(in.value)) {
     return false;
   }
   const json& r = require_value(in, "test.setClock answered");

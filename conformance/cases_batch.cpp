@@ -28,8 +28,7 @@ const json* find_by_id(const json& answer, const json& id) {
 // -32601 for a feature method inside a batch: the sidecar lacks it (expect.hpp), not a batch bug.
 void unimplemented_if_member_missing(const json& answer, const json& id, std::string_view method) {
   const json* m = answer.is_array() ? find_by_id(answer, id) : nullptr;
-  if (m != nullptr && m->contains("error") && (*m)["error"].is_object() &&
-      (*m)["error"].value("code", 0) == -32601) {
+  if (m != nullptr && is_method_not_found(*m)) {
     unimplemented_case("the sidecar answers -32601 for " + std::string(method));
   }
 }

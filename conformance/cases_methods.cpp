@@ -86,8 +86,7 @@ Outcome discover(CaseContext& ctx) {
     Incoming probe = rpc->call(name, json::array(), CallOptions{ctx.timeout(), Encoding::Json});
     probe.method.clear();  // -32601 is an answer here, not a missing feature
     const json answer = require_value(probe, std::string(name) + " with params []: a response");
-    const bool served = !(answer.contains("error") && answer["error"].is_object() &&
-                          answer["error"].value("code", 0) == -32601);
+    const bool served = !is_method_not_found(answer);
     if (served && methods.count(name) == 0) {
       missing += std::string(missing.empty() ? "" : ", ") + name;
     } else if (!served && methods.count(name) != 0) {

@@ -44,18 +44,16 @@ bool feature_method(std::string_view m) {
   return false;
 }
 
+json value_or_fail(const Incoming& in, std::string_view expected) {
+  if (!in.is_value()) fail_case(std::string(expected), in.describe());
+  return in.value;
+}
+
 }  // namespace
 
 void unimplemented_if_feature_missing(const Incoming& in) {
   if (!in.method.empty() && feature_method(in.method)) unimplemented_if_missing(in, in.method);
 }
-
-namespace {
-json value_or_fail(const Incoming& in, std::string_view expected) {
-  if (!in.is_value()) fail_case(std::string(expected), in.describe());
-  return in.value;
-}
-}  // namespace
 
 json require_value(const Incoming& in, std::string_view expected) {
   unimplemented_if_feature_missing(in);
@@ -109,9 +107,13 @@ void require_close(const Incoming& in, std::uint16_t code, std::string_view what
   require(in.kind == Incoming::Kind::Close && in.raw.close_code == code, expected, in.describe());
 }
 
+bool is_method_not_found(const json& response) {
+  return response.is_object() && response.contains("error") && response["error"].is_object() &&
+         response["error"].value("code", 0) == -32601;
+}
+
 void unimplemented_if_missing(const Incoming& in, std::string_view method) {
-  if (in.is_value() && in.value.is_object() && in.value.contains("error") &&
-      in.value["error"].is_object() && in.value["error"].value("code", 0) == -32601) {
+  if (in.is_value() && is_method_not_found(in.value)) {
     unimplemented_case("the sidecar answers -32601 for " + std::string(method));
   }
 }

@@ -37,6 +37,8 @@ json require_error_value(const json& response, int code, const json& id, std::st
 // A close frame with this code.
 void require_close(const Incoming& in, std::uint16_t code, std::string_view what);
 
+// A JSON-RPC error response with code -32601.
+bool is_method_not_found(const json& response);
 // -32601 for a method the case depends on: the feature is missing, not broken.
 void unimplemented_if_missing(const Incoming& in, std::string_view method);
 // The same for the answer to a request for a §5.1 method beyond the core (auth.authenticate,
