@@ -30,14 +30,20 @@ std::string_view service_of(std::string_view method) {
   return method.substr(0, method.find('.'));
 }
 
+// For the pagination defects: the page the params would give without member `key`.
+std::variant<PageRequest, PageParamError> page_params_without(const cJSON* params, const char* key,
+                                                              size_t total) {
+  JsonPtr without = clone(params);
+  cJSON_DeleteItemFromObjectCaseSensitive(without.get(), key);
+  return parse_page_params(without.get(), total);
+}
+
 // Defect limit-clamped: an integer limit outside 1..100 is clamped into that range.
 std::optional<PageRequest> clamped_limit(const cJSON* params, size_t total) {
   const cJSON* limit = member(params, "limit");
   if (!cJSON_IsNumber(limit) || std::floor(limit->valuedouble) != limit->valuedouble)
     return std::nullopt;
-  JsonPtr without_limit = clone(params);
-  cJSON_DeleteItemFromObjectCaseSensitive(without_limit.get(), "limit");
-  auto page = parse_page_params(without_limit.get(), total);
+  auto page = page_params_without(params, "limit", total);
   auto* request = std::get_if<PageRequest>(&page);
   if (request == nullptr) return std::nullopt;
   request->limit = limit->valuedouble < 1 ? 1 : kMaxPageLimit;
@@ -73,9 +79,7 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "limit" && ctx.server.has(Defect::kParamsDefaulted) &&
         !cJSON_IsNumber(member(params, "limit"))) {
-      JsonPtr without_limit = clone(params);
-      cJSON_DeleteItemFromObjectCaseSensitive(without_limit.get(), "limit");
-      page = parse_page_params(without_limit.get(), total);
+      page = page_params_without(params, "limit", total);
     }
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "limit" && ctx.server.has(Defect::kLimitClamped)) {
@@ -84,9 +88,7 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "cursor" && ctx.server.has(Defect::kCursorUnchecked) &&
         cJSON_IsString(member(params, "cursor"))) {
-      JsonPtr without_cursor = clone(params);  // an unrecognised cursor gives the first page
-      cJSON_DeleteItemFromObjectCaseSensitive(without_cursor.get(), "cursor");
-      page = parse_page_params(without_cursor.get(), total);
+      page = page_params_without(params, "cursor", total);  // an unknown cursor: the first page
     }
     if (auto* error = std::get_if<PageParamError>(&page)) {
       return invalid_params(error->field.c_str(), error->message);
