@@ -22,8 +22,8 @@ constexpr int kMaxMessages = 16;
 constexpr int kMaxJobSteps = 32;  // test.emitLogs may ask for 10^6 entries; a prefix is enough
 
 void check_frame(const OutFrame& frame) {
-  FLAKE_FUZZ_CHECK(frame.bytes && frame.bytes->size() >= LWS_PRE);
-  const std::string_view payload = std::string_view(*frame.bytes).substr(LWS_PRE);
+  FLAKE_FUZZ_CHECK(frame.bytes && frame.bytes->size() >= flake::kFramePad);
+  const std::string_view payload = std::string_view(*frame.bytes).substr(flake::kFramePad);
   if (frame.binary) {
     FLAKE_FUZZ_CHECK(decode_msgpack(payload, kMaxJsonDepth).value != nullptr);
   } else {
@@ -36,7 +36,7 @@ void drain(Connection& c) {
   for (int step = 0;; ++step) {
     while (!c.tx.empty()) {
       check_frame(c.tx.front());
-      c.tx_bytes -= c.tx.front().bytes->size() - LWS_PRE;
+      c.tx_bytes -= c.tx.front().bytes->size() - flake::kFramePad;
       c.tx.pop_front();
     }
     if (c.jobs.empty() || c.close_code != 0 || step == kMaxJobSteps) return;

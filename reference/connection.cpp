@@ -25,15 +25,15 @@ constexpr uint64_t kNotificationsPerStep = 64;
 
 SharedText make_frame_bytes(std::string_view payload) {
   std::string bytes;
-  bytes.reserve(LWS_PRE + payload.size());
-  bytes.assign(LWS_PRE, '\0');
+  bytes.reserve(kFramePad + payload.size());
+  bytes.assign(kFramePad, '\0');
   bytes.append(payload);
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
 bool enqueue_frame(Connection& c, SharedText bytes, bool binary) {
   if (c.close_code != 0) return false;  // closing: nothing more goes out
-  const size_t size = bytes->size() - LWS_PRE;
+  const size_t size = bytes->size() - kFramePad;
   if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
     request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
     return false;

@@ -10,6 +10,8 @@
 
 #include "rate_limiter.hpp"
 #include "replay_ring.hpp"
+#include "ws_deflate.hpp"
+#include "ws_frame_reader.hpp"
 
 struct lws;
 
@@ -18,10 +20,11 @@ namespace flake {
 struct Session;
 struct ServerState;
 
-// Bytes lws may write in front of a payload (LWS_PRE) are reserved at the front of every queued
-// frame.
+// Room for a frame header (at most 10 bytes, RFC 6455 §5.2) is reserved in front of every queued
+// payload, so frame_writer.cpp can send header and payload with one write and no copy.
+inline constexpr size_t kFramePad = 16;
 struct OutFrame {
-  SharedText bytes;  // LWS_PRE padding + payload
+  SharedText bytes;  // kFramePad padding + payload
   bool binary = false;
 };
 
@@ -46,23 +49,31 @@ struct Connection {
   int64_t opened_at_ms = 0;
   TokenBucket bucket{0, 1};
 
-  std::string rx;  // message being reassembled from fragments
+  // Our side of RFC 6455 on the raw socket (ws_reader.cpp reads, frame_writer.cpp writes).
+  ws::FrameReader reader;
+  std::unique_ptr<ws::Inflater> inflater;  // set when permessage-deflate was agreed
+  std::unique_ptr<ws::Deflater> deflater;
+  std::string rx;  // message being reassembled from fragments (inflated)
   bool rx_binary = false;
-  bool rx_overflow = false;
+  bool rx_compressed = false;
+  size_t rx_frame_start = 0;            // where the current frame's bytes begin in rx
+  std::string control_rx;               // payload of the control frame being read
+  std::optional<std::string> pong_due;  // payload of the latest unanswered client ping
 
   std::deque<OutFrame> tx;
   size_t tx_bytes = 0;
-  // No WebSocket extension was offered, so none is active: small frames may be framed here and
-  // written to lws together as raw bytes (permessage-deflate must see each message itself).
-  bool raw_frames = false;
   std::deque<EmitJob> jobs;
 
   int close_code = 0;  // non-zero: close with this code at the next writeable callback
   std::string close_reason;
   bool close_flush_first = true;
-  bool drop_now = false;  // test.dropSession: hang up without a close frame and without answering
-  bool peer_closed = false;      // the client sent a close frame
-  bool discard_session = false;  // defect ping-timeout-drops-session
+  bool close_sent = false;  // our close frame has been written
+  bool failed = false;      // a framing violation (§2.6): close 1002, FIN, discard what comes in
+  bool fin_sent = false;    // failed: our side of the TCP connection is shut down
+  bool drop_now = false;    // test.dropSession: hang up without a close frame and without answering
+  bool peer_closed = false;            // the client sent a close frame
+  std::optional<int> peer_close_code;  // its status code, echoed in our reply (§2.10)
+  bool discard_session = false;        // defect ping-timeout-drops-session
   bool ping_due = false;
   int unanswered_pings = 0;
   int64_t last_ping_ms = 0;
@@ -73,7 +84,7 @@ struct Connection {
 // Queue one frame; false (and the connection marked for close 1008) when the send buffer bound is
 // passed.
 bool enqueue_frame(Connection& c, SharedText bytes, bool binary);
-// Wrap a payload with the LWS_PRE padding lws needs in front of it.
+// Wrap a payload with the kFramePad padding the frame header is written into.
 SharedText make_frame_bytes(std::string_view payload);
 // Close with `code` at the next writeable callback; `flush_first` sends what is queued before the
 // close.

@@ -270,6 +270,16 @@ constexpr std::array kCatalog{
     DefectInfo{Defect::kMemoryHog, "memory-hog", "§10.7 64 MiB of ballast kept resident"},
     DefectInfo{Defect::kSlowWarmUp, "slow-warm-up",
                "§10.8 only auth.authenticate is served in the first 6 s after start"},
+    DefectInfo{Defect::kAcceptUnmasked, "accept-unmasked",
+               "§2.6 unmasked client frames are read as they stand"},
+    DefectInfo{Defect::kReservedBitsIgnored, "reserved-bits-ignored",
+               "§2.6 reserved bits that no extension defines are ignored"},
+    DefectInfo{Defect::kViolationNoCloseFrame, "violation-no-close-frame",
+               "§2.6 a framing violation ends the TCP connection without a close frame"},
+    DefectInfo{Defect::kEmptyPongIgnored, "empty-pong-ignored",
+               "§7.6 a pong with an empty payload does not count as an answer"},
+    DefectInfo{Defect::kRefuseForeignSubprotocol, "refuse-foreign-subprotocol",
+               "§1.6 an upgrade offering only other subprotocols is refused (400)"},
 };
 static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount),
               "every defect needs an entry");

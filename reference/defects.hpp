@@ -124,31 +124,36 @@ enum class Defect {
   kUnknownPrefixNotFound,      // §5.2: <unserved>.getDashboard answers -32004 instead of -32601
   kPingSeconds,                // §5.4: system.ping answers now in seconds
   kMultiDashboardPartial,      // §5.6: multi.getDashboard leaves the last service out
-  kPageOverlap,            // §5.7: a page after the first repeats the previous page's last item
-  kLimitClamped,           // §5.7: an integer limit outside 1..100 is clamped, not refused
-  kCursorUnchecked,        // §5.7: an unrecognised string cursor gives the first page
-  kDefaultLimit10,         // §5.7: limit defaults to 10
-  kBatchExecuteStops,      // §5.8: batch.execute stops after the first failed operation
-  kBatchExecuteNoLimit,    // §5.8: batch.execute runs more than 100 operations
-  kSubscribeReusesId,      // §5.9: an identical logs.subscribe returns the existing id
-  kLevelIgnored,           // §5.9: logs.subscribe's level does not filter entries
-  kUnsubscribeUnknownOk,   // §5.11: unsubscribing an unknown id answers {"ok":true}
-  kUnsubscribeStillSends,  // §5.11: unsubscribe answers ok but the subscription stays
-  kCompressUnchecked,      // §5.12: a non-boolean compress is taken for its truthiness
-  kResumeNoIdExpired,      // §5.13: a missing sessionId is looked up as "" (-32007)
-  kLogEntryRepeated,       // §6.1: each logs.update after the first repeats one entry
-  kExpiryIgnoresClock,     // §7.4: grace periods run on the steady clock, not the sidecar clock
-  kResumeAheadOk,          // §7.4: a lastSeq beyond the session's last seq resumes
-  kResumeOwnSession,       // §7.4: resuming the connection's own session answers resumed
-  kTakeoverClose1000,      // §7.5: a taken-over connection is closed with 1000, not 1008
-  kMetricsWrongService,    // §11.3: test.emitMetrics sample n goes to service n+1 mod S
-  kParamsErrorNoField,     // §3.6: -32602 errors carry no data.field
-  kSlowPing,               // §10.3: every 20th system.ping is answered 15 ms late
-  kSlowRequests,           // §10.4: each request costs 1.5 ms (under 700 requests/s)
-  kSlowLogDelivery,        // §10.5: log notifications leave at most ~700 entries/s
-  kSlowAuth,               // §10.6: every 10th auth.authenticate takes 120 ms
-  kMemoryHog,              // §10.7: 64 MiB of ballast kept resident
-  kSlowWarmUp,             // §10.8: only auth.authenticate is served in the first 6 s
+  kPageOverlap,               // §5.7: a page after the first repeats the previous page's last item
+  kLimitClamped,              // §5.7: an integer limit outside 1..100 is clamped, not refused
+  kCursorUnchecked,           // §5.7: an unrecognised string cursor gives the first page
+  kDefaultLimit10,            // §5.7: limit defaults to 10
+  kBatchExecuteStops,         // §5.8: batch.execute stops after the first failed operation
+  kBatchExecuteNoLimit,       // §5.8: batch.execute runs more than 100 operations
+  kSubscribeReusesId,         // §5.9: an identical logs.subscribe returns the existing id
+  kLevelIgnored,              // §5.9: logs.subscribe's level does not filter entries
+  kUnsubscribeUnknownOk,      // §5.11: unsubscribing an unknown id answers {"ok":true}
+  kUnsubscribeStillSends,     // §5.11: unsubscribe answers ok but the subscription stays
+  kCompressUnchecked,         // §5.12: a non-boolean compress is taken for its truthiness
+  kResumeNoIdExpired,         // §5.13: a missing sessionId is looked up as "" (-32007)
+  kLogEntryRepeated,          // §6.1: each logs.update after the first repeats one entry
+  kExpiryIgnoresClock,        // §7.4: grace periods run on the steady clock, not the sidecar clock
+  kResumeAheadOk,             // §7.4: a lastSeq beyond the session's last seq resumes
+  kResumeOwnSession,          // §7.4: resuming the connection's own session answers resumed
+  kTakeoverClose1000,         // §7.5: a taken-over connection is closed with 1000, not 1008
+  kMetricsWrongService,       // §11.3: test.emitMetrics sample n goes to service n+1 mod S
+  kParamsErrorNoField,        // §3.6: -32602 errors carry no data.field
+  kSlowPing,                  // §10.3: every 20th system.ping is answered 15 ms late
+  kSlowRequests,              // §10.4: each request costs 1.5 ms (under 700 requests/s)
+  kSlowLogDelivery,           // §10.5: log notifications leave at most ~700 entries/s
+  kSlowAuth,                  // §10.6: every 10th auth.authenticate takes 120 ms
+  kMemoryHog,                 // §10.7: 64 MiB of ballast kept resident
+  kSlowWarmUp,                // §10.8: only auth.authenticate is served in the first 6 s
+  kAcceptUnmasked,            // §2.6: unmasked client frames are read as they stand
+  kReservedBitsIgnored,       // §2.6: reserved bits that no extension defines are ignored
+  kViolationNoCloseFrame,     // §2.6: a framing violation ends TCP without a close frame
+  kEmptyPongIgnored,          // §7.6: a pong with an empty payload does not count as an answer
+  kRefuseForeignSubprotocol,  // §1.6: an upgrade offering only other subprotocols gets 400
   kCount
 };
 

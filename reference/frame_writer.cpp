@@ -1,13 +1,16 @@
-// Writing queued frames (see frame_writer.hpp). lws 4.1 allows further writes in one writeable
-// callback on a ws-over-h1 connection while lws_send_pipe_choked() says the socket takes more (it
-// also reports a partial send that lws buffered, and permessage-deflate still draining).
+// Writing frames (see frame_writer.hpp). lws 4.1 lets a raw socket take further writes in one
+// writeable callback while lws_send_pipe_choked() says the socket takes more; a partial send is
+// buffered by lws and flushed before the next writeable callback.
 #include "frame_writer.hpp"
 
 #include <libwebsockets.h>
+#include <sys/socket.h>
 
+#include <cstring>
 #include <vector>
 
 #include "connection.hpp"
+#include "ws_reader.hpp"
 
 namespace flake {
 
@@ -16,18 +19,67 @@ namespace {
 // Payload bytes one writeable callback may send before yielding to the event loop, so one busy
 // connection does not starve the others.
 constexpr size_t kWriteBudget = 256 * 1024;
-// A raw batch stays within what lws hands the socket in one send: the protocol's rx_buffer_size
-// (64 KiB in ws_server.cpp) plus LWS_PRE. Only small frames are copied into a batch: a large frame
-// is its own send anyway.
-constexpr size_t kCoalesceBytes = 64 * 1024;
-constexpr size_t kCoalesceFrameMax = 16 * 1024;
+// Small frames are copied into one batch and sent together; a large frame is sent in place.
+constexpr size_t kBatchBytes = 64 * 1024;
+constexpr size_t kInPlaceMin = 16 * 1024;
+// Below this size compression saves too little to pay for itself (RFC 7692 §6 lets a sender leave
+// any message uncompressed).
+constexpr size_t kCompressMin = 64;
+// §2.11: the TCP connection ends within 2 s of our close frame; this leaves margin.
+constexpr int kCloseWaitSecs = 1;
+
+constexpr uint8_t kFin = 0x80;
+constexpr uint8_t kRsv1 = 0x40;
+
+size_t header_size(size_t payload) {
+  return payload < 126 ? 2 : payload <= 0xffff ? 4 : 10;
+}
+
+// Writes a frame header for `payload` bytes at `out` (header_size(payload) bytes).
+void put_header(uint8_t* out, uint8_t first, size_t payload) {
+  out[0] = first;
+  if (payload < 126) {
+    out[1] = static_cast<uint8_t>(payload);
+  } else if (payload <= 0xffff) {
+    out[1] = 126;
+    out[2] = static_cast<uint8_t>(payload >> 8);
+    out[3] = static_cast<uint8_t>(payload);
+  } else {
+    out[1] = 127;
+    for (int i = 0; i < 8; ++i)
+      out[2 + i] = static_cast<uint8_t>(uint64_t{payload} >> (56 - 8 * i));
+  }
+}
+
+// The batch buffer, reused: only this single-threaded loop writes.
+std::vector<uint8_t>& batch() {
+  static std::vector<uint8_t> bytes;
+  return bytes;
+}
+
+void append_frame(std::vector<uint8_t>& out, uint8_t first, std::string_view payload) {
+  const size_t at = out.size();
+  out.resize(at + header_size(payload.size()));
+  put_header(out.data() + at, first, payload.size());
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+// -1 when lws reports the connection failed. What the socket does not take now, lws keeps and
+// sends first when it is writeable again (its return value then counts those bytes, not ours).
+int send_bytes(lws* wsi, std::vector<uint8_t>& bytes) {
+  const size_t size = bytes.size() - LWS_PRE;
+  if (size == 0) return 0;
+  const int sent = lws_write(wsi, bytes.data() + LWS_PRE, size, LWS_WRITE_RAW);
+  bytes.resize(LWS_PRE);
+  return sent < 0 ? -1 : 0;
+}
 
 // The front frame leaves the queue; a recipient that drops below the high-water mark wakes the
 // emit jobs paced on it.
 OutFrame take_front(Connection& c) {
   OutFrame frame = std::move(c.tx.front());
   c.tx.pop_front();
-  const size_t size = frame.bytes->size() - LWS_PRE;
+  const size_t size = frame.bytes->size() - kFramePad;
   const size_t high_water = recipient_high_water(*c.server);
   const bool was_backed_up = c.tx_bytes >= high_water;
   c.tx_bytes -= size;
@@ -35,77 +87,84 @@ OutFrame take_front(Connection& c) {
   return frame;
 }
 
-// One queued frame through lws_write (which frames it, and compresses it when permessage-deflate
-// is active); the payload bytes written, or -1 when the connection failed.
-long write_one(lws* wsi, Connection& c) {
-  OutFrame frame = take_front(c);
-  const size_t size = frame.bytes->size() - LWS_PRE;
-  // lws_write needs writable padding in front of the payload; the shared bytes are only ever
-  // touched by this single-threaded loop, and lws rewrites the whole header on every send.
-  auto* payload =
-      reinterpret_cast<unsigned char*>(const_cast<char*>(frame.bytes->data())) + LWS_PRE;
-  if (lws_write(wsi, payload, size, frame.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) <
-      static_cast<int>(size)) {
-    return -1;
+// A large uncompressed frame: its header goes into the padding in front of the payload, so header
+// and payload leave in one write without a copy. The shared bytes are only touched by this
+// single-threaded loop, and every send rewrites the header.
+int send_in_place(lws* wsi, const OutFrame& frame, uint8_t first) {
+  const size_t size = frame.bytes->size() - kFramePad;
+  auto* payload = reinterpret_cast<uint8_t*>(const_cast<char*>(frame.bytes->data())) + kFramePad;
+  uint8_t* start = payload - header_size(size);
+  put_header(start, first, size);
+  const size_t total = header_size(size) + size;
+  return lws_write(wsi, start, total, LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
+int write_close(lws* wsi, Connection& c) {
+  std::string payload;
+  if (c.close_code != kCloseNoStatus) {
+    payload.push_back(static_cast<char>(c.close_code >> 8));
+    payload.push_back(static_cast<char>(c.close_code & 0xff));
+    payload += c.close_reason.substr(0, 123);  // a control frame carries at most 125 bytes
   }
-  return static_cast<long>(size);
+  std::vector<uint8_t>& out = batch();
+  out.assign(LWS_PRE, 0);
+  append_frame(out, kFin | 0x8, payload);
+  if (send_bytes(wsi, out) < 0) return -1;
+  c.close_sent = true;
+  lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseWaitSecs);
+  lws_callback_on_writable(wsi);  // runs again once the close frame has left
+  return 0;
 }
 
-size_t ws_header_size(size_t payload) {
-  return payload < 126 ? 2 : payload <= 0xffff ? 4 : 10;
-}
-
-// How many frames at the front of the queue are small enough to go out in one raw write.
-size_t frames_to_coalesce(const Connection& c) {
-  if (!c.raw_frames || c.peer_closed) return 0;
-  size_t count = 0, bytes = 0;
-  for (const OutFrame& frame : c.tx) {
-    const size_t size = frame.bytes->size() - LWS_PRE;
-    if (size > kCoalesceFrameMax || bytes + ws_header_size(size) + size > kCoalesceBytes) break;
-    bytes += ws_header_size(size) + size;
-    ++count;
+// After our close frame has left: a completed handshake ends the TCP connection now; a failed
+// connection (§2.6) sends its FIN at once and discards input until the client's FIN or the
+// deadline; otherwise we wait for the client's close frame (ws_reader) or the deadline.
+int after_close_sent(lws* wsi, Connection& c) {
+  if (c.peer_closed && !c.failed) return -1;
+  if (c.failed && !c.fin_sent) {
+    c.fin_sent = true;
+    shutdown(lws_get_socket_fd(wsi), SHUT_WR);
   }
-  return count;
+  return 0;
 }
 
-// `count` queued frames, each framed here (RFC 6455 §5.2: FIN, opcode, server frames unmasked), in
-// one raw lws_write, so a burst of answers costs one send; the bytes written, or -1.
-long write_coalesced(lws* wsi, Connection& c, size_t count) {
-  static std::vector<unsigned char> batch;  // reused: only this single-threaded loop writes
-  batch.assign(LWS_PRE, 0);
-  for (size_t i = 0; i < count; ++i) {
-    OutFrame frame = take_front(c);
-    const size_t size = frame.bytes->size() - LWS_PRE;
-    batch.push_back(static_cast<unsigned char>(0x80 | (frame.binary ? 0x2 : 0x1)));
-    if (size < 126) {
-      batch.push_back(static_cast<unsigned char>(size));
-    } else {  // frames_to_coalesce keeps sizes within 16 bits
-      batch.push_back(126);
-      batch.push_back(static_cast<unsigned char>(size >> 8));
-      batch.push_back(static_cast<unsigned char>(size & 0xff));
+int write_data(lws* wsi, Connection& c) {
+  std::vector<uint8_t>& out = batch();
+  out.assign(LWS_PRE, 0);
+  size_t written = 0;
+  while (!c.tx.empty() &&
+         (written == 0 || (written < kWriteBudget && !lws_send_pipe_choked(wsi)))) {
+    const OutFrame frame = take_front(c);
+    const std::string_view payload = std::string_view(*frame.bytes).substr(kFramePad);
+    const uint8_t opcode = frame.binary ? 0x2 : 0x1;
+    if (c.deflater && payload.size() >= kCompressMin) {
+      append_frame(out, kFin | kRsv1 | opcode, c.deflater->compress(payload));
+    } else if (payload.size() >= kInPlaceMin) {
+      if (send_bytes(wsi, out) < 0 || send_in_place(wsi, frame, kFin | opcode) < 0) return -1;
+    } else {
+      append_frame(out, kFin | opcode, payload);
     }
-    const auto* payload = reinterpret_cast<const unsigned char*>(frame.bytes->data()) + LWS_PRE;
-    batch.insert(batch.end(), payload, payload + size);
+    written += payload.size() + 1;  // an empty frame still counts
+    if (out.size() - LWS_PRE >= kBatchBytes && send_bytes(wsi, out) < 0) return -1;
   }
-  const size_t size = batch.size() - LWS_PRE;
-  if (lws_write(wsi, batch.data() + LWS_PRE, size, LWS_WRITE_RAW) < static_cast<int>(size)) {
-    return -1;
-  }
-  return static_cast<long>(size);
+  return send_bytes(wsi, out);
 }
 
 }  // namespace
 
-int write_queued_frames(lws* wsi, Connection& c) {
-  size_t written = 0;
-  while (!c.tx.empty() &&
-         (written == 0 || (written < kWriteBudget && !lws_send_pipe_choked(wsi)))) {
-    const size_t batch = frames_to_coalesce(c);
-    const long sent = batch >= 2 ? write_coalesced(wsi, c, batch) : write_one(wsi, c);
-    if (sent < 0) return -1;
-    written += static_cast<size_t>(sent) + 1;  // an empty frame still counts
+int write_pending(lws* wsi, Connection& c) {
+  if (c.close_sent) return after_close_sent(wsi, c);
+  if (c.close_code != 0 && (!c.close_flush_first || c.tx.empty())) return write_close(wsi, c);
+  if (c.pong_due || c.ping_due) {
+    std::vector<uint8_t>& out = batch();
+    out.assign(LWS_PRE, 0);
+    if (c.pong_due) append_frame(out, kFin | 0xA, *c.pong_due);
+    if (c.ping_due) append_frame(out, kFin | 0x9, "flk");
+    c.pong_due.reset();
+    c.ping_due = false;
+    if (send_bytes(wsi, out) < 0) return -1;
   }
-  return 0;
+  return write_data(wsi, c);
 }
 
 }  // namespace flake

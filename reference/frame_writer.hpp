@@ -1,5 +1,6 @@
-// Sending a connection's queued frames from its writeable callback: several per callback, and
-// small ones framed together into one send when no WebSocket extension is active.
+// Sending what a WebSocket connection has queued, framed by us (RFC 6455 §5.2; server frames are
+// unmasked): the close handshake, pongs and pings first, then data frames, several per callback,
+// compressed when permessage-deflate was agreed.
 #pragma once
 
 #include <cstddef>
@@ -10,9 +11,10 @@ namespace flake {
 
 struct Connection;
 
-// Sends frames from the front of c.tx until it is empty, lws_send_pipe_choked() reports the socket
-// full, or a per-callback budget is spent; at least one frame when any is queued. Keeps tx_bytes
-// and the high-water wake-up as each frame leaves. 0, or -1 when the connection failed.
-int write_queued_frames(lws* wsi, Connection& c);
+// Runs from the writeable callback. Sends the close frame when one is due (and then holds the
+// connection until the client's close or the 1 s deadline of §2.11), else a due pong or ping,
+// else data frames until the queue is empty, the socket is full or a per-callback budget is spent.
+// Keeps tx_bytes and the high-water wake-up as each frame leaves. 0, or -1: close the socket now.
+int write_pending(lws* wsi, Connection& c);
 
 }  // namespace flake

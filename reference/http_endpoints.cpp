@@ -23,7 +23,7 @@ ServerState& state_of(lws* wsi) {
 }
 
 int on_filter(lws* wsi, ServerState& server) {
-  switch (check_gate(wsi, server)) {
+  switch (check_gate(gate_input(wsi), server)) {
     case GateVerdict::kAllowed:
       return 0;
     case GateVerdict::kDuplicateHost:
@@ -281,8 +281,8 @@ int send_json_response(lws* wsi, int status, std::string_view body, std::string_
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     reply.headers.emplace_back(std::string(extra_header.substr(0, colon)), value);
   }
-  // A refusal may leave an unread body behind: ending the connection keeps lws out of the pipelining
-  // spin described in write_reply.
+  // A refusal may leave an unread body behind: ending the connection keeps lws out of the
+  // pipelining spin described in write_reply.
   return write_reply(wsi, HttpRequest{}, std::move(reply), true);
 }
 

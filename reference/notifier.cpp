@@ -26,8 +26,8 @@ void deliver(ServerState& server, Session& session, const Subscription& subscrip
              std::string_view method, std::string_view service, std::string_view fields) {
   uint64_t seq = session.assign_seq();
   if (server.has(Defect::kSeqGap) && seq % 10 == 0) seq = session.assign_seq();
-  std::string frame(LWS_PRE, '\0');
-  frame.reserve(LWS_PRE + 96 + method.size() + subscription.id.size() + service.size() +
+  std::string frame(kFramePad, '\0');
+  frame.reserve(kFramePad + 96 + method.size() + subscription.id.size() + service.size() +
                 fields.size());
   frame += R"({"jsonrpc":"2.0","method":")";
   frame += method;
@@ -41,8 +41,8 @@ void deliver(ServerState& server, Session& session, const Subscription& subscrip
   frame += "}}";
   if (subscription.binary) {
     // Rare enough (MessagePack subscribers) that re-encoding the JSON we just wrote is fine.
-    ParseResult parsed = parse_json(std::string_view(frame).substr(LWS_PRE));
-    frame.resize(LWS_PRE);
+    ParseResult parsed = parse_json(std::string_view(frame).substr(kFramePad));
+    frame.resize(kFramePad);
     if (parsed.value) frame += encode_msgpack(parsed.value.get());
   }
   auto bytes = std::make_shared<const std::string>(std::move(frame));

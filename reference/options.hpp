@@ -27,7 +27,7 @@ struct Options {
   double log_rate = 10;
   size_t replay_ring = 10'000;
   size_t replay_bytes = 4u << 20;  // per ring; §12.1 explains why not more
-  size_t log_history = 60'000;  // entries kept per service for logs.getLarge and the export
+  size_t log_history = 60'000;     // entries kept per service for logs.getLarge and the export
   bool conformance = false;
   std::vector<std::string> defects;
 };

@@ -30,23 +30,26 @@ bool has_upper(const std::optional<std::string>& value) {
 
 }  // namespace
 
-GateVerdict check_gate(lws* wsi, const ServerState& server) {
-  if (header_count(wsi, WSI_TOKEN_HOST) > 1 && !server.has(Defect::kDuplicateHost))
+GateInput gate_input(lws* wsi) {
+  return GateInput{header_count(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_HOST),
+                   header(wsi, WSI_TOKEN_ORIGIN), header(wsi, WSI_TOKEN_UPGRADE).has_value()};
+}
+
+GateVerdict check_gate(const GateInput& request, const ServerState& server) {
+  if (request.host_count > 1 && !server.has(Defect::kDuplicateHost))
     return GateVerdict::kDuplicateHost;
   // Defects: the allowlists hold lower case, so a case-sensitive comparison refuses upper case.
   // origin-required refuses plain HTTP requests only: WebSocket clients without an Origin (the
   // suite's own connections) must still get in for the suite to run at all.
-  if ((server.has(Defect::kHostCaseSensitive) && has_upper(header(wsi, WSI_TOKEN_HOST))) ||
-      (server.has(Defect::kOriginCaseSensitive) && has_upper(header(wsi, WSI_TOKEN_ORIGIN))) ||
-      (server.has(Defect::kOriginRequired) && !header(wsi, WSI_TOKEN_ORIGIN) &&
-       !header(wsi, WSI_TOKEN_UPGRADE))) {
+  if ((server.has(Defect::kHostCaseSensitive) && has_upper(request.host)) ||
+      (server.has(Defect::kOriginCaseSensitive) && has_upper(request.origin)) ||
+      (server.has(Defect::kOriginRequired) && !request.origin && !request.upgrade)) {
     return GateVerdict::kForbidden;
   }
-  AccessVerdict verdict =
-      check_access(server.access, header(wsi, WSI_TOKEN_HOST), header(wsi, WSI_TOKEN_ORIGIN));
+  AccessVerdict verdict = check_access(server.access, request.host, request.origin);
   if (verdict == AccessVerdict::kBadHost && server.has(Defect::kAcceptAnyHost)) {
     verdict = check_access(server.access, "127.0.0.1:" + std::to_string(server.access.port),
-                           header(wsi, WSI_TOKEN_ORIGIN));
+                           request.origin);
   }
   if (verdict == AccessVerdict::kBadOrigin && server.has(Defect::kAcceptForeignOrigin)) {
     verdict = AccessVerdict::kAllowed;

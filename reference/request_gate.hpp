@@ -18,7 +18,17 @@ enum class GateVerdict { kAllowed, kDuplicateHost, kForbidden };
 std::optional<std::string> header(lws* wsi, lws_token_indexes token);
 int header_count(lws* wsi, lws_token_indexes token);
 
+// What the gate reads from a request head, whoever parsed it (lws for plain HTTP, ws_handshake for
+// upgrades).
+struct GateInput {
+  int host_count = 0;
+  std::optional<std::string> host;
+  std::optional<std::string> origin;
+  bool upgrade = false;  // a WebSocket upgrade request
+};
+GateInput gate_input(lws* wsi);
+
 // Honours the defect switches that disable the Host or Origin check.
-GateVerdict check_gate(lws* wsi, const ServerState& server);
+GateVerdict check_gate(const GateInput& request, const ServerState& server);
 
 }  // namespace flake

@@ -40,8 +40,8 @@ inline std::vector<std::string> drain(Connection& c) {
   std::vector<std::string> out;
   while (true) {
     while (!c.tx.empty()) {
-      out.emplace_back(c.tx.front().bytes->substr(LWS_PRE));
-      c.tx_bytes -= c.tx.front().bytes->size() - LWS_PRE;
+      out.emplace_back(c.tx.front().bytes->substr(flake::kFramePad));
+      c.tx_bytes -= c.tx.front().bytes->size() - flake::kFramePad;
       c.tx.pop_front();
     }
     if (c.jobs.empty() || c.close_code != 0) break;
