@@ -225,8 +225,8 @@ void add_batch_cases(Catalog& c) {
          "after it.",
          effects_visible});
   c.add({"3.11/1", Tier::Must, Group::Core,
-         "The mixed batch example of 3.11 gets six responses: result, -32601, -32600, -32600, "
-         "-32600, -32602.",
+         "The mixed batch of 3.11's examples MUST get the six responses that 3.2, 3.4, 3.6 and "
+         "3.8 require: result, -32601, -32600, -32600, -32600, -32602.",
          docs_example});
 }
 

@@ -137,8 +137,11 @@ int write_data(lws* wsi, Connection& c) {
     const OutFrame frame = take_front(c);
     const std::string_view payload = std::string_view(*frame.bytes).substr(kFramePad);
     const uint8_t opcode = frame.binary ? 0x2 : 0x1;
-    if (c.deflater && payload.size() >= kCompressMin) {
-      append_frame(out, kFin | kRsv1 | opcode, c.deflater->compress(payload));
+    // An empty result means zlib failed (out of memory): the message goes uncompressed then.
+    std::string compressed;
+    if (c.deflater && payload.size() >= kCompressMin) compressed = c.deflater->compress(payload);
+    if (!compressed.empty()) {
+      append_frame(out, kFin | kRsv1 | opcode, compressed);
     } else if (payload.size() >= kInPlaceMin) {
       if (send_bytes(wsi, out) < 0 || send_in_place(wsi, frame, kFin | opcode) < 0) return -1;
     } else {

@@ -1,6 +1,7 @@
 // Parses flake-sidecar's command line; every option, its default and its meaning live in one table.
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <functional>
@@ -148,8 +149,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       return parsed;
     }
     if (arg == "--list-defects") {
+      int width = 0;
       for (const DefectInfo& info : defect_catalog()) {
-        std::printf("%-24s %s\n", std::string(info.name).c_str(),
+        width = std::max(width, static_cast<int>(info.name.size()));
+      }
+      for (const DefectInfo& info : defect_catalog()) {
+        std::printf("%-*s  %s\n", width, std::string(info.name).c_str(),
                     std::string(info.description).c_str());
       }
       parsed.exit_now = true;

@@ -156,7 +156,7 @@ int callback_http(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
   auto* pss = static_cast<PerSession*>(user);
   switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-      return take_upgrade(g_takeover, wsi, state_of(wsi));
+      return take_upgrade(g_takeover, wsi, state_of(wsi), in ? static_cast<const char*>(in) : "");
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
       return 1;  // never reached: lws' own WebSocket code is not used
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:

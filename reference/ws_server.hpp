@@ -1,4 +1,5 @@
-// The libwebsockets side of the reference sidecar: one vhost, one protocol, one event loop.
+// The libwebsockets side of the reference sidecar: an HTTP vhost that listens, a raw vhost for
+// upgraded WebSockets (framed by us), one event loop.
 #pragma once
 
 #include "server_state.hpp"

@@ -59,7 +59,9 @@ void send_now(int fd, const std::string& response) {
 
 }  // namespace
 
-int take_upgrade(Takeover& takeover, lws* wsi, ServerState& server) {
+int take_upgrade(Takeover& takeover, lws* wsi, ServerState& server, std::string_view protocol) {
+  // lws asks only for "websocket" and "h2c"; h2c stays lws' business.
+  if (!ws::lists_token(protocol, "websocket")) return 0;
   const int fd = lws_get_socket_fd(wsi);
   const size_t open_connections = server.connections.size() + http_state(server).hub.reader_count();
   UpgradeAnswer answer = answer_upgrade(head_of(wsi), server, open_connections);

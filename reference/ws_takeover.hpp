@@ -5,6 +5,7 @@
 // callback, so the framing has to be ours.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "ws_deflate.hpp"
@@ -24,10 +25,11 @@ struct Takeover {
   std::vector<Upgraded> pending;  // 101 sent, waiting for adopt_upgraded
 };
 
-// At LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: answers the upgrade (101 or a refusal). Returns -1, which
-// makes lws hang up: after a refusal that ends the connection; after a 101 lws only closes the
-// placeholder, and the socket waits in `takeover.pending`.
-int take_upgrade(Takeover& takeover, lws* wsi, ServerState& server);
+// At LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (`protocol` is the Upgrade header): answers a WebSocket
+// upgrade (101 or a refusal) and returns -1, which makes lws hang up: after a refusal that ends the
+// connection; after a 101 lws only closes the placeholder, and the socket waits in
+// `takeover.pending`. 0 for other upgrades, which lws handles as before.
+int take_upgrade(Takeover& takeover, lws* wsi, ServerState& server, std::string_view protocol);
 
 // Adopts the upgraded sockets into the raw vhost, each with a new Connection. Runs from the main
 // loop, outside any lws callback. `attach` stores the Connection in the new wsi's user data.

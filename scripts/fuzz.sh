@@ -11,7 +11,7 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_dispatcher fuzz_msgpack fuzz_http fuzz_json fuzz_ws_frame
-                                     fuzz_sse fuzz_chunks)
+                                     fuzz_sse fuzz_chunks fuzz_ws_reader fuzz_ws_handshake)
 jobs=${FUZZ_JOBS:-$(nproc)}
 build=build/fuzz
 
