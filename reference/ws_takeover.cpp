@@ -63,7 +63,9 @@ int take_upgrade(Takeover& takeover, lws* wsi, ServerState& server, std::string_
   // lws asks only for "websocket" and "h2c"; h2c stays lws' business.
   if (!ws::lists_token(protocol, "websocket")) return 0;
   const int fd = lws_get_socket_fd(wsi);
-  const size_t open_connections = server.connections.size() + http_state(server).hub.reader_count();
+  // Sockets upgraded in this service round but not yet adopted count too.
+  const size_t open_connections =
+      server.connections.size() + takeover.pending.size() + http_state(server).hub.reader_count();
   UpgradeAnswer answer = answer_upgrade(head_of(wsi), server, open_connections);
   send_now(fd, answer.response);
   if (!answer.accepted) return -1;
