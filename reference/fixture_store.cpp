@@ -14,11 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// §5.2: [a-z][a-z0-9-]*; "multi" names the all-services endpoints (§1.3), never a service.
 bool valid_service_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
+  return !name.empty() && name[0] >= 'a' && name[0] <= 'z' && name != "multi" &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
 }
 
 bool read_file(const fs::path& path, std::string& out) {
@@ -101,7 +102,8 @@ std::optional<FixtureStore> FixtureStore::load(const std::string& fixtures_dir,
 
     const std::string service = path.stem().string();
     if (!valid_service_name(service)) {
-      error = path.string() + ": service name \"" + service + "\" must match [A-Za-z0-9_-]+";
+      error = path.string() + ": service name \"" + service +
+              "\" must match [a-z][a-z0-9-]* and not be \"multi\" (docs/protocol.md §5.2)";
       return std::nullopt;
     }
     std::string text;

@@ -285,5 +285,16 @@ TEST_F(TempFixtures, ServiceNamesMustBeMethodPrefixes) {
   EXPECT_NE(error.find("bad name"), std::string::npos) << error;
 }
 
+// §5.2: [a-z][a-z0-9-]*, and "multi" is reserved for the all-services endpoints.
+TEST_F(TempFixtures, ServiceNamesAreLowerCaseDigitsAndDashesAfterALetter) {
+  for (const std::string bad : {"Vercel", "my_service", "9lives", "-x", "multi", "a.b"}) {
+    write(bad + ".json", kMinimal);
+    EXPECT_NE(load_error().find(bad), std::string::npos) << bad;
+    fs::remove(root_ / "services" / (bad + ".json"));
+  }
+  write("my-service2.json", kMinimal);
+  EXPECT_TRUE(load_ok().has_value());
+}
+
 }  // namespace
 }  // namespace flake
