@@ -1,16 +1,21 @@
-// Target: the reference's own HTTP request-head parser and WebSocket handshake checks
-// (parse_request_head, check_upgrade, offered_subprotocols, reference/ws_handshake.hpp) and its
-// permessage-deflate offer negotiation (negotiate_deflate, reference/ws_deflate.hpp). Input: what a
-// client sends first, a request head and maybe more (a first frame).
-// Properties: over growing prefixes of the input (all of them, or about 200 that include every line
-// end) the status goes from kIncomplete to kMalformed or kComplete and stays there; once complete,
-// the size and the parsed head no longer change, and the head ends at the first prefix holding its
-// blank line; parsed fields obey the syntax the parser promises; an accepted offer's response
-// negotiates again to the same parameters, and a message deflated with them inflates back.
+// Target: the reference's WebSocket handshake checks (check_upgrade, offered_subprotocols,
+// lists_token, accept_key, RequestHead, reference/ws_handshake.hpp) and its permessage-deflate
+// offer negotiation (negotiate_deflate, reference/ws_deflate.hpp), on a head built the way
+// ws_takeover fills one from lws. Input: a request line (method, space, target, optionally space
+// and version; HTTP/1.1 if absent), then "Name: value" lines up to an empty line ("\n" or "\r\n";
+// lines without ':' dropped, values trimmed, repeated headers kept apart as lws' fragments are).
+// Properties: check_upgrade agrees with a naive reading of RFC 6455 §4.2.1, and so with itself on a
+// copy with lower-cased names; when it passes, the one key has 24 chars and a 28-char accept key;
+// get/count/joined, lists_token and offered_subprotocols agree with naive scans and splits; an
+// accepted offer has parameters in range and its response negotiates again to the same parameters
+// and response, and messages deflated with them inflate back in both directions.
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
-#include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fuzz_check.hpp"
@@ -21,11 +26,92 @@ namespace {
 
 using namespace flake::ws;
 
-constexpr std::size_t kMaxParses = 200;
+// Bounds on the quadratic cross-checks, so a long input stays fast.
+constexpr std::size_t kMaxNamesChecked = 16;
+constexpr std::size_t kMaxTokensPerValue = 16;
 
-bool same(const RequestHead& a, const RequestHead& b) {
-  return a.method == b.method && a.target == b.target && a.version == b.version &&
-         a.headers == b.headers && a.size == b.size;
+constexpr std::string_view kHandshakeNames[] = {"Host",
+                                                "Origin",
+                                                "Upgrade",
+                                                "Connection",
+                                                "Sec-WebSocket-Key",
+                                                "Sec-WebSocket-Version",
+                                                "Sec-WebSocket-Protocol",
+                                                "Sec-WebSocket-Extensions"};
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i == value.size() || value[i] == ',') {
+      out.push_back(trim(value.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+bool naive_lists(std::string_view value, std::string_view token) {
+  const std::vector<std::string_view> elements = split_list(value);
+  return std::any_of(elements.begin(), elements.end(),
+                     [&](std::string_view element) { return iequals(element, token); });
+}
+
+// The head, and where it ends in the input (after its empty line, or the whole input).
+struct Built {
+  RequestHead head;
+  std::size_t size = 0;
+};
+
+Built build_head(std::string_view input) {
+  Built out;
+  std::size_t pos = 0;
+  bool request_line = true;
+  while (pos < input.size()) {
+    const std::size_t newline = input.find('\n', pos);
+    const std::size_t end = newline == std::string_view::npos ? input.size() : newline;
+    std::string_view line = input.substr(pos, end - pos);
+    pos = newline == std::string_view::npos ? input.size() : newline + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (request_line) {
+      request_line = false;
+      const std::size_t space = line.find(' ');
+      out.head.method = line.substr(0, space);
+      const std::string_view rest =
+          space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+      const std::size_t second = rest.find(' ');
+      out.head.target = rest.substr(0, second);
+      out.head.version =
+          second == std::string_view::npos ? std::string_view("HTTP/1.1") : rest.substr(second + 1);
+      continue;
+    }
+    if (line.empty()) break;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    out.head.headers.emplace_back(std::string(line.substr(0, colon)),
+                                  std::string(trim(line.substr(colon + 1))));
+  }
+  out.size = pos;
+  return out;
 }
 
 bool same(const DeflateParams& a, const DeflateParams& b) {
@@ -35,63 +121,141 @@ bool same(const DeflateParams& a, const DeflateParams& b) {
          a.client_max_window_bits == b.client_max_window_bits;
 }
 
-bool is_tchar(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
-}
-
-bool is_trimmed(std::string_view text) {
-  auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  return text.empty() || (!blank(text.front()) && !blank(text.back()));
-}
-
-// Which prefix lengths to parse, ascending: every one for a short input; otherwise the ends of the
-// head and of each line (where the status changes), around the first NUL, and an even spread.
-std::vector<std::size_t> prefix_lengths(std::string_view input, std::optional<std::size_t> head) {
-  const std::size_t n = input.size();
-  std::vector<std::size_t> out;
-  if (n + 1 <= kMaxParses) {
-    for (std::size_t len = 0; len <= n; ++len) out.push_back(len);
-    return out;
+// RFC 6455 §4.2.1 as plainly as possible: a 16-byte value in canonical padded base64 is 21
+// alphabet characters, one whose low four bits are zero, and "==".
+bool naive_key(std::string_view key) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (std::size_t i = 0; i < 21; ++i) {
+    if (kAlphabet.find(key[i]) == std::string_view::npos) return false;
   }
-  std::set<std::size_t> lengths = {0, n};
-  if (head) lengths.insert({*head - 1, *head, std::min(*head + 1, n)});
-  const std::size_t nul = input.find('\0');
-  if (nul != std::string_view::npos) lengths.insert({nul, nul + 1});
-  for (std::size_t at = input.find('\n'); at != std::string_view::npos && lengths.size() < 120;
-       at = input.find('\n', at + 1)) {
-    lengths.insert({at, at + 1});
-  }
-  const std::size_t spread = kMaxParses - lengths.size();
-  for (std::size_t k = 1; k < spread; ++k) lengths.insert(k * n / spread);
-  return {lengths.begin(), lengths.end()};
+  return std::string_view("AQgw").find(key[21]) != std::string_view::npos;
 }
 
-// What the parser promises about every head it completes.
-void check_head(std::string_view input, const RequestHead& head) {
-  FLAKE_FUZZ_CHECK(head.size >= 2 && head.size <= input.size() && input[head.size - 1] == '\n');
-  FLAKE_FUZZ_CHECK(is_token(head.method));
-  FLAKE_FUZZ_CHECK(!head.target.empty());
-  for (const char c : head.target) {
-    FLAKE_FUZZ_CHECK(static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f);
-  }
-  FLAKE_FUZZ_CHECK(head.version.size() == 8 && head.version.starts_with("HTTP/1."));
-  FLAKE_FUZZ_CHECK(head.target.starts_with(head.path()));
-  FLAKE_FUZZ_CHECK(head.path().find('?') == std::string_view::npos);
+UpgradeProblem naive_check(const RequestHead& head) {
+  const std::string& v = head.version;
+  const bool http11 = v.size() == 8 && v.starts_with("HTTP/") && v[6] == '.' && v[5] >= '1' &&
+                      v[5] <= '9' && v[7] >= '0' && v[7] <= '9' && (v[5] > '1' || v[7] >= '1');
+  if (!http11) return UpgradeProblem::kNotHttp11;
+  std::string connection;
+  std::vector<std::string_view> keys;
+  std::string version;
+  bool first_version = true;
   for (const auto& [name, value] : head.headers) {
-    FLAKE_FUZZ_CHECK(is_token(name));
-    FLAKE_FUZZ_CHECK(is_trimmed(value));
-    for (const char c : value) {
-      const auto byte = static_cast<unsigned char>(c);
-      FLAKE_FUZZ_CHECK((byte >= 0x20 || byte == '\t') && byte != 0x7f);
+    if (iequals(name, "connection")) connection += value + ",";
+    if (iequals(name, "sec-websocket-key")) keys.push_back(value);
+    if (iequals(name, "sec-websocket-version")) {
+      if (!first_version) version += ", ";
+      version += value;
+      first_version = false;
     }
-    FLAKE_FUZZ_CHECK(head.count(name) >= 1 && head.get(name).has_value());
-    FLAKE_FUZZ_CHECK(lists_token(head.joined(name), *head.get(name)) || head.get(name)->empty() ||
-                     head.get(name)->find(',') != std::string_view::npos);
+  }
+  if (!naive_lists(connection, "upgrade")) return UpgradeProblem::kNoConnectionUpgrade;
+  if (keys.size() != 1 || !naive_key(keys[0])) return UpgradeProblem::kBadKey;
+  if (version != "13") return UpgradeProblem::kBadVersion;
+  return UpgradeProblem::kNone;
+}
+
+void check_upgrade_checks(const RequestHead& head) {
+  const UpgradeProblem problem = check_upgrade(head);
+  FLAKE_FUZZ_CHECK(check_upgrade(RequestHead(head)) == problem);
+  FLAKE_FUZZ_CHECK(problem == naive_check(head));
+  FLAKE_FUZZ_CHECK(!describe(problem).empty() && describe(problem) != "unknown");
+  if (problem == UpgradeProblem::kNone) {
+    FLAKE_FUZZ_CHECK(head.count("sec-websocket-key") == 1);
+    const std::string_view key = *head.get("Sec-WebSocket-Key");
+    FLAKE_FUZZ_CHECK(key.size() == 24);
+    const std::string accept = accept_key(key);
+    FLAKE_FUZZ_CHECK(accept.size() == 28 && accept.back() == '=');
+    FLAKE_FUZZ_CHECK(accept_key(key) == accept);
+  }
+
+  // Header names compare case-insensitively everywhere.
+  RequestHead lowered = head;
+  for (auto& header : lowered.headers) {
+    std::transform(header.first.begin(), header.first.end(), header.first.begin(), lower);
+  }
+  FLAKE_FUZZ_CHECK(check_upgrade(lowered) == problem);
+  FLAKE_FUZZ_CHECK(offered_subprotocols(lowered) == offered_subprotocols(head));
+}
+
+void check_accessors(const RequestHead& head) {
+  std::vector<std::string_view> names(std::begin(kHandshakeNames), std::end(kHandshakeNames));
+  for (std::size_t i = 0; i < head.headers.size() && i < kMaxNamesChecked; ++i) {
+    names.push_back(head.headers[i].first);
+  }
+  for (const std::string_view name : names) {
+    int count = 0;
+    std::optional<std::string_view> first;
+    std::string joined;
+    for (const auto& [header, value] : head.headers) {
+      if (!iequals(header, name)) continue;
+      if (!first) first = value;
+      joined += (count > 0 ? ", " : "") + value;
+      ++count;
+    }
+    FLAKE_FUZZ_CHECK(head.count(name) == count);
+    FLAKE_FUZZ_CHECK(head.get(name) == first);
+    FLAKE_FUZZ_CHECK(head.joined(name) == joined);
+  }
+  const std::string_view path = head.path();
+  FLAKE_FUZZ_CHECK(head.target.starts_with(path));
+  FLAKE_FUZZ_CHECK(path.find('?') == std::string_view::npos);
+  FLAKE_FUZZ_CHECK(path.size() == head.target.size() || head.target[path.size()] == '?');
+}
+
+void check_lists(const RequestHead& head) {
+  std::size_t checked = 0;
+  for (const auto& [name, value] : head.headers) {
+    if (++checked > kMaxNamesChecked) break;
+    std::vector<std::string_view> tokens = {"upgrade", "websocket", "", value};
+    const std::vector<std::string_view> elements = split_list(value);
+    tokens.insert(tokens.end(), elements.begin(),
+                  elements.begin() +
+                      static_cast<std::ptrdiff_t>(std::min(elements.size(), kMaxTokensPerValue)));
+    for (const std::string_view token : tokens) {
+      FLAKE_FUZZ_CHECK(lists_token(value, token) == naive_lists(value, token));
+    }
+  }
+
+  std::vector<std::string> offered;
+  for (const auto& [name, value] : head.headers) {
+    if (!iequals(name, "sec-websocket-protocol")) continue;
+    for (const std::string_view element : split_list(value)) {
+      if (!element.empty()) offered.emplace_back(element);
+    }
+  }
+  const std::vector<std::string> protocols = offered_subprotocols(head);
+  for (const std::string& protocol : protocols) {
+    FLAKE_FUZZ_CHECK(!protocol.empty() && trim(protocol) == protocol);
+    FLAKE_FUZZ_CHECK(protocol.find(',') == std::string::npos);
+  }
+  FLAKE_FUZZ_CHECK(protocols == offered);
+}
+
+// The same agreement as the client applies it: its compressor follows the client_* parameters,
+// its decompressor the server_* ones.
+DeflateParams mirrored(const DeflateParams& params) {
+  DeflateParams out;
+  out.server_no_context_takeover = params.client_no_context_takeover;
+  out.client_no_context_takeover = params.server_no_context_takeover;
+  out.server_max_window_bits = std::max(params.client_max_window_bits, 9);  // zlib's least
+  out.client_max_window_bits = params.server_max_window_bits;
+  return out;
+}
+
+// Two messages, so context takeover (or its absence) is exercised on both sides.
+void round_trip(Deflater deflater, Inflater inflater, std::string_view sample) {
+  for (int i = 0; i < 2; ++i) {
+    const std::string compressed = deflater.compress(sample);
+    FLAKE_FUZZ_CHECK(!compressed.empty());
+    std::string out;
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(compressed.data()),
+                                         compressed.size());
+    FLAKE_FUZZ_CHECK(inflater.feed(bytes, out, sample.size()) == InflateStatus::kOk);
+    FLAKE_FUZZ_CHECK(inflater.finish(out, sample.size()) == InflateStatus::kOk);
+    FLAKE_FUZZ_CHECK(out == sample);
   }
 }
 
@@ -108,38 +272,11 @@ void check_negotiation(std::string_view offers, std::string_view sample) {
   FLAKE_FUZZ_CHECK(again.has_value());
   FLAKE_FUZZ_CHECK(same(again->params, params) && again->response == agreement->response);
 
-  // Two messages, so context takeover (or its absence) is exercised on both sides.
-  Deflater deflater(params);
-  Inflater inflater(params);
-  for (int i = 0; i < 2; ++i) {
-    const std::string compressed = deflater.compress(sample);
-    FLAKE_FUZZ_CHECK(!compressed.empty());
-    std::string out;
-    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(compressed.data()),
-                                         compressed.size());
-    FLAKE_FUZZ_CHECK(inflater.feed(bytes, out, sample.size()) == InflateStatus::kOk);
-    FLAKE_FUZZ_CHECK(inflater.finish(out, sample.size()) == InflateStatus::kOk);
-    FLAKE_FUZZ_CHECK(out == sample);
-  }
+  round_trip(Deflater(params), Inflater(mirrored(params)), sample);  // server to client
+  round_trip(Deflater(mirrored(params)), Inflater(params), sample);  // client to server
 }
 
-void check_handshake(std::string_view input, const RequestHead& head) {
-  (void)wants_websocket(head);
-  const UpgradeProblem problem = check_upgrade(head);
-  FLAKE_FUZZ_CHECK(!describe(problem).empty());
-  if (problem == UpgradeProblem::kNone) {
-    FLAKE_FUZZ_CHECK(head.version != "HTTP/1.0");
-    FLAKE_FUZZ_CHECK(lists_token(head.joined("connection"), "Upgrade"));
-    FLAKE_FUZZ_CHECK(head.count("sec-websocket-key") == 1);
-    FLAKE_FUZZ_CHECK(head.get("sec-websocket-key")->size() == 24);
-    FLAKE_FUZZ_CHECK(accept_key(*head.get("sec-websocket-key")).size() == 28);
-    FLAKE_FUZZ_CHECK(head.joined("sec-websocket-version") == "13");
-  }
-  for (const std::string& protocol : offered_subprotocols(head)) {
-    FLAKE_FUZZ_CHECK(!protocol.empty() && is_trimmed(protocol));
-    FLAKE_FUZZ_CHECK(protocol.find(',') == std::string::npos);
-  }
-  const std::string_view sample = input.substr(0, head.size);
+void check_deflate_offers(const RequestHead& head, std::string_view sample) {
   check_negotiation(head.joined("sec-websocket-extensions"), sample);
   // Every other value too, as if it were an offer: more syntax for the offer parser to meet.
   for (const auto& header : head.headers) {
@@ -155,34 +292,11 @@ void check_handshake(std::string_view input, const RequestHead& head) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input = flake::fuzz::as_text(data, size);
-  RequestHead whole;
-  const HeadStatus whole_status = parse_request_head(input, whole);
-  std::optional<std::size_t> head_size;
-  if (whole_status == HeadStatus::kComplete) {
-    check_head(input, whole);
-    head_size = whole.size;
-  }
-
-  HeadStatus previous = HeadStatus::kIncomplete;
-  std::optional<std::size_t> first_complete;
-  for (const std::size_t len : prefix_lengths(input, head_size)) {
-    RequestHead head;
-    const HeadStatus status = parse_request_head(input.substr(0, len), head);
-    // Malformed and complete are both final.
-    if (previous != HeadStatus::kIncomplete) FLAKE_FUZZ_CHECK(status == previous);
-    if (status == HeadStatus::kComplete) {
-      // Nothing but the prefix's own bytes is read: the head is the whole input's head.
-      FLAKE_FUZZ_CHECK(same(head, whole));
-      if (!first_complete) first_complete = len;
-    }
-    // The blank line's last byte is missing: nothing wrong yet, nothing finished.
-    if (head_size && len + 1 == *head_size) FLAKE_FUZZ_CHECK(status == HeadStatus::kIncomplete);
-    previous = status;
-  }
-  FLAKE_FUZZ_CHECK(previous == whole_status);
-  // The first complete prefix is the head itself.
-  FLAKE_FUZZ_CHECK(first_complete == head_size);
-
-  if (whole_status == HeadStatus::kComplete) check_handshake(input, whole);
+  const Built built = build_head(input);
+  check_upgrade_checks(built.head);
+  check_accessors(built.head);
+  check_lists(built.head);
+  // The head's own bytes are the message to compress.
+  check_deflate_offers(built.head, input.substr(0, built.size));
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <array>
 #include <string>
 
+#include "ascii.hpp"
+
 namespace flake {
 
 namespace {
@@ -12,18 +14,6 @@ namespace {
 constexpr std::array<std::string_view, 3> kDefaultOrigins = {
     "tauri://localhost", "http://tauri.localhost", "https://tauri.localhost"};
 constexpr std::array<std::string_view, 3> kLoopbackHosts = {"127.0.0.1", "localhost", "[::1]"};
-
-constexpr char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
 
 // The shape of a Host value: reg-name, IPv4 or bracketed IPv6, then at most one ":digits". A
 // character whitelist turns away userinfo ('@'), folded lists (','), whitespace, paths,

@@ -1,30 +1,14 @@
 // Request capture from lws and the header grammars of the REST rules (see http_headers.hpp).
 #include "http_headers.hpp"
 
-#include <cctype>
 #include <cstdlib>
 
+#include "ascii.hpp"
 #include "request_gate.hpp"
 
 namespace flake {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 std::optional<std::string> custom_header(lws* wsi, const char* name_with_colon) {
   const int name_length = static_cast<int>(std::string_view(name_with_colon).size());
@@ -34,7 +18,7 @@ std::optional<std::string> custom_header(lws* wsi, const char* name_with_colon) 
   if (lws_hdr_custom_copy(wsi, value.data(), length + 1, name_with_colon, name_length) < 0)
     return std::nullopt;
   value.resize(static_cast<size_t>(length));
-  return std::string(trim(value));
+  return std::string(trim_ows(value));
 }
 
 HttpMethod method_of(lws* wsi) {
@@ -48,7 +32,7 @@ HttpMethod method_of(lws* wsi) {
 double q_value(std::string_view params) {
   while (!params.empty()) {
     const size_t semi = params.find(';');
-    std::string_view param = trim(params.substr(0, semi));
+    std::string_view param = trim_ows(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
     if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
       return std::strtod(std::string(param.substr(2)).c_str(), nullptr);
@@ -92,7 +76,7 @@ HttpRequest capture_request(lws* wsi, std::string_view uri) {
 }
 
 bool is_json_media_type(std::string_view content_type) {
-  return iequals(trim(content_type.substr(0, content_type.find(';'))), "application/json");
+  return iequals(trim_ows(content_type.substr(0, content_type.find(';'))), "application/json");
 }
 
 bool list_allows(std::string_view header, std::string_view token, std::string_view star) {
@@ -103,7 +87,7 @@ bool list_allows(std::string_view header, std::string_view token, std::string_vi
     std::string_view item = header.substr(0, comma);
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     const size_t semi = item.find(';');
-    const std::string_view name = trim(item.substr(0, semi));
+    const std::string_view name = trim_ows(item.substr(0, semi));
     const double q = semi == std::string_view::npos ? 1.0 : q_value(item.substr(semi + 1));
     if (iequals(name, token)) exact = q;
     if (!star.empty() && name == star) wildcard = q;
@@ -113,11 +97,11 @@ bool list_allows(std::string_view header, std::string_view token, std::string_vi
 }
 
 std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
-  authorization = trim(authorization);
+  authorization = trim_ows(authorization);
   const size_t space = authorization.find(' ');
   if (space == std::string_view::npos || !iequals(authorization.substr(0, space), "Bearer"))
     return std::nullopt;
-  return trim(authorization.substr(space + 1));
+  return trim_ows(authorization.substr(space + 1));
 }
 
 }  // namespace flake

@@ -8,6 +8,8 @@
 #include <array>
 #include <vector>
 
+#include "ascii.hpp"
+
 namespace flake::ws {
 
 namespace detail {
@@ -35,22 +37,6 @@ constexpr size_t kOutputStep = 16 * 1024;
 constexpr size_t kMaxSlice = size_t{1} << 30;
 
 // ---- Offer syntax (RFC 6455 §9.1 on RFC 7230 tokens) ----
-
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
 
 struct Param {
   std::string_view name;

@@ -1,11 +1,13 @@
-// Request-head parsing and RFC 6455 handshake checks for the sidecar's own WebSocket front (see
-// ws_handshake.hpp).
+// RFC 6455 handshake checks for the sidecar's own WebSocket handshake (see ws_handshake.hpp).
 #include "ws_handshake.hpp"
 
 #include <openssl/evp.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+
+#include "ascii.hpp"
 
 namespace flake::ws {
 
@@ -15,60 +17,8 @@ constexpr std::string_view kWebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B1
 constexpr std::string_view kBase64Alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// ASCII only on purpose: header names and tokens are ASCII, and the locale must not matter.
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-// RFC 9110 §5.6.2.
-bool is_tchar(char c) {
-  if (is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
-
-// Visible ASCII: targets are URIs (RFC 3986), so raw spaces, controls and non-ASCII bytes are out.
-bool is_target(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte >= 0x7f) return false;
-  }
-  return true;
-}
-
-// field-value of RFC 9110 §5.5: anything but controls (HTAB allowed); obs-text is tolerated.
-bool is_field_value(std::string_view text) {
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return false;
-  }
-  return true;
 }
 
 // "HTTP/" DIGIT "." DIGIT as (major, minor); nullopt for anything else.
@@ -79,38 +29,11 @@ std::optional<std::pair<int, int>> http_version(std::string_view text) {
   return std::pair<int, int>(text[5] - '0', text[7] - '0');
 }
 
-bool parse_request_line(std::string_view line, RequestHead& out) {
-  const size_t first_space = line.find(' ');
-  if (first_space == std::string_view::npos) return false;
-  const size_t second_space = line.find(' ', first_space + 1);
-  if (second_space == std::string_view::npos) return false;
-  const std::string_view method = line.substr(0, first_space);
-  const std::string_view target = line.substr(first_space + 1, second_space - first_space - 1);
-  const std::string_view version = line.substr(second_space + 1);
-  const auto numbers = http_version(version);
-  if (!is_token(method) || !is_target(target) || !numbers || numbers->first != 1) return false;
-  out.method = method;
-  out.target = target;
-  out.version = version;
-  return true;
-}
-
-bool parse_header_line(std::string_view line, RequestHead& out) {
-  // A leading SP/HTAB is obs-fold (RFC 9112 §5.2), which the name check below also refuses.
-  const size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return false;
-  const std::string_view name = line.substr(0, colon);
-  const std::string_view value = line.substr(colon + 1);
-  if (!is_token(name) || !is_field_value(value)) return false;
-  out.headers.emplace_back(std::string(name), std::string(trim(value)));
-  return true;
-}
-
 template <typename Visit>
 void for_each_element(std::string_view list, Visit visit) {
   while (true) {
     const size_t comma = list.find(',');
-    visit(trim(list.substr(0, comma)));
+    visit(trim_ows(list.substr(0, comma)));
     if (comma == std::string_view::npos) return;
     list.remove_prefix(comma + 1);
   }
@@ -202,41 +125,11 @@ std::string_view RequestHead::path() const {
   return std::string_view(target).substr(0, target.find('?'));
 }
 
-HeadStatus parse_request_head(std::string_view bytes, RequestHead& out) {
-  out = RequestHead{};
-  size_t pos = 0;
-  bool request_line = true;
-  while (true) {
-    const size_t newline = bytes.find('\n', pos);
-    if (newline == std::string_view::npos) {
-      // The unfinished line may still become valid unless it already holds a NUL.
-      return bytes.find('\0', pos) == std::string_view::npos ? HeadStatus::kIncomplete
-                                                             : HeadStatus::kMalformed;
-    }
-    std::string_view line = bytes.substr(pos, newline - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = newline + 1;
-    if (request_line) {
-      if (!parse_request_line(line, out)) return HeadStatus::kMalformed;
-      request_line = false;
-    } else if (line.empty()) {
-      out.size = pos;
-      return HeadStatus::kComplete;
-    } else if (!parse_header_line(line, out)) {
-      return HeadStatus::kMalformed;
-    }
-  }
-}
-
 bool lists_token(std::string_view value, std::string_view token) {
   bool found = false;
   for_each_element(value,
                    [&](std::string_view element) { found = found || iequals(element, token); });
   return found;
-}
-
-bool wants_websocket(const RequestHead& head) {
-  return lists_token(head.joined("Upgrade"), "websocket");
 }
 
 UpgradeProblem check_upgrade(const RequestHead& head) {

@@ -1,8 +1,7 @@
-// The sidecar's own reading of an HTTP/1.1 request head and the RFC 6455 §4.2 server handshake
-// checks, so the connection front can answer WebSocket upgrades without libwebsockets.
+// The RFC 6455 §4.2 server handshake checks and accept key of the sidecar's own WebSocket
+// handshake, on a request head libwebsockets parsed (ws_takeover.cpp fills RequestHead from it).
 #pragma once
 
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,11 +11,11 @@
 namespace flake::ws {
 
 struct RequestHead {
-  std::string method;                                        // "GET"
-  std::string target;                                        // "/rpc?x=1" as sent
-  std::string version;                                       // "HTTP/1.1"
-  std::vector<std::pair<std::string, std::string>> headers;  // names as sent, values trimmed
-  size_t size = 0;  // bytes of the head including the blank line that ends it
+  std::string method;   // "GET"
+  std::string target;   // "/rpc?x=1" as sent
+  std::string version;  // "HTTP/1.1"
+  // Values as lws stored them; a repeated header is one entry per occurrence (lws' fragments).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   // First value of a header, names compared ASCII-case-insensitively.
   std::optional<std::string_view> get(std::string_view name) const;
@@ -27,30 +26,14 @@ struct RequestHead {
   std::string_view path() const;  // target without the query
 };
 
-enum class HeadStatus { kIncomplete, kComplete, kMalformed };
-
-// Parses the head at the start of `bytes`; what follows the blank line (a body, a first frame) is
-// left alone and `out.size` says where the head ends. Incremental by re-parsing: kIncomplete until
-// the blank line has arrived, except that a line already complete (or a NUL already received) that
-// can never be valid gives kMalformed at once, so garbage is refused without waiting for more.
-// Line ends are "\r\n" (bare "\n" accepted). Malformed: a request line other than
-// METHOD SP TARGET SP HTTP/1.x (a leading empty line included), a header line without ':', a name
-// outside RFC 9110 tchar (so also whitespace before the ':'), an obs-fold continuation line,
-// control characters other than HTAB in a value, a NUL anywhere. `out` is meaningful only on
-// kComplete. The caller bounds how many bytes it waits for.
-HeadStatus parse_request_head(std::string_view bytes, RequestHead& out);
-
 // Whether a comma-separated header value lists `token` (ASCII-case-insensitive, spaces ignored),
 // e.g. Connection: "keep-alive, Upgrade" lists "upgrade".
 bool lists_token(std::string_view value, std::string_view token);
 
-// Whether the request asks for a WebSocket upgrade at all: an Upgrade header listing "websocket".
-bool wants_websocket(const RequestHead& head);
-
 enum class UpgradeProblem { kNone, kNotHttp11, kNoConnectionUpgrade, kBadKey, kBadVersion };
 
-// RFC 6455 §4.2.1 checks other than method, path and Upgrade (see wants_websocket), first failing
-// one reported in this order: HTTP/1.1 or later, Connection lists "upgrade", exactly one
+// RFC 6455 §4.2.1 checks other than method, path and Upgrade (the caller's), first failing one
+// reported in this order: HTTP/1.1 or later, Connection lists "upgrade", exactly one
 // Sec-WebSocket-Key that base64-decodes (canonically, padded) to exactly 16 bytes, and
 // Sec-WebSocket-Version exactly "13" (repeated Version headers count as their joined value).
 UpgradeProblem check_upgrade(const RequestHead& head);
