@@ -1,8 +1,8 @@
 // Target: the reference's WebSocket handshake checks (check_upgrade, offered_subprotocols,
 // lists_token, accept_key, RequestHead, reference/ws_handshake.hpp) and its permessage-deflate
 // offer negotiation (negotiate_deflate, reference/ws_deflate.hpp), on a head built the way
-// ws_takeover fills one from lws. Input: a request line (method, space, target, optionally space
-// and version; HTTP/1.1 if absent), then "Name: value" lines up to an empty line ("\n" or "\r\n";
+// ws_takeover fills one from lws. Input: a request line (method, space, target; anything after a
+// second space is ignored), then "Name: value" lines up to an empty line ("\n" or "\r\n";
 // lines without ':' dropped, values trimmed, repeated headers kept apart as lws' fragments are).
 // Properties: check_upgrade agrees with a naive reading of RFC 6455 §4.2.1, and so with itself on a
 // copy with lower-cased names; when it passes, the one key has 24 chars and a 28-char accept key;
@@ -98,10 +98,7 @@ Built build_head(std::string_view input) {
       out.head.method = line.substr(0, space);
       const std::string_view rest =
           space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
-      const std::size_t second = rest.find(' ');
-      out.head.target = rest.substr(0, second);
-      out.head.version =
-          second == std::string_view::npos ? std::string_view("HTTP/1.1") : rest.substr(second + 1);
+      out.head.target = rest.substr(0, rest.find(' '));
       continue;
     }
     if (line.empty()) break;
@@ -134,10 +131,6 @@ bool naive_key(std::string_view key) {
 }
 
 UpgradeProblem naive_check(const RequestHead& head) {
-  const std::string& v = head.version;
-  const bool http11 = v.size() == 8 && v.starts_with("HTTP/") && v[6] == '.' && v[5] >= '1' &&
-                      v[5] <= '9' && v[7] >= '0' && v[7] <= '9' && (v[5] > '1' || v[7] >= '1');
-  if (!http11) return UpgradeProblem::kNotHttp11;
   std::string connection;
   std::vector<std::string_view> keys;
   std::string version;

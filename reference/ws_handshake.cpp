@@ -17,18 +17,6 @@ constexpr std::string_view kWebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B1
 constexpr std::string_view kBase64Alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// "HTTP/" DIGIT "." DIGIT as (major, minor); nullopt for anything else.
-std::optional<std::pair<int, int>> http_version(std::string_view text) {
-  if (text.size() != 8 || text.substr(0, 5) != "HTTP/" || !is_digit(text[5]) || text[6] != '.' ||
-      !is_digit(text[7]))
-    return std::nullopt;
-  return std::pair<int, int>(text[5] - '0', text[7] - '0');
-}
-
 template <typename Visit>
 void for_each_element(std::string_view list, Visit visit) {
   while (true) {
@@ -133,8 +121,6 @@ bool lists_token(std::string_view value, std::string_view token) {
 }
 
 UpgradeProblem check_upgrade(const RequestHead& head) {
-  const auto version = http_version(head.version);
-  if (!version || *version < std::pair<int, int>(1, 1)) return UpgradeProblem::kNotHttp11;
   if (!lists_token(head.joined("Connection"), "upgrade"))
     return UpgradeProblem::kNoConnectionUpgrade;
   if (head.count("Sec-WebSocket-Key") != 1) return UpgradeProblem::kBadKey;
@@ -148,8 +134,6 @@ std::string_view describe(UpgradeProblem problem) {
   switch (problem) {
     case UpgradeProblem::kNone:
       return "none";
-    case UpgradeProblem::kNotHttp11:
-      return "not HTTP/1.1";
     case UpgradeProblem::kNoConnectionUpgrade:
       return "Connection does not list upgrade";
     case UpgradeProblem::kBadKey:

@@ -11,9 +11,8 @@
 namespace flake::ws {
 
 struct RequestHead {
-  std::string method;   // "GET"
-  std::string target;   // "/rpc?x=1" as sent
-  std::string version;  // "HTTP/1.1"
+  std::string method;  // "GET"
+  std::string target;  // "/rpc?x=1" as sent
   // Values as lws stored them; a repeated header is one entry per occurrence (lws' fragments).
   std::vector<std::pair<std::string, std::string>> headers;
 
@@ -30,12 +29,13 @@ struct RequestHead {
 // e.g. Connection: "keep-alive, Upgrade" lists "upgrade".
 bool lists_token(std::string_view value, std::string_view token);
 
-enum class UpgradeProblem { kNone, kNotHttp11, kNoConnectionUpgrade, kBadKey, kBadVersion };
+enum class UpgradeProblem { kNone, kNoConnectionUpgrade, kBadKey, kBadVersion };
 
 // RFC 6455 §4.2.1 checks other than method, path and Upgrade (the caller's), first failing one
-// reported in this order: HTTP/1.1 or later, Connection lists "upgrade", exactly one
-// Sec-WebSocket-Key that base64-decodes (canonically, padded) to exactly 16 bytes, and
-// Sec-WebSocket-Version exactly "13" (repeated Version headers count as their joined value).
+// reported in this order: Connection lists "upgrade", exactly one Sec-WebSocket-Key that
+// base64-decodes (canonically, padded) to exactly 16 bytes, and Sec-WebSocket-Version exactly "13"
+// (repeated Version headers count as their joined value). The HTTP version is not checked: lws
+// does not report it.
 UpgradeProblem check_upgrade(const RequestHead& head);
 
 // A short name for logs, e.g. "bad Sec-WebSocket-Key".

@@ -29,7 +29,6 @@ ws::RequestHead head_of(lws* wsi) {
   const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_length);
   head.method = method >= 0 && method < 8 ? kMethods[method] : "?";
   head.target = uri ? std::string(uri, static_cast<size_t>(uri_length)) : std::string();
-  head.version = "HTTP/1.1";  // lws serves HTTP/1.x only
   static const std::pair<const char*, lws_token_indexes> kHeaders[] = {
       {"Host", WSI_TOKEN_HOST},
       {"Origin", WSI_TOKEN_ORIGIN},

@@ -19,12 +19,10 @@ std::string_view trim(std::string_view text) {
 
 // A head with `headers` ("Name: value" lines, each ending in "\r\n") in the order given, one entry
 // per line, as lws keeps repeated headers apart.
-RequestHead head_with(std::string_view headers, std::string_view version = "HTTP/1.1",
-                      std::string_view target = "/rpc") {
+RequestHead head_with(std::string_view headers, std::string_view target = "/rpc") {
   RequestHead head;
   head.method = "GET";
   head.target = target;
-  head.version = version;
   while (!headers.empty()) {
     const size_t end = headers.find("\r\n");
     const std::string_view line = headers.substr(0, end);
@@ -38,8 +36,8 @@ RequestHead head_with(std::string_view headers, std::string_view version = "HTTP
 }
 
 // A minimal upgrade head: Host and then `headers`.
-RequestHead upgrade_head(std::string_view headers, std::string_view version = "HTTP/1.1") {
-  return head_with("Host: x\r\n" + std::string(headers), version);
+RequestHead upgrade_head(std::string_view headers) {
+  return head_with("Host: x\r\n" + std::string(headers));
 }
 
 const std::string kGoodUpgrade =
@@ -57,7 +55,7 @@ TEST(RequestHead, BrowserUpgrade) {
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
       "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
       "Sec-WebSocket-Protocol: flake.v1, flake.v1.msgpack\r\n",
-      "HTTP/1.1", "/rpc?token=abc&x=1");
+      "/rpc?token=abc&x=1");
   EXPECT_EQ(head.path(), "/rpc");
   EXPECT_EQ(head.get("upgrade"), "websocket");
   EXPECT_EQ(head.get("SEC-WEBSOCKET-KEY"), "dGhlIHNhbXBsZSBub25jZQ==");
@@ -85,12 +83,12 @@ TEST(RequestHead, RepeatedHeaders) {
 }
 
 TEST(RequestHead, Path) {
-  EXPECT_EQ(head_with("", "HTTP/1.1", "/a/b").path(), "/a/b");
-  EXPECT_EQ(head_with("", "HTTP/1.1", "*").path(), "*");
-  EXPECT_EQ(head_with("", "HTTP/1.1", "/?q").path(), "/");
-  EXPECT_EQ(head_with("", "HTTP/1.1", "/rpc?a?b").path(), "/rpc");
-  EXPECT_EQ(head_with("", "HTTP/1.1", "http://h/x?y=%20").path(), "http://h/x");
-  EXPECT_EQ(head_with("", "HTTP/1.1", "").path(), "");
+  EXPECT_EQ(head_with("", "/a/b").path(), "/a/b");
+  EXPECT_EQ(head_with("", "*").path(), "*");
+  EXPECT_EQ(head_with("", "/?q").path(), "/");
+  EXPECT_EQ(head_with("", "/rpc?a?b").path(), "/rpc");
+  EXPECT_EQ(head_with("", "http://h/x?y=%20").path(), "http://h/x");
+  EXPECT_EQ(head_with("", "").path(), "");
 }
 
 TEST(ListsToken, CommaListsCaseAndSpaces) {
@@ -121,14 +119,6 @@ TEST(CheckUpgrade, Good) {
                 "Connection: keep-alive\r\nConnection: upgrade\r\n"
                 "Sec-WebSocket-Key: /////////////////////w==\r\nSec-WebSocket-Version: 13\r\n")),
             UpgradeProblem::kNone);
-}
-
-TEST(CheckUpgrade, NotHttp11) {
-  EXPECT_EQ(check_upgrade(upgrade_head(kGoodUpgrade, "HTTP/1.0")), UpgradeProblem::kNotHttp11);
-  EXPECT_EQ(check_upgrade(upgrade_head(kGoodUpgrade, "HTTP/2.0")), UpgradeProblem::kNone);
-  EXPECT_EQ(check_upgrade(upgrade_head(kGoodUpgrade, "garbage")), UpgradeProblem::kNotHttp11);
-  EXPECT_EQ(check_upgrade(upgrade_head(kGoodUpgrade, "HTTP/1.10")), UpgradeProblem::kNotHttp11);
-  EXPECT_EQ(check_upgrade(upgrade_head(kGoodUpgrade, "")), UpgradeProblem::kNotHttp11);
 }
 
 TEST(CheckUpgrade, NoConnectionUpgrade) {
@@ -191,9 +181,7 @@ TEST(CheckUpgrade, BadVersion) {
 }
 
 TEST(CheckUpgrade, FirstProblemWins) {
-  // Everything wrong: the version of HTTP is reported first.
-  EXPECT_EQ(check_upgrade(upgrade_head("Sec-WebSocket-Version: 8\r\n", "HTTP/1.0")),
-            UpgradeProblem::kNotHttp11);
+  // Everything wrong: the Connection header is reported first.
   EXPECT_EQ(check_upgrade(upgrade_head("Sec-WebSocket-Version: 8\r\n")),
             UpgradeProblem::kNoConnectionUpgrade);
   EXPECT_EQ(check_upgrade(upgrade_head("Connection: upgrade\r\nSec-WebSocket-Version: 8\r\n")),
@@ -201,9 +189,8 @@ TEST(CheckUpgrade, FirstProblemWins) {
 }
 
 TEST(Describe, EveryProblemHasAName) {
-  for (UpgradeProblem problem :
-       {UpgradeProblem::kNone, UpgradeProblem::kNotHttp11, UpgradeProblem::kNoConnectionUpgrade,
-        UpgradeProblem::kBadKey, UpgradeProblem::kBadVersion}) {
+  for (UpgradeProblem problem : {UpgradeProblem::kNone, UpgradeProblem::kNoConnectionUpgrade,
+                                 UpgradeProblem::kBadKey, UpgradeProblem::kBadVersion}) {
     EXPECT_NE(describe(problem), "unknown");
   }
   EXPECT_EQ(describe(UpgradeProblem::kBadKey), "bad Sec-WebSocket-Key");
