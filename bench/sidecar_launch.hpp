@@ -1,9 +1,10 @@
-// Starting the sidecar under test for --reference / --spawn: the conformance harness's
-// SidecarProcess (own process group, output captured, killed with us) plus a temporary token file.
+// Starting the sidecar under test for --reference / --spawn: the harness's start-up
+// (sidecar_startup.hpp) with flake-bench's options, messages and a limiter switched off.
 #pragma once
 
 #include "load_options.hpp"
 #include "sidecar_process.hpp"
+#include "sidecar_startup.hpp"
 #include "url.hpp"
 
 #include <memory>
@@ -15,8 +16,7 @@ struct LaunchedSidecar {
   std::unique_ptr<conform::SidecarProcess> process;
   conform::Url url;
   std::string token;
-  std::string description;  // the command, token file elided
-  std::string token_file;   // removed by the destructor
+  conform::TempFile token_file;  // of --reference, removed after the process stops
   ~LaunchedSidecar();
 };
 

@@ -6,8 +6,8 @@
 #include "report.hpp"
 #include "runner.hpp"
 #include "sidecar_process.hpp"
+#include "sidecar_startup.hpp"
 
-#include <openssl/rand.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -31,22 +31,6 @@ constexpr int kExitFailures = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitNoMatch = 3;
 
-std::string first_line(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read " + path;
-    return {};
-  }
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
-    line.pop_back();
-  }
-  line.erase(0, line.find_first_not_of(" \t"));
-  if (line.empty()) error = path + " holds no token";
-  return line;
-}
-
 bool read_selectors(const std::string& path, std::vector<std::string>& out, std::string& error) {
   std::ifstream in(path);
   if (!in) {
@@ -62,59 +46,6 @@ bool read_selectors(const std::string& path, std::vector<std::string>& out, std:
     out.push_back(line.substr(begin, end - begin + 1));
   }
   return true;
-}
-
-std::string random_token() {
-  unsigned char raw[24];
-  if (RAND_bytes(raw, sizeof raw) != 1) return {};
-  std::string hex;
-  for (const unsigned char c : raw) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    hex.push_back(kDigits[c >> 4]);
-    hex.push_back(kDigits[c & 0xF]);
-  }
-  return hex;
-}
-
-// The temporary token file of --reference, removed however main() ends.
-struct TempFile {
-  std::string path;
-  ~TempFile() {
-    if (!path.empty()) ::unlink(path.c_str());
-  }
-};
-
-bool write_token_file(TempFile& file, const std::string& token, std::string& error) {
-  const char* dir = std::getenv("TMPDIR");
-  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/flake-conform-token-XXXXXX";
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0) {
-    error = "cannot create a temporary token file";
-    return false;
-  }
-  file.path = pattern;
-  const std::string body = token + "\n";
-  const bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
-  ::close(fd);
-  if (!ok) error = "cannot write the temporary token file";
-  return ok;
-}
-
-// Waits for the listening line; falls back to polling the expected port.
-std::optional<Url> await_sidecar(SidecarProcess& process, std::uint16_t port,
-                                 std::chrono::milliseconds timeout) {
-  const Deadline end = deadline_in(timeout);
-  while (Clock::now() < end) {
-    if (auto url = process.wait_listening(std::chrono::milliseconds(50))) return url;
-    if (!process.running()) return std::nullopt;
-    if (port != 0) {
-      TcpSocket probe;
-      if (probe.connect("127.0.0.1", port, deadline_in(std::chrono::milliseconds(100)))) {
-        return parse_url("ws://127.0.0.1:" + std::to_string(port) + "/rpc");
-      }
-    }
-  }
-  return std::nullopt;
 }
 
 // A WebSocket upgrade and (with a token) an authentication, so that "cannot reach" and "wrong
@@ -212,7 +143,7 @@ int run(int argc, char** argv) {
   if (o.token) {
     target.token = *o.token;
   } else if (o.token_file) {
-    target.token = first_line(*o.token_file, error);
+    target.token = read_token_file(*o.token_file, error);
   } else if (const char* env = std::getenv("FLAKE_SIDECAR_TOKEN"); env && !o.reference) {
     target.token = env;
   }
@@ -229,8 +160,7 @@ int run(int argc, char** argv) {
 
   if (o.reference || o.spawn) {
     guard_against_interrupts();
-    std::vector<std::string> args;
-    std::uint16_t port = 0;
+    SidecarCommand command;
     if (o.reference) {
       if (::access(o.sidecar_bin.c_str(), X_OK) != 0) {
         std::fprintf(stderr,
@@ -240,73 +170,64 @@ int run(int argc, char** argv) {
         return kExitUsage;
       }
       target.token = random_token();
-      if (target.token.empty() || !write_token_file(token_file, target.token, error)) {
+      std::optional<TempFile> written;
+      if (!target.token.empty()) {
+        written = write_token_file("flake-conform-token", target.token, error);
+      }
+      if (!written) {
         std::fprintf(stderr, "flake-conform: %s\n",
                      error.empty() ? "no randomness" : error.c_str());
         return kExitUsage;
       }
-      args = {o.sidecar_bin, "--port", "0", "--conformance", "--token-file", token_file.path};
-      sidecar_desc = o.sidecar_bin + " --port 0 --conformance --token-file <temporary file>";
-      for (const auto& a : o.sidecar_args) {
-        args.push_back(a);
-        sidecar_desc += " " + a;
-      }
+      token_file = std::move(*written);
+      command = reference_command(o.sidecar_bin, token_file.path(), o.sidecar_args);
     } else {
-      std::string command = *o.spawn;
-      if (command.find("{port}") != std::string::npos) {
-        port = pick_free_port();
-        for (std::size_t at; (at = command.find("{port}")) != std::string::npos;) {
-          command.replace(at, 6, std::to_string(port));
-        }
-      }
-      args = {"/bin/sh", "-c", "exec " + command};
-      sidecar_desc = command;
+      command = spawn_command(*o.spawn);
     }
+    sidecar_desc = command.description;
     process = std::make_unique<SidecarProcess>();
-    if (!process->start(args, target.token, error)) {
-      std::fprintf(stderr, "flake-conform: cannot start the sidecar: %s\n", error.c_str());
-      return kExitUsage;
-    }
     // docs/protocol.md §11.7: the suite waits up to 10 s for the start-up line.
     const auto startup = std::max(o.timeout, std::chrono::milliseconds(10000));
-    const auto url = await_sidecar(*process, port, startup);
-    if (!url) {
-      const std::string why =
-          process->running()
-              ? "did not start listening within " + std::to_string(startup.count()) + " ms"
-              : "exited before listening (" +
-                    (process->exit_info() && process->exit_info()->exited
-                         ? "exit status " + std::to_string(process->exit_info()->code)
-                         : std::string("killed by a signal")) +
-                    ")";
-      std::fprintf(stderr, "flake-conform: the sidecar %s; its output:\n%s\n", why.c_str(),
-                   process->output_tail().c_str());
+    const StartResult started = start_sidecar(*process, command, target.token, startup);
+    if (started.error == StartError::kCannotStart) {
+      std::fprintf(stderr, "flake-conform: cannot start the sidecar: %s\n",
+                   started.message.c_str());
       return kExitUsage;
     }
-    target.url = *url;
+    if (!started.url) {
+      std::fprintf(stderr, "flake-conform: the sidecar %s; its output:\n%s\n",
+                   started.message.c_str(), process->output_tail().c_str());
+      return kExitUsage;
+    }
+    target.url = *started.url;
     target.process = process.get();
     // §10.8: the same arguments, except that a picked port (--port 0) becomes the reported one.
-    std::vector<std::string> restart_args = args;
-    for (std::size_t i = 0; i + 1 < restart_args.size(); ++i) {
-      if (restart_args[i] == "--port" && restart_args[i + 1] == "0") {
-        restart_args[i + 1] = std::to_string(url->port);
+    SidecarCommand restart = command;
+    for (std::size_t i = 0; i + 1 < restart.argv.size(); ++i) {
+      if (restart.argv[i] == "--port" && restart.argv[i + 1] == "0") {
+        restart.argv[i + 1] = std::to_string(target.url.port);
       }
     }
-    target.restart = [&target, &process, restart_args, startup](std::chrono::milliseconds pause,
-                                                                std::string& why) {
+    target.restart = [&target, &process, restart, startup](std::chrono::milliseconds pause,
+                                                           std::string& why) {
       process->stop();
       std::this_thread::sleep_for(pause);
       auto next = std::make_unique<SidecarProcess>();
-      if (!next->start(restart_args, target.token, why)) return false;
-      const auto again = await_sidecar(*next, target.url.port, startup);
+      SidecarCommand again_command = restart;
+      again_command.port = target.url.port;
+      const StartResult again = start_sidecar(*next, again_command, target.token, startup);
+      if (again.error == StartError::kCannotStart) {
+        why = again.message;
+        return false;
+      }
       process = std::move(next);
       target.process = process.get();
-      if (!again) {
+      if (!again.url) {
         why = "the restarted sidecar did not report listening; its output:\n" +
               process->output_tail();
         return false;
       }
-      target.url = *again;
+      target.url = *again.url;
       return true;
     };
   } else {

@@ -5,6 +5,7 @@
 
 #include "netfuzz_options.hpp"
 #include "sidecar_process.hpp"
+#include "sidecar_startup.hpp"
 #include "url.hpp"
 
 #include <sys/types.h>
@@ -20,7 +21,7 @@ struct FuzzTarget {
   std::unique_ptr<SidecarProcess> process;  // when started by us
   std::optional<pid_t> pid;                 // for VmRSS: the spawned sidecar or --pid
   std::string description;                  // the command line, when started by us
-  std::string token_file;                   // temporary file of --reference, removed at the end
+  TempFile token_file;                      // of --reference, removed after the process stops
 
   FuzzTarget() = default;
   FuzzTarget(const FuzzTarget&) = delete;
