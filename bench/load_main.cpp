@@ -7,10 +7,10 @@
 #include "proc_stats.hpp"
 #include "scenarios.hpp"
 #include "sidecar_launch.hpp"
+#include "sidecar_startup.hpp"
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 #ifndef FLAKE_BENCH_SIDECAR_BIN
@@ -192,8 +192,11 @@ int run(int argc, char** argv) {
     }
     std::string token = o.token.value_or("");
     if (token.empty() && o.token_file) {
-      std::ifstream in(*o.token_file);
-      std::getline(in, token);
+      token = conform::read_token_file(*o.token_file, error);
+      if (token.empty()) {
+        std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
+        return kExitUsage;
+      }
     }
     sidecar = {*url, token, "sidecar", o.pid};
     r.target = o.url;
