@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #ifndef FLAKE_BENCH_SIDECAR_BIN
