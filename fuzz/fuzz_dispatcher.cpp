@@ -5,6 +5,7 @@
 // well-formed JSON (text) or MessagePack (binary) value.
 #include <libwebsockets.h>
 
+#include <string>
 #include <string_view>
 
 #include "connection.hpp"
@@ -23,7 +24,8 @@ constexpr int kMaxJobSteps = 32;  // test.emitLogs may ask for 10^6 entries; a p
 
 void check_frame(const OutFrame& frame) {
   FLAKE_FUZZ_CHECK(frame.bytes && frame.bytes->size() >= flake::kFramePad);
-  const std::string_view payload = std::string_view(*frame.bytes).substr(flake::kFramePad);
+  std::string payload = frame.bytes->substr(flake::kFramePad);
+  if (frame.tail) payload += *frame.tail;
   if (frame.binary) {
     FLAKE_FUZZ_CHECK(decode_msgpack(payload, kMaxJsonDepth).value != nullptr);
   } else {
@@ -36,7 +38,7 @@ void drain(Connection& c) {
   for (int step = 0;; ++step) {
     while (!c.tx.empty()) {
       check_frame(c.tx.front());
-      c.tx_bytes -= c.tx.front().bytes->size() - flake::kFramePad;
+      c.tx_bytes -= c.tx.front().payload_size();
       c.tx.pop_front();
     }
     if (c.jobs.empty() || c.close_code != 0 || step == kMaxJobSteps) return;

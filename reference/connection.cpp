@@ -31,15 +31,16 @@ SharedText make_frame_bytes(std::string_view payload) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
-bool enqueue_frame(Connection& c, SharedText bytes, bool binary) {
+bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail) {
   if (c.close_code != 0) return false;  // closing: nothing more goes out
-  const size_t size = bytes->size() - kFramePad;
+  OutFrame frame{std::move(bytes), binary, std::move(tail)};
+  const size_t size = frame.payload_size();
   if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
     request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
     return false;
   }
   c.tx_bytes += size;
-  c.tx.push_back(OutFrame{std::move(bytes), binary});
+  c.tx.push_back(std::move(frame));
   if (c.wsi) lws_callback_on_writable(c.wsi);
   return true;
 }
@@ -149,11 +150,13 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   if (ctx.jobs.empty()) {
     if (response)
       enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
-    for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
+    for (OutFrame& frame : ctx.follow_up)
+      enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
     if (ctx.close_after_code != 0) request_close(c, ctx.close_after_code, ctx.close_after_reason);
     return;
   }
-  for (OutFrame& frame : ctx.follow_up) enqueue_frame(c, std::move(frame.bytes), frame.binary);
+  for (OutFrame& frame : ctx.follow_up)
+    enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
   // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after
   // (§11.2).
   const bool answer_first = std::all_of(ctx.jobs.begin(), ctx.jobs.end(), [](const EmitJob& job) {

@@ -23,9 +23,14 @@ struct ServerState;
 // Room for a frame header (at most 10 bytes, RFC 6455 §5.2) is reserved in front of every queued
 // payload, so frame_writer.cpp can send header and payload with one write and no copy.
 inline constexpr size_t kFramePad = 16;
+// One WebSocket message. A notification's payload comes in two pieces, the bytes after the padding
+// then `tail`, so its tail (the entries) is shared by every recipient instead of copied per queue.
 struct OutFrame {
-  SharedText bytes;  // kFramePad padding + payload
+  SharedText bytes;  // kFramePad padding + payload (its first piece when tail is set)
   bool binary = false;
+  SharedText tail;  // null: the payload is whole in bytes
+
+  size_t payload_size() const { return bytes->size() - kFramePad + (tail ? tail->size() : 0); }
 };
 
 // Work that must happen after some frames are sent, e.g. test.emitLogs streaming with flow control.
@@ -81,9 +86,9 @@ struct Connection {
   bool authenticated() const { return session != nullptr; }
 };
 
-// Queue one frame; false (and the connection marked for close 1008) when the send buffer bound is
-// passed.
-bool enqueue_frame(Connection& c, SharedText bytes, bool binary);
+// Queue one frame (payload: bytes after the padding, then *tail if any); false (and the connection
+// marked for close 1008) when the send buffer bound is passed.
+bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail = nullptr);
 // Wrap a payload with the kFramePad padding the frame header is written into.
 SharedText make_frame_bytes(std::string_view payload);
 // Close with `code` at the next writeable callback; `flush_first` sends what is queued before the

@@ -57,11 +57,15 @@ std::vector<uint8_t>& batch() {
   return bytes;
 }
 
-void append_frame(std::vector<uint8_t>& out, uint8_t first, std::string_view payload) {
+// Appends one frame whose payload is `head` then `tail`.
+void append_frame(std::vector<uint8_t>& out, uint8_t first, std::string_view head,
+                  std::string_view tail = {}) {
+  const size_t size = head.size() + tail.size();
   const size_t at = out.size();
-  out.resize(at + header_size(payload.size()));
-  put_header(out.data() + at, first, payload.size());
-  out.insert(out.end(), payload.begin(), payload.end());
+  out.resize(at + header_size(size));
+  put_header(out.data() + at, first, size);
+  out.insert(out.end(), head.begin(), head.end());
+  out.insert(out.end(), tail.begin(), tail.end());
 }
 
 // -1 when lws reports the connection failed. What the socket does not take now, lws keeps and
@@ -79,7 +83,7 @@ int send_bytes(lws* wsi, std::vector<uint8_t>& bytes) {
 OutFrame take_front(Connection& c) {
   OutFrame frame = std::move(c.tx.front());
   c.tx.pop_front();
-  const size_t size = frame.bytes->size() - kFramePad;
+  const size_t size = frame.payload_size();
   const size_t high_water = recipient_high_water(*c.server);
   const bool was_backed_up = c.tx_bytes >= high_water;
   c.tx_bytes -= size;
@@ -87,16 +91,33 @@ OutFrame take_front(Connection& c) {
   return frame;
 }
 
+// lws_write takes a mutable pointer, but a raw write only reads the bytes (or copies what the
+// socket does not take).
+uint8_t* writable(const std::string& bytes, size_t offset) {
+  return reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())) + offset;
+}
+
 // A large uncompressed frame: its header goes into the padding in front of the payload, so header
-// and payload leave in one write without a copy. The shared bytes are only touched by this
-// single-threaded loop, and every send rewrites the header.
+// and payload leave in one write without a copy; a shared tail follows in a second write (lws
+// sends writes in order, buffering what the socket does not take). The shared bytes are only
+// touched by this single-threaded loop, and every send rewrites the header.
 int send_in_place(lws* wsi, const OutFrame& frame, uint8_t first) {
-  const size_t size = frame.bytes->size() - kFramePad;
-  auto* payload = reinterpret_cast<uint8_t*>(const_cast<char*>(frame.bytes->data())) + kFramePad;
-  uint8_t* start = payload - header_size(size);
+  const size_t head = frame.bytes->size() - kFramePad;
+  const size_t size = frame.payload_size();
+  uint8_t* start = writable(*frame.bytes, kFramePad - header_size(size));
   put_header(start, first, size);
-  const size_t total = header_size(size) + size;
-  return lws_write(wsi, start, total, LWS_WRITE_RAW) < 0 ? -1 : 0;
+  if (lws_write(wsi, start, header_size(size) + head, LWS_WRITE_RAW) < 0) return -1;
+  if (!frame.tail || frame.tail->empty()) return 0;
+  return lws_write(wsi, writable(*frame.tail, 0), frame.tail->size(), LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
+// permessage-deflate compresses the whole message, so a two-piece payload is joined first.
+std::string compress(ws::Deflater& deflater, std::string_view head, std::string_view tail) {
+  if (tail.empty()) return deflater.compress(head);
+  std::string whole;
+  whole.reserve(head.size() + tail.size());
+  whole.append(head).append(tail);
+  return deflater.compress(whole);
 }
 
 int write_close(lws* wsi, Connection& c) {
@@ -135,19 +156,21 @@ int write_data(lws* wsi, Connection& c) {
   while (!c.tx.empty() &&
          (written == 0 || (written < kWriteBudget && !lws_send_pipe_choked(wsi)))) {
     const OutFrame frame = take_front(c);
-    const std::string_view payload = std::string_view(*frame.bytes).substr(kFramePad);
+    const std::string_view head = std::string_view(*frame.bytes).substr(kFramePad);
+    const std::string_view tail = frame.tail ? std::string_view(*frame.tail) : std::string_view();
+    const size_t size = head.size() + tail.size();
     const uint8_t opcode = frame.binary ? 0x2 : 0x1;
     // An empty result means zlib failed (out of memory): the message goes uncompressed then.
     std::string compressed;
-    if (c.deflater && payload.size() >= kCompressMin) compressed = c.deflater->compress(payload);
+    if (c.deflater && size >= kCompressMin) compressed = compress(*c.deflater, head, tail);
     if (!compressed.empty()) {
       append_frame(out, kFin | kRsv1 | opcode, compressed);
-    } else if (payload.size() >= kInPlaceMin) {
+    } else if (size >= kInPlaceMin) {
       if (send_bytes(wsi, out) < 0 || send_in_place(wsi, frame, kFin | opcode) < 0) return -1;
     } else {
-      append_frame(out, kFin | opcode, payload);
+      append_frame(out, kFin | opcode, head, tail);
     }
-    written += payload.size() + 1;  // an empty frame still counts
+    written += size + 1;  // an empty frame still counts
     if (out.size() - LWS_PRE >= kBatchBytes && send_bytes(wsi, out) < 0) return -1;
   }
   return send_bytes(wsi, out);

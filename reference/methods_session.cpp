@@ -203,7 +203,7 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     server.attached[old] = &c;
   }
   for (ReplayFrame& frame : *frames)
-    ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary});
+    ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary, std::move(frame.tail)});
   return resumed_result(ctx.follow_up.size());
 }
 

@@ -4,7 +4,9 @@
 
 #include <libwebsockets.h>
 
+#include <map>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "connection.hpp"
@@ -22,35 +24,41 @@ bool wants_service(const Subscription& sub, std::string_view service) {
 
 }  // namespace
 
+SharedText notification_tail(std::string fields) {
+  fields += "}}";
+  return std::make_shared<const std::string>(std::move(fields));
+}
+
 void deliver(ServerState& server, Session& session, const Subscription& subscription,
-             std::string_view method, std::string_view service, std::string_view fields) {
+             std::string_view method, std::string_view service, const SharedText& tail) {
   uint64_t seq = session.assign_seq();
   if (server.has(Defect::kSeqGap) && seq % 10 == 0) seq = session.assign_seq();
-  std::string frame(kFramePad, '\0');
-  frame.reserve(kFramePad + 96 + method.size() + subscription.id.size() + service.size() +
-                fields.size());
-  frame += R"({"jsonrpc":"2.0","method":")";
-  frame += method;
-  frame += R"(","params":{"subscription":")";
-  frame += subscription.id;
-  frame += R"(","service":")";
-  frame += service;
-  frame += R"(","seq":)";
-  frame += std::to_string(seq);
-  frame += fields;
-  frame += "}}";
+  std::string head(kFramePad, '\0');
+  head.reserve(kFramePad + 96 + method.size() + subscription.id.size() + service.size());
+  head += R"({"jsonrpc":"2.0","method":")";
+  head += method;
+  head += R"(","params":{"subscription":")";
+  head += subscription.id;
+  head += R"(","service":")";
+  head += service;
+  head += R"(","seq":)";
+  head += std::to_string(seq);
+  SharedText shared_tail = tail;
   if (subscription.binary) {
     // Rare enough (MessagePack subscribers) that re-encoding the JSON we just wrote is fine.
-    ParseResult parsed = parse_json(std::string_view(frame).substr(kFramePad));
-    frame.resize(kFramePad);
-    if (parsed.value) frame += encode_msgpack(parsed.value.get());
+    std::string json = head.substr(kFramePad);
+    json += *tail;
+    ParseResult parsed = parse_json(json);
+    head.resize(kFramePad);
+    if (parsed.value) head += encode_msgpack(parsed.value.get());
+    shared_tail = nullptr;
   }
-  auto bytes = std::make_shared<const std::string>(std::move(frame));
+  auto bytes = std::make_shared<const std::string>(std::move(head));
   if (!(server.has(Defect::kRingDetachedOnly) && session.attached)) {
-    session.ring.push(seq, bytes, subscription.binary);
+    session.ring.push(seq, bytes, subscription.binary, shared_tail);
   }
   if (auto it = server.attached.find(&session); it != server.attached.end()) {
-    enqueue_frame(*it->second, std::move(bytes), subscription.binary);
+    enqueue_frame(*it->second, std::move(bytes), subscription.binary, std::move(shared_tail));
   }
 }
 
@@ -99,30 +107,42 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
     server.log_history.add(service, now,
                            std::string_view(run.text).substr(begin, run.ends[i] - begin));
   }
-  std::string fields;
+  // One tail per group and level filter, made for the first subscriber that needs it; null when
+  // the filter leaves the group empty.
+  std::map<std::pair<size_t, int>, SharedText> tails;
+  auto tail_for = [&](size_t group, int min_level) -> const SharedText& {
+    auto [it, fresh] = tails.try_emplace({group, min_level});
+    if (!fresh) return it->second;
+    const size_t end = std::min(run.size(), group + per_notification);
+    const uint32_t group_begin = group == 0 ? 0 : run.ends[group - 1];
+    std::string fields = R"(,"entries":[)";
+    fields.reserve(16 + run.ends[end - 1] - group_begin + (end - group));  // entries and commas
+    bool any = false;
+    for (size_t i = group; i < end; ++i) {
+      if (run.levels[i] < min_level) continue;
+      const uint32_t begin = i == 0 ? 0 : run.ends[i - 1];
+      if (any) fields += ',';
+      fields.append(run.text, begin, run.ends[i] - begin);
+      any = true;
+    }
+    // Defect log-entry-repeated: a notification of several entries repeats its last one.
+    if (server.has(Defect::kLogEntryRepeated) && end - group > 1 &&
+        run.levels[end - 1] >= min_level) {
+      fields += ',';
+      fields.append(run.text, run.ends[end - 2], run.ends[end - 1] - run.ends[end - 2]);
+    }
+    if (any) {
+      fields += ']';
+      it->second = notification_tail(std::move(fields));
+    }
+    return it->second;
+  };
   server.sessions.for_each([&](Session& session) {
     for (auto& [id, sub] : session.subscriptions) {
       if (sub.kind != StreamKind::kLogs || sub.service != service) continue;
       for (size_t group = 0; group < run.size(); group += per_notification) {
-        const size_t end = std::min(run.size(), group + per_notification);
-        fields.assign(R"(,"entries":[)");
-        bool any = false;
-        for (size_t i = group; i < end; ++i) {
-          if (run.levels[i] < sub.min_level) continue;
-          const uint32_t begin = i == 0 ? 0 : run.ends[i - 1];
-          if (any) fields += ',';
-          fields.append(run.text, begin, run.ends[i] - begin);
-          any = true;
-        }
-        // Defect log-entry-repeated: a notification of several entries repeats its last one.
-        if (server.has(Defect::kLogEntryRepeated) && end - group > 1 &&
-            run.levels[end - 1] >= sub.min_level) {
-          fields += ',';
-          fields.append(run.text, run.ends[end - 2], run.ends[end - 1] - run.ends[end - 2]);
-        }
-        if (!any) continue;
-        fields += ']';
-        deliver(server, session, sub, "logs.update", service, fields);
+        const SharedText& tail = tail_for(group, sub.min_level);
+        if (tail) deliver(server, session, sub, "logs.update", service, tail);
       }
     }
   });
@@ -135,17 +155,17 @@ void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool
   for (uint64_t n = first_n; n < first_n + count; ++n) {
     const uint64_t slot = server.has(Defect::kMetricsWrongService) ? n + 1 : n;
     const std::string& service = services[slot % services.size()];
-    std::string fields;
+    SharedText tail;
     server.sessions.for_each([&](Session& session) {
       for (auto& [id, sub] : session.subscriptions) {
         if (sub.kind != StreamKind::kMetrics || !wants_service(sub, service)) continue;
-        if (fields.empty()) {
+        if (!tail) {
           JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
           if (test_samples)
             cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
-          fields = ",\"metrics\":" + print_json(metrics.get());
+          tail = notification_tail(",\"metrics\":" + print_json(metrics.get()));
         }
-        deliver(server, session, sub, "metrics.update", service, fields);
+        deliver(server, session, sub, "metrics.update", service, tail);
       }
     });
   }
@@ -156,10 +176,11 @@ void publish_deployment(ServerState& server) {
   JsonPtr event = make_deployment_event(n, server.epoch_ms());
   const std::string fields = ",\"deployment\":" + print_json(event.get());
   sse_publish_deployment(server, "vercel", fields);
+  const SharedText tail = notification_tail(fields);
   server.sessions.for_each([&](Session& session) {
     for (auto& [id, sub] : session.subscriptions) {
       if (sub.kind != StreamKind::kDeployments || !wants_service(sub, "vercel")) continue;
-      deliver(server, session, sub, "deployments.update", "vercel", fields);
+      deliver(server, session, sub, "deployments.update", "vercel", tail);
     }
   });
 }

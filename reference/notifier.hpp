@@ -11,11 +11,16 @@
 
 namespace flake {
 
+// The part of a notification after its seq: `fields` (appended inside "params", starting with a
+// comma or empty) and the closing braces. Made once per publish and shared by every recipient.
+SharedText notification_tail(std::string fields);
+
 // Assigns the session's next seq, keeps the frame for resume and sends it when the session has a
-// socket. `fields` is appended inside "params" after "seq" and must start with a comma (or be
-// empty). A subscription made in MessagePack gets its notifications in MessagePack (§2.4).
+// socket. The frame is the per-session head (up to the seq) followed by `tail`, which stays one
+// shared object in the ring and the send queue. A subscription made in MessagePack gets its
+// notifications in MessagePack (§2.4), re-encoded whole.
 void deliver(ServerState& server, Session& session, const Subscription& subscription,
-             std::string_view method, std::string_view service, std::string_view fields);
+             std::string_view method, std::string_view service, const SharedText& tail);
 
 // Log entries rendered once as JSON and shared by every subscriber of a service.
 struct EntryRun {

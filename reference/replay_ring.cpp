@@ -10,15 +10,15 @@ namespace flake {
 ReplayRing::ReplayRing(size_t max_items, size_t max_bytes)
     : max_items_(max_items), max_bytes_(max_bytes) {}
 
-void ReplayRing::push(uint64_t seq, SharedText frame, bool binary) {
+void ReplayRing::push(uint64_t seq, SharedText frame, bool binary, SharedText tail) {
   assert(frame != nullptr);
   if (!items_.empty() && seq <= items_.back().seq) {
     items_.clear();
     bytes_ = 0;
     evicted_through_ = seq - 1;
   }
-  bytes_ += frame_size(frame);
-  items_.push_back(Item{seq, std::move(frame), binary});
+  items_.push_back(Item{seq, ReplayFrame{std::move(frame), binary, std::move(tail)}});
+  bytes_ += frame_size(items_.back().frame);
   while (items_.size() > 1 && (items_.size() > max_items_ || bytes_ > max_bytes_)) {
     bytes_ -= frame_size(items_.front().frame);
     evicted_through_ = items_.front().seq;
@@ -33,8 +33,7 @@ std::optional<std::vector<ReplayFrame>> ReplayRing::since(uint64_t last_seq) con
   auto first = std::upper_bound(items_.begin(), items_.end(), last_seq,
                                 [](uint64_t seq, const Item& item) { return seq < item.seq; });
   frames.reserve(static_cast<size_t>(items_.end() - first));
-  for (auto it = first; it != items_.end(); ++it)
-    frames.push_back(ReplayFrame{it->frame, it->binary});
+  for (auto it = first; it != items_.end(); ++it) frames.push_back(it->frame);
   return frames;
 }
 

@@ -15,10 +15,13 @@ namespace flake {
 // Frames are shared, never copied, between the ring and the send queues they are written from.
 using SharedText = std::shared_ptr<const std::string>;
 
-// A kept frame and whether it goes out as a binary (MessagePack) WebSocket frame.
+// A kept frame and whether it goes out as a binary (MessagePack) WebSocket frame. A notification
+// is kept in two pieces, `frame` then `tail`: the tail (its params after seq) is one object shared
+// by every recipient of a publish, so N subscribers do not hold N copies of the same entries.
 struct ReplayFrame {
   SharedText frame;
   bool binary = false;
+  SharedText tail;  // null: the frame is whole
 };
 
 class ReplayRing {
@@ -30,7 +33,8 @@ class ReplayRing {
   // `seq` must be greater than newest_seq() (normally newest_seq() + 1). A seq that skips ahead is
   // kept: the skipped numbers were never pushed, so they are not a gap the ring lost. A seq that
   // does not increase is a caller bug; the ring then restarts at it, forgetting everything older.
-  void push(uint64_t seq, SharedText frame, bool binary = false);
+  // The byte bound counts frame and tail, even though the tail's memory is shared.
+  void push(uint64_t seq, SharedText frame, bool binary = false, SharedText tail = nullptr);
 
   // Frames with seq > last_seq, in order; an empty vector when last_seq >= newest_seq(); nullopt
   // when a frame with seq in (last_seq, newest] was pushed but has been evicted.
@@ -44,10 +48,11 @@ class ReplayRing {
  private:
   struct Item {
     uint64_t seq;
-    SharedText frame;
-    bool binary;
+    ReplayFrame frame;
   };
-  static size_t frame_size(const SharedText& frame) { return frame ? frame->size() : 0; }
+  static size_t frame_size(const ReplayFrame& frame) {
+    return (frame.frame ? frame.frame->size() : 0) + (frame.tail ? frame.tail->size() : 0);
+  }
 
   size_t max_items_;
   size_t max_bytes_;

@@ -198,5 +198,48 @@ TEST(ReplayRing, ProtocolSizedRing) {
   EXPECT_EQ(*missed->back().frame, "n25000");
 }
 
+TEST(ReplayRing, HeadAndSharedTailAreKeptAndReplayedAsTheyWerePushed) {
+  ReplayRing ring(10, 1000);
+  const SharedText tail = text(R"(,"entries":[]}})");
+  ring.push(1, frame(1), false, tail);
+  ring.push(2, frame(2), true);  // a whole frame (MessagePack) has no tail
+  ring.push(3, frame(3), false, tail);
+  auto got = ring.since(0);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ(contents(*got), (std::vector<std::string>{"n1", "n2", "n3"}));
+  EXPECT_EQ((*got)[0].tail, tail);  // the same object, not a copy
+  EXPECT_EQ((*got)[1].tail, nullptr);
+  EXPECT_TRUE((*got)[1].binary);
+  EXPECT_EQ((*got)[2].tail, tail);
+  EXPECT_FALSE((*got)[2].binary);
+  EXPECT_EQ(tail.use_count(), 1 + 2 + 2);  // ours, the ring's two items, the two replayed
+}
+
+TEST(ReplayRing, ByteBoundCountsHeadAndTail) {
+  // The tail is shared between rings, but each ring's bound still counts it, so the documented
+  // bound (bytes a session may hold for resume) does not change.
+  ReplayRing ring(100, 30);
+  const SharedText tail = text(std::string(8, 't'));
+  ring.push(1, frame(1), false, tail);  // 2 + 8
+  EXPECT_EQ(ring.bytes(), 10u);
+  ring.push(2, frame(2), false, tail);
+  ring.push(3, frame(3), false, tail);
+  EXPECT_EQ(ring.size(), 3u);
+  EXPECT_EQ(ring.bytes(), 30u);            // exactly at the bound
+  ring.push(4, frame(4, 1), false, tail);  // 11 bytes: 41, then 31, so seq 1 and 2 go
+  EXPECT_EQ(ring.size(), 2u);
+  EXPECT_EQ(ring.bytes(), 21u);
+  EXPECT_EQ(ring.oldest_seq(), 3u);
+  EXPECT_FALSE(ring.since(1).has_value());
+  EXPECT_EQ(ring.since(2)->size(), 2u);
+  ring.push(5, frame(5));  // no tail: 2 bytes
+  EXPECT_EQ(ring.bytes(), 23u);
+  ring.push(6, frame(6), false, text(std::string(40, 't')));  // alone over the bound: kept alone
+  EXPECT_EQ(ring.size(), 1u);
+  EXPECT_EQ(ring.bytes(), 42u);
+  EXPECT_EQ(tail.use_count(), 1);  // evicted items let go of the shared tail
+}
+
 }  // namespace
 }  // namespace flake

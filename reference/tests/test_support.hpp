@@ -40,8 +40,10 @@ inline std::vector<std::string> drain(Connection& c) {
   std::vector<std::string> out;
   while (true) {
     while (!c.tx.empty()) {
-      out.emplace_back(c.tx.front().bytes->substr(flake::kFramePad));
-      c.tx_bytes -= c.tx.front().bytes->size() - flake::kFramePad;
+      const OutFrame& frame = c.tx.front();
+      out.emplace_back(frame.bytes->substr(flake::kFramePad));
+      if (frame.tail) out.back() += *frame.tail;
+      c.tx_bytes -= frame.payload_size();
       c.tx.pop_front();
     }
     if (c.jobs.empty() || c.close_code != 0) break;

@@ -3,6 +3,8 @@
 // right type, in order, with and without permessage-deflate (docs/protocol.md §2, §3).
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sidecar_fixture.hpp"
 
@@ -47,6 +49,52 @@ TEST(ServerWriteBatching, PipelinedAnswersArriveWholeAndInOrder) {
 
 TEST(ServerWriteBatching, PipelinedAnswersArriveWholeAndInOrderWithDeflate) {
   pipelined_answers_arrive_in_order(true);
+}
+
+// Notifications fan out with their entries shared between recipients and are framed from two
+// pieces (head, then the shared tail): each must still arrive as one whole message, small ones
+// batched and large ones (over 16 KiB) written in place, plain and compressed.
+std::vector<uint64_t> read_entry_numbers(conform::RpcClient& c, uint64_t notifications) {
+  std::vector<uint64_t> numbers;
+  for (uint64_t seq = 1; seq <= notifications; ++seq) {
+    auto n = c.next_notification(deadline_in(5s));
+    if (!n) {
+      ADD_FAILURE() << "notification " << seq << " missing";
+      break;
+    }
+    EXPECT_EQ((*n)["method"], "logs.update");
+    EXPECT_EQ((*n)["params"]["seq"].get<uint64_t>(), seq);
+    for (const json& entry : (*n)["params"]["entries"]) numbers.push_back(entry["n"]);
+  }
+  return numbers;
+}
+
+TEST(ServerWriteBatching, SharedNotificationTailsArriveWholeToEveryRecipient) {
+  Sidecar s({"--rate", "0"});
+  ConnectOptions deflate;
+  deflate.offer_deflate = true;
+  auto plain = s.client(true);
+  auto packed = s.client(true, deflate);
+  ASSERT_TRUE(packed->ws().deflate_active());
+  for (auto* c : {plain.get(), packed.get()}) {
+    Incoming sub = c->call("logs.subscribe", json{{"service", "vercel"}}, 2s);
+    ASSERT_TRUE(sub.is_value() && sub.value.contains("result")) << sub.describe();
+  }
+  // 100 small notifications of 5 entries, then 10 of 250 entries (about 30 KiB each).
+  for (const auto& [count, per] : {std::pair{500, 5}, std::pair{2500, 250}}) {
+    Incoming emitted =
+        plain->call("test.emitLogs",
+                    json{{"service", "vercel"}, {"count", count}, {"perNotification", per}}, 10s);
+    ASSERT_TRUE(emitted.is_value() && emitted.value.contains("result")) << emitted.describe();
+  }
+  for (auto* c : {plain.get(), packed.get()}) {
+    const std::vector<uint64_t> numbers = read_entry_numbers(*c, 110);
+    ASSERT_EQ(numbers.size(), 3000u);
+    for (size_t i = 1; i < numbers.size(); ++i) {
+      if (i == 500) continue;  // the second emit numbers its entries afresh
+      ASSERT_EQ(numbers[i], numbers[i - 1] + 1) << "entry " << i;
+    }
+  }
 }
 
 }  // namespace
