@@ -5,9 +5,9 @@
 #include "errors.hpp"
 
 #include "sidecar_process.hpp"
+#include "sidecar_startup.hpp"
 #include "socket.hpp"
 
-#include <openssl/rand.h>
 #include <pybind11/stl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -28,36 +28,20 @@ namespace {
 using namespace flake::conform;
 using std::chrono::milliseconds;
 
-std::string random_token() {
-  unsigned char raw[24];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no randomness for a token");
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (const unsigned char c : raw) {
-    hex.push_back(kDigits[c >> 4]);
-    hex.push_back(kDigits[c & 0xF]);
-  }
-  return hex;
+// The token for a sidecar started here: given, or fresh from sidecar_startup.
+std::string new_token() {
+  std::string token = random_token();
+  if (token.empty()) throw std::runtime_error("no randomness for a token");
+  return token;
 }
 
 // A token file that lives as long as the Sidecar object.
-struct TokenFile {
-  std::string path;
-  explicit TokenFile(const std::string& token) {
-    const char* dir = std::getenv("TMPDIR");
-    std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/flakeconform-token-XXXXXX";
-    const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw std::runtime_error("cannot create a temporary token file");
-    path = pattern;
-    const std::string body = token + "\n";
-    const bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
-    ::close(fd);
-    if (!ok) throw std::runtime_error("cannot write the temporary token file " + path);
-  }
-  ~TokenFile() { ::unlink(path.c_str()); }
-  TokenFile(const TokenFile&) = delete;
-  TokenFile& operator=(const TokenFile&) = delete;
-};
+TempFile token_file_for(const std::string& token) {
+  std::string error;
+  std::optional<TempFile> file = write_token_file("flakeconform-token", token, error);
+  if (!file) throw std::runtime_error(error);
+  return std::move(*file);
+}
 
 void replace_all(std::string& text, std::string_view key, const std::string& value) {
   for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos; at += value.size()) {
@@ -81,8 +65,8 @@ class Sidecar {
           " is not an executable file (build flake-sidecar or set FLAKE_SIDECAR_BIN)");
     }
     s->args_ = std::move(args);
-    s->token_ = token ? *token : random_token();
-    s->token_file_ = std::make_unique<TokenFile>(s->token_);
+    s->token_ = token ? *token : new_token();
+    s->token_file_ = token_file_for(s->token_);
     s->startup_ = seconds_to_ms(startup);
     s->start();
     return s;
@@ -100,9 +84,9 @@ class Sidecar {
     auto s = std::make_shared<Sidecar>();
     s->mode_ = Mode::Command;
     s->command_ = command;
-    s->token_ = token ? *token : random_token();
+    s->token_ = token ? *token : new_token();
     if (command.find("{token_file}") != std::string::npos) {
-      s->token_file_ = std::make_unique<TokenFile>(s->token_);
+      s->token_file_ = token_file_for(s->token_);
     }
     if (command.find("{port}") != std::string::npos) s->port_ = pick_free_port();
     s->startup_ = seconds_to_ms(startup);
@@ -133,7 +117,7 @@ class Sidecar {
     std::vector<std::string> argv;
     if (mode_ == Mode::Reference) {
       argv = {binary_,         "--port",       std::to_string(port_),
-              "--conformance", "--token-file", token_file_->path};
+              "--conformance", "--token-file", token_file_->path()};
       argv.insert(argv.end(), args_.begin(), args_.end());
       description_ = binary_ + " --port " + std::to_string(port_) +
                      " --conformance --token-file <temporary file>";
@@ -142,7 +126,7 @@ class Sidecar {
       std::string cmd = command_;
       replace_all(cmd, "{port}", std::to_string(port_));
       replace_all(cmd, "{token}", token_);
-      if (token_file_) replace_all(cmd, "{token_file}", token_file_->path);
+      if (token_file_) replace_all(cmd, "{token_file}", token_file_->path());
       argv = {"/bin/sh", "-c", "exec " + cmd};
       description_ = command_;
     }
@@ -215,7 +199,7 @@ class Sidecar {
   int port() const { return url_ ? url_->port : 0; }
   const std::string& token() const { return token_; }
   std::optional<std::string> token_file() const {
-    return token_file_ ? std::optional<std::string>(token_file_->path) : std::nullopt;
+    return token_file_ ? std::optional<std::string>(token_file_->path()) : std::nullopt;
   }
   bool external() const { return mode_ == Mode::External; }
   bool is_reference() const { return mode_ == Mode::Reference; }
@@ -249,7 +233,7 @@ class Sidecar {
   std::vector<std::string> args_;
   std::string command_;
   std::string token_;
-  std::unique_ptr<TokenFile> token_file_;
+  std::optional<TempFile> token_file_;
   std::uint16_t port_ = 0;
   milliseconds startup_{10000};
   std::unique_ptr<SidecarProcess> process_;
