@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "http_exchange.hpp"
 #include "request_gate.hpp"
 #include "rpc_error.hpp"
 
@@ -14,10 +15,8 @@ namespace {
 UpgradeAnswer refuse(const ServerState& server, int status, const char* phrase, int rpc_code,
                      const std::string& message, const char* data = nullptr,
                      const char* extra_headers = "") {
-  std::string body =
-      "{\"error\":{\"code\":" + std::to_string(rpc_code) + ",\"message\":\"" + message + "\"";
-  if (data != nullptr) body += std::string(",\"data\":") + data;
-  body += "}}";
+  // The JSON error body of §9.3, built as for every REST refusal.
+  std::string body = error_reply(status, rpc_code, message, data ? data : "").body;
   if (server.has(Defect::kRefusalNoBody)) body.clear();
   UpgradeAnswer answer;
   answer.response =
