@@ -76,9 +76,8 @@ struct Connection {
   bool failed = false;      // a framing violation (§2.6): close 1002, FIN, discard what comes in
   bool fin_sent = false;    // failed: our side of the TCP connection is shut down
   bool drop_now = false;    // test.dropSession: hang up without a close frame and without answering
-  bool peer_closed = false;            // the client sent a close frame
-  std::optional<int> peer_close_code;  // its status code, echoed in our reply (§2.10)
-  bool discard_session = false;        // defect ping-timeout-drops-session
+  bool peer_closed = false;      // the client sent a close frame
+  bool discard_session = false;  // defect ping-timeout-drops-session
   bool ping_due = false;
   int unanswered_pings = 0;
   int64_t last_ping_ms = 0;

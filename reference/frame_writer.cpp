@@ -185,7 +185,7 @@ int write_pending(lws* wsi, Connection& c) {
     std::vector<uint8_t>& out = batch();
     out.assign(LWS_PRE, 0);
     if (c.pong_due) append_frame(out, kFin | 0xA, *c.pong_due);
-    if (c.ping_due) append_frame(out, kFin | 0x9, "flk");
+    if (c.ping_due) append_frame(out, kFin | 0x9, kPingPayload);
     c.pong_due.reset();
     c.ping_due = false;
     if (send_bytes(wsi, out) < 0) return -1;

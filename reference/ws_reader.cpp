@@ -47,7 +47,7 @@ int on_control(Connection& c, uint8_t opcode) {
       return 0;
     case ws::Opcode::kPong:
       // §7.6: any payload counts, an empty one too.
-      if (c.server->has(Defect::kPongMustEcho) && payload != "flk") return 0;
+      if (c.server->has(Defect::kPongMustEcho) && payload != kPingPayload) return 0;
       if (c.server->has(Defect::kEmptyPongIgnored) && payload.empty()) return 0;
       c.unanswered_pings = 0;
       return 0;
@@ -74,7 +74,6 @@ int on_control(Connection& c, uint8_t opcode) {
       return 0;
     }
   }
-  c.peer_close_code = code;
   request_close(c, code, "", false);  // §2.10: echo the client's code, or none
   return 0;
 }

@@ -15,6 +15,9 @@ struct Connection;
 // 1005 makes the writer send a close frame with an empty payload.
 inline constexpr int kCloseNoStatus = 1005;
 
+// The payload of the sidecar's keepalive pings (§7.6); frame_writer.cpp sends it.
+inline constexpr std::string_view kPingPayload = "flk";
+
 // Feeds bytes read from the socket (unmasked in place). 0, or -1 when the socket must close now:
 // test.dropSession, or the closing handshake completed.
 int receive_bytes(Connection& c, std::span<uint8_t> bytes);
