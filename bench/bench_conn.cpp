@@ -2,7 +2,7 @@
 // it grows only for a frame larger than itself (getLarge chunks are up to 1 MiB + envelope).
 #include "bench_conn.hpp"
 
-#include "ws_client.hpp"
+#include "conformance/client/ws_client.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>

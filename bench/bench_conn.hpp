@@ -2,8 +2,8 @@
 // then the socket taken over for the hot path (own framing, batched writes, in-place parsing).
 #pragma once
 
-#include "socket.hpp"
-#include "url.hpp"
+#include "conformance/client/socket.hpp"
+#include "conformance/client/url.hpp"
 #include "wire.hpp"
 
 #include <cstdint>

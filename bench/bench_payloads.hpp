@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "fixture_store.hpp"
-#include "json.hpp"
-#include "json_parse.hpp"
+#include "reference/codec/json.hpp"
+#include "reference/codec/json_parse.hpp"
+#include "reference/state/fixture_store.hpp"
 
 namespace flake::bench {
 
@@ -46,8 +46,8 @@ inline JsonPtr log_entries(size_t count) {
     cJSON* e = cJSON_CreateObject();
     cJSON_AddNumberToObject(e, "ts", 1'764'000'000'000.0 + static_cast<double>(n));
     cJSON_AddStringToObject(e, "level", kLevels[n % 4]);
-    const std::string message = "GET /api/deployments/" + std::to_string(n) + " 200 in " +
-                                std::to_string(n % 97) + "ms";
+    const std::string message =
+        "GET /api/deployments/" + std::to_string(n) + " 200 in " + std::to_string(n % 97) + "ms";
     cJSON_AddStringToObject(e, "message", message.c_str());
     cJSON_AddStringToObject(e, "source", "edge-function");
     cJSON_AddItemToArray(entries.get(), e);

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "bench_payloads.hpp"
-#include "json.hpp"
-#include "json_parse.hpp"
-#include "msgpack_codec.hpp"
+#include "reference/codec/json.hpp"
+#include "reference/codec/json_parse.hpp"
+#include "reference/codec/msgpack.hpp"
 
 namespace {
 
@@ -43,9 +43,12 @@ const Message& message(Payload p) {
     return m;
   }();
   switch (p) {
-    case Payload::kRequest: return request;
-    case Payload::kDashboard: return dashboard;
-    case Payload::kLogPage: return page;
+    case Payload::kRequest:
+      return request;
+    case Payload::kDashboard:
+      return dashboard;
+    case Payload::kLogPage:
+      return page;
   }
   return request;
 }

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "bench_payloads.hpp"
-#include "connection.hpp"
-#include "msgpack_codec.hpp"
-#include "notifier.hpp"
-#include "server_state.hpp"
+#include "reference/codec/msgpack.hpp"
+#include "reference/state/notifier.hpp"
+#include "reference/state/server_state.hpp"
+#include "reference/ws/connection.hpp"
 
 namespace {
 

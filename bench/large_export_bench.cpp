@@ -6,7 +6,7 @@
 #include <string>
 
 #include "bench_payloads.hpp"
-#include "large_export.hpp"
+#include "reference/rpc/large_export.hpp"
 
 namespace {
 
@@ -36,8 +36,7 @@ void BM_LargeExport(benchmark::State& state, Form form) {
       break;
     }
     for (size_t i = 0; i < ex.chunks.size(); ++i) {
-      const std::string frame =
-          params.msgpack ? data_chunk_msgpack(ex, i) : data_chunk_json(ex, i);
+      const std::string frame = params.msgpack ? data_chunk_msgpack(ex, i) : data_chunk_json(ex, i);
       wire += frame.size();
     }
     chunks = ex.chunks.size();

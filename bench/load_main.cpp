@@ -2,12 +2,12 @@
 // target and, with --floor, against a built-in floor server, then prints figures, ratios and the
 // reference targets; --json writes the same as JSON.
 #include "bench_report.hpp"
+#include "conformance/harness/sidecar_startup.hpp"
 #include "floor_echo.hpp"
 #include "load_options.hpp"
 #include "proc_stats.hpp"
 #include "scenarios.hpp"
 #include "sidecar_launch.hpp"
-#include "sidecar_startup.hpp"
 
 #include <cmath>
 #include <cstdio>

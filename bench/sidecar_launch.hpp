@@ -1,11 +1,12 @@
 // Starting the sidecar under test for --reference / --spawn: the harness's start-up
-// (sidecar_startup.hpp) with flake-bench's options, messages and a limiter switched off.
+// (conformance/harness/sidecar_startup.hpp) with flake-bench's options, messages and a limiter
+// switched off.
 #pragma once
 
+#include "conformance/client/sidecar_process.hpp"
+#include "conformance/client/url.hpp"
+#include "conformance/harness/sidecar_startup.hpp"
 #include "load_options.hpp"
-#include "sidecar_process.hpp"
-#include "sidecar_startup.hpp"
-#include "url.hpp"
 
 #include <memory>
 #include <string>

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "bench_payloads.hpp"
-#include "notifier.hpp"
-#include "server_state.hpp"
-#include "sse_stream.hpp"
+#include "reference/http/sse_stream.hpp"
+#include "reference/state/notifier.hpp"
+#include "reference/state/server_state.hpp"
 
 namespace {
 

@@ -6,9 +6,9 @@
 // nothing throws.
 #include <vector>
 
-#include "chunk_assembler.hpp"
+#include "conformance/client/chunk_assembler.hpp"
+#include "conformance/client/msgpack_depth.hpp"
 #include "fuzz_check.hpp"
-#include "msgpack_depth.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace flake::conform;

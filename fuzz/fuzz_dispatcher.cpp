@@ -1,17 +1,17 @@
 // Target: the reference's JSON-RPC dispatcher fed raw WebSocket message bytes through
-// handle_message (reference/connection.hpp), as ws_server.cpp does, over a socket-less Connection.
-// Input: one flag byte (bit 0: authenticate first; bit 1: messages are binary/MessagePack), then
-// up to 16 messages separated by "\n~~\n". Property: every frame the sidecar queues is one
-// well-formed JSON (text) or MessagePack (binary) value.
+// handle_message (reference/connection.hpp), as reference/server/lws_server.cpp does, over a
+// socket-less Connection. Input: one flag byte (bit 0: authenticate first; bit 1: messages are
+// binary/MessagePack), then up to 16 messages separated by "\n~~\n". Property: every frame the
+// sidecar queues is one well-formed JSON (text) or MessagePack (binary) value.
 #include <libwebsockets.h>
 
 #include <string>
 #include <string_view>
 
-#include "connection.hpp"
 #include "fuzz_check.hpp"
-#include "json_parse.hpp"
-#include "msgpack_codec.hpp"
+#include "reference/codec/json_parse.hpp"
+#include "reference/codec/msgpack.hpp"
+#include "reference/ws/connection.hpp"
 #include "reference_state.hpp"
 
 namespace {

@@ -1,7 +1,8 @@
 // Target: the reference's REST side past the socket: path routing (match_route), the header
 // grammars (is_json_media_type, list_allows, bearer_credentials) and the handlers that take a body
 // or query (rest_rpc, rest_action, rest_ticket, rest_dashboard, rest_log_export), routed as
-// http_endpoints.cpp does. lws splits the request itself; the input is the request it hands over:
+// reference/http/endpoints.cpp does. lws splits the request itself; the input is the request it
+// hands over:
 //   METHOD SP path[?query] [SP anything] LF, "Name: value" LF lines, an empty line, the body.
 // Properties: statuses are HTTP statuses; 204 has no body, a JSON reply body is JSON, a MessagePack
 // one MessagePack; Bearer credentials are a part of the header that holds them.
@@ -10,12 +11,12 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "http_headers.hpp"
-#include "http_routes.hpp"
-#include "json_parse.hpp"
-#include "msgpack_codec.hpp"
+#include "reference/codec/json_parse.hpp"
+#include "reference/codec/msgpack.hpp"
+#include "reference/http/headers.hpp"
+#include "reference/http/rest_handlers.hpp"
+#include "reference/http/routes.hpp"
 #include "reference_state.hpp"
-#include "rest_handlers.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 // every text message and REST body. Properties: it accepts nothing its pre-scan rejects, and what
 // it accepts prints as JSON it accepts again and that prints identically.
 #include "fuzz_check.hpp"
-#include "json.hpp"
-#include "json_parse.hpp"
+#include "reference/codec/json.hpp"
+#include "reference/codec/json_parse.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace flake;

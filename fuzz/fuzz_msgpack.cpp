@@ -2,8 +2,8 @@
 // parser of every binary WebSocket message. Property: whatever it accepts, encode_msgpack writes
 // back as bytes the decoder accepts again and that re-encode identically.
 #include "fuzz_check.hpp"
-#include "json_parse.hpp"
-#include "msgpack_codec.hpp"
+#include "reference/codec/json_parse.hpp"
+#include "reference/codec/msgpack.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace flake;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "conformance/client/sse_parser.hpp"
 #include "fuzz_check.hpp"
-#include "sse_parser.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 // frame encodes back to bytes that decode to the same frame.
 #include <vector>
 
+#include "conformance/client/ws_frame.hpp"
 #include "fuzz_check.hpp"
-#include "ws_frame.hpp"
 
 namespace {
 

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "ws_deflate.hpp"
-#include "ws_handshake.hpp"
+#include "reference/ws/deflate.hpp"
+#include "reference/ws/handshake.hpp"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "ws_deflate.hpp"
-#include "ws_frame_reader.hpp"
+#include "reference/ws/deflate.hpp"
+#include "reference/ws/frame_reader.hpp"
 
 namespace {
 

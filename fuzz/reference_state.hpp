@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "server_state.hpp"
+#include "reference/state/server_state.hpp"
 
 namespace flake::fuzz {
 

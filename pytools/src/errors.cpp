@@ -2,7 +2,7 @@
 // and created once at import; C++ raises them through PyErr_SetObject.
 #include "errors.hpp"
 
-#include "rpc_client.hpp"
+#include "conformance/client/rpc_client.hpp"
 
 #include <pybind11/eval.h>
 

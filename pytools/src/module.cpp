@@ -2,7 +2,7 @@
 #include "bindings.hpp"
 #include "errors.hpp"
 
-#include "chunk_assembler.hpp"
+#include "conformance/client/chunk_assembler.hpp"
 
 #include <nlohmann/json.hpp>
 

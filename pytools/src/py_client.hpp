@@ -4,7 +4,7 @@
 
 #include "errors.hpp"
 
-#include "rpc_client.hpp"
+#include "conformance/client/rpc_client.hpp"
 
 #include <functional>
 #include <memory>

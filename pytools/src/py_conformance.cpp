@@ -3,8 +3,9 @@
 #include "bindings.hpp"
 #include "errors.hpp"
 
-#include "catalog.hpp"
-#include "runner.hpp"
+#include "conformance/cases/cases.hpp"
+#include "conformance/harness/catalog.hpp"
+#include "conformance/harness/runner.hpp"
 
 #include <pybind11/stl.h>
 

@@ -2,7 +2,7 @@
 #include "bindings.hpp"
 #include "errors.hpp"
 
-#include "fault_proxy.hpp"
+#include "conformance/client/fault_proxy.hpp"
 
 #include <memory>
 #include <string>

@@ -2,8 +2,8 @@
 #include "bindings.hpp"
 #include "errors.hpp"
 
-#include "http_client.hpp"
-#include "sse_client.hpp"
+#include "conformance/client/http_client.hpp"
+#include "conformance/client/sse_client.hpp"
 
 #include <pybind11/stl.h>
 

@@ -4,9 +4,9 @@
 #include "bindings.hpp"
 #include "errors.hpp"
 
-#include "sidecar_process.hpp"
-#include "sidecar_startup.hpp"
-#include "socket.hpp"
+#include "conformance/client/sidecar_process.hpp"
+#include "conformance/client/socket.hpp"
+#include "conformance/harness/sidecar_startup.hpp"
 
 #include <pybind11/stl.h>
 #include <signal.h>

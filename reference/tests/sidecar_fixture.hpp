@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "rpc_client.hpp"
-#include "sidecar_process.hpp"
+#include "conformance/client/rpc_client.hpp"
+#include "conformance/client/sidecar_process.hpp"
 
 namespace flake::itest {
 

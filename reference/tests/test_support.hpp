@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "connection.hpp"
-#include "json_parse.hpp"
-#include "server_state.hpp"
+#include "reference/codec/json_parse.hpp"
+#include "reference/state/server_state.hpp"
+#include "reference/ws/connection.hpp"
 
 namespace flake::test {
 

@@ -1,0 +1,139 @@
+// Shared helpers for cases (see case_util.hpp).
+#include "conformance/cases/case_util.hpp"
+
+#include <cstdio>
+
+namespace flake::conform {
+
+void require_msgpack_capability(CaseContext& ctx) {
+  const json& caps = ctx.capabilities();
+  if (caps.contains("msgpack") && caps["msgpack"] == false) {
+    unimplemented_case("the sidecar advertises capabilities.msgpack false");
+  }
+}
+
+Incoming await_close(CaseContext& ctx, RpcClient& rpc, bool messages_allowed) {
+  for (;;) {
+    Incoming in = rpc.receive(ctx.deadline());
+    if (in.kind != Incoming::Kind::Value && in.kind != Incoming::Kind::Undecodable) return in;
+    if (!messages_allowed) {
+      fail_case("a close frame and no JSON-RPC answer", "got " + in.describe());
+    }
+  }
+}
+
+Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text) {
+  if (!rpc.ws().send_text(text)) fail_case("the message to be sent", "the connection is gone");
+  Incoming in = rpc.wait_for_response(ctx.deadline());
+  // Which method this answers, so that require_result/require_error can tell a missing feature.
+  const json sent = json::parse(text, nullptr, false);
+  if (sent.is_object() && sent.contains("method") && sent["method"].is_string()) {
+    in.method = sent["method"].get<std::string>();
+  }
+  return in;
+}
+
+Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view bytes) {
+  if (!rpc.ws().send_binary(bytes)) fail_case("the message to be sent", "the connection is gone");
+  return rpc.wait_for_response(ctx.deadline());
+}
+
+std::string to_msgpack_bytes(const json& value) {
+  const std::vector<std::uint8_t> bytes = json::to_msgpack(value);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+std::string nested_arrays(int depth) {
+  return std::string(static_cast<std::size_t>(depth), '[') + "0" +
+         std::string(static_cast<std::size_t>(depth), ']');
+}
+
+std::string request_with_depth(int depth, int id) {
+  // The request object is level 1 and "params" level 2; the array inside adds the rest.
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+         R"(,"method":"system.ping","params":{"x":)" + nested_arrays(depth - 2) + "}}";
+}
+
+void require_upgraded(const ConnectResult& r, std::string_view what) {
+  require(r.upgraded, std::string(what) + ": HTTP 101 and a valid WebSocket handshake",
+          r.status == 0 ? r.error : "HTTP " + std::to_string(r.status) + " (" + r.error + ")");
+}
+
+void require_refusal(const ConnectResult& r, int status, int code, std::string_view what) {
+  const std::string expected = std::string(what) + ": HTTP " + std::to_string(status);
+  require(r.connected, expected, "no TCP connection: " + r.error);
+  require(r.status == status, expected,
+          r.status == 0 ? "no HTTP answer (" + r.error + ")" : "HTTP " + std::to_string(r.status));
+  if (code == 0) return;
+  const json body = json::parse(r.body, nullptr, false);
+  require(!body.is_discarded() && body.is_object() && body.contains("error") &&
+              body["error"].is_object() && body["error"].value("code", 0) == code,
+          expected + " with body {\"error\":{\"code\":" + std::to_string(code) + ",...}} (§9.3)",
+          "body " + WireLog::summarize_text(r.body, 200));
+}
+
+ClockGuard::~ClockGuard() {
+  if (!changed_ || !rpc_) return;
+  // Best effort: a case that fails must still leave the clock as it found it.
+  const Incoming in = rpc_->call("test.setClock", {{"offsetMs", 0}},
+                                 CallOptions{std::chrono::milliseconds(2000), Encoding::Json});
+  (void)in;
+}
+
+bool ClockGuard::set(std::int64_t offset_ms) {
+  if (!rpc_) rpc_ = ctx_.connect_authenticated();
+  const Incoming in = rpc_->call("test.setClock", {{"offsetMs", offset_ms}},
+                                 CallOptions{ctx_.timeout(), Encoding::Json});
+  if (in.is_value() && is_method_not_found(in.value)) {
+    return false;
+  }
+  const json& r = require_value(in, "test.setClock answered");
+  require(r.contains("result"),
+          "test.setClock {\"offsetMs\":" + std::to_string(offset_ms) + "} answered with a result",
+          show(r));
+  changed_ = true;
+  return true;
+}
+
+void SeqCollector::add(const json& n) {
+  const json& params = n.contains("params") ? n["params"] : json();
+  if (!params.is_object() || !params.contains("seq") || !params["seq"].is_number_integer()) {
+    if (problem.empty()) problem = "notification without an integer seq: " + show(n);
+    return;
+  }
+  const std::int64_t seq = params["seq"].get<std::int64_t>();
+  if (by_seq.empty()) {
+    first = seq;
+  } else if (seq != last + 1 && problem.empty()) {
+    problem = seq <= last
+                  ? "seq " + std::to_string(seq) + " again after " + std::to_string(last)
+                  : "seq jumped from " + std::to_string(last) + " to " + std::to_string(seq);
+  }
+  if (by_seq.count(seq) != 0 && problem.empty()) problem = "duplicate seq " + std::to_string(seq);
+  by_seq[seq] = params;
+  last = std::max(last, seq);
+  if (params.contains("entries") && params["entries"].is_array()) {
+    if (params["entries"].empty() && problem.empty()) problem = "empty entries array (§6.3)";
+    for (const auto& e : params["entries"]) {
+      if (e.is_object() && e.value("source", "") == "test.emitLogs" && e.contains("n") &&
+          e["n"].is_number_integer()) {
+        ++entries_by_n[e["n"].get<std::int64_t>()];
+      }
+    }
+  }
+}
+
+bool SeqCollector::has_all_entries(std::int64_t count) const {
+  for (std::int64_t i = 0; i < count; ++i) {
+    if (entries_by_n.count(i) == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,83 @@
+// Small building blocks shared by the case files: raw sends, nested documents, MessagePack
+// bytes, refusal checks, clock reset, and a collector for seq-numbered notifications.
+#pragma once
+
+#include "conformance/harness/case_context.hpp"
+#include "conformance/harness/expect.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace flake::conform {
+
+// MessagePack cases report Unimplemented when capabilities.msgpack is false.
+void require_msgpack_capability(CaseContext& ctx);
+
+// Reads until a close frame (or EOF/timeout); a data message first fails the case unless
+// `messages_allowed`.
+Incoming await_close(CaseContext& ctx, RpcClient& rpc, bool messages_allowed);
+
+// Sends raw text (not re-encoded) and waits for the next response or batch answer.
+Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text);
+Incoming send_binary_wait(CaseContext& ctx, RpcClient& rpc, std::string_view bytes);
+
+std::string to_msgpack_bytes(const json& value);
+
+// `v` with two decimals, for messages and figures.
+std::string fmt(double v);
+
+// `depth` nested arrays around 0, e.g. depth 2: [[0]].
+std::string nested_arrays(int depth);
+
+// A request whose total depth (§8.9: the request object counts) is exactly `depth` >= 2.
+std::string request_with_depth(int depth, int id);
+
+// The HTTP answer to a refused upgrade: this status, no 101, and (§9.3) the JSON error body
+// with `code` when `code` is non-zero.
+void require_refusal(const ConnectResult& r, int status, int code, std::string_view what);
+void require_upgraded(const ConnectResult& r, std::string_view what);
+
+// Resets the sidecar clock offset (§11.5) when destroyed, through an authenticated connection.
+class ClockGuard {
+ public:
+  explicit ClockGuard(CaseContext& ctx) : ctx_(ctx) {}
+  ~ClockGuard();
+  ClockGuard(const ClockGuard&) = delete;
+  ClockGuard& operator=(const ClockGuard&) = delete;
+  // Sets the offset; false when test.setClock is not available (-32601).
+  bool set(std::int64_t offset_ms);
+
+ private:
+  CaseContext& ctx_;
+  std::unique_ptr<RpcClient> rpc_;
+  bool changed_ = false;
+};
+
+// Collects seq-numbered server notifications (§6.2) and the test entries (§11.2) they carry.
+struct SeqCollector {
+  std::map<std::int64_t, json> by_seq;  // seq -> params
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::map<std::int64_t, int> entries_by_n;  // test entry n -> times seen
+  std::string problem;                       // first anomaly: gap, duplicate, bad shape
+
+  // Adds one notification; records the first anomaly.
+  void add(const json& notification);
+  std::size_t test_entries() const { return entries_by_n.size(); }
+  bool has_all_entries(std::int64_t count) const;
+};
+
+// Reads notifications into `c` until `done()` or the deadline; false on timeout or disconnect.
+template <typename Done>
+bool collect_until(RpcClient& rpc, SeqCollector& c, Deadline deadline, Done done) {
+  while (!done()) {
+    auto n = rpc.next_notification(deadline);
+    if (!n) return false;
+    c.add(*n);
+  }
+  return true;
+}
+
+}  // namespace flake::conform

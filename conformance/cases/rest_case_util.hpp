@@ -1,0 +1,111 @@
+// Helpers shared by the REST and SSE case files (cases_rest_*.cpp, cases_sse_*.cpp): one-shot
+// requests, Bearer and ticket credentials, and the status/error-body checks of §9.2-9.3.
+#pragma once
+
+#include "conformance/cases/case_util.hpp"
+#include "conformance/client/http_client.hpp"
+#include "conformance/client/sse_client.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace flake::conform::rest {
+
+inline HttpResponse send(CaseContext& ctx, const HttpRequest& request) {
+  return http_request(ctx.target().url, request, ctx.deadline(), &ctx.log(),
+                      ctx.next_connection_number());
+}
+
+inline HttpRequest get(std::string path) {
+  HttpRequest r;
+  r.path = std::move(path);
+  return r;
+}
+
+inline HttpRequest post_json(std::string path, std::string body) {
+  HttpRequest r;
+  r.method = "POST";
+  r.path = std::move(path);
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
+inline HttpRequest with_bearer(CaseContext& ctx, HttpRequest r) {
+  r.headers.emplace_back("Authorization", "Bearer " + ctx.target().token);
+  return r;
+}
+
+inline std::string status_text(const HttpResponse& r) {
+  return r.complete
+             ? "HTTP " + std::to_string(r.status) + " " + WireLog::summarize_text(r.body, 160)
+             : r.error;
+}
+
+inline void require_status(const HttpResponse& r, int status, std::string_view what) {
+  require(r.complete && r.status == status, std::string(what) + ": HTTP " + std::to_string(status),
+          status_text(r));
+}
+
+inline json json_body(const HttpResponse& r, std::string_view what) {
+  const json body = json::parse(r.body, nullptr, false);
+  require(!body.is_discarded(), std::string(what) + ": a JSON body",
+          WireLog::summarize_text(r.body, 200));
+  return body;
+}
+
+// §9.3: status plus {"error":{"code":<code>,"message":<string>,...}}.
+inline json require_error_body(const HttpResponse& r, int status, int code, std::string_view what) {
+  require_status(r, status, what);
+  const json body = json_body(r, what);
+  require(body.is_object() && body.contains("error") && body["error"].is_object() &&
+              body["error"].value("code", 0) == code && body["error"].contains("message") &&
+              body["error"]["message"].is_string(),
+          std::string(what) + ": body {\"error\":{\"code\":" + std::to_string(code) +
+              ",\"message\":...}}",
+          WireLog::summarize_text(r.body, 200));
+  return body;
+}
+
+// The cheapest probe for "does this sidecar serve REST at all".
+inline void require_rest(CaseContext& ctx) {
+  const HttpResponse r = send(ctx, get("/api/v1/health"));
+  require(r.complete, "an HTTP answer to GET /api/v1/health", r.error);
+  if (r.status == 404) unimplemented_case("GET /api/v1/health answers 404: no REST endpoints");
+}
+
+// A fresh ticket from POST /api/v1/auth/ticket (§9.11); 404 means no REST endpoints.
+inline std::string issue_ticket(CaseContext& ctx) {
+  const HttpResponse t = send(ctx, with_bearer(ctx, post_json("/api/v1/auth/ticket", "{}")));
+  if (t.complete && t.status == 404) unimplemented_case("POST /api/v1/auth/ticket answers 404");
+  require_status(t, 200, "POST /api/v1/auth/ticket");
+  const json body = json_body(t, "ticket answer");
+  require(body.is_object() && body.contains("ticket") && body["ticket"].is_string(),
+          "{\"ticket\":<string>,...}", show(body));
+  return body["ticket"].get<std::string>();
+}
+
+// Opens an SSE stream and checks the status (and, for 200, the §9.12 head).
+inline std::unique_ptr<SseStream> open_sse(CaseContext& ctx, const HttpRequest& request,
+                                           int expect_status, HttpResponse* answer = nullptr) {
+  auto stream = std::make_unique<SseStream>();
+  const std::string what = "GET " + request.path;
+  const HttpResponse r = stream->open(ctx.target().url, request, ctx.deadline(), &ctx.log(),
+                                      ctx.next_connection_number());
+  require(r.complete, what + ": an HTTP answer", r.error);
+  if (answer != nullptr) *answer = r;
+  if (r.status == 404) unimplemented_case(what + " answers 404");
+  require(r.status == expect_status, what + ": HTTP " + std::to_string(expect_status),
+          status_text(r));
+  if (expect_status == 200) {
+    require(r.head.header("content-type").value_or("").rfind("text/event-stream", 0) == 0,
+            what + ": Content-Type: text/event-stream",
+            r.head.header("content-type").value_or("none"));
+    require(header_has_token(r.head.combined("cache-control").value_or(""), "no-cache"),
+            what + ": Cache-Control: no-cache", r.head.combined("cache-control").value_or("none"));
+  }
+  return stream;
+}
+
+}  // namespace flake::conform::rest

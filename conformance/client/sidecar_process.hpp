@@ -1,0 +1,79 @@
+// A sidecar started by the harness (--spawn / --reference): its own process group, output
+// captured by a reader thread (so it can never block on a full pipe), the "listening" line
+// awaited, and a SIGTERM-then-SIGKILL stop that never leaves it running.
+#pragma once
+
+#include "conformance/client/url.hpp"
+
+#include <sys/types.h>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace flake::conform {
+
+struct ExitInfo {
+  bool exited = false;                     // exited by itself (after SIGTERM or earlier)
+  int code = -1;                           // exit status when exited
+  int signal = 0;                          // terminating signal otherwise
+  std::chrono::milliseconds stop_time{0};  // from SIGTERM to exit
+};
+
+// VmRSS of any process from /proc/PID/status, in KiB; 0 when it cannot be read.
+long process_rss_kib(pid_t pid);
+
+class SidecarProcess {
+ public:
+  // argv[0] is looked up in PATH. The child is SIGKILLed when the *thread* that called start() ends
+  // (PR_SET_PDEATHSIG is per thread), so call it from a thread that outlives the sidecar. `secret`
+  // is watched for in the output (tokens never appear in logs); empty to skip that.
+  bool start(const std::vector<std::string>& argv, const std::string& secret, std::string& error);
+  ~SidecarProcess();
+  SidecarProcess() = default;
+  SidecarProcess(const SidecarProcess&) = delete;
+  SidecarProcess& operator=(const SidecarProcess&) = delete;
+
+  // The URL from "flake-sidecar listening on ws://HOST:PORT/rpc", or nullopt at the deadline
+  // or when the process exits first.
+  std::optional<Url> wait_listening(std::chrono::milliseconds timeout);
+  bool running();
+  ExitInfo stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+  // Sends SIGTERM only (the graceful-shutdown case watches what follows).
+  void terminate();
+
+  pid_t pid() const { return pid_; }
+  // How it ended, once running() or stop() has seen it end.
+  std::optional<ExitInfo> exit_info() const { return exit_; }
+  std::string output_tail() const;  // the last part of stdout+stderr
+  bool secret_seen() const;
+  // Resident set size in KiB from /proc, 0 when unknown.
+  long rss_kib() const;
+
+ private:
+  void read_loop(int fd);
+  bool exited_unreaped();
+  void reap();
+
+  pid_t pid_ = -1;
+  std::optional<ExitInfo> exit_;
+  std::thread reader_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string tail_;
+  std::string line_;
+  std::string secret_;
+  std::string overlap_;
+  bool secret_seen_ = false;
+  bool eof_ = false;
+  std::optional<Url> listening_;
+};
+
+// Installs SIGINT/SIGTERM/SIGHUP handlers that kill the spawned sidecar's process group
+// before the harness exits.
+void guard_against_interrupts();
+
+}  // namespace flake::conform

@@ -1,0 +1,181 @@
+// Non-blocking POSIX sockets driven by poll(2) with absolute deadlines.
+#include "conformance/client/socket.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace flake::conform {
+namespace {
+
+int millis_until(Deadline deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left.count() <= 0) return 0;
+  return left.count() > 1000000 ? 1000000 : static_cast<int>(left.count());
+}
+
+// poll() one event; false on timeout.
+bool wait_for(int fd, short events, Deadline deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    const int rc = ::poll(&p, 1, millis_until(deadline));
+    if (rc > 0) return true;
+    if (rc == 0) return false;
+    if (errno != EINTR) return true;  // let the following syscall report the error
+  }
+}
+
+struct AddrInfoDeleter {
+  void operator()(addrinfo* p) const { ::freeaddrinfo(p); }
+};
+
+}  // namespace
+
+TcpSocket::~TcpSocket() {
+  close();
+}
+
+TcpSocket::TcpSocket(TcpSocket&& other) noexcept : fd_(other.fd_), error_(std::move(other.error_)) {
+  other.fd_ = -1;
+}
+
+TcpSocket& TcpSocket::operator=(TcpSocket&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = other.fd_;
+    error_ = std::move(other.error_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+void TcpSocket::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void TcpSocket::abort() {
+  if (fd_ < 0) return;
+  linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close();
+}
+
+void TcpSocket::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline deadline) {
+  close();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* raw = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &raw); rc != 0) {
+    error_ = std::string("cannot resolve ") + host + ": " + ::gai_strerror(rc);
+    return false;
+  }
+  std::unique_ptr<addrinfo, AddrInfoDeleter> list(raw);
+  error_ = "no address for " + host;
+  for (addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+    const int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      error_ = std::strerror(errno);
+      continue;
+    }
+    fd_ = fd;
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      if (!wait_for(fd, POLLOUT, deadline)) {
+        error_ = "connect timed out";
+        close();
+        continue;
+      }
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
+    if (rc != 0) {
+      error_ = std::string("connect to ") + host + ":" + service + ": " + std::strerror(errno);
+      close();
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    error_.clear();
+    return true;
+  }
+  return false;
+}
+
+IoStatus TcpSocket::send_all(std::string_view bytes, Deadline deadline) {
+  if (fd_ < 0) return IoStatus::Error;
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_for(fd_, POLLOUT, deadline)) return IoStatus::Timeout;
+      continue;
+    }
+    error_ = std::strerror(errno);
+    return IoStatus::Error;
+  }
+  return IoStatus::Ok;
+}
+
+RecvResult TcpSocket::recv_some(char* buffer, std::size_t size, Deadline deadline) {
+  if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buffer, size, 0);
+    if (n > 0) return {IoStatus::Ok, static_cast<std::size_t>(n), {}};
+    if (n == 0) return {IoStatus::Eof, 0, {}};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait_for(fd_, POLLIN, deadline)) return {IoStatus::Timeout, 0, {}};
+      continue;
+    }
+    return {IoStatus::Error, 0, std::strerror(errno)};
+  }
+}
+
+bool TcpSocket::readable_now() const {
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
+std::uint16_t pick_free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  std::uint16_t port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+}  // namespace flake::conform

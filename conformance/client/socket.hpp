@@ -1,0 +1,59 @@
+// RAII TCP client socket with deadlines on every operation, so no conformance case can hang.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace flake::conform {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+inline Deadline deadline_in(std::chrono::milliseconds ms) {
+  return Clock::now() + ms;
+}
+
+enum class IoStatus { Ok, Eof, Timeout, Error };
+
+struct RecvResult {
+  IoStatus status = IoStatus::Ok;
+  std::size_t bytes = 0;
+  std::string error;  // errno text for Error (e.g. "Connection reset by peer")
+};
+
+class TcpSocket {
+ public:
+  TcpSocket() = default;
+  ~TcpSocket();
+  TcpSocket(TcpSocket&& other) noexcept;
+  TcpSocket& operator=(TcpSocket&& other) noexcept;
+  TcpSocket(const TcpSocket&) = delete;
+  TcpSocket& operator=(const TcpSocket&) = delete;
+
+  // Resolves host (numeric or name) and tries each address until `deadline`.
+  bool connect(const std::string& host, std::uint16_t port, Deadline deadline);
+  IoStatus send_all(std::string_view bytes, Deadline deadline);
+  RecvResult recv_some(char* buffer, std::size_t size, Deadline deadline);
+  // True when data (or EOF) can be read right now, without blocking.
+  bool readable_now() const;
+  void shutdown_write();
+  // Close with RST instead of FIN (SO_LINGER 0): an abrupt peer.
+  void abort();
+  void close();
+
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
+
+// A port that was free a moment ago on 127.0.0.1 (bind to 0, read it back, close).
+std::uint16_t pick_free_port();
+
+}  // namespace flake::conform

@@ -1,0 +1,86 @@
+// The case catalogue: every conformance case with its stable ID "<N.M>/<k>" (N.M = the rule's
+// subsection in docs/protocol.md), tier, group, the requirement in one sentence, and its code.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flake::conform {
+
+enum class Tier { Must, Should, Perf };
+enum class Group {
+  Core,
+  Auth,
+  Security,
+  Framing,
+  Notifications,
+  Resume,
+  MsgPack,
+  LargeData,
+  Rest,
+  Sse,
+  Performance,
+  Reconnection,
+};
+enum class Status { Pass, Fail, Unimplemented, Skipped };
+
+std::string_view to_string(Tier tier);
+std::string_view to_string(Group group);
+std::string_view to_string(Status status);
+std::optional<Group> parse_group(std::string_view name);
+const std::vector<Group>& all_groups();
+
+struct Outcome {
+  Status status = Status::Pass;
+  std::string expected;  // Fail
+  std::string actual;    // Fail
+  std::string reason;    // Unimplemented / Skipped
+  std::string detail;    // Pass: a measurement worth showing (PERF cases)
+};
+
+Outcome pass();
+Outcome pass(std::string detail);
+Outcome fail(std::string expected, std::string actual);
+Outcome unimplemented(std::string reason);
+Outcome skipped(std::string reason);
+
+// Thrown by the expect helpers; the runner turns it into the case's outcome.
+struct OutcomeError {
+  Outcome outcome;
+};
+
+class CaseContext;
+
+struct Case {
+  std::string id;
+  Tier tier = Tier::Must;
+  Group group = Group::Core;
+  std::string requirement;
+  std::function<Outcome(CaseContext&)> run;
+  // Wall-clock budget; every wait inside the case is bounded by it as well.
+  std::chrono::milliseconds budget{10000};
+  // Ends the sidecar on purpose (graceful shutdown): runs after every other case.
+  bool stops_sidecar = false;
+};
+
+class Catalog {
+ public:
+  void add(Case c) { cases_.push_back(std::move(c)); }
+  const std::vector<Case>& cases() const { return cases_; }
+  // In report order: by group, then by ID with numeric parts compared as numbers.
+  std::vector<const Case*> ordered() const;
+
+ private:
+  std::vector<Case> cases_;
+};
+
+// "3.1/2" < "3.10/1": numeric runs compare as numbers.
+bool id_less(std::string_view a, std::string_view b);
+// A selector matches an ID exactly, an ID prefix ending at a '.' or '/' boundary, or a group name.
+bool selector_matches(std::string_view selector, const Case& c);
+
+}  // namespace flake::conform

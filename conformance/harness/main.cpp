@@ -1,0 +1,295 @@
+// flake-conform: verifies any flake.v1 sidecar against the case catalogue; usable as a CI gate.
+#include "conformance/cases/cases.hpp"
+#include "conformance/client/sidecar_process.hpp"
+#include "conformance/harness/case_context.hpp"
+#include "conformance/harness/catalog.hpp"
+#include "conformance/harness/options.hpp"
+#include "conformance/harness/report.hpp"
+#include "conformance/harness/runner.hpp"
+#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/netfuzz/runner.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+#ifndef FLAKE_CONFORM_SIDECAR_BIN
+#define FLAKE_CONFORM_SIDECAR_BIN "flake-sidecar"
+#endif
+#ifndef FLAKE_VERSION
+#define FLAKE_VERSION "0.0.0"
+#endif
+
+namespace flake::conform {
+namespace {
+
+constexpr int kExitFailures = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitNoMatch = 3;
+
+bool read_selectors(const std::string& path, std::vector<std::string>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find('#'));
+    const auto begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) continue;
+    const auto end = line.find_last_not_of(" \t\r");
+    out.push_back(line.substr(begin, end - begin + 1));
+  }
+  return true;
+}
+
+// A WebSocket upgrade and (with a token) an authentication, so that "cannot reach" and "wrong
+// token" are usage errors rather than a wall of failed cases.
+bool preflight(const Target& target, std::string& error) {
+  WireLog log;
+  auto rpc = std::make_unique<RpcClient>(&log, 1);
+  ConnectOptions o;
+  o.timeout = target.timeout;
+  ConnectResult r = rpc->connect(target.url, o);
+  if (!r.upgraded) {
+    // A sidecar that refuses upgrades without a subprotocol breaks 1.6/2, which the report should
+    // say, rather than a usage error: retry as a client offering flake.v1 would.
+    o.subprotocols = {"flake.v1"};
+    rpc = std::make_unique<RpcClient>(&log, 1);
+    r = rpc->connect(target.url, o);
+  }
+  if (!r.upgraded && r.status == 101) {
+    // The sidecar is there and switches protocols, but its 101 breaks RFC 6455 (1.5/1): that is
+    // a finding for the report, not a usage error.
+    std::fprintf(stderr,
+                 "flake-conform: warning: the upgrade answer fails the RFC 6455 checks (%s); "
+                 "running the cases, which report it\n",
+                 r.error.c_str());
+    return true;
+  }
+  if (!r.upgraded) {
+    error = "cannot open a WebSocket to " + target.url.scheme + "://" + target.url.authority +
+            target.url.path + ": " + r.error;
+    return false;
+  }
+  const Incoming in = rpc->authenticate(target.token, client_info(), target.timeout);
+  if (in.is_value() && in.value.contains("error") && in.value["error"].value("code", 0) == -32001) {
+    error = "the sidecar rejected the token (-32001); check --token/--token-file";
+    return false;
+  }
+  rpc->ws().close(1000, deadline_in(std::chrono::milliseconds(500)));
+  return true;
+}
+
+int run(int argc, char** argv) {
+  const ParsedOptions parsed = parse_options(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  const Options& o = parsed.options;
+  if (o.help) {
+    std::fputs(usage_text(o.sidecar_bin).c_str(), stdout);
+    return 0;
+  }
+  if (o.version) {
+    std::printf("flake-conform %s (protocol flake.v1)\n", FLAKE_VERSION);
+    return 0;
+  }
+  if (!parsed.error.empty()) {
+    std::fprintf(stderr, "flake-conform: %s\n(see flake-conform --help)\n", parsed.error.c_str());
+    return kExitUsage;
+  }
+
+  const Catalog catalog = build_catalog();
+  std::vector<const Case*> selected;
+  for (const Case* c : catalog.ordered()) {
+    bool in = o.select.empty();
+    for (const auto& s : o.select) in = in || selector_matches(s, *c);
+    for (const auto& s : o.exclude) in = in && !selector_matches(s, *c);
+    if (in) selected.push_back(c);
+  }
+  if (selected.empty()) {
+    std::fprintf(stderr, "flake-conform: no case matched the selection\n");
+    return kExitNoMatch;
+  }
+  if (o.list) {
+    print_list(stdout, selected);
+    return 0;
+  }
+  RunConfig config;
+  std::string error;
+  if (o.expected_failures_file &&
+      !read_selectors(*o.expected_failures_file, config.expected_failures, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    return kExitUsage;
+  }
+
+  Target target;
+  target.timeout = o.timeout;
+  if (o.pid != 0) {
+    target.pid = static_cast<pid_t>(o.pid);
+    if (process_rss_kib(target.pid) == 0) {
+      std::fprintf(stderr,
+                   "flake-conform: --pid %ld: cannot read /proc/%ld/status (no such process?)\n",
+                   o.pid, o.pid);
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<SidecarProcess> process;
+  TempFile token_file;
+  std::string sidecar_desc;
+  if (o.token) {
+    target.token = *o.token;
+  } else if (o.token_file) {
+    target.token = read_token_file(*o.token_file, error);
+  } else if (const char* env = std::getenv("FLAKE_SIDECAR_TOKEN"); env && !o.reference) {
+    target.token = env;
+  }
+  if (!error.empty()) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  if (!o.reference && target.token.empty()) {
+    std::fprintf(stderr,
+                 "flake-conform: no token: give --token, --token-file or set "
+                 "FLAKE_SIDECAR_TOKEN\n");
+    return kExitUsage;
+  }
+
+  if (o.reference || o.spawn) {
+    guard_against_interrupts();
+    SidecarCommand command;
+    if (o.reference) {
+      if (::access(o.sidecar_bin.c_str(), X_OK) != 0) {
+        std::fprintf(stderr,
+                     "flake-conform: reference sidecar %s is not an executable file "
+                     "(build the flake-sidecar target or pass --sidecar-bin)\n",
+                     o.sidecar_bin.c_str());
+        return kExitUsage;
+      }
+      target.token = random_token();
+      std::optional<TempFile> written;
+      if (!target.token.empty()) {
+        written = write_token_file("flake-conform-token", target.token, error);
+      }
+      if (!written) {
+        std::fprintf(stderr, "flake-conform: %s\n",
+                     error.empty() ? "no randomness" : error.c_str());
+        return kExitUsage;
+      }
+      token_file = std::move(*written);
+      command = reference_command(o.sidecar_bin, token_file.path(), o.sidecar_args);
+    } else {
+      command = spawn_command(*o.spawn);
+    }
+    sidecar_desc = command.description;
+    process = std::make_unique<SidecarProcess>();
+    // docs/protocol.md §11.7: the suite waits up to 10 s for the start-up line.
+    const auto startup = std::max(o.timeout, std::chrono::milliseconds(10000));
+    const StartResult started = start_sidecar(*process, command, target.token, startup);
+    if (started.error == StartError::kCannotStart) {
+      std::fprintf(stderr, "flake-conform: cannot start the sidecar: %s\n",
+                   started.message.c_str());
+      return kExitUsage;
+    }
+    if (!started.url) {
+      std::fprintf(stderr, "flake-conform: the sidecar %s; its output:\n%s\n",
+                   started.message.c_str(), process->output_tail().c_str());
+      return kExitUsage;
+    }
+    target.url = *started.url;
+    target.process = process.get();
+    // §10.8: the same arguments, except that a picked port (--port 0) becomes the reported one.
+    SidecarCommand restart = command;
+    for (std::size_t i = 0; i + 1 < restart.argv.size(); ++i) {
+      if (restart.argv[i] == "--port" && restart.argv[i + 1] == "0") {
+        restart.argv[i + 1] = std::to_string(target.url.port);
+      }
+    }
+    target.restart = [&target, &process, restart, startup](std::chrono::milliseconds pause,
+                                                           std::string& why) {
+      process->stop();
+      std::this_thread::sleep_for(pause);
+      auto next = std::make_unique<SidecarProcess>();
+      SidecarCommand again_command = restart;
+      again_command.port = target.url.port;
+      const StartResult again = start_sidecar(*next, again_command, target.token, startup);
+      if (again.error == StartError::kCannotStart) {
+        why = again.message;
+        return false;
+      }
+      process = std::move(next);
+      target.process = process.get();
+      if (!again.url) {
+        why = "the restarted sidecar did not report listening; its output:\n" +
+              process->output_tail();
+        return false;
+      }
+      target.url = *again.url;
+      return true;
+    };
+  } else {
+    const auto url = parse_url(o.url, &error);
+    if (!url) {
+      std::fprintf(stderr, "flake-conform: bad URL %s: %s\n", o.url.c_str(), error.c_str());
+      return kExitUsage;
+    }
+    target.url = *url;
+  }
+  const std::string target_text =
+      target.url.scheme + "://" + target.url.authority + target.url.path;
+  // Reports are CI artifacts: the token appears in them as "<token>". A token too short to be
+  // told from ordinary text is left alone (it would garble every line).
+  if (target.token.size() >= 8) WireLog::redact(target.token);
+  if (!preflight(target, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    if (process) std::fprintf(stderr, "sidecar output:\n%s\n", process->output_tail().c_str());
+    return kExitUsage;
+  }
+
+  std::printf("flake-conform: %zu cases against %s%s\n\n", selected.size(), target_text.c_str(),
+              sidecar_desc.empty() ? "" : (" (started: " + sidecar_desc + ")").c_str());
+  ConsoleReport console(stdout, o.verbose);
+  const auto start = Clock::now();
+  const std::vector<CaseResult> results = run_cases(selected, target, config, console);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const Tally t = tally(results);
+  console.failures(results);
+  if (process) {
+    const ExitInfo exit = process->stop();
+    std::printf("\nsidecar stopped: %s after %lld ms\n",
+                exit.exited ? ("exit status " + std::to_string(exit.code)).c_str()
+                            : ("signal " + std::to_string(exit.signal)).c_str(),
+                static_cast<long long>(exit.stop_time.count()));
+  }
+  console.summary(t, elapsed);
+
+  ReportMeta meta{target_text, sidecar_desc, elapsed};
+  int status = 0;
+  if (o.json_file && !write_json_report(*o.json_file, results, meta, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    status = kExitUsage;
+  }
+  if (o.junit_file && !write_junit_report(*o.junit_file, results, meta, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    status = kExitUsage;
+  }
+  // Appendix A: SHOULD failures fail the run only under --strict. A case listed as an expected
+  // failure that passes fails the run, so that the list cannot go stale.
+  if (t.failed > t.should_failures || t.unexpected_passes > 0) return kExitFailures;
+  if (o.strict && (t.should_failures > 0 || t.unimplemented > 0)) return kExitFailures;
+  return status;
+}
+
+}  // namespace
+}  // namespace flake::conform
+
+int main(int argc, char** argv) {
+  if (argc > 1 && (std::string_view(argv[1]) == "fuzz" || std::string_view(argv[1]) == "replay")) {
+    return flake::conform::netfuzz::netfuzz_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  }
+  return flake::conform::run(argc, argv);
+}

@@ -1,0 +1,163 @@
+// Option parsing and the --help text (which must stay true to what main.cpp does).
+#include "conformance/harness/options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace flake::conform {
+
+std::string usage_text(const std::string& default_sidecar_bin) {
+  return R"(usage: flake-conform [options] URL
+       flake-conform [options] --spawn 'COMMAND ... {port} ...'
+       flake-conform [options] --reference
+       flake-conform fuzz ...     network fuzzing (see flake-conform fuzz --help)
+       flake-conform replay ...   play back a fuzz reproducer (see flake-conform replay --help)
+
+Checks that a sidecar speaks the flake.v1 protocol (docs/protocol.md). Every case has a
+stable ID "<N.M>/<k>" (N.M = the rule's subsection in docs/protocol.md), a tier (MUST, SHOULD,
+PERF) and a group, and opens its own connections.
+
+target (exactly one):
+  URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
+  --spawn 'CMD {port}'     start CMD (through /bin/sh, with exec) after replacing {port} by a
+                           free port; wait for its start-up line "... listening on
+                           ws://HOST:PORT/rpc" (docs 1.2), or else for the port to accept
+                           connections, up to 10 s (or --timeout, if longer); stop it at the
+                           end (SIGTERM, then SIGKILL after 2 s)
+  --reference              start the reference sidecar with
+                           --port 0 --conformance --token-file <temporary file>
+                           and a random token (no --token needed)
+  --sidecar-bin PATH       the binary --reference starts (default: )" +
+         default_sidecar_bin + R"()
+  --sidecar-arg ARG        one more argument for the sidecar --reference starts (repeatable),
+                           e.g. --sidecar-arg --rate --sidecar-arg 1000
+
+  --pid PID                with a URL: the sidecar's process ID, so that the RSS case (10.7/1)
+                           can read /proc/PID/status (without it, that case is skipped)
+
+token (for URL and --spawn; environment FLAKE_SIDECAR_TOKEN is used when neither is given):
+  --token T                the sidecar's secret token
+  --token-file F           read the token from F (its first line, without surrounding blanks)
+
+selection:
+  -s, --select SEL         run only matching cases (repeatable); SEL is an ID ("3.5/2"), an ID
+                           prefix ending at a section boundary ("3", "3.5", "3.5/") or a group
+                           name ("auth", "resume", ...)
+  --exclude SEL            leave matching cases out (repeatable, applied after --select)
+  --list                   print the selected cases and exit (no connection is made)
+
+outcome:
+  --strict                 also fail the run on SHOULD-tier failures and on unimplemented
+                           cases
+  --expected-failures F    file of selectors (one per line, '#' comments): failures of these
+                           cases are reported but do not fail the run; a listed case that
+                           passes does fail it (the list cannot go stale)
+  --timeout MS             deadline for each network operation (default 5000)
+  -v, --verbose            print every case's wire log
+  --json FILE              write a JSON report (all cases, outcomes, wire logs)
+  --junit FILE             write a JUnit XML report
+  -h, --help               this text
+  --version                print the version
+
+console: one tree per group, with a check mark for pass, x for fail, ! for unimplemented (the
+sidecar lacks the feature, e.g. answers -32601 or HTTP 404) and - for skipped (cannot be checked
+in this mode); then a Failures block (ID, requirement, expected, actual) and a summary line.
+
+exit status: 0 no MUST or PERF case failed (without --strict, SHOULD failures, unimplemented
+and skipped cases are reported but do not count), 1 at least one failure or unexpected pass,
+2 usage error or the sidecar could not be started, reached or authenticated, 3 no case matched
+the selection.
+)";
+}
+
+ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_bin) {
+  ParsedOptions parsed;
+  Options& o = parsed.options;
+  o.sidecar_bin = std::move(default_sidecar_bin);
+  auto error = [&](std::string message) {
+    if (parsed.error.empty()) parsed.error = std::move(message);
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        error(std::string(arg) + " needs a value");
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "-h" || arg == "--help") {
+      o.help = true;
+    } else if (arg == "--version") {
+      o.version = true;
+    } else if (arg == "--token") {
+      if (value(v)) o.token = v;
+    } else if (arg == "--token-file") {
+      if (value(v)) o.token_file = v;
+    } else if (arg == "--spawn") {
+      if (value(v)) o.spawn = v;
+    } else if (arg == "--reference") {
+      o.reference = true;
+    } else if (arg == "--sidecar-bin") {
+      value(o.sidecar_bin);
+    } else if (arg == "--sidecar-arg") {
+      if (value(v)) o.sidecar_args.push_back(v);
+    } else if (arg == "-s" || arg == "--select") {
+      if (value(v)) o.select.push_back(v);
+    } else if (arg == "--exclude") {
+      if (value(v)) o.exclude.push_back(v);
+    } else if (arg == "--list") {
+      o.list = true;
+    } else if (arg == "--strict") {
+      o.strict = true;
+    } else if (arg == "-v" || arg == "--verbose") {
+      o.verbose = true;
+    } else if (arg == "--timeout") {
+      if (value(v)) {
+        long ms = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+        if (ec != std::errc() || end != v.data() + v.size() || ms <= 0 || ms > 600000) {
+          error("--timeout needs milliseconds between 1 and 600000");
+        } else {
+          o.timeout = std::chrono::milliseconds(ms);
+        }
+      }
+    } else if (arg == "--pid") {
+      if (value(v)) {
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.pid);
+        if (ec != std::errc() || end != v.data() + v.size() || o.pid <= 0) {
+          error("--pid needs a process ID (a positive integer)");
+        }
+      }
+    } else if (arg == "--json") {
+      if (value(v)) o.json_file = v;
+    } else if (arg == "--junit") {
+      if (value(v)) o.junit_file = v;
+    } else if (arg == "--expected-failures") {
+      if (value(v)) o.expected_failures_file = v;
+    } else if (!arg.empty() && arg.front() == '-') {
+      error("unknown option " + std::string(arg));
+    } else if (o.url.empty()) {
+      o.url = std::string(arg);
+    } else {
+      error("more than one URL given");
+    }
+  }
+  if (o.help || o.version || !parsed.error.empty()) return parsed;
+  const int targets = (o.url.empty() ? 0 : 1) + (o.spawn ? 1 : 0) + (o.reference ? 1 : 0);
+  if (targets > 1) error("give exactly one of URL, --spawn and --reference");
+  if (targets == 0 && !o.list) error("no target: give a URL, --spawn or --reference");
+  if (o.token && o.token_file) error("give --token or --token-file, not both");
+  if (o.reference && (o.token || o.token_file)) {
+    error("--reference makes its own token; --token/--token-file are for URL and --spawn");
+  }
+  if (!o.sidecar_args.empty() && !o.reference) error("--sidecar-arg is for --reference only");
+  if (o.pid != 0 && o.url.empty()) {
+    error("--pid is for a URL target (the suite knows the process it starts)");
+  }
+  return parsed;
+}
+
+}  // namespace flake::conform

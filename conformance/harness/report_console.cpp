@@ -1,0 +1,115 @@
+// Console output: one tree per group, a live "running" line on terminals, then failures and a
+// closing "N passed, N failed" line.
+#include "conformance/harness/report.hpp"
+
+#include <unistd.h>
+
+namespace flake::conform {
+namespace {
+
+const char* mark(const CaseResult& r) {
+  switch (r.outcome.status) {
+    case Status::Pass:
+      return "\u2714";  // ✔
+    case Status::Fail:
+      return "\u00d7";  // ×
+    case Status::Unimplemented:
+      return "!";
+    case Status::Skipped:
+      return "-";
+  }
+  return "?";
+}
+
+}  // namespace
+
+ConsoleReport::ConsoleReport(std::FILE* out, bool verbose)
+    : out_(out), verbose_(verbose), tty_(::isatty(::fileno(out)) != 0) {}
+
+void ConsoleReport::case_started(const Case& c, std::size_t index, std::size_t total) {
+  if (!group_ || *group_ != c.group) {
+    group_ = c.group;
+    std::fprintf(out_, "%s\n", std::string(to_string(c.group)).c_str());
+  }
+  if (tty_) {
+    std::fprintf(out_, "  \u2026 [%zu/%zu] %s %s\r", index + 1, total, c.id.c_str(),
+                 c.requirement.substr(0, 60).c_str());
+  }
+  std::fflush(out_);
+}
+
+void ConsoleReport::case_finished(const CaseResult& r, std::size_t, std::size_t) {
+  const Case& c = *r.c;
+  if (tty_) std::fprintf(out_, "\33[2K");
+  std::string line = std::string("  ") + mark(r) + " " + c.id + " [" +
+                     std::string(to_string(c.tier)) + "] " + c.requirement + " (" +
+                     std::to_string(r.duration.count()) + " ms)";
+  if (!r.outcome.detail.empty()) line += " \u2014 " + r.outcome.detail;
+  if (r.outcome.status == Status::Unimplemented || r.outcome.status == Status::Skipped) {
+    line += " \u2014 " + std::string(to_string(r.outcome.status)) + ": " + r.outcome.reason;
+  }
+  if (r.expected_failure) {
+    line +=
+        r.outcome.status == Status::Fail ? " (expected failure)" : " (listed as expected failure)";
+  }
+  std::fprintf(out_, "%s\n", line.c_str());
+  if (verbose_) {
+    for (const auto& w : r.wire) std::fprintf(out_, "      %s\n", w.c_str());
+    if (r.wire_dropped > 0) std::fprintf(out_, "      ... %zu more lines\n", r.wire_dropped);
+  }
+  std::fflush(out_);
+}
+
+void ConsoleReport::failures(const std::vector<CaseResult>& results) {
+  bool any = false;
+  for (const auto& r : results) {
+    if (r.outcome.status != Status::Fail) continue;
+    if (!any) std::fprintf(out_, "\nFailures:\n");
+    any = true;
+    std::fprintf(out_,
+                 "\n  %s [%s, %s]%s\n    requirement: %s\n    expected:    %s\n"
+                 "    actual:      %s\n",
+                 r.c->id.c_str(), std::string(to_string(r.c->tier)).c_str(),
+                 std::string(to_string(r.c->group)).c_str(),
+                 r.expected_failure ? " (expected failure)" : "", r.c->requirement.c_str(),
+                 r.outcome.expected.c_str(), r.outcome.actual.c_str());
+    if (!verbose_ && !r.wire.empty()) {
+      std::fprintf(out_, "    wire (last lines; -v shows all):\n");
+      const std::size_t from = r.wire.size() > 8 ? r.wire.size() - 8 : 0;
+      for (std::size_t i = from; i < r.wire.size(); ++i) {
+        std::fprintf(out_, "      %s\n", r.wire[i].c_str());
+      }
+    }
+  }
+}
+
+void ConsoleReport::summary(const Tally& t, std::chrono::milliseconds elapsed) {
+  std::fprintf(out_, "\n");
+  if (t.expected_failures > 0 || t.unexpected_passes > 0) {
+    std::fprintf(out_, "%zu expected failures, %zu unexpected passes\n", t.expected_failures,
+                 t.unexpected_passes);
+  }
+  if (t.should_failures > 0) {
+    std::fprintf(out_,
+                 "%zu of the failures are SHOULD cases (they fail the run only with --strict)\n",
+                 t.should_failures);
+  }
+  std::fprintf(out_, "%zu passed, %zu failed, %zu unimplemented, %zu skipped in %.1f s\n", t.passed,
+               t.failed, t.unimplemented, t.skipped, static_cast<double>(elapsed.count()) / 1000.0);
+  std::fflush(out_);
+}
+
+void print_list(std::FILE* out, const std::vector<const Case*>& cases) {
+  std::optional<Group> group;
+  for (const Case* c : cases) {
+    if (!group || *group != c->group) {
+      group = c->group;
+      std::fprintf(out, "%s\n", std::string(to_string(c->group)).c_str());
+    }
+    std::fprintf(out, "  %-8s %-7s %s\n", c->id.c_str(), std::string(to_string(c->tier)).c_str(),
+                 c->requirement.c_str());
+  }
+  std::fprintf(out, "%zu cases\n", cases.size());
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,157 @@
+// --json and --junit: every case with its outcome and wire log, for CI dashboards.
+#include "conformance/harness/report.hpp"
+
+#include "conformance/client/utf8.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace flake::conform {
+namespace {
+
+std::string xml_escape(std::string_view raw) {
+  const std::string text = escape_invalid_utf8(raw);
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters even as references.
+        if (c < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
+          out += '?';
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  return out;
+}
+
+bool write_file(const std::string& path, const std::string& text, std::string& error) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool write_json_report(const std::string& path, const std::vector<CaseResult>& results,
+                       const ReportMeta& meta, std::string& error) {
+  using nlohmann::json;
+  const Tally t = tally(results);
+  json doc;
+  doc["tool"] = "flake-conform";
+  doc["protocol"] = "flake.v1";
+  doc["target"] = meta.target;
+  if (!meta.sidecar.empty()) doc["sidecar"] = meta.sidecar;
+  doc["elapsedMs"] = meta.elapsed.count();
+  doc["summary"] = {{"passed", t.passed},
+                    {"failed", t.failed},
+                    {"unimplemented", t.unimplemented},
+                    {"skipped", t.skipped},
+                    {"expectedFailures", t.expected_failures},
+                    {"unexpectedPasses", t.unexpected_passes}};
+  json cases = json::array();
+  for (const auto& r : results) {
+    json c = {{"id", r.c->id},
+              {"tier", std::string(to_string(r.c->tier))},
+              {"group", std::string(to_string(r.c->group))},
+              {"requirement", r.c->requirement},
+              {"status", std::string(to_string(r.outcome.status))},
+              {"durationMs", r.duration.count()},
+              {"expectedFailure", r.expected_failure}};
+    if (r.outcome.status == Status::Fail) {
+      c["expected"] = r.outcome.expected;
+      c["actual"] = r.outcome.actual;
+    }
+    if (!r.outcome.reason.empty()) c["reason"] = r.outcome.reason;
+    if (!r.outcome.detail.empty()) c["detail"] = r.outcome.detail;
+    c["wire"] = r.wire;
+    cases.push_back(std::move(c));
+  }
+  doc["cases"] = std::move(cases);
+  return write_file(path, doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n", error);
+}
+
+bool write_junit_report(const std::string& path, const std::vector<CaseResult>& results,
+                        const ReportMeta& meta, std::string& error) {
+  const Tally t = tally(results);
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x += "<testsuites name=\"flake-conform\" tests=\"" + std::to_string(results.size()) +
+       "\" failures=\"" + std::to_string(t.failed + t.unexpected_passes) +
+       "\" errors=\"0\" skipped=\"" + std::to_string(t.unimplemented + t.skipped) + "\" time=\"" +
+       std::to_string(static_cast<double>(meta.elapsed.count()) / 1000.0) + "\">\n";
+  for (const Group g : all_groups()) {
+    std::string body;
+    std::size_t tests = 0;
+    std::size_t failures = 0;
+    std::size_t skips = 0;
+    std::int64_t suite_ms = 0;
+    for (const auto& r : results) {
+      if (r.c->group != g) continue;
+      ++tests;
+      suite_ms += r.duration.count();
+      body +=
+          "    <testcase classname=\"flake-conform." + std::string(to_string(g)) + "\" name=\"" +
+          xml_escape(r.c->id + " [" + std::string(to_string(r.c->tier)) + "] " + r.c->requirement) +
+          "\" time=\"" + std::to_string(static_cast<double>(r.duration.count()) / 1000.0) + "\">\n";
+      if (r.expected_failure && r.outcome.status == Status::Pass) {
+        // An expected failure that passes fails the run (the list went stale), so CI must see it.
+        ++failures;
+        body += "      <failure message=\"listed in --expected-failures but passed\">" +
+                xml_escape("listed in --expected-failures but passed: remove it from the list") +
+                "</failure>\n";
+      } else if (r.outcome.status == Status::Fail && !r.expected_failure) {
+        ++failures;
+        body += "      <failure message=\"" + xml_escape("expected: " + r.outcome.expected) +
+                "\">" +
+                xml_escape("expected: " + r.outcome.expected + "\nactual: " + r.outcome.actual) +
+                "</failure>\n";
+      } else if (r.outcome.status == Status::Unimplemented || r.outcome.status == Status::Skipped ||
+                 r.expected_failure) {
+        ++skips;
+        const std::string why =
+            r.expected_failure && r.outcome.status == Status::Fail
+                ? "expected failure: " + r.outcome.actual
+                : std::string(to_string(r.outcome.status)) + ": " + r.outcome.reason;
+        body += "      <skipped message=\"" + xml_escape(why) + "\"/>\n";
+      }
+      std::string wire;
+      for (const auto& w : r.wire) wire += w + "\n";
+      if (!wire.empty()) body += "      <system-out>" + xml_escape(wire) + "</system-out>\n";
+      body += "    </testcase>\n";
+    }
+    if (tests == 0) continue;
+    x += "  <testsuite name=\"flake-conform." + std::string(to_string(g)) + "\" tests=\"" +
+         std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"0\" skipped=\"" + std::to_string(skips) + "\" time=\"" +
+         std::to_string(static_cast<double>(suite_ms) / 1000.0) + "\">\n" + body +
+         "  </testsuite>\n";
+  }
+  x += "</testsuites>\n";
+  (void)meta;
+  return write_file(path, x, error);
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,48 @@
+// Runs selected cases one after another, each with its own connections, wire log and budget,
+// and notices when a spawned sidecar dies under a case.
+#pragma once
+
+#include "conformance/harness/case_context.hpp"
+#include "conformance/harness/catalog.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace flake::conform {
+
+struct CaseResult {
+  const Case* c = nullptr;
+  Outcome outcome;
+  bool expected_failure = false;  // listed in --expected-failures
+  std::vector<std::string> wire;
+  std::size_t wire_dropped = 0;
+  std::chrono::milliseconds duration{0};
+};
+
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void case_started(const Case& c, std::size_t index, std::size_t total) = 0;
+  virtual void case_finished(const CaseResult& result, std::size_t index, std::size_t total) = 0;
+};
+
+struct RunConfig {
+  std::vector<std::string> expected_failures;  // selectors
+};
+
+std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target& target,
+                                  const RunConfig& config, ProgressSink& progress);
+
+struct Tally {
+  std::size_t passed = 0;
+  std::size_t failed = 0;             // not counting expected failures
+  std::size_t should_failures = 0;    // those of `failed` in the SHOULD tier (Appendix A)
+  std::size_t expected_failures = 0;  // failed as expected
+  std::size_t unexpected_passes = 0;  // listed as expected to fail, but passed
+  std::size_t unimplemented = 0;
+  std::size_t skipped = 0;
+};
+Tally tally(const std::vector<CaseResult>& results);
+
+}  // namespace flake::conform

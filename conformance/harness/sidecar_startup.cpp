@@ -1,0 +1,150 @@
+// Sidecar start-up shared by the harness, its fuzz mode and flake-bench (sidecar_startup.hpp).
+// The token is never derived from anything reproducible: reproducers hold a placeholder for it.
+#include "conformance/harness/sidecar_startup.hpp"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <utility>
+
+#include "conformance/client/socket.hpp"
+
+namespace flake::conform {
+namespace {
+
+// A port given in advance is polled too: a --spawn command with {port} may never print the line.
+std::optional<Url> await_listening(SidecarProcess& process, std::uint16_t port,
+                                   std::chrono::milliseconds timeout) {
+  const Deadline end = deadline_in(timeout);
+  while (Clock::now() < end) {
+    if (auto url = process.wait_listening(std::chrono::milliseconds(50))) return url;
+    if (!process.running()) return std::nullopt;
+    if (port != 0) {
+      TcpSocket probe;
+      if (probe.connect("127.0.0.1", port, deadline_in(std::chrono::milliseconds(100)))) {
+        return parse_url("ws://127.0.0.1:" + std::to_string(port) + "/rpc");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string random_token() {
+  unsigned char raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) return {};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char c : raw) {
+    hex.push_back(kDigits[c >> 4]);
+    hex.push_back(kDigits[c & 0xF]);
+  }
+  return hex;
+}
+
+TempFile::TempFile(TempFile&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+
+TempFile& TempFile::operator=(TempFile&& other) noexcept {
+  if (this != &other) {
+    if (!path_.empty()) ::unlink(path_.c_str());
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+TempFile::~TempFile() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+std::optional<TempFile> write_token_file(std::string_view prefix, std::string_view token,
+                                         std::string& error) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/";
+  pattern.append(prefix);
+  pattern += "-XXXXXX";
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) {
+    error = "cannot create a temporary token file";
+    return std::nullopt;
+  }
+  TempFile file(pattern);
+  std::string body(token);
+  body += '\n';
+  const bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+  ::close(fd);
+  if (!ok) {
+    error = "cannot write the temporary token file";
+    return std::nullopt;
+  }
+  return file;
+}
+
+std::string read_token_file(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return {};
+  }
+  std::string line;
+  std::getline(in, line);
+  const auto begin = line.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) {
+    error = path + " holds no token";
+    return {};
+  }
+  const auto end = line.find_last_not_of(" \t\r");
+  return line.substr(begin, end - begin + 1);
+}
+
+SidecarCommand reference_command(const std::string& binary, const std::string& token_file,
+                                 std::span<const std::string> extra_args) {
+  SidecarCommand c;
+  c.argv = {binary, "--port", "0", "--conformance", "--token-file", token_file};
+  c.description = binary + " --port 0 --conformance --token-file <temporary file>";
+  for (const auto& a : extra_args) {
+    c.argv.push_back(a);
+    c.description += " " + a;
+  }
+  return c;
+}
+
+SidecarCommand spawn_command(std::string command) {
+  SidecarCommand c;
+  if (command.find("{port}") != std::string::npos) {
+    c.port = pick_free_port();
+    for (std::size_t at; (at = command.find("{port}")) != std::string::npos;) {
+      command.replace(at, 6, std::to_string(c.port));
+    }
+  }
+  c.argv = {"/bin/sh", "-c", "exec " + command};
+  c.description = std::move(command);
+  return c;
+}
+
+StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command,
+                          const std::string& secret, std::chrono::milliseconds timeout) {
+  StartResult r;
+  if (!process.start(command.argv, secret, r.message)) {
+    r.error = StartError::kCannotStart;
+    return r;
+  }
+  r.url = await_listening(process, command.port, timeout);
+  if (r.url) return r;
+  if (process.running()) {
+    r.error = StartError::kTimedOut;
+    r.message = "did not start listening within " + std::to_string(timeout.count()) + " ms";
+  } else {
+    const auto exit = process.exit_info();
+    r.error = StartError::kExited;
+    r.message = "exited before listening (" +
+                (exit && exit->exited ? "exit status " + std::to_string(exit->code)
+                                      : std::string("killed by a signal")) +
+                ")";
+  }
+  return r;
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,194 @@
+// The catalogue and CLI plumbing: unique well-formed IDs, ordering, selectors, option parsing,
+// outcome tallies and the report files.
+#include "conformance/harness/catalog.hpp"
+#include "conformance/cases/cases.hpp"
+#include "conformance/harness/options.hpp"
+#include "conformance/harness/report.hpp"
+#include "conformance/harness/runner.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace flake::conform {
+namespace {
+
+TEST(Catalog, IdsAreUniqueWellFormedAndQuoteARequirement) {
+  const Catalog catalog = build_catalog();
+  ASSERT_GT(catalog.cases().size(), 50u);
+  std::set<std::string> ids;
+  const std::regex shape(R"([1-9][0-9]?\.[1-9][0-9]?/[1-9][0-9]*)");
+  for (const auto& c : catalog.cases()) {
+    EXPECT_TRUE(std::regex_match(c.id, shape)) << c.id;
+    EXPECT_TRUE(ids.insert(c.id).second) << "duplicate " << c.id;
+    EXPECT_FALSE(c.requirement.empty()) << c.id;
+    EXPECT_EQ(c.requirement.back(), '.') << c.id << ": one sentence";
+    EXPECT_TRUE(static_cast<bool>(c.run)) << c.id;
+    EXPECT_GT(c.budget.count(), 0) << c.id;
+    if (c.tier == Tier::Perf) {
+      EXPECT_EQ(c.group, Group::Performance) << c.id;
+    }
+  }
+}
+
+TEST(Catalog, NumericIdOrder) {
+  EXPECT_TRUE(id_less("3.2/1", "3.10/1"));
+  EXPECT_TRUE(id_less("3.4/9", "3.4/10"));
+  EXPECT_FALSE(id_less("3.10/1", "3.2/1"));
+  EXPECT_TRUE(id_less("2.9/3", "10.3/1"));
+  EXPECT_FALSE(id_less("4.1/1", "4.1/1"));
+  const Catalog catalog = build_catalog();
+  const auto ordered = catalog.ordered();
+  for (std::size_t i = 1; i < ordered.size(); ++i) {
+    const Case& a = *ordered[i - 1];
+    const Case& b = *ordered[i];
+    if (a.stops_sidecar || b.stops_sidecar) {
+      EXPECT_TRUE(b.stops_sidecar) << a.id << " must run after " << b.id;
+      continue;
+    }
+    EXPECT_TRUE(a.group < b.group || (a.group == b.group && id_less(a.id, b.id)))
+        << a.id << " before " << b.id;
+  }
+}
+
+TEST(Catalog, Selectors) {
+  Case c;
+  c.id = "3.4/2";
+  c.group = Group::Core;
+  EXPECT_TRUE(selector_matches("3.4/2", c));
+  EXPECT_TRUE(selector_matches("3.4", c));
+  EXPECT_TRUE(selector_matches("3.4/", c));
+  EXPECT_TRUE(selector_matches("3", c));
+  EXPECT_TRUE(selector_matches("3.", c));
+  EXPECT_TRUE(selector_matches("core", c));
+  EXPECT_FALSE(selector_matches("3.4/20", c));
+  EXPECT_FALSE(selector_matches("3.40", c));
+  EXPECT_FALSE(selector_matches("3.4/2x", c));
+  EXPECT_FALSE(selector_matches("auth", c));
+  EXPECT_FALSE(selector_matches("", c));
+  c.id = "3.40/1";
+  EXPECT_FALSE(selector_matches("3.4", c));
+  EXPECT_TRUE(parse_group("large-data").has_value());
+  EXPECT_FALSE(parse_group("nope").has_value());
+}
+
+ParsedOptions parse(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  args.insert(args.begin(), "flake-conform");
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_options(static_cast<int>(argv.size()), argv.data(), "/default/sidecar");
+}
+
+TEST(Options, Parsing) {
+  auto p = parse({"ws://127.0.0.1:9123/rpc", "--token", "t", "-s", "3", "--select", "auth",
+                  "--exclude", "3.4/7", "--strict", "-v", "--timeout", "750", "--json", "r.json",
+                  "--junit", "r.xml", "--expected-failures", "xf"});
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.options.url, "ws://127.0.0.1:9123/rpc");
+  EXPECT_EQ(p.options.token.value_or(""), "t");
+  EXPECT_EQ(p.options.select, (std::vector<std::string>{"3", "auth"}));
+  EXPECT_EQ(p.options.exclude, (std::vector<std::string>{"3.4/7"}));
+  EXPECT_TRUE(p.options.strict);
+  EXPECT_TRUE(p.options.verbose);
+  EXPECT_EQ(p.options.timeout.count(), 750);
+  EXPECT_EQ(p.options.json_file.value_or(""), "r.json");
+  EXPECT_EQ(p.options.junit_file.value_or(""), "r.xml");
+  EXPECT_EQ(p.options.expected_failures_file.value_or(""), "xf");
+
+  p = parse({"--reference"});
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.options.sidecar_bin, "/default/sidecar");
+  p = parse({"--reference", "--sidecar-bin", "/x/flake-sidecar"});
+  EXPECT_EQ(p.options.sidecar_bin, "/x/flake-sidecar");
+  p = parse({"--reference", "--sidecar-arg", "--rate", "--sidecar-arg", "1000"});
+  EXPECT_EQ(p.options.sidecar_args, (std::vector<std::string>{"--rate", "1000"}));
+  p = parse({"--spawn", "sidecar --port {port}", "--token-file", "f"});
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.options.spawn.value_or(""), "sidecar --port {port}");
+  EXPECT_TRUE(parse({"--list"}).error.empty());
+  EXPECT_TRUE(parse({"--help"}).options.help);
+}
+
+TEST(Options, UsageErrors) {
+  EXPECT_FALSE(parse({}).error.empty());                               // no target
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--reference"}).error.empty());  // two targets
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "ws://b:1/rpc"}).error.empty());
+  EXPECT_FALSE(parse({"--reference", "--token", "t"}).error.empty());
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--token", "a", "--token-file", "b"}).error.empty());
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--timeout", "0"}).error.empty());
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--timeout", "12x"}).error.empty());
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--bogus"}).error.empty());
+  EXPECT_FALSE(parse({"ws://a:1/rpc", "--select"}).error.empty());
+  EXPECT_FALSE(
+      parse({"ws://a:1/rpc", "--sidecar-arg", "--rate"}).error.empty());  // --reference only
+}
+
+TEST(Options, HelpNamesEveryOption) {
+  const std::string help = usage_text("/bin/sidecar");
+  for (const char* option :
+       {"--token", "--token-file", "--spawn", "{port}", "--reference", "--sidecar-bin",
+        "--sidecar-arg", "--select", "--exclude", "--list", "--strict", "--timeout", "--verbose",
+        "--json", "--junit", "--expected-failures", "/bin/sidecar", "exit status"}) {
+    EXPECT_NE(help.find(option), std::string::npos) << option;
+  }
+}
+
+std::vector<CaseResult> sample_results(const Catalog& catalog) {
+  std::vector<CaseResult> results;
+  const Status statuses[] = {Status::Pass,    Status::Fail, Status::Unimplemented,
+                             Status::Skipped, Status::Fail, Status::Pass};
+  for (std::size_t i = 0; i < 6; ++i) {
+    CaseResult r;
+    r.c = &catalog.cases()[i];
+    r.outcome.status = statuses[i];
+    r.outcome.expected = "exp <&> \"q\"";
+    r.outcome.actual = std::string("act \x01 ") + "\xe2\x9c\x94";
+    r.outcome.reason = "why";
+    r.expected_failure = i >= 4;  // one expected failure, one unexpected pass
+    r.wire = {"+0ms #1 -> text {}", "+1ms #1 <- close 1000"};
+    results.push_back(r);
+  }
+  return results;
+}
+
+TEST(Report, TallyAndFiles) {
+  const Catalog catalog = build_catalog();
+  const auto results = sample_results(catalog);
+  const Tally t = tally(results);
+  EXPECT_EQ(t.passed, 2u);
+  EXPECT_EQ(t.failed, 1u);
+  EXPECT_EQ(t.expected_failures, 1u);
+  EXPECT_EQ(t.unexpected_passes, 1u);
+  EXPECT_EQ(t.unimplemented, 1u);
+  EXPECT_EQ(t.skipped, 1u);
+
+  const std::string json_path = ::testing::TempDir() + "/report.json";
+  const std::string xml_path = ::testing::TempDir() + "/report.xml";
+  std::string error;
+  ReportMeta meta{"ws://127.0.0.1:1/rpc", "", std::chrono::milliseconds(1234)};
+  ASSERT_TRUE(write_json_report(json_path, results, meta, error)) << error;
+  ASSERT_TRUE(write_junit_report(xml_path, results, meta, error)) << error;
+  std::ifstream jf(json_path);
+  const auto doc = nlohmann::json::parse(jf);
+  EXPECT_EQ(doc["summary"]["failed"], 1);
+  EXPECT_EQ(doc["cases"].size(), 6u);
+  EXPECT_EQ(doc["cases"][1]["status"], "fail");
+  EXPECT_EQ(doc["cases"][1]["expected"], "exp <&> \"q\"");
+  std::stringstream xml;
+  xml << std::ifstream(xml_path).rdbuf();
+  const std::string x = xml.str();
+  EXPECT_NE(x.find("<testsuites"), std::string::npos);
+  EXPECT_NE(x.find("&lt;&amp;&gt; &quot;q&quot;"), std::string::npos);
+  EXPECT_EQ(x.find('\x01'), std::string::npos);
+  EXPECT_NE(x.find("<failure"), std::string::npos);
+  EXPECT_NE(x.find("<skipped"), std::string::npos);
+  EXPECT_EQ(ReportMeta{}.target, "");
+  EXPECT_FALSE(write_json_report("/nonexistent-dir/x.json", results, meta, error));
+}
+
+}  // namespace
+}  // namespace flake::conform

@@ -1,0 +1,204 @@
+// Tests of sidecar_startup: the token file's life, reading tokens back, random tokens, and
+// starting a stand-in sidecar (/bin/sh) that listens, exits early or cannot start.
+#include "conformance/harness/sidecar_startup.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace flake::conform {
+namespace {
+
+bool exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A file in a fresh directory of its own, removed with it.
+class ScratchDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/flake-startup-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    for (const auto& f : written_) ::unlink(f.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  std::string file(const std::string& name, const std::string& body) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << body;
+    written_.push_back(path);
+    return path;
+  }
+  std::string dir_;
+  std::vector<std::string> written_;
+};
+
+using TokenFile = ScratchDir;
+
+TEST_F(TokenFile, HoldsTheTokenAndGoesWithItsOwner) {
+  ::setenv("TMPDIR", dir_.c_str(), 1);
+  std::string error;
+  std::string path;
+  {
+    auto file = write_token_file("flake-test-token", "abc123", error);
+    ::unsetenv("TMPDIR");
+    ASSERT_TRUE(file) << error;
+    path = file->path();
+    EXPECT_EQ(path.rfind(dir_ + "/flake-test-token-", 0), 0u) << path;
+    EXPECT_EQ(contents(path), "abc123\n");
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);  // the token is a secret
+  }
+  EXPECT_FALSE(exists(path));
+}
+
+TEST_F(TokenFile, MovedFileIsRemovedOnceByTheNewOwner) {
+  ::setenv("TMPDIR", dir_.c_str(), 1);
+  std::string error;
+  auto written = write_token_file("flake-test-token", "t", error);
+  ::unsetenv("TMPDIR");
+  ASSERT_TRUE(written) << error;
+  const std::string path = written->path();
+  TempFile owner;
+  {
+    TempFile moved = std::move(*written);
+    written.reset();
+    EXPECT_TRUE(exists(path));
+    owner = std::move(moved);
+  }
+  EXPECT_TRUE(exists(path));
+  EXPECT_EQ(owner.path(), path);
+  owner = TempFile();
+  EXPECT_FALSE(exists(path));
+}
+
+TEST(TokenFileErrors, UncreatableFileIsAnError) {
+  ::setenv("TMPDIR", "/nonexistent-flake-dir", 1);
+  std::string error;
+  const auto file = write_token_file("flake-test-token", "t", error);
+  ::unsetenv("TMPDIR");
+  EXPECT_FALSE(file);
+  EXPECT_EQ(error, "cannot create a temporary token file");
+}
+
+using ReadToken = ScratchDir;
+
+TEST_F(ReadToken, FirstLineWithoutSurroundingBlanks) {
+  std::string error;
+  EXPECT_EQ(read_token_file(file("a", " \tsecret-1 \t\r\nsecond line\n"), error), "secret-1");
+  EXPECT_EQ(read_token_file(file("b", "inner blank stays"), error), "inner blank stays");
+  EXPECT_EQ(error, "");
+}
+
+TEST_F(ReadToken, EmptyOrBlankFileHoldsNoToken) {
+  for (const char* body : {"", "\n", "  \t\r\nsecond line\n"}) {
+    const std::string path = file("empty", body);
+    std::string error;
+    EXPECT_EQ(read_token_file(path, error), "");
+    EXPECT_EQ(error, path + " holds no token");
+  }
+}
+
+TEST_F(ReadToken, MissingFileCannotBeRead) {
+  const std::string path = dir_ + "/missing";
+  std::string error;
+  EXPECT_EQ(read_token_file(path, error), "");
+  EXPECT_EQ(error, "cannot read " + path);
+}
+
+TEST(RandomToken, FortyEightHexDigitsAndNeverTheSame) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 50; ++i) {
+    const std::string token = random_token();
+    ASSERT_EQ(token.size(), 48u);
+    EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
+    seen.insert(token);
+  }
+  EXPECT_EQ(seen.size(), 50u);
+}
+
+TEST(SidecarCommands, ReferenceElidesTheTokenFileAndAppendsArguments) {
+  const std::string extra[] = {"--defect", "x"};
+  const SidecarCommand c = reference_command("/bin/sidecar", "/tmp/tok", extra);
+  EXPECT_EQ(c.argv, (std::vector<std::string>{"/bin/sidecar", "--port", "0", "--conformance",
+                                              "--token-file", "/tmp/tok", "--defect", "x"}));
+  EXPECT_EQ(c.description,
+            "/bin/sidecar --port 0 --conformance --token-file <temporary file> --defect x");
+  EXPECT_EQ(c.port, 0);
+}
+
+TEST(SidecarCommands, SpawnFillsEveryPortPlaceholderWithOnePort) {
+  const SidecarCommand c = spawn_command("side --port {port} --url ws://h:{port}/rpc");
+  ASSERT_NE(c.port, 0);
+  const std::string port = std::to_string(c.port);
+  EXPECT_EQ(c.description, "side --port " + port + " --url ws://h:" + port + "/rpc");
+  EXPECT_EQ(c.argv, (std::vector<std::string>{"/bin/sh", "-c", "exec " + c.description}));
+  EXPECT_EQ(spawn_command("side").port, 0);
+}
+
+TEST(StartSidecar, ReturnsTheUrlOfTheListeningLine) {
+  SidecarProcess process;
+  const SidecarCommand c =
+      spawn_command("sh -c \"echo stand-in listening on ws://127.0.0.1:4711/rpc; exec sleep 30\"");
+  const StartResult r = start_sidecar(process, c, "", std::chrono::milliseconds(5000));
+  ASSERT_TRUE(r.url) << r.message;
+  EXPECT_EQ(r.error, StartError::kNone);
+  EXPECT_EQ(r.url->port, 4711);
+  process.stop();
+}
+
+TEST(StartSidecar, WithoutTheLineAnOpenPortWillDo) {
+  SidecarProcess process;
+  const SidecarCommand c = spawn_command("/usr/bin/python3 -m http.server --bind 127.0.0.1 {port}");
+  const StartResult r = start_sidecar(process, c, "", std::chrono::milliseconds(10000));
+  ASSERT_TRUE(r.url) << r.message << "\n" << process.output_tail();
+  EXPECT_EQ(r.url->host, "127.0.0.1");
+  EXPECT_EQ(r.url->port, c.port);
+  EXPECT_EQ(r.url->path, "/rpc");
+  process.stop();
+}
+
+TEST(StartSidecar, ExitBeforeListeningIsReportedWithItsStatus) {
+  SidecarProcess process;
+  const StartResult r =
+      start_sidecar(process, spawn_command("sh -c 'exit 3'"), "", std::chrono::milliseconds(5000));
+  EXPECT_FALSE(r.url);
+  EXPECT_EQ(r.error, StartError::kExited);
+  EXPECT_EQ(r.message, "exited before listening (exit status 3)");
+}
+
+TEST(StartSidecar, SilenceIsATimeout) {
+  SidecarProcess process;
+  const StartResult r =
+      start_sidecar(process, spawn_command("sleep 30"), "", std::chrono::milliseconds(300));
+  EXPECT_EQ(r.error, StartError::kTimedOut);
+  EXPECT_EQ(r.message, "did not start listening within 300 ms");
+  process.stop();
+}
+
+TEST(StartSidecar, NoCommandCannotStart) {
+  SidecarProcess process;
+  const StartResult r =
+      start_sidecar(process, SidecarCommand{}, "", std::chrono::milliseconds(300));
+  EXPECT_EQ(r.error, StartError::kCannotStart);
+  EXPECT_FALSE(r.message.empty());
+}
+
+}  // namespace
+}  // namespace flake::conform

@@ -1,0 +1,160 @@
+// Strict JSON parsing for untrusted message bytes (see json_parse.hpp for the rules).
+#include "reference/codec/json_parse.hpp"
+
+#include <unordered_set>
+#include <vector>
+
+namespace flake {
+
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Consumes one number starting at text[i]; returns the index after it, or npos when it breaks the
+// grammar
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? or runs on into more number characters (as in 01).
+size_t skip_number(std::string_view text, size_t i) {
+  const size_t n = text.size();
+  auto digits = [&](size_t at) {
+    size_t j = at;
+    while (j < n && is_digit(text[j])) ++j;
+    return j;
+  };
+  if (i < n && text[i] == '-') ++i;
+  if (i >= n || !is_digit(text[i])) return std::string_view::npos;
+  i = (text[i] == '0') ? i + 1 : digits(i);
+  if (i < n && text[i] == '.') {
+    size_t j = digits(i + 1);
+    if (j == i + 1) return std::string_view::npos;
+    i = j;
+  }
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
+    size_t j = digits(i);
+    if (j == i) return std::string_view::npos;
+    i = j;
+  }
+  if (i < n && (is_digit(text[i]) || text[i] == '.' || text[i] == 'e' || text[i] == 'E' ||
+                text[i] == '+' || text[i] == '-')) {
+    return std::string_view::npos;
+  }
+  return i;
+}
+
+}  // namespace
+
+ScanError scan_json(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (static_cast<unsigned char>(c) < 0x20) return ScanError::kControlInString;
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return ScanError::kTooDeep;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        if (c == '-' || is_digit(c)) {
+          size_t next = skip_number(text, i);
+          if (next == std::string_view::npos) return ScanError::kBadNumber;
+          i = next - 1;
+        }
+        break;
+    }
+  }
+  return ScanError::kNone;
+}
+
+namespace {
+
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+}  // namespace
+
+void keep_last_duplicate_keys(cJSON* value) {
+  // Iterative walk: recursion depth is already bounded by the depth check, but a loop costs nothing
+  // more.
+  std::vector<cJSON*> pending{value};
+  std::unordered_set<std::string_view> seen;
+  while (!pending.empty()) {
+    cJSON* node = pending.back();
+    pending.pop_back();
+    if (cJSON_IsObject(node)) {
+      seen.clear();
+      // Walk from the last member back: a key already seen was overridden by a later member.
+      cJSON* child =
+          node->child ? node->child->prev : nullptr;  // cJSON keeps child->prev = last member
+      while (child != nullptr) {
+        cJSON* previous = (child == node->child) ? nullptr : child->prev;
+        std::string_view key = child->string ? child->string : "";
+        if (!seen.insert(key).second) {
+          cJSON_Delete(cJSON_DetachItemViaPointer(node, child));
+        } else {
+          pending.push_back(child);
+        }
+        child = previous;
+      }
+    } else if (cJSON_IsArray(node)) {
+      for (cJSON* child = node->child; child != nullptr; child = child->next)
+        pending.push_back(child);
+    }
+  }
+}
+
+ParseResult parse_json(std::string_view text, int max_depth, bool last_key_wins) {
+  ParseResult result;
+  switch (scan_json(text, max_depth)) {
+    case ScanError::kNone:
+      break;
+    case ScanError::kTooDeep:
+      result.error = "JSON nests deeper than " + std::to_string(max_depth) + " levels";
+      return result;
+    case ScanError::kControlInString:
+      result.error = "unescaped control character in a JSON string";
+      return result;
+    case ScanError::kBadNumber:
+      result.error = "malformed JSON number";
+      return result;
+  }
+  const char* end = nullptr;
+  JsonPtr value(cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false));
+  if (!value) {
+    result.error = "invalid JSON";
+    return result;
+  }
+  const char* stop = text.data() + text.size();
+  while (end != nullptr && end < stop && is_json_space(*end)) ++end;
+  if (end != stop) {
+    result.error = "unexpected data after the JSON value";
+    return result;
+  }
+  if (last_key_wins) keep_last_duplicate_keys(value.get());
+  result.value = std::move(value);
+  return result;
+}
+
+}  // namespace flake

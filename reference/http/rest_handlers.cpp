@@ -1,0 +1,234 @@
+// REST handlers (see rest_handlers.hpp). Methods run with no socket (CallContext::connection null),
+// so socket-only methods answer -32601 exactly as over POST /api/v1/rpc.
+#include "reference/http/rest_handlers.hpp"
+
+#include "reference/codec/json_parse.hpp"
+#include "reference/codec/msgpack.hpp"
+#include "reference/codec/utf8.hpp"
+#include "reference/http/headers.hpp"
+#include "reference/rpc/dispatcher.hpp"
+#include "reference/rpc/large_export.hpp"
+#include "reference/state/http_state.hpp"
+#include "reference/state/server_state.hpp"
+
+namespace flake {
+
+namespace {
+
+HttpReply json_reply(const cJSON* value) {
+  HttpReply reply;
+  reply.body = print_json(value);
+  if (reply.body.empty()) return error_reply(500, kInternalError, "cannot serialise the answer");
+  return reply;
+}
+
+HttpReply unknown_service(std::string_view service) {
+  return error_reply(404, kNotFound, "unknown service",
+                     "{\"resource\":" + json_quote("service:" + std::string(service)) + "}");
+}
+
+// A body parsed as JSON under the message rules (§2.8, §8.9, §8.10); null with `error` set
+// otherwise.
+JsonPtr parse_body(std::string_view body, std::string& error) {
+  if (!is_valid_utf8(body)) {
+    error = "body is not valid UTF-8";
+    return nullptr;
+  }
+  ParseResult parsed = parse_json(body);
+  if (!parsed.value) {
+    error = parsed.error.empty() ? "body is not JSON" : parsed.error;
+    return nullptr;
+  }
+  keep_last_duplicate_keys(parsed.value.get());
+  return std::move(parsed.value);
+}
+
+// A call with no socket, authenticated by the Bearer token before dispatch.
+CallContext http_context(ServerState& server) {
+  return CallContext(server, nullptr, true);
+}
+
+}  // namespace
+
+int http_status_for(int code) {
+  switch (code) {
+    case kParseError:
+    case kInvalidRequest:
+    case kInvalidParams:
+      return 400;
+    case kMethodNotFound:
+    case kNotFound:
+      return 404;
+    case kUnauthenticated:
+      return 401;
+    case kRateLimited:
+      return 429;
+    case kServiceUnavailable:
+    case kTimeout:
+      return 503;
+    case kPayloadTooLarge:
+      return 413;
+    case kForbidden:
+      return 403;
+    default:
+      return 500;
+  }
+}
+
+HttpReply reply_for(RpcError error) {
+  const std::string data = error.data ? print_json(error.data.get()) : std::string();
+  HttpReply reply = error_reply(http_status_for(error.code), error.code, error.message, data);
+  if (error.code == kRateLimited || error.code == kServiceUnavailable) {
+    reply.headers.emplace_back("Retry-After", "1");
+  }
+  return reply;
+}
+
+HttpReply rest_health() {
+  HttpReply reply;
+  reply.body =
+      std::string(R"({"status":"ok","protocol":"flake.v1","version":")") + FLAKE_VERSION + "\"}";
+  return reply;
+}
+
+HttpReply rest_dashboard(ServerState& server, std::string_view service) {
+  const cJSON* dashboard = server.fixtures.dashboard(service);
+  if (dashboard == nullptr || !server.fixtures.has_service(service)) {
+    if (server.has(Defect::kDashboardUnknownOk)) {
+      HttpReply empty;
+      empty.body = "{}";
+      return empty;
+    }
+    return unknown_service(service);
+  }
+  return json_reply(dashboard);
+}
+
+HttpReply rest_multi_dashboard(ServerState& server) {
+  CallContext ctx = http_context(server);
+  Request request{"multi.getDashboard", nullptr, nullptr};
+  Outcome outcome = execute_request(ctx, request);
+  if (auto* error = std::get_if<RpcError>(&outcome)) return reply_for(std::move(*error));
+  return json_reply(std::get<JsonPtr>(outcome).get());
+}
+
+HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body) {
+  if (!server.fixtures.has_service(service)) return unknown_service(service);
+  std::string error;
+  JsonPtr parsed = parse_body(body, error);
+  if (!parsed) return error_reply(400, kParseError, error);
+  const auto action = string_member(parsed.get(), "action");
+  if (!action) return error_reply(400, kInvalidRequest, "body must be {\"action\":\"...\"}");
+  const cJSON* params = member(parsed.get(), "params");
+  if (params != nullptr && !cJSON_IsObject(params) && !cJSON_IsArray(params))
+    return error_reply(400, kInvalidRequest, "params must be an object");
+  const std::string method = std::string(service) + "." + std::string(*action);
+  CallContext ctx = http_context(server);
+  Request request{method, params, nullptr};
+  Outcome outcome = execute_request(ctx, request);
+  if (auto* failure = std::get_if<RpcError>(&outcome)) return reply_for(std::move(*failure));
+  return json_reply(std::get<JsonPtr>(outcome).get());
+}
+
+// One message or batch member under this connection's bucket. The dispatcher charges tokens only
+// to sockets, so HTTP charges here, as a WebSocket message with the same body would be (§8.2,
+// §8.3): invalid members cost nothing, and a valid one that finds the bucket empty gets -32002
+// (a notification is dropped).
+JsonPtr dispatch_charged(CallContext& ctx, const cJSON* item, TokenBucket& bucket) {
+  auto validated = validate_request(item);
+  if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
+    return make_error(invalid->id, std::move(invalid->error));
+  }
+  const Request& request = std::get<Request>(validated);
+  const int64_t now = ServerState::mono_ms();
+  if (!bucket.try_take(now)) {
+    if (request.is_notification()) return nullptr;
+    return make_error(request.id, rate_limited(bucket.retry_after_ms(now)));
+  }
+  return dispatch_message(ctx, item);
+}
+
+HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& bucket) {
+  std::string error;
+  JsonPtr message = parse_body(body, error);
+  JsonPtr response;
+  CallContext ctx = http_context(server);
+  if (!message) {
+    response = parse_error_response(server, error);
+  } else if (!cJSON_IsArray(message.get())) {
+    response = dispatch_charged(ctx, message.get(), bucket);
+  } else if (const int count = cJSON_GetArraySize(message.get()); count == 0 || count > 100) {
+    response = dispatch_message(ctx, message.get());  // one -32600, nothing executed or charged
+  } else {
+    response.reset(cJSON_CreateArray());
+    for (const cJSON* item = message->child; item != nullptr; item = item->next) {
+      if (JsonPtr answer = dispatch_charged(ctx, item, bucket))
+        cJSON_AddItemToArray(response.get(), answer.release());
+    }
+    if (cJSON_GetArraySize(response.get()) == 0) response.reset();
+  }
+  HttpReply reply;
+  if (!response) {  // only notifications (§9.7)
+    reply.status = 204;
+    return reply;
+  }
+  reply.body = print_json(response.get());
+  if (server.has(Defect::kRpcErrorStatus) && member(response.get(), "error") != nullptr)
+    reply.status = 400;
+  return reply;
+}
+
+HttpReply rest_ticket(ServerState& server, std::string_view body) {
+  std::string_view rest = body;
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n' || rest.front() == '\r' ||
+                           rest.front() == '\t')) {
+    rest.remove_prefix(1);
+  }
+  if (!rest.empty()) {  // §9.11: empty or a JSON object, content ignored
+    std::string error;
+    JsonPtr parsed = parse_body(body, error);
+    if (!parsed) return error_reply(400, kParseError, error);
+    if (!cJSON_IsObject(parsed.get()))
+      return error_reply(400, kInvalidRequest, "body must be empty or a JSON object");
+  }
+  const std::string ticket =
+      http_state(server).tickets.issue(server.now_ms(), server.has(Defect::kTicketShort) ? 4 : 16);
+  if (ticket.empty()) return error_reply(500, kInternalError, "cannot generate a ticket");
+  HttpReply reply;
+  reply.body = "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" +
+               std::to_string(server.has(Defect::kTicketExpiry) ? 2 * kTicketLifetimeMs
+                                                                : kTicketLifetimeMs) +
+               "}";
+  return reply;
+}
+
+HttpReply rest_log_export(ServerState& server, std::string_view service,
+                          const HttpRequest& request) {
+  const std::optional<std::string> range = request.query_value("timeRange");
+  std::optional<int64_t> range_ms = range ? parse_time_range_ms(*range) : std::nullopt;
+  if (!range_ms && server.has(Defect::kExportRangeUnchecked)) range_ms = 3'600'000;
+  if (!range_ms) {
+    return error_reply(400, kInvalidParams, "timeRange must match ^[1-9][0-9]{0,8}(s|m|h|d)$",
+                       R"({"field":"timeRange"})");
+  }
+  if (!server.fixtures.has_service(service)) return unknown_service(service);
+  JsonPtr entries = server.log_history.entries_since(service, server.epoch_ms() - *range_ms);
+  const int total = cJSON_GetArraySize(entries.get());
+  JsonPtr document(cJSON_CreateObject());
+  cJSON_AddStringToObject(document.get(), "service", std::string(service).c_str());
+  cJSON_AddStringToObject(document.get(), "timeRange", range.value_or("").c_str());
+  cJSON_AddNumberToObject(document.get(), "totalEntries", total);
+  cJSON_AddItemToObject(document.get(), "entries", entries.release());
+  HttpReply reply;
+  reply.vary_accept = true;
+  if (request.accept && list_allows(*request.accept, "application/msgpack", "") &&
+      !server.has(Defect::kExportNoMsgpack)) {
+    reply.content_type = "application/msgpack";
+    reply.body = encode_msgpack(document.get());
+  } else {
+    reply.body = print_json(document.get());
+  }
+  return reply;
+}
+
+}  // namespace flake

@@ -1,0 +1,53 @@
+// logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): the export is built whole, so its metadata
+// can carry the sha256, then streamed as data.chunk frames under the connection's send-buffer flow
+// control.
+#include "reference/rpc/large_export.hpp"
+#include "reference/rpc/methods/methods.hpp"
+
+namespace flake {
+
+Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params) {
+  JsonPtr lax;  // defect compress-unchecked: a non-boolean compress counts for its truthiness
+  if (const cJSON* compress = member(params, "compress");
+      compress && !cJSON_IsBool(compress) && ctx.server.has(Defect::kCompressUnchecked)) {
+    const bool truthy = (cJSON_IsNumber(compress) && compress->valuedouble != 0) ||
+                        (cJSON_IsString(compress) && compress->valuestring[0] != '\0') ||
+                        cJSON_IsObject(compress) || cJSON_IsArray(compress);
+    lax = clone(params);
+    cJSON_ReplaceItemInObjectCaseSensitive(lax.get(), "compress", cJSON_CreateBool(truthy));
+    params = lax.get();
+  }
+  auto parsed = parse_large_export_params(params);
+  if (auto* error = std::get_if<ParamError>(&parsed)) {
+    return invalid_params(error->field.c_str(), error->message);
+  }
+  const LargeExportParams& request = std::get<LargeExportParams>(parsed);
+  ServerState& server = ctx.server;
+  if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
+
+  const PackedEntries entries =
+      server.log_history.packed_since(request.service, server.epoch_ms() - request.range_ms);
+  auto data =
+      std::make_shared<LargeExport>(build_large_export(entries, request, ++server.export_counter));
+  if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
+
+  if (server.has(Defect::kChunkCorrupt) && !data->chunks.empty() && !data->chunks[0].empty()) {
+    data->chunks[0][data->chunks[0].size() / 2] ^= 0x20;  // after the sha256 was taken
+  }
+  JsonPtr metadata = large_export_metadata(*data);
+  if (server.has(Defect::kChunkCount)) {
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        metadata.get(), "chunks", cJSON_CreateNumber(static_cast<double>(data->chunks.size() + 1)));
+  }
+  ctx.binary_response = request.msgpack;  // §2.4: a msgpack export answers in MessagePack
+  if (!data->chunks.empty()) {
+    EmitJob job;
+    job.kind = EmitJob::Kind::kChunks;
+    job.remaining = data->chunks.size();
+    job.export_data = std::move(data);
+    ctx.jobs.push_back(std::move(job));
+  }
+  return metadata;
+}
+
+}  // namespace flake

@@ -1,0 +1,158 @@
+// Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute
+// (§5).
+#include <array>
+#include <cmath>
+#include <optional>
+
+#include "reference/rpc/methods/methods.hpp"
+#include "reference/rpc/pagination.hpp"
+
+namespace flake {
+
+namespace {
+
+struct ListMethod {
+  std::string_view method;
+  std::string_view service;
+  std::string_view collection;
+};
+
+constexpr std::array kLists{
+    ListMethod{"vercel.getDeployments", "vercel", "deployments"},
+    ListMethod{"vercel.getProjects", "vercel", "projects"},
+    ListMethod{"supabase.getDatabases", "supabase", "databases"},
+    ListMethod{"aws.getInstances", "aws", "instances"},
+};
+
+constexpr size_t kMaxOperations = 100;
+
+std::string_view service_of(std::string_view method) {
+  return method.substr(0, method.find('.'));
+}
+
+// For the pagination defects: the page the params would give without member `key`.
+std::variant<PageRequest, PageParamError> page_params_without(const cJSON* params, const char* key,
+                                                              size_t total) {
+  JsonPtr without = clone(params);
+  cJSON_DeleteItemFromObjectCaseSensitive(without.get(), key);
+  return parse_page_params(without.get(), total);
+}
+
+// Defect limit-clamped: an integer limit outside 1..100 is clamped into that range.
+std::optional<PageRequest> clamped_limit(const cJSON* params, size_t total) {
+  const cJSON* limit = member(params, "limit");
+  if (!cJSON_IsNumber(limit) || std::floor(limit->valuedouble) != limit->valuedouble)
+    return std::nullopt;
+  auto page = page_params_without(params, "limit", total);
+  auto* request = std::get_if<PageRequest>(&page);
+  if (request == nullptr) return std::nullopt;
+  request->limit = limit->valuedouble < 1 ? 1 : kMaxPageLimit;
+  return *request;
+}
+
+}  // namespace
+
+Outcome handle_dashboard(CallContext& ctx, std::string_view method, const cJSON* params) {
+  if (!params_empty(params))
+    return invalid_params("params", "getDashboard takes no positional parameters");
+  std::string_view service = service_of(method);
+  const cJSON* dashboard = ctx.server.fixtures.dashboard(service);
+  if (dashboard == nullptr) return not_found("service:" + std::string(service));
+  return clone(dashboard);
+}
+
+Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* params) {
+  for (const ListMethod& list : kLists) {
+    if (list.method != method) continue;
+    const cJSON* items = ctx.server.fixtures.collection(list.service, list.collection);
+    if (items == nullptr)
+      return not_found(std::string(list.service) + "/" + std::string(list.collection));
+    if (ctx.server.has(Defect::kUnknownParamsRejected) && cJSON_IsObject(params)) {
+      for (const cJSON* m = params->child; m != nullptr; m = m->next) {
+        if (std::string_view(m->string) != "limit" && std::string_view(m->string) != "cursor")
+          return invalid_params(m->string, "unknown parameter");
+      }
+    }
+    // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
+    const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
+    auto page = parse_page_params(params, total);
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "limit" && ctx.server.has(Defect::kParamsDefaulted) &&
+        !cJSON_IsNumber(member(params, "limit"))) {
+      page = page_params_without(params, "limit", total);
+    }
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "limit" && ctx.server.has(Defect::kLimitClamped)) {
+      if (auto clamped = clamped_limit(params, total)) page = *clamped;
+    }
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "cursor" && ctx.server.has(Defect::kCursorUnchecked) &&
+        cJSON_IsString(member(params, "cursor"))) {
+      page = page_params_without(params, "cursor", total);  // an unknown cursor: the first page
+    }
+    if (auto* error = std::get_if<PageParamError>(&page)) {
+      return invalid_params(error->field.c_str(), error->message);
+    }
+    PageRequest& request = std::get<PageRequest>(page);
+    if (ctx.server.has(Defect::kDefaultLimit10) && member(params, "limit") == nullptr)
+      request.limit = 10;
+    if (ctx.server.has(Defect::kPageOverlap) && request.offset > 0) --request.offset;
+    return make_page(items, list.collection, request);
+  }
+  return rpc_error(kInternalError, "list method without a table entry");
+}
+
+Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* params) {
+  if (!params_empty(params))
+    return invalid_params("params", "multi.getDashboard takes no positional parameters");
+  JsonPtr result(cJSON_CreateObject());
+  cJSON* services = cJSON_AddObjectToObject(result.get(), "services");
+  const std::vector<std::string>& names = ctx.server.fixtures.services();
+  for (const std::string& name : names) {
+    if (ctx.server.has(Defect::kMultiDashboardPartial) && &name == &names.back()) break;
+    cJSON_AddItemToObject(services, name.c_str(),
+                          clone(ctx.server.fixtures.dashboard(name)).release());
+  }
+  return result;
+}
+
+Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* params) {
+  if (!cJSON_IsObject(params)) return params_not_object();
+  const cJSON* operations = member(params, "operations");
+  if (!cJSON_IsArray(operations))
+    return invalid_params("operations", "operations must be an array");
+  if (static_cast<size_t>(cJSON_GetArraySize(operations)) > kMaxOperations &&
+      !ctx.server.has(Defect::kBatchExecuteNoLimit)) {
+    return invalid_params("operations", "at most 100 operations");
+  }
+  JsonPtr result(cJSON_CreateObject());
+  cJSON* results = cJSON_AddArrayToObject(result.get(), "results");
+  for (const cJSON* op = operations->child; op != nullptr; op = op->next) {
+    auto method = string_member(op, "method");
+    const cJSON* op_params = member(op, "params");
+    Outcome outcome;
+    if (!method) {
+      outcome = rpc_error(kInvalidRequest, "operation needs a string \"method\"");
+    } else if (op_params && !cJSON_IsObject(op_params) && !cJSON_IsArray(op_params)) {
+      outcome = rpc_error(kInvalidRequest, "operation \"params\" must be an object or an array");
+    } else if (*method == "batch.execute") {
+      outcome = rpc_error(kMethodNotFound, "batch.execute cannot be nested");
+    } else {
+      ctx.in_batch_execute = true;
+      outcome = execute_request(ctx, Request{*method, op_params, nullptr});
+      ctx.in_batch_execute = false;
+    }
+    cJSON* entry = cJSON_CreateObject();
+    if (auto* error = std::get_if<RpcError>(&outcome)) {
+      cJSON_AddItemToObject(entry, "error", error_object(std::move(*error)).release());
+    } else {
+      JsonPtr& value = std::get<JsonPtr>(outcome);
+      cJSON_AddItemToObject(entry, "result", value ? value.release() : cJSON_CreateNull());
+    }
+    cJSON_AddItemToArray(results, entry);
+    if (ctx.server.has(Defect::kBatchExecuteStops) && cJSON_HasObjectItem(entry, "error")) break;
+  }
+  return result;
+}
+
+}  // namespace flake

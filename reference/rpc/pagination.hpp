@@ -1,0 +1,40 @@
+// Cursor pagination of the fixture-backed list methods (docs/protocol.md §5): limit 1..100,
+// default 20, an opaque cursor from the previous page's "pagination.next" (null on the last page).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "reference/codec/json.hpp"
+
+namespace flake {
+
+inline constexpr size_t kDefaultPageLimit = 20;
+inline constexpr size_t kMaxPageLimit = 100;
+
+struct PageRequest {
+  size_t offset = 0;
+  size_t limit = kDefaultPageLimit;
+};
+
+// `field` is what -32602's data {"field"} names: "params", "limit" or "cursor".
+struct PageParamError {
+  std::string field;
+  std::string message;
+};
+
+// Validates {"limit"?, "cursor"?} against a list of `total` items. `params` may be nullptr (absent:
+// the first page), an object, or anything else (an error naming "params"). Unknown members are
+// ignored. "limit" must be an integer 1..100. "cursor" must be a string this server issued for a
+// list of this length (it binds offset and total, so a forged, edited or other-list cursor is
+// refused) or null, which means "no cursor" because that is what the last page's "next" holds.
+std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total);
+
+// {"<collection>":[items offset..offset+limit), "pagination":{"next":"<cursor>"|null,"total":n}},
+// with the items deep-copied. A non-array `items` is an empty list; a limit outside 1..100 is
+// clamped to it.
+JsonPtr make_page(const cJSON* items, std::string_view collection, const PageRequest& request);
+
+}  // namespace flake

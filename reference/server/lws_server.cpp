@@ -1,0 +1,266 @@
+// libwebsockets integration: context set-up (a raw listening vhost for the front and WebSockets, an
+// HTTP vhost for the rest), thin callback switches handing off to named functions, timers for auth
+// deadlines, pings, session expiry and live streams, and graceful shutdown.
+#include "reference/server/lws_server.hpp"
+
+#include <libwebsockets.h>
+#include <malloc.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "reference/http/endpoints.hpp"
+#include "reference/state/http_state.hpp"
+#include "reference/state/notifier.hpp"
+#include "reference/ws/connection.hpp"
+#include "reference/ws/frame_writer.hpp"
+#include "reference/ws/reader.hpp"
+#include "reference/ws/takeover.hpp"
+
+namespace flake {
+
+namespace {
+
+constexpr int64_t kTickMs = 50;
+constexpr int64_t kShutdownBudgetMs = 1500;
+constexpr size_t kRxChunk = 64 * 1024;
+// Bytes lws hands the socket in one send; what the socket does not take, lws keeps and sends when
+// it is writeable again.
+constexpr size_t kTxPacket = 256 * 1024;
+
+std::atomic<bool> g_stop_requested{false};
+lws_context* g_context = nullptr;
+
+// Per-connection user data; lws allocates it zeroed and frees it with free().
+struct PerSession {
+  Connection* connection;  // after our 101; owned by ServerState::connections
+  HttpConnection* http;    // HTTP vhost: owned by ServerState::http, for plain HTTP and SSE
+};
+
+ServerState& state_of(lws* wsi) {
+  return *static_cast<ServerState*>(lws_context_user(lws_get_context(wsi)));
+}
+
+Takeover g_takeover;
+
+void attach_connection(lws* wsi, Connection& c) {
+  static_cast<PerSession*>(lws_wsi_user(wsi))->connection = &c;
+}
+
+int on_writeable(lws* wsi, Connection& c) {
+  if (write_pending(wsi, c) < 0) return -1;
+  if (c.close_sent) return 0;
+  if (c.close_code == 0 && c.tx_bytes < kJobLowWater) step_jobs(c);
+  if (!c.tx.empty() || c.close_code != 0) lws_callback_on_writable(wsi);
+  return 0;
+}
+
+void on_raw_closed(ServerState& server, PerSession* pss) {
+  Connection* c = pss ? pss->connection : nullptr;
+  if (c == nullptr) return;
+  pss->connection = nullptr;
+  connection_closed(server, c);
+}
+
+void begin_shutdown(ServerState& server) {
+  if (server.shutting_down) return;
+  server.shutting_down = true;
+  if (server.has(Defect::kShutdownNoClose)) return;  // run_server leaves at once, no close frames
+  for (auto& [raw, connection] : server.connections) {
+    request_close(*connection, 1001, "server shutting down", false);
+  }
+}
+
+void tick_connections(ServerState& server) {
+  const int64_t now = server.now_ms();
+  const int64_t mono = ServerState::mono_ms();
+  const Options& o = server.options;
+  for (auto& [raw, connection] : server.connections) {
+    Connection& c = *connection;
+    if (!c.authenticated() && now - c.opened_at_ms >= o.auth_timeout_ms &&
+        !server.has(Defect::kNoAuthTimeout)) {
+      request_close(c, 4408, "authentication timeout", false);
+    }
+    // Due one tick early, so no gap between pings exceeds the interval (§7.6).
+    if (mono - c.last_ping_ms >= o.ping_interval_ms - kTickMs && !server.has(Defect::kNoPings)) {
+      c.last_ping_ms = mono;
+      if (c.unanswered_pings >= 2 && !server.has(Defect::kNoPingTimeout)) {
+        c.discard_session = server.has(Defect::kPingTimeoutDropsSession);
+        request_close(c, 1008, "ping timeout", false);
+      } else {
+        ++c.unanswered_pings;
+        c.ping_due = true;
+        lws_callback_on_writable(c.wsi);
+      }
+    }
+    if (!c.jobs.empty()) lws_callback_on_writable(c.wsi);
+  }
+}
+
+constexpr int kTrimEveryTicks = 40;  // two seconds
+
+struct TimerState {
+  lws_sorted_usec_list_t sul{};
+  ServerState* server = nullptr;
+  int64_t last_ms = 0;
+  int ticks_since_trim = 0;
+};
+TimerState g_timer;
+
+void on_tick(lws_sorted_usec_list_t* sul) {
+  ServerState& server = *g_timer.server;
+  const int64_t mono = ServerState::mono_ms();
+  if (!server.shutting_down) {
+    tick_connections(server);
+    const int64_t grace =
+        server.options.resume_grace_ms / (server.has(Defect::kShortGrace) ? 2 : 1);
+    const int64_t now = server.has(Defect::kExpiryIgnoresClock) ? mono : server.now_ms();
+    const size_t expired = server.sessions.expire(now, grace);
+    live_tick(server, mono - g_timer.last_ms);
+    // Bursts (exports, emits, expired sessions' rings) free many small blocks; give the pages back
+    // now and then so RSS follows what is really held (§10 P5).
+    if (expired > 0 || ++g_timer.ticks_since_trim >= kTrimEveryTicks) {
+      malloc_trim(0);
+      g_timer.ticks_since_trim = 0;
+    }
+  }
+  g_timer.last_ms = mono;
+  lws_sul_schedule(g_context, 0, sul, on_tick, kTickMs * LWS_US_PER_MS);
+}
+
+// Upgraded sockets, adopted from the HTTP vhost (ws/takeover.cpp): our own RFC 6455 framing.
+int callback_raw(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_RAW_RX:
+      return pss->connection
+                 ? receive_bytes(*pss->connection, std::span(static_cast<uint8_t*>(in), len))
+                 : -1;
+    case LWS_CALLBACK_RAW_WRITEABLE:
+      return pss->connection ? on_writeable(wsi, *pss->connection) : 0;
+    case LWS_CALLBACK_RAW_CLOSE:
+      on_raw_closed(state_of(wsi), pss);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+// Every connection starts here: plain HTTP, REST and SSE stay, WebSocket upgrades leave.
+int callback_http(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      return take_upgrade(g_takeover, wsi, state_of(wsi), in ? static_cast<const char*>(in) : "");
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+      return 1;  // never reached: lws' own WebSocket code is not used
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      if (g_stop_requested.load()) begin_shutdown(state_of(wsi));
+      return 0;
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_TIMER: {
+      HttpConnection* no_session = nullptr;  // lws may not have allocated user space yet
+      return http_callback(wsi, reason, pss ? pss->http : no_session, user, in, len);
+    }
+    default:
+      return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+void on_signal(int) {
+  g_stop_requested.store(true);
+  if (g_context) lws_cancel_service(g_context);
+}
+
+}  // namespace
+
+int run_server(ServerState& state) {
+  // FLAKE_LWS_LOG=<lws log bitmask> turns on libwebsockets' own logging when debugging.
+  const char* lws_log = std::getenv("FLAKE_LWS_LOG");
+  lws_set_log_level(lws_log ? std::atoi(lws_log) : LLL_ERR, nullptr);
+  // Written to, so every page is resident for as long as the server runs.
+  if (state.has(Defect::kMemoryHog)) state.ballast.assign(64u << 20, 1);
+  const lws_protocols raw_protocols[] = {
+      {"flake-raw", callback_raw, sizeof(PerSession), kRxChunk, 0, nullptr, kTxPacket},
+      {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  const lws_protocols http_protocols[] = {
+      {"flake-http", callback_http, sizeof(PerSession), kRxChunk, 0, nullptr, 0},
+      {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+
+  lws_context_creation_info info{};
+  info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.user = &state;
+  info.timeout_secs = 5;
+  info.timeout_secs_ah_idle =
+      state.has(Defect::kNoHeaderTimeout)
+          ? 60
+          : static_cast<unsigned>((state.options.header_timeout_ms + 999) / 1000);
+  info.max_http_header_data = state.has(Defect::kSmallHeadLimit) ? 4096 : 8192;
+  info.pt_serv_buf_size = 64 * 1024;
+  std::unique_ptr<lws_context, decltype(&lws_context_destroy)> context(lws_create_context(&info),
+                                                                       lws_context_destroy);
+  if (!context) {
+    std::fprintf(stderr, "flake-sidecar: cannot create the libwebsockets context\n");
+    return 1;
+  }
+  lws_context_creation_info http = info;
+  http.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+  http.port = state.options.port;
+  http.iface = state.options.host.c_str();
+  http.protocols = http_protocols;
+  http.vhost_name = "flake";
+  lws_vhost* http_vhost = lws_create_vhost(context.get(), &http);
+  // The raw vhost listens nowhere: upgraded sockets are handed to it (ws/takeover.cpp).
+  lws_context_creation_info raw = info;
+  raw.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+  raw.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+  raw.protocols = raw_protocols;
+  raw.vhost_name = "flake-raw";
+  lws_vhost* raw_vhost = http_vhost ? lws_create_vhost(context.get(), &raw) : nullptr;
+  if (!raw_vhost) {
+    std::fprintf(stderr, "flake-sidecar: cannot listen on %s:%d\n", state.options.host.c_str(),
+                 state.options.port);
+    return 1;
+  }
+  g_context = context.get();
+  const int port = lws_get_vhost_listen_port(http_vhost);
+  state.access.port = port;
+
+  g_timer.server = &state;
+  g_timer.last_ms = ServerState::mono_ms();
+  lws_sul_schedule(context.get(), 0, &g_timer.sul, on_tick, kTickMs * LWS_US_PER_MS);
+
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(), port);
+  std::fflush(stdout);
+
+  std::optional<int64_t> shutdown_deadline;
+  while (true) {
+    if (g_stop_requested.load() && !state.shutting_down) begin_shutdown(state);
+    if (state.shutting_down) {
+      if (state.has(Defect::kShutdownNoClose)) break;
+      if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
+      if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
+    }
+    if (lws_service(context.get(), 0) < 0) break;
+    adopt_upgraded(g_takeover, raw_vhost, state, attach_connection);
+  }
+  lws_sul_cancel(&g_timer.sul);
+  context.reset();
+  g_context = nullptr;
+  return 0;
+}
+
+}  // namespace flake

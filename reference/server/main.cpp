@@ -1,0 +1,36 @@
+// flake-sidecar entry point: options, token, fixtures, then the server loop.
+#include <cstdio>
+#include <cstdlib>
+
+#include "reference/server/lws_server.hpp"
+#include "reference/server/options.hpp"
+#include "reference/state/server_state.hpp"
+#include "reference/state/token.hpp"
+
+int main(int argc, char** argv) {
+  flake::ParsedOptions parsed = flake::parse_options(argc, argv);
+  if (parsed.exit_now) return parsed.exit_code;
+  if (!parsed.error.empty()) {
+    std::fprintf(stderr, "flake-sidecar: %s\n", parsed.error.c_str());
+    return 2;
+  }
+  flake::TokenResult token =
+      flake::resolve_token(parsed.options.token_file, std::getenv("FLAKE_SIDECAR_TOKEN"));
+  if (!token.error.empty()) {
+    std::fprintf(stderr, "flake-sidecar: %s\n", token.error.c_str());
+    return 1;
+  }
+  std::string error;
+  std::optional<flake::FixtureStore> fixtures =
+      flake::FixtureStore::load(parsed.options.fixtures_dir, error);
+  if (!fixtures) {
+    std::fprintf(stderr, "flake-sidecar: fixtures: %s\n", error.c_str());
+    return 1;
+  }
+  if (token.generated) {
+    // Printed once, by design (§4): the operator needs it to connect. Never logged anywhere else.
+    std::printf("flake-sidecar token: %s\n", token.token.c_str());
+  }
+  flake::ServerState state(std::move(parsed.options), std::move(*fixtures), std::move(token.token));
+  return flake::run_server(state);
+}

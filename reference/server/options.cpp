@@ -1,0 +1,195 @@
+// Parses flake-sidecar's command line; every option, its default and its meaning live in one table.
+#include "reference/server/options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <functional>
+#include <string_view>
+
+#include "reference/defects/defects.hpp"
+
+namespace flake {
+
+namespace {
+
+struct OptionSpec {
+  std::string_view name;
+  std::string_view value_name;  // empty: a flag without a value
+  std::string_view help;
+  std::function<bool(Options&, std::string_view)> apply;  // false: bad value
+};
+
+template <class T>
+bool parse_number(std::string_view text, T& out, T min_value) {
+  T value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min_value) return false;
+  out = value;
+  return true;
+}
+
+template <class T>
+auto number_field(T Options::*field, T min_value) {
+  return [field, min_value](Options& o, std::string_view v) {
+    return parse_number(v, o.*field, min_value);
+  };
+}
+
+const std::vector<OptionSpec>& option_table() {
+  static const std::vector<OptionSpec> table = {
+      {"--host", "ADDR", "address to bind (default 127.0.0.1)",
+       [](Options& o, std::string_view v) {
+         o.host = v;
+         return !v.empty();
+       }},
+      {"--port", "N", "TCP port; 0 picks a free one (default 9123)",
+       [](Options& o, std::string_view v) { return parse_number(v, o.port, 0) && o.port < 65536; }},
+      {"--token-file", "PATH",
+       "file holding the secret token (else $FLAKE_SIDECAR_TOKEN, else one is generated and "
+       "printed)",
+       [](Options& o, std::string_view v) {
+         o.token_file = std::string(v);
+         return !v.empty();
+       }},
+      {"--fixtures", "DIR", "fixture data directory (default: the source tree's fixtures/)",
+       [](Options& o, std::string_view v) {
+         o.fixtures_dir = v;
+         return !v.empty();
+       }},
+      {"--allow-origin", "ORIGIN", "add an allowed Origin (repeatable)",
+       [](Options& o, std::string_view v) {
+         o.allow_origins.emplace_back(v);
+         return !v.empty();
+       }},
+      {"--allow-host", "NAME", "add an allowed Host name (repeatable)",
+       [](Options& o, std::string_view v) {
+         o.allow_hosts.emplace_back(v);
+         return !v.empty();
+       }},
+      {"--max-message-bytes", "N", "largest accepted message, bytes (default 16777216)",
+       number_field(&Options::max_message_bytes, size_t{1024})},
+      {"--max-send-buffer-bytes", "N", "per-connection send buffer bound, bytes (default 67108864)",
+       number_field(&Options::max_send_buffer_bytes, size_t{65536})},
+      {"--max-connections", "N", "concurrent WebSocket connections (default 64)",
+       number_field(&Options::max_connections, 1)},
+      {"--auth-timeout-ms", "MS", "close unauthenticated sockets after this (default 10000)",
+       number_field(&Options::auth_timeout_ms, int64_t{1})},
+      {"--resume-grace-ms", "MS", "keep a dropped session this long (default 30000)",
+       number_field(&Options::resume_grace_ms, int64_t{0})},
+      {"--ping-interval-ms", "MS", "WebSocket ping interval (default 30000)",
+       number_field(&Options::ping_interval_ms, int64_t{100})},
+      {"--header-timeout-ms", "MS",
+       "close connections whose HTTP headers are incomplete (default 5000)",
+       number_field(&Options::header_timeout_ms, int64_t{1000})},
+      {"--rate", "N", "requests/s per connection; 0 disables the limit (default 10000)",
+       number_field(&Options::rate, 0.0)},
+      {"--burst", "N", "rate-limit burst (default 20000)", number_field(&Options::burst, 1.0)},
+      {"--log-rate", "N", "live log entries/s per subscribed service (default 10)",
+       number_field(&Options::log_rate, 0.0)},
+      {"--replay-ring", "N", "notifications kept per session for resume (default 10000)",
+       number_field(&Options::replay_ring, size_t{10000})},
+      {"--replay-bytes", "N", "bytes kept per replay ring, session or SSE (default 4194304)",
+       number_field(&Options::replay_bytes, size_t{65536})},
+      {"--log-history", "N", "log entries kept per service for exports (default 60000)",
+       number_field(&Options::log_history, size_t{1000})},
+      {"--conformance", "", "enable the test.* methods (never in production)",
+       [](Options& o, std::string_view) {
+         o.conformance = true;
+         return true;
+       }},
+      {"--defect", "NAME", "break one protocol rule on purpose (see --list-defects; repeatable)",
+       [](Options& o, std::string_view v) {
+         if (!find_defect(v)) return false;
+         o.defects.emplace_back(v);
+         return true;
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::string usage_text() {
+  std::string text =
+      "usage: flake-sidecar [options]\n"
+      "Reference flake.v1 sidecar: JSON-RPC 2.0 over WebSocket at ws://HOST:PORT/rpc.\n"
+      "On start it prints one line: flake-sidecar listening on ws://HOST:PORT/rpc\n\noptions:\n";
+  for (const OptionSpec& spec : option_table()) {
+    std::string left("  ");
+    left.append(spec.name);
+    if (!spec.value_name.empty()) left.append(" ").append(spec.value_name);
+    if (left.size() < 28) {
+      left.resize(28, ' ');
+    } else {
+      left += '\n';
+      left.append(28, ' ');
+    }
+    text += left + std::string(spec.help) + "\n";
+  }
+  text +=
+      "  --list-defects            list the defect switches and exit\n"
+      "  --version                 print the version and exit\n"
+      "  --help                    print this help and exit\n";
+  return text;
+}
+
+ParsedOptions parse_options(int argc, const char* const* argv) {
+  ParsedOptions parsed;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage_text().c_str(), stdout);
+      parsed.exit_now = true;
+      return parsed;
+    }
+    if (arg == "--version") {
+      std::printf("flake-sidecar %s (protocol flake.v1)\n", FLAKE_VERSION);
+      parsed.exit_now = true;
+      return parsed;
+    }
+    if (arg == "--list-defects") {
+      int width = 0;
+      for (const DefectInfo& info : defect_catalog()) {
+        width = std::max(width, static_cast<int>(info.name.size()));
+      }
+      for (const DefectInfo& info : defect_catalog()) {
+        std::printf("%-*s  %s\n", width, std::string(info.name).c_str(),
+                    std::string(info.description).c_str());
+      }
+      parsed.exit_now = true;
+      return parsed;
+    }
+    std::string_view value;
+    bool has_inline_value = false;
+    if (size_t eq = arg.find('='); eq != std::string_view::npos && arg.starts_with("--")) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline_value = true;
+    }
+    const OptionSpec* spec = nullptr;
+    for (const OptionSpec& candidate : option_table()) {
+      if (candidate.name == arg) spec = &candidate;
+    }
+    if (spec == nullptr) {
+      parsed.error = "unknown option " + std::string(arg) + " (see --help)";
+      return parsed;
+    }
+    if (!spec->value_name.empty() && !has_inline_value) {
+      if (i + 1 >= argc) {
+        parsed.error = "option " + std::string(arg) + " needs a value";
+        return parsed;
+      }
+      value = argv[++i];
+    }
+    if (!spec->apply(parsed.options, value)) {
+      parsed.error =
+          "bad value '" + std::string(value) + "' for " + std::string(arg) + " (see --help)";
+      return parsed;
+    }
+  }
+  if (parsed.options.fixtures_dir.empty()) parsed.options.fixtures_dir = FLAKE_DEFAULT_FIXTURES;
+  return parsed;
+}
+
+}  // namespace flake

@@ -1,0 +1,63 @@
+// Process-wide state of the reference sidecar, owned by main and reached from every lws callback.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reference/defects/defects.hpp"
+#include "reference/http/access_policy.hpp"
+#include "reference/server/options.hpp"
+#include "reference/state/fixture_store.hpp"
+#include "reference/state/log_history.hpp"
+#include "reference/state/session.hpp"
+#include "reference/state/stream_generator.hpp"
+#include "reference/ws/connection.hpp"
+
+namespace flake {
+
+struct HttpState;  // http_state.hpp: tickets, SSE endpoints, HTTP connections
+
+struct ServerState {
+  ServerState(Options opts, FixtureStore store, std::string secret);
+
+  Options options;
+  FixtureStore fixtures;
+  std::string token;
+  AccessPolicy access;
+  SessionRegistry sessions;
+  LogGenerator log_generator;
+  LogHistory log_history;
+  std::bitset<static_cast<size_t>(Defect::kCount)> defects;
+
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
+  std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
+  std::shared_ptr<HttpState> http;  // REST/SSE side, created on first use (http_state())
+  int64_t clock_offset_ms = 0;      // test.setClock
+  int64_t started_mono_ms = mono_ms();
+  std::vector<char> ballast;  // --defect memory-hog
+  bool shutting_down = false;
+  uint64_t metrics_counter = 0;
+  uint64_t deployments_counter = 0;
+  uint64_t export_counter = 0;  // logs.getLarge stream ids
+  double log_credit = 0;        // fractional live log entries carried between ticks
+  int64_t live_elapsed_ms = 0;  // drives the once-a-second and once-every-5-s live streams
+
+  bool has(Defect d) const { return defects.test(static_cast<size_t>(d)); }
+  // The protocol clock for auth deadlines, grace periods and tickets: monotonic ms shifted by
+  // test.setClock.
+  int64_t now_ms() const;
+  // Unshifted monotonic ms, for pings and rate limits, which test.setClock must not disturb.
+  static int64_t mono_ms();
+  // Wall-clock milliseconds since the epoch (timestamps in payloads), also shifted.
+  int64_t epoch_ms() const;
+};
+
+// Registers a new connection with the server. `wsi` is its socket; without one (unit tests, the
+// fuzz target, benchmarks) the frames it queues stay in its tx for the caller to read.
+Connection& add_connection(ServerState& state, lws* wsi = nullptr);
+
+}  // namespace flake

@@ -1,0 +1,103 @@
+// The log history's packed form (for logs.getLarge) must be the MessagePack of exactly the entries
+// entries_since gives, so an export built from either is byte for byte the same.
+#include "reference/state/log_history.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "reference/codec/msgpack.hpp"
+#include "reference/rpc/large_export.hpp"
+
+namespace flake {
+namespace {
+
+std::string entry(int64_t ts, int n, std::string_view message) {
+  return R"({"ts":)" + std::to_string(ts) + R"(,"level":"info","message":")" +
+         std::string(message) + R"(","source":"test","n":)" + std::to_string(n) + "}";
+}
+
+// Printable and incompressible, so a big entry must be shortened even when compressed.
+std::string noise(size_t size) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out(size, ' ');
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  for (char& c : out) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    c = kAlphabet[state % 64];
+  }
+  return out;
+}
+
+// What the export saw before: every entry of entries_since, packed one by one.
+PackedEntries packed_via_tree(const LogHistory& history, std::string_view service, int64_t since) {
+  PackedEntries out;
+  JsonPtr entries = history.entries_since(service, since);
+  for (const cJSON* e = entries->child; e; e = e->next) {
+    out.bytes += encode_msgpack(e);
+    out.ends.push_back(out.bytes.size());
+  }
+  return out;
+}
+
+TEST(LogHistory, PackedEntriesMatchTheParsedOnes) {
+  LogHistory history(100);
+  history.add("aws", 10, entry(10, 1, "plain"));
+  history.add("aws", 20, entry(20, 2, R"(escaped \"quote\" and \u00e9)"));  // the full parse
+  history.add("aws", 30, R"({"ts":30,"x":1.25,"a":1,"a":2})");  // fraction, duplicate key
+  history.add("aws", 40, "{not json");                          // skipped by both
+  history.add("aws", 50, entry(50, 5, "é € 😀"));
+  history.add("vercel", 60, entry(60, 6, "other service"));
+  for (int64_t since : {0, 20, 45, 51}) {
+    SCOPED_TRACE(since);
+    const PackedEntries fast = history.packed_since("aws", since);
+    const PackedEntries tree = packed_via_tree(history, "aws", since);
+    EXPECT_EQ(fast.bytes, tree.bytes);
+    EXPECT_EQ(fast.ends, tree.ends);
+  }
+  EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 4u);
+  EXPECT_TRUE(history.packed_since("nope", 0).ends.empty());
+}
+
+TEST(LogHistory, KeepsTheNewestWithinItsBound) {
+  LogHistory history(3);
+  for (int n = 0; n < 5; ++n) history.add("aws", n, entry(n, n, "m"));
+  EXPECT_EQ(history.size("aws"), 3u);
+  const PackedEntries packed = history.packed_since("aws", 0);
+  ASSERT_EQ(packed.ends.size(), 3u);
+  MsgpackDecodeResult first =
+      decode_msgpack(std::string_view(packed.bytes).substr(0, packed.ends[0]), 8);
+  ASSERT_TRUE(first.value);
+  EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 2);
+}
+
+TEST(LogHistory, ExportFromPackedEntriesEqualsExportFromTrees) {
+  LogHistory history(30'000);
+  for (int n = 0; n < 20'000; ++n) {
+    history.add(
+        "aws", n,
+        entry(n, n, n % 7 == 0 ? "with \\\"escape\\\"" : "entry " + std::to_string(n * 7919)));
+  }
+  history.add("aws", 20'000, entry(20'000, 20'000, noise(3 * kMaxChunkBytes)));
+  for (bool msgpack : {false, true}) {
+    for (bool compress : {false, true}) {
+      SCOPED_TRACE(std::to_string(msgpack) + std::to_string(compress));
+      const LargeExportParams params{"aws", 1000, msgpack, compress};
+      JsonPtr trees = history.entries_since("aws", 0);
+      const LargeExport a = build_large_export(trees.get(), params, 1);
+      const LargeExport b = build_large_export(history.packed_since("aws", 0), params, 1);
+      ASSERT_TRUE(a.error.empty()) << a.error;
+      ASSERT_TRUE(b.error.empty()) << b.error;
+      EXPECT_EQ(a.chunks, b.chunks);
+      EXPECT_EQ(a.sha256_hex, b.sha256_hex);
+      EXPECT_EQ(a.total_entries, 20'001u);
+      EXPECT_EQ(b.shortened_entries, 1u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace flake

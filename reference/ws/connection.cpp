@@ -1,0 +1,261 @@
+// Per-connection message handling and the bounded send queue (docs/protocol.md §2, §8).
+#include "reference/ws/connection.hpp"
+
+#include <libwebsockets.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "reference/codec/json_parse.hpp"
+#include "reference/codec/msgpack.hpp"
+#include "reference/codec/utf8.hpp"
+#include "reference/rpc/dispatcher.hpp"
+#include "reference/rpc/large_export.hpp"
+#include "reference/state/notifier.hpp"
+
+namespace flake {
+
+namespace {
+
+// How many notifications one job step produces before yielding to the event loop.
+constexpr uint64_t kNotificationsPerStep = 64;
+
+}  // namespace
+
+SharedText make_frame_bytes(std::string_view payload) {
+  std::string bytes;
+  bytes.reserve(kFramePad + payload.size());
+  bytes.assign(kFramePad, '\0');
+  bytes.append(payload);
+  return std::make_shared<const std::string>(std::move(bytes));
+}
+
+bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail) {
+  if (c.close_code != 0) return false;  // closing: nothing more goes out
+  OutFrame frame{std::move(bytes), binary, std::move(tail)};
+  const size_t size = frame.payload_size();
+  if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
+    request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
+    return false;
+  }
+  c.tx_bytes += size;
+  c.tx.push_back(std::move(frame));
+  if (c.wsi) lws_callback_on_writable(c.wsi);
+  return true;
+}
+
+void request_close(Connection& c, int code, std::string reason, bool flush_first) {
+  if (c.close_code != 0) return;  // the first reason wins
+  c.close_code = code;
+  c.close_reason = std::move(reason);
+  c.close_flush_first = flush_first;
+  if (!flush_first) {
+    c.tx.clear();
+    c.tx_bytes = 0;
+    c.jobs.clear();
+  }
+  if (c.wsi) lws_callback_on_writable(c.wsi);
+}
+
+namespace {
+
+// Parses a message in either encoding; on failure, `error` is the response to send.
+JsonPtr parse_message(const ServerState& server, std::string_view payload, bool binary,
+                      JsonPtr& error) {
+  const int depth = server.has(Defect::kNoDepthLimit) ? 900 : kMaxJsonDepth;
+  if (binary) {
+    const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
+                                   server.has(Defect::kExtAsString),
+                                   server.has(Defect::kMsgpackLengthClamped)};
+    MsgpackDecodeResult decoded = decode_msgpack(payload, depth, leniency);
+    if (decoded.value) {
+      if (!server.has(Defect::kFirstDuplicateWins)) keep_last_duplicate_keys(decoded.value.get());
+      return std::move(decoded.value);
+    }
+    const bool invalid_request =
+        decoded.error == MsgpackError::kExtType ||
+        (decoded.error == MsgpackError::kNonStringKey &&
+         !server.has(Defect::kNonStrKeyParseError)) ||
+        (decoded.error == MsgpackError::kTruncated && server.has(Defect::kTruncatedInvalidRequest));
+    if (invalid_request) {
+      error = make_error(nullptr, rpc_error(kInvalidRequest, decoded.message));
+    } else {
+      error = parse_error_response(server, decoded.message);
+    }
+    return nullptr;
+  }
+  if (server.has(Defect::kWhitespaceRefused) && !payload.empty() &&
+      (std::string_view(" \t\r\n").find(payload.front()) != std::string_view::npos ||
+       std::string_view(" \t\r\n").find(payload.back()) != std::string_view::npos)) {
+    error = parse_error_response(server, "whitespace around the JSON value");
+    return nullptr;
+  }
+  ParseResult parsed = parse_json(payload, depth, !server.has(Defect::kFirstDuplicateWins));
+  if (!parsed.value) error = parse_error_response(server, parsed.error);
+  return std::move(parsed.value);
+}
+
+// A \uD800..\uDFFF escape, for the defect surrogate-closes-connection.
+bool has_surrogate_escape(std::string_view text) {
+  for (size_t at = text.find("\\u"); at != std::string_view::npos; at = text.find("\\u", at + 1)) {
+    if (at + 3 < text.size() && (text[at + 2] == 'd' || text[at + 2] == 'D') &&
+        std::string_view("89abcdefABCDEF").find(text[at + 3]) != std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
+// A response in the encoding its request came in (§2.4).
+std::string encode_response(const cJSON* response, bool binary) {
+  return binary ? encode_msgpack(response) : print_json(response);
+}
+
+}  // namespace
+
+void handle_message(Connection& c, std::string_view payload, bool binary) {
+  ServerState& server = *c.server;
+  if (!binary && !server.has(Defect::kNoUtf8Check) && !is_valid_utf8(payload)) {
+    request_close(c, 1007, "invalid UTF-8 in a text message", false);
+    return;
+  }
+  if (binary && server.has(Defect::kBinaryRefused)) {
+    request_close(c, 1003, "binary messages are not accepted", false);
+    return;
+  }
+  JsonPtr error;
+  JsonPtr message = parse_message(server, payload, binary, error);
+  if (!message) {
+    if (!binary && server.has(Defect::kSurrogateClosesConnection) &&
+        has_surrogate_escape(payload)) {
+      request_close(c, 1011, "internal error", false);  // as if the handler had died
+      return;
+    }
+    if (const size_t first = payload.find_first_not_of(" \t\r\n");
+        server.has(Defect::kBatchParseErrorArray) && !binary && first != std::string_view::npos &&
+        payload[first] == '[') {
+      JsonPtr batch(cJSON_CreateArray());
+      cJSON_AddItemToArray(batch.get(), error.release());
+      error = std::move(batch);
+    }
+    if (server.has(Defect::kBinaryAsText)) binary = false;
+    enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
+    return;
+  }
+  CallContext ctx(server, &c, c.authenticated());
+  ctx.binary_request = binary;
+  JsonPtr response = dispatch_message(ctx, message.get());
+  binary = (binary || ctx.binary_response) && !server.has(Defect::kBinaryAsText);
+  if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
+  if (ctx.jobs.empty()) {
+    if (response)
+      enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
+    for (OutFrame& frame : ctx.follow_up)
+      enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
+    if (ctx.close_after_code != 0) request_close(c, ctx.close_after_code, ctx.close_after_reason);
+    return;
+  }
+  for (OutFrame& frame : ctx.follow_up)
+    enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
+  // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after
+  // (§11.2).
+  const bool answer_first = std::all_of(ctx.jobs.begin(), ctx.jobs.end(), [](const EmitJob& job) {
+    return job.kind == EmitJob::Kind::kChunks;
+  });
+  if (response && answer_first) {
+    enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
+  } else if (response) {
+    ctx.jobs.back().response = encode_response(response.get(), binary);
+    ctx.jobs.back().response_binary = binary;
+  }
+  for (EmitJob& job : ctx.jobs) c.jobs.push_back(std::move(job));
+  step_jobs(c);
+}
+
+void connection_closed(ServerState& server, Connection* c) {
+  if (Session* session = c->session) {
+    server.attached.erase(session);
+    const bool abrupt = !c->peer_closed && c->close_code == 0;
+    if (c->discard_session || (abrupt && server.has(Defect::kDropOnAbruptClose))) {
+      server.sessions.erase(session->id);
+    } else {
+      server.sessions.detach(*session, server.now_ms());
+    }
+  }
+  server.connections.erase(c);
+}
+
+namespace {
+
+// True when no live connection that would receive this job's notifications is backed up.
+bool recipients_ready(const ServerState& server, const EmitJob& job) {
+  const StreamKind kind =
+      job.kind == EmitJob::Kind::kLogs ? StreamKind::kLogs : StreamKind::kMetrics;
+  const size_t high_water = recipient_high_water(server);
+  for (const auto& [session, connection] : server.attached) {
+    if (connection->tx_bytes < high_water) continue;
+    for (const auto& [id, sub] : session->subscriptions) {
+      if (sub.kind == kind) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t recipient_high_water(const ServerState& server) {
+  return std::min(kRecipientHighWater, server.options.max_send_buffer_bytes / 2);
+}
+
+void wake_job_owners(ServerState& server) {
+  for (auto& [raw, connection] : server.connections) {
+    if (!connection->jobs.empty() && connection->wsi) lws_callback_on_writable(connection->wsi);
+  }
+}
+
+bool step_jobs(Connection& c) {
+  // One notification's worth at a time, re-checking the recipients before each, so no recipient is
+  // pushed more than one notification past the high-water mark.
+  bool paced = false;
+  for (uint64_t produced = 0; produced < kNotificationsPerStep; ++produced) {
+    if (c.jobs.empty() || c.close_code != 0 || c.tx_bytes >= kJobLowWater) break;
+    EmitJob& job = c.jobs.front();
+    if (job.kind != EmitJob::Kind::kChunks && !recipients_ready(*c.server, job)) {
+      paced = true;  // a recipient's drain (wake_job_owners) or the next tick wakes us again
+      break;
+    }
+    const uint64_t n = std::min<uint64_t>(
+        job.remaining, job.kind == EmitJob::Kind::kLogs ? job.per_notification : 1);
+    if (job.kind == EmitJob::Kind::kLogs) {
+      if (c.server->has(Defect::kSlowLogDelivery)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(1400 * n));
+      }
+      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n),
+                   job.per_notification);
+    } else if (job.kind == EmitJob::Kind::kMetrics) {
+      publish_metrics(*c.server, job.next_n, n, true);
+    } else {
+      // data.chunk frames belong to the request: no seq, not in the replay ring (§6.9).
+      const LargeExport& data = *job.export_data;
+      const bool binary = data.msgpack;
+      size_t index = job.next_n;
+      if (c.server->has(Defect::kChunkOrder) && data.chunks.size() > 1 && index < 2)
+        index = 1 - index;
+      const std::string frame =
+          binary ? data_chunk_msgpack(data, index) : data_chunk_json(data, index);
+      enqueue_frame(c, make_frame_bytes(frame), binary);
+    }
+    job.next_n += n;
+    job.remaining -= n;
+    if (job.remaining == 0) {
+      std::string response = std::move(job.response);
+      const bool binary = job.response_binary;
+      c.jobs.pop_front();
+      if (!response.empty()) enqueue_frame(c, make_frame_bytes(response), binary);
+    }
+  }
+  if (!c.jobs.empty() && !paced && c.wsi) lws_callback_on_writable(c.wsi);
+  return !c.jobs.empty();
+}
+
+}  // namespace flake
