@@ -136,4 +136,86 @@ bool SeqCollector::has_all_entries(std::int64_t count) const {
   return true;
 }
 
+json auth_params(const json& token) {
+  return {{"token", token}, {"clientInfo", client_info()}};
+}
+
+json error_of(CaseContext& ctx, RpcClient& rpc, std::string_view method, const json& params,
+              int code, std::string_view what) {
+  const json id = rpc.next_id();
+  rpc.send(make_request(method, params, id));
+  return require_error(rpc.wait_for_id(id, ctx.deadline()), code, id, what);
+}
+
+void require_field(const json& error, std::string_view field, std::string_view what) {
+  require(error.contains("data") && error["data"].is_object() &&
+              error["data"].value("field", "") == field,
+          std::string(what) + ": data {\"field\":\"" + std::string(field) + "\"}", show(error));
+}
+
+long long ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
+}
+
+int level_rank(const std::string& level) {
+  for (int i = 0; i < 4; ++i) {
+    if (level == kLevels[i]) return i;
+  }
+  return -1;
+}
+
+std::string subscribe(CaseContext& ctx, RpcClient& rpc, std::string_view method, const json& params,
+                      Encoding encoding) {
+  const Incoming in = rpc.call(method, params, CallOptions{ctx.timeout(), encoding});
+  const json& r = require_value(in, std::string(method) + " answered");
+  require(r.contains("result") && r["result"].is_object() && r["result"].contains("subscription") &&
+              r["result"]["subscription"].is_string(),
+          std::string(method) + ": {\"subscription\":<string>}", show(r));
+  return r["result"]["subscription"];
+}
+
+SeqCollector emit_logs_and_collect(CaseContext& ctx, RpcClient& rpc, const json& params) {
+  SeqCollector c;
+  // Notifications queued while earlier calls waited for their answers come first.
+  while (!rpc.notifications().empty()) {
+    c.add(rpc.notifications().front());
+    rpc.notifications().pop_front();
+  }
+  const json id = "emit";
+  rpc.send(make_request("test.emitLogs", params, id));
+  for (;;) {
+    const Incoming in = rpc.receive(ctx.deadline());
+    const json& v = require_value(in, "logs.update notifications, then the test.emitLogs response");
+    if (is_notification(v)) {
+      c.add(v);
+      continue;
+    }
+    unimplemented_if_missing(in, "test.emitLogs");
+    require(v.is_object() && v.value("id", json()) == id && v.contains("result"),
+            "the test.emitLogs result", show(v));
+    return c;
+  }
+}
+
+void check_log_update(const json& params, const std::string& subscription,
+                      std::string_view service) {
+  require(params.value("subscription", "") == subscription,
+          "params.subscription equal to the subscribe result", show(params, 200));
+  require(params.value("service", "") == service, "params.service \"" + std::string(service) + "\"",
+          show(params, 200));
+  require(params.contains("entries") && params["entries"].is_array() && !params["entries"].empty(),
+          "a non-empty entries array", show(params, 200));
+  for (const auto& e : params["entries"]) {
+    require(e.is_object() && e.contains("ts") && e["ts"].is_number_integer() &&
+                e.contains("level") && e["level"].is_string() && level_rank(e["level"]) >= 0 &&
+                e.contains("message") && e["message"].is_string(),
+            "entries {\"ts\":<int>,\"level\":debug|info|warn|error,\"message\":<string>}", show(e));
+    if (e.value("source", "") == "test.emitLogs" && e.contains("n") && e["n"].is_number_integer()) {
+      const std::int64_t n = e["n"];
+      require(e["message"] == "test entry " + std::to_string(n) && e["level"] == kLevels[n % 4],
+              "test entry n: message \"test entry <n>\", level by n mod 4 (11.2)", show(e));
+    }
+  }
+}
+
 }  // namespace flake::conform

@@ -80,4 +80,33 @@ bool collect_until(RpcClient& rpc, SeqCollector& c, Deadline deadline, Done done
   return true;
 }
 
+// auth.authenticate's params with this token and a well-formed clientInfo.
+json auth_params(const json& token);
+
+// Sends `method` and requires the error `code`; returns the error object.
+json error_of(CaseContext& ctx, RpcClient& rpc, std::string_view method, const json& params,
+              int code, std::string_view what);
+// An error object's data {"field": `field`} (§3.6).
+void require_field(const json& error, std::string_view field, std::string_view what);
+
+// Timer granularity and a loaded machine: how late a ping or close may be and still count.
+constexpr std::chrono::milliseconds kSlack{1500};
+long long ms_between(Clock::time_point a, Clock::time_point b);
+
+// The log levels of §6.4 in order, and a level's rank in it (-1: not a level).
+inline constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
+int level_rank(const std::string& level);
+
+// Subscribes and returns the subscription id; the case fails on anything but
+// {"subscription":<string>}.
+std::string subscribe(CaseContext& ctx, RpcClient& rpc, std::string_view method, const json& params,
+                      Encoding encoding = Encoding::Json);
+// Sends test.emitLogs and collects notifications until its response. §11.2: the response comes
+// after the last notification the call produced for this connection.
+SeqCollector emit_logs_and_collect(CaseContext& ctx, RpcClient& rpc, const json& params);
+// A logs.update's params: this subscription and service, entries of §6.4's shape, and test entries
+// as §11.2 describes them.
+void check_log_update(const json& params, const std::string& subscription,
+                      std::string_view service);
+
 }  // namespace flake::conform

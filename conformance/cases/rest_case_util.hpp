@@ -109,3 +109,51 @@ inline std::unique_ptr<SseStream> open_sse(CaseContext& ctx, const HttpRequest& 
 }
 
 }  // namespace flake::conform::rest
+
+namespace flake::conform {
+
+// The first request to an endpoint under test: 404 means the sidecar lacks it.
+inline HttpResponse send_to_endpoint(CaseContext& ctx, HttpRequest request) {
+  const std::string what = request.method + " " + request.path;
+  HttpResponse r = rest::send(ctx, std::move(request));
+  if (r.complete && r.status == 404) unimplemented_case(what + " answers 404");
+  return r;
+}
+
+inline HttpRequest& bearer(CaseContext& ctx, HttpRequest& r) {
+  r.headers.emplace_back("Authorization", "Bearer " + ctx.target().token);
+  return r;
+}
+
+// The SSE log stream the ticket and stream cases read.
+inline constexpr const char* kPath = "/api/v1/stream/logs/vercel";
+
+// Opens an SSE stream and requires `expect_status`; with 200 also §9.12's Content-Type and
+// Cache-Control. 404 means the sidecar lacks the endpoint.
+inline std::unique_ptr<SseStream> open_stream(CaseContext& ctx, HttpRequest request,
+                                              int expect_status) {
+  auto stream = std::make_unique<SseStream>();
+  const std::string what = "GET " + request.path;
+  const HttpResponse r = stream->open(ctx.target().url, request, ctx.deadline(), &ctx.log(),
+                                      ctx.next_connection_number());
+  require(r.complete, what + ": an HTTP answer", r.error);
+  if (r.status == 404) unimplemented_case(what + " answers 404");
+  require(r.status == expect_status, what + ": HTTP " + std::to_string(expect_status),
+          "HTTP " + std::to_string(r.status) + " " + WireLog::summarize_text(r.body, 200));
+  if (expect_status == 200) {
+    require(r.head.header("content-type").value_or("").rfind("text/event-stream", 0) == 0,
+            "Content-Type: text/event-stream", r.head.header("content-type").value_or("none"));
+    require(header_has_token(r.head.combined("cache-control").value_or(""), "no-cache"),
+            "Cache-Control: no-cache", r.head.combined("cache-control").value_or("none"));
+  }
+  return stream;
+}
+
+inline HttpRequest stream_request(CaseContext& ctx, const std::string& path, bool with_bearer) {
+  HttpRequest r;
+  r.path = path;
+  if (with_bearer) r.headers = {{"Authorization", "Bearer " + ctx.target().token}};
+  return r;
+}
+
+}  // namespace flake::conform

@@ -20,40 +20,89 @@ std::string_view to_string(Tier tier) {
 
 const std::vector<Group>& all_groups() {
   static const std::vector<Group> groups = {
-      Group::Core,          Group::Auth,   Group::Security,    Group::Framing,
-      Group::Notifications, Group::Resume, Group::MsgPack,     Group::LargeData,
-      Group::Rest,          Group::Sse,    Group::Performance, Group::Reconnection};
+#define FLAKE_GROUP(enumerator, name) Group::enumerator,
+#include "conformance/harness/groups.def"
+#undef FLAKE_GROUP
+  };
   return groups;
 }
 
 std::string_view to_string(Group group) {
   switch (group) {
-    case Group::Core:
-      return "core";
-    case Group::Auth:
-      return "auth";
-    case Group::Security:
-      return "security";
-    case Group::Framing:
-      return "framing";
-    case Group::Notifications:
-      return "notifications";
-    case Group::Resume:
-      return "resume";
-    case Group::MsgPack:
-      return "msgpack";
-    case Group::LargeData:
-      return "large-data";
-    case Group::Rest:
-      return "rest";
-    case Group::Sse:
-      return "sse";
-    case Group::Performance:
-      return "performance";
-    case Group::Reconnection:
-      return "reconnection";
+#define FLAKE_GROUP(enumerator, name) \
+  case Group::enumerator:             \
+    return name;
+#include "conformance/harness/groups.def"
+#undef FLAKE_GROUP
   }
   return "?";
+}
+
+namespace {
+
+// Which group each section of docs/protocol.md belongs to; the longest matching prefix wins. A case
+// whose group differs from its section's names it in its declaration.
+struct SectionGroup {
+  std::string_view section;
+  Group group;
+};
+constexpr SectionGroup kSectionGroups[] = {
+    {"1", Group::Core},
+    {"1.4", Group::Rest},
+    {"1.7", Group::Framing},
+    {"2", Group::Framing},
+    {"2.3", Group::MsgPack},
+    {"2.4", Group::MsgPack},
+    {"2.8", Group::Core},
+    {"3", Group::Core},
+    {"4", Group::Auth},
+    {"4.2", Group::Security},
+    {"4.3", Group::Security},
+    {"4.4", Group::Security},
+    {"4.10", Group::Rest},
+    {"4.11", Group::Sse},
+    {"5", Group::Core},
+    {"5.9", Group::Notifications},
+    {"5.10", Group::Notifications},
+    {"5.11", Group::Notifications},
+    {"5.12", Group::LargeData},
+    {"5.13", Group::Resume},
+    {"6", Group::Notifications},
+    {"6.7", Group::LargeData},
+    {"6.8", Group::LargeData},
+    {"6.9", Group::LargeData},
+    {"6.10", Group::LargeData},
+    {"7", Group::Reconnection},
+    {"7.3", Group::Resume},
+    {"7.4", Group::Resume},
+    {"7.5", Group::Resume},
+    {"8", Group::Security},
+    {"9", Group::Rest},
+    {"9.12", Group::Sse},
+    {"9.13", Group::Sse},
+    {"9.14", Group::Sse},
+    {"10", Group::Performance},
+    {"11", Group::Auth},
+    {"11.2", Group::Notifications},
+    {"11.3", Group::Notifications},
+};
+
+}  // namespace
+
+Group section_group(std::string_view id) {
+  const std::string_view section = id.substr(0, id.find('/'));
+  const SectionGroup* best = nullptr;
+  for (const SectionGroup& entry : kSectionGroups) {
+    const bool covers = section == entry.section || (section.starts_with(entry.section) &&
+                                                     section.size() > entry.section.size() &&
+                                                     section[entry.section.size()] == '.');
+    if (covers && (best == nullptr || entry.section.size() > best->section.size())) best = &entry;
+  }
+  return best != nullptr ? best->group : Group::Core;
+}
+
+Group group_of(const Case& c) {
+  return c.group ? *c.group : section_group(c.id);
 }
 
 std::string_view to_string(Status status) {
@@ -125,7 +174,7 @@ std::vector<const Case*> Catalog::ordered() const {
   for (const auto& c : cases_) out.push_back(&c);
   std::stable_sort(out.begin(), out.end(), [](const Case* x, const Case* y) {
     if (x->stops_sidecar != y->stops_sidecar) return y->stops_sidecar;
-    if (x->group != y->group) return x->group < y->group;
+    if (group_of(*x) != group_of(*y)) return group_of(*x) < group_of(*y);
     return id_less(x->id, y->id);
   });
   return out;
@@ -133,7 +182,7 @@ std::vector<const Case*> Catalog::ordered() const {
 
 bool selector_matches(std::string_view selector, const Case& c) {
   if (selector.empty()) return false;
-  if (to_string(c.group) == selector) return true;
+  if (to_string(group_of(c)) == selector) return true;
   const std::string_view id = c.id;
   if (id == selector) return true;
   if (id.size() <= selector.size() || id.substr(0, selector.size()) != selector) return false;

@@ -13,18 +13,9 @@ namespace flake::conform {
 
 enum class Tier { Must, Should, Perf };
 enum class Group {
-  Core,
-  Auth,
-  Security,
-  Framing,
-  Notifications,
-  Resume,
-  MsgPack,
-  LargeData,
-  Rest,
-  Sse,
-  Performance,
-  Reconnection,
+#define FLAKE_GROUP(enumerator, name) enumerator,
+#include "conformance/harness/groups.def"
+#undef FLAKE_GROUP
 };
 enum class Status { Pass, Fail, Unimplemented, Skipped };
 
@@ -55,17 +46,27 @@ struct OutcomeError {
 
 class CaseContext;
 
+// One case, declared where its code is (h2spec's {Desc, Requirement, Run}), with designated
+// initializers in this order: .id, .tier, .group (only where it differs from the section's),
+// .requirement, .budget, .stops_sidecar, .run.
 struct Case {
   std::string id;
   Tier tier = Tier::Must;
-  Group group = Group::Core;
+  // Unset: the group of the case's section (section_group). Set only as a named exception.
+  std::optional<Group> group;
   std::string requirement;
-  std::function<Outcome(CaseContext&)> run;
   // Wall-clock budget; every wait inside the case is bounded by it as well.
   std::chrono::milliseconds budget{10000};
   // Ends the sidecar on purpose (graceful shutdown): runs after every other case.
   bool stops_sidecar = false;
+  std::function<Outcome(CaseContext&)> run;
 };
+
+// The group a case ID's section belongs to: the longest matching entry of the section table
+// (catalog.cpp), e.g. "4.11/2" -> Sse, "4.6/1" -> Auth.
+Group section_group(std::string_view id);
+// The case's group: its named exception, else its section's.
+Group group_of(const Case& c);
 
 class Catalog {
  public:

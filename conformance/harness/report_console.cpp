@@ -27,9 +27,9 @@ ConsoleReport::ConsoleReport(std::FILE* out, bool verbose)
     : out_(out), verbose_(verbose), tty_(::isatty(::fileno(out)) != 0) {}
 
 void ConsoleReport::case_started(const Case& c, std::size_t index, std::size_t total) {
-  if (!group_ || *group_ != c.group) {
-    group_ = c.group;
-    std::fprintf(out_, "%s\n", std::string(to_string(c.group)).c_str());
+  if (!group_ || *group_ != group_of(c)) {
+    group_ = group_of(c);
+    std::fprintf(out_, "%s\n", std::string(to_string(group_of(c))).c_str());
   }
   if (tty_) {
     std::fprintf(out_, "  \u2026 [%zu/%zu] %s %s\r", index + 1, total, c.id.c_str(),
@@ -70,7 +70,7 @@ void ConsoleReport::failures(const std::vector<CaseResult>& results) {
                  "\n  %s [%s, %s]%s\n    requirement: %s\n    expected:    %s\n"
                  "    actual:      %s\n",
                  r.c->id.c_str(), std::string(to_string(r.c->tier)).c_str(),
-                 std::string(to_string(r.c->group)).c_str(),
+                 std::string(to_string(group_of(*r.c))).c_str(),
                  r.expected_failure ? " (expected failure)" : "", r.c->requirement.c_str(),
                  r.outcome.expected.c_str(), r.outcome.actual.c_str());
     if (!verbose_ && !r.wire.empty()) {
@@ -102,9 +102,9 @@ void ConsoleReport::summary(const Tally& t, std::chrono::milliseconds elapsed) {
 void print_list(std::FILE* out, const std::vector<const Case*>& cases) {
   std::optional<Group> group;
   for (const Case* c : cases) {
-    if (!group || *group != c->group) {
-      group = c->group;
-      std::fprintf(out, "%s\n", std::string(to_string(c->group)).c_str());
+    if (!group || *group != group_of(*c)) {
+      group = group_of(*c);
+      std::fprintf(out, "%s\n", std::string(to_string(group_of(*c))).c_str());
     }
     std::fprintf(out, "  %-8s %-7s %s\n", c->id.c_str(), std::string(to_string(c->tier)).c_str(),
                  c->requirement.c_str());

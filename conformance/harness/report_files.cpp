@@ -76,7 +76,7 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
   for (const auto& r : results) {
     json c = {{"id", r.c->id},
               {"tier", std::string(to_string(r.c->tier))},
-              {"group", std::string(to_string(r.c->group))},
+              {"group", std::string(to_string(group_of(*r.c)))},
               {"requirement", r.c->requirement},
               {"status", std::string(to_string(r.outcome.status))},
               {"durationMs", r.duration.count()},
@@ -109,7 +109,7 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
     std::size_t skips = 0;
     std::int64_t suite_ms = 0;
     for (const auto& r : results) {
-      if (r.c->group != g) continue;
+      if (group_of(*r.c) != g) continue;
       ++tests;
       suite_ms += r.duration.count();
       body +=

@@ -3,8 +3,10 @@
 defect switch (`flake-sidecar --defect NAME`) and checks, from the JSON report, that the cases of the
 rule the defect breaks fail and that nothing outside the expected sections fails.
 
-Expectations live in defect_expectations.tsv beside this file:
-    defect <TAB> must-fail selectors (comma-separated) <TAB> may-also-fail selectors (comma-separated, or -)
+Expectations come from the defects' own tables, `flake-sidecar --list-defects --tsv` (generated from
+reference/defects/defects.def) and `wire_defects.py --list --tsv`, one line per defect:
+    name <TAB> section <TAB> must-fail selectors (comma-separated) <TAB> may-also-fail (comma-separated, or -) <TAB> description
+--expectations FILE replaces them with a file of `name <TAB> must-fail <TAB> may-also-fail` lines.
 A selector is a case ID ("4.5/1") or a section prefix ("4.5"). Each defect's run is limited to the
 subsections its selectors name (--wide: their top-level sections), which keeps the self-test short.
 
@@ -36,6 +38,10 @@ def matches(case_id, selector):
     return section == selector or section.startswith(selector + ".")
 
 
+def split_selectors(s):
+    return [] if s.strip() == "-" else [x.strip() for x in s.split(",") if x.strip()]
+
+
 def load_expectations(path):
     table = {}
     with open(path, encoding="utf-8") as f:
@@ -47,8 +53,20 @@ def load_expectations(path):
             if len(fields) != 3:
                 raise SystemExit(f"{path}: expected 3 tab-separated fields: {line!r}")
             name, must, may = fields
-            split = lambda s: [] if s.strip() == "-" else [x.strip() for x in s.split(",") if x.strip()]
-            table[name] = (split(must), split(may))
+            table[name] = (split_selectors(must), split_selectors(may))
+    return table
+
+
+def parse_defect_tsv(out, source):
+    """name -> (must, may) from a --list --tsv listing (name, section, must, may, description)."""
+    table = {}
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 5:
+            raise SystemExit(f"{source}: expected 5 tab-separated fields: {line!r}")
+        table[fields[0]] = (split_selectors(fields[2]), split_selectors(fields[3]))
     return table
 
 
@@ -88,6 +106,18 @@ def list_wire_defects():
     out = subprocess.run([sys.executable, WIRE_FRONT, "--list"], check=True, capture_output=True,
                          text=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def table_expectations(sidecar):
+    """Expectations as the defects declare them: the sidecar's defects.def and the wire front's table."""
+    out = subprocess.run([sidecar, "--list-defects", "--tsv"], check=True, capture_output=True,
+                         text=True).stdout
+    table = parse_defect_tsv(out, f"{sidecar} --list-defects --tsv")
+    if os.path.exists(WIRE_FRONT):
+        out = subprocess.run([sys.executable, WIRE_FRONT, "--list", "--tsv"], check=True,
+                             capture_output=True, text=True).stdout
+        table.update(parse_defect_tsv(out, f"{WIRE_FRONT} --list --tsv"))
+    return table
 
 
 def all_cases(conform):
@@ -131,7 +161,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conform", required=True, help="path of flake-conform")
     parser.add_argument("--sidecar", required=True, help="path of flake-sidecar")
-    parser.add_argument("--expectations", default=os.path.join(HERE, "defect_expectations.tsv"))
+    parser.add_argument("--expectations",
+                        help="a file of name/must-fail/may-also-fail lines to use instead of the "
+                             "defects' --list --tsv tables")
     parser.add_argument("--only", action="append", default=[], help="run only this defect (repeatable)")
     parser.add_argument("--timeout", type=int, default=5000, help="flake-conform --timeout, ms")
     parser.add_argument("--jobs", type=int, default=2, help="defects run at the same time")
@@ -143,13 +175,15 @@ def main():
                         help="cases no defect shows failing yet (known gaps, one ID per line)")
     args = parser.parse_args()
 
-    expectations = load_expectations(args.expectations)
+    expectations = (load_expectations(args.expectations) if args.expectations
+                    else table_expectations(args.sidecar))
+    source = args.expectations or "--list-defects --tsv"
     wire_defects = list_wire_defects()
     defects = list_defects(args.sidecar) + wire_defects
     problems = []
     missing = [d for d in defects if d not in expectations]
     if missing:
-        problems.append(f"defects without expectations in {args.expectations}: {', '.join(missing)}")
+        problems.append(f"defects without expectations in {source}: {', '.join(missing)}")
     stale = [d for d in expectations if d not in defects]
     if stale:
         problems.append(f"expectations for unknown defects: {', '.join(stale)}")

@@ -32,6 +32,21 @@ restart-interrupted-message  a new data frame mid-message discards the unfinishe
 close-reply-1000  answers a client close frame with a close frame carrying 1000 (§2.10)
 linger-after-close  keeps TCP open 4 s after its close frame unless the client answers (§2.11)
 """.strip().splitlines())
+# The self-test's expectations (wire_defects.py --list --tsv, in flake-sidecar --list-defects --tsv's
+# columns): the cases that must fail, and those that may fail as well ("-" for none).
+EXPECTATIONS = {
+    "bad-accept": ("1.5/1", "1,2,3"),
+    "select-foreign-subprotocol": ("1.6/3", "1.6/4"),
+    "pong-wrong-payload": ("2.5/2", "2.5/3"),
+    "fail-on-interleaved-control": ("2.5/3", "-"),
+    "ignore-unknown-opcode": ("2.6/3", "2.6/8"),
+    "accept-fragmented-control": ("2.6/4", "2.6/8"),
+    "ignore-long-control": ("2.6/5", "2.6/8"),
+    "ignore-stray-continuation": ("2.6/6", "2.6/8"),
+    "restart-interrupted-message": ("2.6/7", "2.6/8"),
+    "close-reply-1000": ("2.10/1,2.10/2", "-"),
+    "linger-after-close": ("2.11/1", "-"),
+}
 UNLISTED = {}  # defects that work by hand but stay out of --list (and so out of the self-test)
 MAX_HEAD = 64 * 1024  # an HTTP head larger than this is piped through uninspected
 CHUNK = 64 * 1024  # read size: bounds what one connection buffers per direction
@@ -342,13 +357,20 @@ async def main(args):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print the defects and exit")
+    parser.add_argument("--tsv", action="store_true",
+                        help="with --list: name, section, must-fail, may-also-fail, description")
     parser.add_argument("--defect", default="none")
     parser.add_argument("--port", type=int)
     parser.add_argument("cmd", nargs="*", help="the sidecar command, after --")
     args = parser.parse_args()
     if args.list:
         for name, what in DEFECTS.items():
-            print(f"{name}  {what}")
+            if args.tsv:
+                section = re.search(r"\(§([\d.]+)\)$", what).group(1)
+                must, may = EXPECTATIONS[name]
+                print(f"{name}\t{section}\t{must}\t{may}\t{what.rsplit(' (§', 1)[0]}")
+            else:
+                print(f"{name}  {what}")
         sys.exit(0)
     if args.port is None or not args.cmd:
         parser.error("--port and a sidecar command after -- are required")

@@ -6,6 +6,7 @@ is already running with --sidecar-url URL --sidecar-token T. The flakeconform mo
 from FLAKE_PYTOOLS_PATH or build/release/pytools.
 """
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -29,11 +30,6 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_MODULE_DIR = REPO / "build" / "release" / "pytools"
 DEFAULT_SIDECAR_BIN = REPO / "build" / "release" / "reference" / "flake-sidecar"
 
-# The conformance groups (flakeconform.GROUPS), known here so markers exist before the import.
-GROUPS = (
-    "core", "auth", "security", "framing", "notifications", "resume", "msgpack", "large-data",
-    "rest", "sse", "performance", "reconnection",
-)
 
 
 def marker_name(group):
@@ -53,6 +49,19 @@ def load_flakeconform():
             "(cmake --build --preset release --target flakeconform) or set FLAKE_PYTOOLS_PATH"
         ) from error
     return flakeconform
+
+
+def read_groups():
+    """The conformance groups, read from the one list the harness is built from
+    (conformance/harness/groups.def), so markers exist before the module is imported; outside this
+    repository, the module's GROUPS (built from the same file)."""
+    groups_def = REPO / "conformance" / "harness" / "groups.def"
+    if groups_def.is_file():
+        return tuple(re.findall(r'^FLAKE_GROUP\(\w+, "([^"]+)"\)', groups_def.read_text(), re.M))
+    return tuple(load_flakeconform().GROUPS)
+
+
+GROUPS = read_groups()
 
 
 def pytest_addoption(parser):

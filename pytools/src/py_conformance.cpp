@@ -81,7 +81,7 @@ std::vector<PyCaseResult> run_conformance(const std::string& url, const std::str
   }
   std::vector<PyCaseResult> out;
   for (const auto& r : results) {
-    out.push_back({r.c->id, std::string(to_string(r.c->tier)), std::string(to_string(r.c->group)),
+    out.push_back({r.c->id, std::string(to_string(r.c->tier)), std::string(to_string(group_of(*r.c))),
                    std::string(to_string(r.outcome.status)), message_of(r.outcome),
                    r.c->requirement, static_cast<long long>(r.duration.count())});
   }
@@ -96,7 +96,7 @@ pyb::list list_cases(const std::vector<std::string>& select,
     pyb::dict d;
     d["id"] = c->id;
     d["tier"] = std::string(to_string(c->tier));
-    d["group"] = std::string(to_string(c->group));
+    d["group"] = std::string(to_string(group_of(*c)));
     d["requirement"] = c->requirement;
     out.append(d);
   }

@@ -46,3 +46,11 @@ def test_an_unknown_group_is_a_usage_error():
     run = run_pytest("tests/test_log_tail_resume.py", "--flake-exclude", "nope")
     assert run.returncode == 4, run.stdout + run.stderr
     assert "unknown group" in run.stderr
+
+
+def test_plugin_groups_are_the_harness_groups():
+    """The plugin reads groups.def; the module's GROUPS come from the same file through C++."""
+    from flake_pytest import plugin
+
+    assert plugin.GROUPS == tuple(flakeconform.GROUPS)
+    assert len(plugin.GROUPS) == len(set(plugin.GROUPS)) > 0

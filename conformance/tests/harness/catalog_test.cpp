@@ -30,7 +30,7 @@ TEST(Catalog, IdsAreUniqueWellFormedAndQuoteARequirement) {
     EXPECT_TRUE(static_cast<bool>(c.run)) << c.id;
     EXPECT_GT(c.budget.count(), 0) << c.id;
     if (c.tier == Tier::Perf) {
-      EXPECT_EQ(c.group, Group::Performance) << c.id;
+      EXPECT_EQ(group_of(c), Group::Performance) << c.id;
     }
   }
 }
@@ -50,8 +50,33 @@ TEST(Catalog, NumericIdOrder) {
       EXPECT_TRUE(b.stops_sidecar) << a.id << " must run after " << b.id;
       continue;
     }
-    EXPECT_TRUE(a.group < b.group || (a.group == b.group && id_less(a.id, b.id)))
+    EXPECT_TRUE(group_of(a) < group_of(b) || (group_of(a) == group_of(b) && id_less(a.id, b.id)))
         << a.id << " before " << b.id;
+  }
+}
+
+TEST(Catalog, GroupFromSection) {
+  EXPECT_EQ(section_group("4.6/1"), Group::Auth);
+  EXPECT_EQ(section_group("4.11/2"), Group::Sse);
+  EXPECT_EQ(section_group("4.1/1"), Group::Auth);
+  EXPECT_EQ(section_group("9.1/1"), Group::Rest);
+  EXPECT_EQ(section_group("9.12/1"), Group::Sse);
+  EXPECT_EQ(section_group("10.3/1"), Group::Performance);
+  Case c;
+  c.id = "2.8/3";
+  EXPECT_EQ(group_of(c), Group::Core);
+  c.group = Group::MsgPack;  // a named exception wins
+  EXPECT_EQ(group_of(c), Group::MsgPack);
+}
+
+// Named exceptions are for cases whose group differs from their section's: one that names its
+// section's own group says nothing and should not be written.
+TEST(Catalog, ExceptionsDiffer) {
+  const Catalog catalog = build_catalog();
+  for (const auto& c : catalog.cases()) {
+    if (c.group) {
+      EXPECT_NE(*c.group, section_group(c.id)) << c.id;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
-// §5.12 and §6.7-6.10: logs.getLarge metadata, data.chunk order and encoding, chunk payloads
-// (MessagePack arrays, optionally zlib), bytes and sha256, with history made by test.emitLogs
-// (§11.6) so the export is known.
+// §6: server notifications, sequence numbers, chunk payloads and data.chunk.
+
+#include <set>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/chunk_assembler.hpp"
@@ -9,8 +9,9 @@
 namespace flake::conform {
 namespace {
 
-constexpr int kEmitted = 20000;  // §11.6 keeps at least this many per service
+constexpr int kEmitted = 20000;
 
+// §11.6 keeps at least this many per service
 struct Export {
   ChunkAssembler assembler;         // holds the accepted metadata
   std::vector<json> chunks;         // params of each data.chunk
@@ -109,58 +110,80 @@ Outcome export_case(CaseContext& ctx, const std::string& service, bool json_form
               " bytes");
 }
 
-Outcome params(CaseContext& ctx) {
-  auto rpc = ctx.connect_authenticated();
-  const json probe =
-      make_request("logs.getLarge", {{"service", "vercel"}, {"timeRange", "0s"}}, "probe");
-  rpc->send(probe);
-  const Incoming first = rpc->wait_for_id("probe", ctx.deadline());
-  unimplemented_if_missing(first, "logs.getLarge");
-  const std::pair<json, const char*> bad[] = {
-      {{{"service", "vercel"}, {"timeRange", "0s"}}, "timeRange"},
-      {{{"service", "vercel"}, {"timeRange", "1w"}}, "timeRange"},
-      {{{"service", "vercel"}, {"timeRange", "10"}}, "timeRange"},
-      {{{"service", "vercel"}, {"timeRange", "1h"}, {"format", "xml"}}, "format"},
-      {{{"service", "vercel"}, {"timeRange", "1h"}, {"compress", "yes"}}, "compress"},
-  };
-  require_error(first, -32602, "probe", "timeRange \"0s\"");
-  int id = 1;
-  for (const auto& [p, field] : bad) {
-    rpc->send(make_request("logs.getLarge", p, id));
-    const json e =
-        require_error(rpc->wait_for_id(id, ctx.deadline()), -32602, id, "logs.getLarge " + show(p));
-    require(e.contains("data") && e["data"].value("field", "") == field,
-            std::string("data {\"field\":\"") + field + "\"}", show(e));
-    ++id;
-  }
-  rpc->send(make_request("logs.getLarge", {{"service", "nosuch"}, {"timeRange", "1h"}}, id));
-  require_error(rpc->wait_for_id(id, ctx.deadline()), -32004, id,
-                "logs.getLarge for service nosuch");
-  return pass();
-}
-
 }  // namespace
 
-void add_large_data_cases(Catalog& c) {
-  c.add({"6.8/1", Tier::Must, Group::LargeData,
-         "JSON export: base64 chunk payloads of MessagePack arrays, in order, bytes, sha256 and "
-         "totalEntries consistent.",
-         [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); },
-         std::chrono::milliseconds(30000)});
-  c.add({"6.8/2", Tier::Must, Group::LargeData,
-         "Compressed export: each payload is an independent zlib stream of a MessagePack array; "
-         "sha256 before inflation.",
-         [](CaseContext& ctx) { return export_case(ctx, "supabase", true, true); },
-         std::chrono::milliseconds(30000)});
-  c.add({"6.9/1", Tier::Must, Group::LargeData,
-         "MessagePack export: metadata and every data.chunk are binary messages with bin payloads.",
-         [](CaseContext& ctx) { return export_case(ctx, "vercel", false, false); },
-         std::chrono::milliseconds(30000)});
+void add_s6_notifications_cases(Catalog& c) {
+  c.add({.id = "6.1/1",
+         .tier = Tier::Must,
+         .requirement = "logs.update carries the subscription id, service, seq and non-empty "
+                        "well-formed entries; "
+                        "every emitted entry arrives once.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const std::string sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
+           const SeqCollector c = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "vercel"}, {"count", 50}, {"perNotification", 5}});
+           require(c.problem.empty(), "well-formed notifications with contiguous seq", c.problem);
+           require(c.has_all_entries(50), "entries n = 0..49 before the test.emitLogs response",
+                   std::to_string(c.test_entries()) + " distinct test entries");
+           for (const auto& [n, times] : c.entries_by_n) {
+             require(times == 1, "each test entry exactly once",
+                     "entry " + std::to_string(n) + " " + std::to_string(times) + " times");
+           }
+           for (const auto& [seq, params] : c.by_seq) check_log_update(params, sub, "vercel");
+           return pass();
+         }});
+  c.add({.id = "6.2/1",
+         .tier = Tier::Must,
+         .requirement = "A session's first notification MUST carry seq 1 and each further one seq "
+                        "+ 1, across all "
+                        "subscriptions.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
+           subscribe(ctx, *rpc, "metrics.subscribe", json::object());
+           SeqCollector c = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "vercel"}, {"count", 30}, {"perNotification", 3}});
+           SeqCollector more = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "aws"}, {"count", 30}, {"perNotification", 3}});
+           for (const auto& [seq, params] : more.by_seq)
+             c.add({{"method", "logs.update"}, {"params", params}});
+           const json m = ctx.call_test_method(*rpc, "test.emitMetrics", {{"count", 6}});
+           (void)m;
+           // Metrics notifications arrived before the response and are queued; take them in order.
+           while (!rpc->notifications().empty()) {
+             c.add(rpc->notifications().front());
+             rpc->notifications().pop_front();
+           }
+           require(!c.by_seq.empty() && c.first == 1, "the session's first notification has seq 1",
+                   c.by_seq.empty() ? "no notification" : "first seq " + std::to_string(c.first));
+           require(c.problem.empty(), "seq + 1 for every notification, across all subscriptions",
+                   c.problem);
+           return pass();
+         }});
   c.add(
-      {"5.12/1", Tier::Must, Group::LargeData,
-       "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, format or compress, "
-       "and -32004 for an unknown service.",
-       params});
+      {.id = "6.8/1",
+       .tier = Tier::Must,
+       .requirement =
+           "JSON export: base64 chunk payloads of MessagePack arrays, in order, bytes, sha256 and "
+           "totalEntries consistent.",
+       .budget = std::chrono::milliseconds(30000),
+       .run = [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); }});
+  c.add(
+      {.id = "6.8/2",
+       .tier = Tier::Must,
+       .requirement =
+           "Compressed export: each payload is an independent zlib stream of a MessagePack array; "
+           "sha256 before inflation.",
+       .budget = std::chrono::milliseconds(30000),
+       .run = [](CaseContext& ctx) { return export_case(ctx, "supabase", true, true); }});
+  c.add({.id = "6.9/1",
+         .tier = Tier::Must,
+         .requirement = "MessagePack export: metadata and every data.chunk are binary messages "
+                        "with bin payloads.",
+         .budget = std::chrono::milliseconds(30000),
+         .run = [](CaseContext& ctx) { return export_case(ctx, "vercel", false, false); }});
 }
 
 }  // namespace flake::conform

@@ -1,0 +1,272 @@
+// §2.2-2.5 and 2.8: text and MessagePack messages, the encoding of answers, fragments and control
+// frames, unparseable messages.
+
+#include <algorithm>
+#include <set>
+#include "conformance/cases/case_util.hpp"
+#include "conformance/cases/cases.hpp"
+
+namespace flake::conform {
+namespace {
+
+constexpr std::string_view kPing = R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})";
+
+Outcome msgpack_error(CaseContext& ctx, std::string_view bytes, int code, std::string_view what) {
+  require_msgpack_capability(ctx);
+  auto rpc = ctx.connect();
+  const Incoming in = send_binary_wait(ctx, *rpc, bytes);
+  require_error(in, code, nullptr, what);
+  ctx.require_usable(*rpc, "a " + std::to_string(code) + " answer");
+  return pass();
+}
+
+Outcome msgpack_parse_error(CaseContext& ctx, std::string_view bytes, std::string_view what) {
+  return msgpack_error(ctx, bytes, -32700, what);
+}
+
+// Waits (briefly) for a pong with this payload; reading keeps any other message queued.
+bool saw_pong(CaseContext& ctx, RpcClient& rpc, const std::string& payload) {
+  const Deadline until = ctx.deadline_after(std::chrono::milliseconds(1000));
+  auto seen = [&] {
+    const auto& pongs = rpc.ws().pongs();
+    return std::find(pongs.begin(), pongs.end(), payload) != pongs.end();
+  };
+  for (;;) {
+    if (seen()) return true;
+    // Pongs are consumed inside receive(), which returns only with a message or at the deadline.
+    const Incoming in = rpc.receive(std::min(until, deadline_in(std::chrono::milliseconds(20))));
+    if (in.kind == Incoming::Kind::Value) {
+      (is_notification(in.value) ? rpc.notifications() : rpc.stray_responses()).push_back(in.value);
+    } else if (in.kind != Incoming::Kind::Timeout || Clock::now() >= until) {
+      return seen();
+    }
+  }
+}
+
+Outcome parse_error(CaseContext& ctx, std::string_view text, std::string_view what) {
+  auto rpc = ctx.connect();
+  require_error(send_text_wait(ctx, *rpc, text), -32700, nullptr, what);
+  ctx.require_usable(*rpc, "a -32700 answer");
+  return pass();
+}
+
+}  // namespace
+
+void add_s2_framing_cases(Catalog& c) {
+  c.add({.id = "2.2/1",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST accept a text message containing one JSON value, "
+                        "optionally surrounded "
+                        "by JSON whitespace.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const Incoming in =
+               send_text_wait(ctx, *rpc, std::string(" \r\n\t") + std::string(kPing) + " \n");
+           require_result(in, 7, "system.ping surrounded by JSON whitespace");
+           require(in.encoding == Encoding::Json, "a text answer", "a binary answer");
+           return pass();
+         }});
+  c.add({.id = "2.3/1",
+         .tier = Tier::Must,
+         .requirement =
+             "The sidecar MUST accept a binary message containing exactly one MessagePack object.",
+         .run = [](CaseContext& ctx) {
+           require_msgpack_capability(ctx);
+           auto rpc = ctx.connect();
+           const Incoming in = send_binary_wait(ctx, *rpc, to_msgpack_bytes(json::parse(kPing)));
+           const json result = require_result(in, 7, "system.ping in a binary MessagePack message");
+           require(
+               result.is_object() && result.contains("now") && result["now"].is_number_integer(),
+               "result {\"now\":<integer>}", show(result));
+           return pass();
+         }});
+  c.add({.id = "2.3/2",
+         .tier = Tier::Must,
+         .requirement = "A MessagePack map key that is not a str decodes but is not JSON-RPC: "
+                        "-32600 with id null.",
+         .run = [](CaseContext& ctx) {
+           // fixmap with 4 entries, one of them keyed by the integer 1.
+           std::string bytes =
+               to_msgpack_bytes(json::parse(R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})"));
+           bytes[0] = static_cast<char>(0x84);
+           bytes += "\x01\x01";
+           return msgpack_error(ctx, bytes, -32600, "a MessagePack map with an integer key");
+         }});
+  c.add({.id = "2.3/3",
+         .tier = Tier::Must,
+         .requirement =
+             "Bytes left over after the first MessagePack object MUST be treated as a parse error.",
+         .run = [](CaseContext& ctx) {
+           return msgpack_parse_error(ctx,
+                                      to_msgpack_bytes(json::parse(kPing)) + std::string("\xc0", 1),
+                                      "a MessagePack object followed by one more byte");
+         }});
+  c.add({.id = "2.3/4",
+         .tier = Tier::Must,
+         .requirement = "A MessagePack ext value decodes but is not JSON-RPC: -32600 with id null.",
+         .run = [](CaseContext& ctx) {
+           json request = json::parse(kPing);
+           request["params"] = {{"x", json::binary({0x00}, 1)}};  // fixext 1, type 1
+           return msgpack_error(ctx, to_msgpack_bytes(request), -32600, "a MessagePack ext value");
+         }});
+  c.add(
+      {.id = "2.3/5",
+       .tier = Tier::Must,
+       .requirement = "A truncated MessagePack object MUST be a parse error: -32700 with id null.",
+       .run = [](CaseContext& ctx) {
+         const std::string whole = to_msgpack_bytes(json::parse(kPing));
+         return msgpack_parse_error(ctx, whole.substr(0, whole.size() - 3),
+                                    "a MessagePack request cut 3 bytes short");
+       }});
+  c.add({.id = "2.4/1",
+         .tier = Tier::Must,
+         .requirement =
+             "The sidecar MUST answer a request in the encoding of the message that carried it, "
+             "batches and -32700 included.",
+         .run = [](CaseContext& ctx) {
+           require_msgpack_capability(ctx);
+           auto rpc = ctx.connect();
+           Incoming in = send_binary_wait(ctx, *rpc, to_msgpack_bytes(json::parse(kPing)));
+           require_result(in, 7, "binary system.ping");
+           require(in.encoding == Encoding::MsgPack,
+                   "the answer to a binary request in a binary message", "a text message");
+           in = send_text_wait(ctx, *rpc, kPing);
+           require_result(in, 7, "text system.ping");
+           require(in.encoding == Encoding::Json, "the answer to a text request in a text message",
+                   "a binary message");
+           in = send_binary_wait(ctx, *rpc, std::string("\xc1", 1));
+           require_error(in, -32700, nullptr, "binary message 0xc1 (never used in MessagePack)");
+           require(in.encoding == Encoding::MsgPack,
+                   "the -32700 for a binary message in a binary message", "a text message");
+           const json batch = json::array(
+               {json::parse(kPing), {{"jsonrpc", "2.0"}, {"id", 8}, {"method", "system.ping"}}});
+           in = send_binary_wait(ctx, *rpc, to_msgpack_bytes(batch));
+           const json& answer = require_value(in, "an answer to a MessagePack batch");
+           require(answer.is_array() && answer.size() == 2, "an array of 2 responses",
+                   show(answer));
+           require(in.encoding == Encoding::MsgPack, "the batch answer in a binary message",
+                   "a text message");
+           return pass();
+         }});
+  c.add({.id = "2.4/2",
+         .tier = Tier::Must,
+         .requirement =
+             "Notifications of a subscription MUST use the encoding of its subscribe request.",
+         .run = [](CaseContext& ctx) {
+           require_msgpack_capability(ctx);
+           auto rpc = ctx.connect_authenticated();
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "supabase"}}, Encoding::MsgPack);
+           const json id = "emit";
+           rpc->send(make_request("test.emitLogs", {{"service", "supabase"}, {"count", 5}}, id));
+           int binary = 0;
+           for (;;) {
+             const Incoming in = rpc->receive(ctx.deadline());
+             const json& v = require_value(in, "notifications and the test.emitLogs response");
+             if (is_notification(v)) {
+               require(in.encoding == Encoding::MsgPack,
+                       "logs.update in binary MessagePack, like the logs.subscribe request",
+                       "a text message");
+               ++binary;
+               continue;
+             }
+             unimplemented_if_missing(in, "test.emitLogs");
+             require(in.encoding == Encoding::Json, "the JSON test.emitLogs answered in text",
+                     "binary");
+             break;
+           }
+           require(binary > 0, "at least one logs.update",
+                   "none before the test.emitLogs response");
+           return pass();
+         }});
+  c.add({.id = "2.5/1",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST accept fragmented messages and reassemble them.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           if (!rpc->ws().send_fragmented(Opcode::Text, kPing, 9))
+             fail_case("fragments sent", "send failed");
+           require_result(rpc->wait_for_response(ctx.deadline()), 7,
+                          "system.ping in 9-byte fragments");
+           return pass();
+         }});
+  c.add({.id = "2.5/2",
+         .tier = Tier::Must,
+         .requirement =
+             "The sidecar MUST answer each client ping with a pong that carries the same payload.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const std::string payload = "conformance-ping-\x01\xff";
+           rpc->ws().send_ping(payload);
+           // Wait first: the "actual" text must describe the pongs that arrived during the wait.
+           const bool echoed = saw_pong(ctx, *rpc, payload);
+           require(echoed, "a pong carrying the ping's payload",
+                   rpc->ws().pongs().empty() ? "no pong"
+                                             : "pong " + WireLog::hex_prefix(rpc->ws().pongs()[0]));
+           return pass();
+         }});
+  c.add(
+      {.id = "2.5/3",
+       .tier = Tier::Must,
+       .requirement = "The sidecar MUST accept control frames between the fragments of a message.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         const std::string_view text = kPing;
+         rpc->ws().send_raw(encode_client_frame(Opcode::Text, text.substr(0, 10), false));
+         rpc->ws().send_ping("between");
+         rpc->ws().send_raw(encode_client_frame(Opcode::Continuation, text.substr(10, 10), false));
+         rpc->ws().send_raw(encode_client_frame(Opcode::Pong, "unsolicited"));
+         rpc->ws().send_raw(encode_client_frame(Opcode::Continuation, text.substr(20), true));
+         require_result(rpc->wait_for_response(ctx.deadline()), 7,
+                        "a fragmented request with a ping and a pong between its fragments");
+         require(saw_pong(ctx, *rpc, "between"), "a pong for the ping between fragments",
+                 "no pong");
+         return pass();
+       }});
+  c.add({.id = "2.8/1",
+         .tier = Tier::Must,
+         .requirement = "A text message that is not valid JSON MUST be answered with -32700 and id "
+                        "null, and the "
+                        "connection stays open.",
+         .run = [](CaseContext& ctx) {
+           return parse_error(ctx,
+                              R"({"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz])",
+                              "invalid JSON (JSON-RPC 2.0 spec example)");
+         }});
+  c.add({.id = "2.8/2",
+         .tier = Tier::Must,
+         .requirement =
+             "Trailing non-whitespace after the first JSON value counts as invalid JSON (-32700).",
+         .run = [](CaseContext& ctx) {
+           return parse_error(ctx, std::string(kPing) + " x", "a request followed by ' x'");
+         }});
+  c.add({.id = "2.8/3",
+         .tier = Tier::Must,
+         .group = Group::MsgPack,
+         .requirement = "A binary message that is not valid MessagePack MUST be answered with "
+                        "-32700 and id null; "
+                        "the connection stays open.",
+         .run = [](CaseContext& ctx) {
+           return msgpack_parse_error(ctx, std::string("\xc1\x00\xff", 3),
+                                      "binary message C1 00 FF (not MessagePack)");
+         }});
+  c.add({.id = "2.8/4",
+         .tier = Tier::Must,
+         .group = Group::MsgPack,
+         .requirement = "A MessagePack str that is not valid UTF-8 MUST be answered with -32700.",
+         .run = [](CaseContext& ctx) {
+           json request = json::parse(kPing);
+           request["method"] = std::string("system.ping\xff");
+           return msgpack_parse_error(ctx, to_msgpack_bytes(request),
+                                      "a MessagePack str with invalid UTF-8");
+         }});
+  c.add({.id = "2.8/5",
+         .tier = Tier::Must,
+         .requirement =
+             "A truncated JSON message (docs example) is answered with -32700 and id null.",
+         .run = [](CaseContext& ctx) {
+           return parse_error(ctx, R"({"jsonrpc":"2.0","method":"system.ping","id":1)",
+                              "a truncated request");
+         }});
+}
+
+}  // namespace flake::conform

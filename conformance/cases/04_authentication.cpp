@@ -1,0 +1,248 @@
+// §4.5-4.9: the authentication gate, auth.authenticate, failed attempts (4401), the deadline (4408)
+// and sessions.
+
+#include <regex>
+#include "conformance/cases/case_util.hpp"
+#include "conformance/cases/cases.hpp"
+#include "conformance/client/sidecar_process.hpp"
+
+namespace flake::conform {
+namespace {
+
+Outcome deadline(CaseContext& ctx, bool check_authenticated) {
+  auto idle = ctx.connect();
+  std::unique_ptr<RpcClient> authed;
+  if (check_authenticated) authed = ctx.connect_authenticated();
+  ClockGuard clock(ctx);
+  const bool shifted = clock.set(11000);
+  Deadline until = ctx.deadline_after(std::chrono::milliseconds(3000));
+  if (!shifted) {
+    ctx.log().note("test.setClock unavailable: waiting for the real 10 s deadline");
+    until = ctx.deadline_after(std::chrono::milliseconds(11500));
+  }
+  const Incoming in = idle->receive(until);
+  require_close(in, 4408, "an unauthenticated connection past its 10,000 ms deadline");
+  if (check_authenticated) ctx.require_usable(*authed, "the authentication deadline passed");
+  return pass();
+}
+
+}  // namespace
+
+void add_s4_authentication_cases(Catalog& c) {
+  c.add(
+      {.id = "4.5/1",
+       .tier = Tier::Must,
+       .requirement =
+           "Before authentication, every request except auth.authenticate and system.ping MUST get "
+           "-32001, whether or not the method exists.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         const Incoming dash = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+         require_error(dash, -32001, dash.is_value() ? dash.value.value("id", json()) : json(),
+                       "vercel.getDashboard before authentication");
+         const Incoming unknown = rpc->call("no.such.method", nullptr, ctx.timeout());
+         require_error(unknown, -32001,
+                       unknown.is_value() ? unknown.value.value("id", json()) : json(),
+                       "an unknown method before authentication");
+         ctx.require_usable(*rpc, "requests refused before authentication");
+         return pass();
+       }});
+  c.add({.id = "4.5/2",
+         .tier = Tier::Must,
+         .requirement = "system.ping MUST be answered before authentication.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const json result = ctx.call_result(*rpc, "system.ping", nullptr);
+           require(
+               result.is_object() && result.contains("now") && result["now"].is_number_integer(),
+               "system.ping before authentication: {\"now\":<integer>}", show(result));
+           return pass();
+         }});
+  c.add(
+      {.id = "4.5/3",
+       .tier = Tier::Must,
+       .requirement = "Before authentication, the sidecar MUST drop client notifications silently.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         rpc->notify("vercel.getDashboard", nullptr);
+         rpc->notify("logs.subscribe", {{"service", "vercel"}});
+         const Incoming in = send_text_wait(
+             ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
+         const json& r = require_value(in, "the sentinel's answer");
+         require(r.is_object() && r.value("id", json()) == "sentinel",
+                 "client notifications before authentication dropped silently", show(r));
+         ctx.authenticate(*rpc);
+         // Had logs.subscribe run, its subscription would now deliver to this session.
+         const Incoming later = rpc->wait_for([](const json&) { return true; },
+                                              ctx.deadline_after(std::chrono::milliseconds(300)));
+         require(later.kind == Incoming::Kind::Timeout,
+                 "nothing sent for the dropped notifications", later.describe());
+         return pass();
+       }});
+  c.add(
+      {.id = "4.6/1",
+       .tier = Tier::Must,
+       .requirement =
+           "With the right token, auth.authenticate MUST answer sessionId, server (protocol "
+           "flake.v1) and every capabilities member.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         const json r = ctx.authenticate(*rpc);
+         require(r.contains("sessionId") && r["sessionId"].is_string(), "result.sessionId (string)",
+                 show(r));
+         const json& server = r.value("server", json());
+         require(server.is_object() && server.value("protocol", "") == "flake.v1" &&
+                     server.contains("name") && server["name"].is_string() &&
+                     server.contains("version") && server["version"].is_string(),
+                 "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}",
+                 show(r));
+         const json& caps = r.value("capabilities", json());
+         require(caps.is_object(), "result.capabilities object", show(r));
+         // The values in effect are reported; a sidecar without MessagePack says false (its msgpack
+         // cases then report unimplemented).
+         require(caps.contains("msgpack") && caps["msgpack"].is_boolean(),
+                 "capabilities.msgpack boolean", show(caps));
+         require(caps.value("batch", false) == true, "capabilities.batch true", show(caps));
+         require(caps.value("maxBatch", 0) == 100, "capabilities.maxBatch 100", show(caps));
+         require(caps.contains("maxMessageBytes") && caps["maxMessageBytes"].is_number_integer() &&
+                     caps["maxMessageBytes"].get<std::int64_t>() >= 1024,
+                 "capabilities.maxMessageBytes, an integer >= 1024", show(caps));
+         require(caps.contains("compression") && caps["compression"].is_array(),
+                 "capabilities.compression array", show(caps));
+         require(caps.contains("resumeGraceMs") && caps["resumeGraceMs"].is_number_integer() &&
+                     caps["resumeGraceMs"].get<std::int64_t>() > 0,
+                 "capabilities.resumeGraceMs, a positive integer", show(caps));
+         const json& rate = caps.value("rateLimit", json());
+         require(rate.is_object() && rate.contains("rate") && rate["rate"].is_number() &&
+                     rate.contains("burst") && rate["burst"].is_number(),
+                 "capabilities.rateLimit {\"rate\":<n>,\"burst\":<n>}", show(caps));
+         return pass();
+       }});
+  c.add(
+      {.id = "4.6/2",
+       .tier = Tier::Must,
+       .requirement =
+           "A token that does not match MUST get -32001; the connection stays unauthenticated and "
+           "open.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         const std::string wrong = ctx.target().token + "-wrong";
+         const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), ctx.timeout());
+         const json error =
+             require_error(in, -32001, in.is_value() ? in.value.value("id", json()) : json(),
+                           "auth.authenticate with a wrong token");
+         require(show(error, 100000).find(ctx.target().token) == std::string::npos,
+                 "no token in the error (4.2)", show(error));
+         const Incoming gated = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+         require_error(gated, -32001, gated.is_value() ? gated.value.value("id", json()) : json(),
+                       "vercel.getDashboard after a failed authentication");
+         ctx.authenticate(*rpc);
+         return pass();
+       }});
+  c.add({.id = "4.6/3",
+         .tier = Tier::Must,
+         .requirement =
+             "A missing or non-string token MUST get -32602 with data {\"field\":\"token\"}.",
+         .run = [](CaseContext& ctx) {
+           for (const json& params : {json{{"clientInfo", client_info()}}, auth_params(12345)}) {
+             auto rpc = ctx.connect();
+             const Incoming in = rpc->call("auth.authenticate", params, ctx.timeout());
+             const json error =
+                 require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
+                               "auth.authenticate with params " + show(params));
+             require(error.contains("data") && error["data"].is_object() &&
+                         error["data"].value("field", "") == "token",
+                     "data {\"field\":\"token\"}", show(error));
+           }
+           return pass();
+         }});
+  c.add({.id = "4.6/4",
+         .tier = Tier::Must,
+         .requirement = "A clientInfo that is not an object MUST get -32602 with data "
+                        "{\"field\":\"clientInfo\"}.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const Incoming in = rpc->call(
+               "auth.authenticate",
+               {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, ctx.timeout());
+           const json error =
+               require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
+                             "auth.authenticate with clientInfo \"not-an-object\"");
+           require(error.contains("data") && error["data"].is_object() &&
+                       error["data"].value("field", "") == "clientInfo",
+                   "data {\"field\":\"clientInfo\"}", show(error));
+           return pass();
+         }});
+  c.add(
+      {.id = "4.7/1",
+       .tier = Tier::Must,
+       .requirement =
+           "On the third failed attempt the sidecar MUST send its error response, then close with "
+           "4401; not before.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         for (int attempt = 1; attempt <= 3; ++attempt) {
+           const json id = "attempt-" + std::to_string(attempt);
+           rpc->send(make_request("auth.authenticate",
+                                  auth_params("wrong-" + std::to_string(attempt)), id));
+           const Incoming in = rpc->wait_for_id(id, ctx.deadline());
+           require_error(in, -32001, id, "failed attempt " + std::to_string(attempt));
+           if (attempt < 3) ctx.require_usable(*rpc, "failed attempt " + std::to_string(attempt));
+         }
+         const Incoming end = rpc->receive(ctx.deadline());
+         require_close(end, 4401, "after the third failed attempt's error response");
+         return pass();
+       }});
+  c.add({.id = "4.7/2",
+         .tier = Tier::Must,
+         .requirement =
+             "Attempts answered with -32602 count as failed attempts toward the 4401 close.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           rpc->call("auth.authenticate", {{"clientInfo", client_info()}}, ctx.timeout());
+           rpc->call("auth.authenticate", auth_params(7), ctx.timeout());
+           ctx.require_usable(*rpc, "two failed attempts (-32602)");
+           rpc->send(make_request("auth.authenticate", auth_params("wrong"), "third"));
+           require_error(rpc->wait_for_id("third", ctx.deadline()), -32001, "third",
+                         "the third failed attempt");
+           require_close(rpc->receive(ctx.deadline()), 4401,
+                         "after a third failure that follows two -32602");
+           return pass();
+         }});
+  c.add({.id = "4.8/1",
+         .tier = Tier::Must,
+         .requirement = "A connection not authenticated within 10,000 ms (sidecar clock) MUST be "
+                        "closed with 4408.",
+         .budget = std::chrono::milliseconds(14000),
+         .run = [](CaseContext& ctx) { return deadline(ctx, false); }});
+  c.add(
+      {.id = "4.8/2",
+       .tier = Tier::Must,
+       .requirement =
+           "Once authentication has succeeded, the deadline no longer applies to that connection.",
+       .budget = std::chrono::milliseconds(14000),
+       .run = [](CaseContext& ctx) { return deadline(ctx, true); }});
+  c.add({.id = "4.9/1",
+         .tier = Tier::Must,
+         .requirement =
+             "Each connection gets a new session with a well-formed sessionId; re-authenticating "
+             "returns the same one.",
+         .run = [](CaseContext& ctx) {
+           auto a = ctx.connect();
+           const std::string first = ctx.authenticate(*a).value("sessionId", "");
+           auto b = ctx.connect();
+           const std::string second = ctx.authenticate(*b).value("sessionId", "");
+           static const std::regex kShape("[A-Za-z0-9_-]{1,128}");
+           require(std::regex_match(first, kShape) && std::regex_match(second, kShape),
+                   "sessionId of 1 to 128 characters from [A-Za-z0-9_-]", first + " / " + second);
+           require(first != second, "a new session (new sessionId) per connection",
+                   first + " twice");
+           const std::string again = ctx.authenticate(*a).value("sessionId", "");
+           require(again == first,
+                   "auth.authenticate again on the same connection returns the same sessionId",
+                   first + " then " + again);
+           return pass();
+         }});
+}
+
+}  // namespace flake::conform

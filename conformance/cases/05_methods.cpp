@@ -1,0 +1,311 @@
+// §5.2-5.8 and 5.13: services, system.ping, rpc.discover, dashboards, pagination, batch.execute,
+// session.resume's parameters.
+
+#include <set>
+#include "conformance/cases/case_util.hpp"
+#include "conformance/cases/cases.hpp"
+
+namespace flake::conform {
+namespace {
+
+const char* const kServices[] = {"vercel", "supabase", "aws"};
+
+}  // namespace
+
+void add_s5_methods_cases(Catalog& c) {
+  c.add({.id = "5.2/1",
+         .tier = Tier::Must,
+         .requirement =
+             "A service named in params that the sidecar does not serve MUST get -32004 with data "
+             "{\"resource\":\"service:<name>\"}.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const json error = error_of(ctx, *rpc, "logs.subscribe", {{"service", "nosuch"}}, -32004,
+                                       "logs.subscribe for service nosuch");
+           require(error.contains("data") && error["data"].is_object() &&
+                       error["data"].value("resource", "") == "service:nosuch",
+                   "data {\"resource\":\"service:nosuch\"}", show(error));
+           return pass();
+         }});
+  c.add({.id = "5.2/2",
+         .tier = Tier::Must,
+         .requirement = "A method name whose prefix is not a served service MUST get -32601.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           error_of(ctx, *rpc, "foo.getDashboard", nullptr, -32601, "foo.getDashboard (12.2 D2)");
+           return pass();
+         }});
+  c.add(
+      {.id = "5.4/1",
+       .tier = Tier::Must,
+       .requirement =
+           "system.ping MUST answer {\"now\":<ms epoch>}, the current sidecar clock as an integer.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect();
+         const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+         const json result = ctx.call_result(*rpc, "system.ping", nullptr);
+         require(result.is_object() && result.contains("now") && result["now"].is_number_integer(),
+                 "{\"now\":<integer ms epoch>}", show(result));
+         const std::int64_t now = result["now"].get<std::int64_t>();
+         require(std::llabs(now - before) < 5 * 60 * 1000,
+                 "now within 5 minutes of the harness clock (same host)",
+                 "now " + std::to_string(now) + ", harness " + std::to_string(before));
+         return pass();
+       }});
+  c.add({.id = "5.5/1",
+         .tier = Tier::Must,
+         .requirement = "rpc.discover MUST answer openrpc, info, every method served and the four "
+                        "notifications.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const json doc = ctx.call_result(*rpc, "rpc.discover", nullptr);
+           require(doc.is_object() && doc.contains("openrpc") && doc["openrpc"].is_string(),
+                   "\"openrpc\": a version string", show(doc));
+           require(doc.contains("info") && doc["info"].is_object() &&
+                       doc["info"].value("title", "") == "flake.v1",
+                   "\"info\" {\"title\":\"flake.v1\",...}", show(doc.value("info", json())));
+           require(doc.contains("methods") && doc["methods"].is_array(), "\"methods\" array",
+                   show(doc));
+           require(doc.contains("notifications") && doc["notifications"].is_array(),
+                   "\"notifications\" array", show(doc));
+           std::set<std::string> methods;
+           for (const auto& m : doc["methods"]) {
+             if (m.is_object() && m.contains("name") && m["name"].is_string())
+               methods.insert(m["name"]);
+           }
+           std::string missing;
+           std::string unserved;
+           for (const char* name : {"auth.authenticate", "system.ping", "rpc.discover"}) {
+             if (methods.count(name) == 0)
+               missing += std::string(missing.empty() ? "" : ", ") + name;
+           }
+           // "each method the sidecar serves": a 5.1 method is served unless it answers -32601. The
+           // probe sends params [] (invalid params for methods that take some, a harmless read for
+           // the dashboards), so no probe changes the connection's state.
+           for (const char* name :
+                {"session.resume", "vercel.getDashboard", "supabase.getDashboard",
+                 "aws.getDashboard", "multi.getDashboard", "vercel.getDeployments",
+                 "vercel.getProjects", "supabase.getDatabases", "aws.getInstances", "batch.execute",
+                 "logs.subscribe", "metrics.subscribe", "deployments.subscribe", "logs.unsubscribe",
+                 "metrics.unsubscribe", "deployments.unsubscribe", "logs.getLarge"}) {
+             Incoming probe =
+                 rpc->call(name, json::array(), CallOptions{ctx.timeout(), Encoding::Json});
+             probe.method.clear();  // -32601 is an answer here, not a missing feature
+             const json answer =
+                 require_value(probe, std::string(name) + " with params []: a response");
+             const bool served = !is_method_not_found(answer);
+             if (served && methods.count(name) == 0) {
+               missing += std::string(missing.empty() ? "" : ", ") + name;
+             } else if (!served && methods.count(name) != 0) {
+               unserved += std::string(unserved.empty() ? "" : ", ") + name;
+             }
+           }
+           require(missing.empty(), "every method the sidecar serves listed in \"methods\"",
+                   "served but not listed: " + missing);
+           require(unserved.empty(), "only methods the sidecar serves listed in \"methods\"",
+                   "listed but answering -32601: " + unserved);
+           std::set<std::string> notes;
+           for (const auto& n : doc["notifications"]) {
+             if (n.is_object() && n.contains("name") && n["name"].is_string())
+               notes.insert(n["name"]);
+           }
+           for (const char* name :
+                {"logs.update", "metrics.update", "deployments.update", "data.chunk"}) {
+             require(notes.count(name) != 0, std::string("notification ") + name + " listed",
+                     show(doc["notifications"]));
+           }
+           return pass();
+         }});
+  c.add({.id = "5.6/1",
+         .tier = Tier::Must,
+         .requirement =
+             "{service}.getDashboard MUST answer an object; multi.getDashboard MUST hold every "
+             "service's document.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           json each;
+           for (const char* service : kServices) {
+             const json d = ctx.call_result(*rpc, std::string(service) + ".getDashboard", nullptr);
+             require(d.is_object(), std::string(service) + ".getDashboard: a JSON object", show(d));
+             each[service] = d;
+           }
+           const json multi = ctx.call_result(*rpc, "multi.getDashboard", nullptr);
+           require(multi.is_object() && multi.contains("services") && multi["services"].is_object(),
+                   "multi.getDashboard: {\"services\":{...}}", show(multi));
+           for (const char* service : kServices) {
+             require(
+                 multi["services"].contains(service) && multi["services"][service] == each[service],
+                 std::string("services.") + service + " equal to " + service + ".getDashboard",
+                 show(multi["services"].value(service, json())));
+           }
+           return pass();
+         }});
+  c.add({.id = "5.7/1",
+         .tier = Tier::Must,
+         .requirement =
+             "Following next from the first page until null MUST return every item exactly once, "
+             "total items, in a stable order.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const std::pair<const char*, const char*> lists[] = {
+               {"vercel.getDeployments", "deployments"},
+               {"vercel.getProjects", "projects"},
+               {"supabase.getDatabases", "databases"},
+               {"aws.getInstances", "instances"}};
+           for (const auto& [method, collection] : lists) {
+             json cursor = nullptr;
+             std::vector<json> items;
+             std::int64_t total = -1;
+             for (int page = 0; page < 200; ++page) {
+               json params = {{"limit", 2}};
+               if (!cursor.is_null()) params["cursor"] = cursor;
+               const json r = ctx.call_result(*rpc, method, params);
+               const std::string where = std::string(method) + " page " + std::to_string(page + 1);
+               require(r.is_object() && r.contains(collection) && r[collection].is_array() &&
+                           r.contains("pagination") && r["pagination"].is_object(),
+                       where + ": {\"" + collection + "\":[...],\"pagination\":{...}}", show(r));
+               require(r[collection].size() <= 2, where + ": at most limit (2) items", show(r));
+               const json& p = r["pagination"];
+               require(p.contains("total") && p["total"].is_number_integer() &&
+                           p.contains("next") && (p["next"].is_null() || p["next"].is_string()),
+                       where + ": pagination {\"next\":<string|null>,\"total\":<n>}", show(p));
+               total = p["total"].get<std::int64_t>();
+               for (const auto& item : r[collection]) items.push_back(item);
+               cursor = p["next"];
+               if (cursor.is_null()) break;
+             }
+             require(static_cast<std::int64_t>(items.size()) == total,
+                     std::string(method) + ": following next returns total (" +
+                         std::to_string(total) + ") items",
+                     std::to_string(items.size()) + " items");
+             std::set<std::string> distinct;
+             for (const auto& item : items) distinct.insert(item.dump());
+             require(distinct.size() == items.size(),
+                     std::string(method) + ": every item exactly once",
+                     std::to_string(items.size() - distinct.size()) + " duplicates");
+             const json all = ctx.call_result(*rpc, method, {{"limit", 100}});
+             if (total <= 100) {
+               require(all[collection] == json(items), std::string(method) + ": a stable order",
+                       "pages differ from one page of 100");
+             }
+           }
+           return pass();
+         }});
+  c.add({.id = "5.7/2",
+         .tier = Tier::Must,
+         .requirement =
+             "limit MUST be an integer from 1 to 100; any other value gets -32602 with data "
+             "{\"field\":\"limit\"}.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           for (const json& limit :
+                {json(0), json(101), json(-1), json(2.5), json("5"), json(nullptr)}) {
+             const json error = error_of(ctx, *rpc, "vercel.getDeployments", {{"limit", limit}},
+                                         -32602, "limit " + show(limit));
+             require_field(error, "limit", "limit " + show(limit));
+           }
+           return pass();
+         }});
+  c.add({.id = "5.7/3",
+         .tier = Tier::Must,
+         .requirement =
+             "A cursor that no earlier pagination.next returned MUST get -32602 with data "
+             "{\"field\":\"cursor\"}.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           for (const json& cursor : {json("not-a-cursor"), json(5)}) {
+             const json error = error_of(ctx, *rpc, "vercel.getDeployments", {{"cursor", cursor}},
+                                         -32602, "cursor " + show(cursor));
+             require_field(error, "cursor", "cursor " + show(cursor));
+           }
+           return pass();
+         }});
+  c.add({.id = "5.7/4",
+         .tier = Tier::Must,
+         .requirement = "limit defaults to 20, and a cursor of null MUST be treated as absent.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const json a = ctx.call_result(*rpc, "vercel.getDeployments", nullptr);
+           const json b = ctx.call_result(*rpc, "vercel.getDeployments", {{"cursor", nullptr}});
+           const std::int64_t total = a["pagination"].value("total", std::int64_t{0});
+           require(a["deployments"].size() ==
+                       static_cast<std::size_t>(std::min<std::int64_t>(total, 20)),
+                   "20 items by default (or all when fewer)",
+                   std::to_string(a["deployments"].size()) + " items of " + std::to_string(total));
+           require(a == b, "a cursor of null treated as absent", show(b, 200));
+           return pass();
+         }});
+  c.add({.id = "5.8/1",
+         .tier = Tier::Must,
+         .requirement =
+             "batch.execute MUST answer one element per operation in order; bad operations fail in "
+             "their slot only.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const json ops =
+               json::array({{{"method", "system.ping"}},
+                            {{"method", "no.such.method"}},
+                            {{"method", "vercel.getDeployments"}, {"params", {{"limit", 1}}}},
+                            {{"method", "logs.subscribe"}, {"params", {{"service", "vercel"}}}},
+                            json(42),
+                            {{"method", "vercel.getDeployments"}, {"params", {{"limit", 0}}}}});
+           const json r = ctx.call_result(*rpc, "batch.execute", {{"operations", ops}});
+           require(r.is_object() && r.contains("results") && r["results"].is_array() &&
+                       r["results"].size() == ops.size(),
+                   "{\"results\":[6 elements]}", show(r));
+           const json& res = r["results"];
+           auto code = [&](std::size_t i) {
+             return res[i].contains("error") ? res[i]["error"].value("code", 0) : 0;
+           };
+           require(res[0].contains("result") && res[0]["result"].contains("now"),
+                   "results[0]: ping result", show(res[0]));
+           require(code(1) == -32601, "results[1]: -32601", show(res[1]));
+           require(res[2].contains("result") && res[2]["result"].contains("deployments"),
+                   "results[2]: a deployments page", show(res[2]));
+           require(code(3) == -32601, "results[3]: -32601 for socket-only logs.subscribe",
+                   show(res[3]));
+           require(code(4) == -32600, "results[4]: -32600 for a non-object operation",
+                   show(res[4]));
+           require(code(5) == -32602, "results[5]: -32602 for limit 0", show(res[5]));
+           return pass();
+         }});
+  c.add({.id = "5.8/2",
+         .tier = Tier::Must,
+         .requirement = "operations missing or longer than 100 MUST get -32602 with data "
+                        "{\"field\":\"operations\"}.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           json ops = json::array();
+           for (int i = 0; i < 101; ++i) ops.push_back({{"method", "system.ping"}});
+           require_field(error_of(ctx, *rpc, "batch.execute", {{"operations", ops}}, -32602,
+                                  "batch.execute with 101 operations"),
+                         "operations", "101 operations");
+           require_field(error_of(ctx, *rpc, "batch.execute", json::object(), -32602,
+                                  "batch.execute without operations"),
+                         "operations", "no operations");
+           return pass();
+         }});
+  c.add({.id = "5.13/1",
+         .tier = Tier::Must,
+         .requirement =
+             "session.resume MUST answer -32602 with data.field for a missing sessionId or a bad "
+             "lastSeq.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           require_field(
+               error_of(ctx, *rpc, "session.resume", {{"lastSeq", 0}}, -32602, "no sessionId"),
+               "sessionId", "no sessionId");
+           require_field(error_of(ctx, *rpc, "session.resume",
+                                  {{"sessionId", "abc"}, {"lastSeq", -1}}, -32602, "lastSeq -1"),
+                         "lastSeq", "lastSeq -1");
+           require_field(
+               error_of(ctx, *rpc, "session.resume", {{"sessionId", "abc"}, {"lastSeq", "3"}},
+                        -32602, "lastSeq \"3\""),
+               "lastSeq", "lastSeq \"3\"");
+           return pass();
+         }});
+}
+
+}  // namespace flake::conform

@@ -1,0 +1,150 @@
+// §5.9-5.12: logs.subscribe, unsubscribing, logs.getLarge's parameters.
+
+#include <set>
+#include "conformance/cases/case_util.hpp"
+#include "conformance/cases/cases.hpp"
+#include "conformance/client/chunk_assembler.hpp"
+#include "conformance/client/data_codec.hpp"
+
+namespace flake::conform {
+namespace {}  // namespace
+
+void add_s5_subscriptions_and_export_cases(Catalog& c) {
+  c.add({.id = "5.9/1",
+         .tier = Tier::Must,
+         .requirement = "logs.subscribe validates service and level (-32602 with data.field); each "
+                        "call creates a "
+                        "new subscription.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           require_field(
+               error_of(ctx, *rpc, "logs.subscribe", json::object(), -32602, "logs.subscribe {}"),
+               "service", "logs.subscribe {}");
+           require_field(
+               error_of(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}, {"level", "fatal"}},
+                        -32602, "logs.subscribe level fatal"),
+               "level", "level fatal");
+           const json a = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
+           const json b = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
+           require(a.contains("subscription") && a["subscription"].is_string() &&
+                       b.contains("subscription") && b["subscription"].is_string() &&
+                       a["subscription"] != b["subscription"],
+                   "two subscribe calls: two different subscription ids",
+                   show(a) + " / " + show(b));
+           error_of(ctx, *rpc, "metrics.subscribe", {{"service", "nosuch"}}, -32004,
+                    "metrics.subscribe nosuch");
+           const json m = ctx.call_result(*rpc, "metrics.subscribe", json::object());
+           require(m.contains("subscription") && m["subscription"].is_string(),
+                   "metrics.subscribe without service: {\"subscription\":<id>}", show(m));
+           return pass();
+         }});
+  c.add({.id = "5.9/2",
+         .tier = Tier::Must,
+         .requirement = "A subscription MUST receive only entries at or above its level.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const std::string sub =
+               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}, {"level", "warn"}});
+           const SeqCollector c = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "vercel"}, {"count", 40}, {"perNotification", 4}});
+           require(c.problem.empty(), "well-formed notifications", c.problem);
+           for (const auto& [seq, params] : c.by_seq) {
+             check_log_update(params, sub, "vercel");
+             for (const auto& e : params["entries"]) {
+               require(level_rank(e["level"]) >= 2,
+                       "only warn and error entries with level \"warn\"", show(e));
+             }
+           }
+           std::set<std::int64_t> want;
+           for (std::int64_t n = 0; n < 40; ++n) {
+             if (n % 4 >= 2) want.insert(n);
+           }
+           std::set<std::int64_t> got;
+           for (const auto& [n, times] : c.entries_by_n) got.insert(n);
+           require(got == want, "exactly the 20 test entries with n mod 4 in {2,3}",
+                   std::to_string(got.size()) + " entries");
+           return pass();
+         }});
+  c.add({.id = "5.11/1",
+         .tier = Tier::Must,
+         .requirement = "Unsubscribing an unknown id or another family's id MUST get -32004; a "
+                        "valid one answers "
+                        "{\"ok\":true}.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const json e = error_of(ctx, *rpc, "logs.unsubscribe", {{"subscription", "no-such-sub"}},
+                                   -32004, "logs.unsubscribe of an unknown id");
+           require(
+               e.contains("data") && e["data"].value("resource", "") == "subscription:no-such-sub",
+               "data {\"resource\":\"subscription:no-such-sub\"}", show(e));
+           const json logs = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
+           error_of(ctx, *rpc, "metrics.unsubscribe",
+                    {{"subscription", logs.value("subscription", "")}}, -32004,
+                    "metrics.unsubscribe of a logs subscription");
+           const json ok = ctx.call_result(*rpc, "logs.unsubscribe",
+                                           {{"subscription", logs.value("subscription", "")}});
+           require(ok == json{{"ok", true}}, "{\"ok\":true}", show(ok));
+           return pass();
+         }});
+  c.add({.id = "5.11/2",
+         .tier = Tier::Must,
+         .requirement = "After a successful unsubscribe response, no further notification for that "
+                        "subscription.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const std::string gone = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
+           const std::string kept = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
+           const json ok = ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", gone}});
+           require(ok == json{{"ok", true}}, "logs.unsubscribe: {\"ok\":true}", show(ok));
+           // Anything queued so far predates the unsubscribe response and may still name it.
+           rpc->notifications().clear();
+           const SeqCollector c =
+               emit_logs_and_collect(ctx, *rpc, {{"service", "vercel"}, {"count", 20}});
+           for (const auto& [seq, params] : c.by_seq) {
+             require(params.value("subscription", "") != gone,
+                     "no notification for a subscription after its unsubscribe response",
+                     show(params, 200));
+           }
+           require(c.has_all_entries(20), "the remaining subscription still gets every entry",
+                   std::to_string(c.test_entries()) + " entries");
+           (void)kept;
+           return pass();
+         }});
+  c.add(
+      {.id = "5.12/1",
+       .tier = Tier::Must,
+       .requirement = "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, "
+                      "format or compress, "
+                      "and -32004 for an unknown service.",
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect_authenticated();
+         const json probe =
+             make_request("logs.getLarge", {{"service", "vercel"}, {"timeRange", "0s"}}, "probe");
+         rpc->send(probe);
+         const Incoming first = rpc->wait_for_id("probe", ctx.deadline());
+         unimplemented_if_missing(first, "logs.getLarge");
+         const std::pair<json, const char*> bad[] = {
+             {{{"service", "vercel"}, {"timeRange", "0s"}}, "timeRange"},
+             {{{"service", "vercel"}, {"timeRange", "1w"}}, "timeRange"},
+             {{{"service", "vercel"}, {"timeRange", "10"}}, "timeRange"},
+             {{{"service", "vercel"}, {"timeRange", "1h"}, {"format", "xml"}}, "format"},
+             {{{"service", "vercel"}, {"timeRange", "1h"}, {"compress", "yes"}}, "compress"},
+         };
+         require_error(first, -32602, "probe", "timeRange \"0s\"");
+         int id = 1;
+         for (const auto& [p, field] : bad) {
+           rpc->send(make_request("logs.getLarge", p, id));
+           const json e = require_error(rpc->wait_for_id(id, ctx.deadline()), -32602, id,
+                                        "logs.getLarge " + show(p));
+           require(e.contains("data") && e["data"].value("field", "") == field,
+                   std::string("data {\"field\":\"") + field + "\"}", show(e));
+           ++id;
+         }
+         rpc->send(make_request("logs.getLarge", {{"service", "nosuch"}, {"timeRange", "1h"}}, id));
+         require_error(rpc->wait_for_id(id, ctx.deadline()), -32004, id,
+                       "logs.getLarge for service nosuch");
+         return pass();
+       }});
+}
+
+}  // namespace flake::conform
