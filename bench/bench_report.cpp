@@ -145,7 +145,7 @@ void print_report(const BenchResults& r, std::FILE* out) {
                "p99.9", "max", "samples");
   print_latency("sidecar", r.latency_sidecar);
   print_latency("floor", r.latency_floor);
-  std::fprintf(out, "\ntargets (issue 7 §4)\n");
+  std::fprintf(out, "\ntargets\n");
   for (const auto& t : r.targets) {
     std::fprintf(out, "  %-5s %-66s %s = %s\n",
                  !t.value ? "n/a"

@@ -1,5 +1,6 @@
-// flake-bench's results: figures per target (medians over repeats), latency summaries, the issue 7
-// targets with pass/miss, printed as a table and written as JSON (schema "flake-bench/1").
+// flake-bench's results: figures per target (medians over repeats), latency summaries, the
+// reference's targets with pass/miss, printed as a table and written as JSON (schema
+// "flake-bench/1").
 #pragma once
 
 #include "histogram.hpp"
@@ -28,7 +29,7 @@ struct Figure {
 std::optional<double> median(std::vector<double> samples);
 
 struct TargetCheck {
-  std::string name;             // the wording of issue 7 §4
+  std::string name;             // as docs/benchmarks.md names it
   std::string figure;           // the key it reads
   std::string rule;             // e.g. "<= 15 us above the floor"
   std::optional<double> value;  // nullopt: not measured in this run
@@ -52,7 +53,7 @@ struct BenchResults {
   std::optional<double> value(const std::string& key, Side side) const;
 };
 
-// Fills `targets` from the figures (issue 7 §4).
+// Fills `targets` from the figures (docs/benchmarks.md, "Targets for the reference").
 void evaluate_targets(BenchResults& r);
 
 void print_report(const BenchResults& r, std::FILE* out);

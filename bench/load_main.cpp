@@ -1,4 +1,4 @@
-// flake-bench: load generator for flake.v1 sidecars (issue 7). Runs every scenario against the
+// flake-bench: load generator for flake.v1 sidecars. Runs every scenario against the
 // target and, with --floor, against a built-in floor server, then prints figures, ratios and the
 // reference targets; --json writes the same as JSON.
 #include "bench_report.hpp"

@@ -1,5 +1,5 @@
 // Reads the reference sidecar's SSE logs stream with the npm `eventsource` client (an independent
-// WHATWG EventSource implementation, issue 5): events, ids, and the client's own reconnection with
+// WHATWG EventSource implementation): events, ids, and the client's own reconnection with
 // Last-Event-ID after a dropped connection. Every connection attempt gets a fresh one-time ticket
 // through the client's `fetch` option.
 // Usage: node --experimental-websocket check.mjs --sidecar PATH [--timeout-ms N] [--defect NAME]
