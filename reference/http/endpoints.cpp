@@ -77,11 +77,9 @@ std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& requ
   if (stream) {
     if (auto ticket = request.query_value("ticket")) {
       TicketStore& tickets = http_state(server).tickets;
-      const bool valid =
-          server.has(Defect::kTicketReuse)
-              ? tickets.valid(*ticket, server.now_ms())
-              : tickets.consume(*ticket,
-                                server.has(Defect::kTicketNoExpiry) ? INT64_MIN : server.now_ms());
+      const bool valid = server.has(Defect::kTicketReuse)
+                             ? tickets.valid(*ticket, server.now_ms())
+                             : tickets.consume(*ticket, server.now_ms());
       if (valid) return std::nullopt;
       return unauthenticated("unknown, used or expired ticket");
     }

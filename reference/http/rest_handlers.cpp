@@ -191,14 +191,12 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
     if (!cJSON_IsObject(parsed.get()))
       return error_reply(400, kInvalidRequest, "body must be empty or a JSON object");
   }
-  const std::string ticket =
-      http_state(server).tickets.issue(server.now_ms(), server.has(Defect::kTicketShort) ? 4 : 16);
+  const std::string ticket = http_state(server).tickets.issue(
+      server.now_ms(), server.limits.ticket_random_bytes, server.limits.ticket_lifetime_ms);
   if (ticket.empty()) return error_reply(500, kInternalError, "cannot generate a ticket");
   HttpReply reply;
-  reply.body = "{\"ticket\":\"" + ticket + "\",\"expiresInMs\":" +
-               std::to_string(server.has(Defect::kTicketExpiry) ? 2 * kTicketLifetimeMs
-                                                                : kTicketLifetimeMs) +
-               "}";
+  reply.body = "{\"ticket\":\"" + ticket +
+               "\",\"expiresInMs\":" + std::to_string(server.limits.ticket_announced_ms) + "}";
   return reply;
 }
 

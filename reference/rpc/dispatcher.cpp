@@ -2,85 +2,213 @@
 #include "reference/rpc/dispatcher.hpp"
 
 #include <array>
-#include <chrono>
-#include <cmath>
 #include <cstdint>
-#include <thread>
 
+#include "reference/defects/seams.hpp"
 #include "reference/rpc/methods/methods.hpp"
 
 namespace flake {
 
 namespace {
 
-constexpr size_t kMaxBatch = 100;
-
 // One table drives dispatch and rpc.discover, so the advertised methods cannot drift from the real
 // ones.
 constexpr std::array kMethods{
-    MethodSpec{"auth.authenticate", handle_authenticate, false, true, false,
-               "Authenticate this connection with the sidecar's token",
-               R"({"token":"string","clientInfo"?:{"version","platform"}})",
-               R"({"sessionId","server","capabilities"})"},
-    MethodSpec{"system.ping", handle_ping, false, false, false, "Liveness and clock", "none",
-               R"({"now":"ms since epoch"})"},
-    MethodSpec{"rpc.discover", handle_discover, true, false, false,
-               "This document: every method and notification", "none", "OpenRPC-style document"},
-    MethodSpec{"session.resume", handle_resume, true, true, false,
-               "Take over a dropped session and replay missed notifications",
-               R"({"sessionId":"string","lastSeq":"integer >= 0"})",
-               R"({"resumed":true,"replayed":n})"},
-    MethodSpec{"vercel.getDashboard", handle_dashboard, true, false, false, "Vercel dashboard",
-               "none", "dashboard document"},
-    MethodSpec{"supabase.getDashboard", handle_dashboard, true, false, false, "Supabase dashboard",
-               "none", "dashboard document"},
-    MethodSpec{"aws.getDashboard", handle_dashboard, true, false, false, "AWS dashboard", "none",
-               "dashboard document"},
-    MethodSpec{"vercel.getDeployments", handle_list, true, false, false,
-               "Vercel deployments, paginated", R"({"limit"?:"1..100","cursor"?:"string"})",
-               R"({"deployments":[],"pagination"})"},
-    MethodSpec{"vercel.getProjects", handle_list, true, false, false, "Vercel projects, paginated",
-               R"({"limit"?:"1..100","cursor"?:"string"})", R"({"projects":[],"pagination"})"},
-    MethodSpec{"supabase.getDatabases", handle_list, true, false, false,
-               "Supabase databases, paginated", R"({"limit"?:"1..100","cursor"?:"string"})",
-               R"({"databases":[],"pagination"})"},
-    MethodSpec{"aws.getInstances", handle_list, true, false, false, "AWS instances, paginated",
-               R"({"limit"?:"1..100","cursor"?:"string"})", R"({"instances":[],"pagination"})"},
-    MethodSpec{"multi.getDashboard", handle_multi_dashboard, true, false, false,
-               "Every service's dashboard", "none", R"({"services":{"name":"dashboard"}})"},
-    MethodSpec{"batch.execute", handle_batch_execute, true, false, false,
-               "Run up to 100 operations, results in operation order",
-               R"({"operations":[{"method","params"?}]})", R"({"results":[{"result"}|{"error"}]})"},
-    MethodSpec{"logs.subscribe", handle_subscribe, true, true, false, "Live logs of one service",
-               R"({"service":"string","level"?:"debug|info|warn|error"})", R"({"subscription"})"},
-    MethodSpec{"metrics.subscribe", handle_subscribe, true, true, false, "Live metrics",
-               R"({"service"?:"string"})", R"({"subscription"})"},
-    MethodSpec{"deployments.subscribe", handle_subscribe, true, true, false, "Deployment events",
-               R"({"service"?:"string"})", R"({"subscription"})"},
-    MethodSpec{"logs.unsubscribe", handle_unsubscribe, true, true, false, "End a logs subscription",
-               R"({"subscription":"string"})", R"({"ok":true})"},
-    MethodSpec{"metrics.unsubscribe", handle_unsubscribe, true, true, false,
-               "End a metrics subscription", R"({"subscription":"string"})", R"({"ok":true})"},
-    MethodSpec{"deployments.unsubscribe", handle_unsubscribe, true, true, false,
-               "End a deployments subscription", R"({"subscription":"string"})", R"({"ok":true})"},
+    MethodSpec{.name = "auth.authenticate",
+               .handler = handle_authenticate,
+               .requires_auth = false,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "Authenticate this connection with the sidecar's token",
+               .params = R"({"token":"string","clientInfo"?:{"version","platform"}})",
+               .result = R"({"sessionId","server","capabilities"})"},
+    MethodSpec{.name = "system.ping",
+               .handler = handle_ping,
+               .requires_auth = false,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Liveness and clock",
+               .params = "none",
+               .result = R"({"now":"ms since epoch"})"},
+    MethodSpec{.name = "rpc.discover",
+               .handler = handle_discover,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "This document: every method and notification",
+               .params = "none",
+               .result = "OpenRPC-style document"},
+    MethodSpec{.name = "session.resume",
+               .handler = handle_resume,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "Take over a dropped session and replay missed notifications",
+               .params = R"({"sessionId":"string","lastSeq":"integer >= 0"})",
+               .result = R"({"resumed":true,"replayed":n})"},
+    MethodSpec{.name = "vercel.getDashboard",
+               .handler = handle_dashboard,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Vercel dashboard",
+               .params = "none",
+               .result = "dashboard document"},
+    MethodSpec{.name = "supabase.getDashboard",
+               .handler = handle_dashboard,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Supabase dashboard",
+               .params = "none",
+               .result = "dashboard document"},
+    MethodSpec{.name = "aws.getDashboard",
+               .handler = handle_dashboard,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "AWS dashboard",
+               .params = "none",
+               .result = "dashboard document"},
+    MethodSpec{.name = "vercel.getDeployments",
+               .handler = handle_list,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Vercel deployments, paginated",
+               .params = R"({"limit"?:"1..100","cursor"?:"string"})",
+               .result = R"({"deployments":[],"pagination"})"},
+    MethodSpec{.name = "vercel.getProjects",
+               .handler = handle_list,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Vercel projects, paginated",
+               .params = R"({"limit"?:"1..100","cursor"?:"string"})",
+               .result = R"({"projects":[],"pagination"})"},
+    MethodSpec{.name = "supabase.getDatabases",
+               .handler = handle_list,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Supabase databases, paginated",
+               .params = R"({"limit"?:"1..100","cursor"?:"string"})",
+               .result = R"({"databases":[],"pagination"})"},
+    MethodSpec{.name = "aws.getInstances",
+               .handler = handle_list,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "AWS instances, paginated",
+               .params = R"({"limit"?:"1..100","cursor"?:"string"})",
+               .result = R"({"instances":[],"pagination"})"},
+    MethodSpec{.name = "multi.getDashboard",
+               .handler = handle_multi_dashboard,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Every service's dashboard",
+               .params = "none",
+               .result = R"({"services":{"name":"dashboard"}})"},
+    MethodSpec{.name = "batch.execute",
+               .handler = handle_batch_execute,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = false,
+               .summary = "Run up to 100 operations, results in operation order",
+               .params = R"({"operations":[{"method","params"?}]})",
+               .result = R"({"results":[{"result"}|{"error"}]})"},
+    MethodSpec{.name = "logs.subscribe",
+               .handler = handle_subscribe,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "Live logs of one service",
+               .params = R"({"service":"string","level"?:"debug|info|warn|error"})",
+               .result = R"({"subscription"})"},
+    MethodSpec{.name = "metrics.subscribe",
+               .handler = handle_subscribe,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "Live metrics",
+               .params = R"({"service"?:"string"})",
+               .result = R"({"subscription"})"},
+    MethodSpec{.name = "deployments.subscribe",
+               .handler = handle_subscribe,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "Deployment events",
+               .params = R"({"service"?:"string"})",
+               .result = R"({"subscription"})"},
+    MethodSpec{.name = "logs.unsubscribe",
+               .handler = handle_unsubscribe,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "End a logs subscription",
+               .params = R"({"subscription":"string"})",
+               .result = R"({"ok":true})"},
+    MethodSpec{.name = "metrics.unsubscribe",
+               .handler = handle_unsubscribe,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "End a metrics subscription",
+               .params = R"({"subscription":"string"})",
+               .result = R"({"ok":true})"},
+    MethodSpec{.name = "deployments.unsubscribe",
+               .handler = handle_unsubscribe,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = false,
+               .summary = "End a deployments subscription",
+               .params = R"({"subscription":"string"})",
+               .result = R"({"ok":true})"},
     MethodSpec{
-        "logs.getLarge", handle_get_large, true, true, false,
-        "Export a service's logs: metadata, then data.chunk notifications",
-        R"({"service":"string","timeRange":"e.g. 1h","format"?:"json|msgpack","compress"?:"bool"})",
-        R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})"},
-    MethodSpec{"test.emitLogs", handle_test_emit_logs, true, true, true,
-               "Emit count log entries to the service's subscribers, then answer",
-               R"({"service":"string","count":"integer","perNotification"?:"integer"})",
-               R"({"emitted":n})"},
-    MethodSpec{"test.emitMetrics", handle_test_emit_metrics, true, true, true,
-               "Emit count metrics.update notifications, then answer", R"({"count":"integer"})",
-               R"({"emitted":n})"},
-    MethodSpec{"test.dropSession", handle_test_drop_session, true, true, true,
-               "Drop this socket without a close frame and without answering (session kept)",
-               "none", "no response"},
-    MethodSpec{"test.setClock", handle_test_set_clock, true, false, true,
-               "Set the sidecar clock's offset", R"({"offsetMs":"integer"})",
-               R"({"offsetMs":n,"now":"ms since epoch"})"},
+        .name = "logs.getLarge",
+        .handler = handle_get_large,
+        .requires_auth = true,
+        .socket_only = true,
+        .conformance_only = false,
+        .summary = "Export a service's logs: metadata, then data.chunk notifications",
+        .params =
+            R"({"service":"string","timeRange":"e.g. 1h","format"?:"json|msgpack","compress"?:"bool"})",
+        .result = R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})"},
+    MethodSpec{.name = "test.emitLogs",
+               .handler = handle_test_emit_logs,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = true,
+               .summary = "Emit count log entries to the service's subscribers, then answer",
+               .params = R"({"service":"string","count":"integer","perNotification"?:"integer"})",
+               .result = R"({"emitted":n})"},
+    MethodSpec{.name = "test.emitMetrics",
+               .handler = handle_test_emit_metrics,
+               .requires_auth = true,
+               .socket_only = true,
+               .conformance_only = true,
+               .summary = "Emit count metrics.update notifications, then answer",
+               .params = R"({"count":"integer"})",
+               .result = R"({"emitted":n})"},
+    MethodSpec{
+        .name = "test.dropSession",
+        .handler = handle_test_drop_session,
+        .requires_auth = true,
+        .socket_only = true,
+        .conformance_only = true,
+        .summary = "Drop this socket without a close frame and without answering (session kept)",
+        .params = "none",
+        .result = "no response"},
+    MethodSpec{.name = "test.setClock",
+               .handler = handle_test_set_clock,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = true,
+               .summary = "Set the sidecar clock's offset",
+               .params = R"({"offsetMs":"integer"})",
+               .result = R"({"offsetMs":n,"now":"ms since epoch"})"},
 };
 
 bool callable(const MethodSpec& spec, const CallContext& ctx) {
@@ -95,26 +223,24 @@ RpcError method_not_found(const CallContext& ctx, std::string_view method) {
   if (ctx.server.has(Defect::kUnknownPrefixNotFound) && method.ends_with(".getDashboard")) {
     return not_found("service:" + std::string(method.substr(0, method.find('.'))));
   }
-  int code = ctx.server.has(Defect::kWrongErrorCode) ? kInvalidRequest : kMethodNotFound;
-  RpcError error = rpc_error(code, "method not found: " + std::string(method));
+  RpcError error = rpc_error(kMethodNotFound, "method not found: " + std::string(method));
   error.data.reset(cJSON_CreateObject());
   cJSON_AddStringToObject(error.data.get(), "method", std::string(method).c_str());
   return error;
 }
 
-Outcome run_request(CallContext& ctx, const Request& request) {
+// Lookup, the auth gate (§4.5), then the method with its params (§3.6).
+Outcome run_method(CallContext& ctx, const Request& request) {
   const MethodSpec* spec = find_method(request.method);
   if (spec != nullptr && !callable(*spec, ctx)) spec = nullptr;
-  bool open_method = spec != nullptr && !spec->requires_auth;
-  if (spec != nullptr && spec->name == "system.ping" && ctx.server.has(Defect::kPingRequiresAuth))
-    open_method = false;
-  if (spec != nullptr && spec->conformance_only && ctx.server.has(Defect::kTestMethodsUngated))
-    open_method = true;
-  if (spec == nullptr && ctx.server.has(Defect::kLookupBeforeAuth)) {
+  const bool open_method =
+      spec != nullptr &&
+      seam::open_before_auth(ctx.server, spec->name, spec->requires_auth, spec->conformance_only);
+  if (spec == nullptr && seam::unknown_methods_before_auth(ctx.server)) {
     return method_not_found(ctx, request.method);
   }
   if (!ctx.authenticated && !open_method) {
-    if (!ctx.server.has(Defect::kNoAuthRequired)) {
+    if (!seam::auth_gate_skipped(ctx.server)) {
       return rpc_error(kUnauthenticated, "authenticate first (auth.authenticate)");
     }
     // The defect skips the check, not the session every socket method relies on.
@@ -124,28 +250,18 @@ Outcome run_request(CallContext& ctx, const Request& request) {
     }
   }
   if (spec == nullptr) return method_not_found(ctx, request.method);
-  if (ctx.server.has(Defect::kSlowWarmUp) && spec->name != "auth.authenticate" &&
-      ServerState::mono_ms() - ctx.server.started_mono_ms < 6000) {
-    return rpc_error(kInternalError, "warming up");
-  }
-  if (ctx.server.has(Defect::kSlowRequests)) {
-    std::this_thread::sleep_for(std::chrono::microseconds(1500));
-  }
-  const cJSON* params = request.params;
-  if (cJSON_IsArray(params) && spec->params == "none" &&
-      ctx.server.has(Defect::kNoParamsRefuseArray)) {
+  if (auto refused = seam::slow_down(ctx.server, spec->name)) return std::move(*refused);
+  if (seam::refuses_array_params(ctx.server, request.params, spec->params == "none")) {
     return invalid_params("params", "params must be an object");
   }
-  if (cJSON_IsArray(params) && ctx.server.has(Defect::kArrayParamsAccepted)) params = nullptr;
-  if (cJSON_IsObject(params) && spec->handler == handle_list &&
-      ctx.server.has(Defect::kNamedParamsIgnored))
-    params = nullptr;
-  Outcome outcome = spec->handler(ctx, request.method, params);
-  if (auto* error = std::get_if<RpcError>(&outcome); error != nullptr &&
-                                                     error->code == kInvalidParams &&
-                                                     ctx.server.has(Defect::kParamsErrorNoField)) {
-    error->data.reset();
-  }
+  const cJSON* params =
+      seam::params_as_read(ctx.server, request.params, spec->handler == handle_list);
+  return spec->handler(ctx, request.method, params);
+}
+
+Outcome run_request(CallContext& ctx, const Request& request) {
+  Outcome outcome = run_method(ctx, request);
+  if (auto* error = std::get_if<RpcError>(&outcome)) seam::alter_error(ctx.server, *error);
   return outcome;
 }
 
@@ -158,26 +274,10 @@ bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
   return true;
 }
 
-// The id a response carries: the request's, except under the defects id-int32 and null-id-zero.
-const cJSON* response_id(const ServerState& server, const cJSON* id, JsonPtr& storage) {
-  if (cJSON_IsNumber(id) && server.has(Defect::kIdInt32) && std::fabs(id->valuedouble) < 9.2e18) {
-    storage.reset(cJSON_CreateNumber(
-        static_cast<int32_t>(static_cast<int64_t>(id->valuedouble))));  // wraps, C++20
-    return storage.get();
-  }
-  if (cJSON_IsNull(id) && server.has(Defect::kNullIdZero)) {
-    storage.reset(cJSON_CreateNumber(0));
-    return storage.get();
-  }
-  return id;
-}
-
 JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false) {
   const ServerState& server = ctx.server;
-  const RequestLeniency leniency{
-      server.has(Defect::kCaseInsensitiveMembers), server.has(Defect::kParamsUnchecked),
-      server.has(Defect::kIdTypeUnchecked), server.has(Defect::kUnknownMembersRefused)};
-  auto validated = validate_request(item, !server.has(Defect::kAnyJsonrpcVersion), leniency);
+  auto validated =
+      validate_request(item, seam::jsonrpc_version_checked(server), seam::request_leniency(server));
   if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
     if (in_batch && server.has(Defect::kBatchDropsInvalid)) return nullptr;
     // The defect takes an invalid request object without id for a notification.
@@ -190,7 +290,7 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false)
   Outcome outcome = execute_request(ctx, request);
   if (request.is_notification() && !ctx.server.has(Defect::kAnswerNotifications)) return nullptr;
   JsonPtr id_storage;
-  const cJSON* id = response_id(server, request.id, id_storage);
+  const cJSON* id = seam::response_id(server, request.id, id_storage);
   if (auto* error = std::get_if<RpcError>(&outcome)) return make_error(id, std::move(*error));
   return make_result(id, std::move(std::get<JsonPtr>(outcome)));
 }
@@ -226,8 +326,7 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
     if (ctx.server.has(Defect::kEmptyBatchArray)) return JsonPtr(cJSON_CreateArray());
     return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
   }
-  const size_t limit = ctx.server.has(Defect::kBatchLimitOffByOne) ? kMaxBatch - 1 : kMaxBatch;
-  if (static_cast<size_t>(count) > limit && !ctx.server.has(Defect::kNoBatchLimit)) {
+  if (static_cast<size_t>(count) > ctx.server.limits.max_batch) {
     RpcError error = rpc_error(kInvalidRequest, "batch longer than 100");
     error.data.reset(cJSON_CreateObject());
     cJSON_AddNumberToObject(error.data.get(), "maxBatch", kMaxBatch);
@@ -247,11 +346,9 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
 }
 
 JsonPtr parse_error_response(const ServerState& server, std::string reason) {
-  if (server.has(Defect::kParseErrorId)) {
-    JsonPtr zero(cJSON_CreateNumber(0));
-    return make_error(zero.get(), rpc_error(kParseError, "parse error: " + reason));
-  }
-  return make_error(nullptr, rpc_error(kParseError, "parse error: " + reason));
+  JsonPtr id_storage;
+  return make_error(seam::parse_error_id(server, id_storage),
+                    rpc_error(kParseError, "parse error: " + reason));
 }
 
 }  // namespace flake

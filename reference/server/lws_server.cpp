@@ -79,17 +79,16 @@ void begin_shutdown(ServerState& server) {
 void tick_connections(ServerState& server) {
   const int64_t now = server.now_ms();
   const int64_t mono = ServerState::mono_ms();
-  const Options& o = server.options;
+  const Limits& limits = server.limits;
   for (auto& [raw, connection] : server.connections) {
     Connection& c = *connection;
-    if (!c.authenticated() && now - c.opened_at_ms >= o.auth_timeout_ms &&
-        !server.has(Defect::kNoAuthTimeout)) {
+    if (!c.authenticated() && now - c.opened_at_ms >= limits.auth_timeout_ms) {
       request_close(c, 4408, "authentication timeout", false);
     }
     // Due one tick early, so no gap between pings exceeds the interval (§7.6).
-    if (mono - c.last_ping_ms >= o.ping_interval_ms - kTickMs && !server.has(Defect::kNoPings)) {
+    if (mono - c.last_ping_ms >= limits.ping_interval_ms - kTickMs) {
       c.last_ping_ms = mono;
-      if (c.unanswered_pings >= 2 && !server.has(Defect::kNoPingTimeout)) {
+      if (c.unanswered_pings >= limits.max_unanswered_pings) {
         c.discard_session = server.has(Defect::kPingTimeoutDropsSession);
         request_close(c, 1008, "ping timeout", false);
       } else {
@@ -117,8 +116,7 @@ void on_tick(lws_sorted_usec_list_t* sul) {
   const int64_t mono = ServerState::mono_ms();
   if (!server.shutting_down) {
     tick_connections(server);
-    const int64_t grace =
-        server.options.resume_grace_ms / (server.has(Defect::kShortGrace) ? 2 : 1);
+    const int64_t grace = server.limits.resume_grace_ms;
     const int64_t now = server.has(Defect::kExpiryIgnoresClock) ? mono : server.now_ms();
     const size_t expired = server.sessions.expire(now, grace);
     live_tick(server, mono - g_timer.last_ms);
@@ -189,7 +187,7 @@ int run_server(ServerState& state) {
   const char* lws_log = std::getenv("FLAKE_LWS_LOG");
   lws_set_log_level(lws_log ? std::atoi(lws_log) : LLL_ERR, nullptr);
   // Written to, so every page is resident for as long as the server runs.
-  if (state.has(Defect::kMemoryHog)) state.ballast.assign(64u << 20, 1);
+  state.ballast.assign(state.limits.ballast_bytes, 1);
   const lws_protocols raw_protocols[] = {
       {"flake-raw", callback_raw, sizeof(PerSession), kRxChunk, 0, nullptr, kTxPacket},
       {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
@@ -201,11 +199,8 @@ int run_server(ServerState& state) {
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.user = &state;
   info.timeout_secs = 5;
-  info.timeout_secs_ah_idle =
-      state.has(Defect::kNoHeaderTimeout)
-          ? 60
-          : static_cast<unsigned>((state.options.header_timeout_ms + 999) / 1000);
-  info.max_http_header_data = state.has(Defect::kSmallHeadLimit) ? 4096 : 8192;
+  info.timeout_secs_ah_idle = state.limits.header_timeout_s;
+  info.max_http_header_data = static_cast<unsigned short>(state.limits.max_head_bytes);
   info.pt_serv_buf_size = 64 * 1024;
   std::unique_ptr<lws_context, decltype(&lws_context_destroy)> context(lws_create_context(&info),
                                                                        lws_context_destroy);

@@ -108,6 +108,29 @@ const std::vector<OptionSpec>& option_table() {
   return table;
 }
 
+// --tsv is the machine-readable table the conformance self-test takes its expectations from.
+void print_defects(bool tsv) {
+  if (tsv) {
+    for (const DefectInfo& info : defect_catalog()) {
+      std::printf("%.*s\t%.*s\t%.*s\t%.*s\t%.*s\n", static_cast<int>(info.name.size()),
+                  info.name.data(), static_cast<int>(info.section.size()), info.section.data(),
+                  static_cast<int>(info.must_fail.size()), info.must_fail.data(),
+                  static_cast<int>(info.may_fail.size()), info.may_fail.data(),
+                  static_cast<int>(info.description.size()), info.description.data());
+    }
+    return;
+  }
+  int width = 0;
+  for (const DefectInfo& info : defect_catalog()) {
+    width = std::max(width, static_cast<int>(info.name.size()));
+  }
+  for (const DefectInfo& info : defect_catalog()) {
+    std::printf("%-*.*s  §%.*s %.*s\n", width, static_cast<int>(info.name.size()), info.name.data(),
+                static_cast<int>(info.section.size()), info.section.data(),
+                static_cast<int>(info.description.size()), info.description.data());
+  }
+}
+
 }  // namespace
 
 std::string usage_text() {
@@ -128,7 +151,8 @@ std::string usage_text() {
     text += left + std::string(spec.help) + "\n";
   }
   text +=
-      "  --list-defects            list the defect switches and exit\n"
+      "  --list-defects [--tsv]    list the defect switches and exit; --tsv: name, section,\n"
+      "                            must-fail, may-also-fail, description, tab-separated\n"
       "  --version                 print the version and exit\n"
       "  --help                    print this help and exit\n";
   return text;
@@ -149,14 +173,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       return parsed;
     }
     if (arg == "--list-defects") {
-      int width = 0;
-      for (const DefectInfo& info : defect_catalog()) {
-        width = std::max(width, static_cast<int>(info.name.size()));
-      }
-      for (const DefectInfo& info : defect_catalog()) {
-        std::printf("%-*s  %s\n", width, std::string(info.name).c_str(),
-                    std::string(info.description).c_str());
-      }
+      const bool tsv = i + 1 < argc && std::string_view(argv[i + 1]) == "--tsv";
+      print_defects(tsv);
       parsed.exit_now = true;
       return parsed;
     }

@@ -1,34 +1,19 @@
 // ServerState construction and its clocks.
 #include "reference/state/server_state.hpp"
 
-#include <algorithm>
 #include <chrono>
 
 namespace flake {
 
-namespace {
-
-// Members are built before the defect bits are parsed, so this one looks at the names itself.
-size_t ring_items(const Options& o) {
-  for (const std::string& name : o.defects) {
-    if (name == "small-ring") return std::min<size_t>(o.replay_ring, 1000);
-  }
-  return o.replay_ring;
-}
-
-}  // namespace
-
 ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
     : options(std::move(opts)),
+      defects(parse_defects(options.defects)),
+      limits(resolve_limits(options, defects)),
       fixtures(std::move(store)),
       token(std::move(secret)),
       access{0, options.allow_origins, options.allow_hosts},
-      sessions(ring_items(options), options.replay_bytes),
-      log_history(options.log_history) {
-  for (const std::string& name : options.defects) {
-    if (const DefectInfo* info = find_defect(name)) defects.set(static_cast<size_t>(info->defect));
-  }
-}
+      sessions(limits.session_ring_items, options.replay_bytes),
+      log_history(options.log_history) {}
 
 int64_t ServerState::mono_ms() {
   using namespace std::chrono;

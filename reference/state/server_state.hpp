@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "reference/defects/defects.hpp"
+#include "reference/defects/limits.hpp"
 #include "reference/http/access_policy.hpp"
 #include "reference/server/options.hpp"
 #include "reference/state/fixture_store.hpp"
@@ -25,13 +26,14 @@ struct ServerState {
   ServerState(Options opts, FixtureStore store, std::string secret);
 
   Options options;
+  DefectSet defects;
+  Limits limits;  // resolved from options and defects; the code enforcing a rule reads these
   FixtureStore fixtures;
   std::string token;
   AccessPolicy access;
   SessionRegistry sessions;
   LogGenerator log_generator;
   LogHistory log_history;
-  std::bitset<static_cast<size_t>(Defect::kCount)> defects;
 
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unordered_map<const Session*, Connection*> attached;  // sessions with a live socket
@@ -45,6 +47,13 @@ struct ServerState {
   uint64_t export_counter = 0;  // logs.getLarge stream ids
   double log_credit = 0;        // fractional live log entries carried between ticks
   int64_t live_elapsed_ms = 0;  // drives the once-a-second and once-every-5-s live streams
+  // Which call the slow-auth and slow-ping defects delay (every 10th, every 20th).
+  struct DefectCounters {
+    uint64_t auth_calls = 0;
+    uint64_t ping_calls = 0;
+  } defect_counters;
+  // The frame writer's batch buffer, reused across writes: only the single-threaded loop writes.
+  std::vector<uint8_t> write_batch;
 
   bool has(Defect d) const { return defects.test(static_cast<size_t>(d)); }
   // The protocol clock for auth deadlines, grace periods and tickets: monotonic ms shifted by

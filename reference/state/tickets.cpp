@@ -6,14 +6,14 @@
 
 namespace flake {
 
-std::string TicketStore::issue(int64_t now_ms, size_t random_bytes) {
+std::string TicketStore::issue(int64_t now_ms, size_t random_bytes, int64_t lifetime_ms) {
   std::string ticket = random_hex(random_bytes);
   if (ticket.empty()) return ticket;
   while (expiry_.size() >= max_ && !order_.empty()) {
     expiry_.erase(order_.front());
     order_.pop_front();
   }
-  expiry_[ticket] = now_ms + kTicketLifetimeMs;
+  expiry_[ticket] = now_ms + lifetime_ms;
   order_.push_back(ticket);
   return ticket;
 }

@@ -19,7 +19,8 @@ class TicketStore {
 
   // A fresh ticket (2 hex chars per random byte: 32 chars, 128 bits by default); empty only if
   // the CSPRNG fails.
-  std::string issue(int64_t now_ms, size_t random_bytes = 16);
+  std::string issue(int64_t now_ms, size_t random_bytes = 16,
+                    int64_t lifetime_ms = kTicketLifetimeMs);
   // True once per issued ticket, while now_ms is before its expiry; the ticket is gone afterwards.
   bool consume(std::string_view ticket, int64_t now_ms);
   // Whether the ticket is issued and unexpired, leaving it in place (the ticket-reuse defect).

@@ -63,7 +63,7 @@ namespace {
 // Parses a message in either encoding; on failure, `error` is the response to send.
 JsonPtr parse_message(const ServerState& server, std::string_view payload, bool binary,
                       JsonPtr& error) {
-  const int depth = server.has(Defect::kNoDepthLimit) ? 900 : kMaxJsonDepth;
+  const int depth = server.limits.max_json_depth;
   if (binary) {
     const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
                                    server.has(Defect::kExtAsString),

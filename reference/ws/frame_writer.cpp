@@ -3,6 +3,8 @@
 // buffered by lws and flushed before the next writeable callback.
 #include "reference/ws/frame_writer.hpp"
 
+#include "reference/state/server_state.hpp"
+
 #include <libwebsockets.h>
 #include <sys/socket.h>
 
@@ -51,10 +53,8 @@ void put_header(uint8_t* out, uint8_t first, size_t payload) {
   }
 }
 
-// The batch buffer, reused: only this single-threaded loop writes.
-std::vector<uint8_t>& batch() {
-  static std::vector<uint8_t> bytes;
-  return bytes;
+std::vector<uint8_t>& batch(Connection& c) {
+  return c.server->write_batch;
 }
 
 // Appends one frame whose payload is `head` then `tail`.
@@ -127,7 +127,7 @@ int write_close(lws* wsi, Connection& c) {
     payload.push_back(static_cast<char>(c.close_code & 0xff));
     payload += c.close_reason.substr(0, 123);  // a control frame carries at most 125 bytes
   }
-  std::vector<uint8_t>& out = batch();
+  std::vector<uint8_t>& out = batch(c);
   out.assign(LWS_PRE, 0);
   append_frame(out, kFin | 0x8, payload);
   if (send_bytes(wsi, out) < 0) return -1;
@@ -150,7 +150,7 @@ int after_close_sent(lws* wsi, Connection& c) {
 }
 
 int write_data(lws* wsi, Connection& c) {
-  std::vector<uint8_t>& out = batch();
+  std::vector<uint8_t>& out = batch(c);
   out.assign(LWS_PRE, 0);
   size_t written = 0;
   while (!c.tx.empty() &&
@@ -182,7 +182,7 @@ int write_pending(lws* wsi, Connection& c) {
   if (c.close_sent) return after_close_sent(wsi, c);
   if (c.close_code != 0 && (!c.close_flush_first || c.tx.empty())) return write_close(wsi, c);
   if (c.pong_due || c.ping_due) {
-    std::vector<uint8_t>& out = batch();
+    std::vector<uint8_t>& out = batch(c);
     out.assign(LWS_PRE, 0);
     if (c.pong_due) append_frame(out, kFin | 0xA, *c.pong_due);
     if (c.ping_due) append_frame(out, kFin | 0x9, kPingPayload);

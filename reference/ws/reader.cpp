@@ -21,8 +21,7 @@ void fail_connection(Connection& c, std::string_view why) {
 }
 
 size_t size_limit(const Connection& c) {
-  return c.server->has(Defect::kNoSizeLimit) ? std::numeric_limits<size_t>::max()
-                                             : c.server->options.max_message_bytes;
+  return c.server->limits.max_ws_message_bytes;
 }
 
 void too_big(Connection& c) {

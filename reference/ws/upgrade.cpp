@@ -63,8 +63,7 @@ UpgradeAnswer answer_upgrade(const ws::RequestHead& head, const ServerState& ser
       (server.has(Defect::kRefuseForeignSubprotocol) && !offered.empty() && !offers_ours)) {
     return refuse(server, 400, "Bad Request", kInvalidRequest, "offer flake.v1");
   }
-  const size_t cap = static_cast<size_t>(server.options.max_connections) +
-                     (server.has(Defect::kCapOffByOne) ? 1 : 0);
+  const size_t cap = server.limits.max_ws_connections;
   if (server.shutting_down || open_connections >= cap) {
     return refuse(server, 503, "Service Unavailable", kServiceUnavailable,
                   "connection limit reached", R"({"service":"sidecar","retryAfterMs":1000})",

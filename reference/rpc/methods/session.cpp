@@ -1,8 +1,6 @@
 // auth.authenticate, system.ping, session.resume and rpc.discover (docs/protocol.md §4, §5, §7).
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <thread>
 
 #include "reference/rpc/methods/methods.hpp"
 #include "reference/state/token.hpp"
@@ -19,8 +17,6 @@ RpcError params_not_object() {
 }
 
 namespace {
-
-constexpr int kMaxFailedAuths = 3;
 
 JsonPtr capabilities(const ServerState& server) {
   const Options& o = server.options;
@@ -53,7 +49,7 @@ JsonPtr auth_result(const ServerState& server, const Session& session) {
 
 RpcError failed_attempt(CallContext& ctx, RpcError error) {
   Connection& c = *ctx.connection;
-  if (++c.failed_auths >= kMaxFailedAuths && !ctx.server.has(Defect::kNoAuthLockout)) {
+  if (++c.failed_auths >= ctx.server.limits.max_failed_auths) {
     ctx.close_after_code = 4401;
     ctx.close_after_reason = "too many failed authentications";
   }
@@ -72,10 +68,6 @@ bool as_sequence(const cJSON* item, uint64_t& out) {
 }  // namespace
 
 Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* params) {
-  static uint64_t attempts = 0;
-  if (ctx.server.has(Defect::kSlowAuth) && ++attempts % 10 == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(120));
-  }
   Connection& c = *ctx.connection;
   auto token = string_member(params, "token");
   if (!cJSON_IsObject(params) || !token) {
@@ -113,10 +105,6 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
 }
 
 Outcome handle_ping(CallContext& ctx, std::string_view, const cJSON*) {
-  static uint64_t pings = 0;
-  if (ctx.server.has(Defect::kSlowPing) && ++pings % 20 == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(15));
-  }
   JsonPtr result(cJSON_CreateObject());
   const int64_t now = ctx.server.epoch_ms();
   cJSON_AddNumberToObject(

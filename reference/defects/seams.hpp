@@ -1,0 +1,102 @@
+// The seams where the defect switches that are more than a number alter the reference: each one a
+// named point the normative code passes through, so a rule's code reads as the rule and the mutant
+// sits here, next to its siblings (README.md in this folder lists the seams).
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <thread>
+
+#include "reference/codec/json.hpp"
+#include "reference/rpc/jsonrpc.hpp"
+#include "reference/rpc/rpc_error.hpp"
+#include "reference/state/server_state.hpp"
+
+namespace flake::seam {
+
+// --- Outgoing errors: every error a request ends with passes here before it is sent. ---
+inline void alter_error(const ServerState& s, RpcError& error) {
+  if (error.code == kMethodNotFound && s.has(Defect::kWrongErrorCode)) error.code = kInvalidRequest;
+  if (error.code == kInvalidParams && s.has(Defect::kParamsErrorNoField)) error.data.reset();
+}
+
+// --- Outgoing ids: the id a response carries. ---
+// The request's id, except under id-int32 and null-id-zero; `storage` owns a replacement.
+inline const cJSON* response_id(const ServerState& s, const cJSON* id, JsonPtr& storage) {
+  if (cJSON_IsNumber(id) && s.has(Defect::kIdInt32) && std::fabs(id->valuedouble) < 9.2e18) {
+    storage.reset(cJSON_CreateNumber(
+        static_cast<int32_t>(static_cast<int64_t>(id->valuedouble))));  // wraps, C++20
+    return storage.get();
+  }
+  if (cJSON_IsNull(id) && s.has(Defect::kNullIdZero)) {
+    storage.reset(cJSON_CreateNumber(0));
+    return storage.get();
+  }
+  return id;
+}
+// The id of a parse error: null, or 0 under parse-error-id.
+inline const cJSON* parse_error_id(const ServerState& s, JsonPtr& storage) {
+  if (!s.has(Defect::kParseErrorId)) return nullptr;
+  storage.reset(cJSON_CreateNumber(0));
+  return storage.get();
+}
+
+// --- The auth gate (§4.5, §3.7, §11.1): which methods it lets through, and whether it runs. ---
+inline bool open_before_auth(const ServerState& s, std::string_view method, bool requires_auth,
+                             bool conformance_only) {
+  if (method == "system.ping" && s.has(Defect::kPingRequiresAuth)) return false;
+  if (conformance_only && s.has(Defect::kTestMethodsUngated)) return true;
+  return !requires_auth;
+}
+inline bool unknown_methods_before_auth(const ServerState& s) {
+  return s.has(Defect::kLookupBeforeAuth);
+}
+inline bool auth_gate_skipped(const ServerState& s) {
+  return s.has(Defect::kNoAuthRequired);
+}
+
+// --- Timing (§10): the slow-* defects, once per request just before its method runs. ---
+// The warm-up refusal of slow-warm-up, if any; otherwise sleeps as the slow-* defects say.
+inline std::optional<RpcError> slow_down(ServerState& s, std::string_view method) {
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  if (s.has(Defect::kSlowWarmUp) && method != "auth.authenticate" &&
+      ServerState::mono_ms() - s.started_mono_ms < 6000) {
+    return rpc_error(kInternalError, "warming up");
+  }
+  if (s.has(Defect::kSlowRequests)) std::this_thread::sleep_for(microseconds(1500));
+  if (method == "auth.authenticate" && s.has(Defect::kSlowAuth) &&
+      ++s.defect_counters.auth_calls % 10 == 0) {
+    std::this_thread::sleep_for(milliseconds(120));
+  }
+  if (method == "system.ping" && s.has(Defect::kSlowPing) &&
+      ++s.defect_counters.ping_calls % 20 == 0) {
+    std::this_thread::sleep_for(milliseconds(15));
+  }
+  return std::nullopt;
+}
+
+// --- Params as the method reads them (§3.6, §3.1). ---
+// -32602 for params [] of a method without params, under no-params-refuse-array.
+inline bool refuses_array_params(const ServerState& s, const cJSON* params, bool takes_none) {
+  return cJSON_IsArray(params) && takes_none && s.has(Defect::kNoParamsRefuseArray);
+}
+inline const cJSON* params_as_read(const ServerState& s, const cJSON* params, bool list_method) {
+  if (cJSON_IsArray(params) && s.has(Defect::kArrayParamsAccepted)) return nullptr;
+  if (cJSON_IsObject(params) && list_method && s.has(Defect::kNamedParamsIgnored)) return nullptr;
+  return params;
+}
+
+// --- Request validation (§3.1, §3.2): how strictly a request object is read. ---
+inline RequestLeniency request_leniency(const ServerState& s) {
+  return RequestLeniency{s.has(Defect::kCaseInsensitiveMembers), s.has(Defect::kParamsUnchecked),
+                         s.has(Defect::kIdTypeUnchecked), s.has(Defect::kUnknownMembersRefused)};
+}
+inline bool jsonrpc_version_checked(const ServerState& s) {
+  return !s.has(Defect::kAnyJsonrpcVersion);
+}
+
+}  // namespace flake::seam
