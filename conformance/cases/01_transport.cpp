@@ -67,9 +67,8 @@ void add_s1_transport_cases(Catalog& c) {
          require_refusal(r, 404, 0, "upgrade at /not-rpc");
          const json body = json::parse(r.body, nullptr, false);
          require(
-             body.is_object() && body.contains("error") && body["error"].is_object() &&
-                 body["error"].contains("code") && body["error"]["code"].is_number_integer() &&
-                 body["error"].contains("message") && body["error"]["message"].is_string(),
+             has_object(body, "error") && has_integer(body["error"], "code") &&
+                 has_string(body["error"], "message"),
              "a complete HTTP response with body {\"error\":{\"code\":<int>,\"message\":<string>}}",
              "body " + WireLog::summarize_text(r.body, 200));
          return pass();
@@ -165,7 +164,7 @@ void add_s1_transport_cases(Catalog& c) {
              "The sidecar MUST advertise \"compression\":[\"permessage-deflate\"] in capabilities.",
          .run = [](CaseContext& ctx) {
            const json& caps = ctx.capabilities();
-           require(caps.contains("compression") && caps["compression"].is_array() &&
+           require(has_array(caps, "compression") &&
                        std::find(caps["compression"].begin(), caps["compression"].end(),
                                  json("permessage-deflate")) != caps["compression"].end(),
                    "capabilities.compression contains \"permessage-deflate\"", show(caps));

@@ -56,8 +56,7 @@ Outcome invalid_utf8(CaseContext& ctx, const std::string& bad, std::string_view 
 
 std::int64_t max_message_bytes(CaseContext& ctx) {
   const json& caps = ctx.capabilities();
-  require(caps.contains("maxMessageBytes") && caps["maxMessageBytes"].is_number_integer() &&
-              caps["maxMessageBytes"].get<std::int64_t>() > 0,
+  require(has_integer(caps, "maxMessageBytes") && caps["maxMessageBytes"].get<std::int64_t>() > 0,
           "capabilities.maxMessageBytes, a positive integer", show(caps));
   const std::int64_t limit = caps["maxMessageBytes"].get<std::int64_t>();
   if (limit > (std::int64_t{64} << 20)) {

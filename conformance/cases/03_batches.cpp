@@ -159,8 +159,7 @@ void add_s3_batches_cases(Catalog& c) {
                require_value(send_text_wait(ctx, *rpc, batch.dump()), "one error object");
            require(r.is_object(), "a single -32600 error object for a batch of 101", show(r));
            const json error = require_error_value(r, -32600, nullptr, "a batch of 101 members");
-           require(error.contains("data") && error["data"].is_object() &&
-                       error["data"].value("maxBatch", 0) == 100,
+           require(has_object(error, "data") && error["data"].value("maxBatch", 0) == 100,
                    "data {\"maxBatch\":100}", show(error));
            const Incoming after = rpc->wait_for([](const json&) { return true; },
                                                 ctx.deadline_after(std::chrono::milliseconds(500)));

@@ -37,8 +37,7 @@ Outcome invalid_params(CaseContext& ctx, const json& params, std::string_view wh
       {"jsonrpc", "2.0"}, {"method", "vercel.getDeployments"}, {"params", params}, {"id", 9}};
   const json error = require_error(send_text_wait(ctx, *rpc, request.dump()), -32602, 9, what);
   if (check_field) {
-    require(error.contains("data") && error["data"].is_object() &&
-                error["data"].value("field", "") == "limit",
+    require(has_object(error, "data") && error["data"].value("field", "") == "limit",
             "data {\"field\":\"limit\"}", show(error));
   }
   return pass();
@@ -65,8 +64,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
                ctx, *rpc,
                R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":1},"id":3})");
            const json result = require_result(in, 3, "a call with named params");
-           require(result.is_object() && result.contains("deployments") &&
-                       result["deployments"].is_array() && result["deployments"].size() <= 1,
+           require(has_array(result, "deployments") && result["deployments"].size() <= 1,
                    "{\"deployments\":[at most 1 item],...}", show(result));
            return pass();
          }});
@@ -306,8 +304,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
            const json error = require_error(
                send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"foobar","id":"1"})"), -32601,
                "1", "an unknown method");
-           require(error.contains("data") && error["data"].is_object() &&
-                       error["data"].value("method", "") == "foobar",
+           require(has_object(error, "data") && error["data"].value("method", "") == "foobar",
                    "data {\"method\":\"foobar\"}", show(error));
            return pass();
          }});

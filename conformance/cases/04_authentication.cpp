@@ -38,11 +38,9 @@ void add_s4_authentication_cases(Catalog& c) {
        .run = [](CaseContext& ctx) {
          auto rpc = ctx.connect();
          const Incoming dash = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
-         require_error(dash, -32001, dash.is_value() ? dash.value.value("id", json()) : json(),
-                       "vercel.getDashboard before authentication");
+         require_error(dash, -32001, answer_id(dash), "vercel.getDashboard before authentication");
          const Incoming unknown = rpc->call("no.such.method", nullptr, ctx.timeout());
-         require_error(unknown, -32001,
-                       unknown.is_value() ? unknown.value.value("id", json()) : json(),
+         require_error(unknown, -32001, answer_id(unknown),
                        "an unknown method before authentication");
          ctx.require_usable(*rpc, "requests refused before authentication");
          return pass();
@@ -53,9 +51,8 @@ void add_s4_authentication_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            const json result = ctx.call_result(*rpc, "system.ping", nullptr);
-           require(
-               result.is_object() && result.contains("now") && result["now"].is_number_integer(),
-               "system.ping before authentication: {\"now\":<integer>}", show(result));
+           require(has_integer(result, "now"),
+                   "system.ping before authentication: {\"now\":<integer>}", show(result));
            return pass();
          }});
   c.add(
@@ -79,45 +76,40 @@ void add_s4_authentication_cases(Catalog& c) {
                  "nothing sent for the dropped notifications", later.describe());
          return pass();
        }});
-  c.add(
-      {.id = "4.6/1",
-       .tier = Tier::Must,
-       .requirement =
-           "With the right token, auth.authenticate MUST answer sessionId, server (protocol "
-           "flake.v1) and every capabilities member.",
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
-         const json r = ctx.authenticate(*rpc);
-         require(r.contains("sessionId") && r["sessionId"].is_string(), "result.sessionId (string)",
-                 show(r));
-         const json& server = r.value("server", json());
-         require(server.is_object() && server.value("protocol", "") == "flake.v1" &&
-                     server.contains("name") && server["name"].is_string() &&
-                     server.contains("version") && server["version"].is_string(),
-                 "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}",
-                 show(r));
-         const json& caps = r.value("capabilities", json());
-         require(caps.is_object(), "result.capabilities object", show(r));
-         // The values in effect are reported; a sidecar without MessagePack says false (its msgpack
-         // cases then report unimplemented).
-         require(caps.contains("msgpack") && caps["msgpack"].is_boolean(),
-                 "capabilities.msgpack boolean", show(caps));
-         require(caps.value("batch", false) == true, "capabilities.batch true", show(caps));
-         require(caps.value("maxBatch", 0) == 100, "capabilities.maxBatch 100", show(caps));
-         require(caps.contains("maxMessageBytes") && caps["maxMessageBytes"].is_number_integer() &&
-                     caps["maxMessageBytes"].get<std::int64_t>() >= 1024,
-                 "capabilities.maxMessageBytes, an integer >= 1024", show(caps));
-         require(caps.contains("compression") && caps["compression"].is_array(),
-                 "capabilities.compression array", show(caps));
-         require(caps.contains("resumeGraceMs") && caps["resumeGraceMs"].is_number_integer() &&
-                     caps["resumeGraceMs"].get<std::int64_t>() > 0,
-                 "capabilities.resumeGraceMs, a positive integer", show(caps));
-         const json& rate = caps.value("rateLimit", json());
-         require(rate.is_object() && rate.contains("rate") && rate["rate"].is_number() &&
-                     rate.contains("burst") && rate["burst"].is_number(),
-                 "capabilities.rateLimit {\"rate\":<n>,\"burst\":<n>}", show(caps));
-         return pass();
-       }});
+  c.add({.id = "4.6/1",
+         .tier = Tier::Must,
+         .requirement =
+             "With the right token, auth.authenticate MUST answer sessionId, server (protocol "
+             "flake.v1) and every capabilities member.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const json r = ctx.authenticate(*rpc);
+           require(has_string(r, "sessionId"), "result.sessionId (string)", show(r));
+           const json& server = r.value("server", json());
+           require(
+               server.is_object() && server.value("protocol", "") == "flake.v1" &&
+                   has_string(server, "name") && has_string(server, "version"),
+               "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}",
+               show(r));
+           const json& caps = r.value("capabilities", json());
+           require(caps.is_object(), "result.capabilities object", show(r));
+           // The values in effect are reported; a sidecar without MessagePack says false (its
+           // msgpack cases then report unimplemented).
+           require(has_bool(caps, "msgpack"), "capabilities.msgpack boolean", show(caps));
+           require(caps.value("batch", false) == true, "capabilities.batch true", show(caps));
+           require(caps.value("maxBatch", 0) == 100, "capabilities.maxBatch 100", show(caps));
+           require(has_integer(caps, "maxMessageBytes") &&
+                       caps["maxMessageBytes"].get<std::int64_t>() >= 1024,
+                   "capabilities.maxMessageBytes, an integer >= 1024", show(caps));
+           require(has_array(caps, "compression"), "capabilities.compression array", show(caps));
+           require(
+               has_integer(caps, "resumeGraceMs") && caps["resumeGraceMs"].get<std::int64_t>() > 0,
+               "capabilities.resumeGraceMs, a positive integer", show(caps));
+           const json& rate = caps.value("rateLimit", json());
+           require(has_number(rate, "rate") && has_number(rate, "burst"),
+                   "capabilities.rateLimit {\"rate\":<n>,\"burst\":<n>}", show(caps));
+           return pass();
+         }});
   c.add(
       {.id = "4.6/2",
        .tier = Tier::Must,
@@ -129,12 +121,11 @@ void add_s4_authentication_cases(Catalog& c) {
          const std::string wrong = ctx.target().token + "-wrong";
          const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), ctx.timeout());
          const json error =
-             require_error(in, -32001, in.is_value() ? in.value.value("id", json()) : json(),
-                           "auth.authenticate with a wrong token");
+             require_error(in, -32001, answer_id(in), "auth.authenticate with a wrong token");
          require(show(error, 100000).find(ctx.target().token) == std::string::npos,
                  "no token in the error (4.2)", show(error));
          const Incoming gated = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
-         require_error(gated, -32001, gated.is_value() ? gated.value.value("id", json()) : json(),
+         require_error(gated, -32001, answer_id(gated),
                        "vercel.getDashboard after a failed authentication");
          ctx.authenticate(*rpc);
          return pass();
@@ -147,11 +138,9 @@ void add_s4_authentication_cases(Catalog& c) {
            for (const json& params : {json{{"clientInfo", client_info()}}, auth_params(12345)}) {
              auto rpc = ctx.connect();
              const Incoming in = rpc->call("auth.authenticate", params, ctx.timeout());
-             const json error =
-                 require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
-                               "auth.authenticate with params " + show(params));
-             require(error.contains("data") && error["data"].is_object() &&
-                         error["data"].value("field", "") == "token",
+             const json error = require_error(in, -32602, answer_id(in),
+                                              "auth.authenticate with params " + show(params));
+             require(has_object(error, "data") && error["data"].value("field", "") == "token",
                      "data {\"field\":\"token\"}", show(error));
            }
            return pass();
@@ -165,11 +154,9 @@ void add_s4_authentication_cases(Catalog& c) {
            const Incoming in = rpc->call(
                "auth.authenticate",
                {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, ctx.timeout());
-           const json error =
-               require_error(in, -32602, in.is_value() ? in.value.value("id", json()) : json(),
-                             "auth.authenticate with clientInfo \"not-an-object\"");
-           require(error.contains("data") && error["data"].is_object() &&
-                       error["data"].value("field", "") == "clientInfo",
+           const json error = require_error(in, -32602, answer_id(in),
+                                            "auth.authenticate with clientInfo \"not-an-object\"");
+           require(has_object(error, "data") && error["data"].value("field", "") == "clientInfo",
                    "data {\"field\":\"clientInfo\"}", show(error));
            return pass();
          }});

@@ -71,9 +71,7 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
            if (t.complete && t.status == 404)
              unimplemented_case("POST /api/v1/auth/ticket answers 404");
            const json body = json::parse(t.body, nullptr, false);
-           require(t.status == 200 && body.is_object() && body.contains("ticket") &&
-                       body["ticket"].is_string(),
-                   "a ticket",
+           require(t.status == 200 && has_string(body, "ticket"), "a ticket",
                    "HTTP " + std::to_string(t.status) + " " + WireLog::summarize_text(t.body, 200));
            const std::string path =
                std::string(kPath) + "?ticket=" + body["ticket"].get<std::string>();

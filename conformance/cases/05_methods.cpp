@@ -22,9 +22,9 @@ void add_s5_methods_cases(Catalog& c) {
            auto rpc = ctx.connect_authenticated();
            const json error = error_of(ctx, *rpc, "logs.subscribe", {{"service", "nosuch"}}, -32004,
                                        "logs.subscribe for service nosuch");
-           require(error.contains("data") && error["data"].is_object() &&
-                       error["data"].value("resource", "") == "service:nosuch",
-                   "data {\"resource\":\"service:nosuch\"}", show(error));
+           require(
+               has_object(error, "data") && error["data"].value("resource", "") == "service:nosuch",
+               "data {\"resource\":\"service:nosuch\"}", show(error));
            return pass();
          }});
   c.add({.id = "5.2/2",
@@ -46,8 +46,7 @@ void add_s5_methods_cases(Catalog& c) {
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
          const json result = ctx.call_result(*rpc, "system.ping", nullptr);
-         require(result.is_object() && result.contains("now") && result["now"].is_number_integer(),
-                 "{\"now\":<integer ms epoch>}", show(result));
+         require(has_integer(result, "now"), "{\"now\":<integer ms epoch>}", show(result));
          const std::int64_t now = result["now"].get<std::int64_t>();
          require(std::llabs(now - before) < 5 * 60 * 1000,
                  "now within 5 minutes of the harness clock (same host)",
@@ -61,19 +60,14 @@ void add_s5_methods_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const json doc = ctx.call_result(*rpc, "rpc.discover", nullptr);
-           require(doc.is_object() && doc.contains("openrpc") && doc["openrpc"].is_string(),
-                   "\"openrpc\": a version string", show(doc));
-           require(doc.contains("info") && doc["info"].is_object() &&
-                       doc["info"].value("title", "") == "flake.v1",
+           require(has_string(doc, "openrpc"), "\"openrpc\": a version string", show(doc));
+           require(has_object(doc, "info") && doc["info"].value("title", "") == "flake.v1",
                    "\"info\" {\"title\":\"flake.v1\",...}", show(doc.value("info", json())));
-           require(doc.contains("methods") && doc["methods"].is_array(), "\"methods\" array",
-                   show(doc));
-           require(doc.contains("notifications") && doc["notifications"].is_array(),
-                   "\"notifications\" array", show(doc));
+           require(has_array(doc, "methods"), "\"methods\" array", show(doc));
+           require(has_array(doc, "notifications"), "\"notifications\" array", show(doc));
            std::set<std::string> methods;
            for (const auto& m : doc["methods"]) {
-             if (m.is_object() && m.contains("name") && m["name"].is_string())
-               methods.insert(m["name"]);
+             if (has_string(m, "name")) methods.insert(m["name"]);
            }
            std::string missing;
            std::string unserved;
@@ -108,8 +102,7 @@ void add_s5_methods_cases(Catalog& c) {
                    "listed but answering -32601: " + unserved);
            std::set<std::string> notes;
            for (const auto& n : doc["notifications"]) {
-             if (n.is_object() && n.contains("name") && n["name"].is_string())
-               notes.insert(n["name"]);
+             if (has_string(n, "name")) notes.insert(n["name"]);
            }
            for (const char* name :
                 {"logs.update", "metrics.update", "deployments.update", "data.chunk"}) {
@@ -132,8 +125,8 @@ void add_s5_methods_cases(Catalog& c) {
              each[service] = d;
            }
            const json multi = ctx.call_result(*rpc, "multi.getDashboard", nullptr);
-           require(multi.is_object() && multi.contains("services") && multi["services"].is_object(),
-                   "multi.getDashboard: {\"services\":{...}}", show(multi));
+           require(has_object(multi, "services"), "multi.getDashboard: {\"services\":{...}}",
+                   show(multi));
            for (const char* service : kServices) {
              require(
                  multi["services"].contains(service) && multi["services"][service] == each[service],
@@ -163,13 +156,12 @@ void add_s5_methods_cases(Catalog& c) {
                if (!cursor.is_null()) params["cursor"] = cursor;
                const json r = ctx.call_result(*rpc, method, params);
                const std::string where = std::string(method) + " page " + std::to_string(page + 1);
-               require(r.is_object() && r.contains(collection) && r[collection].is_array() &&
-                           r.contains("pagination") && r["pagination"].is_object(),
+               require(has_array(r, collection) && has_object(r, "pagination"),
                        where + ": {\"" + collection + "\":[...],\"pagination\":{...}}", show(r));
                require(r[collection].size() <= 2, where + ": at most limit (2) items", show(r));
                const json& p = r["pagination"];
-               require(p.contains("total") && p["total"].is_number_integer() &&
-                           p.contains("next") && (p["next"].is_null() || p["next"].is_string()),
+               require(has_integer(p, "total") && p.contains("next") &&
+                           (p["next"].is_null() || p["next"].is_string()),
                        where + ": pagination {\"next\":<string|null>,\"total\":<n>}", show(p));
                total = p["total"].get<std::int64_t>();
                for (const auto& item : r[collection]) items.push_back(item);
@@ -252,8 +244,7 @@ void add_s5_methods_cases(Catalog& c) {
                             json(42),
                             {{"method", "vercel.getDeployments"}, {"params", {{"limit", 0}}}}});
            const json r = ctx.call_result(*rpc, "batch.execute", {{"operations", ops}});
-           require(r.is_object() && r.contains("results") && r["results"].is_array() &&
-                       r["results"].size() == ops.size(),
+           require(has_array(r, "results") && r["results"].size() == ops.size(),
                    "{\"results\":[6 elements]}", show(r));
            const json& res = r["results"];
            auto code = [&](std::size_t i) {

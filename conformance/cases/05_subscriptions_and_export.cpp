@@ -26,15 +26,14 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
                "level", "level fatal");
            const json a = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
            const json b = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
-           require(a.contains("subscription") && a["subscription"].is_string() &&
-                       b.contains("subscription") && b["subscription"].is_string() &&
+           require(has_string(a, "subscription") && has_string(b, "subscription") &&
                        a["subscription"] != b["subscription"],
                    "two subscribe calls: two different subscription ids",
                    show(a) + " / " + show(b));
            error_of(ctx, *rpc, "metrics.subscribe", {{"service", "nosuch"}}, -32004,
                     "metrics.subscribe nosuch");
            const json m = ctx.call_result(*rpc, "metrics.subscribe", json::object());
-           require(m.contains("subscription") && m["subscription"].is_string(),
+           require(has_string(m, "subscription"),
                    "metrics.subscribe without service: {\"subscription\":<id>}", show(m));
            return pass();
          }});

@@ -34,8 +34,7 @@ Export fetch_export(CaseContext& ctx, RpcClient& rpc, const std::string& service
   unimplemented_if_missing(first, "logs.getLarge");
   Export e;
   const json r = require_value(first, "the logs.getLarge metadata response");
-  require(r.contains("result") && r["result"].is_object(), "logs.getLarge: a metadata result",
-          show(r));
+  require(has_object(r, "result"), "logs.getLarge: a metadata result", show(r));
   require_ok(e.assembler.start(r["result"]));
   e.meta_encoding = first.encoding;
   const std::int64_t k = e.assembler.announced_chunks();
@@ -67,13 +66,12 @@ void check_entries(const std::vector<json>& entries) {
   std::vector<char> seen(kEmitted, 0);
   std::int64_t last_n = -1;
   for (const auto& e : entries) {
-    require(e.is_object() && e.contains("ts") && e["ts"].is_number_integer() &&
-                e.contains("level") && e.contains("message"),
+    require(has_integer(e, "ts") && e.contains("level") && e.contains("message"),
             "entries {\"ts\",\"level\",\"message\",...}", show(e));
     const std::int64_t ts = e["ts"];
     require(ts >= last_ts, "entries ordered by ascending ts (5.12)", show(e));
     last_ts = ts;
-    if (e.value("source", "") == "test.emitLogs" && e.contains("n") && e["n"].is_number_integer()) {
+    if (is_test_entry(e)) {
       const std::int64_t n = e["n"];
       if (n >= 0 && n < kEmitted) {
         seen[static_cast<std::size_t>(n)] = 1;

@@ -86,8 +86,7 @@ Resumed resume(CaseContext& ctx, RpcClient& rpc, const std::string& session,
           show(out.response));
   if (!out.response.contains("result")) return out;
   const json& r = out.response["result"];
-  require(r.is_object() && r.value("resumed", false) == true && r.contains("replayed") &&
-              r["replayed"].is_number_integer(),
+  require(r.is_object() && r.value("resumed", false) == true && has_integer(r, "replayed"),
           "{\"resumed\":true,\"replayed\":<n>}", show(out.response));
   out.replayed = r["replayed"].get<std::int64_t>();
   for (std::int64_t i = 0; i < out.replayed; ++i) {
@@ -252,7 +251,7 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const json& caps = ctx.capabilities();
-           require(caps.contains("resumeGraceMs") && caps["resumeGraceMs"].is_number_integer() &&
+           require(has_integer(caps, "resumeGraceMs") &&
                        caps["resumeGraceMs"].get<std::int64_t>() >= 30000,
                    "capabilities.resumeGraceMs, an integer of at least 30,000",
                    show(caps.value("resumeGraceMs", json())));
@@ -339,8 +338,7 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
          require(r.is_object() && r.value("id", json()) == id,
                  "the session.resume response before any replayed notification", show(r));
          require(r.contains("result") && r["result"].value("resumed", false) == true &&
-                     r["result"].contains("replayed") &&
-                     r["result"]["replayed"].is_number_integer(),
+                     has_integer(r["result"], "replayed"),
                  "{\"resumed\":true,\"replayed\":<n>}", show(r));
          const std::int64_t replayed = r["result"]["replayed"];
          require(replayed >= 3 + 10,

@@ -47,82 +47,80 @@ void add_s8_limits_cases(Catalog& c) {
   // bucket can hold (burst + rate * elapsed) without refusing fails; one too slow to ever empty its
   // bucket (it answers fewer than `rate` requests a second, e.g. under a sanitizer on a loaded
   // machine) cannot be judged here, and the case says so instead of guessing.
-  c.add({.id = "8.3/1",
-         .tier = Tier::Must,
-         .requirement = "A request that finds the token bucket empty MUST get -32002 with data "
-                        "{\"retryAfterMs\":n}, n >= 1.",
-         .budget = std::chrono::milliseconds(20000),
-         .run = [](CaseContext& ctx) {
-           const json& caps = ctx.capabilities();
-           const json rl = caps.value("rateLimit", json());
-           const double rate = rl.value("rate", 0.0);
-           const double burst = rl.value("burst", 0.0);
-           if (rate <= 0) skip_case("the rate limit is off (capabilities.rateLimit.rate 0)");
-           if (burst + rate > 200000) skip_case("burst + rate too large to exhaust quickly");
-           auto rpc = ctx.connect_authenticated();
-           constexpr int kBatch = 100;
-           constexpr int kInFlight = 20;  // batches sent ahead of their answers
-           const auto budget = std::chrono::milliseconds(12000);
-           const std::int64_t max_requests = static_cast<std::int64_t>(burst + rate * 12) + 1000;
-           const auto started = std::chrono::steady_clock::now();
-           std::int64_t sent = 0;
-           std::int64_t answered = 0;
-           int in_flight = 0;
-           int limited = 0;
-           json example;
-           auto send_batch = [&] {
-             json batch = json::array();
-             for (int i = 0; i < kBatch; ++i)
-               batch.push_back(make_request("system.ping", nullptr, sent + i));
-             if (!rpc->send(batch))
-               fail_case("every batch sent", "the connection closed while sending");
-             sent += kBatch;
-             ++in_flight;
-           };
-           auto receive_batch = [&] {
-             const Incoming in = rpc->wait_for_response(ctx.deadline());
-             const json& r =
-                 require_value(in, "an answer to every batch (the rate limit never closes)");
-             require(r.is_array(), "batch answers", show(r));
-             --in_flight;
-             for (const auto& m : r) {
-               ++answered;
-               if (m.contains("error") && m["error"].value("code", 0) == -32002 && limited++ == 0)
-                 example = m;
-             }
-           };
-           while (limited == 0 && sent < max_requests &&
-                  std::chrono::steady_clock::now() - started < budget) {
-             while (in_flight < kInFlight && sent < max_requests) send_batch();
-             receive_batch();
+  c.add(
+      {.id = "8.3/1",
+       .tier = Tier::Must,
+       .requirement = "A request that finds the token bucket empty MUST get -32002 with data "
+                      "{\"retryAfterMs\":n}, n >= 1.",
+       .budget = std::chrono::milliseconds(20000),
+       .run = [](CaseContext& ctx) {
+         const json& caps = ctx.capabilities();
+         const json rl = caps.value("rateLimit", json());
+         const double rate = rl.value("rate", 0.0);
+         const double burst = rl.value("burst", 0.0);
+         if (rate <= 0) skip_case("the rate limit is off (capabilities.rateLimit.rate 0)");
+         if (burst + rate > 200000) skip_case("burst + rate too large to exhaust quickly");
+         auto rpc = ctx.connect_authenticated();
+         constexpr int kBatch = 100;
+         constexpr int kInFlight = 20;  // batches sent ahead of their answers
+         const auto budget = std::chrono::milliseconds(12000);
+         const std::int64_t max_requests = static_cast<std::int64_t>(burst + rate * 12) + 1000;
+         const auto started = std::chrono::steady_clock::now();
+         std::int64_t sent = 0;
+         std::int64_t answered = 0;
+         int in_flight = 0;
+         int limited = 0;
+         json example;
+         auto send_batch = [&] {
+           json batch = json::array();
+           for (int i = 0; i < kBatch; ++i)
+             batch.push_back(make_request("system.ping", nullptr, sent + i));
+           if (!rpc->send(batch))
+             fail_case("every batch sent", "the connection closed while sending");
+           sent += kBatch;
+           ++in_flight;
+         };
+         auto receive_batch = [&] {
+           const Incoming in = rpc->wait_for_response(ctx.deadline());
+           const json& r =
+               require_value(in, "an answer to every batch (the rate limit never closes)");
+           require(r.is_array(), "batch answers", show(r));
+           --in_flight;
+           for (const auto& m : r) {
+             ++answered;
+             if (m.contains("error") && m["error"].value("code", 0) == -32002 && limited++ == 0)
+               example = m;
            }
-           while (in_flight > 0) receive_batch();
-           const double elapsed_s =
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-           if (limited == 0) {
-             // The sidecar's own clock ran no longer than ours, so its bucket held at most this
-             // many tokens.
-             const double capacity = burst + rate * elapsed_s;
-             const double per_second = static_cast<double>(answered) / elapsed_s;
-             if (static_cast<double>(answered) > capacity * 1.05 + kBatch * kInFlight) {
-               fail_case("-32002 for requests beyond burst + refill",
-                         std::to_string(answered) + " requests answered in " + fmt(elapsed_s) +
-                             " s without one -32002 (a bucket of burst " + fmt(burst) +
-                             " refilling at " + fmt(rate) + "/s holds at most " + fmt(capacity) +
-                             ")");
-             }
-             skip_case("the sidecar answered " +
-                       std::to_string(static_cast<long long>(per_second)) +
-                       " requests/s, too few to empty a bucket refilling at " + fmt(rate) +
-                       "/s; run it on a quieter machine or with a lower rate");
+         };
+         while (limited == 0 && sent < max_requests &&
+                std::chrono::steady_clock::now() - started < budget) {
+           while (in_flight < kInFlight && sent < max_requests) send_batch();
+           receive_batch();
+         }
+         while (in_flight > 0) receive_batch();
+         const double elapsed_s =
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+         if (limited == 0) {
+           // The sidecar's own clock ran no longer than ours, so its bucket held at most this
+           // many tokens.
+           const double capacity = burst + rate * elapsed_s;
+           const double per_second = static_cast<double>(answered) / elapsed_s;
+           if (static_cast<double>(answered) > capacity * 1.05 + kBatch * kInFlight) {
+             fail_case("-32002 for requests beyond burst + refill",
+                       std::to_string(answered) + " requests answered in " + fmt(elapsed_s) +
+                           " s without one -32002 (a bucket of burst " + fmt(burst) +
+                           " refilling at " + fmt(rate) + "/s holds at most " + fmt(capacity) +
+                           ")");
            }
-           const json& data = example["error"].value("data", json());
-           require(data.is_object() && data.contains("retryAfterMs") &&
-                       data["retryAfterMs"].is_number_integer() &&
-                       data["retryAfterMs"].get<std::int64_t>() >= 1,
-                   "-32002 with data {\"retryAfterMs\":<integer >= 1>}", show(example));
-           return pass();
-         }});
+           skip_case("the sidecar answered " + std::to_string(static_cast<long long>(per_second)) +
+                     " requests/s, too few to empty a bucket refilling at " + fmt(rate) +
+                     "/s; run it on a quieter machine or with a lower rate");
+         }
+         const json& data = example["error"].value("data", json());
+         require(has_integer(data, "retryAfterMs") && data["retryAfterMs"].get<std::int64_t>() >= 1,
+                 "-32002 with data {\"retryAfterMs\":<integer >= 1>}", show(example));
+         return pass();
+       }});
   c.add(
       {.id = "8.4/1",
        .tier = Tier::Must,

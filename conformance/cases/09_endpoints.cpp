@@ -41,9 +41,8 @@ void require_export_document(const json& doc, std::string_view how) {
   const std::string what(how);
   require(
       doc.is_object() && doc.value("service", "") == kService &&
-          doc.value("timeRange", "") == "1h" && doc.contains("totalEntries") &&
-          doc["totalEntries"].is_number_integer() && doc.contains("entries") &&
-          doc["entries"].is_array(),
+          doc.value("timeRange", "") == "1h" && has_integer(doc, "totalEntries") &&
+          has_array(doc, "entries"),
       what +
           ": {\"service\":\"supabase\",\"timeRange\":\"1h\",\"totalEntries\":n,\"entries\":[...]}",
       show(doc));
@@ -55,9 +54,7 @@ void require_export_document(const json& doc, std::string_view how) {
   // The newest kEmitted entries from test.emitLogs: n = 0, 1, 2 of the last emission, in order.
   std::vector<std::int64_t> ns;
   for (const json& e : entries) {
-    if (e.is_object() && e.value("source", "") == "test.emitLogs" && e.contains("n") &&
-        e["n"].is_number_integer())
-      ns.push_back(e["n"].get<std::int64_t>());
+    if (is_test_entry(e)) ns.push_back(e["n"].get<std::int64_t>());
   }
   bool found = ns.size() >= kEmitted;
   for (int i = 0; found && i < kEmitted; ++i) found = ns[ns.size() - kEmitted + i] == i;
@@ -118,7 +115,7 @@ void add_s9_endpoints_cases(Catalog& c) {
                  "Content-Type: application/json", r.head.header("content-type").value_or("none"));
          const json body = json_body(r, "health");
          require(body.value("status", "") == "ok" && body.value("protocol", "") == "flake.v1" &&
-                     body.contains("version") && body["version"].is_string(),
+                     has_string(body, "version"),
                  "{\"status\":\"ok\",\"protocol\":\"flake.v1\",\"version\":<string>}", show(body));
          return pass();
        }});
@@ -229,8 +226,7 @@ void add_s9_endpoints_cases(Catalog& c) {
            const HttpResponse t = send_to_endpoint(ctx, bearer(ctx, r));
            require_status(t, 200, "POST /api/v1/auth/ticket with an empty body");
            const json body = json_body(t, "ticket");
-           require(body.contains("ticket") && body["ticket"].is_string() &&
-                       body.value("expiresInMs", 0) == 30000,
+           require(has_string(body, "ticket") && body.value("expiresInMs", 0) == 30000,
                    "{\"ticket\":<string>,\"expiresInMs\":30000}", show(body));
            return pass();
          }});

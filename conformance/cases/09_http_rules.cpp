@@ -144,9 +144,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          require(a.complete, "an HTTP answer to a chunked POST /api/v1/rpc", a.error);
          if (a.status == 400) {  // §9.2: 400 carries -32700, -32600 or -32602
            const json body = json_body(a, "a refused chunked body");
-           const int code = body.is_object() && body.contains("error") && body["error"].is_object()
-                                ? body["error"].value("code", 0)
-                                : 0;
+           const int code = has_object(body, "error") ? body["error"].value("code", 0) : 0;
            require(code == -32700 || code == -32600 || code == -32602,
                    "400 with {\"error\":{\"code\":-32700|-32600|-32602,...}}", show(body));
            return pass("chunked request bodies refused with 400");
@@ -255,8 +253,7 @@ void add_s9_http_rules_cases(Catalog& c) {
              require_retry_after(a, "the 503 for the connection cap");
              const json& data = body["error"].value("data", json());
              require(data.is_object() && data.value("service", "") == "sidecar" &&
-                         data.contains("retryAfterMs") &&
-                         data["retryAfterMs"].is_number_integer() &&
+                         has_integer(data, "retryAfterMs") &&
                          data["retryAfterMs"].get<std::int64_t>() >= 1,
                      "data {\"service\":\"sidecar\",\"retryAfterMs\":n}", show(body));
              return pass("refused after " + std::to_string(open.size()) + " open streams");

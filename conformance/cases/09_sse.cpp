@@ -38,7 +38,7 @@ HttpRequest bearer_stream(CaseContext& ctx, std::string path) {
 std::vector<std::string> services_of(CaseContext& ctx, RpcClient& rpc) {
   const json multi = ctx.call_result(rpc, "multi.getDashboard", nullptr);
   std::vector<std::string> names;
-  if (multi.is_object() && multi.contains("services") && multi["services"].is_object()) {
+  if (has_object(multi, "services")) {
     for (const auto& [name, value] : multi["services"].items()) names.push_back(name);
   }
   require(!names.empty(), "multi.getDashboard with a \"services\" object", show(multi));
@@ -122,9 +122,9 @@ void add_s9_sse_cases(Catalog& c) {
                      "event " + e->event + " id " + e->id.value_or("none"));
              const json params = json::parse(e->data, nullptr, false);
              require(params.is_object() && params.value("subscription", "") == kMetrics &&
-                         params.contains("seq") && params["seq"].is_number_integer() &&
+                         has_integer(params, "seq") &&
                          std::to_string(params["seq"].get<std::int64_t>()) == *e->id &&
-                         params.contains("metrics") && params["metrics"].is_object(),
+                         has_object(params, "metrics"),
                      "data: {\"subscription\":\"/api/v1/stream/metrics\",\"seq\":<the "
                      "id>,\"metrics\":{...}}",
                      WireLog::summarize_text(e->data, 200));
@@ -204,8 +204,7 @@ void add_s9_sse_cases(Catalog& c) {
            require(e.event == "reset" && e.id.has_value(), how + ": event: reset with an id: first",
                    "event " + e.event + " id " + e.id.value_or("none"));
            const json data = json::parse(e.data, nullptr, false);
-           require(data.is_object() && data.contains("latestId") &&
-                       data["latestId"].is_number_integer() &&
+           require(has_integer(data, "latestId") &&
                        std::to_string(data["latestId"].get<std::int64_t>()) == *e.id,
                    how + ": data {\"latestId\":<the reset id>}",
                    WireLog::summarize_text(e.data, 200));

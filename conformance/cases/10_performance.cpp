@@ -53,8 +53,7 @@ double throughput(CaseContext& ctx, int total) {
     const Incoming in = rpc->receive(ctx.deadline());
     const json& r = require_value(in, "answers to all pipelined requests");
     if (is_notification(r)) continue;
-    require(r.is_object() && r.contains("result") && r["id"].is_number_integer(),
-            "a result for every request", show(r));
+    require(r.contains("result") && has_integer(r, "id"), "a result for every request", show(r));
     const int id = r["id"];
     require(id >= 0 && id < total && answered[static_cast<std::size_t>(id)] == 0,
             "each request answered exactly once", "id " + std::to_string(id) + " again or unknown");

@@ -41,8 +41,7 @@ void add_s11_test_contract_cases(Catalog& c) {
              rpc->notifications().pop_front();
              if (n.value("method", "") != "metrics.update") continue;
              const json& p = n["params"];
-             require(p.value("subscription", "") == sub && p.contains("metrics") &&
-                         p["metrics"].is_object(),
+             require(p.value("subscription", "") == sub && has_object(p, "metrics"),
                      "metrics.update {\"subscription\",\"service\",\"seq\",\"metrics\":{...}}",
                      show(n));
              for (const auto& [k, v] : p["metrics"].items()) {

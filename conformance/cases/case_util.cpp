@@ -5,6 +5,44 @@
 
 namespace flake::conform {
 
+json answer_id(const Incoming& in) {
+  return in.is_value() && in.value.is_object() ? in.value.value("id", json()) : json();
+}
+
+namespace {
+// The member `key` of `v`, or null when `v` is not an object or has no such member.
+const json* member(const json& v, std::string_view key) {
+  if (!v.is_object()) return nullptr;
+  const auto it = v.find(std::string(key));
+  return it == v.end() ? nullptr : &*it;
+}
+}  // namespace
+
+bool has_string(const json& v, std::string_view key) {
+  const json* m = member(v, key);
+  return m != nullptr && m->is_string();
+}
+bool has_integer(const json& v, std::string_view key) {
+  const json* m = member(v, key);
+  return m != nullptr && m->is_number_integer();
+}
+bool has_number(const json& v, std::string_view key) {
+  const json* m = member(v, key);
+  return m != nullptr && m->is_number();
+}
+bool has_bool(const json& v, std::string_view key) {
+  const json* m = member(v, key);
+  return m != nullptr && m->is_boolean();
+}
+bool has_object(const json& v, std::string_view key) {
+  const json* m = member(v, key);
+  return m != nullptr && m->is_object();
+}
+bool has_array(const json& v, std::string_view key) {
+  const json* m = member(v, key);
+  return m != nullptr && m->is_array();
+}
+
 void require_msgpack_capability(CaseContext& ctx) {
   const json& caps = ctx.capabilities();
   if (caps.contains("msgpack") && caps["msgpack"] == false) {
@@ -27,7 +65,7 @@ Incoming send_text_wait(CaseContext& ctx, RpcClient& rpc, std::string_view text)
   Incoming in = rpc.wait_for_response(ctx.deadline());
   // Which method this answers, so that require_result/require_error can tell a missing feature.
   const json sent = json::parse(text, nullptr, false);
-  if (sent.is_object() && sent.contains("method") && sent["method"].is_string()) {
+  if (has_string(sent, "method")) {
     in.method = sent["method"].get<std::string>();
   }
   return in;
@@ -72,8 +110,7 @@ void require_refusal(const ConnectResult& r, int status, int code, std::string_v
           r.status == 0 ? "no HTTP answer (" + r.error + ")" : "HTTP " + std::to_string(r.status));
   if (code == 0) return;
   const json body = json::parse(r.body, nullptr, false);
-  require(!body.is_discarded() && body.is_object() && body.contains("error") &&
-              body["error"].is_object() && body["error"].value("code", 0) == code,
+  require(has_object(body, "error") && body["error"].value("code", 0) == code,
           expected + " with body {\"error\":{\"code\":" + std::to_string(code) + ",...}} (§9.3)",
           "body " + WireLog::summarize_text(r.body, 200));
 }
@@ -103,7 +140,7 @@ bool ClockGuard::set(std::int64_t offset_ms) {
 
 void SeqCollector::add(const json& n) {
   const json& params = n.contains("params") ? n["params"] : json();
-  if (!params.is_object() || !params.contains("seq") || !params["seq"].is_number_integer()) {
+  if (!has_integer(params, "seq")) {
     if (problem.empty()) problem = "notification without an integer seq: " + show(n);
     return;
   }
@@ -118,15 +155,19 @@ void SeqCollector::add(const json& n) {
   if (by_seq.count(seq) != 0 && problem.empty()) problem = "duplicate seq " + std::to_string(seq);
   by_seq[seq] = params;
   last = std::max(last, seq);
-  if (params.contains("entries") && params["entries"].is_array()) {
+  if (has_array(params, "entries")) {
     if (params["entries"].empty() && problem.empty()) problem = "empty entries array (§6.3)";
     for (const auto& e : params["entries"]) {
-      if (e.is_object() && e.value("source", "") == "test.emitLogs" && e.contains("n") &&
-          e["n"].is_number_integer()) {
+      if (is_test_entry(e)) {
         ++entries_by_n[e["n"].get<std::int64_t>()];
       }
     }
   }
+}
+
+bool is_test_entry(const json& entry) {
+  return entry.is_object() && entry.value("source", "") == "test.emitLogs" &&
+         has_integer(entry, "n");
 }
 
 bool SeqCollector::has_all_entries(std::int64_t count) const {
@@ -148,8 +189,7 @@ json error_of(CaseContext& ctx, RpcClient& rpc, std::string_view method, const j
 }
 
 void require_field(const json& error, std::string_view field, std::string_view what) {
-  require(error.contains("data") && error["data"].is_object() &&
-              error["data"].value("field", "") == field,
+  require(has_object(error, "data") && error["data"].value("field", "") == field,
           std::string(what) + ": data {\"field\":\"" + std::string(field) + "\"}", show(error));
 }
 
@@ -168,8 +208,7 @@ std::string subscribe(CaseContext& ctx, RpcClient& rpc, std::string_view method,
                       Encoding encoding) {
   const Incoming in = rpc.call(method, params, CallOptions{ctx.timeout(), encoding});
   const json& r = require_value(in, std::string(method) + " answered");
-  require(r.contains("result") && r["result"].is_object() && r["result"].contains("subscription") &&
-              r["result"]["subscription"].is_string(),
+  require(has_object(r, "result") && has_string(r["result"], "subscription"),
           std::string(method) + ": {\"subscription\":<string>}", show(r));
   return r["result"]["subscription"];
 }
@@ -203,14 +242,13 @@ void check_log_update(const json& params, const std::string& subscription,
           "params.subscription equal to the subscribe result", show(params, 200));
   require(params.value("service", "") == service, "params.service \"" + std::string(service) + "\"",
           show(params, 200));
-  require(params.contains("entries") && params["entries"].is_array() && !params["entries"].empty(),
-          "a non-empty entries array", show(params, 200));
+  require(has_array(params, "entries") && !params["entries"].empty(), "a non-empty entries array",
+          show(params, 200));
   for (const auto& e : params["entries"]) {
-    require(e.is_object() && e.contains("ts") && e["ts"].is_number_integer() &&
-                e.contains("level") && e["level"].is_string() && level_rank(e["level"]) >= 0 &&
-                e.contains("message") && e["message"].is_string(),
+    require(has_integer(e, "ts") && has_string(e, "level") && level_rank(e["level"]) >= 0 &&
+                has_string(e, "message"),
             "entries {\"ts\":<int>,\"level\":debug|info|warn|error,\"message\":<string>}", show(e));
-    if (e.value("source", "") == "test.emitLogs" && e.contains("n") && e["n"].is_number_integer()) {
+    if (is_test_entry(e)) {
       const std::int64_t n = e["n"];
       require(e["message"] == "test entry " + std::to_string(n) && e["level"] == kLevels[n % 4],
               "test entry n: message \"test entry <n>\", level by n mod 4 (11.2)", show(e));

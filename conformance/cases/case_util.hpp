@@ -12,6 +12,19 @@
 
 namespace flake::conform {
 
+// The id an answer carries: its "id" member when `in` is a JSON object, null otherwise. For
+// require_error after RpcClient::call, which picks the request id itself.
+json answer_id(const Incoming& in);
+
+// Shape checks: true only when `v` is an object holding member `key` of that JSON type.
+// has_integer wants an integer (is_number_integer); has_number takes any number.
+bool has_string(const json& v, std::string_view key);
+bool has_integer(const json& v, std::string_view key);
+bool has_number(const json& v, std::string_view key);
+bool has_bool(const json& v, std::string_view key);
+bool has_object(const json& v, std::string_view key);
+bool has_array(const json& v, std::string_view key);
+
 // MessagePack cases report Unimplemented when capabilities.msgpack is false.
 void require_msgpack_capability(CaseContext& ctx);
 
@@ -54,6 +67,9 @@ class ClockGuard {
   std::unique_ptr<RpcClient> rpc_;
   bool changed_ = false;
 };
+
+// A test entry of §11.2: an object with "source":"test.emitLogs" and an integer "n".
+bool is_test_entry(const json& entry);
 
 // Collects seq-numbered server notifications (§6.2) and the test entries (§11.2) they carry.
 struct SeqCollector {

@@ -59,9 +59,8 @@ inline json json_body(const HttpResponse& r, std::string_view what) {
 inline json require_error_body(const HttpResponse& r, int status, int code, std::string_view what) {
   require_status(r, status, what);
   const json body = json_body(r, what);
-  require(body.is_object() && body.contains("error") && body["error"].is_object() &&
-              body["error"].value("code", 0) == code && body["error"].contains("message") &&
-              body["error"]["message"].is_string(),
+  require(has_object(body, "error") && body["error"].value("code", 0) == code &&
+              has_string(body["error"], "message"),
           std::string(what) + ": body {\"error\":{\"code\":" + std::to_string(code) +
               ",\"message\":...}}",
           WireLog::summarize_text(r.body, 200));
@@ -81,8 +80,7 @@ inline std::string issue_ticket(CaseContext& ctx) {
   if (t.complete && t.status == 404) unimplemented_case("POST /api/v1/auth/ticket answers 404");
   require_status(t, 200, "POST /api/v1/auth/ticket");
   const json body = json_body(t, "ticket answer");
-  require(body.is_object() && body.contains("ticket") && body["ticket"].is_string(),
-          "{\"ticket\":<string>,...}", show(body));
+  require(has_string(body, "ticket"), "{\"ticket\":<string>,...}", show(body));
   return body["ticket"].get<std::string>();
 }
 
