@@ -48,6 +48,11 @@ class Http {
   void send(const std::string& method, const std::string& target,
             std::vector<std::string> headers = {}, const std::string& body = "",
             bool with_length = true) {
+    send_bytes(request_text(method, target, headers, body, with_length));
+  }
+
+  // Bytes as they stand, e.g. several requests in one write (pipelining).
+  void send_bytes(const std::string& text) {
     if (closed_) {  // the last answer said Connection: close (every POST answer does)
       socket_ = conform::TcpSocket();
       buffer_.clear();
@@ -55,13 +60,18 @@ class Http {
       if (!socket_.connect("127.0.0.1", port_, deadline_in(3s)))
         throw std::runtime_error("connect");
     }
+    ASSERT_EQ(socket_.send_all(text, deadline_in(3s)), conform::IoStatus::Ok);
+  }
+
+  std::string request_text(const std::string& method, const std::string& target,
+                           const std::vector<std::string>& headers = {},
+                           const std::string& body = "", bool with_length = true) const {
     std::string text =
         method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n";
     for (const std::string& h : headers) text += h + "\r\n";
     if (with_length && (method == "POST" || !body.empty()))
       text += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    text += "\r\n" + body;
-    ASSERT_EQ(socket_.send_all(text, deadline_in(3s)), conform::IoStatus::Ok);
+    return text + "\r\n" + body;
   }
 
   // Status line and headers only (SSE); the rest stays buffered for read_more().
