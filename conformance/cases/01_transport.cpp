@@ -7,24 +7,7 @@
 #include "conformance/client/http_client.hpp"
 
 namespace flake::conform {
-namespace {
-
-// The shared REST helpers (rest_case_util.hpp).
-using rest::get;
-
-using rest::json_body;
-
-using rest::post_json;
-
-using rest::require_error_body;
-
-using rest::require_rest;
-
-using rest::require_status;
-
-using rest::send;
-
-}  // namespace
+using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
 void add_s1_transport_cases(Catalog& c) {
   c.add({.id = "1.4/1",
@@ -95,9 +78,8 @@ void add_s1_transport_cases(Catalog& c) {
          }});
   c.add({.id = "1.6/2",
          .tier = Tier::Must,
-         .requirement =
-             "The sidecar MUST accept an upgrade that offers no subprotocol, and send no "
-             "Sec-WebSocket-Protocol header.",
+         .requirement = "The sidecar MUST accept an upgrade that offers no subprotocol, and send "
+                        "no Sec-WebSocket-Protocol header.",
          .run = [](CaseContext& ctx) {
            auto [rpc, r] = ctx.try_connect(ctx.options());
            require_upgraded(r, "upgrade offering no subprotocol");
@@ -107,29 +89,26 @@ void add_s1_transport_cases(Catalog& c) {
            return pass();
          }});
   // Offering only other subprotocols: refusing (no 101) is allowed, selecting one is not.
-  c.add(
-      {.id = "1.6/3",
-       .tier = Tier::Must,
-       .requirement =
-           "The sidecar MUST NOT select any subprotocol other than flake.v1 (refusing the upgrade "
-           "is allowed).",
-       .run = [](CaseContext& ctx) {
-         ConnectOptions o = ctx.options();
-         o.subprotocols = {"chat.v2"};
-         auto [rpc, r] = ctx.try_connect(o);
-         if (r.status != 101) return pass("the upgrade was refused, which 1.6 allows");
-         // The raw header: a 101 selecting a protocol that was never offered fails the client's
-         // handshake check, which leaves r.subprotocol empty.
-         const auto selected = r.head.header("sec-websocket-protocol");
-         require(!selected, "no subprotocol selected when flake.v1 is not offered",
-                 "selected " + selected.value_or(""));
-         return pass();
-       }});
+  c.add({.id = "1.6/3",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST NOT select any subprotocol other than flake.v1 (refusing "
+                        "the upgrade is allowed).",
+         .run = [](CaseContext& ctx) {
+           ConnectOptions o = ctx.options();
+           o.subprotocols = {"chat.v2"};
+           auto [rpc, r] = ctx.try_connect(o);
+           if (r.status != 101) return pass("the upgrade was refused, which 1.6 allows");
+           // The raw header: a 101 selecting a protocol that was never offered fails the client's
+           // handshake check, which leaves r.subprotocol empty.
+           const auto selected = r.head.header("sec-websocket-protocol");
+           require(!selected, "no subprotocol selected when flake.v1 is not offered",
+                   "selected " + selected.value_or(""));
+           return pass();
+         }});
   c.add({.id = "1.6/4",
          .tier = Tier::Should,
-         .requirement =
-             "If the client offers subprotocols without flake.v1, the sidecar SHOULD complete the "
-             "handshake without the header.",
+         .requirement = "If the client offers subprotocols without flake.v1, the sidecar SHOULD "
+                        "complete the handshake without the header.",
          .run = [](CaseContext& ctx) {
            ConnectOptions o = ctx.options();
            o.subprotocols = {"chat.v2"};

@@ -118,8 +118,7 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
   c.add({.id = "2.6/8",
          .tier = Tier::Should,
          .requirement = "The sidecar SHOULD send a close frame with code 1002 before closing the "
-                        "TCP connection on "
-                        "a framing violation.",
+                        "TCP connection on a framing violation.",
          .run = [violations](CaseContext& ctx) {
            // The unmasked frame is left out: a server that cannot see the mask bit (2.6/1) would
            // answer the request inside it, which says nothing about close frames.
@@ -130,17 +129,15 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
          }});
   c.add({.id = "2.7/1",
          .tier = Tier::Must,
-         .requirement =
-             "When a text message is not valid UTF-8, the sidecar MUST close with 1007 and send no "
-             "JSON-RPC response.",
+         .requirement = "When a text message is not valid UTF-8, the sidecar MUST close with 1007 "
+                        "and send no JSON-RPC response.",
          .run = [](CaseContext& ctx) {
            return invalid_utf8(ctx, "\xff\xfe", "a text message with bytes FF FE");
          }});
   c.add({.id = "2.7/2",
          .tier = Tier::Must,
          .requirement = "Overlong encodings, UTF-16 surrogates and code points above U+10FFFF are "
-                        "invalid UTF-8: "
-                        "close 1007.",
+                        "invalid UTF-8: close 1007.",
          .run = [](CaseContext& ctx) {
            invalid_utf8(ctx, "\xc0\xaf", "an overlong encoding of '/' (C0 AF)");
            invalid_utf8(ctx, "\xed\xa0\x80", "an encoded surrogate U+D800 (ED A0 80)");
@@ -214,24 +211,22 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
                        "a text message of maxMessageBytes+1 bytes in fragments");
          return pass();
        }});
-  c.add(
-      {.id = "2.9/2",
-       .tier = Tier::Must,
-       .requirement =
-           "An oversized message MUST be detected as soon as the declared frame lengths exceed the "
-           "limit (close 1009).",
-       .run = [](CaseContext& ctx) {
-         const std::int64_t limit = max_message_bytes(ctx);
-         auto rpc = ctx.connect();
-         FrameSpec s;
-         s.opcode = static_cast<std::uint8_t>(Opcode::Binary);
-         s.declared_length = static_cast<std::uint64_t>(limit) + 1;
-         // Only the header and a few bytes: the declared length alone must trigger the close.
-         rpc->ws().send_frame(s, "\x92\x01\x02");
-         require_close(await_close(ctx, *rpc, false), 1009,
-                       "a frame header declaring maxMessageBytes+1 bytes (payload not sent)");
-         return pass();
-       }});
+  c.add({.id = "2.9/2",
+         .tier = Tier::Must,
+         .requirement = "An oversized message MUST be detected as soon as the declared frame "
+                        "lengths exceed the limit (close 1009).",
+         .run = [](CaseContext& ctx) {
+           const std::int64_t limit = max_message_bytes(ctx);
+           auto rpc = ctx.connect();
+           FrameSpec s;
+           s.opcode = static_cast<std::uint8_t>(Opcode::Binary);
+           s.declared_length = static_cast<std::uint64_t>(limit) + 1;
+           // Only the header and a few bytes: the declared length alone must trigger the close.
+           rpc->ws().send_frame(s, "\x92\x01\x02");
+           require_close(await_close(ctx, *rpc, false), 1009,
+                         "a frame header declaring maxMessageBytes+1 bytes (payload not sent)");
+           return pass();
+         }});
   c.add({.id = "2.9/3",
          .tier = Tier::Must,
          .requirement = "The size limit applies after permessage-deflate inflation (close 1009).",
@@ -254,20 +249,17 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
   c.add({.id = "2.10/1",
          .tier = Tier::Must,
          .requirement = "When the client starts the closing handshake, the sidecar MUST reply with "
-                        "a close frame "
-                        "echoing the status code.",
+                        "a close frame echoing the status code.",
          .run = [](CaseContext& ctx) { return close_echo(ctx, true); }});
   c.add({.id = "2.10/2",
          .tier = Tier::Must,
-         .requirement =
-             "A client close frame without status code MUST be answered with a close frame without "
-             "status code.",
+         .requirement = "A client close frame without status code MUST be answered with a close "
+                        "frame without status code.",
          .run = [](CaseContext& ctx) { return close_echo(ctx, false); }});
   c.add({.id = "2.11/1",
          .tier = Tier::Must,
          .requirement = "After sending a close frame, the sidecar MUST close the TCP connection "
-                        "within 2 s even if "
-                        "the client does not answer.",
+                        "within 2 s even if the client does not answer.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            rpc->ws().set_auto_close_reply(false);

@@ -56,8 +56,7 @@ void add_s2_framing_cases(Catalog& c) {
   c.add({.id = "2.2/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST accept a text message containing one JSON value, "
-                        "optionally surrounded "
-                        "by JSON whitespace.",
+                        "optionally surrounded by JSON whitespace.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            const Incoming in =
@@ -118,9 +117,8 @@ void add_s2_framing_cases(Catalog& c) {
        }});
   c.add({.id = "2.4/1",
          .tier = Tier::Must,
-         .requirement =
-             "The sidecar MUST answer a request in the encoding of the message that carried it, "
-             "batches and -32700 included.",
+         .requirement = "The sidecar MUST answer a request in the encoding of the message that "
+                        "carried it, batches and -32700 included.",
          .run = [](CaseContext& ctx) {
            require_msgpack_capability(ctx);
            auto rpc = ctx.connect();
@@ -223,8 +221,7 @@ void add_s2_framing_cases(Catalog& c) {
   c.add({.id = "2.8/1",
          .tier = Tier::Must,
          .requirement = "A text message that is not valid JSON MUST be answered with -32700 and id "
-                        "null, and the "
-                        "connection stays open.",
+                        "null, and the connection stays open.",
          .run = [](CaseContext& ctx) {
            return parse_error(ctx,
                               R"({"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz])",
@@ -241,8 +238,7 @@ void add_s2_framing_cases(Catalog& c) {
          .tier = Tier::Must,
          .group = Group::MsgPack,
          .requirement = "A binary message that is not valid MessagePack MUST be answered with "
-                        "-32700 and id null; "
-                        "the connection stays open.",
+                        "-32700 and id null; the connection stays open.",
          .run = [](CaseContext& ctx) {
            return msgpack_parse_error(ctx, std::string("\xc1\x00\xff", 3),
                                       "binary message C1 00 FF (not MessagePack)");

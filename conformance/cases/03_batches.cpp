@@ -3,6 +3,7 @@
 #include <set>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
 namespace {
@@ -34,8 +35,8 @@ void unimplemented_if_member_missing(const json& answer, const json& id, std::st
 }
 
 Outcome single_error(CaseContext& ctx, std::string_view text, int code, std::string_view what) {
-  auto rpc = ctx.connect_authenticated();
-  const Incoming in = send_text_wait(ctx, *rpc, text);
+  auto path = open_rpc_path(ctx);
+  const Incoming in = path->send(text);
   const json& r = require_value(in, std::string(what) + ": one error object");
   require(r.is_object(), std::string(what) + ": a single error object, not an array", show(r));
   require_error_value(r, code, nullptr, what);
@@ -44,8 +45,8 @@ Outcome single_error(CaseContext& ctx, std::string_view text, int code, std::str
 
 Outcome array_of_invalid(CaseContext& ctx, std::string_view text, std::size_t n,
                          std::string_view what) {
-  auto rpc = ctx.connect_authenticated();
-  const json& r = require_value(send_text_wait(ctx, *rpc, text), std::string(what) + ": an array");
+  auto path = open_rpc_path(ctx);
+  const json& r = require_value(path->send(text), std::string(what) + ": an array");
   require(r.is_array() && r.size() == n,
           std::string(what) + ": an array of " + std::to_string(n) + " responses", show(r));
   for (const auto& m : r) require_error_value(m, -32600, nullptr, what);
@@ -59,6 +60,7 @@ void add_s3_batches_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A batch that is not valid JSON MUST be answered with a single -32700 "
                         "error (spec example).",
+         .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
            return single_error(ctx,
                                R"([
@@ -70,33 +72,34 @@ void add_s3_batches_cases(Catalog& c) {
   c.add(
       {.id = "3.4/2",
        .tier = Tier::Must,
-       .requirement =
-           "An empty batch MUST be answered with a single -32600 error object with id null, not an "
-           "array.",
+       .requirement = "An empty batch MUST be answered with a single -32600 error object with id "
+                      "null, not an array.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) { return single_error(ctx, "[]", -32600, "an empty batch"); }});
   c.add({.id = "3.4/3",
          .tier = Tier::Must,
          .requirement = "A non-empty invalid batch [1] MUST be answered with an array of one "
                         "-32600 (spec example).",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) { return array_of_invalid(ctx, "[1]", 1, "the batch [1]"); }});
   c.add({.id = "3.4/4",
          .tier = Tier::Must,
          .requirement = "The invalid batch [1,2,3] MUST be answered with an array of three -32600 "
                         "(spec example).",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return array_of_invalid(ctx, "[1,2,3]", 3, "the batch [1,2,3]");
          }});
-  c.add(
-      {.id = "3.4/5",
-       .tier = Tier::Must,
-       .requirement =
-           "A mixed batch MUST get one response per member that is not a valid notification (spec "
-           "example).",
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect_authenticated();
-         // The JSON-RPC 2.0 specification's mixed batch, with flake.v1 methods in place of
-         // sum/subtract.
-         const std::string text = R"([
+  c.add({.id = "3.4/5",
+         .tier = Tier::Must,
+         .requirement = "A mixed batch MUST get one response per member that is not a valid "
+                        "notification (spec example).",
+         .paths = kEveryPath,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           // The JSON-RPC 2.0 specification's mixed batch, with flake.v1 methods in place of
+           // sum/subtract.
+           const std::string text = R"([
     {"jsonrpc": "2.0", "method": "system.ping", "id": "1"},
     {"jsonrpc": "2.0", "method": "system.ping", "params": {}},
     {"jsonrpc": "2.0", "method": "vercel.getDeployments", "params": {"limit": 2}, "id": "2"},
@@ -104,65 +107,58 @@ void add_s3_batches_cases(Catalog& c) {
     {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
     {"jsonrpc": "2.0", "method": "get_data", "id": "9"}
   ])";
-         const json& r = require_value(send_text_wait(ctx, *rpc, text), "an array answer");
-         require(r.is_array() && r.size() == 5,
-                 "an array of 5 responses (the notification gets none)", show(r));
-         ids_of(r);
-         unimplemented_if_member_missing(r, "2", "vercel.getDeployments");
-         const json* one = find_by_id(r, "1");
-         const json* two = find_by_id(r, "2");
-         const json* five = find_by_id(r, "5");
-         const json* nine = find_by_id(r, "9");
-         const json* null_id = find_by_id(r, nullptr);
-         require(one && one->contains("result"), "id \"1\": a result", show(r));
-         require(two && two->contains("result"), "id \"2\": a result", show(r));
-         require(five && (*five)["error"]["code"] == -32601, "id \"5\": error -32601", show(r));
-         require(nine && (*nine)["error"]["code"] == -32601, "id \"9\": error -32601", show(r));
-         require(null_id && (*null_id)["error"]["code"] == -32600,
-                 "id null: error -32600 for {\"foo\":\"boo\"}", show(r));
-         return pass();
-       }});
+           const json& r = require_value(path->send(text), "an array answer");
+           require(r.is_array() && r.size() == 5,
+                   "an array of 5 responses (the notification gets none)", show(r));
+           ids_of(r);
+           unimplemented_if_member_missing(r, "2", "vercel.getDeployments");
+           const json* one = find_by_id(r, "1");
+           const json* two = find_by_id(r, "2");
+           const json* five = find_by_id(r, "5");
+           const json* nine = find_by_id(r, "9");
+           const json* null_id = find_by_id(r, nullptr);
+           require(one && one->contains("result"), "id \"1\": a result", show(r));
+           require(two && two->contains("result"), "id \"2\": a result", show(r));
+           require(five && (*five)["error"]["code"] == -32601, "id \"5\": error -32601", show(r));
+           require(nine && (*nine)["error"]["code"] == -32601, "id \"9\": error -32601", show(r));
+           require(null_id && (*null_id)["error"]["code"] == -32600,
+                   "id null: error -32600 for {\"foo\":\"boo\"}", show(r));
+           return pass();
+         }});
   c.add(
       {.id = "3.4/6",
        .tier = Tier::Must,
        .requirement =
            "When every member is a valid client notification, the sidecar MUST NOT send anything.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect_authenticated();
-         rpc->ws().send_text(R"([
+         auto path = open_rpc_path(ctx);
+         path->require_no_answer(R"([
     {"jsonrpc": "2.0", "method": "system.ping", "params": [1,2,4]},
     {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}
-  ])");
-         const Incoming in = send_text_wait(
-             ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
-         const json& r = require_value(in, "the sentinel's answer");
-         require(r.is_object() && r.value("id", json()) == "sentinel",
-                 "nothing in reply to a batch of notifications", show(r));
-         require_no_response(*rpc, std::chrono::milliseconds(300),
-                             "nothing in reply to a batch of notifications");
+  ])",
+                                 "a batch of notifications");
          return pass();
        }});
   c.add({.id = "3.4/7",
          .tier = Tier::Must,
          .requirement = "A batch of more than 100 members MUST get one -32600 with data "
-                        "{\"maxBatch\":100}, and no "
-                        "member is executed.",
+                        "{\"maxBatch\":100}, and no member is executed.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            json batch = json::array();
            // If anything were executed, the subscription plus the emitted entry would show up.
            batch.push_back(make_request("logs.subscribe", {{"service", "vercel"}}, "sub"));
            batch.push_back(
                make_request("test.emitLogs", {{"service", "vercel"}, {"count", 1}}, "emit"));
            for (int i = 0; i < 99; ++i) batch.push_back(make_request("system.ping", nullptr, i));
-           const json& r =
-               require_value(send_text_wait(ctx, *rpc, batch.dump()), "one error object");
+           const json& r = require_value(path->send(batch.dump()), "one error object");
            require(r.is_object(), "a single -32600 error object for a batch of 101", show(r));
            const json error = require_error_value(r, -32600, nullptr, "a batch of 101 members");
            require(has_object(error, "data") && error["data"].value("maxBatch", 0) == 100,
                    "data {\"maxBatch\":100}", show(error));
-           const Incoming after = rpc->wait_for([](const json&) { return true; },
-                                                ctx.deadline_after(std::chrono::milliseconds(500)));
+           const Incoming after = path->unsolicited(std::chrono::milliseconds(500));
            require(after.kind == Incoming::Kind::Timeout,
                    "no member of the batch executed (no notification)", after.describe());
            return pass();
@@ -171,12 +167,12 @@ void add_s3_batches_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A batch of exactly 100 members MUST be answered with 100 responses, matched by id.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            json batch = json::array();
            for (int i = 0; i < 100; ++i) batch.push_back(make_request("system.ping", nullptr, i));
-           const json& r =
-               require_value(send_text_wait(ctx, *rpc, batch.dump()), "an array answer");
+           const json& r = require_value(path->send(batch.dump()), "an array answer");
            require(r.is_array() && r.size() == 100, "an array of 100 responses", show(r, 200));
            std::set<int> seen;
            for (const auto& m : r) {
@@ -192,9 +188,8 @@ void add_s3_batches_cases(Catalog& c) {
   c.add(
       {.id = "3.4/9",
        .tier = Tier::Must,
-       .requirement =
-           "A member's effect on the connection (authentication) MUST be visible to the members "
-           "after it.",
+       .requirement = "A member's effect on the connection (authentication) MUST be visible to the "
+                      "members after it.",
        .run = [](CaseContext& ctx) {
          auto rpc = ctx.connect();
          const json batch = json::array(
@@ -213,11 +208,11 @@ void add_s3_batches_cases(Catalog& c) {
        }});
   c.add({.id = "3.11/1",
          .tier = Tier::Must,
-         .requirement =
-             "The mixed batch of 3.11's examples MUST get the six responses that 3.2, 3.4, 3.6 and "
-             "3.8 require: result, -32601, -32600, -32600, -32600, -32602.",
+         .requirement = "The mixed batch of 3.11's examples MUST get the six responses that 3.2, "
+                        "3.4, 3.6 and 3.8 require: result, -32601, -32600, -32600, -32600, -32602.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            const std::string text = R"([
   {"jsonrpc":"2.0","id":1,"method":"system.ping"},
   {"jsonrpc":"2.0","method":"system.ping"},
@@ -227,7 +222,7 @@ void add_s3_batches_cases(Catalog& c) {
   42,
   {"jsonrpc":"2.0","id":4,"method":"vercel.getDeployments","params":{"limit":0}}
 ])";
-           const json& r = require_value(send_text_wait(ctx, *rpc, text), "an array answer");
+           const json& r = require_value(path->send(text), "an array answer");
            require(r.is_array() && r.size() == 6, "an array of 6 responses", show(r));
            const std::multiset<std::string> ids = ids_of(r);
            unimplemented_if_member_missing(r, 4, "vercel.getDeployments");

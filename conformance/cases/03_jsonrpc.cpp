@@ -3,39 +3,24 @@
 
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
 namespace {
 
 Outcome invalid_request(CaseContext& ctx, std::string_view text, const json& id,
                         std::string_view what) {
-  auto rpc = ctx.connect_authenticated();
-  require_error(send_text_wait(ctx, *rpc, text), -32600, id, what);
-  return pass();
-}
-
-// A client notification, then a sentinel request: the sentinel's answer must be the first
-// response to arrive, and nothing else may follow.
-Outcome not_answered(CaseContext& ctx, bool authenticate, std::string_view notification,
-                     std::string_view what) {
-  auto rpc = authenticate ? ctx.connect_authenticated() : ctx.connect();
-  rpc->ws().send_text(notification);
-  const Incoming in =
-      send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":"sentinel"})");
-  const json& r =
-      require_value(in, "the answer to the sentinel request after " + std::string(what));
-  require(r.is_object() && r.contains("id") && r["id"] == "sentinel",
-          "no answer to " + std::string(what) + " (the next answer is the sentinel's)", show(r));
-  require_no_response(*rpc, std::chrono::milliseconds(300), "no answer to " + std::string(what));
+  auto path = open_rpc_path(ctx);
+  require_error(path->send(text), -32600, id, what);
   return pass();
 }
 
 Outcome invalid_params(CaseContext& ctx, const json& params, std::string_view what,
                        bool check_field) {
-  auto rpc = ctx.connect_authenticated();
+  auto path = open_rpc_path(ctx);
   const json request = {
       {"jsonrpc", "2.0"}, {"method", "vercel.getDeployments"}, {"params", params}, {"id", 9}};
-  const json error = require_error(send_text_wait(ctx, *rpc, request.dump()), -32602, 9, what);
+  const json error = require_error(path->send(request.dump()), -32602, 9, what);
   if (check_field) {
     require(has_object(error, "data") && error["data"].value("field", "") == "limit",
             "data {\"field\":\"limit\"}", show(error));
@@ -44,9 +29,9 @@ Outcome invalid_params(CaseContext& ctx, const json& params, std::string_view wh
 }
 
 Outcome method_not_found(CaseContext& ctx, std::string_view method, std::string_view what) {
-  auto rpc = ctx.connect_authenticated();
+  auto path = open_rpc_path(ctx);
   const json request = {{"jsonrpc", "2.0"}, {"method", method}, {"id", "1"}};
-  require_error(send_text_wait(ctx, *rpc, request.dump()), -32601, "1", what);
+  require_error(path->send(request.dump()), -32601, "1", what);
   return pass();
 }
 
@@ -56,12 +41,11 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.1/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST comply with JSON-RPC 2.0: a call with named params gets "
-                        "its result and "
-                        "id (spec example).",
+                        "its result and id (spec example).",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           const Incoming in = send_text_wait(
-               ctx, *rpc,
+           auto path = open_rpc_path(ctx);
+           const Incoming in = path->send(
                R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":1},"id":3})");
            const json result = require_result(in, 3, "a call with named params");
            require(has_array(result, "deployments") && result["deployments"].size() <= 1,
@@ -71,18 +55,18 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.1/2",
          .tier = Tier::Must,
          .requirement = "Member names MUST be treated as case-sensitive.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           require_error(
-               send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","Method":"system.ping","id":5})"),
-               -32600, 5, "a request whose only method member is spelled \"Method\"");
+           auto path = open_rpc_path(ctx);
+           require_error(path->send(R"({"jsonrpc":"2.0","Method":"system.ping","id":5})"), -32600,
+                         5, "a request whose only method member is spelled \"Method\"");
            return pass();
          }});
   c.add({.id = "3.2/1",
          .tier = Tier::Must,
          .requirement = "An invalid request object (method 1, params \"bar\") MUST be answered "
-                        "with -32600 and id "
-                        "null (spec example).",
+                        "with -32600 and id null (spec example).",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(ctx, R"({"jsonrpc": "2.0", "method": 1, "params": "bar"})",
                                   nullptr, "method 1 and params \"bar\", no id");
@@ -92,6 +76,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "A -32600 answer MUST echo the member's id when it has a valid type (jsonrpc \"1.0\").",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          return invalid_request(ctx, R"({"jsonrpc":"1.0","method":"system.ping","id":"v1"})", "v1",
                                 "jsonrpc \"1.0\" with id \"v1\"");
@@ -99,6 +84,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.2/3",
          .tier = Tier::Must,
          .requirement = "A request without \"jsonrpc\" is invalid: -32600 with its id.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(ctx, R"({"method":"system.ping","id":12})", 12,
                                   "a request without jsonrpc");
@@ -107,6 +93,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "\"params\" that is neither an object nor an array makes the request invalid: -32600.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(
                ctx, R"({"jsonrpc":"2.0","method":"system.ping","params":"bar","id":13})", 13,
@@ -116,6 +103,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "An id that is not a string, number or null makes the request invalid: "
                         "-32600 with id null.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(ctx, R"({"jsonrpc":"2.0","method":"system.ping","id":{"a":1}})",
                                   nullptr, "id {\"a\":1}");
@@ -124,6 +112,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
       {.id = "3.2/6",
        .tier = Tier::Must,
        .requirement = "A message that is not an object (a string) is invalid: -32600 with id null.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          return invalid_request(ctx, R"("system.ping")", nullptr,
                                 "the JSON string \"system.ping\"");
@@ -133,12 +122,12 @@ void add_s3_jsonrpc_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "The sidecar MUST ignore members of a request object that the protocol does not define.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect_authenticated();
+         auto path = open_rpc_path(ctx);
          require_result(
-             send_text_wait(ctx, *rpc,
-                            R"({"jsonrpc":"2.0","method":"system.ping","id":5,"extra":{"a":1}})"),
-             5, "a request with an extra member \"extra\"");
+             path->send(R"({"jsonrpc":"2.0","method":"system.ping","id":5,"extra":{"a":1}})"), 5,
+             "a request with an extra member \"extra\"");
          return pass();
        }});
   c.add(
@@ -146,81 +135,89 @@ void add_s3_jsonrpc_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "The sidecar MUST echo string ids unchanged and numeric ids as the same numeric value.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
+         auto path = open_rpc_path(ctx);
          for (const json& id : {json("abc"), json(""), json("\u00e9t\u00e9 \"quoted\""), json(0),
                                 json(-17), json(9007199254740991LL), json(-9007199254740991LL)}) {
            const json request = {{"jsonrpc", "2.0"}, {"method", "system.ping"}, {"id", id}};
-           require_result(send_text_wait(ctx, *rpc, request.dump()), id,
-                          "system.ping with id " + show(id));
+           require_result(path->send(request.dump()), id, "system.ping with id " + show(id));
          }
          return pass();
        }});
   c.add({.id = "3.3/2",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST answer a request whose id is null with id null.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect();
-           require_result(
-               send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":null})"),
-               nullptr, "system.ping with id null (a request, not a notification)");
+           auto path = open_rpc_path(ctx);
+           require_result(path->send(R"({"jsonrpc":"2.0","method":"system.ping","id":null})"),
+                          nullptr, "system.ping with id null (a request, not a notification)");
            return pass();
          }});
   c.add({.id = "3.3/3",
          .tier = Tier::Must,
          .requirement = "A non-integer numeric id (1.5) MUST be echoed as the same numeric value.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect();
-           const Incoming in =
-               send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":1.5})");
+           auto path = open_rpc_path(ctx);
+           const Incoming in = path->send(R"({"jsonrpc":"2.0","method":"system.ping","id":1.5})");
            require_result(in, 1.5, "system.ping with id 1.5");
            return pass();
          }});
   c.add({.id = "3.5/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST NOT answer a valid client notification (spec example).",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           return not_answered(ctx, true, R"({"jsonrpc":"2.0","method":"system.ping"})",
-                               "the notification system.ping");
+           open_rpc_path(ctx)->require_no_answer(R"({"jsonrpc":"2.0","method":"system.ping"})",
+                                                 "the notification system.ping");
+           return pass();
          }});
   c.add({.id = "3.5/2",
          .tier = Tier::Must,
          .requirement = "A client notification of an unknown method MUST NOT be answered, not even "
                         "with an error.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           return not_answered(ctx, true, R"({"jsonrpc": "2.0", "method": "foobar"})",
-                               "the notification foobar");
+           open_rpc_path(ctx)->require_no_answer(R"({"jsonrpc": "2.0", "method": "foobar"})",
+                                                 "the notification foobar");
+           return pass();
          }});
   c.add({.id = "3.5/3",
          .tier = Tier::Must,
          .requirement = "A client notification with invalid params MUST NOT be answered.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           return not_answered(
-               ctx, true,
+           open_rpc_path(ctx)->require_no_answer(
                R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":0}})",
                "a notification with limit 0");
+           return pass();
          }});
   c.add({.id = "3.5/4",
          .tier = Tier::Must,
          .requirement =
              "A client notification with positional params (spec example) MUST NOT be answered.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           return not_answered(ctx, true,
-                               R"({"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]})",
-                               "the notification update [1,2,3,4,5]");
+           open_rpc_path(ctx)->require_no_answer(
+               R"({"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]})",
+               "the notification update [1,2,3,4,5]");
+           return pass();
          }});
   c.add({.id = "3.6/1",
          .tier = Tier::Must,
          .requirement =
              "A method that defines no parameters MUST accept absent params, {} and [] alike.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            int id = 1;
            for (const char* params : {"", R"(,"params":{})", R"(,"params":[])"}) {
              const std::string text = R"({"jsonrpc":"2.0","method":"system.ping","id":)" +
                                       std::to_string(id) + params + "}";
              require_result(
-                 send_text_wait(ctx, *rpc, text), id,
+                 path->send(text), id,
                  std::string("system.ping with ") + (*params ? params + 1 : "no params"));
              ++id;
            }
@@ -230,6 +227,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A method that defines parameters MUST answer -32602 when params is an array.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_params(ctx, json::array({1}), "vercel.getDeployments with params [1]",
                                  false);
@@ -237,6 +235,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.6/3",
          .tier = Tier::Must,
          .requirement = "A member of the wrong type or out of range MUST get -32602.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            invalid_params(ctx, {{"limit", "ten"}}, "limit \"ten\"", false);
            return invalid_params(ctx, {{"limit", 0}}, "limit 0", false);
@@ -245,6 +244,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Should,
          .requirement =
              "When one member is at fault, the -32602 error SHOULD carry data {\"field\":<name>}.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_params(ctx, {{"limit", 101}}, "limit 101", true);
          }});
@@ -252,20 +252,19 @@ void add_s3_jsonrpc_cases(Catalog& c) {
       {.id = "3.6/5",
        .tier = Tier::Must,
        .requirement = "The sidecar MUST ignore members of params that the method does not define.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect_authenticated();
+         auto path = open_rpc_path(ctx);
          require_result(
-             send_text_wait(
-                 ctx, *rpc,
+             path->send(
                  R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":1,"bogus":[1]},"id":4})"),
              4, "vercel.getDeployments with an unknown params member");
          return pass();
        }});
   c.add({.id = "3.7/1",
          .tier = Tier::Must,
-         .requirement =
-             "The sidecar MUST report the error of the first step that fails (validity, then "
-             "authentication, then method lookup).",
+         .requirement = "The sidecar MUST report the error of the first step that fails (validity, "
+                        "then authentication, then method lookup).",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            require_error(
@@ -282,10 +281,12 @@ void add_s3_jsonrpc_cases(Catalog& c) {
       {.id = "3.8/1",
        .tier = Tier::Must,
        .requirement = "A request for a method that does not exist MUST get -32601 (spec example).",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) { return method_not_found(ctx, "foobar", "method foobar"); }});
   c.add({.id = "3.8/2",
          .tier = Tier::Must,
          .requirement = "Method names MUST be matched exactly and case-sensitively.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            method_not_found(ctx, "System.Ping", "method System.Ping");
            return method_not_found(ctx, "system.ping ", "method \"system.ping \"");
@@ -293,17 +294,19 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.8/3",
          .tier = Tier::Must,
          .requirement = "Besides rpc.discover, any rpc.* request MUST get -32601.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return method_not_found(ctx, "rpc.nonexistent", "rpc.nonexistent");
          }});
   c.add({.id = "3.8/4",
          .tier = Tier::Should,
          .requirement = "The data of a -32601 error SHOULD be {\"method\":<name>}.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           const json error = require_error(
-               send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"foobar","id":"1"})"), -32601,
-               "1", "an unknown method");
+           auto path = open_rpc_path(ctx);
+           const json error =
+               require_error(path->send(R"({"jsonrpc":"2.0","method":"foobar","id":"1"})"), -32601,
+                             "1", "an unknown method");
            require(has_object(error, "data") && error["data"].value("method", "") == "foobar",
                    "data {\"method\":\"foobar\"}", show(error));
            return pass();

@@ -29,22 +29,21 @@ Outcome deadline(CaseContext& ctx, bool check_authenticated) {
 }  // namespace
 
 void add_s4_authentication_cases(Catalog& c) {
-  c.add(
-      {.id = "4.5/1",
-       .tier = Tier::Must,
-       .requirement =
-           "Before authentication, every request except auth.authenticate and system.ping MUST get "
-           "-32001, whether or not the method exists.",
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
-         const Incoming dash = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
-         require_error(dash, -32001, answer_id(dash), "vercel.getDashboard before authentication");
-         const Incoming unknown = rpc->call("no.such.method", nullptr, ctx.timeout());
-         require_error(unknown, -32001, answer_id(unknown),
-                       "an unknown method before authentication");
-         ctx.require_usable(*rpc, "requests refused before authentication");
-         return pass();
-       }});
+  c.add({.id = "4.5/1",
+         .tier = Tier::Must,
+         .requirement = "Before authentication, every request except auth.authenticate and "
+                        "system.ping MUST get -32001, whether or not the method exists.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const Incoming dash = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+           require_error(dash, -32001, answer_id(dash),
+                         "vercel.getDashboard before authentication");
+           const Incoming unknown = rpc->call("no.such.method", nullptr, ctx.timeout());
+           require_error(unknown, -32001, answer_id(unknown),
+                         "an unknown method before authentication");
+           ctx.require_usable(*rpc, "requests refused before authentication");
+           return pass();
+         }});
   c.add({.id = "4.5/2",
          .tier = Tier::Must,
          .requirement = "system.ping MUST be answered before authentication.",
@@ -78,9 +77,8 @@ void add_s4_authentication_cases(Catalog& c) {
        }});
   c.add({.id = "4.6/1",
          .tier = Tier::Must,
-         .requirement =
-             "With the right token, auth.authenticate MUST answer sessionId, server (protocol "
-             "flake.v1) and every capabilities member.",
+         .requirement = "With the right token, auth.authenticate MUST answer sessionId, server "
+                        "(protocol flake.v1) and every capabilities member.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            const json r = ctx.authenticate(*rpc);
@@ -110,26 +108,24 @@ void add_s4_authentication_cases(Catalog& c) {
                    "capabilities.rateLimit {\"rate\":<n>,\"burst\":<n>}", show(caps));
            return pass();
          }});
-  c.add(
-      {.id = "4.6/2",
-       .tier = Tier::Must,
-       .requirement =
-           "A token that does not match MUST get -32001; the connection stays unauthenticated and "
-           "open.",
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
-         const std::string wrong = ctx.target().token + "-wrong";
-         const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), ctx.timeout());
-         const json error =
-             require_error(in, -32001, answer_id(in), "auth.authenticate with a wrong token");
-         require(show(error, 100000).find(ctx.target().token) == std::string::npos,
-                 "no token in the error (4.2)", show(error));
-         const Incoming gated = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
-         require_error(gated, -32001, answer_id(gated),
-                       "vercel.getDashboard after a failed authentication");
-         ctx.authenticate(*rpc);
-         return pass();
-       }});
+  c.add({.id = "4.6/2",
+         .tier = Tier::Must,
+         .requirement = "A token that does not match MUST get -32001; the connection stays "
+                        "unauthenticated and open.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const std::string wrong = ctx.target().token + "-wrong";
+           const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), ctx.timeout());
+           const json error =
+               require_error(in, -32001, answer_id(in), "auth.authenticate with a wrong token");
+           require(show(error, 100000).find(ctx.target().token) == std::string::npos,
+                   "no token in the error (4.2)", show(error));
+           const Incoming gated = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+           require_error(gated, -32001, answer_id(gated),
+                         "vercel.getDashboard after a failed authentication");
+           ctx.authenticate(*rpc);
+           return pass();
+         }});
   c.add({.id = "4.6/3",
          .tier = Tier::Must,
          .requirement =
@@ -160,26 +156,24 @@ void add_s4_authentication_cases(Catalog& c) {
                    "data {\"field\":\"clientInfo\"}", show(error));
            return pass();
          }});
-  c.add(
-      {.id = "4.7/1",
-       .tier = Tier::Must,
-       .requirement =
-           "On the third failed attempt the sidecar MUST send its error response, then close with "
-           "4401; not before.",
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
-         for (int attempt = 1; attempt <= 3; ++attempt) {
-           const json id = "attempt-" + std::to_string(attempt);
-           rpc->send(make_request("auth.authenticate",
-                                  auth_params("wrong-" + std::to_string(attempt)), id));
-           const Incoming in = rpc->wait_for_id(id, ctx.deadline());
-           require_error(in, -32001, id, "failed attempt " + std::to_string(attempt));
-           if (attempt < 3) ctx.require_usable(*rpc, "failed attempt " + std::to_string(attempt));
-         }
-         const Incoming end = rpc->receive(ctx.deadline());
-         require_close(end, 4401, "after the third failed attempt's error response");
-         return pass();
-       }});
+  c.add({.id = "4.7/1",
+         .tier = Tier::Must,
+         .requirement = "On the third failed attempt the sidecar MUST send its error response, "
+                        "then close with 4401; not before.",
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           for (int attempt = 1; attempt <= 3; ++attempt) {
+             const json id = "attempt-" + std::to_string(attempt);
+             rpc->send(make_request("auth.authenticate",
+                                    auth_params("wrong-" + std::to_string(attempt)), id));
+             const Incoming in = rpc->wait_for_id(id, ctx.deadline());
+             require_error(in, -32001, id, "failed attempt " + std::to_string(attempt));
+             if (attempt < 3) ctx.require_usable(*rpc, "failed attempt " + std::to_string(attempt));
+           }
+           const Incoming end = rpc->receive(ctx.deadline());
+           require_close(end, 4401, "after the third failed attempt's error response");
+           return pass();
+         }});
   c.add({.id = "4.7/2",
          .tier = Tier::Must,
          .requirement =
@@ -211,9 +205,8 @@ void add_s4_authentication_cases(Catalog& c) {
        .run = [](CaseContext& ctx) { return deadline(ctx, true); }});
   c.add({.id = "4.9/1",
          .tier = Tier::Must,
-         .requirement =
-             "Each connection gets a new session with a well-formed sessionId; re-authenticating "
-             "returns the same one.",
+         .requirement = "Each connection gets a new session with a well-formed sessionId; "
+                        "re-authenticating returns the same one.",
          .run = [](CaseContext& ctx) {
            auto a = ctx.connect();
            const std::string first = ctx.authenticate(*a).value("sessionId", "");

@@ -10,33 +10,13 @@
 #include "conformance/client/sse_client.hpp"
 
 namespace flake::conform {
-namespace {
-
-// The shared REST helpers (rest_case_util.hpp).
-using rest::get;
-
-using rest::json_body;
-
-using rest::post_json;
-
-using rest::require_error_body;
-
-using rest::require_rest;
-
-using rest::require_status;
-
-using rest::send;
-
-using namespace rest;
-
-}  // namespace
+using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
 void add_s4_http_auth_and_tickets_cases(Catalog& c) {
   c.add({.id = "4.10/1",
          .tier = Tier::Must,
          .requirement = "HTTP endpoints but health MUST require Authorization: Bearer (scheme "
-                        "case-insensitive); "
-                        "else 401, WWW-Authenticate, -32001.",
+                        "case-insensitive); else 401, WWW-Authenticate, -32001.",
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const HttpResponse none = send_to_endpoint(ctx, get("/api/v1/vercel/dashboard"));
@@ -80,47 +60,44 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
            auto none = open_stream(ctx, stream_request(ctx, kPath, false), 401);
            return pass();
          }});
-  c.add(
-      {.id = "4.11/2",
-       .tier = Tier::Must,
-       .requirement =
-           "A ticket MUST expire 30,000 ms after issue on the sidecar clock (then 401, -32001); a "
-           "stream it opened stays open.",
-       .budget = std::chrono::milliseconds(15000),
-       .run = [](CaseContext& ctx) {
-         require_rest(ctx);
-         const std::string kept = issue_ticket(ctx);
-         auto open_with_ticket =
-             open_sse(ctx, get("/api/v1/stream/logs/vercel?ticket=" + kept), 200);
-         const std::string stale = issue_ticket(ctx);
-         ClockGuard clock(ctx);
-         if (!clock.set(31000)) unimplemented_case("test.setClock is not available");
-         // §11.5: deadlines the shifted clock has passed take effect within 1,000 ms.
-         std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-         const HttpResponse refused = send(ctx, get("/api/v1/stream/metrics?ticket=" + stale));
-         require_error_body(refused, 401, -32001,
-                            "a ticket used 31 s (sidecar clock) after its issue");
-         const std::string fresh = issue_ticket(ctx);
-         open_sse(ctx, get("/api/v1/stream/metrics?ticket=" + fresh), 200);
-         // The stream opened with the first ticket outlives that ticket's expiry.
-         auto rpc = ctx.connect_authenticated();
-         ctx.call_test_method(*rpc, "test.emitLogs",
-                              {{"service", "vercel"}, {"count", 1}, {"perNotification", 1}});
-         for (;;) {
-           auto e = open_with_ticket->next(ctx.deadline());
-           require(
-               e.has_value(),
-               "the stream opened with a ticket still delivers events after the ticket's expiry",
-               open_with_ticket->ended() ? "the stream ended" : "nothing in time");
-           if (e->event == "logs.update") break;
-         }
-         return pass();
-       }});
+  c.add({.id = "4.11/2",
+         .tier = Tier::Must,
+         .requirement = "A ticket MUST expire 30,000 ms after issue on the sidecar clock (then "
+                        "401, -32001); a stream it opened stays open.",
+         .budget = std::chrono::milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           const std::string kept = issue_ticket(ctx);
+           auto open_with_ticket =
+               open_sse(ctx, get("/api/v1/stream/logs/vercel?ticket=" + kept), 200);
+           const std::string stale = issue_ticket(ctx);
+           ClockGuard clock(ctx);
+           if (!clock.set(31000)) unimplemented_case("test.setClock is not available");
+           // §11.5: deadlines the shifted clock has passed take effect within 1,000 ms.
+           std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+           const HttpResponse refused = send(ctx, get("/api/v1/stream/metrics?ticket=" + stale));
+           require_error_body(refused, 401, -32001,
+                              "a ticket used 31 s (sidecar clock) after its issue");
+           const std::string fresh = issue_ticket(ctx);
+           open_sse(ctx, get("/api/v1/stream/metrics?ticket=" + fresh), 200);
+           // The stream opened with the first ticket outlives that ticket's expiry.
+           auto rpc = ctx.connect_authenticated();
+           ctx.call_test_method(*rpc, "test.emitLogs",
+                                {{"service", "vercel"}, {"count", 1}, {"perNotification", 1}});
+           for (;;) {
+             auto e = open_with_ticket->next(ctx.deadline());
+             require(
+                 e.has_value(),
+                 "the stream opened with a ticket still delivers events after the ticket's expiry",
+                 open_with_ticket->ended() ? "the stream ended" : "nothing in time");
+             if (e->event == "logs.update") break;
+           }
+           return pass();
+         }});
   c.add({.id = "4.11/3",
          .tier = Tier::Must,
          .requirement = "A ticket MUST be a string from [A-Za-z0-9_-] with at least 128 bits of "
-                        "randomness (>= 22 "
-                        "characters), new for every request.",
+                        "randomness (>= 22 characters), new for every request.",
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            std::set<std::string> tickets;

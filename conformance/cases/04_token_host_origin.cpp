@@ -12,20 +12,7 @@
 namespace flake::conform {
 namespace {
 
-// The shared REST helpers (rest_case_util.hpp).
-using rest::get;
-
-using rest::json_body;
-
-using rest::post_json;
-
-using rest::require_error_body;
-
-using rest::require_rest;
-
-using rest::require_status;
-
-using rest::send;
+using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
 std::string port_of(const CaseContext& ctx) {
   return std::to_string(ctx.target().url.port);
@@ -77,9 +64,8 @@ void add_s4_token_host_origin_cases(Catalog& c) {
        }});
   c.add({.id = "4.3/1",
          .tier = Tier::Must,
-         .requirement =
-             "A Host other than 127.0.0.1/localhost/[::1] with the listening port MUST get 403 and "
-             "-32008 (DNS rebinding).",
+         .requirement = "A Host other than 127.0.0.1/localhost/[::1] with the listening port MUST "
+                        "get 403 and -32008 (DNS rebinding).",
          .run = [](CaseContext& ctx) {
            return host_refused(ctx, "evil.example:" + port_of(ctx),
                                "upgrade with Host: evil.example:PORT");
@@ -106,9 +92,8 @@ void add_s4_token_host_origin_cases(Catalog& c) {
          }});
   c.add({.id = "4.3/5",
          .tier = Tier::Must,
-         .requirement =
-             "127.0.0.1:<port>, localhost:<port> and [::1]:<port> MUST be accepted, host part "
-             "case-insensitively.",
+         .requirement = "127.0.0.1:<port>, localhost:<port> and [::1]:<port> MUST be accepted, "
+                        "host part case-insensitively.",
          .run = [](CaseContext& ctx) {
            const std::string port = port_of(ctx);
            for (const std::string& host :
@@ -139,8 +124,7 @@ void add_s4_token_host_origin_cases(Catalog& c) {
   c.add({.id = "4.4/1",
          .tier = Tier::Must,
          .requirement = "An Origin that is present and not on the allowlist (\"null\" included) "
-                        "MUST get 403 and "
-                        "-32008.",
+                        "MUST get 403 and -32008.",
          .run = [](CaseContext& ctx) {
            for (const char* origin : {"https://evil.example", "null", "http://localhost",
                                       "tauri://localhost.evil", "http://127.0.0.1:"}) {

@@ -4,6 +4,8 @@
 #include <set>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/cases/rest_case_util.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
 namespace {
@@ -15,9 +17,8 @@ const char* const kServices[] = {"vercel", "supabase", "aws"};
 void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.2/1",
          .tier = Tier::Must,
-         .requirement =
-             "A service named in params that the sidecar does not serve MUST get -32004 with data "
-             "{\"resource\":\"service:<name>\"}.",
+         .requirement = "A service named in params that the sidecar does not serve MUST get -32004 "
+                        "with data {\"resource\":\"service:<name>\"}.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const json error = error_of(ctx, *rpc, "logs.subscribe", {{"service", "nosuch"}}, -32004,
@@ -30,9 +31,41 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.2/2",
          .tier = Tier::Must,
          .requirement = "A method name whose prefix is not a served service MUST get -32601.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           error_of(ctx, *rpc, "foo.getDashboard", nullptr, -32601, "foo.getDashboard (12.2 D2)");
+           auto path = open_rpc_path(ctx);
+           error_of(ctx, *path, "foo.getDashboard", nullptr, -32601, "foo.getDashboard (12.2 D2)");
+           return pass();
+         }});
+  c.add({.id = "5.3/1",
+         .tier = Tier::Must,
+         .requirement = "Over POST /api/v1/rpc, a socket-only method MUST get -32601.",
+         .run = [](CaseContext& ctx) {
+           // One request per socket-only method of 5.3, in one batch; test.* answer -32601 over
+           // HTTP whether or not the sidecar runs in conformance mode.
+           const char* const socket_only[] = {
+               "auth.authenticate",   "session.resume",          "logs.subscribe",
+               "metrics.subscribe",   "deployments.subscribe",   "logs.unsubscribe",
+               "metrics.unsubscribe", "deployments.unsubscribe", "logs.getLarge",
+               "test.emitLogs",       "test.emitMetrics",        "test.dropSession"};
+           json batch = json::array();
+           for (const char* method : socket_only) {
+             batch.push_back(make_request(method, json::object(), method));
+           }
+           HttpRequest post = rest::post_json("/api/v1/rpc", batch.dump());
+           const HttpResponse r = send_to_endpoint(ctx, rest::with_bearer(ctx, std::move(post)));
+           rest::require_status(r, 200, "POST /api/v1/rpc with socket-only methods");
+           const json answer = rest::json_body(r, "POST /api/v1/rpc with socket-only methods");
+           require(answer.is_array() && answer.size() == std::size(socket_only),
+                   "one answer per socket-only method", show(answer));
+           for (const char* method : socket_only) {
+             const json* m = nullptr;
+             for (const json& e : answer) {
+               if (e.is_object() && e.value("id", json()) == method) m = &e;
+             }
+             require(m != nullptr, std::string("an answer for ") + method, show(answer));
+             require_error_value(*m, -32601, method, std::string(method) + " over HTTP");
+           }
            return pass();
          }});
   c.add(
@@ -40,12 +73,13 @@ void add_s5_methods_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "system.ping MUST answer {\"now\":<ms epoch>}, the current sidecar clock as an integer.",
+       .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
+         auto path = open_rpc_path(ctx);
          const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-         const json result = ctx.call_result(*rpc, "system.ping", nullptr);
+         const json result = call_result(*path, "system.ping", nullptr);
          require(has_integer(result, "now"), "{\"now\":<integer ms epoch>}", show(result));
          const std::int64_t now = result["now"].get<std::int64_t>();
          require(std::llabs(now - before) < 5 * 60 * 1000,
@@ -113,18 +147,18 @@ void add_s5_methods_cases(Catalog& c) {
          }});
   c.add({.id = "5.6/1",
          .tier = Tier::Must,
-         .requirement =
-             "{service}.getDashboard MUST answer an object; multi.getDashboard MUST hold every "
-             "service's document.",
+         .requirement = "{service}.getDashboard MUST answer an object; multi.getDashboard MUST "
+                        "hold every service's document.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            json each;
            for (const char* service : kServices) {
-             const json d = ctx.call_result(*rpc, std::string(service) + ".getDashboard", nullptr);
+             const json d = call_result(*path, std::string(service) + ".getDashboard", nullptr);
              require(d.is_object(), std::string(service) + ".getDashboard: a JSON object", show(d));
              each[service] = d;
            }
-           const json multi = ctx.call_result(*rpc, "multi.getDashboard", nullptr);
+           const json multi = call_result(*path, "multi.getDashboard", nullptr);
            require(has_object(multi, "services"), "multi.getDashboard: {\"services\":{...}}",
                    show(multi));
            for (const char* service : kServices) {
@@ -137,11 +171,11 @@ void add_s5_methods_cases(Catalog& c) {
          }});
   c.add({.id = "5.7/1",
          .tier = Tier::Must,
-         .requirement =
-             "Following next from the first page until null MUST return every item exactly once, "
-             "total items, in a stable order.",
+         .requirement = "Following next from the first page until null MUST return every item "
+                        "exactly once, total items, in a stable order.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            const std::pair<const char*, const char*> lists[] = {
                {"vercel.getDeployments", "deployments"},
                {"vercel.getProjects", "projects"},
@@ -154,7 +188,7 @@ void add_s5_methods_cases(Catalog& c) {
              for (int page = 0; page < 200; ++page) {
                json params = {{"limit", 2}};
                if (!cursor.is_null()) params["cursor"] = cursor;
-               const json r = ctx.call_result(*rpc, method, params);
+               const json r = call_result(*path, method, params);
                const std::string where = std::string(method) + " page " + std::to_string(page + 1);
                require(has_array(r, collection) && has_object(r, "pagination"),
                        where + ": {\"" + collection + "\":[...],\"pagination\":{...}}", show(r));
@@ -177,7 +211,7 @@ void add_s5_methods_cases(Catalog& c) {
              require(distinct.size() == items.size(),
                      std::string(method) + ": every item exactly once",
                      std::to_string(items.size() - distinct.size()) + " duplicates");
-             const json all = ctx.call_result(*rpc, method, {{"limit", 100}});
+             const json all = call_result(*path, method, {{"limit", 100}});
              if (total <= 100) {
                require(all[collection] == json(items), std::string(method) + ": a stable order",
                        "pages differ from one page of 100");
@@ -187,14 +221,14 @@ void add_s5_methods_cases(Catalog& c) {
          }});
   c.add({.id = "5.7/2",
          .tier = Tier::Must,
-         .requirement =
-             "limit MUST be an integer from 1 to 100; any other value gets -32602 with data "
-             "{\"field\":\"limit\"}.",
+         .requirement = "limit MUST be an integer from 1 to 100; any other value gets -32602 with "
+                        "data {\"field\":\"limit\"}.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            for (const json& limit :
                 {json(0), json(101), json(-1), json(2.5), json("5"), json(nullptr)}) {
-             const json error = error_of(ctx, *rpc, "vercel.getDeployments", {{"limit", limit}},
+             const json error = error_of(ctx, *path, "vercel.getDeployments", {{"limit", limit}},
                                          -32602, "limit " + show(limit));
              require_field(error, "limit", "limit " + show(limit));
            }
@@ -202,13 +236,13 @@ void add_s5_methods_cases(Catalog& c) {
          }});
   c.add({.id = "5.7/3",
          .tier = Tier::Must,
-         .requirement =
-             "A cursor that no earlier pagination.next returned MUST get -32602 with data "
-             "{\"field\":\"cursor\"}.",
+         .requirement = "A cursor that no earlier pagination.next returned MUST get -32602 with "
+                        "data {\"field\":\"cursor\"}.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            for (const json& cursor : {json("not-a-cursor"), json(5)}) {
-             const json error = error_of(ctx, *rpc, "vercel.getDeployments", {{"cursor", cursor}},
+             const json error = error_of(ctx, *path, "vercel.getDeployments", {{"cursor", cursor}},
                                          -32602, "cursor " + show(cursor));
              require_field(error, "cursor", "cursor " + show(cursor));
            }
@@ -217,10 +251,11 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.7/4",
          .tier = Tier::Must,
          .requirement = "limit defaults to 20, and a cursor of null MUST be treated as absent.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           const json a = ctx.call_result(*rpc, "vercel.getDeployments", nullptr);
-           const json b = ctx.call_result(*rpc, "vercel.getDeployments", {{"cursor", nullptr}});
+           auto path = open_rpc_path(ctx);
+           const json a = call_result(*path, "vercel.getDeployments", nullptr);
+           const json b = call_result(*path, "vercel.getDeployments", {{"cursor", nullptr}});
            const std::int64_t total = a["pagination"].value("total", std::int64_t{0});
            require(a["deployments"].size() ==
                        static_cast<std::size_t>(std::min<std::int64_t>(total, 20)),
@@ -231,11 +266,11 @@ void add_s5_methods_cases(Catalog& c) {
          }});
   c.add({.id = "5.8/1",
          .tier = Tier::Must,
-         .requirement =
-             "batch.execute MUST answer one element per operation in order; bad operations fail in "
-             "their slot only.",
+         .requirement = "batch.execute MUST answer one element per operation in order; bad "
+                        "operations fail in their slot only.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            const json ops =
                json::array({{{"method", "system.ping"}},
                             {{"method", "no.such.method"}},
@@ -243,7 +278,7 @@ void add_s5_methods_cases(Catalog& c) {
                             {{"method", "logs.subscribe"}, {"params", {{"service", "vercel"}}}},
                             json(42),
                             {{"method", "vercel.getDeployments"}, {"params", {{"limit", 0}}}}});
-           const json r = ctx.call_result(*rpc, "batch.execute", {{"operations", ops}});
+           const json r = call_result(*path, "batch.execute", {{"operations", ops}});
            require(has_array(r, "results") && r["results"].size() == ops.size(),
                    "{\"results\":[6 elements]}", show(r));
            const json& res = r["results"];
@@ -266,23 +301,23 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "operations missing or longer than 100 MUST get -32602 with data "
                         "{\"field\":\"operations\"}.",
+         .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            json ops = json::array();
            for (int i = 0; i < 101; ++i) ops.push_back({{"method", "system.ping"}});
-           require_field(error_of(ctx, *rpc, "batch.execute", {{"operations", ops}}, -32602,
+           require_field(error_of(ctx, *path, "batch.execute", {{"operations", ops}}, -32602,
                                   "batch.execute with 101 operations"),
                          "operations", "101 operations");
-           require_field(error_of(ctx, *rpc, "batch.execute", json::object(), -32602,
+           require_field(error_of(ctx, *path, "batch.execute", json::object(), -32602,
                                   "batch.execute without operations"),
                          "operations", "no operations");
            return pass();
          }});
   c.add({.id = "5.13/1",
          .tier = Tier::Must,
-         .requirement =
-             "session.resume MUST answer -32602 with data.field for a missing sessionId or a bad "
-             "lastSeq.",
+         .requirement = "session.resume MUST answer -32602 with data.field for a missing sessionId "
+                        "or a bad lastSeq.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            require_field(

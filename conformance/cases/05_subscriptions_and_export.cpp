@@ -13,8 +13,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
   c.add({.id = "5.9/1",
          .tier = Tier::Must,
          .requirement = "logs.subscribe validates service and level (-32602 with data.field); each "
-                        "call creates a "
-                        "new subscription.",
+                        "call creates a new subscription.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            require_field(
@@ -67,8 +66,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
   c.add({.id = "5.11/1",
          .tier = Tier::Must,
          .requirement = "Unsubscribing an unknown id or another family's id MUST get -32004; a "
-                        "valid one answers "
-                        "{\"ok\":true}.",
+                        "valid one answers {\"ok\":true}.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const json e = error_of(ctx, *rpc, "logs.unsubscribe", {{"subscription", "no-such-sub"}},
@@ -113,8 +111,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
       {.id = "5.12/1",
        .tier = Tier::Must,
        .requirement = "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, "
-                      "format or compress, "
-                      "and -32004 for an unknown service.",
+                      "format or compress, and -32004 for an unknown service.",
        .run = [](CaseContext& ctx) {
          auto rpc = ctx.connect_authenticated();
          const json probe =

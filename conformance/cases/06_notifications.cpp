@@ -114,8 +114,7 @@ void add_s6_notifications_cases(Catalog& c) {
   c.add({.id = "6.1/1",
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
-                        "well-formed entries; "
-                        "every emitted entry arrives once.",
+                        "well-formed entries; every emitted entry arrives once.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const std::string sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
@@ -134,8 +133,7 @@ void add_s6_notifications_cases(Catalog& c) {
   c.add({.id = "6.2/1",
          .tier = Tier::Must,
          .requirement = "A session's first notification MUST carry seq 1 and each further one seq "
-                        "+ 1, across all "
-                        "subscriptions.",
+                        "+ 1, across all subscriptions.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
@@ -160,22 +158,18 @@ void add_s6_notifications_cases(Catalog& c) {
                    c.problem);
            return pass();
          }});
-  c.add(
-      {.id = "6.8/1",
-       .tier = Tier::Must,
-       .requirement =
-           "JSON export: base64 chunk payloads of MessagePack arrays, in order, bytes, sha256 and "
-           "totalEntries consistent.",
-       .budget = std::chrono::milliseconds(30000),
-       .run = [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); }});
-  c.add(
-      {.id = "6.8/2",
-       .tier = Tier::Must,
-       .requirement =
-           "Compressed export: each payload is an independent zlib stream of a MessagePack array; "
-           "sha256 before inflation.",
-       .budget = std::chrono::milliseconds(30000),
-       .run = [](CaseContext& ctx) { return export_case(ctx, "supabase", true, true); }});
+  c.add({.id = "6.8/1",
+         .tier = Tier::Must,
+         .requirement = "JSON export: base64 chunk payloads of MessagePack arrays, in order, "
+                        "bytes, sha256 and totalEntries consistent.",
+         .budget = std::chrono::milliseconds(30000),
+         .run = [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); }});
+  c.add({.id = "6.8/2",
+         .tier = Tier::Must,
+         .requirement = "Compressed export: each payload is an independent zlib stream of a "
+                        "MessagePack array; sha256 before inflation.",
+         .budget = std::chrono::milliseconds(30000),
+         .run = [](CaseContext& ctx) { return export_case(ctx, "supabase", true, true); }});
   c.add({.id = "6.9/1",
          .tier = Tier::Must,
          .requirement = "MessagePack export: metadata and every data.chunk are binary messages "

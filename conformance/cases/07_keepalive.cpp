@@ -115,27 +115,24 @@ Outcome any_pong_counts(CaseContext& ctx, std::string_view payload) {
 }  // namespace
 
 void add_s7_keepalive_cases(Catalog& c) {
-  c.add(
-      {.id = "7.6/1",
-       .tier = Tier::Must,
-       .requirement =
-           "The sidecar MUST send a WebSocket ping at most 30,000 ms after the upgrade and then at "
-           "most every 30,000 ms.",
-       .budget = 2 * (kPingBound + kSlack) + milliseconds(5000),
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect_authenticated();
-         const auto opened = Clock::now();
-         const PingWatch w = watch_pings(ctx, *rpc, 2, opened);
-         require(w.end.kind == Incoming::Kind::Timeout,
-                 "the connection stays open while it answers pings", w.end.describe());
-         require_pings_on_time(w, opened);
-         return pass("pings " + std::to_string(ms_between(w.pings[0], w.pings[1])) + " ms apart");
-       }});
+  c.add({.id = "7.6/1",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST send a WebSocket ping at most 30,000 ms after the "
+                        "upgrade and then at most every 30,000 ms.",
+         .budget = 2 * (kPingBound + kSlack) + milliseconds(5000),
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const auto opened = Clock::now();
+           const PingWatch w = watch_pings(ctx, *rpc, 2, opened);
+           require(w.end.kind == Incoming::Kind::Timeout,
+                   "the connection stays open while it answers pings", w.end.describe());
+           require_pings_on_time(w, opened);
+           return pass("pings " + std::to_string(ms_between(w.pings[0], w.pings[1])) + " ms apart");
+         }});
   c.add({.id = "7.6/2",
          .tier = Tier::Must,
          .requirement = "When two pings are left unanswered the sidecar MUST close with 1008 "
-                        "instead of the next "
-                        "ping; not before.",
+                        "instead of the next ping; not before.",
          .budget = 3 * kPingBound + 2 * kSlack + milliseconds(5000),
          .run = [](CaseContext& ctx) {
            const Unanswered u = ignore_pings(ctx);

@@ -230,24 +230,20 @@ void emit_while_detached(CaseContext& ctx, RpcClient& rpc, int count) {
 void add_s7_sessions_and_resume_cases(Catalog& c) {
   c.add({.id = "7.1/1",
          .tier = Tier::Must,
-         .requirement =
-             "A connection that ends with a bare TCP close (no close frame) MUST leave its session "
-             "resumable, with what was emitted meanwhile replayed.",
+         .requirement = "A connection that ends with a bare TCP close (no close frame) MUST leave "
+                        "its session resumable, with what was emitted meanwhile replayed.",
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) { return survives(ctx, Fault::Cut); }});
   c.add({.id = "7.1/2",
          .tier = Tier::Must,
-         .requirement =
-             "A connection reset (TCP RST) MUST leave its session resumable, with what was emitted "
-             "meanwhile replayed.",
+         .requirement = "A connection reset (TCP RST) MUST leave its session resumable, with what "
+                        "was emitted meanwhile replayed.",
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) { return survives(ctx, Fault::Reset); }});
   c.add({.id = "7.1/3",
          .tier = Tier::Must,
          .requirement = "resumeGraceMs MUST be advertised (at least 30,000) and a session MUST "
-                        "still resume 5,000 "
-                        "ms "
-                        "before it ends.",
+                        "still resume 5,000 ms before it ends.",
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const json& caps = ctx.capabilities();
@@ -272,8 +268,7 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
   c.add({.id = "7.2/1",
          .tier = Tier::Must,
          .requirement = "A missed run of about 9,500 notifications (under the 10,000 minimum) MUST "
-                        "be replayed in "
-                        "full.",
+                        "be replayed in full.",
          .budget = milliseconds(90000),
          .run = [](CaseContext& ctx) {
            // 9,500 rather than 10,000: live entries the sidecar generates meanwhile also take ring
@@ -295,10 +290,9 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
   // they must come back from the ring although they were "sent" while the session was attached.
   c.add({.id = "7.2/2",
          .tier = Tier::Must,
-         .requirement = "Notifications sent into a link that went silent, then reset, MUST be "
-                        "replayed: the ring "
-                        "holds "
-                        "what was sent, not only what was generated while detached.",
+         .requirement =
+             "Notifications sent into a link that went silent, then reset, MUST be replayed: the "
+             "ring holds what was sent, not only what was generated while detached.",
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) {
            auto proxy = start_proxy(ctx);
@@ -315,71 +309,69 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
            require_full_replay(r, seen.last, 20);
            return pass();
          }});
-  c.add(
-      {.id = "7.3/1",
-       .tier = Tier::Must,
-       .requirement =
-           "After the resume response the sidecar MUST send every notification after lastSeq with "
-           "its original seq and content, in order.",
-       .run = [](CaseContext& ctx) {
-         Dropped d = subscribe_emit_drop(ctx, 20);
-         require(d.seen.last >= 4, "at least 4 notifications before the drop",
-                 std::to_string(d.seen.last));
-         auto rpc = ctx.connect_authenticated();
-         emit_while_detached(ctx, *rpc, 20);
-         // Claim fewer than were seen: the overlap must come back identical.
-         const std::int64_t last_seq = d.seen.last - 3;
-         const json id = "resume";
-         rpc->notifications().clear();
-         rpc->send(
-             make_request("session.resume", {{"sessionId", d.session}, {"lastSeq", last_seq}}, id));
-         const Incoming first = rpc->receive(ctx.deadline());
-         const json& r = require_value(first, "the session.resume response first");
-         require(r.is_object() && r.value("id", json()) == id,
-                 "the session.resume response before any replayed notification", show(r));
-         require(r.contains("result") && r["result"].value("resumed", false) == true &&
-                     has_integer(r["result"], "replayed"),
-                 "{\"resumed\":true,\"replayed\":<n>}", show(r));
-         const std::int64_t replayed = r["result"]["replayed"];
-         require(replayed >= 3 + 10,
-                 "replayed counts the 3 seen again plus at least 10 missed notifications",
-                 "replayed " + std::to_string(replayed));
-         SeqCollector after;
-         for (std::int64_t i = 0; i < replayed; ++i) {
-           auto n = rpc->next_notification(ctx.deadline());
-           require(n.has_value(), std::to_string(replayed) + " replayed notifications",
-                   "only " + std::to_string(i));
-           after.add(*n);
-         }
-         require(after.problem.empty() && after.first == last_seq + 1,
-                 "replayed seq " + std::to_string(last_seq + 1) + ".." +
-                     std::to_string(last_seq + replayed) + " in order, no gap, no duplicate",
-                 after.problem.empty() ? "first replayed seq " + std::to_string(after.first)
-                                       : after.problem);
-         for (std::int64_t s = last_seq + 1; s <= d.seen.last; ++s) {
-           require(after.by_seq[s] == d.seen.by_seq[s],
-                   "seq " + std::to_string(s) + " replayed unchanged",
-                   show(after.by_seq[s], 200) + " vs " + show(d.seen.by_seq[s], 200));
-         }
-         SeqCollector missed;  // generated while detached: the second emission
-         for (const auto& [s, params] : after.by_seq) {
-           if (s > d.seen.last) missed.add({{"method", "logs.update"}, {"params", params}});
-         }
-         require(missed.has_all_entries(20),
-                 "all 20 entries emitted while the session was detached among the replayed "
-                 "notifications",
-                 std::to_string(missed.test_entries()) + " of them");
-         // Live notifications (if any) continue right after the replayed run.
-         const auto live =
-             rpc->next_notification(ctx.deadline_after(std::chrono::milliseconds(300)));
-         if (live) {
-           require((*live)["params"].value("seq", std::int64_t{0}) == last_seq + replayed + 1,
-                   "the first live notification continues at seq " +
-                       std::to_string(last_seq + replayed + 1),
-                   show(*live, 200));
-         }
-         return pass();
-       }});
+  c.add({.id = "7.3/1",
+         .tier = Tier::Must,
+         .requirement = "After the resume response the sidecar MUST send every notification after "
+                        "lastSeq with its original seq and content, in order.",
+         .run = [](CaseContext& ctx) {
+           Dropped d = subscribe_emit_drop(ctx, 20);
+           require(d.seen.last >= 4, "at least 4 notifications before the drop",
+                   std::to_string(d.seen.last));
+           auto rpc = ctx.connect_authenticated();
+           emit_while_detached(ctx, *rpc, 20);
+           // Claim fewer than were seen: the overlap must come back identical.
+           const std::int64_t last_seq = d.seen.last - 3;
+           const json id = "resume";
+           rpc->notifications().clear();
+           rpc->send(make_request("session.resume",
+                                  {{"sessionId", d.session}, {"lastSeq", last_seq}}, id));
+           const Incoming first = rpc->receive(ctx.deadline());
+           const json& r = require_value(first, "the session.resume response first");
+           require(r.is_object() && r.value("id", json()) == id,
+                   "the session.resume response before any replayed notification", show(r));
+           require(r.contains("result") && r["result"].value("resumed", false) == true &&
+                       has_integer(r["result"], "replayed"),
+                   "{\"resumed\":true,\"replayed\":<n>}", show(r));
+           const std::int64_t replayed = r["result"]["replayed"];
+           require(replayed >= 3 + 10,
+                   "replayed counts the 3 seen again plus at least 10 missed notifications",
+                   "replayed " + std::to_string(replayed));
+           SeqCollector after;
+           for (std::int64_t i = 0; i < replayed; ++i) {
+             auto n = rpc->next_notification(ctx.deadline());
+             require(n.has_value(), std::to_string(replayed) + " replayed notifications",
+                     "only " + std::to_string(i));
+             after.add(*n);
+           }
+           require(after.problem.empty() && after.first == last_seq + 1,
+                   "replayed seq " + std::to_string(last_seq + 1) + ".." +
+                       std::to_string(last_seq + replayed) + " in order, no gap, no duplicate",
+                   after.problem.empty() ? "first replayed seq " + std::to_string(after.first)
+                                         : after.problem);
+           for (std::int64_t s = last_seq + 1; s <= d.seen.last; ++s) {
+             require(after.by_seq[s] == d.seen.by_seq[s],
+                     "seq " + std::to_string(s) + " replayed unchanged",
+                     show(after.by_seq[s], 200) + " vs " + show(d.seen.by_seq[s], 200));
+           }
+           SeqCollector missed;  // generated while detached: the second emission
+           for (const auto& [s, params] : after.by_seq) {
+             if (s > d.seen.last) missed.add({{"method", "logs.update"}, {"params", params}});
+           }
+           require(missed.has_all_entries(20),
+                   "all 20 entries emitted while the session was detached among the replayed "
+                   "notifications",
+                   std::to_string(missed.test_entries()) + " of them");
+           // Live notifications (if any) continue right after the replayed run.
+           const auto live =
+               rpc->next_notification(ctx.deadline_after(std::chrono::milliseconds(300)));
+           if (live) {
+             require((*live)["params"].value("seq", std::int64_t{0}) == last_seq + replayed + 1,
+                     "the first live notification continues at seq " +
+                         std::to_string(last_seq + replayed + 1),
+                     show(*live, 200));
+           }
+           return pass();
+         }});
   c.add({.id = "7.3/2",
          .tier = Tier::Must,
          .requirement = "The resumed session becomes the connection's: its subscriptions and seq "
@@ -436,30 +428,28 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
                    next.problem.empty() ? "seq " + std::to_string(next.first) : next.problem);
            return pass();
          }});
-  c.add(
-      {.id = "7.3/4",
-       .tier = Tier::Must,
-       .group = Group::Reconnection,
-       .requirement =
-           "The connection's fresh session MUST be discarded by a successful resume (resuming it: "
-           "-32007).",
-       .budget = milliseconds(20000),
-       .run = [](CaseContext& ctx) {
-         auto proxy = start_proxy(ctx);
-         const Quiet q = quiet_session(ctx, *proxy);
-         auto b = ctx.connect();
-         const std::string fresh = ctx.authenticate(*b).value("sessionId", "");
-         const Resumed r = resume(ctx, *b, q.session, q.last_seq);
-         require(r.replayed >= 0, "session.resume succeeds", show(r.response));
-         auto c = ctx.connect_authenticated();
-         const Resumed again = resume(ctx, *c, fresh, 0);
-         require(again.response.contains("error"),
-                 "-32007 for the fresh session the resume replaced (it was discarded)",
-                 show(again.response));
-         require_error_value(again.response, -32007, "resume",
-                             "session.resume of the replaced fresh session");
-         return pass();
-       }});
+  c.add({.id = "7.3/4",
+         .tier = Tier::Must,
+         .group = Group::Reconnection,
+         .requirement = "The connection's fresh session MUST be discarded by a successful resume "
+                        "(resuming it: -32007).",
+         .budget = milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           auto proxy = start_proxy(ctx);
+           const Quiet q = quiet_session(ctx, *proxy);
+           auto b = ctx.connect();
+           const std::string fresh = ctx.authenticate(*b).value("sessionId", "");
+           const Resumed r = resume(ctx, *b, q.session, q.last_seq);
+           require(r.replayed >= 0, "session.resume succeeds", show(r.response));
+           auto c = ctx.connect_authenticated();
+           const Resumed again = resume(ctx, *c, fresh, 0);
+           require(again.response.contains("error"),
+                   "-32007 for the fresh session the resume replaced (it was discarded)",
+                   show(again.response));
+           require_error_value(again.response, -32007, "resume",
+                               "session.resume of the replaced fresh session");
+           return pass();
+         }});
   c.add({.id = "7.4/1",
          .tier = Tier::Must,
          .requirement = "An unknown sessionId MUST get -32007.",
@@ -510,9 +500,8 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
          }});
   c.add({.id = "7.4/4",
          .tier = Tier::Must,
-         .requirement =
-             "A sessionId equal to the connection's current session MUST get -32602 with data "
-             "{\"field\":\"sessionId\"}.",
+         .requirement = "A sessionId equal to the connection's current session MUST get -32602 "
+                        "with data {\"field\":\"sessionId\"}.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            const std::string session = ctx.authenticate(*rpc).value("sessionId", "");
@@ -524,31 +513,29 @@ void add_s7_sessions_and_resume_cases(Catalog& c) {
                    "data {\"field\":\"sessionId\"}", show(e));
            return pass();
          }});
-  c.add(
-      {.id = "7.4/5",
-       .tier = Tier::Must,
-       .group = Group::Reconnection,
-       .requirement =
-           "When the ring has lost notifications after lastSeq, session.resume MUST answer -32007, "
-           "never a partial replay.",
-       .budget = milliseconds(120000),
-       .run = [](CaseContext& ctx) {
-         constexpr int kCount = 25000;
-         auto proxy = start_proxy(ctx);
-         const std::string session = subscribed_then_cut(ctx, *proxy);
-         auto b = ctx.connect_authenticated();
-         emit_elsewhere(ctx, *b, kCount, 1);
-         const Resumed r = resume(ctx, *b, session, 0);
-         if (r.response.contains("error")) {
-           require_error_value(r.response, -32007, "resume",
-                               "session.resume after the ring overflowed");
-           return pass();
-         }
-         // A sidecar may keep more than the minimum (§7.2); then the whole run must come back.
-         require_full_replay(r, 0, kCount);
-         skip_case("the sidecar kept all " + std::to_string(r.replayed) +
-                   " notifications, so its ring could not be overflowed here");
-       }});
+  c.add({.id = "7.4/5",
+         .tier = Tier::Must,
+         .group = Group::Reconnection,
+         .requirement = "When the ring has lost notifications after lastSeq, session.resume MUST "
+                        "answer -32007, never a partial replay.",
+         .budget = milliseconds(120000),
+         .run = [](CaseContext& ctx) {
+           constexpr int kCount = 25000;
+           auto proxy = start_proxy(ctx);
+           const std::string session = subscribed_then_cut(ctx, *proxy);
+           auto b = ctx.connect_authenticated();
+           emit_elsewhere(ctx, *b, kCount, 1);
+           const Resumed r = resume(ctx, *b, session, 0);
+           if (r.response.contains("error")) {
+             require_error_value(r.response, -32007, "resume",
+                                 "session.resume after the ring overflowed");
+             return pass();
+           }
+           // A sidecar may keep more than the minimum (§7.2); then the whole run must come back.
+           require_full_replay(r, 0, kCount);
+           skip_case("the sidecar kept all " + std::to_string(r.replayed) +
+                     " notifications, so its ring could not be overflowed here");
+         }});
   c.add({.id = "7.4/6",
          .tier = Tier::Must,
          .group = Group::Reconnection,

@@ -10,6 +10,7 @@
 #include "conformance/cases/cases.hpp"
 #include "conformance/cases/rest_case_util.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
 namespace {
@@ -155,45 +156,43 @@ void add_s8_limits_cases(Catalog& c) {
        }});
   // Trickles a request head that never ends, one byte every 400 ms: the clock runs from the accept,
   // not from the last byte.
-  c.add(
-      {.id = "8.5/1",
-       .tier = Tier::Must,
-       .requirement =
-           "A connection whose request head is not complete within 5,000 ms of the accept MUST be "
-           "closed, even while bytes keep trickling in.",
-       .budget = milliseconds(15000),
-       .run = [](CaseContext& ctx) {
-         TcpSocket s;
-         if (!s.connect(ctx.target().url.host, ctx.target().url.port, ctx.deadline())) {
-           fail_case("a TCP connection to the sidecar", s.error());
-         }
-         const auto opened = Clock::now();
-         const std::string start = "GET " + ctx.target().url.path +
-                                   " HTTP/1.1\r\nHost: " + ctx.target().url.authority +
-                                   "\r\nX-Slow: ";
-         if (s.send_all(start, ctx.deadline()) != IoStatus::Ok)
-           fail_case("the first bytes sent", s.error());
-         const auto bound = milliseconds(5000) + kSlack;
-         char buf[512];
-         while (Clock::now() - opened < bound + milliseconds(500)) {
-           const RecvResult r = s.recv_some(buf, sizeof buf, deadline_in(milliseconds(400)));
-           if (r.status == IoStatus::Eof || r.status == IoStatus::Error) {
-             const long long after = ms_between(opened, Clock::now());
-             require(Clock::now() - opened <= bound,
-                     "the connection closed within 5,000 ms of the accept",
-                     "closed after " + std::to_string(after) + " ms");
-             return pass("closed after " + std::to_string(after) + " ms");
+  c.add({.id = "8.5/1",
+         .tier = Tier::Must,
+         .requirement = "A connection whose request head is not complete within 5,000 ms of the "
+                        "accept MUST be closed, even while bytes keep trickling in.",
+         .budget = milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           TcpSocket s;
+           if (!s.connect(ctx.target().url.host, ctx.target().url.port, ctx.deadline())) {
+             fail_case("a TCP connection to the sidecar", s.error());
            }
-           // A response (say 408) is allowed; the close is what counts. Keep trickling otherwise.
-           if (r.status == IoStatus::Timeout && s.send_all("a", ctx.deadline()) != IoStatus::Ok) {
-             return pass("closed (send failed) after " +
-                         std::to_string(ms_between(opened, Clock::now())) + " ms");
+           const auto opened = Clock::now();
+           const std::string start = "GET " + ctx.target().url.path +
+                                     " HTTP/1.1\r\nHost: " + ctx.target().url.authority +
+                                     "\r\nX-Slow: ";
+           if (s.send_all(start, ctx.deadline()) != IoStatus::Ok)
+             fail_case("the first bytes sent", s.error());
+           const auto bound = milliseconds(5000) + kSlack;
+           char buf[512];
+           while (Clock::now() - opened < bound + milliseconds(500)) {
+             const RecvResult r = s.recv_some(buf, sizeof buf, deadline_in(milliseconds(400)));
+             if (r.status == IoStatus::Eof || r.status == IoStatus::Error) {
+               const long long after = ms_between(opened, Clock::now());
+               require(Clock::now() - opened <= bound,
+                       "the connection closed within 5,000 ms of the accept",
+                       "closed after " + std::to_string(after) + " ms");
+               return pass("closed after " + std::to_string(after) + " ms");
+             }
+             // A response (say 408) is allowed; the close is what counts. Keep trickling otherwise.
+             if (r.status == IoStatus::Timeout && s.send_all("a", ctx.deadline()) != IoStatus::Ok) {
+               return pass("closed (send failed) after " +
+                           std::to_string(ms_between(opened, Clock::now())) + " ms");
+             }
            }
-         }
-         fail_case("the connection closed within 5,000 ms of the accept",
-                   "still open after " + std::to_string(ms_between(opened, Clock::now())) +
-                       " ms of a head trickled one byte per 400 ms");
-       }});
+           fail_case("the connection closed within 5,000 ms of the accept",
+                     "still open after " + std::to_string(ms_between(opened, Clock::now())) +
+                         " ms of a head trickled one byte per 400 ms");
+         }});
   c.add({.id = "8.5/2",
          .tier = Tier::Must,
          .requirement = "A request head of 8 KiB MUST be accepted.",
@@ -257,30 +256,30 @@ void add_s8_limits_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Messages of depth 64 MUST be accepted; depth greater than 64 MUST get "
                         "-32700 with id null.",
+         .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect();
-           require_result(send_text_wait(ctx, *rpc, request_with_depth(64, 64)), 64,
-                          "a request of depth 64");
-           require_error(send_text_wait(ctx, *rpc, request_with_depth(65, 65)), -32700, nullptr,
+           auto path = open_rpc_path(ctx);
+           require_result(path->send(request_with_depth(64, 64)), 64, "a request of depth 64");
+           require_error(path->send(request_with_depth(65, 65)), -32700, nullptr,
                          "a request of depth 65");
-           require_error(send_text_wait(ctx, *rpc, nested_arrays(100000)), -32700, nullptr,
+           require_error(path->send(nested_arrays(100000)), -32700, nullptr,
                          "a message of depth 100,000");
-           ctx.require_usable(*rpc, "messages nested too deeply");
+           require_usable(*path, "messages nested too deeply");
            return pass();
          }});
   c.add({.id = "8.9/2",
          .tier = Tier::Must,
          .requirement = "The batch array counts as one level of depth.",
+         .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect();
+           auto path = open_rpc_path(ctx);
            // The batch array is one level: a member of depth 63 makes a message of depth 64.
            const std::string ok = "[" + request_with_depth(63, 1) + "]";
-           const json& r =
-               require_value(send_text_wait(ctx, *rpc, ok), "an answer to a batch of depth 64");
+           const json& r = require_value(path->send(ok), "an answer to a batch of depth 64");
            require(r.is_array() && r.size() == 1 && r[0].contains("result"),
                    "a batch of depth 64 is accepted: [result]", show(r));
-           require_error(send_text_wait(ctx, *rpc, "[" + request_with_depth(64, 2) + "]"), -32700,
-                         nullptr, "a batch of depth 65");
+           require_error(path->send("[" + request_with_depth(64, 2) + "]"), -32700, nullptr,
+                         "a batch of depth 65");
            return pass();
          }});
   c.add({.id = "8.9/3",
@@ -301,34 +300,32 @@ void add_s8_limits_cases(Catalog& c) {
                          "a MessagePack request of depth 65");
            return pass();
          }});
-  c.add(
-      {.id = "8.10/1",
-       .tier = Tier::Must,
-       .group = Group::Core,
-       .requirement =
-           "When an object has duplicate keys, the sidecar MUST use the last occurrence.",
-       .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect();
-         require_result(
-             send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"system.ping","id":1,"id":2})"),
-             2, "the docs example with id 1 then id 2");
-         require_result(
-             send_text_wait(ctx, *rpc,
-                            R"({"jsonrpc":"2.0","method":"nope","method":"system.ping","id":3})"),
-             3, "method \"nope\" then \"system.ping\"");
-         return pass();
-       }});
+  c.add({.id = "8.10/1",
+         .tier = Tier::Must,
+         .group = Group::Core,
+         .requirement =
+             "When an object has duplicate keys, the sidecar MUST use the last occurrence.",
+         .paths = kJsonTextPaths,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           require_result(path->send(R"({"jsonrpc":"2.0","method":"system.ping","id":1,"id":2})"),
+                          2, "the docs example with id 1 then id 2");
+           require_result(
+               path->send(R"({"jsonrpc":"2.0","method":"nope","method":"system.ping","id":3})"), 3,
+               "method \"nope\" then \"system.ping\"");
+           return pass();
+         }});
   c.add({.id = "8.10/2",
          .tier = Tier::Must,
          .requirement = "A lone surrogate escape (\"\\ud800\") MUST NOT crash the sidecar.",
+         .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect();
-           const Incoming in = send_text_wait(
-               ctx, *rpc,
+           auto path = open_rpc_path(ctx);
+           const Incoming in = path->send(
                R"({"jsonrpc":"2.0","method":"system.ping","id":1,"params":{"s":"\ud800"}})");
            const json& r = require_value(in, "an answer to a request containing \"\\ud800\"");
            require_response_shape(r, "lone surrogate");
-           ctx.require_usable(*rpc, "a lone surrogate escape");
+           require_usable(*path, "a lone surrogate escape");
            return pass();
          }});
   c.add({.id = "8.11/1",

@@ -8,22 +8,7 @@
 namespace flake::conform {
 namespace {
 
-// The shared REST helpers (rest_case_util.hpp).
-using rest::get;
-
-using rest::json_body;
-
-using rest::post_json;
-
-using rest::require_error_body;
-
-using rest::require_rest;
-
-using rest::require_status;
-
-using rest::send;
-
-using namespace rest;
+using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
 constexpr const char* kService = "supabase";
 
@@ -105,8 +90,8 @@ void add_s9_endpoints_cases(Catalog& c) {
       {.id = "9.8/1",
        .tier = Tier::Must,
        .requirement =
-           "GET /api/v1/health MUST answer 200 {\"status\":\"ok\",\"protocol\":\"flake.v1\","
-           "\"version\"} without authentication.",
+           "GET /api/v1/health MUST answer 200 "
+           "{\"status\":\"ok\",\"protocol\":\"flake.v1\",\"version\"} without authentication.",
        .run = [](CaseContext& ctx) {
          require_rest(ctx);
          const HttpResponse r = send(ctx, get("/api/v1/health"));
@@ -193,29 +178,27 @@ void add_s9_endpoints_cases(Catalog& c) {
                    q0.head.header("content-type").value_or("none"));
            return pass();
          }});
-  c.add(
-      {.id = "9.10/2",
-       .tier = Tier::Must,
-       .requirement =
-           "A missing or malformed timeRange MUST get 400 and -32602 {\"field\":\"timeRange\"}; an "
-           "unknown service 404 and -32004.",
-       .run = [](CaseContext& ctx) {
-         require_rest(ctx);
-         for (const char* query : {"", "?timeRange=", "?timeRange=1y", "?timeRange=0h",
-                                   "?timeRange=-1h", "?timeRange=1h30m", "?timerange=1h"}) {
-           const std::string what = std::string("GET /api/v1/logs/supabase") + query;
-           const HttpResponse r = send(ctx, export_request(ctx, query, std::nullopt));
-           if (r.complete && r.status == 404 && std::string_view(query).empty())
-             unimplemented_case(what + " answers 404");
-           const json body = require_error_body(r, 400, -32602, what);
-           require(body["error"].value("data", json()).value("field", "") == "timeRange",
-                   what + ": data {\"field\":\"timeRange\"}", show(body));
-         }
-         HttpRequest unknown = with_bearer(ctx, get("/api/v1/logs/nosuch?timeRange=1h"));
-         require_error_body(send(ctx, unknown), 404, -32004,
-                            "GET /api/v1/logs/nosuch?timeRange=1h");
-         return pass();
-       }});
+  c.add({.id = "9.10/2",
+         .tier = Tier::Must,
+         .requirement = "A missing or malformed timeRange MUST get 400 and -32602 "
+                        "{\"field\":\"timeRange\"}; an unknown service 404 and -32004.",
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           for (const char* query : {"", "?timeRange=", "?timeRange=1y", "?timeRange=0h",
+                                     "?timeRange=-1h", "?timeRange=1h30m", "?timerange=1h"}) {
+             const std::string what = std::string("GET /api/v1/logs/supabase") + query;
+             const HttpResponse r = send(ctx, export_request(ctx, query, std::nullopt));
+             if (r.complete && r.status == 404 && std::string_view(query).empty())
+               unimplemented_case(what + " answers 404");
+             const json body = require_error_body(r, 400, -32602, what);
+             require(body["error"].value("data", json()).value("field", "") == "timeRange",
+                     what + ": data {\"field\":\"timeRange\"}", show(body));
+           }
+           HttpRequest unknown = with_bearer(ctx, get("/api/v1/logs/nosuch?timeRange=1h"));
+           require_error_body(send(ctx, unknown), 404, -32004,
+                              "GET /api/v1/logs/nosuch?timeRange=1h");
+           return pass();
+         }});
   c.add({.id = "9.11/1",
          .tier = Tier::Must,
          .requirement =

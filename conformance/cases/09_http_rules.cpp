@@ -16,22 +16,7 @@
 namespace flake::conform {
 namespace {
 
-// The shared REST helpers (rest_case_util.hpp).
-using rest::get;
-
-using rest::json_body;
-
-using rest::post_json;
-
-using rest::require_error_body;
-
-using rest::require_rest;
-
-using rest::require_status;
-
-using rest::send;
-
-using namespace rest;
+using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
 HttpRequest multi_dashboard(CaseContext& ctx, std::optional<std::string> accept_encoding) {
   HttpRequest r = with_bearer(ctx, get("/api/v1/multi/dashboard"));
@@ -54,8 +39,6 @@ json plain_dashboard(CaseContext& ctx) {
     skip_case("the multi dashboard is only " + std::to_string(plain.body.size()) + " bytes");
   return doc;
 }
-
-using namespace rest;
 
 // §9.3: Retry-After in whole seconds, at least 1.
 void require_retry_after(const HttpResponse& r, std::string_view what) {
@@ -125,41 +108,39 @@ class KeepAlive {
 void add_s9_http_rules_cases(Catalog& c) {
   // A chunked POST /api/v1/rpc ping: a sidecar MAY decode it (then it answers the ping) and MUST
   // otherwise refuse it with 400. Taking it as an empty or unparseable body is neither.
-  c.add(
-      {.id = "9.1/1",
-       .tier = Tier::Must,
-       .requirement =
-           "A Transfer-Encoding: chunked request body MUST be decoded (MAY) or answered with 400; "
-           "it is never taken as an empty body.",
-       .run = [](CaseContext& ctx) {
-         require_rest(ctx);
-         const std::string ping = R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})";
-         HttpRequest r = with_bearer(ctx, post_json("/api/v1/rpc", ""));
-         r.headers.emplace_back("Transfer-Encoding", "chunked");
-         char size[16];
-         std::snprintf(size, sizeof size, "%zx", ping.size());
-         r.body = std::string(size) + "\r\n" + ping + "\r\n0\r\n\r\n";
-         r.raw_body = true;
-         const HttpResponse a = send(ctx, r);
-         require(a.complete, "an HTTP answer to a chunked POST /api/v1/rpc", a.error);
-         if (a.status == 400) {  // §9.2: 400 carries -32700, -32600 or -32602
-           const json body = json_body(a, "a refused chunked body");
-           const int code = has_object(body, "error") ? body["error"].value("code", 0) : 0;
-           require(code == -32700 || code == -32600 || code == -32602,
-                   "400 with {\"error\":{\"code\":-32700|-32600|-32602,...}}", show(body));
-           return pass("chunked request bodies refused with 400");
-         }
-         require_status(a, 200, "a chunked POST /api/v1/rpc: 200 (decoded) or 400 (refused)");
-         const json body = json_body(a, "chunked ping");
-         require(body.is_object() && body.value("id", json()) == 7 && body.contains("result"),
-                 "the ping's result with id 7 (the decoded chunked body), or HTTP 400", show(body));
-         return pass("chunked request bodies decoded");
-       }});
+  c.add({.id = "9.1/1",
+         .tier = Tier::Must,
+         .requirement = "A Transfer-Encoding: chunked request body MUST be decoded (MAY) or "
+                        "answered with 400; it is never taken as an empty body.",
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           const std::string ping = R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})";
+           HttpRequest r = with_bearer(ctx, post_json("/api/v1/rpc", ""));
+           r.headers.emplace_back("Transfer-Encoding", "chunked");
+           char size[16];
+           std::snprintf(size, sizeof size, "%zx", ping.size());
+           r.body = std::string(size) + "\r\n" + ping + "\r\n0\r\n\r\n";
+           r.raw_body = true;
+           const HttpResponse a = send(ctx, r);
+           require(a.complete, "an HTTP answer to a chunked POST /api/v1/rpc", a.error);
+           if (a.status == 400) {  // §9.2: 400 carries -32700, -32600 or -32602
+             const json body = json_body(a, "a refused chunked body");
+             const int code = has_object(body, "error") ? body["error"].value("code", 0) : 0;
+             require(code == -32700 || code == -32600 || code == -32602,
+                     "400 with {\"error\":{\"code\":-32700|-32600|-32602,...}}", show(body));
+             return pass("chunked request bodies refused with 400");
+           }
+           require_status(a, 200, "a chunked POST /api/v1/rpc: 200 (decoded) or 400 (refused)");
+           const json body = json_body(a, "chunked ping");
+           require(body.is_object() && body.value("id", json()) == 7 && body.contains("result"),
+                   "the ping's result with id 7 (the decoded chunked body), or HTTP 400",
+                   show(body));
+           return pass("chunked request bodies decoded");
+         }});
   c.add({.id = "9.2/1",
          .tier = Tier::Must,
-         .requirement =
-             "An unknown path MUST get 404 (-32004); a known path with a wrong method 405 (-32600) "
-             "with an Allow header.",
+         .requirement = "An unknown path MUST get 404 (-32004); a known path with a wrong method "
+                        "405 (-32600) with an Allow header.",
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest unknown = get("/api/v1/no-such-endpoint");
@@ -172,57 +153,54 @@ void add_s9_http_rules_cases(Catalog& c) {
                    "an Allow header listing GET", r.head.combined("allow").value_or("none"));
            return pass();
          }});
-  c.add(
-      {.id = "9.3/1",
-       .tier = Tier::Must,
-       .requirement =
-           "A 405 MUST carry Allow listing the path's methods; a 401 MUST carry WWW-Authenticate: "
-           "Bearer (REST, RPC and SSE endpoints).",
-       .run = [](CaseContext& ctx) {
-         require_rest(ctx);
-         struct Probe {
-           const char* method;
-           const char* path;
-           const char* allowed;  // must be listed
-         };
-         for (const Probe& p :
-              {Probe{"POST", "/api/v1/health", "GET"}, Probe{"GET", "/api/v1/rpc", "POST"},
-               Probe{"POST", "/api/v1/stream/metrics", "GET"},
-               Probe{"GET", "/api/v1/auth/ticket", "POST"}}) {
-           HttpRequest r = with_bearer(ctx, get(p.path));
-           r.method = p.method;
-           if (r.method == "POST") {
-             r.headers.emplace_back("Content-Type", "application/json");
-             r.body = "{}";
+  c.add({.id = "9.3/1",
+         .tier = Tier::Must,
+         .requirement = "A 405 MUST carry Allow listing the path's methods; a 401 MUST carry "
+                        "WWW-Authenticate: Bearer (REST, RPC and SSE endpoints).",
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           struct Probe {
+             const char* method;
+             const char* path;
+             const char* allowed;  // must be listed
+           };
+           for (const Probe& p :
+                {Probe{"POST", "/api/v1/health", "GET"}, Probe{"GET", "/api/v1/rpc", "POST"},
+                 Probe{"POST", "/api/v1/stream/metrics", "GET"},
+                 Probe{"GET", "/api/v1/auth/ticket", "POST"}}) {
+             HttpRequest r = with_bearer(ctx, get(p.path));
+             r.method = p.method;
+             if (r.method == "POST") {
+               r.headers.emplace_back("Content-Type", "application/json");
+               r.body = "{}";
+             }
+             const std::string what = std::string(p.method) + " " + p.path;
+             const HttpResponse a = send(ctx, r);
+             require_error_body(a, 405, -32600, what);
+             const std::string allow = a.head.combined("allow").value_or("");
+             require(header_has_token(allow, p.allowed) && !header_has_token(allow, p.method),
+                     what + ": Allow listing " + p.allowed + " and not " + p.method,
+                     allow.empty() ? "no Allow header" : "Allow: " + allow);
            }
-           const std::string what = std::string(p.method) + " " + p.path;
-           const HttpResponse a = send(ctx, r);
-           require_error_body(a, 405, -32600, what);
-           const std::string allow = a.head.combined("allow").value_or("");
-           require(header_has_token(allow, p.allowed) && !header_has_token(allow, p.method),
-                   what + ": Allow listing " + p.allowed + " and not " + p.method,
-                   allow.empty() ? "no Allow header" : "Allow: " + allow);
-         }
-         const auto challenge = [](const HttpResponse& a, const std::string& what) {
-           require_error_body(a, 401, -32001, what);
-           const std::string value = a.head.header("www-authenticate").value_or("");
-           require(value.size() >= 6 && (value[0] == 'B' || value[0] == 'b') &&
-                       (value.size() == 6 || value[6] == ' ' || value[6] == ',') &&
-                       std::equal(value.begin() + 1, value.begin() + 6, "earer"),
-                   what + ": WWW-Authenticate: Bearer", value.empty() ? "none" : value);
-         };
-         challenge(send(ctx, post_json("/api/v1/rpc",
-                                       R"({"jsonrpc":"2.0","id":1,"method":"system.ping"})")),
-                   "POST /api/v1/rpc without Authorization");
-         challenge(send(ctx, get("/api/v1/stream/metrics?ticket=not-a-ticket-0123456789")),
-                   "GET /api/v1/stream/metrics with an unknown ticket");
-         return pass();
-       }});
+           const auto challenge = [](const HttpResponse& a, const std::string& what) {
+             require_error_body(a, 401, -32001, what);
+             const std::string value = a.head.header("www-authenticate").value_or("");
+             require(value.size() >= 6 && (value[0] == 'B' || value[0] == 'b') &&
+                         (value.size() == 6 || value[6] == ' ' || value[6] == ',') &&
+                         std::equal(value.begin() + 1, value.begin() + 6, "earer"),
+                     what + ": WWW-Authenticate: Bearer", value.empty() ? "none" : value);
+           };
+           challenge(send(ctx, post_json("/api/v1/rpc",
+                                         R"({"jsonrpc":"2.0","id":1,"method":"system.ping"})")),
+                     "POST /api/v1/rpc without Authorization");
+           challenge(send(ctx, get("/api/v1/stream/metrics?ticket=not-a-ticket-0123456789")),
+                     "GET /api/v1/stream/metrics with an unknown ticket");
+           return pass();
+         }});
   c.add({.id = "9.3/2",
          .tier = Tier::Must,
          .requirement = "A 503 for the connection cap (SSE request) MUST carry Retry-After in "
-                        "whole seconds >= 1 "
-                        "and -32003 {\"service\":\"sidecar\",\"retryAfterMs\"}.",
+                        "whole seconds >= 1 and -32003 {\"service\":\"sidecar\",\"retryAfterMs\"}.",
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
@@ -304,8 +282,7 @@ void add_s9_http_rules_cases(Catalog& c) {
   c.add({.id = "9.4/1",
          .tier = Tier::Must,
          .requirement = "A POST without Content-Type application/json MUST get 415 and -32600; "
-                        "parameters and case "
-                        "do not matter.",
+                        "parameters and case do not matter.",
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"system.ping"})";
@@ -327,9 +304,8 @@ void add_s9_http_rules_cases(Catalog& c) {
          }});
   c.add({.id = "9.5/1",
          .tier = Tier::Must,
-         .requirement =
-             "An allowed Origin gets Access-Control-Allow-Origin with that value and Vary: Origin; "
-             "preflights get 204.",
+         .requirement = "An allowed Origin gets Access-Control-Allow-Origin with that value and "
+                        "Vary: Origin; preflights get 204.",
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest r = get("/api/v1/health");
@@ -392,8 +368,7 @@ void add_s9_http_rules_cases(Catalog& c) {
   c.add({.id = "9.6/2",
          .tier = Tier::Must,
          .requirement = "A body MUST NOT be compressed when Accept-Encoding is absent or does not "
-                        "allow gzip, nor "
-                        "an SSE response.",
+                        "allow gzip, nor an SSE response.",
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const json doc = plain_dashboard(ctx);  // checks the request without Accept-Encoding too

@@ -60,9 +60,8 @@ bool comment_line_after(const std::string& text, std::size_t from) {
 void add_s9_sse_cases(Catalog& c) {
   c.add({.id = "9.12/1",
          .tier = Tier::Must,
-         .requirement =
-             "An SSE stream answers text/event-stream, starts with retry:, and sends event/id/data "
-             "with seq equal to the id.",
+         .requirement = "An SSE stream answers text/event-stream, starts with retry:, and sends "
+                        "event/id/data with seq equal to the id.",
          .run = [](CaseContext& ctx) {
            auto s = open_stream(ctx, stream_request(ctx, kPath, true), 200);
            auto first = s->next(ctx.deadline());
@@ -95,67 +94,66 @@ void add_s9_sse_cases(Catalog& c) {
            }
            return pass();
          }});
-  c.add({.id = "9.12/2",
-         .tier = Tier::Must,
-         .requirement = "The metrics stream MUST carry metrics.update for every service (id = seq, "
-                        "subscription = "
-                        "path); the deployments stream answers as an SSE stream with retry: first.",
-         .run = [](CaseContext& ctx) {
-           constexpr const char* kMetrics = "/api/v1/stream/metrics";
-           auto stream = open_sse(ctx, bearer_stream(ctx, kMetrics), 200);
-           auto rpc = ctx.connect_authenticated();
-           const std::vector<std::string> services = services_of(ctx, *rpc);
-           const auto count = static_cast<std::int64_t>(2 * services.size());
-           ctx.call_test_method(*rpc, "test.emitMetrics", {{"count", count}});
-           std::map<std::int64_t, std::string> seen;  // test.n -> service
-           std::optional<std::int64_t> previous;
-           while (static_cast<std::int64_t>(seen.size()) < count) {
-             auto e = stream->next(ctx.deadline());
-             require(
-                 e.has_value(),
-                 "metrics.update events for every emitted sample (" + std::to_string(count) + ")",
-                 std::to_string(seen.size()) + " seen, then " +
-                     (stream->ended() ? "the stream ended" : "nothing in time"));
-             if (e->comment_only || e->retry) continue;
-             require(e->event == "metrics.update" && e->id.has_value(),
-                     "event: metrics.update with an id:",
-                     "event " + e->event + " id " + e->id.value_or("none"));
-             const json params = json::parse(e->data, nullptr, false);
-             require(params.is_object() && params.value("subscription", "") == kMetrics &&
-                         has_integer(params, "seq") &&
-                         std::to_string(params["seq"].get<std::int64_t>()) == *e->id &&
-                         has_object(params, "metrics"),
-                     "data: {\"subscription\":\"/api/v1/stream/metrics\",\"seq\":<the "
-                     "id>,\"metrics\":{...}}",
-                     WireLog::summarize_text(e->data, 200));
-             const std::int64_t id = params["seq"];
-             if (previous)
-               require(id == *previous + 1, "event ids + 1",
-                       std::to_string(*previous) + " then " + *e->id);
-             previous = id;
-             const json& m = params["metrics"];
-             if (!m.contains("test.n") || !m["test.n"].is_number_integer())
-               continue;  // live samples
-             const std::int64_t n = m["test.n"];
-             const std::string service = params.value("service", "");
-             require(n >= 0 && n < count && !seen.contains(n), "each sample n in [0, count) once",
-                     "test.n " + std::to_string(n));
-             const std::string& want = services[static_cast<std::size_t>(n) % services.size()];
-             require(service == want,
-                     "sample " + std::to_string(n) + " of service " + want + " (§11.3)",
-                     "service \"" + service + "\"");
-             seen[n] = service;
-           }
+  c.add(
+      {.id = "9.12/2",
+       .tier = Tier::Must,
+       .requirement =
+           "The metrics stream MUST carry metrics.update for every service (id = seq, subscription "
+           "= path); the deployments stream answers as an SSE stream with retry: first.",
+       .run = [](CaseContext& ctx) {
+         constexpr const char* kMetrics = "/api/v1/stream/metrics";
+         auto stream = open_sse(ctx, bearer_stream(ctx, kMetrics), 200);
+         auto rpc = ctx.connect_authenticated();
+         const std::vector<std::string> services = services_of(ctx, *rpc);
+         const auto count = static_cast<std::int64_t>(2 * services.size());
+         ctx.call_test_method(*rpc, "test.emitMetrics", {{"count", count}});
+         std::map<std::int64_t, std::string> seen;  // test.n -> service
+         std::optional<std::int64_t> previous;
+         while (static_cast<std::int64_t>(seen.size()) < count) {
+           auto e = stream->next(ctx.deadline());
+           require(e.has_value(),
+                   "metrics.update events for every emitted sample (" + std::to_string(count) + ")",
+                   std::to_string(seen.size()) + " seen, then " +
+                       (stream->ended() ? "the stream ended" : "nothing in time"));
+           if (e->comment_only || e->retry) continue;
+           require(e->event == "metrics.update" && e->id.has_value(),
+                   "event: metrics.update with an id:",
+                   "event " + e->event + " id " + e->id.value_or("none"));
+           const json params = json::parse(e->data, nullptr, false);
+           require(params.is_object() && params.value("subscription", "") == kMetrics &&
+                       has_integer(params, "seq") &&
+                       std::to_string(params["seq"].get<std::int64_t>()) == *e->id &&
+                       has_object(params, "metrics"),
+                   "data: {\"subscription\":\"/api/v1/stream/metrics\",\"seq\":<the "
+                   "id>,\"metrics\":{...}}",
+                   WireLog::summarize_text(e->data, 200));
+           const std::int64_t id = params["seq"];
+           if (previous)
+             require(id == *previous + 1, "event ids + 1",
+                     std::to_string(*previous) + " then " + *e->id);
+           previous = id;
+           const json& m = params["metrics"];
+           if (!m.contains("test.n") || !m["test.n"].is_number_integer()) continue;  // live samples
+           const std::int64_t n = m["test.n"];
+           const std::string service = params.value("service", "");
+           require(n >= 0 && n < count && !seen.contains(n), "each sample n in [0, count) once",
+                   "test.n " + std::to_string(n));
+           const std::string& want = services[static_cast<std::size_t>(n) % services.size()];
+           require(service == want,
+                   "sample " + std::to_string(n) + " of service " + want + " (§11.3)",
+                   "service \"" + service + "\"");
+           seen[n] = service;
+         }
 
-           // Deployments: no test method produces them (§11), so only the response head and the
-           // first bytes are checked.
-           auto deployments = open_sse(ctx, bearer_stream(ctx, "/api/v1/stream/deployments"), 200);
-           auto first = deployments->next(ctx.deadline());
-           require(first.has_value() && first->retry && deployments->text().rfind("retry:", 0) == 0,
-                   "the deployments stream starts with a retry: line",
-                   WireLog::summarize_text(deployments->text(), 100));
-           return pass();
-         }});
+         // Deployments: no test method produces them (§11), so only the response head and the
+         // first bytes are checked.
+         auto deployments = open_sse(ctx, bearer_stream(ctx, "/api/v1/stream/deployments"), 200);
+         auto first = deployments->next(ctx.deadline());
+         require(first.has_value() && first->retry && deployments->text().rfind("retry:", 0) == 0,
+                 "the deployments stream starts with a retry: line",
+                 WireLog::summarize_text(deployments->text(), 100));
+         return pass();
+       }});
   c.add(
       {.id = "9.13/1",
        .tier = Tier::Must,

@@ -27,9 +27,8 @@ void add_s11_test_contract_cases(Catalog& c) {
          }});
   c.add({.id = "11.3/1",
          .tier = Tier::Must,
-         .requirement =
-             "test.emitMetrics sample n goes to service n mod S as one metrics.update with "
-             "metrics[\"test.n\"] = n.",
+         .requirement = "test.emitMetrics sample n goes to service n mod S as one metrics.update "
+                        "with metrics[\"test.n\"] = n.",
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const std::string sub = subscribe(ctx, *rpc, "metrics.subscribe", json::object());

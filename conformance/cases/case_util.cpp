@@ -188,6 +188,12 @@ json error_of(CaseContext& ctx, RpcClient& rpc, std::string_view method, const j
   return require_error(rpc.wait_for_id(id, ctx.deadline()), code, id, what);
 }
 
+json error_of(CaseContext&, RpcPath& path, std::string_view method, const json& params, int code,
+              std::string_view what) {
+  const json id = "error-of";
+  return require_error(path.call(method, params, id), code, id, what);
+}
+
 void require_field(const json& error, std::string_view field, std::string_view what) {
   require(has_object(error, "data") && error["data"].value("field", "") == field,
           std::string(what) + ": data {\"field\":\"" + std::string(field) + "\"}", show(error));

@@ -4,6 +4,7 @@
 
 #include "conformance/harness/case_context.hpp"
 #include "conformance/harness/expect.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 #include <cstdint>
 #include <map>
@@ -101,6 +102,8 @@ json auth_params(const json& token);
 
 // Sends `method` and requires the error `code`; returns the error object.
 json error_of(CaseContext& ctx, RpcClient& rpc, std::string_view method, const json& params,
+              int code, std::string_view what);
+json error_of(CaseContext& ctx, RpcPath& path, std::string_view method, const json& params,
               int code, std::string_view what);
 // An error object's data {"field": `field`} (§3.6).
 void require_field(const json& error, std::string_view field, std::string_view what);

@@ -30,10 +30,12 @@ struct Target {
 
 class CaseContext {
  public:
-  CaseContext(const Target& target, WireLog& log, Deadline case_deadline)
-      : target_(target), log_(log), case_deadline_(case_deadline) {}
+  CaseContext(const Target& target, WireLog& log, Deadline case_deadline, Path path = Path::Text)
+      : target_(target), log_(log), case_deadline_(case_deadline), path_(path) {}
 
   const Target& target() const { return target_; }
+  // The path of this cell of a path-generic case (open_rpc_path); Path::Text for other cases.
+  Path path() const { return path_; }
   WireLog& log() { return log_; }
   std::chrono::milliseconds timeout() const { return target_.timeout; }
   // now + timeout, never past the case budget.
@@ -70,6 +72,7 @@ class CaseContext {
   const Target& target_;
   WireLog& log_;
   Deadline case_deadline_;
+  Path path_;
   int connections_ = 0;
   json auth_result_;
 };

@@ -105,6 +105,39 @@ Group group_of(const Case& c) {
   return c.group ? *c.group : section_group(c.id);
 }
 
+std::string_view to_string(Path path) {
+  switch (path) {
+    case Path::Text:
+      return "text";
+    case Path::MsgPack:
+      return "msgpack";
+    case Path::Http:
+      return "http";
+  }
+  return "?";
+}
+
+std::optional<Path> parse_path(std::string_view name) {
+  for (const Path p : {Path::Text, Path::MsgPack, Path::Http}) {
+    if (to_string(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+void Catalog::add(Case c) {
+  c.rule_id = c.id;
+  if (c.paths.empty()) {
+    cases_.push_back(std::move(c));
+    return;
+  }
+  for (const Path p : c.paths) {
+    Case cell = c;
+    cell.path = p;
+    if (p != Path::Text) cell.id = c.id + "@" + std::string(to_string(p));
+    cases_.push_back(std::move(cell));
+  }
+}
+
 std::string_view to_string(Status status) {
   switch (status) {
     case Status::Pass:
@@ -183,7 +216,14 @@ std::vector<const Case*> Catalog::ordered() const {
 bool selector_matches(std::string_view selector, const Case& c) {
   if (selector.empty()) return false;
   if (to_string(group_of(c)) == selector) return true;
-  const std::string_view id = c.id;
+  // "ID@path" or "@path": the part after '@' must name the cell's path (text cells have no suffix).
+  if (const std::size_t at = selector.find('@'); at != std::string_view::npos) {
+    const std::optional<Path> path = parse_path(selector.substr(at + 1));
+    if (!path || c.paths.empty() || *path != c.path) return false;
+    selector = selector.substr(0, at);
+    if (selector.empty()) return true;
+  }
+  const std::string_view id = c.rule_id.empty() ? std::string_view(c.id) : c.rule_id;
   if (id == selector) return true;
   if (id.size() <= selector.size() || id.substr(0, selector.size()) != selector) return false;
   const char last = selector.back();

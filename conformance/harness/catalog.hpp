@@ -18,10 +18,16 @@ enum class Group {
 #undef FLAKE_GROUP
 };
 enum class Status { Pass, Fail, Unimplemented, Skipped };
+// The paths one JSON-RPC semantics travels (docs/protocol.md §2.2 text frames, §2.3 MessagePack
+// binary frames, §9.7 POST /api/v1/rpc). A case declaring several paths runs once per path: the
+// text cell keeps the case's ID, the others append "@msgpack" / "@http".
+enum class Path { Text, MsgPack, Http };
 
 std::string_view to_string(Tier tier);
 std::string_view to_string(Group group);
 std::string_view to_string(Status status);
+std::string_view to_string(Path path);
+std::optional<Path> parse_path(std::string_view name);
 std::optional<Group> parse_group(std::string_view name);
 const std::vector<Group>& all_groups();
 
@@ -48,18 +54,25 @@ class CaseContext;
 
 // One case, declared where its code is (h2spec's {Desc, Requirement, Run}), with designated
 // initializers in this order: .id, .tier, .group (only where it differs from the section's),
-// .requirement, .budget, .stops_sidecar, .run.
+// .requirement, .paths, .budget, .stops_sidecar, .run.
 struct Case {
   std::string id;
   Tier tier = Tier::Must;
   // Unset: the group of the case's section (section_group). Set only as a named exception.
   std::optional<Group> group;
   std::string requirement;
+  // Empty: a case of one path (whatever it opens itself). Otherwise the case is written against
+  // open_rpc_path(ctx) and the catalogue adds one cell per path (see Path).
+  std::vector<Path> paths;
   // Wall-clock budget; every wait inside the case is bounded by it as well.
   std::chrono::milliseconds budget{10000};
   // Ends the sidecar on purpose (graceful shutdown): runs after every other case.
   bool stops_sidecar = false;
   std::function<Outcome(CaseContext&)> run;
+
+  // Set by the catalogue for each cell of a path-generic case.
+  Path path = Path::Text;
+  std::string rule_id;  // the ID without "@path" (equal to id for other cases)
 };
 
 // The group a case ID's section belongs to: the longest matching entry of the section table
@@ -70,7 +83,8 @@ Group group_of(const Case& c);
 
 class Catalog {
  public:
-  void add(Case c) { cases_.push_back(std::move(c)); }
+  // A case with paths becomes one cell per path (IDs "N.M/k", "N.M/k@msgpack", "N.M/k@http").
+  void add(Case c);
   const std::vector<Case>& cases() const { return cases_; }
   // In report order: by group, then by ID with numeric parts compared as numbers.
   std::vector<const Case*> ordered() const;
@@ -81,7 +95,9 @@ class Catalog {
 
 // "3.1/2" < "3.10/1": numeric runs compare as numbers.
 bool id_less(std::string_view a, std::string_view b);
-// A selector matches an ID exactly, an ID prefix ending at a '.' or '/' boundary, or a group name.
+// A selector matches an ID exactly, an ID prefix ending at a '.' or '/' boundary, or a group name;
+// "ID@path" matches one cell of a path-generic case and "@path" every cell of that path (a bare ID
+// or prefix matches every path's cell).
 bool selector_matches(std::string_view selector, const Case& c);
 
 }  // namespace flake::conform

@@ -257,6 +257,7 @@ int run(int argc, char** argv) {
   const std::vector<CaseResult> results = run_cases(selected, target, config, console);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   const Tally t = tally(results);
+  console.matrix(results);
   console.failures(results);
   if (process) {
     const ExitInfo exit = process->stop();

@@ -15,7 +15,8 @@ std::string usage_text(const std::string& default_sidecar_bin) {
 
 Checks that a sidecar speaks the flake.v1 protocol (docs/protocol.md). Every case has a
 stable ID "<N.M>/<k>" (N.M = the rule's subsection in docs/protocol.md), a tier (MUST, SHOULD,
-PERF) and a group, and opens its own connections.
+PERF) and a group, and opens its own connections. A rule that holds on every JSON-RPC path runs
+once per path: "<N.M>/<k>" on text frames, "<N.M>/<k>@msgpack" and "<N.M>/<k>@http" on the others.
 
 target (exactly one):
   URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
@@ -42,7 +43,8 @@ token (for URL and --spawn; environment FLAKE_SIDECAR_TOKEN is used when neither
 selection:
   -s, --select SEL         run only matching cases (repeatable); SEL is an ID ("3.5/2"), an ID
                            prefix ending at a section boundary ("3", "3.5", "3.5/") or a group
-                           name ("auth", "resume", ...)
+                           name ("auth", "resume", ...); "SEL@PATH" keeps the cells of one path
+                           ("3.4/7@http", "3@msgpack", "@text")
   --exclude SEL            leave matching cases out (repeatable, applied after --select)
   --list                   print the selected cases and exit (no connection is made)
 
@@ -61,7 +63,8 @@ outcome:
 
 console: one tree per group, with a check mark for pass, x for fail, ! for unimplemented (the
 sidecar lacks the feature, e.g. answers -32601 or HTTP 404) and - for skipped (cannot be checked
-in this mode); then a Failures block (ID, requirement, expected, actual) and a summary line.
+in this mode); then the transport matrix (per path, cells passed; the rules whose paths disagree),
+a Failures block (ID, requirement, expected, actual) and a summary line.
 
 exit status: 0 no MUST or PERF case failed (without --strict, SHOULD failures, unimplemented
 and skipped cases are reported but do not count), 1 at least one failure or unexpected pass,

@@ -17,6 +17,9 @@ class ConsoleReport : public ProgressSink {
   void case_started(const Case& c, std::size_t index, std::size_t total) override;
   void case_finished(const CaseResult& result, std::size_t index, std::size_t total) override;
   void failures(const std::vector<CaseResult>& results);
+  // Per path, cells passed of cells run, and the rules whose cells disagree (nothing when the run
+  // had no path-generic case).
+  void matrix(const std::vector<CaseResult>& results);
   void summary(const Tally& t, std::chrono::milliseconds elapsed);
 
  private:

@@ -2,13 +2,17 @@
 // closing "N passed, N failed" line.
 #include "conformance/harness/report.hpp"
 
+#include "conformance/harness/matrix.hpp"
+
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace flake::conform {
 namespace {
 
-const char* mark(const CaseResult& r) {
-  switch (r.outcome.status) {
+const char* mark(Status status) {
+  switch (status) {
     case Status::Pass:
       return "\u2714";  // ✔
     case Status::Fail:
@@ -41,7 +45,7 @@ void ConsoleReport::case_started(const Case& c, std::size_t index, std::size_t t
 void ConsoleReport::case_finished(const CaseResult& r, std::size_t, std::size_t) {
   const Case& c = *r.c;
   if (tty_) std::fprintf(out_, "\33[2K");
-  std::string line = std::string("  ") + mark(r) + " " + c.id + " [" +
+  std::string line = std::string("  ") + mark(r.outcome.status) + " " + c.id + " [" +
                      std::string(to_string(c.tier)) + "] " + c.requirement + " (" +
                      std::to_string(r.duration.count()) + " ms)";
   if (!r.outcome.detail.empty()) line += " \u2014 " + r.outcome.detail;
@@ -83,6 +87,36 @@ void ConsoleReport::failures(const std::vector<CaseResult>& results) {
   }
 }
 
+void ConsoleReport::matrix(const std::vector<CaseResult>& results) {
+  const TransportMatrix m = transport_matrix(results);
+  if (m.empty()) return;
+  std::fprintf(out_, "\nTransport matrix (rules checked on every path they hold on):\n ");
+  for (std::size_t i = 0; i < kPaths.size(); ++i) {
+    if (m.paths[i].run == 0) continue;
+    std::fprintf(out_, "  %s %zu/%zu", std::string(to_string(kPaths[i])).c_str(), m.paths[i].passed,
+                 m.paths[i].run);
+  }
+  std::fprintf(out_, " passed\n");
+  // Rules whose paths disagree: the path that lags behind shows at once.
+  for (const MatrixRow& row : m.rows) {
+    std::optional<Status> first;
+    bool differ = false;
+    for (const auto& cell : row.cells) {
+      if (!cell) continue;
+      if (first && *first != *cell) differ = true;
+      if (!first) first = cell;
+    }
+    if (!differ) continue;
+    std::string line = "  " + row.rule;
+    line.resize(std::max<std::size_t>(line.size(), 12), ' ');
+    for (std::size_t i = 0; i < kPaths.size(); ++i) {
+      if (!row.cells[i]) continue;
+      line += std::string("  ") + mark(*row.cells[i]) + " " + std::string(to_string(kPaths[i]));
+    }
+    std::fprintf(out_, "%s\n", line.c_str());
+  }
+}
+
 void ConsoleReport::summary(const Tally& t, std::chrono::milliseconds elapsed) {
   std::fprintf(out_, "\n");
   if (t.expected_failures > 0 || t.unexpected_passes > 0) {
@@ -100,14 +134,16 @@ void ConsoleReport::summary(const Tally& t, std::chrono::milliseconds elapsed) {
 }
 
 void print_list(std::FILE* out, const std::vector<const Case*>& cases) {
+  int id_width = 8;  // "10.3/1", or longer for path cells ("3.4/7@msgpack")
+  for (const Case* c : cases) id_width = std::max(id_width, static_cast<int>(c->id.size()));
   std::optional<Group> group;
   for (const Case* c : cases) {
     if (!group || *group != group_of(*c)) {
       group = group_of(*c);
       std::fprintf(out, "%s\n", std::string(to_string(group_of(*c))).c_str());
     }
-    std::fprintf(out, "  %-8s %-7s %s\n", c->id.c_str(), std::string(to_string(c->tier)).c_str(),
-                 c->requirement.c_str());
+    std::fprintf(out, "  %-*s %-7s %s\n", id_width, c->id.c_str(),
+                 std::string(to_string(c->tier)).c_str(), c->requirement.c_str());
   }
   std::fprintf(out, "%zu cases\n", cases.size());
 }

@@ -1,6 +1,8 @@
 // --json and --junit: every case with its outcome and wire log, for CI dashboards.
 #include "conformance/harness/report.hpp"
 
+#include "conformance/harness/matrix.hpp"
+
 #include "conformance/client/utf8.hpp"
 
 #include <nlohmann/json.hpp>
@@ -81,6 +83,10 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
               {"status", std::string(to_string(r.outcome.status))},
               {"durationMs", r.duration.count()},
               {"expectedFailure", r.expected_failure}};
+    if (!r.c->paths.empty()) {
+      c["rule"] = r.c->rule_id;
+      c["path"] = std::string(to_string(r.c->path));
+    }
     if (r.outcome.status == Status::Fail) {
       c["expected"] = r.outcome.expected;
       c["actual"] = r.outcome.actual;
@@ -91,6 +97,23 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
     cases.push_back(std::move(c));
   }
   doc["cases"] = std::move(cases);
+  if (const TransportMatrix m = transport_matrix(results); !m.empty()) {
+    json rows = json::array();
+    for (const MatrixRow& row : m.rows) {
+      json cells = json::object();
+      for (std::size_t i = 0; i < kPaths.size(); ++i) {
+        if (row.cells[i]) cells[std::string(to_string(kPaths[i]))] = to_string(*row.cells[i]);
+      }
+      rows.push_back({{"rule", row.rule}, {"cells", std::move(cells)}});
+    }
+    json paths = json::object();
+    for (std::size_t i = 0; i < kPaths.size(); ++i) {
+      if (m.paths[i].run == 0) continue;
+      paths[std::string(to_string(kPaths[i]))] = {{"run", m.paths[i].run},
+                                                  {"passed", m.paths[i].passed}};
+    }
+    doc["matrix"] = {{"paths", std::move(paths)}, {"rules", std::move(rows)}};
+  }
   return write_file(path, doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n", error);
 }
 

@@ -21,7 +21,7 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
     if (!dead.empty()) {
       result.outcome = fail("a running sidecar", dead);
     } else {
-      CaseContext ctx(target, log, start + c.budget);
+      CaseContext ctx(target, log, start + c.budget, c.path);
       // A case may restart the sidecar, so the process is looked up afresh after each case.
       try {
         result.outcome = c.run(ctx);

@@ -10,6 +10,12 @@ reference/defects/defects.def) and `wire_defects.py --list --tsv`, one line per 
 A selector is a case ID ("4.5/1") or a section prefix ("4.5"). Each defect's run is limited to the
 subsections its selectors name (--wide: their top-level sections), which keeps the self-test short.
 
+Path-generic rules run once per path (IDs "3.4/7", "3.4/7@msgpack", "3.4/7@http"). Every defect whose
+must-fail selectors cover such a rule also runs as NAME@text, NAME@msgpack and NAME@http (the switch
+acting on that path only): the cells of that path must fail and no other path's may, so every cell of
+the transport matrix is shown failing under a one-path defect. A selector "SEL@PATH" names the cells
+of one path.
+
 Defects listed by wire_defects.py --list break transport rules that libwebsockets enforces below the
 reference's code: they run through that loopback front, placed before the clean reference.
 
@@ -31,11 +37,44 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+PATHS = ("text", "msgpack", "http")
+
+
+def split_path(name):
+    """'3.4/7@msgpack' -> ('3.4/7', 'msgpack'); without '@' the path is None."""
+    base, _, path = name.partition("@")
+    return base, (path or None)
+
+
 def matches(case_id, selector):
+    """A case ID ("4.5/1"), a section prefix ("4.5") or either with "@PATH": then only the cells on
+    that path match (text cells carry no suffix, so "@text" also matches every case of one path)."""
+    selector, want_path = split_path(selector)
+    case_id, case_path = split_path(case_id)
+    if want_path is not None and (case_path or "text") != want_path:
+        return False
     if "/" in selector:
         return case_id == selector
     section = case_id.split("/")[0]
     return section == selector or section.startswith(selector + ".")
+
+
+def path_variants(expectations, cases, skip):
+    """NAME@PATH for every defect whose must-fail selectors cover a cell of a path-generic rule on
+    PATH: the switch acting on one path only must fail that path's cells and nothing on the others,
+    which shows every cell of the transport matrix failing on its own."""
+    generic = {split_path(c)[0] for c in cases if "@" in c}
+    cells = {p: [c for c in cases if split_path(c)[0] in generic and (split_path(c)[1] or "text") == p]
+             for p in PATHS}
+    variants = {}
+    for name, (must, may) in expectations.items():
+        if name in skip:
+            continue
+        for p in PATHS:
+            must_p = [f"{s}@{p}" for s in must if any(matches(c, s) for c in cells[p])]
+            if must_p:
+                variants[f"{name}@{p}"] = (must_p, [f"{s}@{p}" for s in may])
+    return variants
 
 
 def split_selectors(s):
@@ -132,7 +171,8 @@ def run_defect(conform, sidecar, token_file, defect, selectors, timeout_ms, know
     # Narrow (the default): the subsections the selectors name. Wide: their top-level sections,
     # which also catches a defect breaking rules elsewhere in that section, at several times the cost.
     depth = 1 if wide else 2
-    sections = sorted({".".join(s.split("/")[0].split(".")[:depth]) for s in selectors})
+    sections = sorted({".".join(split_path(s)[0].split("/")[0].split(".")[:depth])
+                       for s in selectors})
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.json")
         clean = f"'{sidecar}' --conformance --token-file '{token_file}' {RATE_ARGS}"
@@ -191,7 +231,12 @@ def main():
     with tempfile.NamedTemporaryFile("w", delete=False) as tok:
         tok.write(os.urandom(16).hex())
         token_file = tok.name
-    chosen = [d for d in defects if (not args.only or d in args.only) and d in expectations]
+    # One-path variants (NAME@PATH) of the defects that break a path-generic rule.
+    variants = path_variants(expectations, all_cases(args.conform), set(wire_defects))
+    expectations.update(variants)
+    chosen = [d for d in defects + sorted(variants)
+              if (not args.only or d in args.only or split_path(d)[0] in args.only)
+              and d in expectations]
     shown_failing = set()
 
     def judge(defect):
@@ -256,7 +301,8 @@ def main():
     if problems:
         print("\nproblems:", *problems, sep="\n  ")
         return 1
-    print(f"\nevery defect was caught by its rule's cases ({len(defects)} defects)"
+    print(f"\nevery defect was caught by its rule's cases ({len(defects)} defects, "
+          f"{len(variants)} one-path variants)"
           + ("" if args.only else "; every case not listed as a gap was shown failing"))
     return 0
 

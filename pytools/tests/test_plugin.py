@@ -1,5 +1,6 @@
 """The plugin itself: a defect-switched reference must fail the scenario that covers the broken
 rule, --flake-exclude must skip a group cleanly, and a mistyped group must stop the run."""
+import json
 import os
 import subprocess
 import sys
@@ -54,3 +55,6 @@ def test_plugin_groups_are_the_harness_groups():
 
     assert plugin.GROUPS == tuple(flakeconform.GROUPS)
     assert len(plugin.GROUPS) == len(set(plugin.GROUPS)) > 0
+    # The JSON report's schema names them too (a report of a new group must validate).
+    schema = json.loads((plugin.REPO / "conformance" / "schemas" / "report.schema.json").read_text())
+    assert tuple(schema["$defs"]["case"]["properties"]["group"]["enum"]) == plugin.GROUPS

@@ -29,10 +29,32 @@ const DefectInfo* find_defect(std::string_view name) {
   return nullptr;
 }
 
-DefectSet parse_defects(const std::vector<std::string>& names) {
+std::optional<Transport> parse_transport(std::string_view name) {
+  if (name == "text") return Transport::Text;
+  if (name == "msgpack") return Transport::MsgPack;
+  if (name == "http") return Transport::Http;
+  return std::nullopt;
+}
+
+void DefectSet::set(Defect d, std::optional<Transport> only) {
+  masks_[static_cast<size_t>(d)] |= only ? bit(*only) : kAll;
+}
+
+const DefectInfo* find_defect_spec(std::string_view spec, std::optional<Transport>& only) {
+  only.reset();
+  const size_t at = spec.find('@');
+  if (at != std::string_view::npos) {
+    only = parse_transport(spec.substr(at + 1));
+    if (!only) return nullptr;
+  }
+  return find_defect(spec.substr(0, at));
+}
+
+DefectSet parse_defects(const std::vector<std::string>& specs) {
   DefectSet set;
-  for (const std::string& name : names) {
-    if (const DefectInfo* info = find_defect(name)) set.set(static_cast<size_t>(info->defect));
+  for (const std::string& spec : specs) {
+    std::optional<Transport> only;
+    if (const DefectInfo* info = find_defect_spec(spec, only)) set.set(info->defect, only);
   }
   return set;
 }

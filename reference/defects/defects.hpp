@@ -3,7 +3,9 @@
 // Every switch is declared once, in defects.def; the enum and the catalogue are generated from it.
 #pragma once
 
-#include <bitset>
+#include <array>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,11 +29,36 @@ struct DefectInfo {
   std::string_view may_fail;     // selectors that may fail as well, or "-"
 };
 
-using DefectSet = std::bitset<static_cast<size_t>(Defect::kCount)>;
+// The paths one JSON-RPC semantics travels (docs/protocol.md §2.2 text frames, §2.3 MessagePack
+// frames, §9.7 POST /api/v1/rpc). `--defect NAME@PATH` breaks a rule on one of them only, so the
+// suite can show that each path of a rule is checked on its own.
+enum class Transport : uint8_t { Text, MsgPack, Http };
+inline constexpr size_t kTransports = 3;
+std::optional<Transport> parse_transport(std::string_view name);
+
+// The switches that are on, each with the transports it acts on.
+class DefectSet {
+ public:
+  // Turns `d` on for `only` (every transport when unset); repeated calls add transports.
+  void set(Defect d, std::optional<Transport> only = std::nullopt);
+  // On for this transport: what code that knows the message's transport asks.
+  bool test(Defect d, Transport t) const { return (masks_[static_cast<size_t>(d)] & bit(t)) != 0; }
+  // On for every transport: what code that does not know one asks, so that a switch restricted
+  // to one path never acts elsewhere.
+  bool test(Defect d) const { return masks_[static_cast<size_t>(d)] == kAll; }
+
+ private:
+  static constexpr uint8_t kAll = (1u << kTransports) - 1;
+  static constexpr uint8_t bit(Transport t) { return uint8_t(1u << static_cast<unsigned>(t)); }
+  std::array<uint8_t, static_cast<size_t>(Defect::kCount)> masks_{};
+};
 
 std::span<const DefectInfo> defect_catalog();
 const DefectInfo* find_defect(std::string_view name);
-// The switches named (--defect NAME, already validated); unknown names are ignored.
-DefectSet parse_defects(const std::vector<std::string>& names);
+// "NAME" or "NAME@PATH" (PATH: text, msgpack, http): the switch and the transport it is limited
+// to; nullptr when either part is unknown.
+const DefectInfo* find_defect_spec(std::string_view spec, std::optional<Transport>& only);
+// The switches named (--defect NAME[@PATH], already validated); unknown names are ignored.
+DefectSet parse_defects(const std::vector<std::string>& specs);
 
 }  // namespace flake

@@ -10,8 +10,11 @@
 
 namespace flake {
 
-Limits resolve_limits(const Options& o, const DefectSet& defects) {
-  const auto on = [&](Defect d) { return defects.test(static_cast<size_t>(d)); };
+Limits resolve_limits(const Options& o, const DefectSet& defects,
+                      std::optional<Transport> transport) {
+  const auto on = [&](Defect d) {
+    return transport ? defects.test(d, *transport) : defects.test(d);
+  };
   constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
   constexpr int kUncounted = std::numeric_limits<int>::max();
   Limits l{};

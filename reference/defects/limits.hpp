@@ -20,6 +20,9 @@ inline constexpr int kMaxUnansweredPings = 2;     // §7.6 pings left unanswered
 inline constexpr size_t kMaxHeadBytes = 8192;     // §8.5 request head the reference reads
 inline constexpr int64_t kNever = INT64_MAX / 4;  // a deadline that never comes (no overflow)
 
+// The numbers a message's handling reads (max_batch, max_operations, default_page_limit,
+// max_json_depth) come from ServerState::message_limits(), which honours a switch limited to one
+// path (NAME@PATH); the rest are per connection or per process.
 struct Limits {
   size_t max_batch;             // larger batches get -32600 {"maxBatch":100} (§3.4)
   size_t max_operations;        // larger batch.execute calls get -32602 (§5.8)
@@ -41,7 +44,9 @@ struct Limits {
   size_t ballast_bytes;         // memory held resident for nothing (§10.7)
 };
 
-// The only place where a defect that changes a number is read.
-Limits resolve_limits(const Options& options, const DefectSet& defects);
+// The only place where a defect that changes a number is read: for one transport (a switch
+// limited with NAME@PATH counts there), or for code that knows none.
+Limits resolve_limits(const Options& options, const DefectSet& defects,
+                      std::optional<Transport> transport = std::nullopt);
 
 }  // namespace flake

@@ -44,6 +44,37 @@ inline const cJSON* parse_error_id(const ServerState& s, JsonPtr& storage) {
   return storage.get();
 }
 
+// --- Unparseable messages (§2.8, §3.4, §8.10), on every path that parses one. ---
+// The answer to a message that did not parse: the -32700 error, or under batch-parse-error-array
+// that error inside an array when the text looked like a batch.
+inline JsonPtr parse_error_as_sent(const ServerState& s, std::string_view text, JsonPtr error) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (!s.has(Defect::kBatchParseErrorArray) || first == std::string_view::npos ||
+      text[first] != '[')
+    return error;
+  JsonPtr batch(cJSON_CreateArray());
+  cJSON_AddItemToArray(batch.get(), error.release());
+  return batch;
+}
+// surrogate-closes-connection: a message with a \uD800..\uDFFF escape kills its handler (the
+// socket closes with 1011, an HTTP request gets 500).
+inline bool dies_on_surrogate(const ServerState& s, std::string_view text) {
+  if (!s.has(Defect::kSurrogateClosesConnection)) return false;
+  for (size_t at = text.find("\\u"); at != std::string_view::npos; at = text.find("\\u", at + 1)) {
+    if (at + 3 < text.size() && (text[at + 2] == 'd' || text[at + 2] == 'D') &&
+        std::string_view("89abcdefABCDEF").find(text[at + 3]) != std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
+// --- Transport availability (§5.3): a socket-only method reached over HTTP. ---
+// The refusal socket-only-http-invalid gives it instead of -32601.
+inline std::optional<RpcError> socket_only_over_http(const ServerState& s) {
+  if (!s.has(Defect::kSocketOnlyHttpInvalid)) return std::nullopt;
+  return rpc_error(kInvalidRequest, "not available over HTTP");
+}
+
 // --- The auth gate (§4.5, §3.7, §11.1): which methods it lets through, and whether it runs. ---
 inline bool open_before_auth(const ServerState& s, std::string_view method, bool requires_auth,
                              bool conformance_only) {

@@ -2,6 +2,8 @@
 // so socket-only methods answer -32601 exactly as over POST /api/v1/rpc.
 #include "reference/http/rest_handlers.hpp"
 
+#include "reference/defects/seams.hpp"
+
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/msgpack.hpp"
 #include "reference/codec/utf8.hpp"
@@ -29,17 +31,17 @@ HttpReply unknown_service(std::string_view service) {
 
 // A body parsed as JSON under the message rules (§2.8, §8.9, §8.10); null with `error` set
 // otherwise.
-JsonPtr parse_body(std::string_view body, std::string& error) {
+JsonPtr parse_body(const ServerState& server, std::string_view body, std::string& error) {
   if (!is_valid_utf8(body)) {
     error = "body is not valid UTF-8";
     return nullptr;
   }
-  ParseResult parsed = parse_json(body);
+  ParseResult parsed = parse_json(body, server.message_limits().max_json_depth,
+                                  !server.has(Defect::kFirstDuplicateWins));
   if (!parsed.value) {
     error = parsed.error.empty() ? "body is not JSON" : parsed.error;
     return nullptr;
   }
-  keep_last_duplicate_keys(parsed.value.get());
   return std::move(parsed.value);
 }
 
@@ -115,7 +117,7 @@ HttpReply rest_multi_dashboard(ServerState& server) {
 HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body) {
   if (!server.fixtures.has_service(service)) return unknown_service(service);
   std::string error;
-  JsonPtr parsed = parse_body(body, error);
+  JsonPtr parsed = parse_body(server, body, error);
   if (!parsed) return error_reply(400, kParseError, error);
   const auto action = string_member(parsed.get(), "action");
   if (!action) return error_reply(400, kInvalidRequest, "body must be {\"action\":\"...\"}");
@@ -130,42 +132,22 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
   return json_reply(std::get<JsonPtr>(outcome).get());
 }
 
-// One message or batch member under this connection's bucket. The dispatcher charges tokens only
-// to sockets, so HTTP charges here, as a WebSocket message with the same body would be (§8.2,
-// §8.3): invalid members cost nothing, and a valid one that finds the bucket empty gets -32002
-// (a notification is dropped).
-JsonPtr dispatch_charged(CallContext& ctx, const cJSON* item, TokenBucket& bucket) {
-  auto validated = validate_request(item);
-  if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
-    return make_error(invalid->id, std::move(invalid->error));
-  }
-  const Request& request = std::get<Request>(validated);
-  const int64_t now = ServerState::mono_ms();
-  if (!bucket.try_take(now)) {
-    if (request.is_notification()) return nullptr;
-    return make_error(request.id, rate_limited(bucket.retry_after_ms(now)));
-  }
-  return dispatch_message(ctx, item);
-}
-
 HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& bucket) {
+  const TransportScope scope(server, Transport::Http);
   std::string error;
-  JsonPtr message = parse_body(body, error);
+  JsonPtr message = parse_body(server, body, error);
   JsonPtr response;
+  // The dispatcher's own message and batch rules, as on a socket; each valid request is charged
+  // to this HTTP connection's bucket as a WebSocket message with the same body would be (§8.2).
   CallContext ctx = http_context(server);
+  ctx.bucket = &bucket;
+  if (!message && seam::dies_on_surrogate(server, body)) {
+    return error_reply(500, kInternalError, "internal error");  // as if the handler had died
+  }
   if (!message) {
-    response = parse_error_response(server, error);
-  } else if (!cJSON_IsArray(message.get())) {
-    response = dispatch_charged(ctx, message.get(), bucket);
-  } else if (const int count = cJSON_GetArraySize(message.get()); count == 0 || count > 100) {
-    response = dispatch_message(ctx, message.get());  // one -32600, nothing executed or charged
+    response = seam::parse_error_as_sent(server, body, parse_error_response(server, error));
   } else {
-    response.reset(cJSON_CreateArray());
-    for (const cJSON* item = message->child; item != nullptr; item = item->next) {
-      if (JsonPtr answer = dispatch_charged(ctx, item, bucket))
-        cJSON_AddItemToArray(response.get(), answer.release());
-    }
-    if (cJSON_GetArraySize(response.get()) == 0) response.reset();
+    response = dispatch_message(ctx, message.get());
   }
   HttpReply reply;
   if (!response) {  // only notifications (§9.7)
@@ -186,7 +168,7 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
   }
   if (!rest.empty()) {  // §9.11: empty or a JSON object, content ignored
     std::string error;
-    JsonPtr parsed = parse_body(body, error);
+    JsonPtr parsed = parse_body(server, body, error);
     if (!parsed) return error_reply(400, kParseError, error);
     if (!cJSON_IsObject(parsed.get()))
       return error_reply(400, kInvalidRequest, "body must be empty or a JSON object");

@@ -232,7 +232,12 @@ RpcError method_not_found(const CallContext& ctx, std::string_view method) {
 // Lookup, the auth gate (§4.5), then the method with its params (§3.6).
 Outcome run_method(CallContext& ctx, const Request& request) {
   const MethodSpec* spec = find_method(request.method);
-  if (spec != nullptr && !callable(*spec, ctx)) spec = nullptr;
+  if (spec != nullptr && !callable(*spec, ctx)) {
+    if (spec->socket_only && ctx.connection == nullptr && !ctx.in_batch_execute) {
+      if (auto refused = seam::socket_only_over_http(ctx.server)) return std::move(*refused);
+    }
+    spec = nullptr;
+  }
   const bool open_method =
       spec != nullptr &&
       seam::open_before_auth(ctx.server, spec->name, spec->requires_auth, spec->conformance_only);
@@ -266,8 +271,8 @@ Outcome run_request(CallContext& ctx, const Request& request) {
 }
 
 bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
-  if (ctx.connection == nullptr || ctx.server.has(Defect::kNoRateLimit)) return false;
-  TokenBucket& bucket = ctx.connection->bucket;
+  if (ctx.bucket == nullptr || ctx.server.has(Defect::kNoRateLimit)) return false;
+  TokenBucket& bucket = *ctx.bucket;
   const int64_t now = ServerState::mono_ms();  // test.setClock must not refill or drain the bucket
   if (bucket.try_take(now)) return false;
   retry_after_ms = bucket.retry_after_ms(now);
@@ -326,7 +331,7 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
     if (ctx.server.has(Defect::kEmptyBatchArray)) return JsonPtr(cJSON_CreateArray());
     return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
   }
-  if (static_cast<size_t>(count) > ctx.server.limits.max_batch) {
+  if (static_cast<size_t>(count) > ctx.server.message_limits().max_batch) {
     RpcError error = rpc_error(kInvalidRequest, "batch longer than 100");
     error.data.reset(cJSON_CreateObject());
     cJSON_AddNumberToObject(error.data.get(), "maxBatch", kMaxBatch);

@@ -19,10 +19,17 @@ using Outcome = std::variant<JsonPtr, RpcError>;
 // What a call may touch. `connection` is null for transports without a socket (HTTP).
 struct CallContext {
   CallContext(ServerState& s, Connection* c, bool authenticated_already)
-      : server(s), connection(c), authenticated(authenticated_already) {}
+      : server(s),
+        connection(c),
+        bucket(c != nullptr ? &c->bucket : nullptr),
+        authenticated(authenticated_already) {}
 
   ServerState& server;
   Connection* connection = nullptr;
+  // The token bucket each valid request is charged to (§8.1-§8.3): the socket's, or the HTTP
+  // connection's for POST /api/v1/rpc; null: nothing is charged (REST dashboards and actions are
+  // charged at admission).
+  TokenBucket* bucket = nullptr;
   bool authenticated = false;       // HTTP requests are authenticated before dispatch
   bool in_batch_execute = false;    // batch.execute operations: socket-only methods refused (§5.3)
   bool binary_request = false;      // the message came as MessagePack

@@ -98,9 +98,12 @@ const std::vector<OptionSpec>& option_table() {
          o.conformance = true;
          return true;
        }},
-      {"--defect", "NAME", "break one protocol rule on purpose (see --list-defects; repeatable)",
+      {"--defect", "NAME[@PATH]",
+       "break one protocol rule on purpose (see --list-defects; repeatable); @text, @msgpack or "
+       "@http: only for messages on that path",
        [](Options& o, std::string_view v) {
-         if (!find_defect(v)) return false;
+         std::optional<Transport> only;
+         if (!find_defect_spec(v, only)) return false;
          o.defects.emplace_back(v);
          return true;
        }},

@@ -13,7 +13,11 @@ ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
       token(std::move(secret)),
       access{0, options.allow_origins, options.allow_hosts},
       sessions(limits.session_ring_items, options.replay_bytes),
-      log_history(options.log_history) {}
+      log_history(options.log_history) {
+  for (size_t t = 0; t < kTransports; ++t) {
+    transport_limits[t] = resolve_limits(options, defects, static_cast<Transport>(t));
+  }
+}
 
 int64_t ServerState::mono_ms() {
   using namespace std::chrono;

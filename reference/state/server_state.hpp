@@ -55,7 +55,18 @@ struct ServerState {
   // The frame writer's batch buffer, reused across writes: only the single-threaded loop writes.
   std::vector<uint8_t> write_batch;
 
-  bool has(Defect d) const { return defects.test(static_cast<size_t>(d)); }
+  // Whether a defect switch is on. While a message is handled (TransportScope) the answer is for
+  // that message's transport, so `--defect NAME@PATH` acts on one path only; elsewhere a switch
+  // counts only when it is on for every transport.
+  bool has(Defect d) const {
+    return current_transport ? defects.test(d, *current_transport) : defects.test(d);
+  }
+  // The limits for the message being handled (see has()).
+  const Limits& message_limits() const {
+    return current_transport ? transport_limits[static_cast<size_t>(*current_transport)] : limits;
+  }
+  std::optional<Transport> current_transport;  // set by TransportScope only
+  std::array<Limits, kTransports> transport_limits;
   // The protocol clock for auth deadlines, grace periods and tickets: monotonic ms shifted by
   // test.setClock.
   int64_t now_ms() const;
@@ -68,5 +79,21 @@ struct ServerState {
 // Registers a new connection with the server. `wsi` is its socket; without one (unit tests, the
 // fuzz target, benchmarks) the frames it queues stay in its tx for the caller to read.
 Connection& add_connection(ServerState& state, lws* wsi = nullptr);
+
+// Marks the handling of one message on one transport (see ServerState::has); the loop is single
+// threaded and handling is synchronous, so the scope is exactly the message's handling.
+class TransportScope {
+ public:
+  TransportScope(ServerState& s, Transport t) : s_(s), previous_(s.current_transport) {
+    s_.current_transport = t;
+  }
+  ~TransportScope() { s_.current_transport = previous_; }
+  TransportScope(const TransportScope&) = delete;
+  TransportScope& operator=(const TransportScope&) = delete;
+
+ private:
+  ServerState& s_;
+  std::optional<Transport> previous_;
+};
 
 }  // namespace flake

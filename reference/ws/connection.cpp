@@ -1,6 +1,8 @@
 // Per-connection message handling and the bounded send queue (docs/protocol.md §2, §8).
 #include "reference/ws/connection.hpp"
 
+#include "reference/defects/seams.hpp"
+
 #include <libwebsockets.h>
 
 #include <algorithm>
@@ -63,7 +65,7 @@ namespace {
 // Parses a message in either encoding; on failure, `error` is the response to send.
 JsonPtr parse_message(const ServerState& server, std::string_view payload, bool binary,
                       JsonPtr& error) {
-  const int depth = server.limits.max_json_depth;
+  const int depth = server.message_limits().max_json_depth;
   if (binary) {
     const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
                                    server.has(Defect::kExtAsString),
@@ -96,16 +98,6 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
   return std::move(parsed.value);
 }
 
-// A \uD800..\uDFFF escape, for the defect surrogate-closes-connection.
-bool has_surrogate_escape(std::string_view text) {
-  for (size_t at = text.find("\\u"); at != std::string_view::npos; at = text.find("\\u", at + 1)) {
-    if (at + 3 < text.size() && (text[at + 2] == 'd' || text[at + 2] == 'D') &&
-        std::string_view("89abcdefABCDEF").find(text[at + 3]) != std::string_view::npos)
-      return true;
-  }
-  return false;
-}
-
 // A response in the encoding its request came in (§2.4).
 std::string encode_response(const cJSON* response, bool binary) {
   return binary ? encode_msgpack(response) : print_json(response);
@@ -115,6 +107,7 @@ std::string encode_response(const cJSON* response, bool binary) {
 
 void handle_message(Connection& c, std::string_view payload, bool binary) {
   ServerState& server = *c.server;
+  const TransportScope scope(server, binary ? Transport::MsgPack : Transport::Text);
   if (!binary && !server.has(Defect::kNoUtf8Check) && !is_valid_utf8(payload)) {
     request_close(c, 1007, "invalid UTF-8 in a text message", false);
     return;
@@ -126,18 +119,11 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   JsonPtr error;
   JsonPtr message = parse_message(server, payload, binary, error);
   if (!message) {
-    if (!binary && server.has(Defect::kSurrogateClosesConnection) &&
-        has_surrogate_escape(payload)) {
+    if (!binary && seam::dies_on_surrogate(server, payload)) {
       request_close(c, 1011, "internal error", false);  // as if the handler had died
       return;
     }
-    if (const size_t first = payload.find_first_not_of(" \t\r\n");
-        server.has(Defect::kBatchParseErrorArray) && !binary && first != std::string_view::npos &&
-        payload[first] == '[') {
-      JsonPtr batch(cJSON_CreateArray());
-      cJSON_AddItemToArray(batch.get(), error.release());
-      error = std::move(batch);
-    }
+    if (!binary) error = seam::parse_error_as_sent(server, payload, std::move(error));
     if (server.has(Defect::kBinaryAsText)) binary = false;
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
     return;

@@ -21,7 +21,7 @@ TEST(Catalog, IdsAreUniqueWellFormedAndQuoteARequirement) {
   const Catalog catalog = build_catalog();
   ASSERT_GT(catalog.cases().size(), 50u);
   std::set<std::string> ids;
-  const std::regex shape(R"([1-9][0-9]?\.[1-9][0-9]?/[1-9][0-9]*)");
+  const std::regex shape(R"([1-9][0-9]?\.[1-9][0-9]?/[1-9][0-9]*(@msgpack|@http)?)");
   for (const auto& c : catalog.cases()) {
     EXPECT_TRUE(std::regex_match(c.id, shape)) << c.id;
     EXPECT_TRUE(ids.insert(c.id).second) << "duplicate " << c.id;
@@ -99,6 +99,46 @@ TEST(Catalog, Selectors) {
   EXPECT_FALSE(selector_matches("3.4", c));
   EXPECT_TRUE(parse_group("large-data").has_value());
   EXPECT_FALSE(parse_group("nope").has_value());
+}
+
+// A case with paths becomes one cell per path: the text cell keeps the ID, the others carry the
+// path; selectors name one cell, one path, or (bare) every path's cell.
+TEST(Catalog, PathCells) {
+  Catalog catalog;
+  catalog.add({.id = "3.4/7",
+               .requirement = "A rule on every path.",
+               .paths = {Path::Text, Path::MsgPack, Path::Http},
+               .run = [](CaseContext&) { return pass(); }});
+  catalog.add(
+      {.id = "3.4/9", .requirement = "A socket case.", .run = [](CaseContext&) { return pass(); }});
+  std::vector<std::string> ids;
+  for (const Case& c : catalog.cases()) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"3.4/7", "3.4/7@msgpack", "3.4/7@http", "3.4/9"}));
+  const Case& text = catalog.cases()[0];
+  const Case& msgpack = catalog.cases()[1];
+  const Case& http = catalog.cases()[2];
+  const Case& plain = catalog.cases()[3];
+  EXPECT_EQ(msgpack.path, Path::MsgPack);
+  EXPECT_EQ(msgpack.rule_id, "3.4/7");
+  EXPECT_EQ(plain.rule_id, "3.4/9");
+  for (const Case* c : {&text, &msgpack, &http}) {
+    EXPECT_TRUE(selector_matches("3.4/7", *c)) << c->id;
+    EXPECT_TRUE(selector_matches("3.4", *c)) << c->id;
+    EXPECT_TRUE(selector_matches("core", *c)) << c->id;
+  }
+  EXPECT_TRUE(selector_matches("3.4/7@http", http));
+  EXPECT_FALSE(selector_matches("3.4/7@http", msgpack));
+  EXPECT_FALSE(selector_matches("3.4/7@http", text));
+  EXPECT_TRUE(selector_matches("@msgpack", msgpack));
+  EXPECT_FALSE(selector_matches("@msgpack", http));
+  EXPECT_TRUE(selector_matches("3@text", text));
+  EXPECT_FALSE(selector_matches("3@text", msgpack));
+  // Path selectors name cells of path-generic rules only; an unknown path matches nothing.
+  EXPECT_FALSE(selector_matches("3.4/9@text", plain));
+  EXPECT_FALSE(selector_matches("3.4/7@sse", text));
+  EXPECT_TRUE(id_less("3.4/7", "3.4/7@http"));
+  EXPECT_TRUE(parse_path("msgpack").has_value());
+  EXPECT_FALSE(parse_path("sse").has_value());
 }
 
 ParsedOptions parse(std::vector<std::string> args) {

@@ -92,7 +92,8 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
       return invalid_params(error->field.c_str(), error->message);
     }
     PageRequest& request = std::get<PageRequest>(page);
-    if (member(params, "limit") == nullptr) request.limit = ctx.server.limits.default_page_limit;
+    if (member(params, "limit") == nullptr)
+      request.limit = ctx.server.message_limits().default_page_limit;
     if (ctx.server.has(Defect::kPageOverlap) && request.offset > 0) --request.offset;
     return make_page(items, list.collection, request);
   }
@@ -118,7 +119,8 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
   const cJSON* operations = member(params, "operations");
   if (!cJSON_IsArray(operations))
     return invalid_params("operations", "operations must be an array");
-  if (static_cast<size_t>(cJSON_GetArraySize(operations)) > ctx.server.limits.max_operations) {
+  if (static_cast<size_t>(cJSON_GetArraySize(operations)) >
+      ctx.server.message_limits().max_operations) {
     return invalid_params("operations", "at most 100 operations");
   }
   JsonPtr result(cJSON_CreateObject());
