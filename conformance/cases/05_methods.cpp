@@ -264,6 +264,24 @@ void add_s5_methods_cases(Catalog& c) {
            require(a == b, "a cursor of null treated as absent", show(b, 200));
            return pass();
          }});
+  c.add({.id = "5.7/5",
+         .tier = Tier::Must,
+         .requirement = "A cursor that pagination.next of another list method returned MUST get "
+                        "-32602 with data {\"field\":\"cursor\"}.",
+         .paths = kEveryPath,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const json first = call_result(*path, "vercel.getDeployments", {{"limit", 1}});
+           const json next = first.value("pagination", json::object()).value("next", json());
+           require(next.is_string(), "vercel.getDeployments with limit 1: a next cursor",
+                   show(first, 200));
+           for (const char* other : {"vercel.getProjects", "supabase.getDatabases"}) {
+             require_field(error_of(ctx, *path, other, {{"cursor", next}}, -32602,
+                                    std::string(other) + " with a cursor of vercel.getDeployments"),
+                           "cursor", other);
+           }
+           return pass();
+         }});
   c.add({.id = "5.8/1",
          .tier = Tier::Must,
          .requirement = "batch.execute MUST answer one element per operation in order; bad "

@@ -12,9 +12,10 @@ namespace flake {
 
 namespace {
 
-// A cursor is "p1.<offset>.<check>": readable when debugging, while the checksum over offset and
-// list length makes an edited, invented or other-list cursor fail loudly instead of silently
-// skipping or repeating items. "p1" versions the format.
+// A cursor is "p1.<offset>.<check>": readable when debugging, while the checksum over offset, list
+// length and list name makes an edited, invented or other-list cursor fail loudly instead of
+// silently skipping or repeating items (§5.7: only a cursor of the same method is valid). "p1"
+// versions the format.
 constexpr std::string_view kCursorPrefix = "p1.";
 constexpr size_t kCheckDigits = 8;
 constexpr size_t kMaxOffsetDigits = 19;  // fits uint64_t whatever the digits
@@ -26,8 +27,11 @@ uint64_t mix64(uint64_t z) {
 }
 
 // Not a secret (clients could compute it); it only has to make accidental or casual edits invalid.
-uint32_t cursor_check(uint64_t offset, uint64_t total) {
-  return static_cast<uint32_t>(mix64(0x666C616B652E7631ULL ^ mix64(offset) ^ mix64(~total)));
+uint32_t cursor_check(uint64_t offset, uint64_t total, std::string_view list) {
+  uint64_t name = 0xCBF29CE484222325ULL;  // FNV-1a of the list's name
+  for (const char c : list) name = (name ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
+  return static_cast<uint32_t>(
+      mix64(0x666C616B652E7631ULL ^ mix64(offset) ^ mix64(~total) ^ mix64(name + 1)));
 }
 
 void append_hex(std::string& out, uint32_t value) {
@@ -35,11 +39,11 @@ void append_hex(std::string& out, uint32_t value) {
   for (int shift = 28; shift >= 0; shift -= 4) out += kDigits[(value >> shift) & 0xF];
 }
 
-std::string encode_cursor(size_t offset, size_t total) {
+std::string encode_cursor(size_t offset, size_t total, std::string_view list) {
   std::string cursor(kCursorPrefix);
   cursor += std::to_string(offset);
   cursor += '.';
-  append_hex(cursor, cursor_check(offset, total));
+  append_hex(cursor, cursor_check(offset, total, list));
   return cursor;
 }
 
@@ -60,7 +64,8 @@ bool parse_hex(std::string_view text, uint32_t& value) {
 }
 
 // The offset of a well-formed cursor with a matching checksum, else nothing.
-std::optional<uint64_t> decode_cursor(std::string_view cursor, size_t total) {
+std::optional<uint64_t> decode_cursor(std::string_view cursor, size_t total,
+                                      std::string_view list) {
   if (!cursor.starts_with(kCursorPrefix)) return std::nullopt;
   cursor.remove_prefix(kCursorPrefix.size());
   const size_t dot = cursor.find('.');
@@ -74,7 +79,7 @@ std::optional<uint64_t> decode_cursor(std::string_view cursor, size_t total) {
   uint64_t offset = 0;
   std::from_chars(digits.data(), digits.data() + digits.size(), offset);
   uint32_t check = 0;
-  if (!parse_hex(cursor.substr(dot + 1), check) || check != cursor_check(offset, total)) {
+  if (!parse_hex(cursor.substr(dot + 1), check) || check != cursor_check(offset, total, list)) {
     return std::nullopt;
   }
   return offset;
@@ -86,7 +91,8 @@ PageParamError limit_error() {
 
 }  // namespace
 
-std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total) {
+std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total,
+                                                            std::string_view list) {
   PageRequest request;
   if (params == nullptr) return request;
   if (!cJSON_IsObject(params)) {
@@ -107,7 +113,7 @@ std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params,
     if (!cJSON_IsString(cursor) || cursor->valuestring == nullptr) {
       return PageParamError{"cursor", "cursor must be a string taken from pagination.next"};
     }
-    const auto offset = decode_cursor(cursor->valuestring, total);
+    const auto offset = decode_cursor(cursor->valuestring, total, list);
     if (!offset) {
       return PageParamError{"cursor", "cursor was not issued by this server for this list"};
     }
@@ -139,8 +145,9 @@ JsonPtr make_page(const cJSON* items, std::string_view collection, const PageReq
   cJSON* pagination = cJSON_AddObjectToObject(page.get(), "pagination");
   if (pagination == nullptr) return nullptr;
   const bool more = request.offset < total && total - request.offset > limit;
-  cJSON* next = more ? cJSON_CreateString(encode_cursor(request.offset + limit, total).c_str())
-                     : cJSON_CreateNull();
+  cJSON* next =
+      more ? cJSON_CreateString(encode_cursor(request.offset + limit, total, collection).c_str())
+           : cJSON_CreateNull();
   if (next == nullptr) return nullptr;
   cJSON_AddItemToObject(pagination, "next", next);
   if (cJSON_AddNumberToObject(pagination, "total", static_cast<double>(total)) == nullptr)

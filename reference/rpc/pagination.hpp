@@ -25,16 +25,18 @@ struct PageParamError {
   std::string message;
 };
 
-// Validates {"limit"?, "cursor"?} against a list of `total` items. `params` may be nullptr (absent:
-// the first page), an object, or anything else (an error naming "params"). Unknown members are
-// ignored. "limit" must be an integer 1..100. "cursor" must be a string this server issued for a
-// list of this length (it binds offset and total, so a forged, edited or other-list cursor is
-// refused) or null, which means "no cursor" because that is what the last page's "next" holds.
-std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total);
+// Validates {"limit"?, "cursor"?} against the list `list` (its collection name, as make_page gets
+// it) of `total` items. `params` may be nullptr (absent: the first page), an object, or anything
+// else (an error naming "params"). Unknown members are ignored. "limit" must be an integer 1..100.
+// "cursor" must be a string this server issued for this list (it binds offset, length and list,
+// so a forged, edited or other list's cursor is refused) or null, which means "no cursor" because
+// that is what the last page's "next" holds.
+std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total,
+                                                            std::string_view list);
 
 // {"<collection>":[items offset..offset+limit), "pagination":{"next":"<cursor>"|null,"total":n}},
-// with the items deep-copied. A non-array `items` is an empty list; a limit outside 1..100 is
-// clamped to it.
+// with the items deep-copied and the cursor bound to `collection`. A non-array `items` is an empty
+// list; a limit outside 1..100 is clamped to it.
 JsonPtr make_page(const cJSON* items, std::string_view collection, const PageRequest& request);
 
 }  // namespace flake

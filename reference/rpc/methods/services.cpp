@@ -1,6 +1,7 @@
 // Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute
 // (§5).
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <optional>
 
@@ -30,18 +31,38 @@ std::string_view service_of(std::string_view method) {
 
 // For the pagination defects: the page the params would give without member `key`.
 std::variant<PageRequest, PageParamError> page_params_without(const cJSON* params, const char* key,
-                                                              size_t total) {
+                                                              size_t total, std::string_view list) {
   JsonPtr without = clone(params);
   cJSON_DeleteItemFromObjectCaseSensitive(without.get(), key);
-  return parse_page_params(without.get(), total);
+  return parse_page_params(without.get(), total, list);
+}
+
+// Defect cursor-any-list: the offset of any cursor of the right shape ("p1.<offset>.<8 hex>"),
+// whichever list issued it, when it points into this one.
+std::optional<PageRequest> any_list_cursor(const cJSON* params, size_t total,
+                                           std::string_view list) {
+  const cJSON* cursor = member(params, "cursor");
+  if (!cJSON_IsString(cursor)) return std::nullopt;
+  const std::string_view text = cursor->valuestring;
+  const size_t dot = text.find('.', 3);
+  if (!text.starts_with("p1.") || dot == std::string_view::npos || text.size() - dot != 9)
+    return std::nullopt;
+  size_t offset = 0;
+  const auto [end, ec] = std::from_chars(text.data() + 3, text.data() + dot, offset);
+  if (ec != std::errc() || end != text.data() + dot || offset >= total) return std::nullopt;
+  auto page = page_params_without(params, "cursor", total, list);
+  auto* request = std::get_if<PageRequest>(&page);
+  if (request == nullptr) return std::nullopt;
+  request->offset = offset;
+  return *request;
 }
 
 // Defect limit-clamped: an integer limit outside 1..100 is clamped into that range.
-std::optional<PageRequest> clamped_limit(const cJSON* params, size_t total) {
+std::optional<PageRequest> clamped_limit(const cJSON* params, size_t total, std::string_view list) {
   const cJSON* limit = member(params, "limit");
   if (!cJSON_IsNumber(limit) || std::floor(limit->valuedouble) != limit->valuedouble)
     return std::nullopt;
-  auto page = page_params_without(params, "limit", total);
+  auto page = page_params_without(params, "limit", total, list);
   auto* request = std::get_if<PageRequest>(&page);
   if (request == nullptr) return std::nullopt;
   request->limit = limit->valuedouble < 1 ? 1 : kMaxPageLimit;
@@ -73,20 +94,24 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     }
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
     const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
-    auto page = parse_page_params(params, total);
+    auto page = parse_page_params(params, total, list.collection);
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "limit" && ctx.server.has(Defect::kParamsDefaulted) &&
         !cJSON_IsNumber(member(params, "limit"))) {
-      page = page_params_without(params, "limit", total);
+      page = page_params_without(params, "limit", total, list.collection);
     }
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "limit" && ctx.server.has(Defect::kLimitClamped)) {
-      if (auto clamped = clamped_limit(params, total)) page = *clamped;
+      if (auto clamped = clamped_limit(params, total, list.collection)) page = *clamped;
     }
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "cursor" && ctx.server.has(Defect::kCursorUnchecked) &&
         cJSON_IsString(member(params, "cursor"))) {
-      page = page_params_without(params, "cursor", total);  // an unknown cursor: the first page
+      page = page_params_without(params, "cursor", total, list.collection);  // the first page
+    }
+    if (auto* error = std::get_if<PageParamError>(&page);
+        error && error->field == "cursor" && ctx.server.has(Defect::kCursorAnyList)) {
+      if (auto other = any_list_cursor(params, total, list.collection)) page = *other;
     }
     if (auto* error = std::get_if<PageParamError>(&page)) {
       return invalid_params(error->field.c_str(), error->message);

@@ -57,13 +57,13 @@ std::string field_of(const std::variant<PageRequest, PageParamError>& result) {
 
 std::string error_field(const char* params_json, size_t total) {
   JsonPtr params = parse(params_json);
-  return field_of(parse_page_params(params.get(), total));
+  return field_of(parse_page_params(params.get(), total, "x"));
 }
 
 // A cursor for `offset` in a list of `total` items, obtained the only legitimate way: from a page.
-std::string cursor_for(size_t offset, size_t total) {
+std::string cursor_for(size_t offset, size_t total, std::string_view list = "x") {
   JsonPtr items = synthetic_list(total);
-  JsonPtr page = make_page(items.get(), "x", PageRequest{offset - 1, 1});
+  JsonPtr page = make_page(items.get(), list, PageRequest{offset - 1, 1});
   auto next = string_member(member(page.get(), "pagination"), "next");
   EXPECT_TRUE(next.has_value()) << offset << " of " << total;
   return next ? std::string(*next) : std::string();
@@ -84,7 +84,7 @@ std::vector<std::string> walk(const cJSON* items, const char* collection,
     const std::optional<double> limit = limits[page_number % limits.size()];
     const size_t expected_limit = limit ? static_cast<size_t>(*limit) : kDefaultPageLimit;
     JsonPtr params = page_params(limit, page_number == 0 ? nullptr : cursor.c_str());
-    auto request = parse_page_params(params.get(), total);
+    auto request = parse_page_params(params.get(), total, collection);
     if (!std::holds_alternative<PageRequest>(request)) {
       ADD_FAILURE() << "page " << page_number
                     << " refused: " << std::get<PageParamError>(request).message;
@@ -186,7 +186,7 @@ TEST(PaginationWalk, EmptyListHasOnePageWithNullNext) {
 
 TEST(PaginationParams, DefaultsWhenAbsentOrEmpty) {
   for (const cJSON* params : {static_cast<const cJSON*>(nullptr)}) {
-    auto request = parse_page_params(params, 10);
+    auto request = parse_page_params(params, 10, "x");
     ASSERT_TRUE(std::holds_alternative<PageRequest>(request));
     EXPECT_EQ(std::get<PageRequest>(request).offset, 0u);
     EXPECT_EQ(std::get<PageRequest>(request).limit, 20u);
@@ -194,7 +194,7 @@ TEST(PaginationParams, DefaultsWhenAbsentOrEmpty) {
   for (const char* text : {"{}", R"({"cursor":null})", R"({"unknown":1,"other":[1]})"}) {
     SCOPED_TRACE(text);
     JsonPtr params = parse(text);
-    auto request = parse_page_params(params.get(), 10);
+    auto request = parse_page_params(params.get(), 10, "x");
     ASSERT_TRUE(std::holds_alternative<PageRequest>(request));
     EXPECT_EQ(std::get<PageRequest>(request).offset, 0u);
     EXPECT_EQ(std::get<PageRequest>(request).limit, 20u);
@@ -282,19 +282,20 @@ TEST(PaginationParams, ForgedAndMalformedCursors) {
       "p1.18446744073709551615." + check,  // UINT64_MAX
       "p1.40." + check + ".extra",
       std::string("p1.40.") + check.substr(0, 4) + std::string("\0", 1) + check.substr(5),
-      cursor_for(40, 138),   // valid, but for a list of another length
-      cursor_for(130, 200),  // valid offset for that list, past the end of this one
+      cursor_for(40, 138),       // valid, but for a list of another length
+      cursor_for(40, 137, "y"),  // valid, but for another list of the same length (§5.7)
+      cursor_for(130, 200),      // valid offset for that list, past the end of this one
   };
   for (const std::string& cursor : bad) {
     SCOPED_TRACE("cursor \"" + cursor + "\"");
     JsonPtr params(cJSON_CreateObject());
     cJSON_AddItemToObject(params.get(), "cursor", cJSON_CreateString(cursor.c_str()));
-    EXPECT_EQ(field_of(parse_page_params(params.get(), total)), "cursor");
+    EXPECT_EQ(field_of(parse_page_params(params.get(), total, "x")), "cursor");
   }
 
   // The untouched cursor is accepted, with its offset, whatever the limit.
   JsonPtr params = page_params(7, good.c_str());
-  auto request = parse_page_params(params.get(), total);
+  auto request = parse_page_params(params.get(), total, "x");
   ASSERT_TRUE(std::holds_alternative<PageRequest>(request));
   EXPECT_EQ(std::get<PageRequest>(request).offset, 40u);
   EXPECT_EQ(std::get<PageRequest>(request).limit, 7u);
@@ -302,7 +303,7 @@ TEST(PaginationParams, ForgedAndMalformedCursors) {
 
 TEST(PaginationParams, NoCursorIsValidForAnEmptyList) {
   JsonPtr params = page_params(std::nullopt, cursor_for(1, 2).c_str());
-  EXPECT_EQ(field_of(parse_page_params(params.get(), 0)), "cursor");
+  EXPECT_EQ(field_of(parse_page_params(params.get(), 0, "x")), "cursor");
 }
 
 TEST(MakePage, CursorFormatAndContents) {
