@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -66,6 +68,71 @@ inline bool dies_on_surrogate(const ServerState& s, std::string_view text) {
       return true;
   }
   return false;
+}
+
+// --- Answers (§3.2, §3.4, §3.5, §5.2): which messages get an answer, and its shape. ---
+// unknown-prefix-not-found: "<unserved>.getDashboard" gets -32004 instead of -32601.
+inline std::optional<RpcError> unknown_method_error(const ServerState& s, std::string_view method) {
+  if (!s.has(Defect::kUnknownPrefixNotFound) || !method.ends_with(".getDashboard"))
+    return std::nullopt;
+  return not_found("service:" + std::string(method.substr(0, method.find('.'))));
+}
+// An invalid request that gets no answer: a batch member under batch-drops-invalid, an invalid
+// object without id (taken for a notification) under invalid-without-id-silent.
+inline bool invalid_request_unanswered(const ServerState& s, const cJSON* item, bool in_batch) {
+  if (in_batch && s.has(Defect::kBatchDropsInvalid)) return true;
+  return s.has(Defect::kInvalidWithoutIdSilent) && cJSON_IsObject(item) &&
+         member(item, "id") == nullptr;
+}
+// answer-notifications: client notifications get a response.
+inline bool notifications_answered(const ServerState& s) {
+  return s.has(Defect::kAnswerNotifications);
+}
+// non-object-parse-error: a message that is neither an object nor an array gets -32700.
+inline bool non_object_is_parse_error(const ServerState& s) {
+  return s.has(Defect::kNonObjectParseError);
+}
+// empty-batch-array: [] answers an empty batch instead of one -32600.
+inline bool empty_batch_gets_array(const ServerState& s) {
+  return s.has(Defect::kEmptyBatchArray);
+}
+// batch-auth-snapshot: every member sees the authentication the connection had when the batch
+// began, not what earlier members did.
+inline bool batch_auth_from_start(const ServerState& s) {
+  return s.has(Defect::kBatchAuthSnapshot);
+}
+// notification-batch-array: a batch of notifications only is answered with [].
+inline bool silent_batch_gets_array(const ServerState& s) {
+  return s.has(Defect::kNotificationBatchArray);
+}
+// no-rate-limit: requests are never charged to a token bucket.
+inline bool rate_limit_off(const ServerState& s) {
+  return s.has(Defect::kNoRateLimit);
+}
+
+// --- auth.authenticate (§4.2, §4.6, §4.9) ---
+// token-type-unauthenticated: a missing or non-string token gets -32001 instead of -32602.
+inline bool bad_token_unauthenticated(const ServerState& s) {
+  return s.has(Defect::kTokenTypeUnauthenticated);
+}
+// client-info-unchecked: a clientInfo that is not an object is accepted.
+inline bool client_info_unchecked(const ServerState& s) {
+  return s.has(Defect::kClientInfoUnchecked);
+}
+// token-prefix-match: a token that starts with the secret authenticates too; the part compared.
+inline std::string_view token_as_compared(const ServerState& s, std::string_view token) {
+  return s.has(Defect::kTokenPrefixMatch) ? token.substr(0, s.token.size()) : token;
+}
+// token-logged: a failed attempt writes the secret to standard error (§4.2 forbids it).
+inline void after_failed_token(const ServerState& s) {
+  if (s.has(Defect::kTokenLogged)) {
+    std::fprintf(stderr, "flake-sidecar: authentication failed, expected token %s\n",
+                 s.token.c_str());
+  }
+}
+// reauth-new-session: authenticating again gives the connection a new session.
+inline bool reauth_replaces_session(const ServerState& s) {
+  return s.has(Defect::kReauthNewSession);
 }
 
 // --- Transport availability (§5.3): a socket-only method reached over HTTP. ---

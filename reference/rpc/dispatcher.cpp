@@ -220,9 +220,7 @@ bool callable(const MethodSpec& spec, const CallContext& ctx) {
 // A method name is looked up whole: "foo.getDashboard" is an unknown method, not an unknown service
 // (docs/protocol.md §5.2, §12.2).
 RpcError method_not_found(const CallContext& ctx, std::string_view method) {
-  if (ctx.server.has(Defect::kUnknownPrefixNotFound) && method.ends_with(".getDashboard")) {
-    return not_found("service:" + std::string(method.substr(0, method.find('.'))));
-  }
+  if (auto error = seam::unknown_method_error(ctx.server, method)) return std::move(*error);
   RpcError error = rpc_error(kMethodNotFound, "method not found: " + std::string(method));
   error.data.reset(cJSON_CreateObject());
   cJSON_AddStringToObject(error.data.get(), "method", std::string(method).c_str());
@@ -271,7 +269,7 @@ Outcome run_request(CallContext& ctx, const Request& request) {
 }
 
 bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
-  if (ctx.bucket == nullptr || ctx.server.has(Defect::kNoRateLimit)) return false;
+  if (ctx.bucket == nullptr || seam::rate_limit_off(ctx.server)) return false;
   TokenBucket& bucket = *ctx.bucket;
   const int64_t now = ServerState::mono_ms();  // test.setClock must not refill or drain the bucket
   if (bucket.try_take(now)) return false;
@@ -284,16 +282,12 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false)
   auto validated =
       validate_request(item, seam::jsonrpc_version_checked(server), seam::request_leniency(server));
   if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
-    if (in_batch && server.has(Defect::kBatchDropsInvalid)) return nullptr;
-    // The defect takes an invalid request object without id for a notification.
-    if (server.has(Defect::kInvalidWithoutIdSilent) && cJSON_IsObject(item) &&
-        member(item, "id") == nullptr)
-      return nullptr;
+    if (seam::invalid_request_unanswered(server, item, in_batch)) return nullptr;
     return make_error(invalid->id, std::move(invalid->error));
   }
   const Request& request = std::get<Request>(validated);
   Outcome outcome = execute_request(ctx, request);
-  if (request.is_notification() && !ctx.server.has(Defect::kAnswerNotifications)) return nullptr;
+  if (request.is_notification() && !seam::notifications_answered(server)) return nullptr;
   JsonPtr id_storage;
   const cJSON* id = seam::response_id(server, request.id, id_storage);
   if (auto* error = std::get_if<RpcError>(&outcome)) return make_error(id, std::move(*error));
@@ -321,14 +315,14 @@ const MethodSpec* find_method(std::string_view name) {
 
 JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
   if (!cJSON_IsArray(message) && !cJSON_IsObject(message) &&
-      ctx.server.has(Defect::kNonObjectParseError)) {
+      seam::non_object_is_parse_error(ctx.server)) {
     return parse_error_response(ctx.server, "not a JSON-RPC message");
   }
   if (!cJSON_IsArray(message)) return dispatch_one(ctx, message);
 
   const int count = cJSON_GetArraySize(message);
   if (count == 0) {
-    if (ctx.server.has(Defect::kEmptyBatchArray)) return JsonPtr(cJSON_CreateArray());
+    if (seam::empty_batch_gets_array(ctx.server)) return JsonPtr(cJSON_CreateArray());
     return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
   }
   if (static_cast<size_t>(count) > ctx.server.message_limits().max_batch) {
@@ -340,12 +334,12 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
   JsonPtr responses(cJSON_CreateArray());
   const bool authenticated_at_start = ctx.authenticated;
   for (const cJSON* item = message->child; item != nullptr; item = item->next) {
-    if (ctx.server.has(Defect::kBatchAuthSnapshot)) ctx.authenticated = authenticated_at_start;
+    if (seam::batch_auth_from_start(ctx.server)) ctx.authenticated = authenticated_at_start;
     if (JsonPtr response = dispatch_one(ctx, item, true)) {
       cJSON_AddItemToArray(responses.get(), response.release());
     }
   }
-  if (cJSON_GetArraySize(responses.get()) == 0 && !ctx.server.has(Defect::kNotificationBatchArray))
+  if (cJSON_GetArraySize(responses.get()) == 0 && !seam::silent_batch_gets_array(ctx.server))
     return nullptr;
   return responses;
 }

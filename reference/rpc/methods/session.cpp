@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "reference/defects/seams.hpp"
 #include "reference/rpc/methods/methods.hpp"
 #include "reference/state/token.hpp"
 
@@ -71,26 +72,20 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
   Connection& c = *ctx.connection;
   auto token = string_member(params, "token");
   if (!cJSON_IsObject(params) || !token) {
-    if (ctx.server.has(Defect::kTokenTypeUnauthenticated))
+    if (seam::bad_token_unauthenticated(ctx.server))
       return failed_attempt(ctx, rpc_error(kUnauthenticated, "invalid token"));
     return failed_attempt(ctx, invalid_params("token", "token must be a string"));
   }
   if (const cJSON* info = member(params, "clientInfo");
-      info && !cJSON_IsObject(info) && !ctx.server.has(Defect::kClientInfoUnchecked)) {
+      info && !cJSON_IsObject(info) && !seam::client_info_unchecked(ctx.server)) {
     return failed_attempt(ctx, invalid_params("clientInfo", "clientInfo must be an object"));
   }
   const std::string_view secret = ctx.server.token;
-  bool matches = token_matches(secret, *token);
-  if (!matches && ctx.server.has(Defect::kTokenPrefixMatch))
-    matches = token_matches(secret, token->substr(0, secret.size()));
-  if (!matches) {
-    if (ctx.server.has(Defect::kTokenLogged)) {
-      std::fprintf(stderr, "flake-sidecar: authentication failed, expected token %s\n",
-                   ctx.server.token.c_str());
-    }
+  if (!token_matches(secret, seam::token_as_compared(ctx.server, *token))) {
+    seam::after_failed_token(ctx.server);
     return failed_attempt(ctx, rpc_error(kUnauthenticated, "invalid token"));
   }
-  if (c.session != nullptr && ctx.server.has(Defect::kReauthNewSession)) {
+  if (c.session != nullptr && seam::reauth_replaces_session(ctx.server)) {
     ctx.server.attached.erase(c.session);
     ctx.server.sessions.erase(c.session->id);
     c.session = nullptr;
