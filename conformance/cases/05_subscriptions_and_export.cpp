@@ -5,33 +5,33 @@
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/chunk_assembler.hpp"
 #include "conformance/client/data_codec.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
-namespace {}  // namespace
-
 void add_s5_subscriptions_and_export_cases(Catalog& c) {
   c.add({.id = "5.9/1",
          .tier = Tier::Must,
          .requirement = "logs.subscribe validates service and level (-32602 with data.field); each "
                         "call creates a new subscription.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            require_field(
-               error_of(ctx, *rpc, "logs.subscribe", json::object(), -32602, "logs.subscribe {}"),
+               error_of(ctx, *path, "logs.subscribe", json::object(), -32602, "logs.subscribe {}"),
                "service", "logs.subscribe {}");
            require_field(
-               error_of(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}, {"level", "fatal"}},
+               error_of(ctx, *path, "logs.subscribe", {{"service", "vercel"}, {"level", "fatal"}},
                         -32602, "logs.subscribe level fatal"),
                "level", "level fatal");
-           const json a = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
-           const json b = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
+           const json a = call_result(*path, "logs.subscribe", {{"service", "vercel"}});
+           const json b = call_result(*path, "logs.subscribe", {{"service", "vercel"}});
            require(has_string(a, "subscription") && has_string(b, "subscription") &&
                        a["subscription"] != b["subscription"],
                    "two subscribe calls: two different subscription ids",
                    show(a) + " / " + show(b));
-           error_of(ctx, *rpc, "metrics.subscribe", {{"service", "nosuch"}}, -32004,
+           error_of(ctx, *path, "metrics.subscribe", {{"service", "nosuch"}}, -32004,
                     "metrics.subscribe nosuch");
-           const json m = ctx.call_result(*rpc, "metrics.subscribe", json::object());
+           const json m = call_result(*path, "metrics.subscribe", json::object());
            require(has_string(m, "subscription"),
                    "metrics.subscribe without service: {\"subscription\":<id>}", show(m));
            return pass();
@@ -39,10 +39,12 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
   c.add({.id = "5.9/2",
          .tier = Tier::Must,
          .requirement = "A subscription MUST receive only entries at or above its level.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
-           const std::string sub =
-               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}, {"level", "warn"}});
+           const Encoding encoding = socket_encoding(ctx);
+           const std::string sub = subscribe(ctx, *rpc, "logs.subscribe",
+                                             {{"service", "vercel"}, {"level", "warn"}}, encoding);
            const SeqCollector c = emit_logs_and_collect(
                ctx, *rpc, {{"service", "vercel"}, {"count", 40}, {"perNotification", 4}});
            require(c.problem.empty(), "well-formed notifications", c.problem);
@@ -67,19 +69,21 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Unsubscribing an unknown id or another family's id MUST get -32004; a "
                         "valid one answers {\"ok\":true}.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           const json e = error_of(ctx, *rpc, "logs.unsubscribe", {{"subscription", "no-such-sub"}},
-                                   -32004, "logs.unsubscribe of an unknown id");
+           auto path = open_rpc_path(ctx);
+           const json e =
+               error_of(ctx, *path, "logs.unsubscribe", {{"subscription", "no-such-sub"}}, -32004,
+                        "logs.unsubscribe of an unknown id");
            require(
                e.contains("data") && e["data"].value("resource", "") == "subscription:no-such-sub",
                "data {\"resource\":\"subscription:no-such-sub\"}", show(e));
-           const json logs = ctx.call_result(*rpc, "logs.subscribe", {{"service", "vercel"}});
-           error_of(ctx, *rpc, "metrics.unsubscribe",
+           const json logs = call_result(*path, "logs.subscribe", {{"service", "vercel"}});
+           error_of(ctx, *path, "metrics.unsubscribe",
                     {{"subscription", logs.value("subscription", "")}}, -32004,
                     "metrics.unsubscribe of a logs subscription");
-           const json ok = ctx.call_result(*rpc, "logs.unsubscribe",
-                                           {{"subscription", logs.value("subscription", "")}});
+           const json ok = call_result(*path, "logs.unsubscribe",
+                                       {{"subscription", logs.value("subscription", "")}});
            require(ok == json{{"ok", true}}, "{\"ok\":true}", show(ok));
            return pass();
          }});
@@ -87,11 +91,16 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "After a successful unsubscribe response, no further notification for that "
                         "subscription.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
-           const std::string gone = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
-           const std::string kept = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
-           const json ok = ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", gone}});
+           const Encoding encoding = socket_encoding(ctx);
+           const std::string gone =
+               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}}, encoding);
+           const std::string kept =
+               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}}, encoding);
+           const json ok =
+               ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", gone}}, encoding);
            require(ok == json{{"ok", true}}, "logs.unsubscribe: {\"ok\":true}", show(ok));
            // Anything queued so far predates the unsubscribe response and may still name it.
            rpc->notifications().clear();

@@ -5,6 +5,7 @@
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/chunk_assembler.hpp"
 #include "conformance/client/data_codec.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
 namespace {
@@ -115,9 +116,12 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
                         "well-formed entries; every emitted entry arrives once.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
-           const std::string sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
+           const Encoding encoding = socket_encoding(ctx);
+           const std::string sub =
+               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}}, encoding);
            const SeqCollector c = emit_logs_and_collect(
                ctx, *rpc, {{"service", "vercel"}, {"count", 50}, {"perNotification", 5}});
            require(c.problem.empty(), "well-formed notifications with contiguous seq", c.problem);
@@ -134,11 +138,13 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A session's first notification MUST carry seq 1 and each further one seq "
                         "+ 1, across all subscriptions.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
-           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
-           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
-           subscribe(ctx, *rpc, "metrics.subscribe", json::object());
+           const Encoding encoding = socket_encoding(ctx);
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}}, encoding);
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}}, encoding);
+           subscribe(ctx, *rpc, "metrics.subscribe", json::object(), encoding);
            SeqCollector c = emit_logs_and_collect(
                ctx, *rpc, {{"service", "vercel"}, {"count", 30}, {"perNotification", 3}});
            SeqCollector more = emit_logs_and_collect(

@@ -66,8 +66,9 @@ const json& CaseContext::capabilities() {
   return caps;
 }
 
-json CaseContext::call_result(RpcClient& rpc, std::string_view method, const json& params) {
-  const Incoming in = rpc.call(method, params, CallOptions{timeout(), Encoding::Json});
+json CaseContext::call_result(RpcClient& rpc, std::string_view method, const json& params,
+                              Encoding encoding) {
+  const Incoming in = rpc.call(method, params, CallOptions{timeout(), encoding});
   const std::string expected = std::string(method) + " answered with a result";
   const json& r = require_value(in, expected);
   require_response_shape(r, method);

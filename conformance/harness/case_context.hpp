@@ -62,7 +62,8 @@ class CaseContext {
   const json& capabilities();
 
   // A call that must produce a result.
-  json call_result(RpcClient& rpc, std::string_view method, const json& params);
+  json call_result(RpcClient& rpc, std::string_view method, const json& params,
+                   Encoding encoding = Encoding::Json);
   // A test.* call (docs §11): -32601 means the sidecar does not run in conformance mode.
   json call_test_method(RpcClient& rpc, std::string_view method, const json& params);
   // Answers system.ping: the connection still works.

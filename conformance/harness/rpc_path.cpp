@@ -147,19 +147,17 @@ void require_usable(RpcPath& path, std::string_view after_what) {
           show(r));
 }
 
-std::unique_ptr<RpcPath> open_rpc_path(CaseContext& ctx) {
-  switch (ctx.path()) {
-    case Path::Text:
-      return std::make_unique<SocketPath>(ctx, Encoding::Json);
-    case Path::MsgPack:
-      if (ctx.capabilities().value("msgpack", true) == false) {
-        unimplemented_case("the sidecar advertises capabilities.msgpack false");
-      }
-      return std::make_unique<SocketPath>(ctx, Encoding::MsgPack);
-    case Path::Http:
-      return std::make_unique<HttpPath>(ctx);
+Encoding socket_encoding(CaseContext& ctx) {
+  if (ctx.path() != Path::MsgPack) return Encoding::Json;
+  if (ctx.capabilities().value("msgpack", true) == false) {
+    unimplemented_case("the sidecar advertises capabilities.msgpack false");
   }
-  return nullptr;
+  return Encoding::MsgPack;
+}
+
+std::unique_ptr<RpcPath> open_rpc_path(CaseContext& ctx) {
+  if (ctx.path() == Path::Http) return std::make_unique<HttpPath>(ctx);
+  return std::make_unique<SocketPath>(ctx, socket_encoding(ctx));
 }
 
 }  // namespace flake::conform

@@ -41,6 +41,13 @@ class RpcPath {
 // carry JSON text (a message that is not valid JSON has no MessagePack form).
 inline const std::vector<Path> kEveryPath = {Path::Text, Path::MsgPack, Path::Http};
 inline const std::vector<Path> kJsonTextPaths = {Path::Text, Path::Http};
+// Rules of subscriptions and their notifications: WebSocket only, in either encoding (§2.4: a
+// subscription's notifications use the encoding of its subscribe request).
+inline const std::vector<Path> kSocketPaths = {Path::Text, Path::MsgPack};
+
+// The encoding a socket cell sends in (MessagePack on Path::MsgPack, after checking that the
+// sidecar advertises it; JSON otherwise).
+Encoding socket_encoding(CaseContext& ctx);
 
 // A call that must produce a result; returns the result (the case fails otherwise, or is
 // unimplemented when a feature method answers -32601).

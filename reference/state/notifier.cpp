@@ -6,6 +6,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,9 @@ SharedText notification_tail(std::string fields) {
 
 void deliver(ServerState& server, Session& session, const Subscription& subscription,
              std::string_view method, std::string_view service, const SharedText& tail) {
+  // A notification travels the path its subscribe request came on (§2.4): a defect limited to
+  // one path (NAME@PATH) acts on that path's subscriptions only.
+  const TransportScope scope(server, subscription.binary ? Transport::MsgPack : Transport::Text);
   uint64_t seq = session.assign_seq();
   if (server.has(Defect::kSeqGap) && seq % 10 == 0) seq = session.assign_seq();
   std::string head(kFramePad, '\0');
@@ -107,12 +111,14 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
     server.log_history.add(service, now,
                            std::string_view(run.text).substr(begin, run.ends[i] - begin));
   }
-  // One tail per group and level filter, made for the first subscriber that needs it; null when
-  // the filter leaves the group empty.
-  std::map<std::pair<size_t, int>, SharedText> tails;
-  auto tail_for = [&](size_t group, int min_level) -> const SharedText& {
-    auto [it, fresh] = tails.try_emplace({group, min_level});
+  // One tail per group, level filter and path, made for the first subscriber that needs it; null
+  // when the filter leaves the group empty. (MessagePack subscribers re-encode head and tail anyway;
+  // keying by path keeps a defect limited to one path off the other's tails.)
+  std::map<std::tuple<size_t, int, bool>, SharedText> tails;
+  auto tail_for = [&](size_t group, int min_level, bool binary) -> const SharedText& {
+    auto [it, fresh] = tails.try_emplace({group, min_level, binary});
     if (!fresh) return it->second;
+    const TransportScope scope(server, binary ? Transport::MsgPack : Transport::Text);
     const size_t end = std::min(run.size(), group + per_notification);
     const uint32_t group_begin = group == 0 ? 0 : run.ends[group - 1];
     std::string fields = R"(,"entries":[)";
@@ -141,7 +147,7 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
     for (auto& [id, sub] : session.subscriptions) {
       if (sub.kind != StreamKind::kLogs || sub.service != service) continue;
       for (size_t group = 0; group < run.size(); group += per_notification) {
-        const SharedText& tail = tail_for(group, sub.min_level);
+        const SharedText& tail = tail_for(group, sub.min_level, sub.binary);
         if (tail) deliver(server, session, sub, "logs.update", service, tail);
       }
     }
