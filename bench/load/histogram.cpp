@@ -1,7 +1,7 @@
 // Log-linear bucket index: values below 2·kSub map to themselves; above, the value shifted right by
 // k (its octave above the linear range) lands in [kSub, 2·kSub), and octave k owns indexes
 // [(k+1)·kSub, (k+2)·kSub).
-#include "histogram.hpp"
+#include "bench/load/histogram.hpp"
 
 #include <algorithm>
 #include <bit>

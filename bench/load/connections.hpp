@@ -1,7 +1,7 @@
 // Opening a set of authenticated benchmark connections, and a poll set over them.
 #pragma once
 
-#include "scenarios.hpp"
+#include "bench/load/scenarios.hpp"
 
 #include <memory>
 #include <vector>

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_payloads.hpp"
+#include "bench/micro/bench_payloads.hpp"
 #include "reference/codec/msgpack.hpp"
 #include "reference/state/notifier.hpp"
 #include "reference/state/server_state.hpp"

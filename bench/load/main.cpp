@@ -1,13 +1,13 @@
 // flake-bench: load generator for flake.v1 sidecars. Runs every scenario against the
 // target and, with --floor, against a built-in floor server, then prints figures, ratios and the
 // reference targets; --json writes the same as JSON.
-#include "bench_report.hpp"
+#include "bench/load/bench_report.hpp"
+#include "bench/load/floor_echo.hpp"
+#include "bench/load/options.hpp"
+#include "bench/load/proc_stats.hpp"
+#include "bench/load/scenarios.hpp"
+#include "bench/load/sidecar_launch.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
-#include "floor_echo.hpp"
-#include "load_options.hpp"
-#include "proc_stats.hpp"
-#include "scenarios.hpp"
-#include "sidecar_launch.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // flake-bench's command line: one target, value checks, --quick defaults, --only.
-#include "load_options.hpp"
+#include "bench/load/options.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The load generator's framing: round trips at every length form, split input, id scanning.
-#include "wire.hpp"
+#include "bench/load/wire.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Progress lines for long runs, on stderr so that stdout stays the report.
 #include <cstdio>
 
-#include "scenarios.hpp"
+#include "bench/load/scenarios.hpp"
 
 namespace flake::bench {
 

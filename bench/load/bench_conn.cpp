@@ -1,6 +1,6 @@
 // The connection's receive buffer is one contiguous block that frames are parsed from in place;
 // it grows only for a frame larger than itself (getLarge chunks are up to 1 MiB + envelope).
-#include "bench_conn.hpp"
+#include "bench/load/bench_conn.hpp"
 
 #include "conformance/client/ws_client.hpp"
 

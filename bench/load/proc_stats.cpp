@@ -1,6 +1,6 @@
 // /proc/<pid>/stat fields 14 and 15 (utime, stime, in clock ticks) follow the parenthesised command
 // name, which may itself hold spaces and parentheses: parse from the last ')'.
-#include "proc_stats.hpp"
+#include "bench/load/proc_stats.hpp"
 
 #include <unistd.h>
 

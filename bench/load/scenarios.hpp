@@ -2,8 +2,8 @@
 // bounded run with a deadline; failures come back as text, never as a hang.
 #pragma once
 
-#include "bench_conn.hpp"
-#include "histogram.hpp"
+#include "bench/load/bench_conn.hpp"
+#include "bench/load/histogram.hpp"
 
 #include <sys/types.h>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // One epoll loop; each connection: HTTP upgrade, then text frames answered by id. test.emitLogs
 // and logs.getLarge produce canned streams generated lazily as the socket drains, so the floor
 // respects back-pressure like a real sidecar instead of buffering everything.
-#include "floor_echo.hpp"
+#include "bench/load/floor_echo.hpp"
 
-#include "wire.hpp"
+#include "bench/load/wire.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

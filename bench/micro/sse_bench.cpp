@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "bench_payloads.hpp"
+#include "bench/micro/bench_payloads.hpp"
 #include "reference/http/sse_stream.hpp"
 #include "reference/state/notifier.hpp"
 #include "reference/state/server_state.hpp"

@@ -1,7 +1,7 @@
 // Open loop (as wrk2 does it): request k of connection j is due at start + (k·C + j)/rate whether
 // or not earlier answers came back, and its latency counts from that due time. A server that
 // stalls is thus charged for every request that waited behind the stall (no coordinated omission).
-#include "connections.hpp"
+#include "bench/load/connections.hpp"
 
 namespace flake::bench {
 namespace {

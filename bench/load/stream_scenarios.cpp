@@ -4,8 +4,8 @@
 // server.
 #include <nlohmann/json.hpp>
 
-#include "connections.hpp"
-#include "proc_stats.hpp"
+#include "bench/load/connections.hpp"
+#include "bench/load/proc_stats.hpp"
 
 namespace flake::bench {
 namespace {

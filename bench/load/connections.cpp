@@ -1,6 +1,6 @@
 // Authenticated connection sets and one poll over them; ppoll because open-loop pacing needs
 // sub-millisecond timeouts.
-#include "connections.hpp"
+#include "bench/load/connections.hpp"
 
 #include <poll.h>
 

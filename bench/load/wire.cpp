@@ -1,5 +1,5 @@
 // RFC 6455 §5.2 header layout, written and read without the conformance decoder's checks.
-#include "wire.hpp"
+#include "bench/load/wire.hpp"
 
 #include <cstring>
 

@@ -3,10 +3,10 @@
 // switched off.
 #pragma once
 
+#include "bench/load/options.hpp"
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/client/url.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
-#include "load_options.hpp"
 
 #include <memory>
 #include <string>

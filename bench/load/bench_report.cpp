@@ -1,7 +1,7 @@
 // The report: medians over repeats, targets, the table and the JSON. Ratios are sidecar / floor
 // whatever the direction: for a rate 0.5 is half the floor's rate, for a latency 2.0 twice its
 // latency.
-#include "bench_report.hpp"
+#include "bench/load/bench_report.hpp"
 
 #include <sys/utsname.h>
 #include <unistd.h>

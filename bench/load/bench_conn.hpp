@@ -2,9 +2,9 @@
 // then the socket taken over for the hot path (own framing, batched writes, in-place parsing).
 #pragma once
 
+#include "bench/load/wire.hpp"
 #include "conformance/client/socket.hpp"
 #include "conformance/client/url.hpp"
-#include "wire.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -1,6 +1,6 @@
 // Hand-rolled parsing in the style of flake-conform's options: every option takes its value as the
 // next argument; numbers are checked for range.
-#include "load_options.hpp"
+#include "bench/load/options.hpp"
 
 #include <cstdlib>
 #include <functional>

@@ -1,8 +1,8 @@
 // The floor server against the benchmark client on loopback: handshake, answers by id, a canned
 // log stream whose entries carry the same marker as test.emitLogs, and a chunked export.
-#include "floor_echo.hpp"
-#include "bench_conn.hpp"
-#include "scenarios.hpp"
+#include "bench/load/floor_echo.hpp"
+#include "bench/load/bench_conn.hpp"
+#include "bench/load/scenarios.hpp"
 
 #include <gtest/gtest.h>
 

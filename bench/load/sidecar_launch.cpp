@@ -1,6 +1,6 @@
 // --reference starts the sidecar with --rate 0: its default limiter (10,000 req/s per connection)
 // would otherwise be what the ping runs measure.
-#include "sidecar_launch.hpp"
+#include "bench/load/sidecar_launch.hpp"
 
 #include <unistd.h>
 

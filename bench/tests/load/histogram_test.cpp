@@ -1,5 +1,5 @@
 // The latency histogram: bucket arithmetic, precision bound, percentiles against exact ranks.
-#include "histogram.hpp"
+#include "bench/load/histogram.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Closed loop: every answer frees a slot that is refilled at once, so the target sets the pace.
 // Also the connect+auth round trip, which is a closed loop of one.
-#include "connections.hpp"
-#include "proc_stats.hpp"
+#include "bench/load/connections.hpp"
+#include "bench/load/proc_stats.hpp"
 
 namespace flake::bench {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bench_payloads.hpp"
+#include "bench/micro/bench_payloads.hpp"
 #include "reference/rpc/large_export.hpp"
 
 namespace {

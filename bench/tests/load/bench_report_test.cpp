@@ -1,5 +1,5 @@
 // The report: medians over repeats, target evaluation from figures, and the JSON's shape.
-#include "bench_report.hpp"
+#include "bench/load/bench_report.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // "flake-bench/1").
 #pragma once
 
-#include "histogram.hpp"
+#include "bench/load/histogram.hpp"
 
 #include <nlohmann/json.hpp>
 
