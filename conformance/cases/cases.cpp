@@ -17,7 +17,8 @@ Catalog build_catalog() {
   add_s5_subscriptions_and_export_cases(catalog);
   add_s6_notifications_cases(catalog);
   add_s7_keepalive_cases(catalog);
-  add_s7_sessions_and_resume_cases(catalog);
+  add_s7_retention_cases(catalog);
+  add_s7_resume_cases(catalog);
   add_s8_limits_cases(catalog);
   add_s9_endpoints_cases(catalog);
   add_s9_http_rules_cases(catalog);

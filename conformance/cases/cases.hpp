@@ -21,7 +21,8 @@ void add_s5_methods_cases(Catalog& c);                   // 05_methods.cpp
 void add_s5_subscriptions_and_export_cases(Catalog& c);  // 05_subscriptions_and_export.cpp
 void add_s6_notifications_cases(Catalog& c);             // 06_notifications.cpp
 void add_s7_keepalive_cases(Catalog& c);                 // 07_keepalive.cpp
-void add_s7_sessions_and_resume_cases(Catalog& c);       // 07_sessions_and_resume.cpp
+void add_s7_retention_cases(Catalog& c);                 // 07_retention.cpp
+void add_s7_resume_cases(Catalog& c);                    // 07_resume.cpp
 void add_s8_limits_cases(Catalog& c);                    // 08_limits.cpp
 void add_s9_endpoints_cases(Catalog& c);                 // 09_endpoints.cpp
 void add_s9_http_rules_cases(Catalog& c);                // 09_http_rules.cpp
