@@ -78,17 +78,13 @@ void add_s7_retention_cases(Catalog& c) {
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) {
            auto proxy = start_proxy(ctx);
-           auto a = connect_through(ctx, *proxy);
-           const std::string session = ctx.authenticate(*a).value("sessionId", "");
-           ctx.call_result(*a, "logs.subscribe", {{"service", "vercel"}});
-           SeqCollector seen;
-           emit_and_collect(ctx, *a, 6, seen);
+           const Subscribed a = subscribed_through(ctx, *proxy);
            proxy->stall(true);
            auto b = ctx.connect_authenticated();
            emit_elsewhere(ctx, *b, 20, 2);
            proxy->reset();
-           const Resumed r = resume(ctx, *b, session, seen.last);
-           require_full_replay(r, seen.last, 20);
+           const Resumed r = resume(ctx, *b, a.session, a.seen.last);
+           require_full_replay(r, a.seen.last, 20);
            return pass();
          }});
 }

@@ -97,13 +97,18 @@ void require_full_replay(const Resumed& r, std::int64_t last_seq, int count) {
           std::to_string(r.notes.test_entries()) + " of them");
 }
 
+Subscribed subscribed_through(CaseContext& ctx, const FaultProxy& proxy) {
+  Subscribed s;
+  s.rpc = connect_through(ctx, proxy);
+  s.session = ctx.authenticate(*s.rpc).value("sessionId", "");
+  ctx.call_result(*s.rpc, "logs.subscribe", {{"service", "vercel"}});
+  emit_and_collect(ctx, *s.rpc, 6, s.seen);
+  return s;
+}
+
 Outcome survives(CaseContext& ctx, Fault fault) {
   auto proxy = start_proxy(ctx);
-  auto a = connect_through(ctx, *proxy);
-  const std::string session = ctx.authenticate(*a).value("sessionId", "");
-  ctx.call_result(*a, "logs.subscribe", {{"service", "vercel"}});
-  SeqCollector seen;
-  emit_and_collect(ctx, *a, 6, seen);
+  auto [a, session, seen] = subscribed_through(ctx, *proxy);
   if (fault == Fault::Cut) {
     proxy->cut();
   } else {

@@ -39,6 +39,14 @@ Resumed resume(CaseContext& ctx, RpcClient& rpc, const std::string& session, std
 // entries (n = 0 .. count-1).
 void require_full_replay(const Resumed& r, std::int64_t last_seq, int count);
 
+// A session subscribed to vercel's logs through the proxy, six entries emitted and seen.
+struct Subscribed {
+  std::unique_ptr<RpcClient> rpc;
+  std::string session;
+  SeqCollector seen;
+};
+Subscribed subscribed_through(CaseContext& ctx, const FaultProxy& proxy);
+
 enum class Fault { Cut, Reset };
 
 // 7.1/1-2: a subscribed session survives the fault with nothing lost.
