@@ -35,6 +35,22 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
                           "scheme \"bearer\" (case-insensitive) with the right token");
            return pass();
          }});
+  c.add({.id = "4.10/2",
+         .tier = Tier::Must,
+         .requirement = "When an Authorization header is present it alone MUST decide whether the "
+                        "request is authenticated; a ticket is then neither checked nor consumed.",
+         .run = [](CaseContext& ctx) {
+           const std::string with_ticket = std::string(kPath) + "?ticket=" + issue_ticket(ctx);
+           HttpRequest wrong = stream_request(ctx, with_ticket, false);
+           wrong.headers = {{"Authorization", "Bearer " + ctx.target().token + "x"}};
+           auto refused = open_stream(ctx, wrong, 401);
+           // The refusal did not consume the ticket: on its own it still opens one stream.
+           { auto s = open_stream(ctx, stream_request(ctx, with_ticket, false), 200); }
+           // The right token admits the request whatever the ticket beside it says.
+           auto admitted = open_stream(
+               ctx, stream_request(ctx, std::string(kPath) + "?ticket=not-a-ticket", true), 200);
+           return pass();
+         }});
   c.add({.id = "4.11/1",
          .tier = Tier::Must,
          .requirement =

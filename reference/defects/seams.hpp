@@ -135,6 +135,13 @@ inline bool reauth_replaces_session(const ServerState& s) {
   return s.has(Defect::kReauthNewSession);
 }
 
+// --- HTTP authentication (§4.10) ---
+// ticket-before-bearer: a stream request's ticket decides even when an Authorization header is
+// present (the header alone must).
+inline bool ticket_decides_over_bearer(const ServerState& s) {
+  return s.has(Defect::kTicketBeforeBearer);
+}
+
 // --- Transport availability (§5.3): a socket-only method reached over HTTP. ---
 // The refusal socket-only-http-invalid gives it instead of -32601.
 inline std::optional<RpcError> socket_only_over_http(const ServerState& s) {

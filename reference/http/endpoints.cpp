@@ -2,6 +2,8 @@
 // §1.4 (route, method, preflight, cap, auth, rate limit, Content-Type, size) and the handlers.
 #include "reference/http/endpoints.hpp"
 
+#include "reference/defects/seams.hpp"
+
 #include <string>
 
 #include "reference/http/headers.hpp"
@@ -69,7 +71,9 @@ HttpReply unauthenticated(std::string_view why) {
 // §4.10/§4.11: an Authorization header alone decides; otherwise streams may use a ticket.
 std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& request, bool stream) {
   if (server.has(Defect::kNoBearerCheck)) return std::nullopt;
-  if (request.authorization) {
+  const bool ticket_first =
+      stream && request.query_value("ticket") && seam::ticket_decides_over_bearer(server);
+  if (request.authorization && !ticket_first) {
     auto offered = bearer_credentials(*request.authorization);
     if (offered && token_matches(server.token, *offered)) return std::nullopt;
     return unauthenticated("invalid Bearer token");
