@@ -16,12 +16,17 @@ std::string method_of(std::string_view json_text) {
   return {};
 }
 
+// An HTTP answer for a failure report: status and the start of the body, or why none came.
+std::string http_outcome(const HttpResponse& r) {
+  return r.complete
+             ? "HTTP " + std::to_string(r.status) + " " + WireLog::summarize_text(r.body, 200)
+             : r.error;
+}
+
 class SocketPath : public RpcPath {
  public:
   SocketPath(CaseContext& ctx, Encoding encoding)
       : ctx_(ctx), encoding_(encoding), rpc_(ctx.connect_authenticated()) {}
-
-  Path path() const override { return encoding_ == Encoding::MsgPack ? Path::MsgPack : Path::Text; }
 
   Incoming send(std::string_view json_text) override {
     put(json_text);
@@ -73,8 +78,6 @@ class HttpPath : public RpcPath {
  public:
   explicit HttpPath(CaseContext& ctx) : ctx_(ctx) {}
 
-  Path path() const override { return Path::Http; }
-
   Incoming send(std::string_view json_text) override {
     const HttpResponse r = post(json_text);
     Incoming in;
@@ -88,9 +91,7 @@ class HttpPath : public RpcPath {
       in.kind = Incoming::Kind::Timeout;  // no answer, as silence is on a socket
     } else {
       in.kind = Incoming::Kind::Error;
-      in.raw.data = r.complete ? "HTTP " + std::to_string(r.status) + " " +
-                                     WireLog::summarize_text(r.body, 200)
-                               : r.error;
+      in.raw.data = http_outcome(r);
     }
     return in;
   }
@@ -98,10 +99,7 @@ class HttpPath : public RpcPath {
   void require_no_answer(std::string_view json_text, std::string_view what) override {
     const HttpResponse r = post(json_text);
     require(r.complete && r.status == 204 && r.body.empty(),
-            "HTTP 204 without a body for " + std::string(what) + " (9.7)",
-            r.complete
-                ? "HTTP " + std::to_string(r.status) + " " + WireLog::summarize_text(r.body, 200)
-                : r.error);
+            "HTTP 204 without a body for " + std::string(what) + " (9.7)", http_outcome(r));
   }
 
   Incoming unsolicited(std::chrono::milliseconds) override { return Incoming{}; }

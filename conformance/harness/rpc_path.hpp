@@ -25,7 +25,6 @@ namespace flake::conform {
 class RpcPath {
  public:
   virtual ~RpcPath() = default;
-  virtual Path path() const = 0;
   // Sends one message or batch and returns its answer (Kind::Timeout when none came in time).
   virtual Incoming send(std::string_view json_text) = 0;
   // A request for `method` with this id (params omitted when null); its answer.

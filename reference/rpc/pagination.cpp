@@ -63,9 +63,12 @@ bool parse_hex(std::string_view text, uint32_t& value) {
   return true;
 }
 
-// The offset of a well-formed cursor with a matching checksum, else nothing.
-std::optional<uint64_t> decode_cursor(std::string_view cursor, size_t total,
-                                      std::string_view list) {
+// The offset and checksum of a well-formed cursor, whichever list issued it.
+struct CursorParts {
+  uint64_t offset = 0;
+  uint32_t check = 0;
+};
+std::optional<CursorParts> parse_cursor(std::string_view cursor) {
   if (!cursor.starts_with(kCursorPrefix)) return std::nullopt;
   cursor.remove_prefix(kCursorPrefix.size());
   const size_t dot = cursor.find('.');
@@ -76,13 +79,18 @@ std::optional<uint64_t> decode_cursor(std::string_view cursor, size_t total,
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
-  uint64_t offset = 0;
-  std::from_chars(digits.data(), digits.data() + digits.size(), offset);
-  uint32_t check = 0;
-  if (!parse_hex(cursor.substr(dot + 1), check) || check != cursor_check(offset, total, list)) {
-    return std::nullopt;
-  }
-  return offset;
+  CursorParts parts;
+  std::from_chars(digits.data(), digits.data() + digits.size(), parts.offset);
+  if (!parse_hex(cursor.substr(dot + 1), parts.check)) return std::nullopt;
+  return parts;
+}
+
+// The offset of a well-formed cursor with a matching checksum, else nothing.
+std::optional<uint64_t> decode_cursor(std::string_view cursor, size_t total,
+                                      std::string_view list) {
+  const auto parts = parse_cursor(cursor);
+  if (!parts || parts->check != cursor_check(parts->offset, total, list)) return std::nullopt;
+  return parts->offset;
 }
 
 PageParamError limit_error() {
@@ -90,6 +98,11 @@ PageParamError limit_error() {
 }
 
 }  // namespace
+
+std::optional<uint64_t> cursor_offset(std::string_view cursor) {
+  const auto parts = parse_cursor(cursor);
+  return parts ? std::optional<uint64_t>(parts->offset) : std::nullopt;
+}
 
 std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total,
                                                             std::string_view list) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -33,6 +35,10 @@ struct PageParamError {
 // that is what the last page's "next" holds.
 std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params, size_t total,
                                                             std::string_view list);
+
+// The offset a well-formed cursor names, whichever list issued it and whether or not its checksum
+// holds (for the defect cursor-any-list; parse_page_params is what checks a cursor).
+std::optional<uint64_t> cursor_offset(std::string_view cursor);
 
 // {"<collection>":[items offset..offset+limit), "pagination":{"next":"<cursor>"|null,"total":n}},
 // with the items deep-copied and the cursor bound to `collection`. A non-array `items` is an empty

@@ -1,7 +1,6 @@
 // Fixture-backed service methods: dashboards, paginated lists, multi.getDashboard and batch.execute
 // (§5).
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <optional>
 
@@ -37,23 +36,18 @@ std::variant<PageRequest, PageParamError> page_params_without(const cJSON* param
   return parse_page_params(without.get(), total, list);
 }
 
-// Defect cursor-any-list: the offset of any cursor of the right shape ("p1.<offset>.<8 hex>"),
-// whichever list issued it, when it points into this one.
+// Defect cursor-any-list: the offset of any well-formed cursor, whichever list issued it, when it
+// points into this one.
 std::optional<PageRequest> any_list_cursor(const cJSON* params, size_t total,
                                            std::string_view list) {
   const cJSON* cursor = member(params, "cursor");
   if (!cJSON_IsString(cursor)) return std::nullopt;
-  const std::string_view text = cursor->valuestring;
-  const size_t dot = text.find('.', 3);
-  if (!text.starts_with("p1.") || dot == std::string_view::npos || text.size() - dot != 9)
-    return std::nullopt;
-  size_t offset = 0;
-  const auto [end, ec] = std::from_chars(text.data() + 3, text.data() + dot, offset);
-  if (ec != std::errc() || end != text.data() + dot || offset >= total) return std::nullopt;
+  const auto offset = cursor_offset(cursor->valuestring);
+  if (!offset || *offset >= total) return std::nullopt;
   auto page = page_params_without(params, "cursor", total, list);
   auto* request = std::get_if<PageRequest>(&page);
   if (request == nullptr) return std::nullopt;
-  request->offset = offset;
+  request->offset = static_cast<size_t>(*offset);
   return *request;
 }
 
