@@ -5,6 +5,7 @@
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/harness/rpc_path.hpp"
 
 namespace flake::conform {
 namespace {
@@ -33,23 +34,28 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Before authentication, every request except auth.authenticate and "
                         "system.ping MUST get -32001, whether or not the method exists.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
            auto rpc = ctx.connect();
-           const Incoming dash = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+           const Incoming dash = rpc->call("vercel.getDashboard", nullptr, how);
            require_error(dash, -32001, answer_id(dash),
                          "vercel.getDashboard before authentication");
-           const Incoming unknown = rpc->call("no.such.method", nullptr, ctx.timeout());
+           const Incoming unknown = rpc->call("no.such.method", nullptr, how);
            require_error(unknown, -32001, answer_id(unknown),
                          "an unknown method before authentication");
-           ctx.require_usable(*rpc, "requests refused before authentication");
+           // Still usable on the cell's own path: system.ping in the same encoding.
+           ctx.call_result(*rpc, "system.ping", nullptr, how.encoding);
            return pass();
          }});
   c.add({.id = "4.5/2",
          .tier = Tier::Must,
          .requirement = "system.ping MUST be answered before authentication.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const Encoding encoding = socket_encoding(ctx);
            auto rpc = ctx.connect();
-           const json result = ctx.call_result(*rpc, "system.ping", nullptr);
+           const json result = ctx.call_result(*rpc, "system.ping", nullptr, encoding);
            require(has_integer(result, "now"),
                    "system.ping before authentication: {\"now\":<integer>}", show(result));
            return pass();

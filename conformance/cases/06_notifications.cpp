@@ -3,6 +3,7 @@
 #include <set>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/cases/sse_notifications.hpp"
 #include "conformance/client/chunk_assembler.hpp"
 #include "conformance/client/data_codec.hpp"
 #include "conformance/harness/rpc_path.hpp"
@@ -116,17 +117,33 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
                         "well-formed entries; every emitted entry arrives once.",
-         .paths = kSocketPaths,
+         .paths = kNotificationPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
-           const Encoding encoding = socket_encoding(ctx);
-           const std::string sub =
-               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}}, encoding);
-           const SeqCollector c = emit_logs_and_collect(
-               ctx, *rpc, {{"service", "vercel"}, {"count", 50}, {"perNotification", 5}});
+           const json emit = {{"service", "vercel"}, {"count", 50}, {"perNotification", 5}};
+           std::string sub;
+           SeqCollector c;
+           if (ctx.path() == Path::Sse) {
+             // The service's stream carries the same entries (§9.12, §11.2), after the emitting
+             // call's answer or before it: this reader is another connection.
+             SseNotifications stream(ctx, "/api/v1/stream/logs/vercel");
+             sub = stream.path();
+             ctx.call_test_method(*rpc, "test.emitLogs", emit);
+             while (!c.has_all_entries(50)) {
+               const std::optional<json> n = stream.next(ctx.deadline());
+               if (!n) break;
+               if (n->value("method", "") == "logs.update") c.add(*n);
+             }
+             require(c.has_all_entries(50), "entries n = 0..49 on the SSE logs stream",
+                     std::to_string(c.test_entries()) + " distinct test entries");
+           } else {
+             sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}},
+                             socket_encoding(ctx));
+             c = emit_logs_and_collect(ctx, *rpc, emit);
+             require(c.has_all_entries(50), "entries n = 0..49 before the test.emitLogs response",
+                     std::to_string(c.test_entries()) + " distinct test entries");
+           }
            require(c.problem.empty(), "well-formed notifications with contiguous seq", c.problem);
-           require(c.has_all_entries(50), "entries n = 0..49 before the test.emitLogs response",
-                   std::to_string(c.test_entries()) + " distinct test entries");
            for (const auto& [n, times] : c.entries_by_n) {
              require(times == 1, "each test entry exactly once",
                      "entry " + std::to_string(n) + " " + std::to_string(times) + " times");

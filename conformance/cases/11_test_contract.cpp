@@ -1,9 +1,11 @@
 // §11: the test contract (conformance mode, test.emitMetrics).
 
+#include <optional>
 #include <regex>
 #include <set>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/cases/sse_notifications.hpp"
 #include "conformance/client/sidecar_process.hpp"
 
 namespace flake::conform {
@@ -29,15 +31,34 @@ void add_s11_test_contract_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "test.emitMetrics sample n goes to service n mod S as one metrics.update "
                         "with metrics[\"test.n\"] = n.",
+         .paths = kNotificationPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
-           const std::string sub = subscribe(ctx, *rpc, "metrics.subscribe", json::object());
+           // Socket cells: a metrics subscription, whose updates precede the emitting call's
+           // answer. SSE cell: the metrics stream (§9.12), read until the samples are in.
+           std::optional<SseNotifications> stream;
+           std::string sub;
+           if (ctx.path() == Path::Sse) {
+             stream.emplace(ctx, "/api/v1/stream/metrics");
+             sub = stream->path();
+           } else {
+             sub = subscribe(ctx, *rpc, "metrics.subscribe", json::object(), socket_encoding(ctx));
+           }
            ctx.call_test_method(*rpc, "test.emitMetrics", {{"count", 9}});
            const char* const sorted[] = {"aws", "supabase", "vercel"};
            std::set<std::int64_t> seen;
-           while (!rpc->notifications().empty()) {
-             const json n = rpc->notifications().front();
+           const auto next = [&]() -> std::optional<json> {
+             if (stream) {
+               if (seen.size() == 9) return std::nullopt;
+               return stream->next(ctx.deadline());
+             }
+             if (rpc->notifications().empty()) return std::nullopt;
+             json n = rpc->notifications().front();
              rpc->notifications().pop_front();
+             return n;
+           };
+           while (const std::optional<json> got = next()) {
+             const json& n = *got;
              if (n.value("method", "") != "metrics.update") continue;
              const json& p = n["params"];
              require(p.value("subscription", "") == sub && has_object(p, "metrics"),
@@ -53,7 +74,9 @@ void add_s11_test_contract_cases(Catalog& c) {
                      show(p));
              seen.insert(i);
            }
-           require(seen.size() == 9, "samples test.n = 0..8 before the test.emitMetrics response",
+           require(seen.size() == 9,
+                   stream ? "samples test.n = 0..8 on the SSE metrics stream"
+                          : "samples test.n = 0..8 before the test.emitMetrics response",
                    std::to_string(seen.size()) + " samples");
            return pass();
          }});

@@ -113,12 +113,14 @@ std::string_view to_string(Path path) {
       return "msgpack";
     case Path::Http:
       return "http";
+    case Path::Sse:
+      return "sse";
   }
   return "?";
 }
 
 std::optional<Path> parse_path(std::string_view name) {
-  for (const Path p : {Path::Text, Path::MsgPack, Path::Http}) {
+  for (const Path p : kPaths) {
     if (to_string(p) == name) return p;
   }
   return std::nullopt;

@@ -2,6 +2,7 @@
 // subsection in docs/protocol.md), tier, group, the requirement in one sentence, and its code.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -19,9 +20,11 @@ enum class Group {
 };
 enum class Status { Pass, Fail, Unimplemented, Skipped };
 // The paths one JSON-RPC semantics travels (docs/protocol.md §2.2 text frames, §2.3 MessagePack
-// binary frames, §9.7 POST /api/v1/rpc). A case declaring several paths runs once per path: the
-// text cell keeps the case's ID, the others append "@msgpack" / "@http".
-enum class Path { Text, MsgPack, Http };
+// binary frames, §9.7 POST /api/v1/rpc), and for notifications the SSE streams (§9.12). A case
+// declaring several paths runs once per path: the text cell keeps the case's ID, the others append
+// "@msgpack" / "@http" / "@sse".
+enum class Path { Text, MsgPack, Http, Sse };
+inline constexpr std::array<Path, 4> kPaths = {Path::Text, Path::MsgPack, Path::Http, Path::Sse};
 
 std::string_view to_string(Tier tier);
 std::string_view to_string(Group group);

@@ -11,8 +11,6 @@
 
 namespace flake::conform {
 
-inline constexpr std::array<Path, 3> kPaths = {Path::Text, Path::MsgPack, Path::Http};
-
 struct MatrixRow {
   std::string rule;                                        // the case ID without "@path"
   std::array<std::optional<Status>, kPaths.size()> cells;  // unset: not run on that path

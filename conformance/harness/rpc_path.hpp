@@ -43,6 +43,9 @@ inline const std::vector<Path> kJsonTextPaths = {Path::Text, Path::Http};
 // Rules of subscriptions and their notifications: WebSocket only, in either encoding (§2.4: a
 // subscription's notifications use the encoding of its subscribe request).
 inline const std::vector<Path> kSocketPaths = {Path::Text, Path::MsgPack};
+// Rules of notification content that the SSE streams share (§9.12: their params have the shape of
+// §6.1): the socket paths and the SSE path.
+inline const std::vector<Path> kNotificationPaths = {Path::Text, Path::MsgPack, Path::Sse};
 
 // The encoding a socket cell sends in (MessagePack on Path::MsgPack, after checking that the
 // sidecar advertises it; JSON otherwise).

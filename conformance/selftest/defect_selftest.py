@@ -11,7 +11,7 @@ A selector is a case ID ("4.5/1") or a section prefix ("4.5"). Each defect's run
 subsections its selectors name (--wide: their top-level sections), which keeps the self-test short.
 
 Path-generic rules run once per path (IDs "3.4/7", "3.4/7@msgpack", "3.4/7@http"). Every defect whose
-must-fail selectors cover such a rule also runs as NAME@text, NAME@msgpack and NAME@http (the switch
+must-fail selectors cover such a rule also runs as NAME@text, NAME@msgpack, NAME@http and NAME@sse (the switch
 acting on that path only): the cells of that path must fail and no other path's may, so every cell of
 the transport matrix is shown failing under a one-path defect. A selector "SEL@PATH" names the cells
 of one path.
@@ -37,7 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-PATHS = ("text", "msgpack", "http")
+PATHS = ("text", "msgpack", "http", "sse")
 
 
 def split_path(name):

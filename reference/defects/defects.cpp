@@ -33,6 +33,7 @@ std::optional<Transport> parse_transport(std::string_view name) {
   if (name == "text") return Transport::Text;
   if (name == "msgpack") return Transport::MsgPack;
   if (name == "http") return Transport::Http;
+  if (name == "sse") return Transport::Sse;
   return std::nullopt;
 }
 

@@ -30,10 +30,11 @@ struct DefectInfo {
 };
 
 // The paths one JSON-RPC semantics travels (docs/protocol.md §2.2 text frames, §2.3 MessagePack
-// frames, §9.7 POST /api/v1/rpc). `--defect NAME@PATH` breaks a rule on one of them only, so the
-// suite can show that each path of a rule is checked on its own.
-enum class Transport : uint8_t { Text, MsgPack, Http };
-inline constexpr size_t kTransports = 3;
+// frames, §9.7 POST /api/v1/rpc), and for notifications the SSE streams (§9.12). `--defect
+// NAME@PATH` breaks a rule on one of them only, so the suite can show that each path of a rule is
+// checked on its own.
+enum class Transport : uint8_t { Text, MsgPack, Http, Sse };
+inline constexpr size_t kTransports = 4;
 std::optional<Transport> parse_transport(std::string_view name);
 
 // The switches that are on, each with the transports it acts on.
@@ -55,7 +56,7 @@ class DefectSet {
 
 std::span<const DefectInfo> defect_catalog();
 const DefectInfo* find_defect(std::string_view name);
-// "NAME" or "NAME@PATH" (PATH: text, msgpack, http): the switch and the transport it is limited
+// "NAME" or "NAME@PATH" (PATH: text, msgpack, http, sse): the switch and the transport it is limited
 // to; nullptr when either part is unknown.
 const DefectInfo* find_defect_spec(std::string_view spec, std::optional<Transport>& only);
 // The switches named (--defect NAME[@PATH], already validated); unknown names are ignored.

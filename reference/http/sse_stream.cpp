@@ -97,6 +97,9 @@ size_t SseHub::reader_count() const {
 void sse_publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                       uint32_t per_notification) {
   if (run.size() == 0 || per_notification == 0) return;
+  // The SSE streams are a notification path of their own: a defect limited to it (NAME@sse) acts
+  // here only, and one on every path acts here too.
+  const TransportScope scope(server, Transport::Sse);
   SseEndpoint& endpoint = http_state(server).hub.endpoint(
       std::string(kLogsPrefix) + std::string(service), "logs.update");
   std::string fields;
@@ -108,6 +111,11 @@ void sse_publish_logs(ServerState& server, std::string_view service, const Entry
       if (i != group) fields += ',';
       fields.append(run.text, from, run.ends[i] - from);
     }
+    // Defect log-entry-repeated: an event of several entries repeats its last one.
+    if (server.has(Defect::kLogEntryRepeated) && end - group > 1) {
+      fields += ',';
+      fields.append(run.text, run.ends[end - 2], run.ends[end - 1] - run.ends[end - 2]);
+    }
     fields += ']';
     endpoint.publish(service, fields, server.options.max_send_buffer_bytes);
   }
@@ -116,10 +124,12 @@ void sse_publish_logs(ServerState& server, std::string_view service, const Entry
 void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples) {
   const std::vector<std::string>& services = server.fixtures.services();
   if (services.empty()) return;
+  const TransportScope scope(server, Transport::Sse);  // see sse_publish_logs
   SseEndpoint& endpoint =
       http_state(server).hub.endpoint(std::string(kMetricsPath), "metrics.update");
   for (uint64_t n = first_n; n < first_n + count; ++n) {
-    const std::string& service = services[n % services.size()];
+    const uint64_t slot = server.has(Defect::kMetricsWrongService) ? n + 1 : n;
+    const std::string& service = services[slot % services.size()];
     if (server.has(Defect::kSseMetricsOneService) && service != services.front()) continue;
     JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
     if (test_samples) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));

@@ -99,8 +99,8 @@ const std::vector<OptionSpec>& option_table() {
          return true;
        }},
       {"--defect", "NAME[@PATH]",
-       "break one protocol rule on purpose (see --list-defects; repeatable); @text, @msgpack or "
-       "@http: only for messages on that path",
+       "break one protocol rule on purpose (see --list-defects; repeatable); @text, @msgpack, "
+       "@http or @sse: only for messages on that path",
        [](Options& o, std::string_view v) {
          std::optional<Transport> only;
          if (!find_defect_spec(v, only)) return false;

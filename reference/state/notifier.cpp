@@ -154,26 +154,38 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
   });
 }
 
+namespace {
+
+// One metrics sample to the subscribers on one socket path (MessagePack or text): a defect limited
+// to one path (NAME@PATH) labels the sample differently on that path only.
+void publish_sample(ServerState& server, uint64_t n, bool binary, bool test_sample) {
+  const std::vector<std::string>& services = server.fixtures.services();
+  const TransportScope scope(server, binary ? Transport::MsgPack : Transport::Text);
+  const uint64_t slot = server.has(Defect::kMetricsWrongService) ? n + 1 : n;
+  const std::string& service = services[slot % services.size()];
+  SharedText tail;
+  server.sessions.for_each([&](Session& session) {
+    for (auto& [id, sub] : session.subscriptions) {
+      if (sub.kind != StreamKind::kMetrics || sub.binary != binary || !wants_service(sub, service))
+        continue;
+      if (!tail) {
+        JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
+        if (test_sample) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
+        tail = notification_tail(",\"metrics\":" + print_json(metrics.get()));
+      }
+      deliver(server, session, sub, "metrics.update", service, tail);
+    }
+  });
+}
+
+}  // namespace
+
 void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool test_samples) {
   sse_publish_metrics(server, first_n, count, test_samples);
-  const std::vector<std::string>& services = server.fixtures.services();
-  if (services.empty()) return;
+  if (server.fixtures.services().empty()) return;
   for (uint64_t n = first_n; n < first_n + count; ++n) {
-    const uint64_t slot = server.has(Defect::kMetricsWrongService) ? n + 1 : n;
-    const std::string& service = services[slot % services.size()];
-    SharedText tail;
-    server.sessions.for_each([&](Session& session) {
-      for (auto& [id, sub] : session.subscriptions) {
-        if (sub.kind != StreamKind::kMetrics || !wants_service(sub, service)) continue;
-        if (!tail) {
-          JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
-          if (test_samples)
-            cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
-          tail = notification_tail(",\"metrics\":" + print_json(metrics.get()));
-        }
-        deliver(server, session, sub, "metrics.update", service, tail);
-      }
-    });
+    publish_sample(server, n, false, test_samples);
+    publish_sample(server, n, true, test_samples);
   }
 }
 

@@ -21,7 +21,7 @@ TEST(Catalog, IdsAreUniqueWellFormedAndQuoteARequirement) {
   const Catalog catalog = build_catalog();
   ASSERT_GT(catalog.cases().size(), 50u);
   std::set<std::string> ids;
-  const std::regex shape(R"([1-9][0-9]?\.[1-9][0-9]?/[1-9][0-9]*(@msgpack|@http)?)");
+  const std::regex shape(R"([1-9][0-9]?\.[1-9][0-9]?/[1-9][0-9]*(@msgpack|@http|@sse)?)");
   for (const auto& c : catalog.cases()) {
     EXPECT_TRUE(std::regex_match(c.id, shape)) << c.id;
     EXPECT_TRUE(ids.insert(c.id).second) << "duplicate " << c.id;
@@ -135,10 +135,12 @@ TEST(Catalog, PathCells) {
   EXPECT_FALSE(selector_matches("3@text", msgpack));
   // Path selectors name cells of path-generic rules only; an unknown path matches nothing.
   EXPECT_FALSE(selector_matches("3.4/9@text", plain));
-  EXPECT_FALSE(selector_matches("3.4/7@sse", text));
+  EXPECT_FALSE(selector_matches("3.4/7@sse", text));  // the rule has no SSE cell
+  EXPECT_FALSE(selector_matches("3.4/7@tcp", text));
   EXPECT_TRUE(id_less("3.4/7", "3.4/7@http"));
   EXPECT_TRUE(parse_path("msgpack").has_value());
-  EXPECT_FALSE(parse_path("sse").has_value());
+  EXPECT_EQ(parse_path("sse"), Path::Sse);
+  EXPECT_FALSE(parse_path("tcp").has_value());
 }
 
 ParsedOptions parse(std::vector<std::string> args) {

@@ -10,7 +10,7 @@ namespace {
 TEST(DefectSet, PlainNameActsEverywhere) {
   const DefectSet set = parse_defects({"empty-batch-array"});
   EXPECT_TRUE(set.test(Defect::kEmptyBatchArray));
-  for (Transport t : {Transport::Text, Transport::MsgPack, Transport::Http}) {
+  for (Transport t : {Transport::Text, Transport::MsgPack, Transport::Http, Transport::Sse}) {
     EXPECT_TRUE(set.test(Defect::kEmptyBatchArray, t));
   }
   EXPECT_FALSE(set.test(Defect::kSeqGap));
@@ -23,9 +23,12 @@ TEST(DefectSet, OnePathOnly) {
   EXPECT_FALSE(set.test(Defect::kEmptyBatchArray, Transport::MsgPack));
   // Code that cannot tell paths apart never sees a restricted switch.
   EXPECT_FALSE(set.test(Defect::kEmptyBatchArray));
-  // Paths add up; all three are the plain switch.
-  const DefectSet all = parse_defects(
+  // Paths add up; all four are the plain switch.
+  const DefectSet three = parse_defects(
       {"empty-batch-array@http", "empty-batch-array@text", "empty-batch-array@msgpack"});
+  EXPECT_FALSE(three.test(Defect::kEmptyBatchArray));
+  const DefectSet all = parse_defects({"empty-batch-array@http", "empty-batch-array@text",
+                                       "empty-batch-array@msgpack", "empty-batch-array@sse"});
   EXPECT_TRUE(all.test(Defect::kEmptyBatchArray));
 }
 
@@ -35,7 +38,9 @@ TEST(DefectSet, SpecsAreValidated) {
   EXPECT_EQ(only, Transport::MsgPack);
   EXPECT_NE(find_defect_spec("seq-gap", only), nullptr);
   EXPECT_FALSE(only.has_value());
-  EXPECT_EQ(find_defect_spec("seq-gap@sse", only), nullptr);
+  ASSERT_NE(find_defect_spec("seq-gap@sse", only), nullptr);
+  EXPECT_EQ(only, Transport::Sse);
+  EXPECT_EQ(find_defect_spec("seq-gap@tcp", only), nullptr);
   EXPECT_EQ(find_defect_spec("no-such@http", only), nullptr);
   EXPECT_EQ(find_defect_spec("seq-gap@", only), nullptr);
 }
