@@ -190,13 +190,16 @@ void add_s3_batches_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "A member's effect on the connection (authentication) MUST be visible to the "
                       "members after it.",
+       .paths = kSocketPaths,
        .run = [](CaseContext& ctx) {
+         const Encoding encoding = socket_encoding(ctx);
          auto rpc = ctx.connect();
          const json batch = json::array(
              {make_request("auth.authenticate",
                            {{"token", ctx.target().token}, {"clientInfo", client_info()}}, 1),
               make_request("vercel.getDashboard", nullptr, 2)});
-         const json& r = require_value(send_text_wait(ctx, *rpc, batch.dump()), "an array answer");
+         rpc->send(batch, encoding);
+         const json& r = require_value(rpc->wait_for_response(ctx.deadline()), "an array answer");
          require(r.is_array() && r.size() == 2, "an array of 2 responses", show(r));
          unimplemented_if_member_missing(r, 2, "vercel.getDashboard");
          const json* auth = find_by_id(r, 1);

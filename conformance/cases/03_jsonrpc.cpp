@@ -265,16 +265,19 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "The sidecar MUST report the error of the first step that fails (validity, "
                         "then authentication, then method lookup).",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const Encoding encoding = socket_encoding(ctx);
            auto rpc = ctx.connect();
-           require_error(
-               send_text_wait(ctx, *rpc,
-                              R"({"jsonrpc":"1.0","method":"vercel.getDashboard","id":2})"),
-               -32600, 2,
-               "an invalid request (jsonrpc 1.0) before authentication (step 4 before 5)");
-           require_error(
-               send_text_wait(ctx, *rpc, R"({"jsonrpc":"2.0","method":"no.such.method","id":3})"),
-               -32001, 3, "an unknown method before authentication (step 5 before 6)");
+           const auto answer = [&](const char* text, int id) {
+             rpc->send(json::parse(text), encoding);
+             return rpc->wait_for_id(id, ctx.deadline());
+           };
+           require_error(answer(R"({"jsonrpc":"1.0","method":"vercel.getDashboard","id":2})", 2),
+                         -32600, 2,
+                         "an invalid request (jsonrpc 1.0) before authentication (step 4 before 5)");
+           require_error(answer(R"({"jsonrpc":"2.0","method":"no.such.method","id":3})", 3),
+                         -32001, 3, "an unknown method before authentication (step 5 before 6)");
            return pass();
          }});
   c.add(

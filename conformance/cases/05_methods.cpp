@@ -19,10 +19,11 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A service named in params that the sidecar does not serve MUST get -32004 "
                         "with data {\"resource\":\"service:<name>\"}.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           const json error = error_of(ctx, *rpc, "logs.subscribe", {{"service", "nosuch"}}, -32004,
-                                       "logs.subscribe for service nosuch");
+           auto path = open_rpc_path(ctx);
+           const json error = error_of(ctx, *path, "logs.subscribe", {{"service", "nosuch"}},
+                                       -32004, "logs.subscribe for service nosuch");
            require(
                has_object(error, "data") && error["data"].value("resource", "") == "service:nosuch",
                "data {\"resource\":\"service:nosuch\"}", show(error));
@@ -91,9 +92,11 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "rpc.discover MUST answer openrpc, info, every method served and the four "
                         "notifications.",
+         // Not over HTTP: there the socket-only methods answer -32601 (5.3) although served.
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
-           const json doc = ctx.call_result(*rpc, "rpc.discover", nullptr);
+           auto path = open_rpc_path(ctx);
+           const json doc = call_result(*path, "rpc.discover", nullptr);
            require(has_string(doc, "openrpc"), "\"openrpc\": a version string", show(doc));
            require(has_object(doc, "info") && doc["info"].value("title", "") == "flake.v1",
                    "\"info\" {\"title\":\"flake.v1\",...}", show(doc.value("info", json())));
@@ -118,8 +121,7 @@ void add_s5_methods_cases(Catalog& c) {
                  "vercel.getProjects", "supabase.getDatabases", "aws.getInstances", "batch.execute",
                  "logs.subscribe", "metrics.subscribe", "deployments.subscribe", "logs.unsubscribe",
                  "metrics.unsubscribe", "deployments.unsubscribe", "logs.getLarge"}) {
-             Incoming probe =
-                 rpc->call(name, json::array(), CallOptions{ctx.timeout(), Encoding::Json});
+             Incoming probe = path->call(name, json::array(), "probe");
              probe.method.clear();  // -32601 is an answer here, not a missing feature
              const json answer =
                  require_value(probe, std::string(name) + " with params []: a response");
@@ -336,16 +338,17 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "session.resume MUST answer -32602 with data.field for a missing sessionId "
                         "or a bad lastSeq.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            require_field(
-               error_of(ctx, *rpc, "session.resume", {{"lastSeq", 0}}, -32602, "no sessionId"),
+               error_of(ctx, *path, "session.resume", {{"lastSeq", 0}}, -32602, "no sessionId"),
                "sessionId", "no sessionId");
-           require_field(error_of(ctx, *rpc, "session.resume",
+           require_field(error_of(ctx, *path, "session.resume",
                                   {{"sessionId", "abc"}, {"lastSeq", -1}}, -32602, "lastSeq -1"),
                          "lastSeq", "lastSeq -1");
            require_field(
-               error_of(ctx, *rpc, "session.resume", {{"sessionId", "abc"}, {"lastSeq", "3"}},
+               error_of(ctx, *path, "session.resume", {{"sessionId", "abc"}, {"lastSeq", "3"}},
                         -32602, "lastSeq \"3\""),
                "lastSeq", "lastSeq \"3\"");
            return pass();

@@ -121,12 +121,11 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, "
                       "format or compress, and -32004 for an unknown service.",
+       .paths = kSocketPaths,
        .run = [](CaseContext& ctx) {
-         auto rpc = ctx.connect_authenticated();
-         const json probe =
-             make_request("logs.getLarge", {{"service", "vercel"}, {"timeRange", "0s"}}, "probe");
-         rpc->send(probe);
-         const Incoming first = rpc->wait_for_id("probe", ctx.deadline());
+         auto path = open_rpc_path(ctx);
+         const Incoming first =
+             path->call("logs.getLarge", {{"service", "vercel"}, {"timeRange", "0s"}}, "probe");
          unimplemented_if_missing(first, "logs.getLarge");
          const std::pair<json, const char*> bad[] = {
              {{{"service", "vercel"}, {"timeRange", "0s"}}, "timeRange"},
@@ -138,16 +137,14 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          require_error(first, -32602, "probe", "timeRange \"0s\"");
          int id = 1;
          for (const auto& [p, field] : bad) {
-           rpc->send(make_request("logs.getLarge", p, id));
-           const json e = require_error(rpc->wait_for_id(id, ctx.deadline()), -32602, id,
+           const json e = require_error(path->call("logs.getLarge", p, id), -32602, id,
                                         "logs.getLarge " + show(p));
            require(e.contains("data") && e["data"].value("field", "") == field,
                    std::string("data {\"field\":\"") + field + "\"}", show(e));
            ++id;
          }
-         rpc->send(make_request("logs.getLarge", {{"service", "nosuch"}, {"timeRange", "1h"}}, id));
-         require_error(rpc->wait_for_id(id, ctx.deadline()), -32004, id,
-                       "logs.getLarge for service nosuch");
+         require_error(path->call("logs.getLarge", {{"service", "nosuch"}, {"timeRange", "1h"}}, id),
+                       -32004, id, "logs.getLarge for service nosuch");
          return pass();
        }});
 }
