@@ -94,14 +94,22 @@ void check_entries(const std::vector<json>& entries) {
 Outcome export_case(CaseContext& ctx, const std::string& service, bool json_format,
                     bool compressed) {
   if (!json_format) require_msgpack_capability(ctx);
+  // The request travels the cell's socket path; the chunks' encoding is the format's (6.9).
+  const Encoding request = socket_encoding(ctx);
   auto rpc = ctx.connect_authenticated();
   json params = {
       {"service", service}, {"timeRange", "1h"}, {"format", json_format ? "json" : "msgpack"}};
   if (compressed) params["compress"] = true;
-  Export e = fetch_export(ctx, *rpc, service, params, Encoding::Json);
+  Export e = fetch_export(ctx, *rpc, service, params, request);
   if (!json_format) {
     require(e.meta_encoding == Encoding::MsgPack,
             "the metadata of a msgpack export in a binary message (2.4)", "a text message");
+  } else {
+    const bool binary = request == Encoding::MsgPack;
+    require(e.meta_encoding == request,
+            std::string("the metadata of a json export in the request's encoding (2.4): ") +
+                (binary ? "binary" : "text"),
+            binary ? "a text message" : "a binary message");
   }
   require(e.assembler.announced_chunks() >= 1, "an export of 20,000 entries has chunks",
           show(e.assembler.meta()));
@@ -185,18 +193,21 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "JSON export: base64 chunk payloads of MessagePack arrays, in order, "
                         "bytes, sha256 and totalEntries consistent.",
+         .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); }});
   c.add({.id = "6.8/2",
          .tier = Tier::Must,
          .requirement = "Compressed export: each payload is an independent zlib stream of a "
                         "MessagePack array; sha256 before inflation.",
+         .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "supabase", true, true); }});
   c.add({.id = "6.9/1",
          .tier = Tier::Must,
          .requirement = "MessagePack export: metadata and every data.chunk are binary messages "
                         "with bin payloads.",
+         .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "vercel", false, false); }});
 }
