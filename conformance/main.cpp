@@ -278,6 +278,10 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
     status = kExitUsage;
   }
+  if (o.html_file && !write_html_report(*o.html_file, results, meta, error)) {
+    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+    status = kExitUsage;
+  }
   // Appendix A: SHOULD failures fail the run only under --strict. A case listed as an expected
   // failure that passes fails the run, so that the list cannot go stale.
   if (t.failed > t.should_failures || t.unexpected_passes > 0) return kExitFailures;

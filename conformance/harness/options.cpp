@@ -58,6 +58,7 @@ outcome:
   -v, --verbose            print every case's wire log
   --json FILE              write a JSON report (all cases, outcomes, wire logs)
   --junit FILE             write a JUnit XML report
+  --html FILE              write a self-contained HTML report (summary, transport matrix, cases)
   -h, --help               this text
   --version                print the version
 
@@ -138,6 +139,8 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       if (value(v)) o.json_file = v;
     } else if (arg == "--junit") {
       if (value(v)) o.junit_file = v;
+    } else if (arg == "--html") {
+      if (value(v)) o.html_file = v;
     } else if (arg == "--expected-failures") {
       if (value(v)) o.expected_failures_file = v;
     } else if (!arg.empty() && arg.front() == '-') {

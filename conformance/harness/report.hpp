@@ -1,5 +1,5 @@
-// Reporting: the console tree with progress, the Failures block and summary, and the machine
-// readable --json and --junit files.
+// Reporting: the console tree with progress, the Failures block and summary, the machine
+// readable --json and --junit files, and the --html page.
 #pragma once
 
 #include "conformance/harness/runner.hpp"
@@ -39,6 +39,9 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
                        const ReportMeta& meta, std::string& error);
 bool write_junit_report(const std::string& path, const std::vector<CaseResult>& results,
                         const ReportMeta& meta, std::string& error);
+// A self-contained HTML page: summary, transport matrix, failures, every case by group.
+bool write_html_report(const std::string& path, const std::vector<CaseResult>& results,
+                       const ReportMeta& meta, std::string& error);
 
 // Prints the catalogue (--list).
 void print_list(std::FILE* out, const std::vector<const Case*>& cases);

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Checks flake-conform's promises to a CI job: its exit codes, its --expected-failures rules, and
-that its --json and --junit reports validate against conformance/schemas/ and keep the token out.
+that its --json and --junit reports validate against conformance/schemas/, that its --html page
+is well formed with every case and failure, and that all of them keep the token out.
 
 Runs the harness against the reference sidecar (clean, and with --defect wrong-error-code so that
 some cases fail). Exit status 0 when every check holds, 1 otherwise.
 """
 import argparse
+import html.parser
 import json
 import os
 import subprocess
@@ -67,6 +69,50 @@ class Checker:
                         "the token appears in a report")
         return doc, xml
 
+    def check_html(self, name, path, doc):
+        """The --html page of run `name`: well-nested markup, one anchor per case of the JSON report,
+        the failures listed and linked, the transport matrix, and no token."""
+        with open(path, encoding="utf-8") as f:
+            page = f.read()
+        parser = PageParser()
+        try:
+            parser.feed(page)
+            parser.close()
+        except AssertionError as e:
+            self.expect(f"{name}: HTML nesting", False, str(e))
+        self.expect(f"{name}: HTML closed", not parser.open, f"unclosed: {parser.open[-3:]}")
+        ids = {case["id"] for case in doc["cases"]}
+        missing = sorted(i for i in ids if f"case-{i}" not in parser.ids)
+        self.expect(f"{name}: HTML has every case", not missing, f"no row for {missing[:5]}")
+        failed = sorted(case["id"] for case in doc["cases"] if case["status"] == "fail")
+        unlinked = [i for i in failed if f"#case-{i}" not in parser.links]
+        self.expect(f"{name}: HTML links each failure", not unlinked, f"not linked: {unlinked}")
+        if "matrix" in doc:
+            self.expect(f"{name}: HTML matrix", "matrix" in parser.ids, "no transport matrix table")
+        self.expect(f"{name}: HTML keeps the token out", TOKEN not in page, "the token appears")
+
+
+class PageParser(html.parser.HTMLParser):
+    """Collects element ids and link targets, and checks that elements nest."""
+    VOID = {"meta", "br", "link", "img", "hr", "input"}
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.ids, self.links = [], set(), set()
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append(tag)
+        for key, value in attrs:
+            if key == "id":
+                self.ids.add(value)
+            if key == "href":
+                self.links.add(value)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1] if self.open else '-'}>"
+        self.open.pop()
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -124,9 +170,12 @@ def main():
 
         # Exit 1: a broken rule, named with its section, requirement, expected and actual.
         json_path, xml_path = c.reports("defect")
+        html_path = os.path.join(tmp, "defect.html")
         proc = c.run("defect", c.spawn("--defect wrong-error-code") +
-                     ["-s", "3.8", "-s", "3.1", "--json", json_path, "--junit", xml_path], 1)
+                     ["-s", "3.8", "-s", "3.1", "--json", json_path, "--junit", xml_path,
+                      "--html", html_path], 1)
         doc, xml = c.validate("defect")
+        c.check_html("defect", html_path, doc)
         failed = {case["id"]: case for case in doc["cases"] if case["status"] == "fail"}
         c.expect("defect: 3.8/1 fails", "3.8/1" in failed, f"failed: {sorted(failed)}")
         c.expect("defect: only 3.8 fails", all(i.startswith("3.8/") for i in failed), f"failed: {sorted(failed)}")
@@ -157,7 +206,7 @@ def main():
         print("x", p)
     if c.problems:
         return 1
-    print("ok: exit codes 0/1/2/3, --expected-failures, JSON and JUnit reports valid, token redacted")
+    print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit and HTML reports valid, token redacted")
     return 0
 
 

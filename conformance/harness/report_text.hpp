@@ -1,0 +1,16 @@
+// Text helpers the file reports share: markup escaping and writing a whole file.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace flake::conform {
+
+// Escapes text for XML and HTML content and attribute values. Invalid UTF-8 is made visible (never
+// written raw) and control characters XML forbids become '?'.
+std::string xml_escape(std::string_view raw);
+
+// Writes `text` to `path`, replacing it; false with `error` when that fails.
+bool write_file(const std::string& path, const std::string& text, std::string& error);
+
+}  // namespace flake::conform
