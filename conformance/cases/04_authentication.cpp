@@ -85,9 +85,12 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "With the right token, auth.authenticate MUST answer sessionId, server "
                         "(protocol flake.v1) and every capabilities member.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const Encoding encoding = socket_encoding(ctx);
            auto rpc = ctx.connect();
-           const json r = ctx.authenticate(*rpc);
+           const json r = ctx.call_result(*rpc, "auth.authenticate",
+                                          auth_params(ctx.target().token), encoding);
            require(has_string(r, "sessionId"), "result.sessionId (string)", show(r));
            const json& server = r.value("server", json());
            require(
@@ -118,28 +121,33 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A token that does not match MUST get -32001; the connection stays "
                         "unauthenticated and open.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
            auto rpc = ctx.connect();
            const std::string wrong = ctx.target().token + "-wrong";
-           const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), ctx.timeout());
+           const Incoming in = rpc->call("auth.authenticate", auth_params(wrong), how);
            const json error =
                require_error(in, -32001, answer_id(in), "auth.authenticate with a wrong token");
            require(show(error, 100000).find(ctx.target().token) == std::string::npos,
                    "no token in the error (4.2)", show(error));
-           const Incoming gated = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+           const Incoming gated = rpc->call("vercel.getDashboard", nullptr, how);
            require_error(gated, -32001, answer_id(gated),
                          "vercel.getDashboard after a failed authentication");
-           ctx.authenticate(*rpc);
+           ctx.call_result(*rpc, "auth.authenticate", auth_params(ctx.target().token),
+                           how.encoding);
            return pass();
          }});
   c.add({.id = "4.6/3",
          .tier = Tier::Must,
          .requirement =
              "A missing or non-string token MUST get -32602 with data {\"field\":\"token\"}.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
            for (const json& params : {json{{"clientInfo", client_info()}}, auth_params(12345)}) {
              auto rpc = ctx.connect();
-             const Incoming in = rpc->call("auth.authenticate", params, ctx.timeout());
+             const Incoming in = rpc->call("auth.authenticate", params, how);
              const json error = require_error(in, -32602, answer_id(in),
                                               "auth.authenticate with params " + show(params));
              require(has_object(error, "data") && error["data"].value("field", "") == "token",
@@ -151,11 +159,13 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A clientInfo that is not an object MUST get -32602 with data "
                         "{\"field\":\"clientInfo\"}.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
            auto rpc = ctx.connect();
            const Incoming in = rpc->call(
                "auth.authenticate",
-               {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, ctx.timeout());
+               {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, how);
            const json error = require_error(in, -32602, answer_id(in),
                                             "auth.authenticate with clientInfo \"not-an-object\"");
            require(has_object(error, "data") && error["data"].value("field", "") == "clientInfo",

@@ -153,13 +153,13 @@ void add_s7_resume_cases(Catalog& c) {
   c.add({.id = "7.4/1",
          .tier = Tier::Must,
          .requirement = "An unknown sessionId MUST get -32007.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            const json id = 1;
-           rpc->send(make_request("session.resume",
-                                  {{"sessionId", "no-such-session-0000"}, {"lastSeq", 0}}, id));
-           require_error(rpc->wait_for_id(id, ctx.deadline()), -32007, id,
-                         "session.resume of an unknown session");
+           require_error(path->call("session.resume",
+                                    {{"sessionId", "no-such-session-0000"}, {"lastSeq", 0}}, id),
+                         -32007, id, "session.resume of an unknown session");
            return pass();
          }});
   c.add({.id = "7.4/2",
@@ -185,15 +185,15 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A lastSeq greater than the session's last seq MUST get -32602 with data "
                         "{\"field\":\"lastSeq\"}.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            Dropped d = subscribe_emit_drop(ctx, 4);
-           auto rpc = ctx.connect_authenticated();
+           auto path = open_rpc_path(ctx);
            const json id = 1;
-           rpc->send(make_request("session.resume",
-                                  {{"sessionId", d.session}, {"lastSeq", d.seen.last + 1000000}},
-                                  id));
-           const json e = require_error(rpc->wait_for_id(id, ctx.deadline()), -32602, id,
-                                        "session.resume with lastSeq ahead of the session");
+           const json e = require_error(
+               path->call("session.resume",
+                          {{"sessionId", d.session}, {"lastSeq", d.seen.last + 1000000}}, id),
+               -32602, id, "session.resume with lastSeq ahead of the session");
            require(e.contains("data") && e["data"].value("field", "") == "lastSeq",
                    "data {\"field\":\"lastSeq\"}", show(e));
            return pass();
@@ -202,12 +202,17 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A sessionId equal to the connection's current session MUST get -32602 "
                         "with data {\"field\":\"sessionId\"}.",
+         .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
+           const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
            auto rpc = ctx.connect();
-           const std::string session = ctx.authenticate(*rpc).value("sessionId", "");
-           const json id = 1;
-           rpc->send(make_request("session.resume", {{"sessionId", session}, {"lastSeq", 0}}, id));
-           const json e = require_error(rpc->wait_for_id(id, ctx.deadline()), -32602, id,
+           const std::string session =
+               ctx.call_result(*rpc, "auth.authenticate", auth_params(ctx.target().token),
+                               how.encoding)
+                   .value("sessionId", "");
+           const Incoming in =
+               rpc->call("session.resume", {{"sessionId", session}, {"lastSeq", 0}}, how);
+           const json e = require_error(in, -32602, answer_id(in),
                                         "session.resume of the connection's own session");
            require(e.contains("data") && e["data"].value("field", "") == "sessionId",
                    "data {\"field\":\"sessionId\"}", show(e));
