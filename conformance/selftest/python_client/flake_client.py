@@ -347,9 +347,11 @@ class WebSocket:
                     if k in ("server_no_context_takeover", "client_no_context_takeover"):
                         if v is not None:
                             raise HandshakeError("bad value for %s" % k)
-                    elif k in ("server_max_window_bits", "client_max_window_bits"):
+                    elif k == "server_max_window_bits":
                         if v is None or not v.isdigit() or not 8 <= int(v) <= 15:
                             raise HandshakeError("bad value for %s" % k)
+                    elif k == "client_max_window_bits":
+                        pass  # bounds our compressor, which we never use
                     else:
                         raise HandshakeError("unknown permessage-deflate parameter %s" % k)
                 deflate = params
