@@ -72,7 +72,7 @@ async function main() {
     },
     /** Opens the test page (or another page of page/) from an origin. */
     openPage(origin = allowedOrigin, path = "/page/test-page.html") {
-      return openPage(browser, origin + path);
+      return openPage(browser, origin + path, join(workdir, "page-console.log"));
     },
     /** The sidecar most cases share: only emitted entries (--log-rate 0), room for a 10 MiB export. */
     async mainSidecar() {

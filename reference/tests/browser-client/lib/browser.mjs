@@ -1,6 +1,6 @@
 // Launches Debian's Chromium headless through puppeteer-core, with tauri.localhost and
 // foreign.localhost resolved to 127.0.0.1 and nothing else reached over the network.
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
 /** Host names the pages are served from; both resolve to loopback. */
@@ -33,16 +33,18 @@ export async function launchChromium(executablePath) {
 }
 
 /**
- * Opens a page and forwards its console errors to the runner's stderr.
+ * Opens a page; its console errors go to `logFile` (the cases provoke many on purpose: refused
+ * WebSockets and fetches), uncaught page errors to stderr.
  * @param {import("puppeteer-core").Browser} browser
  * @param {string} url
+ * @param {string} logFile
  */
-export async function openPage(browser, url) {
+export async function openPage(browser, url, logFile) {
   const page = await browser.newPage();
   page.on("console", (msg) => {
-    if (msg.type() === "error") process.stderr.write(`page console: ${msg.text()}\n`);
+    if (msg.type() === "error") appendFileSync(logFile, `${new Date().toISOString()} ${url}: ${msg.text()}\n`);
   });
-  page.on("pageerror", (err) => process.stderr.write(`page error: ${err.message}\n`));
+  page.on("pageerror", (err) => process.stderr.write(`page error (${url}): ${err.message}\n`));
   await page.goto(url, { waitUntil: "load" });
   await page.waitForFunction(() => window.flakeReady === true, { timeout: 10000 });
   return page;
