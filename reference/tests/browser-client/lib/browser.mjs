@@ -46,6 +46,6 @@ export async function openPage(browser, url, logFile) {
   });
   page.on("pageerror", (err) => process.stderr.write(`page error (${url}): ${err.message}\n`));
   await page.goto(url, { waitUntil: "load" });
-  await page.waitForFunction(() => window.flakeReady === true, { timeout: 10000 });
+  await page.waitForFunction(() => window.flakeReady === true || window.demoReady === true, { timeout: 10000 });
   return page;
 }
