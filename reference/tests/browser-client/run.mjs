@@ -52,7 +52,7 @@ async function main() {
     "/page/": join(workdir, "page"),
     "/client/": join(workdir, "browser-client"),
     "/vendor/msgpack/": join(workdir, "node_modules", "@msgpack", "msgpack", "dist.esm"),
-  });
+  }, { isolated: argv.includes("--bench") });
   try {
     browser = await launchChromium(chromium);
   } catch (error) {

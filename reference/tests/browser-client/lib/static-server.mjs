@@ -10,9 +10,12 @@ const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", "
 
 /**
  * @param {Record<string, string>} mounts URL prefix ("/page/") to directory
+ * @param {{isolated?: boolean}} [options] isolated: serve with COOP and COEP, so the page is
+ *   cross-origin isolated and performance.now() has fine steps (for the benchmark)
  * @returns {Promise<{port: number, close: () => Promise<void>}>}
  */
-export async function startStaticServer(mounts) {
+export async function startStaticServer(mounts, { isolated = false } = {}) {
+  const isolation = isolated ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {};
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
@@ -29,7 +32,7 @@ export async function startStaticServer(mounts) {
     try {
       const body = await readFile(file);
       res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
-        "Cache-Control": "no-store" });
+        "Cache-Control": "no-store", ...isolation });
       res.end(body);
     } catch {
       res.writeHead(404).end();
