@@ -8,6 +8,7 @@ packages=(
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libbenchmark-tools python3-scipy
   pybind11-dev python3-pybind11 python3-pytest python3-dev python3-jsonschema libxml2-utils
   clang clang-format libclang-rt-14-dev
+  nodejs npm chromium
 )
 
 missing=()
