@@ -91,6 +91,8 @@ export class FlakeClient {
     /** @type {Array<{resolve: () => void, reject: (e: Error) => void}>} */
     this.readyWaiters = [];
     this.everConnected = false;
+    /** @type {number | undefined} the close code of the last connection that ended */
+    this.lastCloseCode = undefined;
   }
 
   /**
@@ -264,14 +266,17 @@ export class FlakeClient {
           this.options.backoffBaseMs, this.options.random));
       }
       if (this.#stopped()) return;
+      this.lastCloseCode = undefined;
       try {
         await this.#attempt();
         return;
       } catch (error) {
         if (this.#stopped()) return;
-        if (error instanceof FlakeError && error.kind === "rpc" && error.code === -32001) {
+        // A wrong token (-32001), or close 4401 after failed attempts: reconnecting cannot help (§7.7).
+        const wrongToken = error instanceof FlakeError && error.kind === "rpc" && error.code === -32001;
+        if (wrongToken || this.lastCloseCode === 4401) {
           this.#setState("unauthorized");
-          this.#rejectWaiters(error);
+          this.#rejectWaiters(wrongToken ? error : new FlakeError("rpc", "closed with 4401", { code: -32001 }));
           return;
         }
         failures++;
@@ -361,6 +366,7 @@ export class FlakeClient {
    * @param {import("./connection.js").CloseInfo} info
    */
   #onClosed(conn, rpc, info) {
+    this.lastCloseCode = info.code; // read by #establish when an attempt fails
     rpc.failAll("the connection ended");
     if (this.conn === conn) this.#failLarge("the connection ended");
     const wasAuthed = this.authedConn === conn;

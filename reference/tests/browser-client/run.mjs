@@ -24,7 +24,7 @@ if (!sidecarBin) {
   process.exit(2);
 }
 
-const CASE_FILES = ["transports", "export", "recovery", "sse-fallback", "origins", "demo"];
+const CASE_FILES = ["transports", "export", "recovery", "client-rules", "sse-fallback", "origins", "demo"];
 const CASE_DEADLINE_MS = 45000;
 
 const tmp = mkdtempSync(join(tmpdir(), "flake-browser-"));

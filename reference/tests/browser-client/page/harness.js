@@ -1,6 +1,7 @@
 // In-page helpers the Node runner calls through page.evaluate: the client module itself, waiting
 // with a deadline, and plain-data views of client events and errors (they cross to Node as JSON).
 import * as flake from "/client/flake-client.js";
+import * as fake from "/page/fake-socket.js";
 
 /**
  * Polls until `predicate` holds, or fails after `ms`.
@@ -51,5 +52,5 @@ async function collectLogs(client, params, options = {}) {
 }
 
 window.flake = flake;
-window.h = { waitFor, recordedClient, plain, collectLogs };
+window.h = { waitFor, recordedClient, plain, collectLogs, fake };
 window.flakeReady = true;
