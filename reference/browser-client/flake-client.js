@@ -112,8 +112,11 @@ export class FlakeClient {
    * @returns {Promise<void>}
    */
   async connect() {
+    // After giving up, connect() starts over with a fresh count of attempts.
+    const fresh = this.state === "idle" || this.state === "gave-up";
+    if (this.state === "gave-up") this.#setState("idle");
     const ready = this.#whenReady();
-    if (this.state === "idle") {
+    if (fresh) {
       if (this.options.fallback === "force") await this.#startFallback("fallback forced by the options");
       else {
         this.#setState("connecting");

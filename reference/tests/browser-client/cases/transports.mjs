@@ -9,6 +9,11 @@
 async function overWebSocket(ctx, encoding) {
   const sidecar = await ctx.mainSidecar();
   const page = await ctx.mainPage();
+  // The handshake as Chromium saw it: the selected subprotocol (§1.6) and compression (§1.7).
+  const cdp = await page.createCDPSession();
+  await cdp.send("Network.enable");
+  const handshakes = [];
+  cdp.on("Network.webSocketHandshakeResponseReceived", (e) => handshakes.push(e.response));
   const r = await page.evaluate(async (url, token, encoding) => {
     const { client } = h.recordedClient({ url, token, encoding, fallback: "never" });
     await client.connect();
@@ -35,7 +40,12 @@ async function overWebSocket(ctx, encoding) {
     };
   }, sidecar.wsUrl, ctx.token, encoding);
 
+  await cdp.detach();
   const { check } = ctx;
+  const headers = Object.fromEntries(Object.entries(handshakes[0]?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  check(handshakes[0]?.status === 101 && headers["sec-websocket-protocol"] === "flake.v1",
+    `handshake: ${handshakes[0]?.status}, subprotocol ${headers["sec-websocket-protocol"]}`);
+  check(/permessage-deflate/.test(headers["sec-websocket-extensions"] ?? ""), `no permessage-deflate: ${headers["sec-websocket-extensions"]}`);
   check(Math.abs(r.ping.now - Date.now()) < 5000, `system.ping now ${r.ping.now} is not the current time`);
   check(r.dashboardIsObject, "vercel.getDashboard did not answer an object");
   check(r.pageLength === 2 && typeof r.next === "string", "vercel.getDeployments {limit:2} did not answer a page of 2");
@@ -53,7 +63,8 @@ async function overWebSocket(ctx, encoding) {
     // Every answer and notification of a MessagePack client comes in binary frames (§2.4).
     check(r.stats.textIn === 0 && r.stats.textOut === 0 && r.stats.binaryIn > 0, `text frames on a MessagePack client: ${JSON.stringify(r.stats)}`);
   }
-  return `${r.seqs.length} notifications, ${r.ns.length} entries, frames in ${r.stats.textIn} text / ${r.stats.binaryIn} binary`;
+  return `flake.v1 + permessage-deflate; ${r.seqs.length} notifications, ${r.ns.length} entries, ` +
+    `frames in ${r.stats.textIn} text / ${r.stats.binaryIn} binary`;
 }
 
 export const cases = {
