@@ -161,11 +161,21 @@ export class FlakeClient {
    */
   async batch(members, options = {}) {
     await this.#whenReady();
-    const admitted = members.map((m) => this.#breakerOf(m.method)?.admit() ?? true);
+    // Notifications get no answer, so they neither pass through nor inform a breaker.
+    const admitted = members.map((m) => m.notification || (this.#breakerOf(m.method)?.admit() ?? true));
     const sent = members.filter((_, i) => admitted[i]);
-    const outcomes = sent.length === 0 ? []
-      : this.transport === "http" ? await this.rest.batch(sent)
-        : await /** @type {RpcChannel} */ (this.rpc).batch(sent, { encoding: options.encoding ?? this.options.encoding });
+    /** @type {Array<import("./rpc.js").BatchOutcome | undefined>} */
+    let outcomes = [];
+    try {
+      if (sent.length > 0) {
+        outcomes = this.transport === "http" ? await this.rest.batch(sent)
+          : await /** @type {RpcChannel} */ (this.rpc).batch(sent, { encoding: options.encoding ?? this.options.encoding });
+      }
+    } catch (error) {
+      // The whole batch failed (HTTP refused it, or the transport): each admitted call failed so.
+      for (const m of sent) if (!m.notification) this.#breakerOf(m.method)?.record(classify(/** @type {FlakeError} */ (error)));
+      throw error;
+    }
     let next = 0;
     return members.map((m, i) => {
       if (!admitted[i]) return { error: new FlakeError("breaker", `${serviceOf(m.method)}: circuit open`) };
