@@ -64,26 +64,40 @@ export const cases = {
     const sidecar = await ctx.startSidecar(["--log-rate", "0"], "restarted sidecar");
     const page = await ctx.mainPage();
     const before = await page.evaluate(async (url, token) => {
-      const a = h.recordedClient({ url, token, backoffBaseMs: 200, fallback: "never" });
+      // Every method the client sends, in order, to see what precedes the first service call.
+      const sent = [];
+      class Logged extends WebSocket {
+        send(data) { sent.push(JSON.parse(data).method); super.send(data); }
+      }
+      const a = h.recordedClient({ url, token, backoffBaseMs: 200, fallback: "never", WebSocket: Logged });
       const emitter = new flake.FlakeClient({ url, token, backoffBaseMs: 200, fallback: "never" });
       await Promise.all([a.client.connect(), emitter.connect()]);
       const logs = await h.collectLogs(a.client, { service: "supabase" });
       await emitter.call("test.emitLogs", { service: "supabase", count: 100, perNotification: 10 });
       await h.waitFor(() => logs.entries.length >= 100, 5000, "the first 100 entries");
-      window.restart = { a, emitter, logs };
+      window.restart = { a, emitter, logs, sent };
       return { subscription: logs.sub.id, sessionId: a.client.sessionId, count: logs.entries.length };
     }, sidecar.wsUrl, ctx.token);
 
     await sidecar.kill();
+    // A service call made while the sidecar is down waits for the reconnection (§13.3), and
+    // after -32007 it may leave only once the subscription is back (§7.4).
+    await page.evaluate(async () => {
+      const { a } = window.restart;
+      await h.waitFor(() => a.client.state !== "ready", 3000, "the client to notice the crash");
+      window.restart.pendingCall = a.client.call("vercel.getDashboard").then(() => "result", (e) => e.kind);
+    });
     await sleep(1000);
     await sidecar.start(); // --port N: the port of the first run
     const restartedAt = Date.now();
 
     const r = await page.evaluate(async () => {
-      const { a, emitter, logs } = window.restart;
+      const { a, emitter, logs, sent, pendingCall } = window.restart;
       await h.waitFor(() => a.events.some((e) => e.event === "resubscribed") && a.client.state === "ready"
         && emitter.state === "ready", 15000, "reconnection and re-subscription");
       const readyAt = Date.now();
+      const callOutcome = await pendingCall;
+      const afterKill = sent.slice(sent.lastIndexOf("auth.authenticate"));
       const firstNew = logs.updates.length;
       await emitter.call("test.emitLogs", { service: "supabase", count: 100, perNotification: 10 });
       await h.waitFor(() => logs.entries.length >= 200, 5000, "100 entries after the restart");
@@ -92,7 +106,7 @@ export const cases = {
       a.client.close();
       return { events: a.events.filter((e) => e.event !== "state").map(({ t, ...e }) => e), readyAt,
         updatesAfter: logs.updates.slice(firstNew), ns: logs.entries.map((e) => e.n),
-        subscription: logs.sub.id, sessionId: a.client.sessionId };
+        subscription: logs.sub.id, sessionId: a.client.sessionId, callOutcome, afterKill };
     });
 
     const { check } = ctx;
@@ -108,6 +122,9 @@ export const cases = {
     const want = [...Array(100).keys(), ...Array(100).keys()];
     check(JSON.stringify(r.ns) === JSON.stringify(want), `entries: ${r.ns.length}, want 100 before and 100 after the restart`);
     check(!names.includes("gave_up"), "the client gave up");
+    check(r.callOutcome === "result", `the call made while the sidecar was down: ${r.callOutcome}`);
+    check(JSON.stringify(r.afterKill.slice(0, 4)) === JSON.stringify(["auth.authenticate", "session.resume", "logs.subscribe", "vercel.getDashboard"]),
+      `sent on the new connection: ${r.afterKill.join(", ")}`);
     const attempts = names.filter((n) => n === "attempt_failed").length;
     return `${attempts} failed attempts while down, ready ${r.readyAt - restartedAt} ms after the restart's start-up line`;
   },
