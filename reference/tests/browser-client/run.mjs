@@ -24,7 +24,7 @@ if (!sidecarBin) {
   process.exit(2);
 }
 
-const CASE_FILES = ["transports", "export", "recovery", "client-rules", "sse-fallback", "origins", "demo"];
+const CASE_FILES = ["transports", "export", "recovery", "client-rules", "sse-fallback", "origins", "demo", "driver"];
 const CASE_DEADLINE_MS = 45000;
 
 const tmp = mkdtempSync(join(tmpdir(), "flake-browser-"));
@@ -61,7 +61,7 @@ async function main() {
   }
   const allowedOrigin = `http://tauri.localhost:${server.port}`;
   const ctx = {
-    token, tokenFile, workdir, check, allowedOrigin,
+    token, tokenFile, workdir, check, allowedOrigin, chromium,
     foreignOrigin: `http://foreign.localhost:${server.port}`,
     /** Starts a sidecar that allows the test page's origin (§4.4); stopped at the end. */
     async startSidecar(args = [], name = "sidecar") {

@@ -16,7 +16,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.normpath(os.path.join(HERE, "..", "..", "browser-client"))
-COPIED = ("package.json", "package-lock.json", "run.mjs", "bench.mjs", "lib", "page", "cases")
+COPIED = ("package.json", "package-lock.json", "run.mjs", "bench.mjs", "driver.mjs", "lib", "page", "cases")
 
 
 def install(npm, workdir):
