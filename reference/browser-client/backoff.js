@@ -1,5 +1,5 @@
-// Reconnection delays of §7.7: base, 2·base, 4·base, … each varied by up to ±20 %, and the
-// Retry-After floor a refused attempt may set.
+// Reconnection delays of §7.7: base, 2·base, 4·base, … each varied by up to ±20 %. (A page never
+// sees the Retry-After of a refused upgrade, so none applies here; rest.js honours it over HTTP.)
 
 /** How far each delay may be varied, as a fraction of it (§7.7: ±20 %). */
 export const JITTER = 0.2;
@@ -14,19 +14,6 @@ export const JITTER = 0.2;
 export function reconnectDelay(attempt, baseMs, random = Math.random) {
   const nominal = baseMs * 2 ** attempt;
   return Math.round(nominal * (1 + (random() * 2 - 1) * JITTER));
-}
-
-/**
- * The delay to wait, given our own delay and a server's Retry-After (seconds, §7.7, §9.3): the
- * larger of the two. Retry-After is never scaled by the backoff base (§13.2).
- * @param {number} ownDelayMs
- * @param {string | null | undefined} retryAfterHeader
- * @returns {number}
- */
-export function withRetryAfter(ownDelayMs, retryAfterHeader) {
-  const seconds = Number(retryAfterHeader);
-  if (!retryAfterHeader || !Number.isFinite(seconds) || seconds <= 0) return ownDelayMs;
-  return Math.max(ownDelayMs, seconds * 1000);
 }
 
 /** @param {number} ms @returns {Promise<void>} */

@@ -86,3 +86,15 @@ export class CircuitBreaker {
     this.failures = 0;
   }
 }
+
+/**
+ * How an ended call counts for its breaker (§7.8).
+ * @param {import("./errors.js").FlakeError | undefined} error undefined for a result
+ * @returns {"success" | "failure" | "neutral"}
+ */
+export function outcomeOf(error) {
+  if (!error) return "success";
+  if (error.kind === "transport" || error.kind === "timeout") return "failure";
+  if (error.kind === "rpc" && error.code !== undefined && FAILURE_CODES.has(error.code)) return "failure";
+  return "neutral";
+}

@@ -2,8 +2,9 @@
 // reconnects and resumes (§7), guards each service with a breaker (§7.8), and falls back to REST
 // and SSE when the WebSocket upgrade is refused but HTTP answers (§9).
 import { reconnectDelay, sleep } from "./backoff.js";
-import { CircuitBreaker, FAILURE_CODES, serviceOf } from "./breaker.js";
+import { CircuitBreaker, outcomeOf, serviceOf } from "./breaker.js";
 import { Connection } from "./connection.js";
+import { Emitter } from "./emitter.js";
 import { FlakeError } from "./errors.js";
 import { ChunkAssembly, IntegrityError, verifyAndDecode } from "./large-data.js";
 import { RestClient, httpBaseOf } from "./rest.js";
@@ -47,12 +48,12 @@ export { Subscription } from "./subscription.js";
  * resume_failed {code}, resubscribed {method, subscription}, gap {expected, seq}, gave_up,
  * attempt_failed {attempt, error}, fallback {reason}, reset {path, latestId}, state {state},
  * notification {method, params} (server notifications no subscription claims).
- * @typedef {(detail: any) => void} Listener
  */
 
-export class FlakeClient {
+export class FlakeClient extends Emitter {
   /** @param {FlakeClientOptions} options */
   constructor(options) {
+    super();
     this.options = {
       encoding: /** @type {import("./codec.js").Encoding} */ ("json"),
       clientInfo: { version: "0.1.0", platform: "browser" },
@@ -71,8 +72,6 @@ export class FlakeClient {
     this.stats = { textIn: 0, binaryIn: 0, bytesIn: 0, textOut: 0, binaryOut: 0 };
     this.rest = new RestClient({ baseUrl: httpBaseOf(this.options.url), token: this.options.token,
       timeoutMs: this.options.callTimeoutMs, fetch: this.options.fetch });
-    /** @type {Map<string, Listener[]>} */
-    this.listeners = new Map();
     this.seq = new SeqTracker();
     /** @type {Connection | null} the connection whose messages count */
     this.conn = null;
@@ -93,18 +92,6 @@ export class FlakeClient {
     this.everConnected = false;
     /** @type {number | undefined} the close code of the last connection that ended */
     this.lastCloseCode = undefined;
-  }
-
-  /**
-   * @param {string} event
-   * @param {Listener} listener
-   * @returns {() => void} removes the listener
-   */
-  on(event, listener) {
-    const list = this.listeners.get(event) ?? [];
-    list.push(listener);
-    this.listeners.set(event, list);
-    return () => this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
   }
 
   /**
@@ -173,14 +160,14 @@ export class FlakeClient {
       }
     } catch (error) {
       // The whole batch failed (HTTP refused it, or the transport): each admitted call failed so.
-      for (const m of sent) if (!m.notification) this.#breakerOf(m.method)?.record(classify(/** @type {FlakeError} */ (error)));
+      for (const m of sent) if (!m.notification) this.#breakerOf(m.method)?.record(outcomeOf(/** @type {FlakeError} */ (error)));
       throw error;
     }
     let next = 0;
     return members.map((m, i) => {
       if (!admitted[i]) return { error: new FlakeError("breaker", `${serviceOf(m.method)}: circuit open`) };
       const outcome = outcomes[next++];
-      if (outcome) this.#breakerOf(m.method)?.record(classify(outcome.error));
+      if (outcome) this.#breakerOf(m.method)?.record(outcomeOf(outcome.error));
       return outcome;
     });
   }
@@ -230,7 +217,8 @@ export class FlakeClient {
       } });
     const target = /** @type {ChunkAssembly} */ (assembly);
     try {
-      const payloads = await this.#stallGuard(target);
+      const payloads = await target.complete(this.options.callTimeoutMs,
+        (ms) => new FlakeError("timeout", `no data.chunk for ${ms} ms`));
       return await verifyAndDecode(meta, payloads);
     } catch (error) {
       if (error instanceof IntegrityError) throw new FlakeError("integrity", error.message);
@@ -293,7 +281,7 @@ export class FlakeClient {
           return;
         }
         failures++;
-        this.#emit("attempt_failed", { attempt: failures, error: String(error) });
+        this.emit("attempt_failed", { attempt: failures, error: String(error) });
         // A refused upgrade and a sidecar that is down look alike to a page; health tells them apart.
         if (!this.everConnected && this.options.fallback === "auto" && await this.#httpAnswers()) {
           await this.#startFallback("the WebSocket upgrade failed while HTTP answers");
@@ -301,7 +289,7 @@ export class FlakeClient {
         }
         if (failures >= this.options.maxAttempts) {
           this.#setState("gave-up");
-          this.#emit("gave_up", {});
+          this.emit("gave_up", {});
           this.#rejectWaiters(new FlakeError("transport", `no connection after ${failures} attempts`));
           return;
         }
@@ -323,7 +311,7 @@ export class FlakeClient {
     this.conn = conn;
     this.rpc = rpc;
     opened.closed.then((info) => this.#onClosed(opened, channel, info));
-    this.#emit("connected", {});
+    this.emit("connected", {});
     /** @type {{sessionId: string}} */
     let auth;
     try {
@@ -333,7 +321,7 @@ export class FlakeClient {
       opened.close(1000, "authentication failed");
       throw error;
     }
-    this.#emit("authenticated", { sessionId: auth.sessionId });
+    this.emit("authenticated", { sessionId: auth.sessionId });
     if (this.sessionId) await this.#resume(rpc, auth.sessionId);
     else this.#startSession(auth.sessionId);
     if (this.conn !== opened) throw new FlakeError("transport", "the connection ended during set-up");
@@ -353,17 +341,17 @@ export class FlakeClient {
     try {
       const result = await rpc.call("session.resume", { sessionId: this.sessionId, lastSeq: this.seq.last },
         { encoding: this.options.encoding });
-      this.#emit("resumed", { replayed: result.replayed });
+      this.emit("resumed", { replayed: result.replayed });
       return;
     } catch (error) {
       if (!(error instanceof FlakeError) || error.kind !== "rpc") throw error;
-      this.#emit("resume_failed", { code: error.code });
+      this.emit("resume_failed", { code: error.code });
     }
     this.#startSession(freshSessionId);
     for (const sub of this.subscriptions) {
       this.bySubscriptionId.delete(sub.id);
       await this.#subscribeOnSocket(sub);
-      this.#emit("resubscribed", { method: sub.method, subscription: sub.id });
+      this.emit("resubscribed", { method: sub.method, subscription: sub.id });
     }
   }
 
@@ -386,7 +374,7 @@ export class FlakeClient {
     if (this.conn === conn) this.conn = null;
     if (!wasAuthed) return; // an attempt that failed, or a connection abandoned for a gap
     this.authedConn = null;
-    this.#emit("disconnected", info.code === undefined ? {} : { code: info.code });
+    this.emit("disconnected", info.code === undefined ? {} : { code: info.code });
     if (this.#stopped()) return;
     if (info.code === 4401) { // the token is wrong: reconnecting cannot help (§7.7)
       this.#setState("unauthorized");
@@ -426,19 +414,19 @@ export class FlakeClient {
         continue;
       }
       if (typeof params.seq !== "number") {
-        this.#emit("notification", { method, params });
+        this.emit("notification", { method, params });
         continue;
       }
       const seen = this.seq.observe(params.seq);
       if (seen.kind === "duplicate") continue;
       if (seen.kind === "gap") {
-        this.#emit("gap", { expected: seen.expected, seq: params.seq });
+        this.emit("gap", { expected: seen.expected, seq: params.seq });
         this.#onGap(conn);
         return;
       }
       const sub = this.bySubscriptionId.get(params.subscription);
       if (sub) sub.handler(params, method);
-      else this.#emit("notification", { method, params });
+      else this.emit("notification", { method, params });
     }
   }
 
@@ -465,9 +453,9 @@ export class FlakeClient {
         const kept = sub.filterSse(params);
         if (kept) sub.handler(kept, name);
       },
-      onReset: (latestId) => this.#emit("reset", { path, latestId }),
-      onGap: (expected, id) => this.#emit("gap", { expected, seq: id, path }),
-      onState: (state, detail) => this.#emit("stream", { path, state, detail }),
+      onReset: (latestId) => this.emit("reset", { path, latestId }),
+      onGap: (expected, id) => this.emit("gap", { expected, seq: id, path }),
+      onState: (state, detail) => this.emit("stream", { path, state, detail }),
     });
     await sub.stream.open();
   }
@@ -503,7 +491,7 @@ export class FlakeClient {
   /** @param {string} reason */
   async #startFallback(reason) {
     this.transport = "http";
-    this.#emit("fallback", { reason });
+    this.emit("fallback", { reason });
     for (const sub of this.subscriptions) await this.#openStream(sub);
     this.#setState("ready");
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
@@ -526,7 +514,7 @@ export class FlakeClient {
       breaker?.record("success");
       return result;
     } catch (error) {
-      breaker?.record(classify(/** @type {FlakeError} */ (error)));
+      breaker?.record(outcomeOf(/** @type {FlakeError} */ (error)));
       throw error;
     }
   }
@@ -541,22 +529,6 @@ export class FlakeClient {
       this.breakers.set(service, breaker);
     }
     return breaker;
-  }
-
-  /**
-   * Resolves when every chunk has arrived; fails when none arrives for callTimeoutMs.
-   * @param {ChunkAssembly} assembly
-   * @returns {Promise<Uint8Array[]>}
-   */
-  #stallGuard(assembly) {
-    let seen = -1;
-    const timer = setInterval(() => {
-      if (assembly.received === seen) {
-        assembly.reject(new FlakeError("timeout", `no data.chunk for ${this.options.callTimeoutMs} ms`));
-      }
-      seen = assembly.received;
-    }, this.options.callTimeoutMs);
-    return assembly.done.finally(() => clearInterval(timer));
   }
 
   /** @param {string} reason */
@@ -585,32 +557,6 @@ export class FlakeClient {
   #setState(state) {
     if (this.state === state) return;
     this.state = state;
-    this.#emit("state", { state });
+    this.emit("state", { state });
   }
-
-  /**
-   * @param {string} event
-   * @param {any} detail
-   */
-  #emit(event, detail) {
-    for (const listener of this.listeners.get(event) ?? []) {
-      try {
-        listener(detail);
-      } catch (error) {
-        console.error(`flake-client: a ${event} listener threw`, error);
-      }
-    }
-  }
-}
-
-/**
- * How an ended call counts for its breaker (§7.8).
- * @param {FlakeError | undefined} error undefined for a result
- * @returns {"success" | "failure" | "neutral"}
- */
-function classify(error) {
-  if (!error) return "success";
-  if (error.kind === "transport" || error.kind === "timeout") return "failure";
-  if (error.kind === "rpc" && error.code !== undefined && FAILURE_CODES.has(error.code)) return "failure";
-  return "neutral";
 }

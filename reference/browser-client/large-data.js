@@ -60,6 +60,21 @@ export class ChunkAssembly {
     this.received++;
     if (this.received === this.meta.chunks) this.resolve(this.payloads);
   }
+
+  /**
+   * The payloads once every chunk has arrived; fails when no chunk arrives for `stallMs`.
+   * @param {number} stallMs
+   * @param {(stallMs: number) => Error} stalled the error to fail with
+   * @returns {Promise<Uint8Array[]>}
+   */
+  complete(stallMs, stalled) {
+    let seen = -1;
+    const timer = setInterval(() => {
+      if (this.received === seen) this.reject(stalled(stallMs));
+      seen = this.received;
+    }, stallMs);
+    return this.done.finally(() => clearInterval(timer));
+  }
 }
 
 /**
