@@ -45,7 +45,8 @@ export { Subscription } from "./subscription.js";
 /**
  * Events, each with a detail object, named as the driver event lines of §13.4 where one exists:
  * connected, authenticated {sessionId}, disconnected {code?}, resumed {replayed},
- * resume_failed {code}, resubscribed {method, subscription}, gap {expected, seq}, gave_up,
+ * resume_failed {code}, resubscribed {method, subscription}, resubscribe_failed {method, params, code},
+ * gap {expected, seq}, gave_up,
  * attempt_failed {attempt, error}, fallback {reason}, reset {path, latestId}, state {state},
  * notification {method, params} (server notifications no subscription claims).
  */
@@ -312,19 +313,19 @@ export class FlakeClient extends Emitter {
     this.rpc = rpc;
     opened.closed.then((info) => this.#onClosed(opened, channel, info));
     this.emit("connected", {});
-    /** @type {{sessionId: string}} */
-    let auth;
     try {
-      auth = await rpc.call("auth.authenticate", { token: this.options.token, clientInfo: this.options.clientInfo },
+      /** @type {{sessionId: string}} */
+      const auth = await rpc.call("auth.authenticate", { token: this.options.token, clientInfo: this.options.clientInfo },
         { encoding: this.options.encoding });
+      this.emit("authenticated", { sessionId: auth.sessionId });
+      if (this.sessionId) await this.#resume(rpc, auth.sessionId);
+      else this.#startSession(auth.sessionId);
+      if (this.conn !== opened) throw new FlakeError("transport", "the connection ended during set-up");
     } catch (error) {
-      opened.close(1000, "authentication failed");
+      // A failed attempt leaves no connection behind (a timed-out answer would keep it open).
+      opened.close(1000, "set-up failed");
       throw error;
     }
-    this.emit("authenticated", { sessionId: auth.sessionId });
-    if (this.sessionId) await this.#resume(rpc, auth.sessionId);
-    else this.#startSession(auth.sessionId);
-    if (this.conn !== opened) throw new FlakeError("transport", "the connection ended during set-up");
     this.authedConn = opened;
     this.everConnected = true;
     this.#setState("ready");
@@ -348,10 +349,17 @@ export class FlakeClient extends Emitter {
       this.emit("resume_failed", { code: error.code });
     }
     this.#startSession(freshSessionId);
-    for (const sub of this.subscriptions) {
+    for (const sub of [...this.subscriptions]) {
       this.bySubscriptionId.delete(sub.id);
-      await this.#subscribeOnSocket(sub);
-      this.emit("resubscribed", { method: sub.method, subscription: sub.id });
+      try {
+        await this.#subscribeOnSocket(sub);
+        this.emit("resubscribed", { method: sub.method, subscription: sub.id });
+      } catch (error) {
+        // The sidecar refused it this time (an error, not a lost connection): report and drop it.
+        if (!(error instanceof FlakeError) || error.kind !== "rpc") throw error;
+        this.subscriptions.delete(sub);
+        this.emit("resubscribe_failed", { method: sub.method, params: sub.params, code: error.code });
+      }
     }
   }
 
