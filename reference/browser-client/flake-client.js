@@ -433,7 +433,7 @@ export class FlakeClient extends Emitter {
         return;
       }
       const sub = this.bySubscriptionId.get(params.subscription);
-      if (sub) sub.handler(params, method);
+      if (sub) deliver(sub, params, method);
       else this.emit("notification", { method, params });
     }
   }
@@ -459,7 +459,7 @@ export class FlakeClient extends Emitter {
       maxAttempts: this.options.maxAttempts, random: this.options.random, EventSource: this.options.EventSource,
       onEvent: (name, params) => {
         const kept = sub.filterSse(params);
-        if (kept) sub.handler(kept, name);
+        if (kept) deliver(sub, kept, name);
       },
       onReset: (latestId) => this.emit("reset", { path, latestId }),
       onGap: (expected, id) => this.emit("gap", { expected, seq: id, path }),
@@ -566,5 +566,20 @@ export class FlakeClient extends Emitter {
     if (this.state === state) return;
     this.state = state;
     this.emit("state", { state });
+  }
+}
+
+/**
+ * Calls a subscription's handler; one that throws is logged, and the notifications after it are
+ * still delivered (the seq has already been counted).
+ * @param {Subscription} sub
+ * @param {any} params
+ * @param {string} method
+ */
+function deliver(sub, params, method) {
+  try {
+    sub.handler(params, method);
+  } catch (error) {
+    console.error(`flake-client: the ${sub.method} handler threw`, error);
   }
 }
