@@ -10,6 +10,7 @@
 #include "reference/client/client.hpp"
 #include "reference/client/client_defects.hpp"
 #include "reference/client/config.hpp"
+#include "reference/client/handshake.hpp"
 #include "reference/client/workload.hpp"
 
 namespace {
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
     std::fputs(
         "flake-client-driver: URL and TOKEN are needed (arguments or FLAKE_URL/FLAKE_TOKEN)\n",
         stderr);
+    return 2;
+  }
+
+  if (!parse_ws_url(config->url)) {
+    std::fprintf(stderr, "flake-client-driver: %s is not a ws:// URL\n", config->url.c_str());
     return 2;
   }
 

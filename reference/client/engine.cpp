@@ -54,7 +54,8 @@ void Engine::emit(Event e) const {
 void Engine::submit(Job job) {
   {
     std::lock_guard lock(mu_);
-    if (!stop_requested_ && !gave_up_.load() && inbox_.size() < config_.max_queued_calls) {
+    if (!stop_requested_ && !gave_up_.load() && queued_.load() < config_.max_queued_calls) {
+      ++queued_;
       inbox_.push_back(std::move(job));
       wake_.notify();
       return;
@@ -270,6 +271,8 @@ Engine::End Engine::pump(std::string_view first_bytes) {
                    {wake_.fd(), POLLIN, 0}};
     ::poll(p, 2, poll_timeout_ms(next_deadline()));
     if ((p[0].revents & POLLOUT) != 0 && !flush()) return End::kEof;
+    // A server that stops reading cannot be served; do not buffer for it without bound.
+    if (outbuf_.size() > config_.max_message_bytes) return End::kEof;
     if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
     const ssize_t n = ::recv(sock_.get(), buf.data(), buf.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
@@ -376,6 +379,7 @@ void Engine::fail_everything() {
         job.one.set_value(std::move(results.front()));
     }
   }
+  queued_ -= waiting_.size();
   waiting_.clear();
 }
 

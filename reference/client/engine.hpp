@@ -126,6 +126,7 @@ class Engine {
   std::deque<Job> inbox_;
   bool stop_requested_ = false;
   std::atomic<bool> gave_up_{false};
+  std::atomic<size_t> queued_{0};  // jobs in inbox_ and waiting_, bounded by max_queued_calls
   WakePipe wake_;
 
   // The I/O thread's own state.

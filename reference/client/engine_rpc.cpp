@@ -362,6 +362,7 @@ void Engine::dispatch_waiting(Clock::time_point now) {
          !close_sent_) {
     Job job = std::move(waiting_.front());
     waiting_.pop_front();
+    --queued_;
     dispatch(job, now);
   }
 }
