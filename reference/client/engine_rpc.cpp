@@ -1,11 +1,11 @@
 // JSON-RPC on the client's connection: requests and batches with ids (§3.3, §3.4), responses
-// matched by id, notifications with seq tracking and gap detection (§6.1, §6.2, §6.4), large
-// exports (§6.7-§6.10), authentication and session restore (§4.6, §7.3, §7.4), and the calls of
-// the API with their breakers (§7.8), timeouts and the rate-limit gate (§8.3).
+// matched by id, notifications with seq tracking and gap detection (§6.1, §6.2, §6.4), export
+// chunks (§6.9), and authentication and session restore (§4.6, §7.3, §7.4).
 #include <cmath>
 
 #include "reference/client/base64.hpp"
 #include "reference/client/engine.hpp"
+#include "reference/client/engine_util.hpp"
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/msgpack.hpp"
 
@@ -13,50 +13,6 @@ namespace flake::client {
 namespace {
 
 constexpr int kMaxDepth = 64;
-
-JsonPtr parse_params(const std::string& text) {
-  if (text.empty()) return nullptr;
-  return parse_json(text).value;
-}
-
-std::optional<int64_t> integer_member(const cJSON* o, const char* key) {
-  const cJSON* v = member(o, key);
-  if (!cJSON_IsNumber(v) || v->valuedouble != std::floor(v->valuedouble) ||
-      std::fabs(v->valuedouble) > 9007199254740991.0)
-    return std::nullopt;
-  return static_cast<int64_t>(v->valuedouble);
-}
-
-// Whether `o` has a member outside `known`.
-bool has_unknown_member(const cJSON* o, std::initializer_list<std::string_view> known) {
-  for (const cJSON* m = o ? o->child : nullptr; m != nullptr; m = m->next) {
-    bool ok = false;
-    for (std::string_view k : known) ok = ok || (m->string != nullptr && k == m->string);
-    if (!ok) return true;
-  }
-  return false;
-}
-
-CallResult to_call_result(const std::string& method, const Reply& r) {
-  CallResult c;
-  c.method = method;
-  c.outcome = r.outcome;
-  if (r.outcome == Outcome::kResult) c.result_json = print_json(r.result);
-  if (r.outcome == Outcome::kError)
-    c.error = RpcError{r.code, r.message, r.data ? print_json(r.data) : std::string()};
-  return c;
-}
-
-CallVerdict verdict_of(const Reply& r) {
-  switch (r.outcome) {
-    case Outcome::kResult:
-      return CallVerdict::kSuccess;
-    case Outcome::kError:
-      return verdict_for_error(r.code);
-    default:
-      return CallVerdict::kFailure;  // transport failure or timeout
-  }
-}
 
 }  // namespace
 
@@ -339,159 +295,6 @@ void Engine::become_ready() {
   if (ever_ready_ && !behaviour_.calls_at_once_after_reconnect())
     send_gate_ = Clock::now() + 10 * config_.backoff_base;  // defect slow-recovery
   ever_ready_ = true;
-}
-
-// ---- API calls ----
-
-Engine::Done Engine::user_call_done(std::string method, Breaker* breaker,
-                                    std::function<void(CallResult)> fulfil) {
-  return [this, method = std::move(method), breaker, fulfil = std::move(fulfil)](const Reply& r) {
-    const Clock::time_point now = Clock::now();
-    if (breaker) breaker->record(now, verdict_of(r));
-    if (r.outcome == Outcome::kError && r.code == -32002 && behaviour_.honours_retry_after_ms()) {
-      // §8.3: nothing more on this connection until retryAfterMs has passed.
-      if (auto ms = integer_member(r.data, "retryAfterMs"); ms && *ms > 0)
-        send_gate_ = std::max(send_gate_, now + std::chrono::milliseconds(*ms));
-    }
-    fulfil(to_call_result(method, r));
-  };
-}
-
-void Engine::dispatch_waiting(Clock::time_point now) {
-  while (!waiting_.empty() && phase_ == Phase::kReady && now >= send_gate_ && sock_ &&
-         !close_sent_) {
-    Job job = std::move(waiting_.front());
-    waiting_.pop_front();
-    --queued_;
-    dispatch(job, now);
-  }
-}
-
-void Engine::dispatch(Job& job, Clock::time_point now) {
-  // The breaker decides before anything is sent (§7.8: fail locally, without sending).
-  auto breaker_refuses = [&](const std::string& method, Breaker*& b) {
-    b = breakers_.for_method(method);
-    return b != nullptr && !b->allow(now);
-  };
-  switch (job.kind) {
-    case Job::Kind::kCall: {
-      const CallRequest& req = job.requests.front();
-      Breaker* b = nullptr;
-      if (breaker_refuses(req.method, b)) {
-        job.one.set_value(CallResult{req.method, Outcome::kBreaker});
-        return;
-      }
-      auto promise = std::make_shared<std::promise<CallResult>>(std::move(job.one));
-      JsonPtr params = parse_params(req.params_json);
-      send_request(req.method, params.get(), user_call_done(req.method, b, [promise](CallResult c) {
-                     promise->set_value(std::move(c));
-                   }));
-      return;
-    }
-    case Job::Kind::kBatch: {
-      struct Gather {
-        std::promise<std::vector<CallResult>> promise;
-        std::vector<CallResult> results;
-        size_t left = 0;
-      };
-      auto g = std::make_shared<Gather>();
-      g->promise = std::move(job.many);
-      g->results.resize(job.requests.size());
-      std::vector<std::pair<CallRequest, Done>> members;
-      for (size_t i = 0; i < job.requests.size(); ++i) {
-        const CallRequest& req = job.requests[i];
-        Breaker* b = nullptr;
-        if (breaker_refuses(req.method, b)) {
-          g->results[i] = CallResult{req.method, Outcome::kBreaker};
-          continue;
-        }
-        ++g->left;
-        members.emplace_back(req, user_call_done(req.method, b, [g, i](CallResult c) {
-                               g->results[i] = std::move(c);
-                               if (--g->left == 0) g->promise.set_value(std::move(g->results));
-                             }));
-      }
-      if (members.empty()) {
-        g->promise.set_value(std::move(g->results));
-      } else {
-        send_batch(std::move(members));
-      }
-      return;
-    }
-    case Job::Kind::kSubscribe: {
-      const CallRequest req = job.requests.front();
-      auto promise = std::make_shared<std::promise<CallResult>>(std::move(job.one));
-      JsonPtr params = parse_params(req.params_json);
-      send_request(req.method, params.get(), [this, req, promise](const Reply& r) {
-        if (r.outcome == Outcome::kResult) {
-          Subscription s{req.method, req.params_json,
-                         std::string(string_member(r.result, "subscription").value_or(""))};
-          Event ev{EventKind::kSubscribed};
-          ev.method = s.method;
-          ev.subscription = s.id;
-          subscriptions_.push_back(std::move(s));
-          emit(ev);
-        }
-        promise->set_value(to_call_result(req.method, r));
-      });
-      return;
-    }
-    case Job::Kind::kLarge: {
-      auto promise = std::make_shared<std::promise<LargeResult>>(std::move(job.large));
-      JsonPtr params = parse_params(job.requests.front().params_json);
-      send_request("logs.getLarge", params.get(), [this, promise](const Reply& r) {
-        LargeResult lr;
-        if (r.outcome != Outcome::kResult) {
-          lr.reason = r.outcome == Outcome::kError ? "error " + std::to_string(r.code)
-                                                   : std::string(outcome_name(r.outcome));
-          promise->set_value(std::move(lr));
-          return;
-        }
-        std::string error;
-        std::optional<ExportMeta> meta = parse_export_meta(r.result, error);
-        if (!meta) {
-          lr.reason = error;
-          promise->set_value(std::move(lr));
-          return;
-        }
-        ExportAssembly assembly(
-            *meta, VerifyChecks{behaviour_.verifies_bytes(), behaviour_.verifies_sha256()});
-        if (meta->chunks == 0) {
-          promise->set_value(assembly.finish());
-          return;
-        }
-        streams_.insert_or_assign(meta->stream, Stream{std::move(assembly), std::move(*promise),
-                                                       Clock::now() + config_.call_timeout});
-      });
-      return;
-    }
-  }
-}
-
-void Engine::check_timeouts(Clock::time_point now) {
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->second.deadline > now) {
-      ++it;
-      continue;
-    }
-    Pending p = std::move(it->second);
-    it = pending_.erase(it);
-    Reply r;
-    r.outcome = Outcome::kTimeout;
-    p.done(r);
-  }
-  for (auto it = streams_.begin(); it != streams_.end();) {
-    if (it->second.deadline > now) {
-      ++it;
-      continue;
-    }
-    LargeResult lr;
-    lr.format = it->second.assembly.meta().format;
-    lr.compressed = it->second.assembly.meta().compressed;
-    lr.reason = "chunks stopped arriving";
-    it->second.promise.set_value(std::move(lr));
-    it = streams_.erase(it);
-  }
 }
 
 }  // namespace flake::client
