@@ -322,9 +322,11 @@ void Engine::after_connection(End end) {
   if (end == End::kGap) {
     next_attempt_at_ = ended;  // §6.2: resume within 1 s, no back-off
     delays_waited_ = 0;
+    resume_for_gap_ = true;
     return;
   }
   // An unexpected disconnect (§7.7).
+  resume_for_gap_ = false;
   if (!behaviour_.reconnects()) {
     give_up();
     return;

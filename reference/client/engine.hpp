@@ -154,6 +154,7 @@ class Engine {
   int64_t last_seq_ = 0;
   std::vector<Subscription> subscriptions_;
   bool ever_ready_ = false;
+  bool resume_for_gap_ = false;  // the next session restore follows a seq jump (§6.2), not §7.7
   int failed_in_a_row_ = 0;
   int delays_waited_ = 0;
   Clock::time_point next_attempt_at_{};

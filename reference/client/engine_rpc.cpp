@@ -231,8 +231,9 @@ void Engine::restore_session(const std::string& fresh_id) {
     become_ready();
     return;
   }
-  if (!behaviour_.resumes_after_reconnect()) {
-    // Defect no-resume: a fresh session, its subscriptions made again.
+  if (!resume_for_gap_ && !behaviour_.resumes_after_reconnect()) {
+    // Defect no-resume (§7.7 only; the resume after a seq jump is §6.2's): a fresh session, its
+    // subscriptions made again.
     session_id_ = fresh_id;
     last_seq_ = 0;
     resubscribe(0);

@@ -192,8 +192,12 @@ HandshakeOutcome check_response(const ResponseHead& head, std::string_view key,
         if (iequals(name, "server_no_context_takeover")) {
           agreed.server_no_context_takeover = true;
         } else if (!iequals(name, "client_no_context_takeover") &&
-                   !iequals(name, "server_max_window_bits")) {
-          // client_max_window_bits was not offered (RFC 7692 §7.1.2.2); anything else is unknown.
+                   !iequals(name, "server_max_window_bits") &&
+                   !iequals(name, "client_max_window_bits")) {
+          // The first three constrain only what we send, and we send uncompressed; a server
+          // window below 15 bits is inflated by a 15-bit window all the same. RFC 7692 §7.1.2.2
+          // lets a client refuse client_max_window_bits it did not offer; nothing is gained by
+          // refusing it here. Anything else is unknown.
           out.error = "bad permessage-deflate parameter";
           return out;
         }

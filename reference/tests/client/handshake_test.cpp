@@ -65,6 +65,15 @@ TEST(Handshake, SubprotocolAndExtensions) {
                               kKey, false)
                    .upgraded)
       << "an extension that was not offered";
+  HandshakeOutcome all = check_response(
+      parse(response("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; "
+                     "server_max_window_bits=10; client_max_window_bits=15\r\n")),
+      kKey, true);
+  EXPECT_TRUE(all.upgraded) << all.error;
+  EXPECT_FALSE(
+      check_response(parse(response("Sec-WebSocket-Extensions: permessage-deflate; x-foo\r\n")),
+                     kKey, true)
+          .upgraded);
   EXPECT_FALSE(check_response(parse(response("Sec-WebSocket-Extensions: x-other\r\n")), kKey, true)
                    .upgraded);
 }
