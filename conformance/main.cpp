@@ -1,7 +1,8 @@
-// flake-conform: verifies any flake.v1 sidecar against the case catalogue; usable as a CI gate.
+// flake-conform: verifies any flake.v1 sidecar against the case catalogue, or a client through its
+// driver (`flake-conform client`); usable as a CI gate.
 #include "conformance/cases/cases.hpp"
-#include "conformance/client_cases/client_main.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/client_cases/client_main.hpp"
 #include "conformance/harness/case_context.hpp"
 #include "conformance/harness/catalog.hpp"
 #include "conformance/harness/options.hpp"

@@ -32,9 +32,8 @@ void add_c1_compression_cases(Catalog& c, const ClientSetup& setup) {
              return false;
            };
            if (!cc.wait_until(upgraded, cc.timeout())) {
-             return fail("a WebSocket upgrade request", "none within " +
-                                                            std::to_string(cc.timeout().count()) +
-                                                            " ms");
+             return fail("a WebSocket upgrade request",
+                         "none within " + std::to_string(cc.timeout().count()) + " ms");
            }
            bool agreed = false;
            for (const auto& e : cc.wire()) {

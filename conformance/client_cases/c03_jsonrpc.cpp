@@ -96,13 +96,13 @@ void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
            const auto ping = first_call(calls, "system.ping");
            const auto s = first_call(calls, s_method);
            const auto t = first_call(calls, t_method);
-           const bool ok = ping && s && t && describe(ping) == "result" && describe(s) == "result" &&
-                           describe(t) == "error -32003";
+           const bool ok = ping && s && t && describe(ping) == "result" &&
+                           describe(s) == "result" && describe(t) == "error -32003";
            if (!ok) {
-             return fail("system.ping result, " + s_method + " result, " + t_method +
-                             " error -32003",
-                         "system.ping " + describe(ping) + ", " + s_method + " " + describe(s) +
-                             ", " + t_method + " " + describe(t));
+             return fail(
+                 "system.ping result, " + s_method + " result, " + t_method + " error -32003",
+                 "system.ping " + describe(ping) + ", " + s_method + " " + describe(s) + ", " +
+                     t_method + " " + describe(t));
            }
            return pass();
          })});

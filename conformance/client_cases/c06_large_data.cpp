@@ -55,16 +55,15 @@ void add_c6_large_data_cases(Catalog& c, const ClientSetup& setup) {
          .requirement = "an export with a wrong sha256 is rejected, correct ones are verified",
          .budget = 10s,
          .run = client_run(setup, [](ClientCase& cc) {
-           return judge_exports(
-               cc,
-               [](json& result, const json& params) {
-                 if (params.value("format", "json") == "json") {
-                   result["sha256"] = std::string(64, '0');
-                 }
-               },
-               {{"json", false, "rejected"},
-                {"msgpack", false, "verified"},
-                {"msgpack", true, "verified"}});
+           return judge_exports(cc,
+                                [](json& result, const json& params) {
+                                  if (params.value("format", "json") == "json") {
+                                    result["sha256"] = std::string(64, '0');
+                                  }
+                                },
+                                {{"json", false, "rejected"},
+                                 {"msgpack", false, "verified"},
+                                 {"msgpack", true, "verified"}});
          })});
 
   // §6.10 (the same bullet): bytes.
@@ -74,17 +73,16 @@ void add_c6_large_data_cases(Catalog& c, const ClientSetup& setup) {
          .requirement = "an export with a wrong bytes count is rejected, correct ones are verified",
          .budget = 10s,
          .run = client_run(setup, [](ClientCase& cc) {
-           return judge_exports(
-               cc,
-               [](json& result, const json& params) {
-                 if (params.value("format", "json") == "msgpack" &&
-                     !params.value("compress", false)) {
-                   result["bytes"] = result["bytes"].get<std::int64_t>() + 1;
-                 }
-               },
-               {{"json", false, "verified"},
-                {"msgpack", false, "rejected"},
-                {"msgpack", true, "verified"}});
+           return judge_exports(cc,
+                                [](json& result, const json& params) {
+                                  if (params.value("format", "json") == "msgpack" &&
+                                      !params.value("compress", false)) {
+                                    result["bytes"] = result["bytes"].get<std::int64_t>() + 1;
+                                  }
+                                },
+                                {{"json", false, "verified"},
+                                 {"msgpack", false, "rejected"},
+                                 {"msgpack", true, "verified"}});
          })});
 }
 

@@ -24,7 +24,8 @@ std::set<std::int64_t> seqs_sent(const std::vector<peer::PeerEvent>& wire) {
 
 std::set<std::int64_t> seqs_reported(const std::vector<DriverEvent>& events) {
   std::set<std::int64_t> out;
-  for (const auto& e : named(events, "notification")) out.insert(e.parsed.event["seq"].get<std::int64_t>());
+  for (const auto& e : named(events, "notification"))
+    out.insert(e.parsed.event["seq"].get<std::int64_t>());
   return out;
 }
 
@@ -49,8 +50,8 @@ Outcome every_notification_reported(ClientCase& cc,
   const auto sent = seqs_sent(cc.wire());
   if (sent.size() < 3) {
     return fail("the client to subscribe (so that notifications are sent)",
-                "notifications sent for seq " + list(sent) + "; requests: " +
-                    describe_requests(requests(cc.wire()), cc.started(), 8));
+                "notifications sent for seq " + list(sent) +
+                    "; requests: " + describe_requests(requests(cc.wire()), cc.started(), 8));
   }
   return fail("a notification event for seq " + list(sent),
               "notification events for seq " + list(seqs_reported(cc.events())));
@@ -129,7 +130,8 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
                          "requests: " + describe_requests(requests(wire), cc.started(), 12));
            }
            const json want = {{"sessionId", old_session}, {"lastSeq", 3}};
-           if (!r->params.is_object() || r->params.value("sessionId", json()) != want["sessionId"] ||
+           if (!r->params.is_object() ||
+               r->params.value("sessionId", json()) != want["sessionId"] ||
                r->params.value("lastSeq", json()) != want["lastSeq"]) {
              return fail("session.resume " + want.dump(), "session.resume " + r->params.dump());
            }

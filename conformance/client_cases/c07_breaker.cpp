@@ -91,8 +91,8 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
            cc.start(s_answers([](int) { return true; }));
            const auto opened = await_open(cc);
            const auto window_end = opened + std::chrono::milliseconds(kBreakerOpenMs - 30);
-           cc.sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(window_end -
-                                                                              Clock::now()));
+           cc.sleep_for(
+               std::chrono::duration_cast<std::chrono::milliseconds>(window_end - Clock::now()));
            const auto reqs = requests(cc.wire());
            const auto s = service_requests(reqs, kServiceS);
            const auto t = service_requests(reqs, kServiceT);
@@ -141,9 +141,9 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
            }
            const double second = ms(*failed_trial, s[6].at);
            if (second < lo || second > hi) {
-             return fail("the next trial " + fmt_ms(lo) + " to " + fmt_ms(hi) +
-                             " after the failed trial",
-                         fmt_ms(second));
+             return fail(
+                 "the next trial " + fmt_ms(lo) + " to " + fmt_ms(hi) + " after the failed trial",
+                 fmt_ms(second));
            }
            if (s.size() < 9) {
              return fail("S calls flowing after the successful trial (2 more)",
@@ -211,9 +211,8 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
              for (const auto& r : requests(wire)) {
                if (r.conn < 2 || !is_loop_call(r)) continue;
                for (const auto& e : wire) {
-                 if (e.kind == peer::EventKind::Sent && e.conn == r.conn &&
-                     e.message.is_object() && e.message.value("id", json()) == r.id &&
-                     e.message.contains("result")) {
+                 if (e.kind == peer::EventKind::Sent && e.conn == r.conn && e.message.is_object() &&
+                     e.message.value("id", json()) == r.id && e.message.contains("result")) {
                    return e.at;
                  }
                }

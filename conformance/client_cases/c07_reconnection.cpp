@@ -64,9 +64,9 @@ std::optional<Outcome> resumed_on(ClientCase& cc, int conn) {
   for (i = 1; i < on.size() && on[i].method != "session.resume"; ++i) {
   }
   if (i == on.size()) {
-    return fail("session.resume " + want.dump() + " after auth.authenticate on #" +
-                    std::to_string(conn),
-                describe_requests(on, cc.started(), 6));
+    return fail(
+        "session.resume " + want.dump() + " after auth.authenticate on #" + std::to_string(conn),
+        describe_requests(on, cc.started(), 6));
   }
   const json& p = on[i].params;
   if (!p.is_object() || p.value("sessionId", json()) != want["sessionId"] ||
@@ -76,8 +76,9 @@ std::optional<Outcome> resumed_on(ClientCase& cc, int conn) {
   for (++i; i < on.size(); ++i) {
     if (is_loop_call(on[i])) return std::nullopt;
   }
-  return fail("the call loop to go on after the resume",
-              "requests on #" + std::to_string(conn) + ": " + describe_requests(on, cc.started(), 8));
+  return fail(
+      "the call loop to go on after the resume",
+      "requests on #" + std::to_string(conn) + ": " + describe_requests(on, cc.started(), 8));
 }
 
 // The scenario of C7.7/5 and C7.7/6: five failed attempts of five kinds after the disconnect.
@@ -120,7 +121,8 @@ Clock::time_point await_fifth_failure(ClientCase& cc) {
     if (const auto end1 = ended_at(wire, 1)) {
       for (int k = 2; k <= connection_count(wire); ++k) {
         if (const auto a = accepted_at(wire, k)) {
-          got += ", #" + std::to_string(k) + " at " + fmt_ms(ms(*end1, *a)) + " after the disconnect";
+          got +=
+              ", #" + std::to_string(k) + " at " + fmt_ms(ms(*end1, *a)) + " after the disconnect";
         }
       }
     } else {
@@ -194,27 +196,28 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
 
   // §7.7: "After 5 failed attempts in a row, a client SHOULD give up and report that it is
   // disconnected."
-  c.add({.id = "C7.7/6",
-         .tier = Tier::Should,
-         .group = Group::Client,
-         .requirement = "after five failed attempts the client gives up: no sixth attempt within "
-                        "twice the fifth delay, and a gave_up event",
-         .budget = 18s,
-         .run = client_run(setup, [](ClientCase& cc) {
-           cc.start(five_failed_attempts());
-           require_loop(cc);
-           const auto fifth = await_fifth_failure(cc);
-           const auto quiet = std::chrono::milliseconds(2 * 16 * kBaseMs);
-           cc.sleep_for(quiet - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    Clock::now() - fifth));
-           const auto wire = cc.wire();
-           if (const auto sixth = accepted_at(wire, 7); sixth && ms(fifth, *sixth) <= quiet.count()) {
-             return fail("no sixth attempt within " + fmt_ms(static_cast<double>(quiet.count())),
-                         "a sixth attempt " + fmt_ms(ms(fifth, *sixth)) + " after the fifth failed");
-           }
-           if (named(cc.events(), "gave_up").empty()) return fail("a gave_up event", "none");
-           return pass();
-         })});
+  c.add(
+      {.id = "C7.7/6",
+       .tier = Tier::Should,
+       .group = Group::Client,
+       .requirement = "after five failed attempts the client gives up: no sixth attempt within "
+                      "twice the fifth delay, and a gave_up event",
+       .budget = 18s,
+       .run = client_run(setup, [](ClientCase& cc) {
+         cc.start(five_failed_attempts());
+         require_loop(cc);
+         const auto fifth = await_fifth_failure(cc);
+         const auto quiet = std::chrono::milliseconds(2 * 16 * kBaseMs);
+         cc.sleep_for(quiet -
+                      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - fifth));
+         const auto wire = cc.wire();
+         if (const auto sixth = accepted_at(wire, 7); sixth && ms(fifth, *sixth) <= quiet.count()) {
+           return fail("no sixth attempt within " + fmt_ms(static_cast<double>(quiet.count())),
+                       "a sixth attempt " + fmt_ms(ms(fifth, *sixth)) + " after the fifth failed");
+         }
+         if (named(cc.events(), "gave_up").empty()) return fail("a gave_up event", "none");
+         return pass();
+       })});
 
   // §7.7: "After close code 4401 (§4.7), a client SHOULD NOT reconnect on its own: its token is
   // wrong."
@@ -246,8 +249,8 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
                          "requests: " + describe_requests(requests(cc.wire()), cc.started(), 6));
            }
            const auto at = *ended_at(cc.wire(), 1);
-           cc.sleep_for(2000ms - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     Clock::now() - at));
+           cc.sleep_for(2000ms -
+                        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - at));
            const auto wire = cc.wire();
            if (const auto next = accepted_at(wire, 2); next && ms(at, *next) <= 2000) {
              return fail("no new connection within 2000 ms of close 4401",

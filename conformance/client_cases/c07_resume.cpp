@@ -70,10 +70,10 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
              bool again = false;
              for (const auto& r : after) {
                if (r.method.starts_with(s_prefix)) {
-                 return fail(h.method + " " + h.params.dump() + " again before any " + s_prefix +
-                                 "* call",
-                             r.method + " came first (after the -32007: " +
-                                 describe_requests(after, cc.started(), 8) + ")");
+                 return fail(
+                     h.method + " " + h.params.dump() + " again before any " + s_prefix + "* call",
+                     r.method + " came first (after the -32007: " +
+                         describe_requests(after, cc.started(), 8) + ")");
                }
                if (r.method == h.method && r.params == h.params) {
                  again = true;
@@ -112,8 +112,8 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
            std::mt19937 rng{std::random_device{}()};
            std::vector<std::pair<std::string, Clock::time_point>> pings;
            for (int i = 1; i <= 3; ++i) {
-             const std::string payload = "flake-ping-" + std::to_string(i) + "-" +
-                                         std::to_string(rng() % 1000000);
+             const std::string payload =
+                 "flake-ping-" + std::to_string(i) + "-" + std::to_string(rng() % 1000000);
              const auto at = Clock::now();
              if (!cc.peer().ping(conn, payload)) {
                return fail("an open connection to ping", "#" + std::to_string(conn) + " closed");

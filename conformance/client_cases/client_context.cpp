@@ -32,7 +32,9 @@ EnvList suite_environment(const std::string& url, const std::string& token) {
 ClientCase::ClientCase(const ClientSetup& setup, WireLog& log, Deadline deadline)
     : setup_(setup), log_(log), deadline_(deadline), start_(Clock::now()) {}
 
-ClientCase::~ClientCase() { finish(); }
+ClientCase::~ClientCase() {
+  finish();
+}
 
 void ClientCase::start(peer::PeerScript script) {
   script.token = setup_.token;
@@ -62,6 +64,12 @@ bool ClientCase::wait_until(const std::function<bool()>& done, std::chrono::mill
   for (;;) {
     if (done()) return true;
     if (Clock::now() >= until) return false;
+    // A driver that has ended sends nothing more: one last look at what it left, then no waiting
+    // out the rest of the budget.
+    if (driver_ && !driver_->running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return done();
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
@@ -153,11 +161,11 @@ std::function<Outcome(CaseContext&)> client_run(const ClientSetup& setup, Client
     cc.finish();
     const std::vector<std::string> malformed = cc.malformed_lines();
     if (!malformed.empty() && outcome.status == Status::Pass) {
-      outcome = fail("every output line of the driver an event line of §13.4",
-                     malformed.front() + (malformed.size() > 1
-                                              ? " (and " + std::to_string(malformed.size() - 1) +
-                                                    " more)"
-                                              : ""));
+      outcome =
+          fail("every output line of the driver an event line of §13.4",
+               malformed.front() + (malformed.size() > 1
+                                        ? " (and " + std::to_string(malformed.size() - 1) + " more)"
+                                        : ""));
     }
     return outcome;
   };

@@ -21,10 +21,10 @@ namespace flake::conform::client {
 // The suite values of §13.2.
 inline constexpr const char* kServiceS = "vercel";
 inline constexpr const char* kServiceT = "supabase";
-inline constexpr int kBaseMs = 100;         // FLAKE_BACKOFF_BASE_MS
-inline constexpr int kBreakerOpenMs = 600;  // FLAKE_BREAKER_OPEN_MS
-inline constexpr int kCallTimeoutMs = 1500; // FLAKE_CALL_TIMEOUT_MS
-inline constexpr int kCallIntervalMs = 20;  // FLAKE_CALL_INTERVAL_MS
+inline constexpr int kBaseMs = 100;          // FLAKE_BACKOFF_BASE_MS
+inline constexpr int kBreakerOpenMs = 600;   // FLAKE_BREAKER_OPEN_MS
+inline constexpr int kCallTimeoutMs = 1500;  // FLAKE_CALL_TIMEOUT_MS
+inline constexpr int kCallIntervalMs = 20;   // FLAKE_CALL_INTERVAL_MS
 
 struct ClientSetup {
   std::string command;  // for /bin/sh -c, with {url} and {token}
@@ -52,7 +52,8 @@ class ClientCase {
   std::chrono::milliseconds timeout() const { return setup_.timeout; }
   Clock::time_point started() const { return start_; }
 
-  // Polls `done` every 10 ms until it holds or `wait` has passed (never past the case budget).
+  // Polls `done` every 10 ms until it holds or `wait` has passed (never past the case budget), or
+  // the driver process has ended.
   bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds wait);
   // Lets `wait` pass (bounded by the budget): for "nothing happens within" checks.
   void sleep_for(std::chrono::milliseconds wait);

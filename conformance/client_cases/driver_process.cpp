@@ -44,8 +44,8 @@ std::vector<std::string> make_environment(const EnvList& overrides) {
 }  // namespace
 
 std::string DriverExit::describe() const {
-  std::string out = exited ? "exit status " + std::to_string(code)
-                           : "signal " + std::to_string(signal);
+  std::string out =
+      exited ? "exit status " + std::to_string(code) : "signal " + std::to_string(signal);
   if (killed) out += " (after SIGKILL)";
   return out;
 }
@@ -65,7 +65,9 @@ std::string expand_command(std::string command, const std::string& url, const st
   return command;
 }
 
-DriverProcess::~DriverProcess() { stop(); }
+DriverProcess::~DriverProcess() {
+  stop();
+}
 
 bool DriverProcess::start(const std::string& command, const EnvList& env, std::string& error) {
   int out[2];
@@ -135,7 +137,8 @@ void DriverProcess::read_loop(int out_fd, int err_fd) {
       } else {
         std::lock_guard lock(mutex_);
         stderr_.append(buffer.data(), static_cast<std::size_t>(n));
-        if (stderr_.size() > 2 * kStderrTailBytes) stderr_.erase(0, stderr_.size() - kStderrTailBytes);
+        if (stderr_.size() > 2 * kStderrTailBytes)
+          stderr_.erase(0, stderr_.size() - kStderrTailBytes);
       }
     }
   }
@@ -210,7 +213,9 @@ bool DriverProcess::reap(bool block) {
   return true;
 }
 
-bool DriverProcess::running() { return pid_ > 0 && !reap(false); }
+bool DriverProcess::running() {
+  return pid_ > 0 && !reap(false);
+}
 
 DriverExit DriverProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return exit_.value_or(DriverExit{});

@@ -75,7 +75,8 @@ std::string check_event(const json& e, const std::string& name) {
   if (name == "gap") return check_members(e, {{"expected", Type::Integer}, {"seq", Type::Integer}});
   if (name == "call") {
     if (auto m = check_members(e, {{"method", Type::String}}); !m.empty()) return m;
-    if (!one_of(e.value("outcome", json()), {"result", "error", "breaker", "transport", "timeout"})) {
+    if (!one_of(e.value("outcome", json()),
+                {"result", "error", "breaker", "transport", "timeout"})) {
       return "\"outcome\" is not one of result, error, breaker, transport, timeout";
     }
     if (e["outcome"] == "error") return check_members(e, {{"code", Type::Integer}});

@@ -13,8 +13,8 @@ std::vector<SeenRequest> requests(const std::vector<peer::PeerEvent>& wire) {
     if (!m.is_object() || !m.contains("method") || !m["method"].is_string() || !m.contains("id")) {
       return;
     }
-    out.push_back({e.at, e.conn, m["id"], m["method"].get<std::string>(),
-                   m.value("params", json()), in_batch});
+    out.push_back({e.at, e.conn, m["id"], m["method"].get<std::string>(), m.value("params", json()),
+                   in_batch});
   };
   for (const peer::PeerEvent& e : wire) {
     if (e.kind != EventKind::MessageIn || e.message.is_discarded()) continue;
@@ -105,7 +105,9 @@ std::string session_issued(const std::vector<peer::PeerEvent>& wire, int conn) {
   return {};
 }
 
-double ms(Clock::time_point from, Clock::time_point to) { return peer::ms_between(from, to); }
+double ms(Clock::time_point from, Clock::time_point to) {
+  return peer::ms_between(from, to);
+}
 
 std::string fmt_ms(double v) {
   char buf[32];
@@ -154,30 +156,29 @@ bool reach_loop(ClientCase& cc, std::size_t n, std::chrono::milliseconds wait) {
 void require_loop(ClientCase& cc, std::size_t n) {
   if (reach_loop(cc, n, cc.timeout())) return;
   const auto reqs = requests(cc.wire());
-  std::string got = "within " + std::to_string(cc.timeout().count()) + " ms the client sent: " +
-                    describe_requests(reqs, cc.started(), 8);
+  std::string got = "within " + std::to_string(cc.timeout().count()) +
+                    " ms the client sent: " + describe_requests(reqs, cc.started(), 8);
   if (reqs.empty()) got += "; driver events: " + describe_events(cc.events(), 6);
   for (const auto& e : cc.wire()) {
     if (e.kind == peer::EventKind::CloseIn) {
-      got += "; the client closed #" + std::to_string(e.conn) + " with code " +
-             std::to_string(e.code);
+      got +=
+          "; the client closed #" + std::to_string(e.conn) + " with code " + std::to_string(e.code);
       break;
     }
   }
-  throw OutcomeError{fail("the workload (§13.3) to reach the call loop (" + std::to_string(n) +
-                              " loop calls)",
-                          got)};
+  throw OutcomeError{fail(
+      "the workload (§13.3) to reach the call loop (" + std::to_string(n) + " loop calls)", got)};
 }
 
 void require_exports_verified(ClientCase& cc) {
-  const bool done = cc.wait_until([&] { return named(cc.events(), "large").size() >= 3; },
-                                  cc.timeout());
+  const bool done =
+      cc.wait_until([&] { return named(cc.events(), "large").size() >= 3; }, cc.timeout());
   const auto large = named(cc.events(), "large");
   std::size_t verified = 0;
   for (const auto& e : large) verified += e.parsed.event["outcome"] == "verified" ? 1 : 0;
   if (!done || verified < 3) {
-    throw OutcomeError{fail("three verified exports (large events, §13.3 step 5)",
-                            describe_events(large))};
+    throw OutcomeError{
+        fail("three verified exports (large events, §13.3 step 5)", describe_events(large))};
   }
 }
 

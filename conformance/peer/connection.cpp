@@ -74,8 +74,8 @@ bool Connection::handshake(const Refusal& refusal) {
   RequestHeadParser::Result parsed;
   while (parsed.status == RequestHeadParser::Status::Incomplete) {
     if (state_.stopping()) break;
-    const RecvResult r = socket_.recv_some(buffer.data(), buffer.size(),
-                                           std::min(deadline, Clock::now() + kPoll));
+    const RecvResult r =
+        socket_.recv_some(buffer.data(), buffer.size(), std::min(deadline, Clock::now() + kPoll));
     if (r.status == IoStatus::Timeout && Clock::now() < deadline) continue;
     if (r.status != IoStatus::Ok) {
       std::lock_guard lock(send_mutex_);
@@ -169,8 +169,8 @@ void Connection::frame_loop() {
       std::lock_guard lock(send_mutex_);
       socket_.close();
       open_ = false;
-      log(EventKind::End, r.status == IoStatus::Eof ? "client closed TCP"
-                                                   : "TCP error: " + r.error);
+      log(EventKind::End,
+          r.status == IoStatus::Eof ? "client closed TCP" : "TCP error: " + r.error);
       return;
     }
     inbuf_.append(buffer.data(), r.bytes);
@@ -246,9 +246,8 @@ bool Connection::on_frame(Frame& f) {
     c.payload.clear();
     state_.log().add(std::move(c));
     std::lock_guard lock(send_mutex_);
-    if (!close_sent_) send_close_locked(close_code_of(f.payload) != 0 ? close_code_of(f.payload)
-                                                                        : 1000,
-                                        "");
+    if (!close_sent_)
+      send_close_locked(close_code_of(f.payload) != 0 ? close_code_of(f.payload) : 1000, "");
     close_gracefully_locked(close_sent_ ? "closed after the close handshake" : "client closed");
     return false;
   }
@@ -408,8 +407,8 @@ bool Connection::send_ping(const std::string& payload) {
 
 void Connection::send_close_locked(int code, std::string_view reason) {
   if (!open_ || close_sent_) return;
-  if (!write_locked(encode_server_frame(
-          Opcode::Close, close_payload(static_cast<std::uint16_t>(code), reason)))) {
+  if (!write_locked(encode_server_frame(Opcode::Close,
+                                        close_payload(static_cast<std::uint16_t>(code), reason)))) {
     return;
   }
   close_sent_ = true;

@@ -37,7 +37,9 @@ json auth_result(const std::string& session) {
             {"rateLimit", {{"rate", 100}, {"burst", 200}}}}}};
 }
 
-json result(json value) { return {{"result", std::move(value)}}; }
+json result(json value) {
+  return {{"result", std::move(value)}};
+}
 
 Handled reply(json body) {
   Handled h;
@@ -148,7 +150,8 @@ bool send_notification(Connection& conn, PeerState& state, std::int64_t seq) {
     s.last_seq = std::max(s.last_seq, seq);
   });
   if (!found) return conn.is_open();
-  if (sub.params.is_object() && sub.params.contains("service") && sub.params["service"].is_string()) {
+  if (sub.params.is_object() && sub.params.contains("service") &&
+      sub.params["service"].is_string()) {
     service = sub.params["service"];
   }
   json params = {{"subscription", sub.id}, {"service", service}, {"seq", seq}};
@@ -160,7 +163,8 @@ bool send_notification(Connection& conn, PeerState& state, std::int64_t seq) {
   const std::string name = seq % 2 != 0 ? "logs.update" : "metrics.update";
   conn.send_message({{"jsonrpc", "2.0"}, {"method", name}, {"params", std::move(params)}},
                     sub.binary, nullptr);
-  if (state.script().after_notification) conn.apply(state.script().after_notification(conn.index(), seq));
+  if (state.script().after_notification)
+    conn.apply(state.script().after_notification(conn.index(), seq));
   return conn.is_open();
 }
 
@@ -214,7 +218,9 @@ void dispatch(Connection& conn, PeerState& state, const json& message, bool bina
   const PeerScript& script = state.script();
   if (message.is_array()) {
     if (message.empty()) {
-      conn.send_message({{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", error_body(-32600, "Invalid Request")["error"]}},
+      conn.send_message({{"jsonrpc", "2.0"},
+                         {"id", nullptr},
+                         {"error", error_body(-32600, "Invalid Request")["error"]}},
                         binary, nullptr);
       return;
     }
@@ -238,9 +244,8 @@ void dispatch(Connection& conn, PeerState& state, const json& message, bool bina
   auto req = as_request(conn, state, message, binary, false);
   if (!req) return;  // a client notification or a stray response: nothing to answer
   const Handled h = handle(conn, state, *req);
-  const bool binary_answer =
-      binary || (req->method == "logs.getLarge" && h.large && h.large->binary &&
-                 h.answer.body.contains("result"));
+  const bool binary_answer = binary || (req->method == "logs.getLarge" && h.large &&
+                                        h.large->binary && h.answer.body.contains("result"));
   if (!h.answer.silent) conn.send_message(response(*req, h.answer), binary_answer, &*req);
   follow_up(conn, state, *req, h);
   if (script.after_answer && conn.is_open()) conn.apply(script.after_answer(*req));

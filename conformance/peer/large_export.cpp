@@ -45,13 +45,10 @@ LargeExport make_export(const std::string& stream, const std::string& format, bo
     all += payload;
     e.payloads.push_back(std::move(payload));
   }
-  e.metadata = {{"stream", stream},
-                {"totalEntries", entries},
-                {"chunks", e.payloads.size()},
-                {"bytes", all.size()},
-                {"sha256", sha256_hex(all)},
-                {"format", format},
-                {"compressed", compressed}};
+  e.metadata = {
+      {"stream", stream},        {"totalEntries", entries},   {"chunks", e.payloads.size()},
+      {"bytes", all.size()},     {"sha256", sha256_hex(all)}, {"format", format},
+      {"compressed", compressed}};
   return e;
 }
 

@@ -7,7 +7,9 @@ namespace flake::conform::peer {
 
 Peer::Peer(PeerScript script) : state_(std::move(script), log_) {}
 
-Peer::~Peer() { stop(); }
+Peer::~Peer() {
+  stop();
+}
 
 bool Peer::start(std::string& error) {
   if (!listener_.open(error)) return false;
@@ -17,7 +19,9 @@ bool Peer::start(std::string& error) {
   return true;
 }
 
-std::string Peer::url() const { return "ws://127.0.0.1:" + std::to_string(port()) + "/rpc"; }
+std::string Peer::url() const {
+  return "ws://127.0.0.1:" + std::to_string(port()) + "/rpc";
+}
 
 void Peer::accept_loop() {
   int accepted = 0;

@@ -96,9 +96,9 @@ std::string PeerLog::format(const PeerEvent& e, Clock::time_point start) {
     case EventKind::MessageIn:
     case EventKind::Sent:
       if (!e.message.is_discarded() && !e.message.is_null()) {
-        body = std::string(e.binary ? "[msgpack] " : "") +
-               WireLog::summarize_text(e.message.dump(-1, ' ', false,
-                                                      json::error_handler_t::replace));
+        body =
+            std::string(e.binary ? "[msgpack] " : "") +
+            WireLog::summarize_text(e.message.dump(-1, ' ', false, json::error_handler_t::replace));
         if (!e.text.empty()) body += " (" + e.text + ")";
       }
       break;

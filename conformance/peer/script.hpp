@@ -18,12 +18,12 @@ using json = nlohmann::json;
 // How the peer treats one accepted TCP connection before any WebSocket traffic.
 struct Refusal {
   enum class Kind {
-    None,                // a normal 101 and a normal connection
-    FinAtAccept,         // close the TCP connection at once (FIN)
-    ResetAtAccept,       // reset it at once (RST, SO_LINGER 0)
-    Http503,             // read the request, answer 503 (with Retry-After when retry_after_s >= 0)
-    UpgradeThenClose,    // 101, then close the TCP connection without a close frame
-    UpgradeThenCloseCode // 101, then a close frame with `close_code`
+    None,                 // a normal 101 and a normal connection
+    FinAtAccept,          // close the TCP connection at once (FIN)
+    ResetAtAccept,        // reset it at once (RST, SO_LINGER 0)
+    Http503,              // read the request, answer 503 (with Retry-After when retry_after_s >= 0)
+    UpgradeThenClose,     // 101, then close the TCP connection without a close frame
+    UpgradeThenCloseCode  // 101, then a close frame with `close_code`
   };
   Kind kind = Kind::None;
   int retry_after_s = -1;
@@ -39,10 +39,10 @@ struct Fault {
 
 // The layout of one outgoing data message.
 struct SendShape {
-  int fragments = 1;                // > 1: split into that many frames
-  bool ping_between = false;        // a ping between fragments 1 and 2
+  int fragments = 1;          // > 1: split into that many frames
+  bool ping_between = false;  // a ping between fragments 1 and 2
   std::string ping_payload = "mid-message";
-  bool pong_before = false;         // an unsolicited pong just before the message
+  bool pong_before = false;  // an unsolicited pong just before the message
   std::string pong_payload = "unsolicited";
 };
 
@@ -64,17 +64,17 @@ struct Answer {
 };
 
 struct PeerScript {
-  std::string token;                 // auth.authenticate compares against it
+  std::string token;  // auth.authenticate compares against it
   std::vector<std::string> services = {"vercel", "supabase"};  // S, T
-  bool deflate = false;              // agree to permessage-deflate when offered
-  std::function<Refusal(int conn)> refusal;                    // per accepted connection
+  bool deflate = false;                      // agree to permessage-deflate when offered
+  std::function<Refusal(int conn)> refusal;  // per accepted connection
   std::function<SendShape(int conn, std::size_t nth_message)> shape;
   // Overrides the answer to a request; nullopt keeps the default.
   std::function<std::optional<Answer>(const Request&)> answer;
   // Edits every outgoing JSON-RPC message just before encoding; `request` is null for
   // notifications.
   std::function<void(json& message, const Request* request)> rewrite;
-  bool reverse_batch = false;        // answer batch members in reverse order
+  bool reverse_batch = false;  // answer batch members in reverse order
   // Seqs sent (alternating logs.update / metrics.update) once a session holds both subscriptions.
   std::vector<std::int64_t> initial_seqs = {1, 2, 3};
   // Further notifications, one after each answered loop call, continuing the session's seq (taken

@@ -135,7 +135,8 @@ std::optional<UpgradeOffer> check_upgrade(const RequestHead& head, std::string& 
   offer.key = *key;
   if (const auto protocols = head.header("sec-websocket-protocol")) {
     offer.subprotocols = split_list(*protocols, ',');
-    for (const auto& p : offer.subprotocols) offer.offers_flake = offer.offers_flake || p == "flake.v1";
+    for (const auto& p : offer.subprotocols)
+      offer.offers_flake = offer.offers_flake || p == "flake.v1";
   }
   if (const auto extensions = head.header("sec-websocket-extensions")) {
     for (const std::string& ext : split_list(*extensions, ',')) {

@@ -59,15 +59,17 @@ TEST(ClientCases, ADriverThatNeverConnectsFails) {
   EXPECT_EQ(r.outcome.status, Status::Fail);
   EXPECT_EQ(r.outcome.expected, "an auth.authenticate request");
   bool driver_line = false;
-  for (const auto& line : r.wire) driver_line = driver_line || line.find("driver |") != std::string::npos;
+  for (const auto& line : r.wire)
+    driver_line = driver_line || line.find("driver |") != std::string::npos;
   EXPECT_TRUE(driver_line);
 }
 
 TEST(ClientCases, TheDriverSeesTheSuiteEnvironment) {
   ClientSetup setup;
   // Writes the values as a malformed line, so that they show up in the outcome.
-  setup.command = "echo \"$FLAKE_SERVICES $FLAKE_BACKOFF_BASE_MS $FLAKE_BREAKER_OPEN_MS "
-                  "$FLAKE_CALL_TIMEOUT_MS $FLAKE_CALL_INTERVAL_MS {token} $FLAKE_TOKEN\"";
+  setup.command =
+      "echo \"$FLAKE_SERVICES $FLAKE_BACKOFF_BASE_MS $FLAKE_BREAKER_OPEN_MS "
+      "$FLAKE_CALL_TIMEOUT_MS $FLAKE_CALL_INTERVAL_MS {token} $FLAKE_TOKEN\"";
   setup.token = "tok42";
   setup.timeout = 300ms;
   const CaseResult r = run_one(setup, "C4.6/2");

@@ -27,8 +27,9 @@ TEST(ExpandCommand, ReplacesEveryPlaceholder) {
 TEST(DriverProcess, ReadsEventLinesWithTheEnvironment) {
   DriverProcess p;
   std::string error;
-  ASSERT_TRUE(p.start(R"(printf '{"event":"connected"}\n{"event":"authenticated","sessionId":"%s"}\n' "$FLAKE_TOKEN"; echo oops >&2; sleep 5)",
-                      {{"FLAKE_TOKEN", "abc"}}, error))
+  ASSERT_TRUE(p.start(
+      R"(printf '{"event":"connected"}\n{"event":"authenticated","sessionId":"%s"}\n' "$FLAKE_TOKEN"; echo oops >&2; sleep 5)",
+      {{"FLAKE_TOKEN", "abc"}}, error))
       << error;
   const auto events = run_until_exit(p, 2);
   ASSERT_EQ(events.size(), 2u);
@@ -58,8 +59,8 @@ TEST(DriverProcess, ReportsMalformedLinesAndAMissingFinalNewline) {
 TEST(DriverProcess, CutsOverlongLines) {
   DriverProcess p;
   std::string error;
-  ASSERT_TRUE(p.start("head -c 100000 /dev/zero | tr '\\0' x; echo; echo '{\"event\":\"connected\"}'",
-                      {}, error));
+  ASSERT_TRUE(p.start(
+      "head -c 100000 /dev/zero | tr '\\0' x; echo; echo '{\"event\":\"connected\"}'", {}, error));
   const auto events = run_until_exit(p, 2);
   p.stop();
   ASSERT_EQ(events.size(), 2u);
@@ -70,8 +71,8 @@ TEST(DriverProcess, CutsOverlongLines) {
 TEST(DriverProcess, KillsADriverThatIgnoresSigterm) {
   DriverProcess p;
   std::string error;
-  ASSERT_TRUE(p.start("trap '' TERM; echo '{\"event\":\"connected\"}'; while :; do sleep 0.05; done",
-                      {}, error));
+  ASSERT_TRUE(p.start(
+      "trap '' TERM; echo '{\"event\":\"connected\"}'; while :; do sleep 0.05; done", {}, error));
   run_until_exit(p, 1);
   const auto start = Clock::now();
   const DriverExit x = p.stop(300ms);

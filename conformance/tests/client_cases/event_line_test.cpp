@@ -7,26 +7,27 @@ namespace flake::conform::client {
 namespace {
 
 TEST(EventLine, AcceptsEveryEventOfTheTable) {
-  for (const char* line : {
-           R"({"event":"connected"})",
-           R"({"event":"authenticated","sessionId":"c0ffee"})",
-           R"({"event":"subscribed","method":"logs.subscribe","subscription":"sub-1"})",
-           R"({"event":"notification","method":"logs.update","subscription":"sub-1","seq":1})",
-           R"({"event":"gap","expected":4,"seq":6})",
-           R"({"event":"call","method":"system.ping","outcome":"result"})",
-           R"({"event":"call","method":"a.b","outcome":"error","code":-32003})",
-           R"({"event":"call","method":"a.b","outcome":"breaker"})",
-           R"({"event":"call","method":"a.b","outcome":"transport"})",
-           R"({"event":"call","method":"a.b","outcome":"timeout"})",
-           R"({"event":"large","format":"json","compressed":false,"outcome":"verified","entries":5})",
-           R"({"event":"large","format":"msgpack","compressed":true,"outcome":"rejected"})",
-           R"({"event":"disconnected"})",
-           R"({"event":"disconnected","code":1001})",
-           R"({"event":"resumed","replayed":0})",
-           R"({"event":"resume_failed","code":-32007})",
-           R"({"event":"gave_up"})",
-           "{\"event\":\"connected\",\"extra\":[1,2]}\r",
-       }) {
+  for (
+      const char* line : {
+          R"({"event":"connected"})",
+          R"({"event":"authenticated","sessionId":"c0ffee"})",
+          R"({"event":"subscribed","method":"logs.subscribe","subscription":"sub-1"})",
+          R"({"event":"notification","method":"logs.update","subscription":"sub-1","seq":1})",
+          R"({"event":"gap","expected":4,"seq":6})",
+          R"({"event":"call","method":"system.ping","outcome":"result"})",
+          R"({"event":"call","method":"a.b","outcome":"error","code":-32003})",
+          R"({"event":"call","method":"a.b","outcome":"breaker"})",
+          R"({"event":"call","method":"a.b","outcome":"transport"})",
+          R"({"event":"call","method":"a.b","outcome":"timeout"})",
+          R"({"event":"large","format":"json","compressed":false,"outcome":"verified","entries":5})",
+          R"({"event":"large","format":"msgpack","compressed":true,"outcome":"rejected"})",
+          R"({"event":"disconnected"})",
+          R"({"event":"disconnected","code":1001})",
+          R"({"event":"resumed","replayed":0})",
+          R"({"event":"resume_failed","code":-32007})",
+          R"({"event":"gave_up"})",
+          "{\"event\":\"connected\",\"extra\":[1,2]}\r",
+      }) {
     const EventLine e = parse_event_line(line);
     EXPECT_TRUE(e.ok()) << line << ": " << e.error;
   }

@@ -18,10 +18,11 @@ using namespace std::chrono_literals;
 constexpr const char* kToken = "peer-test-token-0123456789";
 
 struct Running {
-  explicit Running(PeerScript script) : peer([&] {
-    script.token = kToken;
-    return std::move(script);
-  }()) {
+  explicit Running(PeerScript script)
+      : peer([&] {
+          script.token = kToken;
+          return std::move(script);
+        }()) {
     std::string error;
     EXPECT_TRUE(peer.start(error)) << error;
   }
@@ -62,7 +63,9 @@ json next_json(WsClient& ws) {
 }
 
 json auth(WsClient& ws) {
-  return call(ws, {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "auth.authenticate"},
+  return call(ws, {{"jsonrpc", "2.0"},
+                   {"id", 1},
+                   {"method", "auth.authenticate"},
                    {"params", {{"token", kToken}}}});
 }
 
@@ -87,13 +90,19 @@ TEST(Peer, DefaultWorkloadAnswers) {
   ASSERT_TRUE(a.contains("result")) << a.dump();
   EXPECT_EQ(a["result"]["sessionId"].get<std::string>().size(), 32u);
   EXPECT_EQ(a["result"]["server"]["protocol"], "flake.v1");
-  const json wrong = call(*ws, {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "auth.authenticate"},
+  const json wrong = call(*ws, {{"jsonrpc", "2.0"},
+                                {"id", 9},
+                                {"method", "auth.authenticate"},
                                 {"params", {{"token", "nope"}}}});
   EXPECT_EQ(wrong["error"]["code"], -32001);
-  const json s1 = call(*ws, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "logs.subscribe"},
+  const json s1 = call(*ws, {{"jsonrpc", "2.0"},
+                             {"id", 2},
+                             {"method", "logs.subscribe"},
                              {"params", {{"service", "vercel"}}}});
   EXPECT_EQ(s1["result"]["subscription"], "sub-1");
-  const json s2 = call(*ws, {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "metrics.subscribe"},
+  const json s2 = call(*ws, {{"jsonrpc", "2.0"},
+                             {"id", 3},
+                             {"method", "metrics.subscribe"},
                              {"params", {{"service", "vercel"}}}});
   EXPECT_EQ(s2["result"]["subscription"], "sub-2");
   for (int seq = 1; seq <= 3; ++seq) {
@@ -102,9 +111,10 @@ TEST(Peer, DefaultWorkloadAnswers) {
     EXPECT_EQ(n["params"]["seq"], seq);
     EXPECT_EQ(n["params"]["subscription"], seq % 2 ? "sub-1" : "sub-2");
   }
-  const json batch = call(*ws, json::array({{{"jsonrpc", "2.0"}, {"id", 4}, {"method", "system.ping"}},
-                                            {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "vercel.getDashboard"}},
-                                            {{"jsonrpc", "2.0"}, {"method", "note.only"}}}));
+  const json batch =
+      call(*ws, json::array({{{"jsonrpc", "2.0"}, {"id", 4}, {"method", "system.ping"}},
+                             {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "vercel.getDashboard"}},
+                             {{"jsonrpc", "2.0"}, {"method", "note.only"}}}));
   ASSERT_TRUE(batch.is_array());
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch[0]["id"], 4);
@@ -119,11 +129,16 @@ TEST(Peer, ExportsAreCorrect) {
   Running r{PeerScript{}};
   auto ws = connect(r);
   auth(*ws);
-  for (const auto& [format, compress] :
-       std::vector<std::pair<std::string, bool>>{{"json", false}, {"msgpack", false}, {"msgpack", true}}) {
-    const json meta = call(*ws, {{"jsonrpc", "2.0"}, {"id", 7}, {"method", "logs.getLarge"},
-                                 {"params", {{"service", "vercel"}, {"timeRange", "1h"},
-                                             {"format", format}, {"compress", compress}}}});
+  for (const auto& [format, compress] : std::vector<std::pair<std::string, bool>>{
+           {"json", false}, {"msgpack", false}, {"msgpack", true}}) {
+    const json meta = call(*ws, {{"jsonrpc", "2.0"},
+                                 {"id", 7},
+                                 {"method", "logs.getLarge"},
+                                 {"params",
+                                  {{"service", "vercel"},
+                                   {"timeRange", "1h"},
+                                   {"format", format},
+                                   {"compress", compress}}}});
     ASSERT_TRUE(meta.contains("result")) << meta.dump();
     const json& m = meta["result"];
     std::string all;
@@ -283,7 +298,10 @@ TEST(Peer, ScriptedAnswersFaultsAndSessions) {
   const json d = {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "vercel.getDashboard"}};
   EXPECT_TRUE(call(*ws, d).contains("result"));
   EXPECT_EQ(call(*ws, d)["error"]["code"], -32003);
-  call(*ws, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "logs.subscribe"}, {"params", {{"service", "vercel"}}}});
+  call(*ws, {{"jsonrpc", "2.0"},
+             {"id", 2},
+             {"method", "logs.subscribe"},
+             {"params", {{"service", "vercel"}}}});
   ws->send_text(json({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "metrics.subscribe"}}).dump());
   Message m;
   do {
@@ -293,10 +311,14 @@ TEST(Peer, ScriptedAnswersFaultsAndSessions) {
   EXPECT_EQ(m.close_code, 1001);
   auto again = connect(r);
   auth(*again);
-  const json resumed = call(*again, {{"jsonrpc", "2.0"}, {"id", 8}, {"method", "session.resume"},
+  const json resumed = call(*again, {{"jsonrpc", "2.0"},
+                                     {"id", 8},
+                                     {"method", "session.resume"},
                                      {"params", {{"sessionId", session}, {"lastSeq", 2}}}});
   EXPECT_EQ(resumed["result"]["resumed"], true);
-  const json unknown = call(*again, {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "session.resume"},
+  const json unknown = call(*again, {{"jsonrpc", "2.0"},
+                                     {"id", 9},
+                                     {"method", "session.resume"},
                                      {"params", {{"sessionId", "feedbeef"}, {"lastSeq", 0}}}});
   EXPECT_EQ(unknown["error"]["code"], -32007);
 }

@@ -102,7 +102,8 @@ TEST(Answers, SwitchingProtocolsCarriesAcceptProtocolAndExtension) {
   const std::string answer = switching_protocols(offer, ext);
   EXPECT_NE(answer.find("HTTP/1.1 101"), std::string::npos);
   // RFC 6455 §1.3's worked example.
-  EXPECT_NE(answer.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos);
+  EXPECT_NE(answer.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+            std::string::npos);
   EXPECT_NE(answer.find("Sec-WebSocket-Protocol: flake.v1\r\n"), std::string::npos);
   EXPECT_NE(answer.find("Sec-WebSocket-Extensions: permessage-deflate\r\n"), std::string::npos);
   offer.offers_flake = false;
