@@ -95,6 +95,14 @@ void ClientCase::finish() {
   if (driver_) exit = driver_->stop();
   if (peer_) peer_->stop();
   write_record();
+  if (peer_ && peer_->log().dropped() > 0) {
+    log_.note(std::to_string(peer_->log().dropped()) +
+              " further events of the scripted sidecar "
+              "not kept (record bound reached)");
+  }
+  if (driver_ && driver_->events_dropped() > 0) {
+    log_.note(std::to_string(driver_->events_dropped()) + " further driver lines not kept");
+  }
   if (exit) log_.note("driver stopped: " + exit->describe());
   if (driver_) {
     const std::string err = driver_->stderr_tail();

@@ -190,10 +190,12 @@ void DriverProcess::push_line(std::string line) {
   }
   std::lock_guard lock(mutex_);
   e.line_no = ++line_no_;
-  if (events_.size() >= kMaxEvents) {
+  const std::size_t size = 2 * e.raw.size() + 64;  // the line and its parsed form, roughly
+  if (events_.size() >= kMaxEvents || event_bytes_ + size > kMaxEventBytes) {
     ++dropped_;
     return;
   }
+  event_bytes_ += size;
   events_.push_back(std::move(e));
 }
 

@@ -28,9 +28,11 @@ struct DriverExit {
   std::string describe() const;
 };
 
-// Bounds: a line longer than this is reported and cut; past kMaxEvents lines are counted only.
+// Bounds: a line longer than this is reported and cut; past kMaxEvents lines or kMaxEventBytes of
+// them, further lines are counted only.
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
 inline constexpr std::size_t kMaxEvents = 20000;
+inline constexpr std::size_t kMaxEventBytes = 16 * 1024 * 1024;
 inline constexpr std::size_t kStderrTailBytes = 16 * 1024;
 
 class DriverProcess {
@@ -66,6 +68,7 @@ class DriverProcess {
   mutable std::mutex mutex_;
   std::vector<DriverEvent> events_;
   std::size_t dropped_ = 0;
+  std::size_t event_bytes_ = 0;
   std::string partial_;
   bool overlong_ = false;
   int line_no_ = 0;

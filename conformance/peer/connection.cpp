@@ -299,6 +299,7 @@ void Connection::on_message(std::string data, bool binary, bool compressed) {
   e.kind = EventKind::MessageIn;
   e.binary = binary;
   e.message = binary ? json::from_msgpack(data, true, false) : json::parse(data, nullptr, false);
+  e.size = data.size();
   if (compressed) e.text = "compressed";
   const json message = e.message;
   const bool parsed = !e.message.is_discarded();

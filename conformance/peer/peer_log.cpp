@@ -51,15 +51,17 @@ double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
-PeerLog::PeerLog(Clock::time_point start, std::size_t max_events)
-    : start_(start), max_(max_events) {}
+PeerLog::PeerLog(Clock::time_point start, std::size_t max_events, std::size_t max_bytes)
+    : start_(start), max_(max_events), max_bytes_(max_bytes) {}
 
 void PeerLog::add(PeerEvent event) {
+  const std::size_t size = 64 + event.text.size() + event.payload.size() + event.size;
   std::lock_guard lock(mutex_);
-  if (events_.size() >= max_) {
+  if (events_.size() >= max_ || bytes_ + size > max_bytes_) {
     ++dropped_;
     return;
   }
+  bytes_ += size;
   events_.push_back(std::move(event));
 }
 

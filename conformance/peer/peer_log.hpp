@@ -49,13 +49,15 @@ struct PeerEvent {
   int code = 0;             // CloseIn / CloseOut
   std::string payload;      // PingIn / PongIn / PingOut / PongOut
   json message;             // MessageIn (discarded when unparseable) / Sent
+  std::size_t size = 0;     // bytes the event stands for (raw message size), for the log's bound
 };
 
-// Bounded: past `max_events` further events are counted, not stored, so a client that floods the
-// peer cannot exhaust memory.
+// Bounded: past `max_events` events or `max_bytes` of messages further events are counted, not
+// stored, so a client that floods the peer cannot exhaust memory.
 class PeerLog {
  public:
-  explicit PeerLog(Clock::time_point start = Clock::now(), std::size_t max_events = 50000);
+  explicit PeerLog(Clock::time_point start = Clock::now(), std::size_t max_events = 50000,
+                   std::size_t max_bytes = std::size_t{64} << 20);
   void add(PeerEvent event);
   void add(int conn, EventKind kind, std::string text);
   std::vector<PeerEvent> snapshot() const;
@@ -68,6 +70,8 @@ class PeerLog {
  private:
   Clock::time_point start_;
   std::size_t max_;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
   mutable std::mutex mutex_;
   std::vector<PeerEvent> events_;
   std::size_t dropped_ = 0;
