@@ -97,6 +97,9 @@ bool Connection::handshake(const Refusal& refusal) {
   if (const auto p = head.header("sec-websocket-protocol")) summary += " protocols: " + *p;
   if (const auto x = head.header("sec-websocket-extensions")) summary += " extensions: " + *x;
   log(EventKind::Upgrade, summary);
+  // Not rules of a case, but what §13.3 step 1 asks of the driver: worth a line in the record.
+  if (offer && !offer->offers_flake) log(EventKind::Note, "the client offered no flake.v1");
+  if (head.target != "/rpc") log(EventKind::Note, "upgrade at " + head.target + ", not /rpc");
   if (!offer) {
     log(EventKind::Finding, "invalid upgrade request: " + error);
     write_locked(refusal_response(400, "Bad Request", -1));
