@@ -121,8 +121,9 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
              }
            }
            if (!jump) return fail("the client to subscribe (so that seq 6 is sent)", "it did not");
-           const auto gaps = named(cc.events(), "gap");
-           if (gaps.empty()) return fail("a gap event", "none");
+           if (!cc.wait_until([&] { return !named(cc.events(), "gap").empty(); }, 1000ms)) {
+             return fail("a gap event", "none");
+           }
            const std::string old_session = session_issued(wire, 1);
            const auto r = resume();
            if (!r) {

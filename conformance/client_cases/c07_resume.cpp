@@ -86,11 +86,14 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
              }
            }
            if (held.empty()) return fail("subscriptions before the disconnect", "none");
-           bool reported = false;
-           for (const auto& e : named(cc.events(), "resume_failed")) {
-             reported = reported || e.parsed.event["code"] == -32007;
-           }
-           if (!reported) {
+           // The driver may write its line after the client sent the subscriptions.
+           const auto reported = [&] {
+             for (const auto& e : named(cc.events(), "resume_failed")) {
+               if (e.parsed.event["code"] == -32007) return true;
+             }
+             return false;
+           };
+           if (!cc.wait_until(reported, 1000ms)) {
              return fail("a resume_failed event with code -32007",
                          describe_events(named(cc.events(), "resume_failed")));
            }
