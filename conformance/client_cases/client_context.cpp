@@ -17,6 +17,15 @@ std::string stamp(Clock::time_point start, Clock::time_point at) {
   return buf;
 }
 
+std::string redact(std::string text, const std::string& token) {
+  if (token.empty()) return text;
+  for (std::size_t at = 0; (at = text.find(token, at)) != std::string::npos;) {
+    text.replace(at, token.size(), "<token>");
+    at += 7;
+  }
+  return text;
+}
+
 }  // namespace
 
 EnvList suite_environment(const std::string& url, const std::string& token) {
@@ -174,6 +183,11 @@ std::function<Outcome(CaseContext&)> client_run(const ClientSetup& setup, Client
                malformed.front() + (malformed.size() > 1
                                         ? " (and " + std::to_string(malformed.size() - 1) + " more)"
                                         : ""));
+    }
+    // Reports are CI artifacts: a case quoting what the client sent must not leak the token.
+    for (std::string* text :
+         {&outcome.expected, &outcome.actual, &outcome.reason, &outcome.detail}) {
+      *text = redact(std::move(*text), setup.token);
     }
     return outcome;
   };

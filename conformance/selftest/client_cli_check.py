@@ -50,7 +50,7 @@ def main():
         # A driver that records the token it was given (to look for it in the reports), says so on
         # stderr and stdout, and never connects.
         token_file = os.path.join(tmp, "token")
-        silent = f"echo {{token}} > '{token_file}'; echo \"token {{token}}\" >&2; sleep 30"
+        silent = f"echo {{token}} > '{token_file}'; echo \"token {{token}}\" >&2; echo \"{{token}}\"; sleep 30"
         quick = ["--timeout", "300"]
 
         help_text = c.run("--help", ["--help"], 0).stdout
