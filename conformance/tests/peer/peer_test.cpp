@@ -196,6 +196,27 @@ TEST(Peer, CompressesWhenTheScriptAgrees) {
   EXPECT_FALSE(ws2->deflate_active());
 }
 
+TEST(Peer, ReassemblesFragmentedAndCompressedClientMessages) {
+  PeerScript script;
+  script.deflate = true;
+  Running r{std::move(script)};
+  auto ws = connect(r, true);
+  ASSERT_TRUE(ws->deflate_active());
+  const json req = {{"jsonrpc", "2.0"}, {"id", "a"}, {"method", "system.ping"}};
+  // Fragments with a ping between them, uncompressed.
+  ASSERT_TRUE(ws->send_raw(encode_client_frame(Opcode::Text, req.dump().substr(0, 10), false)));
+  ASSERT_TRUE(ws->send_ping("between"));
+  ASSERT_TRUE(ws->send_raw(encode_client_frame(Opcode::Continuation, req.dump().substr(10))));
+  EXPECT_EQ(next_json(*ws)["id"], "a");
+  // A compressed message.
+  ws->set_compress_outgoing(true);
+  EXPECT_EQ(call(*ws, {{"jsonrpc", "2.0"}, {"id", "b"}, {"method", "system.ping"}})["id"], "b");
+  const auto events = r.peer.events();
+  EXPECT_EQ(count(events, EventKind::PingIn), 1u);
+  EXPECT_EQ(count(events, EventKind::MessageIn), 2u);
+  EXPECT_EQ(count(events, EventKind::Finding), 0u);
+}
+
 TEST(Peer, RecordsAnUnmaskedFrameAndStillReadsIt) {
   Running r{PeerScript{}};
   auto ws = connect(r);
