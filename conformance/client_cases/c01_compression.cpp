@@ -14,7 +14,7 @@ void add_c1_compression_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "a client that offered permessage-deflate accepts compressed messages, "
                         "also a compressed message in fragments",
-         .budget = 12s,
+         .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.deflate = true;

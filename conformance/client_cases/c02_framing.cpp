@@ -12,7 +12,7 @@ void add_c2_framing_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "every frame the client sends is masked",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
            reach_loop(cc, 2, cc.timeout());
@@ -44,7 +44,7 @@ void add_c2_framing_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "the client accepts messages in three fragments with a ping between the "
                         "first two",
-         .budget = 12s,
+         .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.shape = [](int, std::size_t) {
@@ -65,7 +65,7 @@ void add_c2_framing_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "the client accepts an unsolicited pong before every message and goes on",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.shape = [](int, std::size_t) {

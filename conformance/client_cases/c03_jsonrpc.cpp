@@ -43,7 +43,7 @@ void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "every request id is a string or an integer within ±(2^53−1)",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
            require_loop(cc);
@@ -62,7 +62,7 @@ void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "batch answers in reverse order are matched to their requests by id",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            const std::string s_method = std::string(kServiceS) + ".getDashboard";
            const std::string t_method = std::string(kServiceT) + ".getDashboard";

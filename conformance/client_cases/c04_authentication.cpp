@@ -13,7 +13,7 @@ void add_c4_authentication_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "an auth result and capabilities with unknown members are accepted",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.rewrite = [](json& m, const peer::Request* r) {
@@ -32,7 +32,7 @@ void add_c4_authentication_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "auth.authenticate carries clientInfo, an object",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
            const auto auth = [&]() -> std::optional<SeenRequest> {

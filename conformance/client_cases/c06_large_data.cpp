@@ -53,7 +53,7 @@ void add_c6_large_data_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "an export with a wrong sha256 is rejected, correct ones are verified",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return judge_exports(cc,
                                 [](json& result, const json& params) {
@@ -71,7 +71,7 @@ void add_c6_large_data_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "an export with a wrong bytes count is rejected, correct ones are verified",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return judge_exports(cc,
                                 [](json& result, const json& params) {

@@ -65,7 +65,7 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "notifications whose params carry unknown members are delivered",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return every_notification_reported(cc, [](json& m, const peer::Request* r) {
              if (r != nullptr || !m.is_object() || !m.contains("params") ||
@@ -82,7 +82,7 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "logs.update whose entries carry unknown members is delivered",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return every_notification_reported(cc, [](json& m, const peer::Request* r) {
              if (r != nullptr || !m.is_object() || m.value("method", "") != "logs.update") return;
@@ -100,7 +100,7 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after seq 1, 2, 3, 6 the client reports a gap and resumes with lastSeq 3 "
                         "on a new connection within 1000 ms",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.initial_seqs = {1, 2, 3, 6};

@@ -86,7 +86,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after 5 failed calls to S its breaker opens: S calls fail locally while "
                         "T calls go on",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(s_answers([](int) { return true; }));
            const auto opened = await_open(cc);
@@ -120,7 +120,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "an open breaker lets one trial through after the open period; a failed "
                         "trial opens it again, a successful one closes it",
-         .budget = 12s,
+         .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(s_answers([](int nth) { return nth <= 6; }));
            const auto opened = await_open(cc);
@@ -157,7 +157,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "four failures then a result, repeated, never open the breaker",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(s_answers([](int nth) { return nth % 5 != 0; }));
            cc.wait_until([&] { return s_requests(cc).size() >= 12; }, cc.timeout());
@@ -181,7 +181,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after close 1001 and an outage of one base delay, the first successful "
                         "call completes within five base delays",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            // The outage: every attempt within one base delay of the close is reset.
            auto closed_at = std::make_shared<std::atomic<Clock::rep>>(0);

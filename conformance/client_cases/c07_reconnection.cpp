@@ -156,7 +156,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
            .requirement = std::string("after ") + v.how +
                           " the client reconnects, authenticates, resumes its session with "
                           "lastSeq 5 and goes on",
-           .budget = 12s,
+           .budget = setup.timeout + 7s,
            .run = client_run(setup, [fault = v.fault](ClientCase& cc) {
              cc.start(disconnect_after_seq5(fault));
              require_loop(cc);
@@ -174,7 +174,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after a disconnect, five failed attempts (FIN, RST, 503, 101 then close, "
                         "close 4408) start after delays of 1, 2, 4, 8, 16 times the base",
-         .budget = 15s,
+         .budget = setup.timeout + 10s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(five_failed_attempts());
            require_loop(cc);
@@ -202,7 +202,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
        .group = Group::Client,
        .requirement = "after five failed attempts the client gives up: no sixth attempt within "
                       "twice the fifth delay, and a gave_up event",
-       .budget = 18s,
+       .budget = setup.timeout + 13s,
        .run = client_run(setup, [](ClientCase& cc) {
          cc.start(five_failed_attempts());
          require_loop(cc);
@@ -226,7 +226,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after auth.authenticate got -32001 and close 4401 the client does not "
                         "reconnect within 2000 ms",
-         .budget = 10s,
+         .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.answer = [](const peer::Request& r) -> std::optional<peer::Answer> {
@@ -267,7 +267,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after a 503 with Retry-After: 1 the next attempt waits at least 1000 ms, "
                         "then resumes",
-         .budget = 12s,
+         .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script = disconnect_after_seq5(fault_of(Fault::Kind::TcpClose));
            script.refusal = [](int conn) {

@@ -17,7 +17,7 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after session.resume gets -32007 the client subscribes again with the "
                         "same parameters before any further call to the service",
-         .budget = 12s,
+         .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.after_notification = [](int conn, std::int64_t seq) {
@@ -107,7 +107,7 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "three pings with distinct payloads are each answered within 1000 ms by "
                         "a pong with the same payload",
-         .budget = 12s,
+         .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
            require_loop(cc);

@@ -29,7 +29,8 @@ inline constexpr int kCallIntervalMs = 20;   // FLAKE_CALL_INTERVAL_MS
 struct ClientSetup {
   std::string command;  // for /bin/sh -c, with {url} and {token}
   std::string token;    // the suite's token for this run
-  // How long the client may take to reach a point of the workload (--timeout).
+  // How long the client may take to reach a point of the workload (--timeout); every case budget
+  // is this plus the time its scenario needs.
   std::chrono::milliseconds timeout{5000};
 };
 
