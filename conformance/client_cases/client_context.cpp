@@ -100,8 +100,7 @@ std::vector<std::string> ClientCase::malformed_lines() const {
 void ClientCase::finish() {
   if (finished_) return;
   finished_ = true;
-  std::optional<DriverExit> exit;
-  if (driver_) exit = driver_->stop();
+  if (driver_) exit_ = driver_->stop();
   if (peer_) peer_->stop();
   write_record();
   if (peer_ && peer_->log().dropped() > 0) {
@@ -112,7 +111,7 @@ void ClientCase::finish() {
   if (driver_ && driver_->events_dropped() > 0) {
     log_.note(std::to_string(driver_->events_dropped()) + " further driver lines not kept");
   }
-  if (exit) log_.note("driver stopped: " + exit->describe());
+  if (exit_) log_.note("driver ended: " + exit_->describe());
   if (driver_) {
     const std::string err = driver_->stderr_tail();
     if (!err.empty()) {
@@ -183,6 +182,10 @@ std::function<Outcome(CaseContext&)> client_run(const ClientSetup& setup, Client
                malformed.front() + (malformed.size() > 1
                                         ? " (and " + std::to_string(malformed.size() - 1) + " more)"
                                         : ""));
+    }
+    // A driver that ended by itself explains most failures: say so where the reader looks first.
+    if (outcome.status == Status::Fail && cc.driver_exit() && cc.driver_exit()->by_itself) {
+      outcome.actual += " (the driver had ended: " + cc.driver_exit()->describe() + ")";
     }
     // Reports are CI artifacts: a case quoting what the client sent must not leak the token.
     for (std::string* text :

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ class ClientCase {
   // Stops the driver (SIGTERM, SIGKILL after 2 s) and the peer, and writes the merged record,
   // the driver's exit and its standard error into the wire log. Idempotent.
   void finish();
+  // How the driver ended, once finish() has stopped it.
+  const std::optional<DriverExit>& driver_exit() const { return exit_; }
   // Output lines that are not §13.4 events ("line N: why: text").
   std::vector<std::string> malformed_lines() const;
 
@@ -74,6 +77,7 @@ class ClientCase {
   Clock::time_point start_;
   std::unique_ptr<peer::Peer> peer_;
   std::unique_ptr<DriverProcess> driver_;
+  std::optional<DriverExit> exit_;
   bool finished_ = false;
 };
 

@@ -54,9 +54,10 @@ console: one tree per group, with a check mark for pass, x for fail and - for sk
 lacks what the case needs, e.g. it offers no permessage-deflate); then a Failures block (ID,
 requirement, expected, actual) and a summary line.
 
-exit status: 0 no MUST case failed (without --strict, SHOULD failures and skipped cases are
-reported but do not count), 1 at least one failure or unexpected pass, 2 usage error or the
-driver cannot be found, 3 no case matched the selection.
+exit status: 0 no MUST case failed (SHOULD failures count only with --strict; skipped cases are
+reported and never count), 1 at least one failure or unexpected pass, 2 usage error or the
+--reference driver is not an executable file, 3 no case matched the selection. A --spawn command
+that cannot run fails every case it is started for (its standard error says why).
 )";
 }
 

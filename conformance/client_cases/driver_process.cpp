@@ -47,6 +47,7 @@ std::string DriverExit::describe() const {
   std::string out =
       exited ? "exit status " + std::to_string(code) : "signal " + std::to_string(signal);
   if (killed) out += " (after SIGKILL)";
+  if (by_itself) out += ", before the suite stopped it";
   return out;
 }
 
@@ -222,7 +223,8 @@ bool DriverProcess::running() {
 DriverExit DriverProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return exit_.value_or(DriverExit{});
   bool killed = false;
-  if (!reap(false)) {
+  const bool by_itself = reap(false);
+  if (!by_itself) {
     ::kill(-pid_, SIGTERM);
     const auto until = Clock::now() + grace;
     while (!reap(false) && Clock::now() < until) {
@@ -245,7 +247,10 @@ DriverExit DriverProcess::stop(std::chrono::milliseconds grace) {
   stop_reading_ = true;
   if (reader_.joinable()) reader_.join();
   g_driver_group.store(-1);
-  if (exit_) exit_->killed = killed;
+  if (exit_) {
+    exit_->killed = killed;
+    exit_->by_itself = by_itself;
+  }
   pid_ = -1;
   return exit_.value_or(DriverExit{});
 }

@@ -24,7 +24,8 @@ struct DriverExit {
   bool exited = false;  // by itself or after SIGTERM
   int code = -1;
   int signal = 0;
-  bool killed = false;  // needed SIGKILL
+  bool killed = false;     // needed SIGKILL
+  bool by_itself = false;  // had ended before stop() sent SIGTERM
   std::string describe() const;
 };
 

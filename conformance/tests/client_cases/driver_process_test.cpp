@@ -79,6 +79,7 @@ TEST(DriverProcess, KillsADriverThatIgnoresSigterm) {
   EXPECT_GE(Clock::now() - start, 300ms);
   EXPECT_LT(Clock::now() - start, 2000ms);
   EXPECT_TRUE(x.killed);
+  EXPECT_FALSE(x.by_itself);
   EXPECT_EQ(x.signal, SIGKILL);
   EXPECT_FALSE(p.running());
 }
@@ -91,7 +92,8 @@ TEST(DriverProcess, ExitStatusOfADriverThatEndsByItself) {
   const DriverExit x = p.stop();
   EXPECT_TRUE(x.exited);
   EXPECT_EQ(x.code, 3);
-  EXPECT_EQ(x.describe(), "exit status 3");
+  EXPECT_TRUE(x.by_itself);
+  EXPECT_EQ(x.describe(), "exit status 3, before the suite stopped it");
 }
 
 }  // namespace
