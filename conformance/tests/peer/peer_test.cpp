@@ -217,6 +217,38 @@ TEST(Peer, ReassemblesFragmentedAndCompressedClientMessages) {
   EXPECT_EQ(count(events, EventKind::Finding), 0u);
 }
 
+// §2.4: answers and a subscription's notifications in the encoding of the request.
+TEST(Peer, AnswersMessagePackInMessagePack) {
+  Running r{PeerScript{}};
+  auto ws = connect(r);
+  auto send_packed = [&](const json& m) {
+    const auto bytes = json::to_msgpack(m);
+    return ws->send_binary(std::string(bytes.begin(), bytes.end()));
+  };
+  ASSERT_TRUE(send_packed({{"jsonrpc", "2.0"},
+                           {"id", 1},
+                           {"method", "auth.authenticate"},
+                           {"params", {{"token", kToken}}}}));
+  Message m = ws->next_message(deadline_in(2000ms));
+  ASSERT_EQ(m.kind, MessageKind::Binary);
+  EXPECT_TRUE(json::from_msgpack(m.data)["result"].contains("sessionId"));
+  EXPECT_TRUE(call(*ws, {{"jsonrpc", "2.0"},
+                         {"id", 2},
+                         {"method", "logs.subscribe"},
+                         {"params", {{"service", "vercel"}}}})
+                  .contains("result"));
+  ASSERT_TRUE(send_packed({{"jsonrpc", "2.0"},
+                           {"id", 3},
+                           {"method", "metrics.subscribe"},
+                           {"params", {{"service", "vercel"}}}}));
+  std::vector<MessageKind> kinds;
+  for (int i = 0; i < 4; ++i) kinds.push_back(ws->next_message(deadline_in(2000ms)).kind);
+  // The answer (binary), then seq 1 for the text logs subscription, seq 2 for the binary metrics
+  // subscription, seq 3 for logs again.
+  EXPECT_EQ(kinds, (std::vector<MessageKind>{MessageKind::Binary, MessageKind::Text,
+                                             MessageKind::Binary, MessageKind::Text}));
+}
+
 TEST(Peer, RecordsAnUnmaskedFrameAndStillReadsIt) {
   Running r{PeerScript{}};
   auto ws = connect(r);
