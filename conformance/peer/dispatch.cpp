@@ -14,6 +14,8 @@ namespace {
 struct Handled {
   Answer answer;
   std::optional<LargeExport> large;  // chunks to send after the answer
+  std::int64_t replay_from = 0;      // session.resume: notifications replay_from..replay_to
+  std::int64_t replay_to = 0;
 };
 
 bool is_service_method(const PeerScript& script, const std::string& method,
@@ -95,9 +97,21 @@ Handled default_answer(Connection& conn, PeerState& state, const Request& req) {
     if (old == conn.session) {
       return reply(error_body(-32602, "Invalid params", {{"field", "sessionId"}}));
     }
-    if (!state.session_exists(old)) return reply(error_body(-32007, "Session expired"));
+    if (!p.contains("lastSeq") || !p["lastSeq"].is_number_integer() ||
+        p["lastSeq"].get<std::int64_t>() < 0) {
+      return reply(error_body(-32602, "Invalid params", {{"field", "lastSeq"}}));
+    }
+    std::int64_t last = -1;
+    state.with_session(old, [&](Session& session) { last = session.last_seq; });
+    if (last < 0) return reply(error_body(-32007, "Session expired"));
+    const std::int64_t from = p["lastSeq"].get<std::int64_t>();
+    if (from > last) return reply(error_body(-32602, "Invalid params", {{"field", "lastSeq"}}));
     conn.session = old;
-    return reply(result({{"resumed", true}, {"replayed", 0}}));
+    // §7.3: everything after lastSeq again, with its original seq (the peer's ring never forgets).
+    Handled h = reply(result({{"resumed", true}, {"replayed", last - from}}));
+    h.replay_from = from + 1;
+    h.replay_to = last;
+    return h;
   }
   return reply(error_body(-32601, "Method not found", {{"method", req.method}}));
 }
@@ -147,7 +161,6 @@ bool send_notification(Connection& conn, PeerState& state, std::int64_t seq) {
     if (it == s.subscriptions.end()) return;
     sub = it->second;
     found = true;
-    s.last_seq = std::max(s.last_seq, seq);
   });
   if (!found) return conn.is_open();
   if (sub.params.is_object() && sub.params.contains("service") &&
@@ -161,8 +174,12 @@ bool send_notification(Connection& conn, PeerState& state, std::int64_t seq) {
     params["metrics"] = {{"cpu", 0.25 + 0.01 * static_cast<double>(seq)}, {"requestsPerMin", 1180}};
   }
   const std::string name = seq % 2 != 0 ? "logs.update" : "metrics.update";
-  conn.send_message({{"jsonrpc", "2.0"}, {"method", name}, {"params", std::move(params)}},
-                    sub.binary, nullptr);
+  // A notification the connection can no longer carry (closing after a fault) is not generated.
+  if (!conn.send_message({{"jsonrpc", "2.0"}, {"method", name}, {"params", std::move(params)}},
+                         sub.binary, nullptr)) {
+    return false;
+  }
+  state.with_session(conn.session, [&](Session& s) { s.last_seq = std::max(s.last_seq, seq); });
   if (state.script().after_notification)
     conn.apply(state.script().after_notification(conn.index(), seq));
   return conn.is_open();
@@ -195,6 +212,9 @@ void follow_up(Connection& conn, PeerState& state, const Request& req, const Han
     for (std::size_t i = 0; i < h.large->payloads.size() && conn.is_open(); ++i) {
       conn.send_message(chunk_notification(*h.large, i), h.large->binary, nullptr);
     }
+  }
+  for (std::int64_t seq = h.replay_from; ok && seq > 0 && seq <= h.replay_to; ++seq) {
+    if (!send_notification(conn, state, seq)) return;
   }
   if (ok && req.method.ends_with(".subscribe")) after_subscribe(conn, state);
   if (!req.in_batch && req.method.ends_with(".getDashboard")) after_loop_call(conn, state);

@@ -18,11 +18,6 @@ std::string PeerState::new_session() {
   return id;
 }
 
-bool PeerState::session_exists(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  return sessions_.contains(id);
-}
-
 int PeerState::count_request(const std::string& method) {
   std::lock_guard lock(mutex_);
   return ++request_counts_[method];

@@ -37,7 +37,6 @@ class PeerState {
   std::atomic<bool>& stopping() { return stopping_; }
 
   std::string new_session();
-  bool session_exists(const std::string& id);
   // Runs `f` on the session under the state's lock; false when there is no such session.
   template <typename F>
   bool with_session(const std::string& id, F&& f) {

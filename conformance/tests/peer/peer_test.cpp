@@ -161,11 +161,39 @@ TEST(Peer, ScriptedAnswersFaultsAndSessions) {
                                      {"method", "session.resume"},
                                      {"params", {{"sessionId", session}, {"lastSeq", 2}}}});
   EXPECT_EQ(resumed["result"]["resumed"], true);
+  EXPECT_EQ(resumed["result"]["replayed"], 0);
   const json unknown = call(*again, {{"jsonrpc", "2.0"},
                                      {"id", 9},
                                      {"method", "session.resume"},
                                      {"params", {{"sessionId", "feedbeef"}, {"lastSeq", 0}}}});
   EXPECT_EQ(unknown["error"]["code"], -32007);
+}
+
+// §7.3: a resume replays what came after lastSeq, with the original seq; §7.4: a lastSeq ahead of
+// the session is -32602.
+TEST(Peer, ResumeReplaysAfterLastSeq) {
+  Running r{PeerScript{}};
+  auto first = connect(r);
+  const std::string session = auth(*first)["result"]["sessionId"];
+  for (const char* method : {"logs.subscribe", "metrics.subscribe"}) {
+    call(*first,
+         {{"jsonrpc", "2.0"}, {"id", 2}, {"method", method}, {"params", {{"service", "vercel"}}}});
+  }
+  for (int seq = 1; seq <= 3; ++seq) EXPECT_EQ(next_json(*first)["params"]["seq"], seq);
+  auto second = connect(r);
+  auth(*second);
+  const json ahead = call(*second, {{"jsonrpc", "2.0"},
+                                    {"id", 3},
+                                    {"method", "session.resume"},
+                                    {"params", {{"sessionId", session}, {"lastSeq", 9}}}});
+  EXPECT_EQ(ahead["error"]["data"]["field"], "lastSeq");
+  const json resumed = call(*second, {{"jsonrpc", "2.0"},
+                                      {"id", 4},
+                                      {"method", "session.resume"},
+                                      {"params", {{"sessionId", session}, {"lastSeq", 1}}}});
+  EXPECT_EQ(resumed["result"]["replayed"], 2);
+  EXPECT_EQ(next_json(*second)["params"]["seq"], 2);
+  EXPECT_EQ(next_json(*second)["params"]["seq"], 3);
 }
 
 }  // namespace
