@@ -21,9 +21,11 @@ std::string message_bytes(const json& message, bool binary) {
 bool Connection::write_locked(std::string_view bytes) {
   if (!open_) return false;
   if (socket_.send_all(bytes, Clock::now() + kSendWait) != IoStatus::Ok) {
-    socket_.abort();
+    // Any thread may be the writer (a case's ping): the descriptor stays open until the connection
+    // is destroyed, so the connection thread never reads from a number the kernel gave away.
+    socket_.reset_in_place();
     open_ = false;
-    log(EventKind::End, "send failed or the client read nothing for 2000 ms; peer reset TCP");
+    log(EventKind::End, "send failed or the client read nothing for 2000 ms; peer ended TCP");
     return false;
   }
   return true;

@@ -89,6 +89,13 @@ void PeerSocket::close() {
   fd_ = -1;
 }
 
+void PeerSocket::reset_in_place() {
+  if (fd_ < 0) return;
+  const linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  ::shutdown(fd_, SHUT_RDWR);
+}
+
 void PeerSocket::abort() {
   if (fd_ < 0) return;
   const linger l{1, 0};

@@ -27,6 +27,8 @@ class PeerSocket {
   void shutdown_write();  // FIN now; reading stays possible
   void close();           // FIN (RST when unread data is left: drain first for a clean FIN)
   void abort();           // RST
+  // RST and both directions shut, but the descriptor kept until close() or destruction.
+  void reset_in_place();
   bool is_open() const { return fd_ >= 0; }
 
  private:
