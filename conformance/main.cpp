@@ -1,6 +1,8 @@
-// flake-conform: verifies any flake.v1 sidecar against the case catalogue; usable as a CI gate.
+// flake-conform: verifies any flake.v1 sidecar against the case catalogue, or a client through its
+// driver (`flake-conform client`); usable as a CI gate.
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/client_cases/client_main.hpp"
 #include "conformance/harness/case_context.hpp"
 #include "conformance/harness/catalog.hpp"
 #include "conformance/harness/options.hpp"
@@ -13,13 +15,15 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string_view>
 #include <thread>
 
 #ifndef FLAKE_CONFORM_SIDECAR_BIN
 #define FLAKE_CONFORM_SIDECAR_BIN "flake-sidecar"
+#endif
+#ifndef FLAKE_CONFORM_CLIENT_DRIVER_BIN
+#define FLAKE_CONFORM_CLIENT_DRIVER_BIN "flake-client-driver"
 #endif
 #ifndef FLAKE_VERSION
 #define FLAKE_VERSION "0.0.0"
@@ -31,23 +35,6 @@ namespace {
 constexpr int kExitFailures = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitNoMatch = 3;
-
-bool read_selectors(const std::string& path, std::vector<std::string>& out, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read " + path;
-    return false;
-  }
-  std::string line;
-  while (std::getline(in, line)) {
-    line = line.substr(0, line.find('#'));
-    const auto begin = line.find_first_not_of(" \t\r");
-    if (begin == std::string::npos) continue;
-    const auto end = line.find_last_not_of(" \t\r");
-    out.push_back(line.substr(begin, end - begin + 1));
-  }
-  return true;
-}
 
 // A WebSocket upgrade and (with a token) an authentication, so that "cannot reach" and "wrong
 // token" are usage errors rather than a wall of failed cases.
@@ -295,6 +282,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (argc > 1 && (std::string_view(argv[1]) == "fuzz" || std::string_view(argv[1]) == "replay")) {
     return flake::conform::netfuzz::netfuzz_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "client") {
+    return flake::conform::client::client_main(argc, argv, FLAKE_CONFORM_CLIENT_DRIVER_BIN);
   }
   return flake::conform::run(argc, argv);
 }

@@ -40,9 +40,21 @@ void WireLog::add(int conn, std::string_view direction, std::string_view text) {
   line += " ";
   const std::size_t body = line.size();
   line.append(text);
+  push_redacted(std::move(line), body);
+}
+
+void WireLog::add_line(std::string line) {
+  if (lines_.size() >= kMaxLines + kNoteReserve) {
+    ++dropped_;
+    return;
+  }
+  push_redacted(std::move(line), 0);
+}
+
+void WireLog::push_redacted(std::string line, std::size_t from) {
   const std::string& hidden = secret();
   if (!hidden.empty()) {
-    for (std::size_t at = body; (at = line.find(hidden, at)) != std::string::npos;) {
+    for (std::size_t at = from; (at = line.find(hidden, at)) != std::string::npos;) {
       line.replace(at, hidden.size(), "<token>");
       at += 7;
     }

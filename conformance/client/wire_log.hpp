@@ -16,6 +16,9 @@ class WireLog {
   // `conn` numbers the connections of a case (0: not tied to one).
   void add(int conn, std::string_view direction, std::string_view text);
   void note(std::string_view text) { add(0, "..", text); }
+  // A line the caller formatted with its own timestamp (client mode merges the scripted sidecar's
+  // record and the driver's events by time); redacted and bounded like the others.
+  void add_line(std::string line);
   const std::vector<std::string>& lines() const { return lines_; }
   std::size_t dropped() const { return dropped_; }
 
@@ -30,6 +33,8 @@ class WireLog {
   static void redact(std::string secret);
 
  private:
+  void push_redacted(std::string line, std::size_t from);
+
   std::chrono::steady_clock::time_point start_;
   std::vector<std::string> lines_;
   std::size_t dropped_ = 0;

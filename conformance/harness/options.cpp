@@ -2,6 +2,7 @@
 #include "conformance/harness/options.hpp"
 
 #include <charconv>
+#include <fstream>
 #include <string_view>
 
 namespace flake::conform {
@@ -12,6 +13,8 @@ std::string usage_text(const std::string& default_sidecar_bin) {
        flake-conform [options] --reference
        flake-conform fuzz ...     network fuzzing (see flake-conform fuzz --help)
        flake-conform replay ...   play back a fuzz reproducer (see flake-conform replay --help)
+       flake-conform client ...   check a client through its driver program, the suite playing
+                                  the sidecar (see flake-conform client --help)
 
 Checks that a sidecar speaks the flake.v1 protocol (docs/protocol.md). Every case has a
 stable ID "<N.M>/<k>" (N.M = the rule's subsection in docs/protocol.md), a tier (MUST, SHOULD,
@@ -164,6 +167,23 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
     error("--pid is for a URL target (the suite knows the process it starts)");
   }
   return parsed;
+}
+
+bool read_selectors(const std::string& path, std::vector<std::string>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find('#'));
+    const auto begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) continue;
+    const auto end = line.find_last_not_of(" \t\r");
+    out.push_back(line.substr(begin, end - begin + 1));
+  }
+  return true;
 }
 
 }  // namespace flake::conform

@@ -39,4 +39,7 @@ struct ParsedOptions {
 ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_bin);
 std::string usage_text(const std::string& default_sidecar_bin);
 
+// Reads an --expected-failures file: one selector per line, '#' starts a comment, blanks ignored.
+bool read_selectors(const std::string& path, std::vector<std::string>& out, std::string& error);
+
 }  // namespace flake::conform

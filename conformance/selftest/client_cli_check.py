@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Checks flake-conform client's promises to a CI job without any real client: --help and --list,
+usage errors (exit 2), no match (exit 3), SHOULD failures failing only under --strict, a MUST failure
+(exit 1), --expected-failures (a stale entry fails the run), and --json / --junit reports that
+validate against conformance/schemas/ and keep the run's token out.
+
+The drivers are one-line shell commands that never connect, so every selected case fails; which
+exit status follows is what is checked. Exit status 0 when every check holds, 1 otherwise.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMAS = os.path.join(os.path.dirname(HERE), "schemas")
+
+
+class Checker:
+    def __init__(self, conform, tmp):
+        self.conform, self.tmp = conform, tmp
+        self.problems = []
+        with open(os.path.join(SCHEMAS, "report.schema.json"), encoding="utf-8") as f:
+            self.schema = json.load(f)
+
+    def run(self, name, args, want_exit):
+        proc = subprocess.run([self.conform, "client", *args], capture_output=True, text=True,
+                              errors="replace", timeout=120)
+        if proc.returncode != want_exit:
+            self.problems.append(f"{name}: exit {proc.returncode}, want {want_exit}\n"
+                                 f"    stdout: {proc.stdout[-600:]}\n    stderr: {proc.stderr[-600:]}")
+        return proc
+
+    def expect(self, name, ok, detail=""):
+        if not ok:
+            self.problems.append(f"{name}: {detail}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conform", required=True, help="path of flake-conform")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        c = Checker(args.conform, tmp)
+        # A driver that records the token it was given (to look for it in the reports), says so on
+        # stderr and stdout, and never connects.
+        token_file = os.path.join(tmp, "token")
+        silent = f"echo {{token}} > '{token_file}'; echo \"token {{token}}\" >&2; echo \"{{token}}\"; sleep 30"
+        quick = ["--timeout", "300"]
+
+        help_text = c.run("--help", ["--help"], 0).stdout
+        for word in ("--spawn", "--reference", "--client-arg", "--driver-bin", "{url}", "{token}",
+                     "FLAKE_BACKOFF_BASE_MS", "--expected-failures", "--strict"):
+            c.expect("--help", word in help_text, f"no mention of {word}")
+        listing = c.run("--list", ["--list"], 0).stdout
+        c.expect("--list", "C7.7/5" in listing and "28 cases" in listing, listing[-300:])
+        c.expect("--list -s C2", "3 cases" in c.run("--list -s C2", ["--list", "-s", "C2"], 0).stdout)
+        c.run("no driver", [], 2)
+        c.run("both drivers", ["--spawn", "x", "--reference"], 2)
+        c.run("--client-arg without --reference", ["--spawn", "x", "--client-arg", "y"], 2)
+        c.run("unknown option", ["--spawn", "x", "--frobnicate"], 2)
+        c.run("missing reference driver", ["--reference", "--driver-bin", "/nonexistent/driver"], 2)
+        c.run("no match", ["--spawn", "x", "-s", "C99"], 3)
+        c.run("bad expected-failures file", ["--spawn", "x", "--expected-failures",
+                                             os.path.join(tmp, "missing.txt")], 2)
+
+        # SHOULD failures: exit 0, and 1 under --strict.
+        c.run("SHOULD failure", ["--spawn", silent, "-s", "C4.6/2", *quick], 0)
+        c.run("SHOULD failure, --strict", ["--spawn", silent, "-s", "C4.6/2", "--strict", *quick], 1)
+        # A MUST failure, with both reports.
+        json_path, xml_path = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.xml")
+        out = c.run("MUST failure", ["--spawn", silent, "-s", "C2.5/3", "-s", "C4.6/2", *quick,
+                                     "--json", json_path, "--junit", xml_path], 1).stdout
+        c.expect("MUST failure", "stderr| token" in out, "the driver's stderr is not shown")
+        with open(json_path, encoding="utf-8") as f:
+            doc = json.load(f)
+        errors = sorted(jsonschema.Draft202012Validator(c.schema).iter_errors(doc), key=str)
+        c.expect("JSON report", not errors,
+                 "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
+        groups = {case["group"] for case in doc.get("cases", [])}
+        c.expect("JSON report", groups == {"client"}, f"groups {groups}")
+        xsd = subprocess.run(["xmllint", "--noout", "--schema", os.path.join(SCHEMAS, "junit.xsd"),
+                              xml_path], capture_output=True, text=True)
+        c.expect("JUnit report", xsd.returncode == 0, xsd.stderr[-600:])
+        with open(token_file, encoding="utf-8") as f:
+            token = f.read().strip()
+        with open(json_path, encoding="utf-8") as f, open(xml_path, encoding="utf-8") as g:
+            text = f.read() + g.read()
+        c.expect("reports keep the token out", len(token) >= 8 and token not in text,
+                 "the token appears in a report")
+        c.expect("reports keep the token out", token not in out, "the token appears on the console")
+
+        # --expected-failures: a listed failure passes the run; a listed case that passes fails it
+        # (a case that cannot pass here stands in: C1.7/1 is skipped, which is not a pass).
+        listed = os.path.join(tmp, "expected.txt")
+        with open(listed, "w", encoding="utf-8") as f:
+            f.write("# known\nC2.5/3\n")
+        c.run("expected failure", ["--spawn", silent, "-s", "C2.5/3", *quick,
+                                   "--expected-failures", listed], 0)
+        # A line that is not a §13.4 event is shown as such in the record.
+        out = c.run("malformed line", ["--spawn", "echo hello; sleep 30", "-s", "C2.5/1", *quick], 1).stdout
+        c.expect("malformed line", "MALFORMED (not JSON) hello" in out, out[-400:])
+
+    for p in c.problems:
+        print("FAIL " + p)
+    print(f"client_cli_check: {len(c.problems)} problem(s)")
+    return 1 if c.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
