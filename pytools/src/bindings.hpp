@@ -10,5 +10,6 @@ void bind_sidecar(pybind11::module_& m);
 void bind_fault_proxy(pybind11::module_& m);
 void bind_http(pybind11::module_& m);
 void bind_conformance(pybind11::module_& m);
+void bind_reference_client(pybind11::module_& m);
 
 }  // namespace flake::py

@@ -44,6 +44,7 @@ PYBIND11_MODULE(flakeconform, m) {
   flake::py::bind_fault_proxy(m);
   flake::py::bind_http(m);
   flake::py::bind_conformance(m);
+  flake::py::bind_reference_client(m);
   m.def("msgpack_encode", &msgpack_encode, pyb::arg("value"),
         "Encodes a JSON-like value (bytes become bin) as MessagePack.");
   m.def("msgpack_decode", &msgpack_decode, pyb::arg("data"),
