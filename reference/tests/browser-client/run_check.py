@@ -5,7 +5,9 @@ client's JSDoc types with tsc, then runs run.mjs (headless Chromium against flak
 
 Builds nothing: --sidecar is the built binary. Exit status: 0 pass, 1 fail (a Chromium that is
 missing or does not start fails too), 2 on usage errors, 77 (ctest "skipped") only when node or
-npm is missing. --bench runs bench.mjs instead of the tests.
+npm is missing. --bench runs bench.mjs instead of the tests. --client-suite FLAKE_CONFORM runs the
+suite's client mode (docs/protocol.md §13) against driver.mjs, the browser client in Chromium, with
+--strict and the failures a page cannot avoid listed in client_suite_known_failures.txt.
 """
 import argparse
 import filecmp
@@ -48,6 +50,19 @@ def copy_tree(workdir):
     shutil.copytree(CLIENT, dst)
 
 
+def client_suite(args):
+    """flake-conform client --strict with the browser client's driver; its own exit status."""
+    driver = f"'{args.node}' driver.mjs --chromium '{args.chromium}' {{url}} {{token}}"
+    # Chromium's start-up is part of each case's first connection: a longer per-step timeout.
+    cmd = [args.client_suite, "client", "--spawn", driver, "--strict", "--timeout", "8000",
+           "--expected-failures", os.path.join(HERE, "client_suite_known_failures.txt")]
+    try:
+        return subprocess.run(cmd, cwd=args.workdir, timeout=400).returncode
+    except subprocess.TimeoutExpired:
+        print("FAIL: flake-conform client did not end within 400 s")
+        return 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--node", default=shutil.which("node"))
@@ -57,6 +72,8 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--only", help="run only the cases whose name contains this")
     parser.add_argument("--bench", action="store_true", help="print browser benchmark figures instead")
+    parser.add_argument("--client-suite", metavar="FLAKE_CONFORM",
+                        help="run flake-conform client against driver.mjs instead of the tests")
     args = parser.parse_args()
 
     if not args.node or not args.npm:
@@ -78,6 +95,9 @@ def main():
     except subprocess.TimeoutExpired:
         print("npm ci did not finish within 300 s")
         return 1
+
+    if args.client_suite:
+        return client_suite(args)
 
     tsc = [args.node, os.path.join(args.workdir, "node_modules", "typescript", "bin", "tsc"), "-p",
            os.path.join(args.workdir, "browser-client")]
