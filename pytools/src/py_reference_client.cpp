@@ -7,6 +7,8 @@
 #include "reference/client/client.hpp"
 #include "reference/codec/json.hpp"
 
+#include <pybind11/stl.h>
+
 #include <condition_variable>
 #include <deque>
 #include <future>
