@@ -54,7 +54,7 @@ def client_suite(args):
     """flake-conform client --strict with the browser client's driver; its own exit status."""
     driver = f"'{args.node}' driver.mjs --chromium '{args.chromium}' {{url}} {{token}}"
     # Chromium's start-up is part of each case's first connection: a longer per-step timeout.
-    cmd = [args.client_suite, "client", "--spawn", driver, "--strict", "--timeout", "8000",
+    cmd = [os.path.abspath(args.client_suite), "client", "--spawn", driver, "--strict", "--timeout", "8000",
            "--expected-failures", os.path.join(HERE, "client_suite_known_failures.txt")]
     try:
         return subprocess.run(cmd, cwd=args.workdir, timeout=400).returncode
