@@ -40,6 +40,7 @@ TEST(Peer, CompressesWhenTheScriptAgrees) {
   EXPECT_TRUE(auth(*ws).contains("result"));
   EXPECT_TRUE(auth(*ws).contains("result"));
   EXPECT_TRUE(auth(*ws).contains("result"));
+  ASSERT_TRUE(wait_for(r.peer, EventKind::Sent, 3));  // recorded just after the bytes went out
   std::vector<std::string> texts;
   for (const auto& e : r.peer.events()) {
     if (e.kind == EventKind::Sent) texts.push_back(e.text);
