@@ -13,15 +13,18 @@ void add_c1_compression_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "a client that offered permessage-deflate accepts compressed messages, "
-                        "also a compressed message in fragments",
+                        "in fragments too, mixed with uncompressed ones",
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
            script.deflate = true;
-           // The auth result goes out compressed in three fragments (RSV1 on the first only).
+           // Each message compressed (context taken over from the previous ones), the auth result
+           // also in three fragments (RSV1 on the first only), and every fourth message sent
+           // uncompressed, which RFC 7692 leaves to the sender message by message.
            script.shape = [](int, std::size_t nth) {
              peer::SendShape s;
              if (nth == 0) s.fragments = 3;
+             s.compress = nth % 4 != 3;
              return s;
            };
            cc.start(std::move(script));

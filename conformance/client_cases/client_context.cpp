@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::size_t kRecordHead = 150;
 constexpr std::size_t kRecordTail = 250;
+constexpr std::size_t kStderrLines = 40;
 
 std::string stamp(Clock::time_point start, Clock::time_point at) {
   char buf[32];
@@ -105,8 +106,7 @@ void ClientCase::finish() {
   write_record();
   if (peer_ && peer_->log().dropped() > 0) {
     log_.note(std::to_string(peer_->log().dropped()) +
-              " further events of the scripted sidecar "
-              "not kept (record bound reached)");
+              " further events of the scripted sidecar not kept (record bound reached)");
   }
   if (driver_ && driver_->events_dropped() > 0) {
     log_.note(std::to_string(driver_->events_dropped()) + " further driver lines not kept");
@@ -115,14 +115,16 @@ void ClientCase::finish() {
   if (driver_) {
     const std::string err = driver_->stderr_tail();
     if (!err.empty()) {
-      log_.note("driver standard error (last part):");
-      std::size_t from = 0;
-      int lines = 0;
-      while (from < err.size() && lines < 40) {
-        const std::size_t nl = err.find('\n', from);
-        log_.add_line("  stderr| " + WireLog::summarize_text(err.substr(from, nl - from), 300));
-        from = nl == std::string::npos ? err.size() : nl + 1;
-        ++lines;
+      std::vector<std::string_view> lines;
+      for (std::size_t from = 0; from < err.size();) {
+        const std::size_t nl = std::min(err.find('\n', from), err.size());
+        lines.push_back(std::string_view(err).substr(from, nl - from));
+        from = nl + 1;
+      }
+      const std::size_t first = lines.size() > kStderrLines ? lines.size() - kStderrLines : 0;
+      log_.note("driver standard error" + std::string(first > 0 ? " (its last lines)" : "") + ":");
+      for (std::size_t i = first; i < lines.size(); ++i) {
+        log_.add_line("  stderr| " + WireLog::summarize_text(lines[i], 300));
       }
     }
   }

@@ -34,6 +34,11 @@ bool Connection::is_open() const {
   return open_;
 }
 
+bool Connection::can_send() const {
+  std::lock_guard lock(send_mutex_);
+  return open_ && !close_sent_;
+}
+
 void Connection::run() {
   log(EventKind::Accept, "");
   {

@@ -29,6 +29,8 @@ class Connection {
 
   int index() const { return index_; }
   bool is_open() const;
+  // Open and no close frame sent yet: a data message would still go out.
+  bool can_send() const;
   // Sends one data message (after the script's rewrite, in the script's shape). Any thread.
   bool send_message(json message, bool binary, const Request* request);
   bool send_ping(const std::string& payload);  // any thread

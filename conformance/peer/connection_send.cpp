@@ -49,7 +49,8 @@ bool Connection::send_message(json message, bool binary, const Request* request)
     p.text = "unsolicited";
     state_.log().add(std::move(p));
   }
-  const std::string payload = deflater_ ? deflater_->compress(bytes) : bytes;
+  const bool compress = deflater_ && shape.compress;
+  const std::string payload = compress ? deflater_->compress(bytes) : bytes;
   const int pieces = std::max(1, std::min<int>(shape.fragments, static_cast<int>(payload.size())));
   const std::size_t step = payload.size() / static_cast<std::size_t>(pieces);
   std::string frames;
@@ -58,7 +59,7 @@ bool Connection::send_message(json message, bool binary, const Request* request)
     const std::size_t len = i + 1 == pieces ? payload.size() - from : step;
     const Opcode op = i == 0 ? (binary ? Opcode::Binary : Opcode::Text) : Opcode::Continuation;
     frames += encode_server_frame(op, std::string_view(payload).substr(from, len), i + 1 == pieces,
-                                  i == 0 && deflater_ ? kRsv1 : 0);
+                                  i == 0 && compress ? kRsv1 : 0);
     if (i == 0 && pieces > 1 && shape.ping_between) {
       frames += encode_server_frame(Opcode::Ping, shape.ping_payload);
     }
@@ -71,7 +72,7 @@ bool Connection::send_message(json message, bool binary, const Request* request)
   e.binary = binary;
   e.message = std::move(message);
   if (pieces > 1 || deflater_) {
-    e.text = std::to_string(pieces) + " frame(s)" + (deflater_ ? ", compressed" : "") +
+    e.text = std::to_string(pieces) + " frame(s)" + (compress ? ", compressed" : "") +
              (pieces > 1 && shape.ping_between ? ", ping between" : "");
   }
   state_.log().add(std::move(e));

@@ -174,12 +174,12 @@ bool send_notification(Connection& conn, PeerState& state, std::int64_t seq) {
     params["metrics"] = {{"cpu", 0.25 + 0.01 * static_cast<double>(seq)}, {"requestsPerMin", 1180}};
   }
   const std::string name = seq % 2 != 0 ? "logs.update" : "metrics.update";
-  // A notification the connection can no longer carry (closing after a fault) is not generated.
-  if (!conn.send_message({{"jsonrpc", "2.0"}, {"method", name}, {"params", std::move(params)}},
-                         sub.binary, nullptr)) {
-    return false;
-  }
+  // A notification the connection can no longer carry (closing after a fault) is not generated;
+  // one that is counts before it is sent, so a client that has seen it can resume right after it.
+  if (!conn.can_send()) return false;
   state.with_session(conn.session, [&](Session& s) { s.last_seq = std::max(s.last_seq, seq); });
+  conn.send_message({{"jsonrpc", "2.0"}, {"method", name}, {"params", std::move(params)}},
+                    sub.binary, nullptr);
   if (state.script().after_notification)
     conn.apply(state.script().after_notification(conn.index(), seq));
   return conn.is_open();

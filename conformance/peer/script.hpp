@@ -44,6 +44,7 @@ struct SendShape {
   std::string ping_payload = "mid-message";
   bool pong_before = false;  // an unsolicited pong just before the message
   std::string pong_payload = "unsolicited";
+  bool compress = true;  // with permessage-deflate agreed: false sends this one uncompressed
 };
 
 // One request as the peer received it (a batch member or a single message).

@@ -28,10 +28,25 @@ TEST(Peer, FragmentsWithPingsAndUnsolicitedPongsReassemble) {
 TEST(Peer, CompressesWhenTheScriptAgrees) {
   PeerScript script;
   script.deflate = true;
+  // The second message goes out uncompressed (RSV1 clear), which RFC 7692 allows per message.
+  script.shape = [](int, std::size_t nth) {
+    SendShape s;
+    s.compress = nth != 1;
+    return s;
+  };
   Running r{std::move(script)};
   auto ws = connect(r, true);
   EXPECT_TRUE(ws->deflate_active());
   EXPECT_TRUE(auth(*ws).contains("result"));
+  EXPECT_TRUE(auth(*ws).contains("result"));
+  EXPECT_TRUE(auth(*ws).contains("result"));
+  ASSERT_TRUE(wait_for(r.peer, EventKind::Sent, 3));  // recorded just after the bytes went out
+  std::vector<std::string> texts;
+  for (const auto& e : r.peer.events()) {
+    if (e.kind == EventKind::Sent) texts.push_back(e.text);
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"1 frame(s), compressed", "1 frame(s)",
+                                             "1 frame(s), compressed"}));
   PeerScript plain;
   Running r2{std::move(plain)};
   auto ws2 = connect(r2, true);
