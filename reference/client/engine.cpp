@@ -48,7 +48,12 @@ Engine::Engine(ClientConfig config, ClientBehaviour behaviour, EventHandler on_e
                 behaviour_.breaker_per_service()) {}
 
 void Engine::emit(Event e) const {
-  if (on_event_) on_event_(e);
+  if (!on_event_) return;
+  // The handler is the caller's code; an exception from it must not unwind the I/O thread.
+  try {
+    on_event_(e);
+  } catch (...) {
+  }
 }
 
 void Engine::submit(Job job) {
