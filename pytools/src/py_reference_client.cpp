@@ -5,15 +5,13 @@
 #include "errors.hpp"
 
 #include "reference/client/client.hpp"
+#include "reference/client/event_queue.hpp"
 #include "reference/codec/json.hpp"
 
 #include <pybind11/stl.h>
 
-#include <condition_variable>
-#include <deque>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -84,7 +82,7 @@ class PyReferenceClient {
       if (!rc::find_client_defect(name)) throw pyb::value_error("unknown client defect: " + name);
     }
     client_ = std::make_unique<rc::Client>(config, rc::ClientBehaviour::from_names(defects),
-                                           [this](const rc::Event& e) { push(e); });
+                                           events_.handler());
     client_->start();
   }
   ~PyReferenceClient() { close(); }
@@ -138,16 +136,12 @@ class PyReferenceClient {
   // The next §13.4 event as a dict, or None when none came within `timeout` seconds.
   pyb::object next_event(const pyb::object& timeout) {
     const auto wait_for = to_ms(timeout, std::chrono::milliseconds(5000));
-    std::unique_lock lock(mutex_);
+    std::optional<rc::Event> e;
     {
       pyb::gil_scoped_release release;
-      arrived_.wait_for(lock, wait_for, [this] { return !events_.empty(); });
+      e = events_.pop(wait_for);
     }
-    if (events_.empty()) return pyb::none();
-    rc::Event e = std::move(events_.front());
-    events_.pop_front();
-    lock.unlock();
-    return event_dict(e);
+    return e ? pyb::object(event_dict(*e)) : pyb::none();
   }
 
   bool gave_up() { return client().gave_up(); }
@@ -170,21 +164,9 @@ class PyReferenceClient {
     return *client_;
   }
 
-  // On the client's I/O thread: keep it short. Old events are dropped past the bound, so a
-  // scenario that never reads them cannot grow memory without end.
-  void push(const rc::Event& e) {
-    {
-      std::lock_guard lock(mutex_);
-      if (events_.size() >= kMaxEvents) events_.pop_front();
-      events_.push_back(e);
-    }
-    arrived_.notify_one();
-  }
-
-  static constexpr std::size_t kMaxEvents = 100000;
-  std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::deque<rc::Event> events_;
+  // Bounded: past its capacity the oldest events are dropped, so a scenario that never reads
+  // them cannot grow memory without end.
+  rc::EventQueue events_{100000};
   std::unique_ptr<rc::Client> client_;  // last: stopped before the queue it feeds goes away
 };
 
