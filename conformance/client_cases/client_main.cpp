@@ -108,6 +108,10 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
     std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
     status = kExitUsage;
   }
+  if (o.html_file && !write_html_report(*o.html_file, results, meta, error)) {
+    std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
+    status = kExitUsage;
+  }
   if (t.failed > t.should_failures || t.unexpected_passes > 0) return kExitFailures;
   if (o.strict && (t.should_failures > 0 || t.unimplemented > 0)) return kExitFailures;
   return status;

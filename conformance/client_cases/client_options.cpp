@@ -48,6 +48,7 @@ outcome:
   -v, --verbose            print every case's record (scripted sidecar and driver, by time)
   --json FILE              write a JSON report (all cases, outcomes, records)
   --junit FILE             write a JUnit XML report
+  --html FILE              write a self-contained HTML report (summary, cases, records)
   -h, --help               this text
 
 console: one tree per group, with a check mark for pass, x for fail and - for skipped (the client
@@ -127,6 +128,8 @@ ParsedClientOptions parse_client_options(int argc, char** argv, int first,
       if (value(v)) o.json_file = v;
     } else if (arg == "--junit") {
       if (value(v)) o.junit_file = v;
+    } else if (arg == "--html") {
+      if (value(v)) o.html_file = v;
     } else if (arg == "--expected-failures") {
       if (value(v)) o.expected_failures_file = v;
     } else {

@@ -22,6 +22,7 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{5000};
   std::optional<std::string> json_file;
   std::optional<std::string> junit_file;
+  std::optional<std::string> html_file;
   std::optional<std::string> expected_failures_file;
   bool help = false;
 };
