@@ -273,11 +273,11 @@ void add_s3_jsonrpc_cases(Catalog& c) {
              rpc->send(json::parse(text), encoding);
              return rpc->wait_for_id(id, ctx.deadline());
            };
-           require_error(answer(R"({"jsonrpc":"1.0","method":"vercel.getDashboard","id":2})", 2),
-                         -32600, 2,
-                         "an invalid request (jsonrpc 1.0) before authentication (step 4 before 5)");
-           require_error(answer(R"({"jsonrpc":"2.0","method":"no.such.method","id":3})", 3),
-                         -32001, 3, "an unknown method before authentication (step 5 before 6)");
+           require_error(
+               answer(R"({"jsonrpc":"1.0","method":"vercel.getDashboard","id":2})", 2), -32600, 2,
+               "an invalid request (jsonrpc 1.0) before authentication (step 4 before 5)");
+           require_error(answer(R"({"jsonrpc":"2.0","method":"no.such.method","id":3})", 3), -32001,
+                         3, "an unknown method before authentication (step 5 before 6)");
            return pass();
          }});
   c.add(

@@ -81,42 +81,42 @@ void add_s4_authentication_cases(Catalog& c) {
                  "nothing sent for the dropped notifications", later.describe());
          return pass();
        }});
-  c.add({.id = "4.6/1",
-         .tier = Tier::Must,
-         .requirement = "With the right token, auth.authenticate MUST answer sessionId, server "
-                        "(protocol flake.v1) and every capabilities member.",
-         .paths = kSocketPaths,
-         .run = [](CaseContext& ctx) {
-           const Encoding encoding = socket_encoding(ctx);
-           auto rpc = ctx.connect();
-           const json r = ctx.call_result(*rpc, "auth.authenticate",
-                                          auth_params(ctx.target().token), encoding);
-           require(has_string(r, "sessionId"), "result.sessionId (string)", show(r));
-           const json& server = r.value("server", json());
-           require(
-               server.is_object() && server.value("protocol", "") == "flake.v1" &&
-                   has_string(server, "name") && has_string(server, "version"),
-               "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}",
-               show(r));
-           const json& caps = r.value("capabilities", json());
-           require(caps.is_object(), "result.capabilities object", show(r));
-           // The values in effect are reported; a sidecar without MessagePack says false (its
-           // msgpack cases then report unimplemented).
-           require(has_bool(caps, "msgpack"), "capabilities.msgpack boolean", show(caps));
-           require(caps.value("batch", false) == true, "capabilities.batch true", show(caps));
-           require(caps.value("maxBatch", 0) == 100, "capabilities.maxBatch 100", show(caps));
-           require(has_integer(caps, "maxMessageBytes") &&
-                       caps["maxMessageBytes"].get<std::int64_t>() >= 1024,
-                   "capabilities.maxMessageBytes, an integer >= 1024", show(caps));
-           require(has_array(caps, "compression"), "capabilities.compression array", show(caps));
-           require(
-               has_integer(caps, "resumeGraceMs") && caps["resumeGraceMs"].get<std::int64_t>() > 0,
-               "capabilities.resumeGraceMs, a positive integer", show(caps));
-           const json& rate = caps.value("rateLimit", json());
-           require(has_number(rate, "rate") && has_number(rate, "burst"),
-                   "capabilities.rateLimit {\"rate\":<n>,\"burst\":<n>}", show(caps));
-           return pass();
-         }});
+  c.add(
+      {.id = "4.6/1",
+       .tier = Tier::Must,
+       .requirement = "With the right token, auth.authenticate MUST answer sessionId, server "
+                      "(protocol flake.v1) and every capabilities member.",
+       .paths = kSocketPaths,
+       .run = [](CaseContext& ctx) {
+         const Encoding encoding = socket_encoding(ctx);
+         auto rpc = ctx.connect();
+         const json r =
+             ctx.call_result(*rpc, "auth.authenticate", auth_params(ctx.target().token), encoding);
+         require(has_string(r, "sessionId"), "result.sessionId (string)", show(r));
+         const json& server = r.value("server", json());
+         require(server.is_object() && server.value("protocol", "") == "flake.v1" &&
+                     has_string(server, "name") && has_string(server, "version"),
+                 "result.server {\"name\":<string>,\"version\":<string>,\"protocol\":\"flake.v1\"}",
+                 show(r));
+         const json& caps = r.value("capabilities", json());
+         require(caps.is_object(), "result.capabilities object", show(r));
+         // The values in effect are reported; a sidecar without MessagePack says false (its
+         // msgpack cases then report unimplemented).
+         require(has_bool(caps, "msgpack"), "capabilities.msgpack boolean", show(caps));
+         require(caps.value("batch", false) == true, "capabilities.batch true", show(caps));
+         require(caps.value("maxBatch", 0) == 100, "capabilities.maxBatch 100", show(caps));
+         require(has_integer(caps, "maxMessageBytes") &&
+                     caps["maxMessageBytes"].get<std::int64_t>() >= 1024,
+                 "capabilities.maxMessageBytes, an integer >= 1024", show(caps));
+         require(has_array(caps, "compression"), "capabilities.compression array", show(caps));
+         require(
+             has_integer(caps, "resumeGraceMs") && caps["resumeGraceMs"].get<std::int64_t>() > 0,
+             "capabilities.resumeGraceMs, a positive integer", show(caps));
+         const json& rate = caps.value("rateLimit", json());
+         require(has_number(rate, "rate") && has_number(rate, "burst"),
+                 "capabilities.rateLimit {\"rate\":<n>,\"burst\":<n>}", show(caps));
+         return pass();
+       }});
   c.add({.id = "4.6/2",
          .tier = Tier::Must,
          .requirement = "A token that does not match MUST get -32001; the connection stays "
@@ -163,9 +163,9 @@ void add_s4_authentication_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
            auto rpc = ctx.connect();
-           const Incoming in = rpc->call(
-               "auth.authenticate",
-               {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, how);
+           const Incoming in =
+               rpc->call("auth.authenticate",
+                         {{"token", ctx.target().token}, {"clientInfo", "not-an-object"}}, how);
            const json error = require_error(in, -32602, answer_id(in),
                                             "auth.authenticate with clientInfo \"not-an-object\"");
            require(has_object(error, "data") && error["data"].value("field", "") == "clientInfo",

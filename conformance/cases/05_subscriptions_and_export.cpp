@@ -116,37 +116,37 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
            (void)kept;
            return pass();
          }});
-  c.add(
-      {.id = "5.12/1",
-       .tier = Tier::Must,
-       .requirement = "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, "
-                      "format or compress, and -32004 for an unknown service.",
-       .paths = kSocketPaths,
-       .run = [](CaseContext& ctx) {
-         auto path = open_rpc_path(ctx);
-         const Incoming first =
-             path->call("logs.getLarge", {{"service", "vercel"}, {"timeRange", "0s"}}, "probe");
-         unimplemented_if_missing(first, "logs.getLarge");
-         const std::pair<json, const char*> bad[] = {
-             {{{"service", "vercel"}, {"timeRange", "0s"}}, "timeRange"},
-             {{{"service", "vercel"}, {"timeRange", "1w"}}, "timeRange"},
-             {{{"service", "vercel"}, {"timeRange", "10"}}, "timeRange"},
-             {{{"service", "vercel"}, {"timeRange", "1h"}, {"format", "xml"}}, "format"},
-             {{{"service", "vercel"}, {"timeRange", "1h"}, {"compress", "yes"}}, "compress"},
-         };
-         require_error(first, -32602, "probe", "timeRange \"0s\"");
-         int id = 1;
-         for (const auto& [p, field] : bad) {
-           const json e = require_error(path->call("logs.getLarge", p, id), -32602, id,
-                                        "logs.getLarge " + show(p));
-           require(e.contains("data") && e["data"].value("field", "") == field,
-                   std::string("data {\"field\":\"") + field + "\"}", show(e));
-           ++id;
-         }
-         require_error(path->call("logs.getLarge", {{"service", "nosuch"}, {"timeRange", "1h"}}, id),
-                       -32004, id, "logs.getLarge for service nosuch");
-         return pass();
-       }});
+  c.add({.id = "5.12/1",
+         .tier = Tier::Must,
+         .requirement = "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, "
+                        "format or compress, and -32004 for an unknown service.",
+         .paths = kSocketPaths,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const Incoming first =
+               path->call("logs.getLarge", {{"service", "vercel"}, {"timeRange", "0s"}}, "probe");
+           unimplemented_if_missing(first, "logs.getLarge");
+           const std::pair<json, const char*> bad[] = {
+               {{{"service", "vercel"}, {"timeRange", "0s"}}, "timeRange"},
+               {{{"service", "vercel"}, {"timeRange", "1w"}}, "timeRange"},
+               {{{"service", "vercel"}, {"timeRange", "10"}}, "timeRange"},
+               {{{"service", "vercel"}, {"timeRange", "1h"}, {"format", "xml"}}, "format"},
+               {{{"service", "vercel"}, {"timeRange", "1h"}, {"compress", "yes"}}, "compress"},
+           };
+           require_error(first, -32602, "probe", "timeRange \"0s\"");
+           int id = 1;
+           for (const auto& [p, field] : bad) {
+             const json e = require_error(path->call("logs.getLarge", p, id), -32602, id,
+                                          "logs.getLarge " + show(p));
+             require(e.contains("data") && e["data"].value("field", "") == field,
+                     std::string("data {\"field\":\"") + field + "\"}", show(e));
+             ++id;
+           }
+           require_error(
+               path->call("logs.getLarge", {{"service", "nosuch"}, {"timeRange", "1h"}}, id),
+               -32004, id, "logs.getLarge for service nosuch");
+           return pass();
+         }});
 }
 
 }  // namespace flake::conform

@@ -94,8 +94,8 @@ std::string matrix_html(const std::vector<CaseResult>& results) {
   h += "</tbody>\n<tfoot><tr><th>passed</th>";
   for (std::size_t i = 0; i < kPaths.size(); ++i) {
     if (m.paths[i].run == 0) continue;
-    h += "<td>" + std::to_string(m.paths[i].passed) + "/" + std::to_string(m.paths[i].run) +
-         "</td>";
+    h +=
+        "<td>" + std::to_string(m.paths[i].passed) + "/" + std::to_string(m.paths[i].run) + "</td>";
   }
   return h + "</tr></tfoot></table>\n";
 }

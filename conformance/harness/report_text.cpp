@@ -51,5 +51,4 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
   return true;
 }
 
-
 }  // namespace flake::conform

@@ -1,5 +1,5 @@
-// ReferenceClient: the reference client (reference/client, its own codecs) for scenarios that need a
-// client which survives faults: it reconnects, resumes, re-subscribes and keeps its breakers
+// ReferenceClient: the reference client (reference/client, its own codecs) for scenarios that need
+// a client which survives faults: it reconnects, resumes, re-subscribes and keeps its breakers
 // (docs/protocol.md §7.3-§7.8) while the scenario breaks the network or restarts the sidecar.
 #include "bindings.hpp"
 #include "errors.hpp"
@@ -59,7 +59,8 @@ pyb::object result_or_raise(const rc::CallResult& r) {
       raise_rpc_error(error);
     }
     case rc::Outcome::kBreaker:
-      throw std::runtime_error(r.method + ": failed locally, the service's circuit breaker is open");
+      throw std::runtime_error(r.method +
+                               ": failed locally, the service's circuit breaker is open");
     case rc::Outcome::kTimeout:
       raise_timeout(r.method);
     case rc::Outcome::kTransport:

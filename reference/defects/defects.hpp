@@ -56,8 +56,8 @@ class DefectSet {
 
 std::span<const DefectInfo> defect_catalog();
 const DefectInfo* find_defect(std::string_view name);
-// "NAME" or "NAME@PATH" (PATH: text, msgpack, http, sse): the switch and the transport it is limited
-// to; nullptr when either part is unknown.
+// "NAME" or "NAME@PATH" (PATH: text, msgpack, http, sse): the switch and the transport it is
+// limited to; nullptr when either part is unknown.
 const DefectInfo* find_defect_spec(std::string_view spec, std::optional<Transport>& only);
 // The switches named (--defect NAME[@PATH], already validated); unknown names are ignored.
 DefectSet parse_defects(const std::vector<std::string>& specs);
