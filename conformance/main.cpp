@@ -91,13 +91,7 @@ int run(int argc, char** argv) {
   }
 
   const Catalog catalog = build_catalog();
-  std::vector<const Case*> selected;
-  for (const Case* c : catalog.ordered()) {
-    bool in = o.select.empty();
-    for (const auto& s : o.select) in = in || selector_matches(s, *c);
-    for (const auto& s : o.exclude) in = in && !selector_matches(s, *c);
-    if (in) selected.push_back(c);
-  }
+  const std::vector<const Case*> selected = select_cases(catalog, o.select, o.exclude);
   if (selected.empty()) {
     std::fprintf(stderr, "flake-conform: no case matched the selection\n");
     return kExitNoMatch;
@@ -256,19 +250,10 @@ int run(int argc, char** argv) {
   console.summary(t, elapsed);
 
   ReportMeta meta{target_text, sidecar_desc, elapsed};
-  int status = 0;
-  if (o.json_file && !write_json_report(*o.json_file, results, meta, error)) {
-    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
-    status = kExitUsage;
-  }
-  if (o.junit_file && !write_junit_report(*o.junit_file, results, meta, error)) {
-    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
-    status = kExitUsage;
-  }
-  if (o.html_file && !write_html_report(*o.html_file, results, meta, error)) {
-    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
-    status = kExitUsage;
-  }
+  const int status =
+      write_reports({o.json_file, o.junit_file, o.html_file}, results, meta, "flake-conform")
+          ? 0
+          : kExitUsage;
   // Appendix A: SHOULD failures fail the run only under --strict. A case listed as an expected
   // failure that passes fails the run, so that the list cannot go stale.
   if (t.failed > t.should_failures || t.unexpected_passes > 0) return kExitFailures;

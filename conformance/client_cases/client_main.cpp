@@ -40,13 +40,7 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
   ClientSetup setup;
   setup.timeout = o.timeout;
   const Catalog catalog = build_client_catalog(setup);
-  std::vector<const Case*> selected;
-  for (const Case* c : catalog.ordered()) {
-    bool in = o.select.empty();
-    for (const auto& s : o.select) in = in || selector_matches(s, *c);
-    for (const auto& s : o.exclude) in = in && !selector_matches(s, *c);
-    if (in) selected.push_back(c);
-  }
+  const std::vector<const Case*> selected = select_cases(catalog, o.select, o.exclude);
   if (selected.empty()) {
     std::fprintf(stderr, "flake-conform client: no case matched the selection\n");
     return kExitNoMatch;
@@ -99,19 +93,10 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
   console.summary(t, elapsed);
 
   ReportMeta meta{"client driver: " + setup.command, "", elapsed};
-  int status = 0;
-  if (o.json_file && !write_json_report(*o.json_file, results, meta, error)) {
-    std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
-    status = kExitUsage;
-  }
-  if (o.junit_file && !write_junit_report(*o.junit_file, results, meta, error)) {
-    std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
-    status = kExitUsage;
-  }
-  if (o.html_file && !write_html_report(*o.html_file, results, meta, error)) {
-    std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
-    status = kExitUsage;
-  }
+  const int status =
+      write_reports({o.json_file, o.junit_file, o.html_file}, results, meta, "flake-conform client")
+          ? 0
+          : kExitUsage;
   if (t.failed > t.should_failures || t.unexpected_passes > 0) return kExitFailures;
   if (o.strict && (t.should_failures > 0 || t.unimplemented > 0)) return kExitFailures;
   return status;

@@ -233,4 +233,17 @@ bool selector_matches(std::string_view selector, const Case& c) {
   return last == '.' || last == '/' || next == '.' || next == '/';
 }
 
+std::vector<const Case*> select_cases(const Catalog& catalog,
+                                      const std::vector<std::string>& select,
+                                      const std::vector<std::string>& exclude) {
+  std::vector<const Case*> selected;
+  for (const Case* c : catalog.ordered()) {
+    bool in = select.empty();
+    for (const auto& s : select) in = in || selector_matches(s, *c);
+    for (const auto& s : exclude) in = in && !selector_matches(s, *c);
+    if (in) selected.push_back(c);
+  }
+  return selected;
+}
+
 }  // namespace flake::conform

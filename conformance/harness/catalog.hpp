@@ -102,5 +102,10 @@ bool id_less(std::string_view a, std::string_view b);
 // "ID@path" matches one cell of a path-generic case and "@path" every cell of that path (a bare ID
 // or prefix matches every path's cell).
 bool selector_matches(std::string_view selector, const Case& c);
+// The cases of `catalog`, in report order, that match some `select` selector (all when there is
+// none) and no `exclude` selector.
+std::vector<const Case*> select_cases(const Catalog& catalog,
+                                      const std::vector<std::string>& select,
+                                      const std::vector<std::string>& exclude);
 
 }  // namespace flake::conform

@@ -48,7 +48,7 @@ selection:
                            prefix ending at a section boundary ("3", "3.5", "3.5/") or a group
                            name ("auth", "resume", ...); "SEL@PATH" keeps the cells of one path
                            ("3.4/7@http", "3@msgpack", "@text")
-  --exclude SEL            leave matching cases out (repeatable, applied after --select)
+  -x, --exclude SEL        leave matching cases out (repeatable, applied after --select)
   --list                   print the selected cases and exit (no connection is made)
 
 outcome:
@@ -113,7 +113,7 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       if (value(v)) o.sidecar_args.push_back(v);
     } else if (arg == "-s" || arg == "--select") {
       if (value(v)) o.select.push_back(v);
-    } else if (arg == "--exclude") {
+    } else if (arg == "-x" || arg == "--exclude") {
       if (value(v)) o.exclude.push_back(v);
     } else if (arg == "--list") {
       o.list = true;

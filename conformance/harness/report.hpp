@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flake::conform {
@@ -42,6 +43,17 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
 // A self-contained HTML page: summary, transport matrix, failures, every case by group.
 bool write_html_report(const std::string& path, const std::vector<CaseResult>& results,
                        const ReportMeta& meta, std::string& error);
+
+// The report files a run asked for (unset: not written).
+struct ReportFiles {
+  std::optional<std::string> json;
+  std::optional<std::string> junit;
+  std::optional<std::string> html;
+};
+// Writes each; false when one could not be written, each such error printed to stderr after
+// `program` ("flake-conform: cannot write ...").
+bool write_reports(const ReportFiles& files, const std::vector<CaseResult>& results,
+                   const ReportMeta& meta, std::string_view program);
 
 // Prints the catalogue (--list).
 void print_list(std::FILE* out, const std::vector<const Case*>& cases);

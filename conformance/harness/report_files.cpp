@@ -1,10 +1,14 @@
-// --json and --junit: every case with its outcome and wire log, for CI dashboards.
+// --json and --junit: every case with its outcome and wire log, for CI dashboards; and the one
+// place that writes whichever report files a run asked for.
 #include "conformance/harness/report.hpp"
 
 #include "conformance/harness/matrix.hpp"
 #include "conformance/harness/report_text.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <utility>
 
 namespace flake::conform {
 
@@ -125,6 +129,26 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
   x += "</testsuites>\n";
   (void)meta;
   return write_file(path, x, error);
+}
+
+bool write_reports(const ReportFiles& files, const std::vector<CaseResult>& results,
+                   const ReportMeta& meta, std::string_view program) {
+  using Writer =
+      bool (*)(const std::string&, const std::vector<CaseResult>&, const ReportMeta&, std::string&);
+  const std::pair<const std::optional<std::string>*, Writer> reports[] = {
+      {&files.json, &write_json_report},
+      {&files.junit, &write_junit_report},
+      {&files.html, &write_html_report}};
+  bool ok = true;
+  for (const auto& [path, write] : reports) {
+    std::string error;
+    if (*path && !write(**path, results, meta, error)) {
+      std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(),
+                   error.c_str());
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 }  // namespace flake::conform
