@@ -8,8 +8,12 @@ packages=(
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libbenchmark-tools python3-scipy
   pybind11-dev python3-pybind11 python3-pytest python3-dev python3-jsonschema libxml2-utils
   clang clang-format libclang-rt-14-dev
-  nodejs npm chromium
+  chromium
 )
+# Node.js and npm for the browser and JavaScript client checks: Debian's packages, unless the machine
+# already has a node and npm (a NodeSource nodejs ships npm itself and conflicts with Debian's npm).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
