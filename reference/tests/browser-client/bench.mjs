@@ -1,8 +1,12 @@
 // Browser-side figures of the reference client against the reference sidecar, measured inside
 // headless Chromium (run with run_check.py --bench): system.ping round trip and request throughput
 // (§10.3, §10.4 procedures), log entries/s to one subscriber with rendering off (§10.5), and MB/s
-// of a verified 10 MiB logs.getLarge export. One run; prints figures, asserts no speed.
+// of a verified 10 MiB logs.getLarge export. One run; prints figures, asserts no speed. With
+// FLAKE_CLIENT_BENCH set to the built flake-client-bench, the C++ reference client runs the same
+// procedures against a sidecar started the same way, and its figures are printed beside.
+import { execFile } from "node:child_process";
 import { cpus, totalmem } from "node:os";
+import { promisify } from "node:util";
 
 const MIB = 1048576;
 
@@ -145,5 +149,21 @@ export async function runBench(ctx) {
     console.log(`export   ${name.padEnd(16)} ${f(exportMib, 1)} MiB export (${f(x.bytes / MIB, 1)} MiB of chunk payload), ` +
       `${f(x.entries)} entries: ${f(exportMib / x.seconds, 1)} MiB/s, ${f(x.entries / x.seconds)} entries/s ` +
       `received, verified and decoded (${f(x.seconds * 1000)} ms)`);
+  }
+  const native = process.env.FLAKE_CLIENT_BENCH;
+  if (!native) {
+    console.log("C++      (set FLAKE_CLIENT_BENCH to the built flake-client-bench for the C++ client's figures)");
+    return;
+  }
+  // A fresh sidecar with the same options, so that the C++ export is the same size as the page's.
+  const again = await ctx.startSidecar(["--rate", "0", "--log-rate", "0", "--log-history", "200000"], "C++ bench sidecar");
+  const { stdout } = await promisify(execFile)(native, [again.wsUrl, ctx.token], { timeout: 300000 });
+  const c = JSON.parse(stdout);
+  console.log(`C++      system.ping round trip p50 ${f(c.pingP50Ms, 3)} ms, p99 ${f(c.pingP99Ms, 3)} ms (reference client, JSON, same procedures)`);
+  console.log(`C++      request throughput ${f(c.throughput)} requests/s (20,000 pings, 32 in flight)`);
+  console.log(`C++      log delivery ${f(c.logsPerSecond)} entries/s to one subscriber (${f(c.logsReceived)} received)`);
+  for (const [name, x] of Object.entries(c.exports)) {
+    console.log(`C++ export ${name.padEnd(16)} ${f(exportMib, 1)} MiB export, ${f(x.entries)} entries: ` +
+      `${f(exportMib / x.seconds, 1)} MiB/s, ${f(x.entries / x.seconds)} entries/s received, verified and decoded (${f(x.seconds * 1000)} ms)`);
   }
 }

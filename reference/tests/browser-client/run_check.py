@@ -72,6 +72,9 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--only", help="run only the cases whose name contains this")
     parser.add_argument("--bench", action="store_true", help="print browser benchmark figures instead")
+    parser.add_argument("--client-bench", metavar="FLAKE_CLIENT_BENCH",
+                        help="with --bench: the built flake-client-bench, whose C++ figures are "
+                             "printed beside the browser's")
     parser.add_argument("--client-suite", metavar="FLAKE_CONFORM",
                         help="run flake-conform client against driver.mjs instead of the tests")
     args = parser.parse_args()
@@ -111,10 +114,13 @@ def main():
            "--workdir", args.workdir]
     if args.only:
         cmd += ["--only", args.only]
+    env = dict(os.environ)
     if args.bench:
         cmd.append("--bench")
+        if args.client_bench:
+            env["FLAKE_CLIENT_BENCH"] = os.path.abspath(args.client_bench)
     try:
-        proc = subprocess.run(cmd, cwd=args.workdir, timeout=200)
+        proc = subprocess.run(cmd, cwd=args.workdir, env=env, timeout=200 if not args.bench else 600)
     except subprocess.TimeoutExpired:
         print("FAIL: run.mjs did not end by itself within 200 s")
         return 1
