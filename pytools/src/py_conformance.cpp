@@ -46,19 +46,6 @@ std::string message_of(const Outcome& o) {
   return {};
 }
 
-std::vector<const Case*> select_cases(const Catalog& catalog,
-                                      const std::vector<std::string>& select,
-                                      const std::vector<std::string>& exclude) {
-  std::vector<const Case*> out;
-  for (const Case* c : catalog.ordered()) {
-    bool in = select.empty();
-    for (const auto& s : select) in = in || selector_matches(s, *c);
-    for (const auto& s : exclude) in = in && !selector_matches(s, *c);
-    if (in) out.push_back(c);
-  }
-  return out;
-}
-
 std::vector<PyCaseResult> run_conformance(const std::string& url, const std::string& token,
                                           const std::vector<std::string>& select,
                                           const std::vector<std::string>& exclude,
