@@ -1,12 +1,13 @@
 // The live log tail of demo.html: subscribes to one service's logs, shows the newest rows and the
 // connection's events, and counts seq gaps itself (independently of the client's own detection).
+// A session that could not be resumed (the sidecar restarted, §4.9) starts a new run of seq at 1.
 import { FlakeClient } from "/client/flake-client.js";
 
 const MAX_ROWS = 18;
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** What the test reads back: every seq shown, gaps counted here, events in order. */
-const demo = { seqs: [], gaps: 0, entries: 0, events: [], client: null, drop: null };
+/** What the test reads back: the seqs shown, one run per session; gaps counted here; events in order. */
+const demo = { runs: [[]], gaps: 0, entries: 0, events: [], client: null, drop: null };
 window.demo = demo;
 
 function logEvent(text) {
@@ -36,18 +37,22 @@ window.startDemo = async ({ url, token, service, backoffBaseMs = 1000 }) => {
     $("resumes").textContent = String(Number($("resumes").textContent) + 1);
     logEvent(`resumed: ${replayed} notifications replayed (session ${client.sessionId.slice(0, 8)}…)`);
   });
-  client.on("resume_failed", ({ code }) => logEvent(`resume failed (${code}): subscribing again`));
+  client.on("resume_failed", ({ code }) => {
+    demo.runs.push([]); // a new session: its notifications start again at seq 1 (§6.2)
+    logEvent(`resume failed (${code}): new session, subscribing again`);
+  });
   client.on("gap", ({ expected, seq }) => logEvent(`gap: expected seq ${expected}, got ${seq}`));
   client.on("fallback", ({ reason }) => logEvent(`REST + SSE fallback: ${reason}`));
   await client.connect();
   await client.subscribe("logs.subscribe", { service }, (params) => {
-    const previous = demo.seqs.at(-1);
-    if (previous !== undefined && params.seq !== previous + 1) {
+    const run = /** @type {number[]} */ (demo.runs.at(-1));
+    const expected = run.length === 0 ? (demo.runs.length > 1 ? 1 : params.seq) : /** @type {number} */ (run.at(-1)) + 1;
+    if (params.seq !== expected) {
       demo.gaps++;
       $("gaps").textContent = String(demo.gaps);
       $("gaps").className = "bad";
     }
-    demo.seqs.push(params.seq);
+    run.push(params.seq);
     $("seq").textContent = String(params.seq);
     $("session").textContent = `${client.sessionId.slice(0, 8)}…`;
     const replayed = replaying > 0;
