@@ -1,7 +1,6 @@
 // Option parsing for client mode; the exit codes and selectors are those of sidecar mode.
 #include "conformance/client_cases/client_options.hpp"
 
-#include <charconv>
 #include <string_view>
 
 namespace flake::conform::client {
@@ -104,34 +103,7 @@ ParsedClientOptions parse_client_options(int argc, char** argv, int first,
       driver_bin_given = value(o.driver_bin);
     } else if (arg == "--client-arg") {
       if (value(v)) o.client_args.push_back(v);
-    } else if (arg == "-s" || arg == "--select") {
-      if (value(v)) o.select.push_back(v);
-    } else if (arg == "-x" || arg == "--exclude") {
-      if (value(v)) o.exclude.push_back(v);
-    } else if (arg == "--list") {
-      o.list = true;
-    } else if (arg == "--strict") {
-      o.strict = true;
-    } else if (arg == "-v" || arg == "--verbose") {
-      o.verbose = true;
-    } else if (arg == "--timeout") {
-      if (value(v)) {
-        long ms = 0;
-        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-        if (ec != std::errc() || end != v.data() + v.size() || ms <= 0 || ms > 600000) {
-          error("--timeout needs milliseconds between 1 and 600000");
-        } else {
-          o.timeout = std::chrono::milliseconds(ms);
-        }
-      }
-    } else if (arg == "--json") {
-      if (value(v)) o.json_file = v;
-    } else if (arg == "--junit") {
-      if (value(v)) o.junit_file = v;
-    } else if (arg == "--html") {
-      if (value(v)) o.html_file = v;
-    } else if (arg == "--expected-failures") {
-      if (value(v)) o.expected_failures_file = v;
+    } else if (parse_run_option(arg, value, error, o)) {
     } else {
       error("unknown argument " + std::string(arg));
     }

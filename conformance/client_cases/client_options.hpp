@@ -2,6 +2,8 @@
 // client_main.cpp).
 #pragma once
 
+#include "conformance/harness/options.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -9,21 +11,11 @@
 
 namespace flake::conform::client {
 
-struct ClientOptions {
+struct ClientOptions : RunOptions {
   std::optional<std::string> spawn;  // driver command with {url} and {token}
   bool reference = false;
   std::string driver_bin;                // for --reference
   std::vector<std::string> client_args;  // extra arguments for --reference
-  std::vector<std::string> select;
-  std::vector<std::string> exclude;
-  bool list = false;
-  bool strict = false;
-  bool verbose = false;
-  std::chrono::milliseconds timeout{5000};
-  std::optional<std::string> json_file;
-  std::optional<std::string> junit_file;
-  std::optional<std::string> html_file;
-  std::optional<std::string> expected_failures_file;
   bool help = false;
 };
 

@@ -77,6 +77,43 @@ the selection.
 )";
 }
 
+bool parse_run_option(std::string_view arg, const std::function<bool(std::string&)>& value,
+                      const std::function<void(std::string)>& error, RunOptions& o) {
+  std::string v;
+  if (arg == "-s" || arg == "--select") {
+    if (value(v)) o.select.push_back(v);
+  } else if (arg == "-x" || arg == "--exclude") {
+    if (value(v)) o.exclude.push_back(v);
+  } else if (arg == "--list") {
+    o.list = true;
+  } else if (arg == "--strict") {
+    o.strict = true;
+  } else if (arg == "-v" || arg == "--verbose") {
+    o.verbose = true;
+  } else if (arg == "--timeout") {
+    if (value(v)) {
+      long ms = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+      if (ec != std::errc() || end != v.data() + v.size() || ms <= 0 || ms > 600000) {
+        error("--timeout needs milliseconds between 1 and 600000");
+      } else {
+        o.timeout = std::chrono::milliseconds(ms);
+      }
+    }
+  } else if (arg == "--json") {
+    if (value(v)) o.json_file = v;
+  } else if (arg == "--junit") {
+    if (value(v)) o.junit_file = v;
+  } else if (arg == "--html") {
+    if (value(v)) o.html_file = v;
+  } else if (arg == "--expected-failures") {
+    if (value(v)) o.expected_failures_file = v;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_bin) {
   ParsedOptions parsed;
   Options& o = parsed.options;
@@ -111,26 +148,7 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       value(o.sidecar_bin);
     } else if (arg == "--sidecar-arg") {
       if (value(v)) o.sidecar_args.push_back(v);
-    } else if (arg == "-s" || arg == "--select") {
-      if (value(v)) o.select.push_back(v);
-    } else if (arg == "-x" || arg == "--exclude") {
-      if (value(v)) o.exclude.push_back(v);
-    } else if (arg == "--list") {
-      o.list = true;
-    } else if (arg == "--strict") {
-      o.strict = true;
-    } else if (arg == "-v" || arg == "--verbose") {
-      o.verbose = true;
-    } else if (arg == "--timeout") {
-      if (value(v)) {
-        long ms = 0;
-        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-        if (ec != std::errc() || end != v.data() + v.size() || ms <= 0 || ms > 600000) {
-          error("--timeout needs milliseconds between 1 and 600000");
-        } else {
-          o.timeout = std::chrono::milliseconds(ms);
-        }
-      }
+    } else if (parse_run_option(arg, value, error, o)) {
     } else if (arg == "--pid") {
       if (value(v)) {
         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.pid);
@@ -138,14 +156,6 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
           error("--pid needs a process ID (a positive integer)");
         }
       }
-    } else if (arg == "--json") {
-      if (value(v)) o.json_file = v;
-    } else if (arg == "--junit") {
-      if (value(v)) o.junit_file = v;
-    } else if (arg == "--html") {
-      if (value(v)) o.html_file = v;
-    } else if (arg == "--expected-failures") {
-      if (value(v)) o.expected_failures_file = v;
     } else if (!arg.empty() && arg.front() == '-') {
       error("unknown option " + std::string(arg));
     } else if (o.url.empty()) {

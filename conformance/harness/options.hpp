@@ -2,21 +2,17 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flake::conform {
 
-struct Options {
-  std::string url;  // positional
-  long pid = 0;     // --pid: the URL target's process, for the RSS case (P5)
-  std::optional<std::string> token;
-  std::optional<std::string> token_file;
-  std::optional<std::string> spawn;  // 'CMD {port}'
-  bool reference = false;
-  std::string sidecar_bin;                // for --reference
-  std::vector<std::string> sidecar_args;  // extra arguments for --reference
+// The options of both modes (sidecar and client): which cases run, how they are judged, which
+// reports are written.
+struct RunOptions {
   std::vector<std::string> select;
   std::vector<std::string> exclude;
   bool list = false;
@@ -27,6 +23,22 @@ struct Options {
   std::optional<std::string> junit_file;
   std::optional<std::string> html_file;
   std::optional<std::string> expected_failures_file;
+};
+
+// Parses `arg` when it is one of RunOptions' arguments, reading its value through `value` and
+// reporting a bad one through `error`; false when `arg` is none of them.
+bool parse_run_option(std::string_view arg, const std::function<bool(std::string&)>& value,
+                      const std::function<void(std::string)>& error, RunOptions& o);
+
+struct Options : RunOptions {
+  std::string url;  // positional
+  long pid = 0;     // --pid: the URL target's process, for the RSS case (P5)
+  std::optional<std::string> token;
+  std::optional<std::string> token_file;
+  std::optional<std::string> spawn;  // 'CMD {port}'
+  bool reference = false;
+  std::string sidecar_bin;                // for --reference
+  std::vector<std::string> sidecar_args;  // extra arguments for --reference
   bool help = false;
   bool version = false;
 };
