@@ -2,6 +2,8 @@
 // per direction (a slow side stops reads from the other instead of growing memory).
 #include "conformance/client/fault_proxy.hpp"
 
+#include "conformance/client/socket.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -52,10 +54,6 @@ struct Fd {
     close_now();
   }
 };
-
-void set_nonblocking(int fd) {
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-}
 
 // A blocking connect on loopback is immediate; anything slower is a target that is not there.
 Fd connect_upstream(const std::string& host, std::uint16_t port) {

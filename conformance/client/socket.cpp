@@ -17,21 +17,11 @@
 namespace flake::conform {
 namespace {
 
+// poll() takes int milliseconds: long deadlines are waited for in steps.
 int millis_until(Deadline deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) return 0;
-  return left.count() > 1000000 ? 1000000 : static_cast<int>(left.count());
-}
-
-// poll() one event; false on timeout.
-bool wait_for(int fd, short events, Deadline deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int rc = ::poll(&p, 1, millis_until(deadline));
-    if (rc > 0) return true;
-    if (rc == 0) return false;
-    if (errno != EINTR) return true;  // let the following syscall report the error
-  }
+  return left.count() > 60000 ? 60000 : static_cast<int>(left.count());
 }
 
 struct AddrInfoDeleter {
@@ -39,6 +29,55 @@ struct AddrInfoDeleter {
 };
 
 }  // namespace
+
+bool wait_for_fd(int fd, short events, Deadline deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    const int rc = ::poll(&p, 1, millis_until(deadline));
+    if (rc > 0) return true;
+    if (rc == 0) {
+      if (Clock::now() >= deadline) return false;
+      continue;
+    }
+    if (errno != EINTR) return true;  // let the following syscall report the error
+  }
+}
+
+IoStatus send_all_fd(int fd, std::string_view bytes, Deadline deadline, std::string* error) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_for_fd(fd, POLLOUT, deadline)) return IoStatus::Timeout;
+      continue;
+    }
+    if (error != nullptr) *error = std::strerror(errno);
+    return IoStatus::Error;
+  }
+  return IoStatus::Ok;
+}
+
+RecvResult recv_some_fd(int fd, char* buffer, std::size_t size, Deadline deadline) {
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, size, 0);
+    if (n > 0) return {IoStatus::Ok, static_cast<std::size_t>(n), {}};
+    if (n == 0) return {IoStatus::Eof, 0, {}};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait_for_fd(fd, POLLIN, deadline)) return {IoStatus::Timeout, 0, {}};
+      continue;
+    }
+    return {IoStatus::Error, 0, std::strerror(errno)};
+  }
+}
+
+void set_nonblocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+}
 
 TcpSocket::~TcpSocket() {
   close();
@@ -97,7 +136,7 @@ bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline de
     fd_ = fd;
     int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc != 0 && errno == EINPROGRESS) {
-      if (!wait_for(fd, POLLOUT, deadline)) {
+      if (!wait_for_fd(fd, POLLOUT, deadline)) {
         error_ = "connect timed out";
         close();
         continue;
@@ -123,36 +162,12 @@ bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline de
 
 IoStatus TcpSocket::send_all(std::string_view bytes, Deadline deadline) {
   if (fd_ < 0) return IoStatus::Error;
-  while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(fd_, POLLOUT, deadline)) return IoStatus::Timeout;
-      continue;
-    }
-    error_ = std::strerror(errno);
-    return IoStatus::Error;
-  }
-  return IoStatus::Ok;
+  return send_all_fd(fd_, bytes, deadline, &error_);
 }
 
 RecvResult TcpSocket::recv_some(char* buffer, std::size_t size, Deadline deadline) {
   if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
-  for (;;) {
-    const ssize_t n = ::recv(fd_, buffer, size, 0);
-    if (n > 0) return {IoStatus::Ok, static_cast<std::size_t>(n), {}};
-    if (n == 0) return {IoStatus::Eof, 0, {}};
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_for(fd_, POLLIN, deadline)) return {IoStatus::Timeout, 0, {}};
-      continue;
-    }
-    return {IoStatus::Error, 0, std::strerror(errno)};
-  }
+  return recv_some_fd(fd_, buffer, size, deadline);
 }
 
 bool TcpSocket::readable_now() const {

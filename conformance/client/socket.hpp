@@ -24,6 +24,16 @@ struct RecvResult {
   std::string error;  // errno text for Error (e.g. "Connection reset by peer")
 };
 
+// The I/O under TcpSocket, for any non-blocking descriptor (the client mode's scripted sidecar
+// uses it on accepted sockets): every wait ends at `deadline`.
+// poll(2) for `events` until `deadline`; false when the deadline passed first.
+bool wait_for_fd(int fd, short events, Deadline deadline);
+// Sends every byte; on Error, `error` (when given) holds the errno text.
+IoStatus send_all_fd(int fd, std::string_view bytes, Deadline deadline,
+                     std::string* error = nullptr);
+RecvResult recv_some_fd(int fd, char* buffer, std::size_t size, Deadline deadline);
+void set_nonblocking(int fd);
+
 class TcpSocket {
  public:
   TcpSocket() = default;

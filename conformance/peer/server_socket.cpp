@@ -13,33 +13,6 @@
 #include <cstring>
 
 namespace flake::conform::peer {
-namespace {
-
-int millis_until(Deadline deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  if (left.count() <= 0) return 0;
-  return left.count() > 60000 ? 60000 : static_cast<int>(left.count());
-}
-
-bool wait_for(int fd, short events, Deadline deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int rc = ::poll(&p, 1, millis_until(deadline));
-    if (rc > 0) return true;
-    if (rc == 0) {
-      if (Clock::now() >= deadline) return false;
-      continue;
-    }
-    if (errno != EINTR) return true;
-  }
-}
-
-void set_nonblocking(int fd) {
-  const int flags = ::fcntl(fd, F_GETFL, 0);
-  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-}  // namespace
 
 PeerSocket& PeerSocket::operator=(PeerSocket&& other) noexcept {
   if (this != &other) {
@@ -51,33 +24,13 @@ PeerSocket& PeerSocket::operator=(PeerSocket&& other) noexcept {
 }
 
 IoStatus PeerSocket::send_all(std::string_view bytes, Deadline deadline) {
-  while (!bytes.empty()) {
-    if (fd_ < 0) return IoStatus::Error;
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(fd_, POLLOUT, deadline)) return IoStatus::Timeout;
-      continue;
-    }
-    return IoStatus::Error;
-  }
-  return IoStatus::Ok;
+  if (fd_ < 0) return IoStatus::Error;
+  return send_all_fd(fd_, bytes, deadline);
 }
 
 RecvResult PeerSocket::recv_some(char* buffer, std::size_t size, Deadline deadline) {
-  for (;;) {
-    if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
-    const ssize_t n = ::recv(fd_, buffer, size, 0);
-    if (n > 0) return {IoStatus::Ok, static_cast<std::size_t>(n), {}};
-    if (n == 0) return {IoStatus::Eof, 0, {}};
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return {IoStatus::Error, 0, std::strerror(errno)};
-    if (!wait_for(fd_, POLLIN, deadline)) return {IoStatus::Timeout, 0, {}};
-  }
+  if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
+  return recv_some_fd(fd_, buffer, size, deadline);
 }
 
 void PeerSocket::shutdown_write() {
@@ -136,7 +89,7 @@ std::optional<PeerSocket> Listener::accept(Deadline deadline) {
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return std::nullopt;
-    if (!wait_for(fd_, POLLIN, deadline)) return std::nullopt;
+    if (!wait_for_fd(fd_, POLLIN, deadline)) return std::nullopt;
   }
 }
 
