@@ -2,7 +2,10 @@
 // driver (`flake-conform client`); usable as a CI gate.
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/client_cases/client_cases.hpp"
 #include "conformance/client_cases/client_main.hpp"
+#include "conformance/coverage/coverage.hpp"
+#include "conformance/coverage/embedded_spec.hpp"
 #include "conformance/harness/case_context.hpp"
 #include "conformance/harness/catalog.hpp"
 #include "conformance/harness/options.hpp"
@@ -15,7 +18,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
@@ -74,6 +79,43 @@ bool preflight(const Target& target, std::string& error) {
   return true;
 }
 
+// --coverage / --coverage-markdown: the rules of the spec against both catalogues' declarations.
+int coverage(const Options& o) {
+  std::string markdown(embedded_spec());
+  if (o.spec_file) {
+    std::ifstream in(*o.spec_file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "flake-conform: cannot read %s\n", o.spec_file->c_str());
+      return kExitUsage;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    markdown = text.str();
+  }
+  const SpecRules spec = parse_spec_rules(markdown);
+  const Catalog sidecar = build_catalog();
+  const client::ClientSetup setup;
+  const Catalog client = client::build_client_catalog(setup);
+  const Catalog* catalogs[] = {&sidecar, &client};
+  const Coverage matrix = build_coverage(spec, catalogs);
+  if (o.coverage) print_coverage(stdout, matrix);
+  if (o.coverage_markdown) {
+    std::ofstream out(*o.coverage_markdown, std::ios::binary | std::ios::trunc);
+    out << coverage_markdown(spec, matrix, "protocol.md");
+    if (!out.flush()) {
+      std::fprintf(stderr, "flake-conform: cannot write %s\n", o.coverage_markdown->c_str());
+      return kExitUsage;
+    }
+  }
+  if (!matrix.problems.empty()) {
+    if (!o.coverage) {
+      for (const std::string& p : matrix.problems) std::fprintf(stderr, "problem: %s\n", p.c_str());
+    }
+    return kExitFailures;
+  }
+  return 0;
+}
+
 int run(int argc, char** argv) {
   const ParsedOptions parsed = parse_options(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
   const Options& o = parsed.options;
@@ -89,6 +131,8 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "flake-conform: %s\n(see flake-conform --help)\n", parsed.error.c_str());
     return kExitUsage;
   }
+
+  if (o.coverage || o.coverage_markdown) return coverage(o);
 
   const Catalog catalog = build_catalog();
   const std::vector<const Case*> selected = select_cases(catalog, o.select, o.exclude);

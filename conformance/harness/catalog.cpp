@@ -140,6 +140,18 @@ void Catalog::add(Case c) {
   }
 }
 
+std::string_view to_string(Why why) {
+  switch (why) {
+    case Why::Untestable:
+      return "untestable";
+    case Why::Contract:
+      return "contract";
+    case Why::Gap:
+      return "gap";
+  }
+  return "?";
+}
+
 std::string_view to_string(Status status) {
   switch (status) {
     case Status::Pass:

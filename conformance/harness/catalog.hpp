@@ -64,6 +64,9 @@ struct Case {
   // Unset: the group of the case's section (section_group). Set only as a named exception.
   std::optional<Group> group;
   std::string requirement;
+  // The rule IDs of docs/protocol.md this case checks ("2.9a"): the case fails when the sidecar
+  // (or client) breaks any one of them. The coverage matrix (--coverage) is built from these.
+  std::vector<std::string> rules;
   // Empty: a case of one path (whatever it opens itself). Otherwise the case is written against
   // open_rpc_path(ctx) and the catalogue adds one cell per path (see Path).
   std::vector<Path> paths;
@@ -84,8 +87,26 @@ Group section_group(std::string_view id);
 // The case's group: its named exception, else its section's.
 Group group_of(const Case& c);
 
+// Why a rule of docs/protocol.md has no case: declared in the case file of its section, so that
+// the coverage matrix (--coverage) maps every rule to cases or to one of these.
+enum class Why {
+  Untestable,  // cannot be observed from outside the implementation through any transport
+  Contract,    // binds the suite or the test driver, which the run itself exercises
+  Gap,         // testable, no case yet: the reason says what a case needs
+};
+std::string_view to_string(Why why);
+
+struct Explanation {
+  std::string rule;  // "2.9a"
+  Why why = Why::Untestable;
+  std::string reason;
+};
+
 class Catalog {
  public:
+  // Declares that `e.rule` is not checked by any case of this catalogue, and why.
+  void explain(Explanation e) { explanations_.push_back(std::move(e)); }
+  const std::vector<Explanation>& explanations() const { return explanations_; }
   // A case with paths becomes one cell per path (IDs "N.M/k", "N.M/k@msgpack", "N.M/k@http").
   void add(Case c);
   const std::vector<Case>& cases() const { return cases_; }
@@ -94,6 +115,7 @@ class Catalog {
 
  private:
   std::vector<Case> cases_;
+  std::vector<Explanation> explanations_;
 };
 
 // "3.1/2" < "3.10/1": numeric runs compare as numbers.

@@ -62,6 +62,14 @@ outcome:
   --json FILE              write a JSON report (all cases, outcomes, wire logs)
   --junit FILE             write a JUnit XML report
   --html FILE              write a self-contained HTML report (summary, transport matrix, cases)
+
+traceability (no target needed):
+  --coverage               print every rule ID of docs/protocol.md with the cases that check
+                           it or the reason none does; exit 1 when a rule has neither, a case
+                           names an unknown rule or the spec's rule IDs are unsound
+  --coverage-markdown FILE write the same matrix as Markdown (docs/coverage.md), same exit status
+  --spec FILE              read the rules from FILE instead of the spec built into this binary
+
   -h, --help               this text
   --version                print the version
 
@@ -144,6 +152,12 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       if (value(v)) o.spawn = v;
     } else if (arg == "--reference") {
       o.reference = true;
+    } else if (arg == "--coverage") {
+      o.coverage = true;
+    } else if (arg == "--coverage-markdown") {
+      if (value(v)) o.coverage_markdown = v;
+    } else if (arg == "--spec") {
+      if (value(v)) o.spec_file = v;
     } else if (arg == "--sidecar-bin") {
       value(o.sidecar_bin);
     } else if (arg == "--sidecar-arg") {
@@ -167,7 +181,10 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
   if (o.help || o.version || !parsed.error.empty()) return parsed;
   const int targets = (o.url.empty() ? 0 : 1) + (o.spawn ? 1 : 0) + (o.reference ? 1 : 0);
   if (targets > 1) error("give exactly one of URL, --spawn and --reference");
-  if (targets == 0 && !o.list) error("no target: give a URL, --spawn or --reference");
+  const bool coverage = o.coverage || o.coverage_markdown;
+  if (coverage && targets > 0) error("--coverage and --coverage-markdown take no target");
+  if (o.spec_file && !coverage) error("--spec is for --coverage and --coverage-markdown");
+  if (targets == 0 && !o.list && !coverage) error("no target: give a URL, --spawn or --reference");
   if (o.token && o.token_file) error("give --token or --token-file, not both");
   if (o.reference && (o.token || o.token_file)) {
     error("--reference makes its own token; --token/--token-file are for URL and --spawn");

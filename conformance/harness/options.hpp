@@ -41,6 +41,11 @@ struct Options : RunOptions {
   std::vector<std::string> sidecar_args;  // extra arguments for --reference
   bool help = false;
   bool version = false;
+  // The traceability matrix instead of a run: --coverage prints it, --coverage-markdown writes
+  // docs/coverage.md's text; --spec reads another copy of docs/protocol.md than the built-in one.
+  bool coverage = false;
+  std::optional<std::string> coverage_markdown;
+  std::optional<std::string> spec_file;
 };
 
 struct ParsedOptions {
