@@ -14,7 +14,7 @@ namespace flake::conform {
 
 struct RuleCoverage {
   const SpecRule* rule = nullptr;
-  std::vector<std::string> cases;             // rule-level case IDs ("2.9/1", "C7.7/2"), sorted
+  std::vector<std::string> cases;            // rule-level case IDs ("2.9/1", "C7.7/2"), sorted
   const Explanation* explanation = nullptr;  // set when no case checks the rule
 };
 

@@ -55,7 +55,8 @@ std::string first_keyword(std::string_view text) {
   std::string found;
   for (std::string_view k : {"**MUST NOT**", "**MUST**", "**SHOULD NOT**", "**SHOULD**"}) {
     const std::size_t at = text.find(k);
-    if (at != std::string_view::npos && (at < best || (at == best && k.size() - 4 > found.size()))) {
+    if (at != std::string_view::npos &&
+        (at < best || (at == best && k.size() - 4 > found.size()))) {
       best = at;
       found = std::string(k.substr(2, k.size() - 4));
     }

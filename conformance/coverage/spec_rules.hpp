@@ -11,18 +11,18 @@
 namespace flake::conform {
 
 struct SpecRule {
-  std::string id;       // "2.9a"
-  std::string section;  // "2.9"
-  std::string keyword;  // the first bold keyword: "MUST", "MUST NOT", "SHOULD" or "SHOULD NOT"
-  bool client = false;  // binds a client or its test driver ("Client:", §13), not the sidecar
-  std::string text;     // the bullet without its tag, continuation lines joined by one space
+  std::string id;        // "2.9a"
+  std::string section;   // "2.9"
+  std::string keyword;   // the first bold keyword: "MUST", "MUST NOT", "SHOULD" or "SHOULD NOT"
+  bool client = false;   // binds a client or its test driver ("Client:", §13), not the sidecar
+  std::string text;      // the bullet without its tag, continuation lines joined by one space
   std::size_t line = 0;  // 1-based line of the bullet in the Markdown
 };
 
 struct SpecRules {
-  std::vector<SpecRule> rules;                 // in document order
+  std::vector<SpecRule> rules;                  // in document order
   std::map<std::string, std::string> headings;  // "2.9" -> "2.9 Message size limit"
-  std::vector<std::string> errors;             // "line 524: ..."; empty when the tags are sound
+  std::vector<std::string> errors;              // "line 524: ..."; empty when the tags are sound
 };
 
 // Reads every bullet of every numbered subsection. A bullet with a bold MUST or SHOULD must open

@@ -140,6 +140,15 @@ void Catalog::add(Case c) {
   }
 }
 
+std::string rules_text(const Case& c) {
+  std::string out;
+  for (const std::string& r : c.rules) {
+    if (!out.empty()) out += ", ";
+    out += "§" + r;
+  }
+  return out;
+}
+
 std::string_view to_string(Why why) {
   switch (why) {
     case Why::Untestable:

@@ -120,6 +120,8 @@ class Catalog {
 
 // "3.1/2" < "3.10/1": numeric runs compare as numbers.
 bool id_less(std::string_view a, std::string_view b);
+// The rules a case checks as reports cite them: "§2.9a, §2.9b" (empty when it names none).
+std::string rules_text(const Case& c);
 // A selector matches an ID exactly, an ID prefix ending at a '.' or '/' boundary, or a group name;
 // "ID@path" matches one cell of a path-generic case and "@path" every cell of that path (a bare ID
 // or prefix matches every path's cell).

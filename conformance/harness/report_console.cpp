@@ -71,12 +71,12 @@ void ConsoleReport::failures(const std::vector<CaseResult>& results) {
     if (!any) std::fprintf(out_, "\nFailures:\n");
     any = true;
     std::fprintf(out_,
-                 "\n  %s [%s, %s]%s\n    requirement: %s\n    expected:    %s\n"
-                 "    actual:      %s\n",
+                 "\n  %s [%s, %s]%s\n    requirement: %s\n    rules:       %s\n"
+                 "    expected:    %s\n    actual:      %s\n",
                  r.c->id.c_str(), std::string(to_string(r.c->tier)).c_str(),
                  std::string(to_string(group_of(*r.c))).c_str(),
                  r.expected_failure ? " (expected failure)" : "", r.c->requirement.c_str(),
-                 r.outcome.expected.c_str(), r.outcome.actual.c_str());
+                 rules_text(*r.c).c_str(), r.outcome.expected.c_str(), r.outcome.actual.c_str());
     if (!verbose_ && !r.wire.empty()) {
       std::fprintf(out_, "    wire (last lines; -v shows all):\n");
       const std::size_t from = r.wire.size() > 8 ? r.wire.size() - 8 : 0;

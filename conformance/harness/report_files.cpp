@@ -34,6 +34,7 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
               {"tier", std::string(to_string(r.c->tier))},
               {"group", std::string(to_string(group_of(*r.c)))},
               {"requirement", r.c->requirement},
+              {"rules", r.c->rules},
               {"status", std::string(to_string(r.outcome.status))},
               {"durationMs", r.duration.count()},
               {"expectedFailure", r.expected_failure}};

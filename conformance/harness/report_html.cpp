@@ -16,7 +16,7 @@ tr:nth-child(even){background:#f6f6f6}.id{white-space:nowrap;font-family:monospa
 table.matrix{width:auto}table.matrix td{text-align:center}
 td.cell-pass{background:#dff3e3}td.cell-fail{background:#f9dedc}td.cell-other{background:#fdf0d5}
 pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:.6em;font-size:12px}
-.meta{color:#555}details{margin:.3em 0 .8em}
+.meta{color:#555}details{margin:.3em 0 .8em}.rules{color:#666;font-size:12px;white-space:nowrap}
 )";
 
 // What the status means for this run: an expected failure is not a failure, and an expected
@@ -125,6 +125,8 @@ std::string case_row(const CaseResult& r) {
   std::string h = "<tr id=\"" + anchor(*r.c) + "\"><td class=\"id\">" + xml_escape(r.c->id) +
                   "</td><td>" + std::string(to_string(r.c->tier)) + "</td><td class=\"" + v.css +
                   "\">" + v.label + "</td><td>" + xml_escape(r.c->requirement);
+  if (!r.c->rules.empty())
+    h += " <span class=\"rules\">" + xml_escape(rules_text(*r.c)) + "</span>";
   if (r.outcome.status != Status::Pass || !r.outcome.detail.empty()) h += details_html(r);
   return h + "</td><td>" + std::to_string(r.duration.count()) + "&nbsp;ms</td></tr>\n";
 }

@@ -85,6 +85,7 @@ pyb::list list_cases(const std::vector<std::string>& select,
     d["tier"] = std::string(to_string(c->tier));
     d["group"] = std::string(to_string(group_of(*c)));
     d["requirement"] = c->requirement;
+    d["rules"] = c->rules;
     out.append(d);
   }
   return out;
