@@ -304,7 +304,14 @@ void add_s8_limits_cases(Catalog& c) {
            std::this_thread::sleep_for(milliseconds(300));  // earlier cases' connections leave
            {
              std::vector<std::unique_ptr<RpcClient>> first;
-             for (int i = 0; i < 64; ++i) first.push_back(ctx.connect_authenticated());
+             for (int i = 1; i <= 64; ++i) {
+               auto [rpc, r] = ctx.try_connect(ctx.options());
+               require(r.upgraded, "64 upgrades (earlier cases' sessions are detached, not open)",
+                       "connection " + std::to_string(i) + " refused with HTTP " +
+                           std::to_string(r.status));
+               ctx.authenticate(*rpc);
+               first.push_back(std::move(rpc));
+             }
            }  // closed: 64 detached sessions
            std::this_thread::sleep_for(milliseconds(300));
            const Url& url = ctx.target().url;

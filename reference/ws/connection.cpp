@@ -22,8 +22,6 @@ namespace {
 
 // How many notifications one job step produces before yielding to the event loop.
 constexpr uint64_t kNotificationsPerStep = 64;
-// §8.7: seconds from discarding a slow reader's queue to the end of its TCP connection.
-constexpr int kSlowReaderCloseSecs = 1;
 
 }  // namespace
 
@@ -41,9 +39,6 @@ bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail
   const size_t size = frame.payload_size();
   if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
     request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
-    // §8.7: the TCP connection ends within 2 s even when the peer never reads far enough to take
-    // the close frame (lws closes it when the timeout passes, writeable or not).
-    if (c.wsi) lws_set_timeout(c.wsi, PENDING_TIMEOUT_CLOSE_SEND, kSlowReaderCloseSecs);
     return false;
   }
   c.tx_bytes += size;
@@ -119,10 +114,6 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   }
   if (binary && server.has(Defect::kBinaryRefused)) {
     request_close(c, 1003, "binary messages are not accepted", false);
-    return;
-  }
-  if (!binary && seam::dies_on_huge_number(server, payload)) {
-    request_close(c, 1011, "internal error", false);  // as if the handler had died
     return;
   }
   JsonPtr error;
