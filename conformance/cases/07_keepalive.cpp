@@ -115,10 +115,15 @@ Outcome any_pong_counts(CaseContext& ctx, std::string_view payload) {
 }  // namespace
 
 void add_s7_keepalive_cases(Catalog& c) {
+  c.explain({.rule = "7.6e",
+             .why = Why::Gap,
+             .reason = "A case needs to move the sidecar clock back with test.setClock and then "
+                       "watch for the next ping, which takes a full ping interval."});
   c.add({.id = "7.6/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST send a WebSocket ping at most 30,000 ms after the "
                         "upgrade and then at most every 30,000 ms.",
+         .rules = {"7.6a"},
          .budget = 2 * (kPingBound + kSlack) + milliseconds(5000),
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
@@ -133,6 +138,7 @@ void add_s7_keepalive_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "When two pings are left unanswered the sidecar MUST close with 1008 "
                         "instead of the next ping; not before.",
+         .rules = {"7.6b", "8.6b"},
          .budget = 3 * kPingBound + 2 * kSlack + milliseconds(5000),
          .run = [](CaseContext& ctx) {
            const Unanswered u = ignore_pings(ctx);
@@ -144,12 +150,14 @@ void add_s7_keepalive_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A pong with any payload MUST count as an answer: one with a payload other "
                         "than the ping's.",
+         .rules = {"7.6c"},
          .budget = 4 * (kPingBound + kSlack) + milliseconds(5000),
          .run = [](CaseContext& ctx) { return any_pong_counts(ctx, "any payload"); }});
   c.add({.id = "7.6/4",
          .tier = Tier::Must,
          .requirement =
              "The session of a connection closed for a ping timeout MUST be kept for resumption.",
+         .rules = {"7.6d", "7.6b"},
          .budget = 3 * kPingBound + 2 * kSlack + milliseconds(10000),
          .run = [](CaseContext& ctx) {
            const Unanswered u = ignore_pings(ctx);
@@ -165,6 +173,7 @@ void add_s7_keepalive_cases(Catalog& c) {
       {.id = "7.6/5",
        .tier = Tier::Must,
        .requirement = "A pong with any payload MUST count as an answer: one with an empty payload.",
+       .rules = {"7.6c"},
        .budget = 4 * (kPingBound + kSlack) + milliseconds(5000),
        .run = [](CaseContext& ctx) { return any_pong_counts(ctx, ""); }});
 }

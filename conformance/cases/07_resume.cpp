@@ -13,6 +13,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "After the resume response the sidecar MUST send every notification after "
                         "lastSeq with its original seq and content, in order.",
+         .rules = {"7.3a", "7.3b", "7.3c", "7.3d", "7.1b", "7.2a"},
          .run = [](CaseContext& ctx) {
            Dropped d = subscribe_emit_drop(ctx, 20);
            require(d.seen.last >= 4, "at least 4 notifications before the drop",
@@ -76,6 +77,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "The resumed session becomes the connection's: its subscriptions and seq "
                         "counter continue.",
+         .rules = {"7.3c", "7.3d", "7.3e"},
          .run = [](CaseContext& ctx) {
            Dropped d = subscribe_emit_drop(ctx, 6);
            auto rpc = ctx.connect_authenticated();
@@ -111,6 +113,7 @@ void add_s7_resume_cases(Catalog& c) {
          .group = Group::Reconnection,
          .requirement = "A lastSeq equal to the session's last seq MUST succeed with replayed 0, "
                         "and seq continues.",
+         .rules = {"7.3e", "7.3g"},
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            auto proxy = start_proxy(ctx);
@@ -133,6 +136,7 @@ void add_s7_resume_cases(Catalog& c) {
          .group = Group::Reconnection,
          .requirement = "The connection's fresh session MUST be discarded by a successful resume "
                         "(resuming it: -32007).",
+         .rules = {"7.3f"},
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            auto proxy = start_proxy(ctx);
@@ -153,6 +157,7 @@ void add_s7_resume_cases(Catalog& c) {
   c.add({.id = "7.4/1",
          .tier = Tier::Must,
          .requirement = "An unknown sessionId MUST get -32007.",
+         .rules = {"7.4a"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -165,6 +170,7 @@ void add_s7_resume_cases(Catalog& c) {
   c.add({.id = "7.4/2",
          .tier = Tier::Must,
          .requirement = "A session whose grace period has passed (sidecar clock) MUST get -32007.",
+         .rules = {"7.4b", "7.1c", "7.1d"},
          .run = [](CaseContext& ctx) {
            const std::int64_t grace =
                ctx.capabilities().value("resumeGraceMs", std::int64_t{30000});
@@ -185,6 +191,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A lastSeq greater than the session's last seq MUST get -32602 with data "
                         "{\"field\":\"lastSeq\"}.",
+         .rules = {"7.4f"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            Dropped d = subscribe_emit_drop(ctx, 4);
@@ -202,6 +209,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A sessionId equal to the connection's current session MUST get -32602 "
                         "with data {\"field\":\"sessionId\"}.",
+         .rules = {"7.4g"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
@@ -223,6 +231,7 @@ void add_s7_resume_cases(Catalog& c) {
          .group = Group::Reconnection,
          .requirement = "When the ring has lost notifications after lastSeq, session.resume MUST "
                         "answer -32007, never a partial replay.",
+         .rules = {"7.4d", "7.4e"},
          .budget = milliseconds(120000),
          .run = [](CaseContext& ctx) {
            constexpr int kCount = 25000;
@@ -246,6 +255,7 @@ void add_s7_resume_cases(Catalog& c) {
          .group = Group::Reconnection,
          .requirement = "After a session.resume error the connection's session and subscriptions "
                         "MUST be unchanged.",
+         .rules = {"7.4h", "7.4a", "7.4g"},
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            auto a = ctx.connect();
@@ -273,6 +283,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .group = Group::Reconnection,
          .requirement = "A session from before a restart of the sidecar MUST get -32007.",
+         .rules = {"7.4c"},
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) {
            if (!ctx.target().restart)
@@ -294,6 +305,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "Resuming a session still attached elsewhere MUST close that connection with 1008.",
+         .rules = {"7.5a"},
          .run = [](CaseContext& ctx) {
            auto a = ctx.connect();
            const std::string session = ctx.authenticate(*a).value("sessionId", "");

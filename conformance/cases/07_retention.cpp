@@ -14,18 +14,21 @@ void add_s7_retention_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A connection that ends with a bare TCP close (no close frame) MUST leave "
                         "its session resumable, with what was emitted meanwhile replayed.",
+         .rules = {"7.1a", "7.1b"},
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) { return survives(ctx, Fault::Cut); }});
   c.add({.id = "7.1/2",
          .tier = Tier::Must,
          .requirement = "A connection reset (TCP RST) MUST leave its session resumable, with what "
                         "was emitted meanwhile replayed.",
+         .rules = {"7.1a", "7.1b"},
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) { return survives(ctx, Fault::Reset); }});
   c.add({.id = "7.1/3",
          .tier = Tier::Must,
          .requirement = "resumeGraceMs MUST be advertised (at least 30,000) and a session MUST "
                         "still resume 5,000 ms before it ends.",
+         .rules = {"7.1a"},
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const json& caps = ctx.capabilities();
@@ -51,6 +54,7 @@ void add_s7_retention_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A missed run of about 9,500 notifications (under the 10,000 minimum) MUST "
                         "be replayed in full.",
+         .rules = {"7.2b", "7.3a", "7.3b"},
          .budget = milliseconds(90000),
          .run = [](CaseContext& ctx) {
            // 9,500 rather than 10,000: live entries the sidecar generates meanwhile also take ring
@@ -75,6 +79,7 @@ void add_s7_retention_cases(Catalog& c) {
          .requirement =
              "Notifications sent into a link that went silent, then reset, MUST be replayed: the "
              "ring holds what was sent, not only what was generated while detached.",
+         .rules = {"7.2a", "7.1b"},
          .budget = milliseconds(30000),
          .run = [](CaseContext& ctx) {
            auto proxy = start_proxy(ctx);
@@ -86,6 +91,31 @@ void add_s7_retention_cases(Catalog& c) {
            const Resumed r = resume(ctx, *b, a.session, a.seen.last);
            require_full_replay(r, a.seen.last, 20);
            return pass();
+         }});
+  // Few notifications, many entries each: the run stays far under 10,000 notifications while its
+  // encoded size nears the 4 MiB that a byte bound may not go below.
+  c.add({.id = "7.2/3",
+         .tier = Tier::Must,
+         .requirement = "A missed run of about 3 MiB in a few hundred notifications (under the "
+                        "4 MiB a byte bound may not go below) MUST be replayed in full.",
+         .rules = {"7.2c", "7.2b"},
+         .budget = milliseconds(30000),
+         .run = [](CaseContext& ctx) {
+           constexpr int kCount = 31000;
+           constexpr int kPerNotification = 100;
+           auto proxy = start_proxy(ctx);
+           const std::string session = subscribed_then_cut(ctx, *proxy);
+           auto b = ctx.connect_authenticated();
+           emit_elsewhere(ctx, *b, kCount, kPerNotification);
+           const Resumed r = resume(ctx, *b, session, 0);
+           require(r.response.contains("result"),
+                   "a resume replaying a run of about 3 MiB (under the 4 MiB minimum)",
+                   show(r.response));
+           require_full_replay(r, 0, kCount);
+           std::size_t bytes = 0;
+           for (const auto& [seq, params] : r.notes.by_seq) bytes += params.dump().size();
+           return pass(std::to_string(r.replayed) + " notifications, " +
+                       std::to_string(bytes / 1024) + " KiB of params replayed");
          }});
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -44,6 +45,140 @@ Outcome graceful_shutdown(CaseContext& ctx) {
 }  // namespace
 
 void add_s8_limits_cases(Catalog& c) {
+  const auto gap = [&c](const char* rule, const char* reason) {
+    c.explain({.rule = rule, .why = Why::Gap, .reason = reason});
+  };
+  gap("8.1a",
+      "A case needs to empty the buckets of two connections at once and see each admit at least "
+      "burst requests.");
+  gap("8.1b",
+      "A case needs the sidecar started with --rate 0, then checks capabilities.rateLimit and "
+      "that no request is refused.");
+  gap("8.1d",
+      "A case needs to empty the bucket, move the sidecar clock back with test.setClock and see "
+      "the bucket refill.");
+  const char* counting =
+      "A case needs the sidecar started with a low --rate, so that the tokens each kind of "
+      "message costs can be counted exactly.";
+  for (const char* rule : {"8.2a", "8.2b", "8.2d", "8.2e", "8.2f", "8.2h", "8.2i", "8.2j"})
+    gap(rule, counting);
+  gap("8.2k",
+      "A case needs a sidecar that keeps an HTTP connection open after a POST, to empty its "
+      "bucket with actions and count them.");
+  gap("8.2g",
+      "A case needs a batch.execute request admitted while the bucket is nearly empty, with "
+      "-32002 in the slots of the operations that found it empty.");
+  gap("8.3c",
+      "Checked over HTTP by case 9.3/3 (pipelined GETs until 429 with Retry-After and -32002), "
+      "whose section names the rules it checks.");
+  gap("8.5b", "A case needs to declare a request body and withhold it for more than 10,000 ms.");
+  gap("8.6a",
+      "Checked by the §4.8 case 4.8/1 (close 4408 when the authentication deadline passes), "
+      "whose section names the rules it checks.");
+  const char* overflow =
+      "A case needs a reader that stops reading while over 64 MiB of answers are queued for it, "
+      "then sees close 1008 or the end of the connection and resumes the session.";
+  for (const char* rule : {"8.7a", "8.7b", "8.7d"}) gap(rule, overflow);
+  gap("8.7e",
+      "A case needs a reader that stops reading until its queue overflows, then reads on and "
+      "finds only whole frames before the close frame or the end of the connection.");
+  c.explain({.rule = "8.7f",
+             .why = Why::Untestable,
+             .reason = "A peer that does not read cannot see the end of the TCP connection before "
+                       "the bytes queued ahead of it, so when the sidecar closes is not visible "
+                       "from outside."});
+  gap("8.7c",
+      "A case needs an SSE reader that stops reading while over 64 MiB of events are queued for "
+      "it, and sees the response end.");
+  gap("8.11a",
+      "A case needs a new upgrade and a new SSE request sent after SIGTERM, neither of which may "
+      "be answered with 101 or a stream.");
+  gap("8.11c", "A case needs an SSE response open when the sidecar gets SIGTERM.");
+  // Pipelined batches keep the bucket empty; each batch ends with a client notification, an invalid
+  // member and a ping. Where the pings on both sides of them got -32002, the bucket was empty as
+  // the two were read: the invalid member must still get -32600, the notification no answer.
+  c.add({.id = "8.2/1",
+         .tier = Tier::Must,
+         .requirement = "While the bucket is empty, an invalid batch member MUST still get -32600 "
+                        "and a valid client notification MUST be dropped without an answer.",
+         .rules = {"8.2c", "8.3b"},
+         .budget = milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           const json rl = ctx.capabilities().value("rateLimit", json());
+           const double rate = rl.value("rate", 0.0);
+           const double burst = rl.value("burst", 0.0);
+           if (rate <= 0) skip_case("the rate limit is off (capabilities.rateLimit.rate 0)");
+           if (burst + rate > 200000) skip_case("burst + rate too large to exhaust quickly");
+           auto rpc = ctx.connect_authenticated();
+           constexpr int kPings = 97;  // + notification + invalid member + ping = 100 members
+           constexpr int kInFlight = 20;
+           std::int64_t next_id = 0;
+           int in_flight = 0;
+           int judged = 0;   // batches read while the bucket was empty
+           int limited = 0;  // batches with at least one -32002
+           auto send_batch = [&] {
+             json batch = json::array();
+             for (int i = 0; i < kPings; ++i)
+               batch.push_back(make_request("system.ping", nullptr, next_id++));
+             batch.push_back({{"jsonrpc", "2.0"}, {"method", "system.ping"}});
+             batch.push_back({{"jsonrpc", "2.0"}, {"method", 5}, {"id", "invalid"}});
+             batch.push_back(make_request("system.ping", nullptr, next_id++));
+             if (!rpc->send(batch))
+               fail_case("every batch sent", "the connection closed while sending");
+             ++in_flight;
+           };
+           auto refused = [](const json& m) {
+             return m.contains("error") && m["error"].value("code", 0) == -32002;
+           };
+           auto receive_batch = [&] {
+             const Incoming in = rpc->wait_for_response(ctx.deadline());
+             const json& r = require_value(in, "an answer to every batch");
+             require(r.is_array(), "batch answers", show(r, 200));
+             --in_flight;
+             bool any = false;
+             for (const auto& m : r) any = any || refused(m);
+             if (any) ++limited;
+             require(r.size() == kPings + 2,
+                     "one answer per request and the invalid member, none for the notification (" +
+                         std::to_string(kPings + 2) + ")",
+                     std::to_string(r.size()) + " answers" + (any ? ", some -32002" : ""));
+             // Answers may come in any order: pings by their integer id, the rest is the invalid
+             // member's answer.
+             std::map<std::int64_t, const json*> pings;
+             const json* invalid = nullptr;
+             for (const auto& m : r) {
+               const json id = m.value("id", json());
+               if (id.is_number_integer()) {
+                 pings[id.get<std::int64_t>()] = &m;
+               } else {
+                 invalid = &m;
+               }
+             }
+             if (pings.empty()) return;
+             const std::int64_t last = pings.rbegin()->first;
+             const auto before = pings.find(last - 1);
+             if (!refused(*pings.rbegin()->second) || before == pings.end() ||
+                 !refused(*before->second) || invalid == nullptr) {
+               return;
+             }
+             ++judged;
+             require(invalid->contains("error") && (*invalid)["error"].value("code", 0) == -32600,
+                     "-32600 for the invalid member while the bucket is empty",
+                     show(*invalid, 200));
+           };
+           const auto started = Clock::now();
+           while (judged < 20 && Clock::now() - started < milliseconds(12000)) {
+             while (in_flight < kInFlight) send_batch();
+             receive_batch();
+           }
+           while (in_flight > 0) receive_batch();
+           if (judged == 0) {
+             skip_case(limited == 0 ? "no -32002 in 12 s: the sidecar answers too slowly to empty "
+                                      "its bucket"
+                                    : "the bucket never stayed empty across the probe members");
+           }
+           return pass(std::to_string(judged) + " batches judged with the bucket empty");
+         }});
   // Pipelines batches of system.ping until one is refused. A sidecar that answers more than its
   // bucket can hold (burst + rate * elapsed) without refusing fails; one too slow to ever empty its
   // bucket (it answers fewer than `rate` requests a second, e.g. under a sanitizer on a loaded
@@ -53,6 +188,7 @@ void add_s8_limits_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "A request that finds the token bucket empty MUST get -32002 with data "
                       "{\"retryAfterMs\":n}, n >= 1.",
+       .rules = {"8.3a", "8.3d", "8.1c"},
        .budget = std::chrono::milliseconds(20000),
        .run = [](CaseContext& ctx) {
          const json& caps = ctx.capabilities();
@@ -127,6 +263,7 @@ void add_s8_limits_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "A /rpc upgrade when 64 connections are open MUST get HTTP 503, Retry-After and -32003.",
+       .rules = {"8.4a", "8.4b", "8.4c"},
        .budget = std::chrono::milliseconds(20000),
        .run = [](CaseContext& ctx) {
          // Connections of earlier cases may take a moment to leave the sidecar's books.
@@ -154,12 +291,69 @@ void add_s8_limits_cases(Catalog& c) {
          open.clear();
          return pass();
        }});
+  // 64 sessions detached by closing their connections, and a kept-alive HTTP connection that has
+  // had its answer: none of them may keep any of 64 new upgrades out.
+  c.add({.id = "8.4/2",
+         .tier = Tier::Must,
+         .requirement = "Detached sessions and plain HTTP connections MUST NOT count toward the "
+                        "cap: 64 upgrades succeed beside 64 detached sessions and an HTTP "
+                        "connection.",
+         .rules = {"8.4d", "8.4a"},
+         .budget = milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           {
+             // Earlier cases' connections may take a moment to leave the sidecar's books: a refusal
+             // here is retried for up to 3 s.
+             std::vector<std::unique_ptr<RpcClient>> first;
+             const auto give_up = Clock::now() + milliseconds(3000);
+             while (first.size() < 64) {
+               auto [rpc, r] = ctx.try_connect(ctx.options());
+               if (!r.upgraded) {
+                 require(Clock::now() < give_up,
+                         "64 upgrades (earlier cases' sessions are detached, not open)",
+                         "connection " + std::to_string(first.size() + 1) + " refused with HTTP " +
+                             std::to_string(r.status) + " for 3 s");
+                 std::this_thread::sleep_for(milliseconds(100));
+                 continue;
+               }
+               ctx.authenticate(*rpc);
+               first.push_back(std::move(rpc));
+             }
+           }                                                 // closed: 64 detached sessions
+           std::this_thread::sleep_for(milliseconds(1000));  // the sidecar notices the ends
+           const Url& url = ctx.target().url;
+           TcpSocket http;
+           if (!http.connect(url.host, url.port, ctx.deadline()))
+             fail_case("a TCP connection to the sidecar", http.error());
+           const std::string get = "GET /api/v1/health HTTP/1.1\r\nHost: " + url.authority +
+                                   "\r\nConnection: keep-alive\r\n\r\n";
+           if (http.send_all(get, ctx.deadline()) != IoStatus::Ok)
+             fail_case("GET /api/v1/health sent", http.error());
+           std::string answer;
+           char buf[1024];
+           while (answer.find("\r\n\r\n") == std::string::npos) {
+             const RecvResult r = http.recv_some(buf, sizeof buf, ctx.deadline());
+             if (r.status != IoStatus::Ok) fail_case("an answer to GET /api/v1/health", "none");
+             answer.append(buf, r.bytes);
+           }
+           std::vector<std::unique_ptr<RpcClient>> open;
+           for (int i = 1; i <= 64; ++i) {
+             auto [rpc, r] = ctx.try_connect(ctx.options());
+             require(r.upgraded,
+                     "64 upgrades beside 64 detached sessions and an open HTTP connection",
+                     "connection " + std::to_string(i) + " refused with HTTP " +
+                         std::to_string(r.status));
+             open.push_back(std::move(rpc));
+           }
+           return pass();
+         }});
   // Trickles a request head that never ends, one byte every 400 ms: the clock runs from the accept,
   // not from the last byte.
   c.add({.id = "8.5/1",
          .tier = Tier::Must,
          .requirement = "A connection whose request head is not complete within 5,000 ms of the "
                         "accept MUST be closed, even while bytes keep trickling in.",
+         .rules = {"8.5a"},
          .budget = milliseconds(15000),
          .run = [](CaseContext& ctx) {
            TcpSocket s;
@@ -196,6 +390,7 @@ void add_s8_limits_cases(Catalog& c) {
   c.add({.id = "8.5/2",
          .tier = Tier::Must,
          .requirement = "A request head of 8 KiB MUST be accepted.",
+         .rules = {"8.5c"},
          .run = [](CaseContext& ctx) {
            const Url& url = ctx.target().url;
            std::string head =
@@ -232,6 +427,7 @@ void add_s8_limits_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "A MessagePack str/bin/array/map declaring more bytes than are left MUST get -32700.",
+       .rules = {"8.8a", "8.8b"},
        .run = [](CaseContext& ctx) {
          require_msgpack_capability(ctx);
          auto rpc = ctx.connect();
@@ -256,6 +452,7 @@ void add_s8_limits_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Messages of depth 64 MUST be accepted; depth greater than 64 MUST get "
                         "-32700 with id null.",
+         .rules = {"8.9a", "8.9b", "8.9c"},
          .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -270,6 +467,7 @@ void add_s8_limits_cases(Catalog& c) {
   c.add({.id = "8.9/2",
          .tier = Tier::Must,
          .requirement = "The batch array counts as one level of depth.",
+         .rules = {"8.9a", "8.9b"},
          .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -286,6 +484,7 @@ void add_s8_limits_cases(Catalog& c) {
          .tier = Tier::Must,
          .group = Group::MsgPack,
          .requirement = "The depth limit applies to MessagePack messages alike.",
+         .rules = {"8.9a", "8.9b"},
          .run = [](CaseContext& ctx) {
            require_msgpack_capability(ctx);
            auto rpc = ctx.connect();
@@ -305,6 +504,7 @@ void add_s8_limits_cases(Catalog& c) {
          .group = Group::Core,
          .requirement =
              "When an object has duplicate keys, the sidecar MUST use the last occurrence.",
+         .rules = {"8.10a"},
          .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -318,6 +518,7 @@ void add_s8_limits_cases(Catalog& c) {
   c.add({.id = "8.10/2",
          .tier = Tier::Must,
          .requirement = "A lone surrogate escape (\"\\ud800\") MUST NOT crash the sidecar.",
+         .rules = {"8.10c"},
          .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -328,10 +529,54 @@ void add_s8_limits_cases(Catalog& c) {
            require_usable(*path, "a lone surrogate escape");
            return pass();
          }});
+  // Numbers beyond a double's range or precision and strings of a mebibyte, as params of
+  // system.ping (a sidecar may ignore them, or refuse them as params).
+  c.add({.id = "8.10/3",
+         .tier = Tier::Must,
+         .requirement = "Extreme JSON numbers and long strings MUST NOT crash the sidecar: each "
+                        "gets a normal answer, -32700, -32600 or -32602.",
+         .rules = {"8.10b"},
+         .paths = kJsonTextPaths,
+         .budget = milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const std::string digits(400, '9');
+           const std::pair<std::string, std::string> values[] = {
+               {"1e400", "1e400"},
+               {"-1e400", "-1e400"},
+               {"1e-400", "1e-400"},
+               {"-0", "-0"},
+               {"2.5E+308", "2.5E+308"},
+               {digits, "an integer of 400 digits"},
+               {"-" + digits + "." + digits, "a decimal of 800 digits"},
+               {"\"" + std::string(1 << 20, 's') + "\"", "a string of 1 MiB"},
+           };
+           int id = 0;
+           for (const auto& [value, what] : values) {
+             ++id;
+             const std::string text = R"({"jsonrpc":"2.0","method":"system.ping","id":)" +
+                                      std::to_string(id) + R"(,"params":{"x":)" + value + "}}";
+             const json& r = require_value(path->send(text), "an answer to params " + what);
+             require_response_shape(r, what);
+             if (r.contains("error")) {
+               const int code = r["error"].value("code", 0);
+               require(code == -32700 || code == -32600 || code == -32602,
+                       "a result, -32700, -32600 or -32602 for params " + what, show(r, 200));
+             }
+           }
+           const std::string method(100000, 'm');
+           const json& r =
+               require_value(path->send(R"({"jsonrpc":"2.0","id":99,"method":")" + method + "\"}"),
+                             "an answer to a method name of 100,000 characters");
+           require_response_shape(r, "a method name of 100,000 characters");
+           require_usable(*path, "extreme numbers and long strings");
+           return pass();
+         }});
   c.add({.id = "8.11/1",
          .tier = Tier::Must,
          .requirement = "On SIGTERM the sidecar MUST send close 1001 on every WebSocket and exit "
                         "with status 0 within 2,000 ms.",
+         .rules = {"8.11b", "8.11d"},
          .stops_sidecar = true,
          .run = graceful_shutdown});
 }

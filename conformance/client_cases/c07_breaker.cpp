@@ -78,6 +78,10 @@ Clock::time_point await_open(ClientCase& cc) {
 }  // namespace
 
 void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
+  c.explain({.rule = "7.8e",
+             .why = Why::Gap,
+             .reason = "A case needs the scripted sidecar to hold back the answer to the half-open "
+                       "trial call and count the calls to that service that arrive meanwhile."});
   // §7.8: "A client SHOULD keep one circuit breaker per service." "The breaker SHOULD open after 5
   // consecutive failed calls to that service." "While the breaker is open, the client SHOULD fail
   // calls to that service locally, without sending them."
@@ -86,6 +90,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after 5 failed calls to S its breaker opens: S calls fail locally while "
                         "T calls go on",
+         .rules = {"7.8a", "7.8b", "7.8c"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(s_answers([](int) { return true; }));
@@ -120,6 +125,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "an open breaker lets one trial through after the open period; a failed "
                         "trial opens it again, a successful one closes it",
+         .rules = {"7.8d"},
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(s_answers([](int nth) { return nth <= 6; }));
@@ -157,6 +163,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "four failures then a result, repeated, never open the breaker",
+         .rules = {"7.8b"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(s_answers([](int nth) { return nth % 5 != 0; }));
@@ -181,6 +188,7 @@ void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after close 1001 and an outage of one base delay, the first successful "
                         "call completes within five base delays",
+         .rules = {"7.9a"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            // The outage: every attempt within one base delay of the close is reset.

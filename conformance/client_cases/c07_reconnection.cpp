@@ -158,6 +158,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
            .requirement = std::string("after ") + v.how +
                           " the client reconnects, authenticates, resumes its session with "
                           "lastSeq 5 and goes on",
+           .rules = {"7.7c"},
            .budget = setup.timeout + 7s,
            .run = client_run(setup, [fault = v.fault](ClientCase& cc) {
              cc.start(disconnect_after_seq5(fault));
@@ -176,6 +177,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after a disconnect, five failed attempts (FIN, RST, 503, 101 then close, "
                         "close 4408) start after delays of 1, 2, 4, 8, 16 times the base",
+         .rules = {"7.7a"},
          .budget = setup.timeout + 10s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(five_failed_attempts());
@@ -204,6 +206,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
        .group = Group::Client,
        .requirement = "after five failed attempts the client gives up: no sixth attempt within "
                       "twice the fifth delay, and a gave_up event",
+       .rules = {"7.7b"},
        .budget = setup.timeout + 13s,
        .run = client_run(setup, [](ClientCase& cc) {
          cc.start(five_failed_attempts());
@@ -228,6 +231,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after auth.authenticate got -32001 and close 4401 the client does not "
                         "reconnect within 2000 ms",
+         .rules = {"7.7d"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
@@ -269,6 +273,7 @@ void add_c7_reconnection_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after a 503 with Retry-After: 1 the next attempt waits at least 1000 ms, "
                         "then resumes",
+         .rules = {"7.7e", "7.7c"},
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script = disconnect_after_seq5(fault_of(Fault::Kind::TcpClose));

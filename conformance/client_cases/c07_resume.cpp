@@ -17,6 +17,7 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after session.resume gets -32007 the client subscribes again with the "
                         "same parameters before any further call to the service",
+         .rules = {"7.4i"},
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
@@ -107,6 +108,7 @@ void add_c7_resume_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "three pings with distinct payloads are each answered within 1000 ms by "
                         "a pong with the same payload",
+         .rules = {"7.6f"},
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});

@@ -15,6 +15,7 @@ void add_c8_limits_cases(Catalog& c, const ClientSetup& setup) {
        .group = Group::Client,
        .requirement = "after a loop call got -32002 with retryAfterMs 800 the next request waits "
                       "800 ms",
+       .rules = {"8.3e"},
        .budget = setup.timeout + 5s,
        .run = client_run(setup, [](ClientCase& cc) {
          const std::string s_method = std::string(kServiceS) + ".getDashboard";

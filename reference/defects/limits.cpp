@@ -35,6 +35,9 @@ Limits resolve_limits(const Options& o, const DefectSet& defects,
   l.resume_grace_ms = o.resume_grace_ms / (on(Defect::kShortGrace) ? 2 : 1);
   l.session_ring_items =
       on(Defect::kSmallRing) ? std::min<size_t>(o.replay_ring, 1000) : o.replay_ring;
+  l.session_ring_bytes = on(Defect::kSmallRingBytes)
+                             ? std::min<size_t>(o.replay_bytes, size_t{2} << 20)
+                             : o.replay_bytes;
   // lws counts whole seconds; 60 s is far beyond any case's patience.
   l.header_timeout_s =
       on(Defect::kNoHeaderTimeout) ? 60 : static_cast<unsigned>((o.header_timeout_ms + 999) / 1000);

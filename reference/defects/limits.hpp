@@ -36,6 +36,7 @@ struct Limits {
   int max_unanswered_pings;     // a further due ping closes with 1008 instead (§7.6)
   int64_t resume_grace_ms;      // detached sessions kept this long (§7.1)
   size_t session_ring_items;    // notifications kept per session for resume (§7.2)
+  size_t session_ring_bytes;    // encoded bytes kept per session ring (§7.2, §12.1)
   unsigned header_timeout_s;    // incomplete request heads closed after this (§8.5)
   size_t max_head_bytes;        // request heads larger than this are refused (§8.5)
   size_t ticket_random_bytes;   // SSE ticket entropy (§4.11)

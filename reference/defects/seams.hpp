@@ -3,6 +3,7 @@
 // sits here, next to its siblings (README.md in this folder lists the seams).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -70,6 +71,22 @@ inline bool dies_on_surrogate(const ServerState& s, std::string_view text) {
   return false;
 }
 
+// huge-number-closes: a JSON number whose exponent puts it beyond a double's range (1e400)
+// "kills the handler", like surrogate-closes-connection.
+inline bool dies_on_huge_number(const ServerState& s, std::string_view text) {
+  if (!s.has(Defect::kHugeNumberClosesConnection)) return false;
+  for (size_t at = 1; at + 3 < text.size(); ++at) {
+    if ((text[at] != 'e' && text[at] != 'E') || text[at - 1] < '0' || text[at - 1] > '9') continue;
+    size_t d = at + 1;
+    if (text[d] == '+' || text[d] == '-') ++d;
+    int exponent = 0;
+    for (; d < text.size() && text[d] >= '0' && text[d] <= '9' && exponent < 100000; ++d)
+      exponent = exponent * 10 + (text[d] - '0');
+    if (exponent > 308) return true;
+  }
+  return false;
+}
+
 // --- Answers (§3.2, §3.4, §3.5, §5.2): which messages get an answer, and its shape. ---
 // unknown-prefix-not-found: "<unserved>.getDashboard" gets -32004 instead of -32601.
 inline std::optional<RpcError> unknown_method_error(const ServerState& s, std::string_view method) {
@@ -106,8 +123,25 @@ inline bool silent_batch_gets_array(const ServerState& s) {
   return s.has(Defect::kNotificationBatchArray);
 }
 // no-rate-limit: requests are never charged to a token bucket.
+// invalid-costs-token: an invalid request or member takes a token first, and gets -32002 when the
+// bucket is empty.
+inline bool invalid_costs_token(const ServerState& s) {
+  return s.has(Defect::kInvalidCostsToken);
+}
+// refused-notification-answered: a client notification that finds the bucket empty gets a -32002
+// answer (id null) instead of being dropped.
+inline bool refused_notifications_answered(const ServerState& s) {
+  return s.has(Defect::kRefusedNotificationAnswered);
+}
 inline bool rate_limit_off(const ServerState& s) {
   return s.has(Defect::kNoRateLimit);
+}
+
+// --- The connection cap (§8.4): what counts toward it beside the open connections. ---
+// detached-count-toward-cap: every detached session counts as an open connection.
+inline size_t cap_counts_extra(const ServerState& s) {
+  if (!s.has(Defect::kDetachedCountTowardCap)) return 0;
+  return s.sessions.size() - std::min(s.sessions.size(), s.attached.size());
 }
 
 // --- auth.authenticate (§4.2, §4.6, §4.9) ---

@@ -141,7 +141,8 @@ HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& buck
   // to this HTTP connection's bucket as a WebSocket message with the same body would be (§8.2).
   CallContext ctx = http_context(server);
   ctx.bucket = &bucket;
-  if (!message && seam::dies_on_surrogate(server, body)) {
+  if (seam::dies_on_huge_number(server, body) ||
+      (!message && seam::dies_on_surrogate(server, body))) {
     return error_reply(500, kInternalError, "internal error");  // as if the handler had died
   }
   if (!message) {

@@ -283,11 +283,18 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false)
       validate_request(item, seam::jsonrpc_version_checked(server), seam::request_leniency(server));
   if (auto* invalid = std::get_if<InvalidRequest>(&validated)) {
     if (seam::invalid_request_unanswered(server, item, in_batch)) return nullptr;
+    long long retry_after_ms = 0;
+    if (seam::invalid_costs_token(server) && over_rate_limit(ctx, retry_after_ms))
+      return make_error(invalid->id, rate_limited(retry_after_ms));
     return make_error(invalid->id, std::move(invalid->error));
   }
   const Request& request = std::get<Request>(validated);
   Outcome outcome = execute_request(ctx, request);
-  if (request.is_notification() && !seam::notifications_answered(server)) return nullptr;
+  const auto* refused = std::get_if<RpcError>(&outcome);
+  const bool answer_refusal = refused != nullptr && refused->code == kRateLimited &&
+                              seam::refused_notifications_answered(server);
+  if (request.is_notification() && !seam::notifications_answered(server) && !answer_refusal)
+    return nullptr;
   JsonPtr id_storage;
   const cJSON* id = seam::response_id(server, request.id, id_storage);
   if (auto* error = std::get_if<RpcError>(&outcome)) return make_error(id, std::move(*error));

@@ -12,7 +12,7 @@ ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
       fixtures(std::move(store)),
       token(std::move(secret)),
       access{0, options.allow_origins, options.allow_hosts},
-      sessions(limits.session_ring_items, options.replay_bytes),
+      sessions(limits.session_ring_items, limits.session_ring_bytes),
       log_history(options.log_history) {
   for (size_t t = 0; t < kTransports; ++t) {
     transport_limits[t] = resolve_limits(options, defects, static_cast<Transport>(t));

@@ -116,6 +116,10 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     request_close(c, 1003, "binary messages are not accepted", false);
     return;
   }
+  if (!binary && seam::dies_on_huge_number(server, payload)) {
+    request_close(c, 1011, "internal error", false);  // as if the handler had died
+    return;
+  }
   JsonPtr error;
   JsonPtr message = parse_message(server, payload, binary, error);
   if (!message) {

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "reference/defects/seams.hpp"
 #include "reference/http/request_gate.hpp"
 #include "reference/state/http_state.hpp"
 #include "reference/state/server_state.hpp"
@@ -63,8 +64,9 @@ int take_upgrade(Takeover& takeover, lws* wsi, ServerState& server, std::string_
   if (!ws::lists_token(protocol, "websocket")) return 0;
   const int fd = lws_get_socket_fd(wsi);
   // Sockets upgraded in this service round but not yet adopted count too.
-  const size_t open_connections =
-      server.connections.size() + takeover.pending.size() + http_state(server).hub.reader_count();
+  const size_t open_connections = server.connections.size() + takeover.pending.size() +
+                                  http_state(server).hub.reader_count() +
+                                  seam::cap_counts_extra(server);
   UpgradeAnswer answer = answer_upgrade(head_of(wsi), server, open_connections);
   send_now(fd, answer.response);
   if (!answer.accepted) return -1;

@@ -31,6 +31,7 @@ TEST(Limits, DefaultsAreTheProtocolsAndTheOptions) {
   EXPECT_EQ(l.max_unanswered_pings, 2);
   EXPECT_EQ(l.resume_grace_ms, 1234);
   EXPECT_EQ(l.session_ring_items, 5000u);
+  EXPECT_EQ(l.session_ring_bytes, o.replay_bytes);
   EXPECT_EQ(l.header_timeout_s, 2u);  // rounded up to whole seconds
   EXPECT_EQ(l.max_head_bytes, 8192u);
   EXPECT_EQ(l.ticket_random_bytes, 16u);
@@ -54,6 +55,7 @@ TEST(Limits, EachNumberDefectChangesItsNumber) {
   EXPECT_GT(with({"no-ping-timeout"}).max_unanswered_pings, 1'000'000);
   EXPECT_EQ(with({"short-grace"}).resume_grace_ms, 15'000);
   EXPECT_EQ(with({"small-ring"}).session_ring_items, 1000u);
+  EXPECT_EQ(with({"small-ring-bytes"}).session_ring_bytes, size_t{2} << 20);
   EXPECT_EQ(with({"no-header-timeout"}).header_timeout_s, 60u);
   EXPECT_EQ(with({"small-head-limit"}).max_head_bytes, 4096u);
   EXPECT_EQ(with({"ticket-short"}).ticket_random_bytes, 4u);
