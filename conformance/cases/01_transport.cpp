@@ -5,14 +5,161 @@
 #include "conformance/cases/cases.hpp"
 #include "conformance/cases/rest_case_util.hpp"
 #include "conformance/client/http_client.hpp"
+#include "conformance/client/socket.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <string>
+#include <vector>
 
 namespace flake::conform {
 using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
+namespace {
+
+// The machine's own addresses other than loopback (and IPv6 link-local, which needs a scope).
+std::vector<std::string> non_loopback_addresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+      continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) continue;
+      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    } else {
+      continue;
+    }
+    out.emplace_back(text);
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+// §1.4b: refused before the upgrade, with an HTTP 4xx answer.
+void require_no_upgrade(const ConnectResult& r, const std::string& what) {
+  require(r.connected && r.status >= 400 && r.status < 500, what + ": an HTTP 4xx answer, no 101",
+          r.status == 0 ? "no HTTP answer (" + r.error + ")" : "HTTP " + std::to_string(r.status));
+}
+
+}  // namespace
+
 void add_s1_transport_cases(Catalog& c) {
+  // §1.1, §1.2, §1.8: what only a sidecar started by the case itself would show.
+  c.explain({.rule = "1.1a",
+             .why = Why::Gap,
+             .reason =
+                 "A case would need a sidecar that serves its HTTP endpoints on a second port "
+                 "to show that a plain HTTP request to the upgrade port is refused."});
+  c.explain({.rule = "1.1b",
+             .why = Why::Gap,
+             .reason = "A case would need to start the sidecar without --port while port 9123 is "
+                       "free and connect to that port."});
+  c.explain({.rule = "1.1c",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar with --port 0 and check that "
+                       "the port of its start-up line accepts connections."});
+  c.explain({.rule = "1.1f",
+             .why = Why::Gap,
+             .reason = "A case would need to start a second sidecar on a port that is already in "
+                       "use and read its exit status."});
+  c.explain({.rule = "1.2a",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar and read its standard output; "
+                       "the suite's start-up waits for this line but reports no case on it."});
+  c.explain({.rule = "1.2b",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar with standard output on a pipe "
+                       "and see the line arrive while the process keeps running."});
+  c.explain({.rule = "1.2c",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar and connect to the port at "
+                       "the moment the start-up line arrives."});
+  c.explain({.rule = "1.2d",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar and time its start-up line."});
+  c.explain({.rule = "1.3c",
+             .why = Why::Gap,
+             .reason = "A case would name the service multi in every method and endpoint that "
+                       "takes a service and expect the unknown-service answers of §5.2 and §9.9."});
+  c.explain({.rule = "1.8a",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar with each option of the table "
+                       "and observe its effect."});
+  c.explain({.rule = "1.8b",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar without the optional options "
+                       "and observe each default, which a --spawn command may override."});
+  c.explain({.rule = "1.8c",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar with an option given twice and "
+                       "observe that the last value is in force."});
+  c.explain({.rule = "1.8d",
+             .why = Why::Gap,
+             .reason = "A case would need to start its own sidecar with an unknown option and "
+                       "read its exit status."});
+  c.explain({.rule = "1.8e",
+             .why = Why::Gap,
+             .reason = "A case would need to know that the sidecar was started without options "
+                       "that change these defaults, which a --spawn command may pass."});
+
+  c.add({.id = "1.1/1",
+         .tier = Tier::Must,
+         .requirement = "By default the sidecar MUST listen on 127.0.0.1 and MUST NOT listen on a "
+                        "non-loopback address.",
+         .rules = {"1.1d", "1.1e"},
+         .run = [](CaseContext& ctx) {
+           const Url& url = ctx.target().url;
+           if (url.host != "127.0.0.1" && url.host != "localhost" && url.host != "::1") {
+             skip_case("the sidecar is reached at " + url.host + ", not through loopback");
+           }
+           TcpSocket loopback;
+           require(loopback.connect("127.0.0.1", url.port, ctx.deadline()),
+                   "a TCP connection to 127.0.0.1:" + std::to_string(url.port), loopback.error());
+           loopback.close();
+           const std::vector<std::string> addresses = non_loopback_addresses();
+           if (addresses.empty()) skip_case("the machine has no non-loopback address to try");
+           for (const std::string& address : addresses) {
+             TcpSocket probe;
+             if (probe.connect(address, url.port,
+                               ctx.deadline_after(std::chrono::milliseconds(1000)))) {
+               fail_case("no connection on the non-loopback address " + address,
+                         "a TCP connection to " + address + ":" + std::to_string(url.port));
+             }
+           }
+           return pass("tried " + std::to_string(addresses.size()) + " non-loopback address(es)");
+         }});
+  c.add({.id = "1.3/1",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST ignore query parameters that the spec does not define "
+                        "(an upgrade at /rpc?..., GET /api/v1/health?...).",
+         .rules = {"1.3b"},
+         .run = [](CaseContext& ctx) {
+           const std::string path = "/rpc?flake-unknown=1&flag";
+           auto [rpc, r] = ctx.try_connect(ctx.options(), path);
+           require_upgraded(r, "an upgrade at " + path);
+           ctx.require_usable(*rpc, "an upgrade at " + path);
+           const HttpResponse plain = send(ctx, get("/api/v1/health"));
+           if (plain.complete && plain.status == 404) {
+             return pass("no REST endpoints: the upgrade alone checked");
+           }
+           require_status(send(ctx, get("/api/v1/health?flake-unknown=1&flag")), 200,
+                          "GET /api/v1/health?flake-unknown=1&flag");
+           return pass();
+         }});
   c.add({.id = "1.4/1",
          .tier = Tier::Must,
          .requirement = "A request with two or more Host headers MUST get 400.",
+         .rules = {"1.4a"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest r = get("/api/v1/health");
@@ -20,11 +167,54 @@ void add_s1_transport_cases(Catalog& c) {
            require_status(send(ctx, r), 400, "a request with two Host headers");
            return pass();
          }});
+  c.add({.id = "1.4/2",
+         .tier = Tier::Must,
+         .group = Group::Core,  // upgrades, not the REST endpoints of the rest of 1.4
+         .requirement =
+             "An upgrade request that steps 1-3 refuse (two Host headers, a foreign Host, "
+             "a foreign Origin) MUST NOT get 101.",
+         .rules = {"1.4b"},
+         .run = [](CaseContext& ctx) {
+           ConnectOptions two_hosts = ctx.options();
+           two_hosts.headers.emplace_back("Host", ctx.target().url.authority);
+           auto [a, ra] = ctx.try_connect(two_hosts);
+           require_no_upgrade(ra, "an upgrade request with two Host headers");
+           ConnectOptions foreign_host = ctx.options();
+           foreign_host.host_header =
+               "flake-foreign.example:" + std::to_string(ctx.target().url.port);
+           auto [b, rb] = ctx.try_connect(foreign_host);
+           require_no_upgrade(rb, "an upgrade request with Host flake-foreign.example");
+           ConnectOptions foreign_origin = ctx.options();
+           foreign_origin.origin = "http://flake-foreign.example";
+           auto [c2, rc] = ctx.try_connect(foreign_origin);
+           require_no_upgrade(rc, "an upgrade request with Origin http://flake-foreign.example");
+           return pass();
+         }});
+  c.add({.id = "1.4/3",
+         .tier = Tier::Should,
+         .requirement = "Steps 4-10 SHOULD apply in order: routing (404, 405) before "
+                        "authentication (401) before the Content-Type check (415).",
+         .rules = {"1.4c"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           require_status(send(ctx, get("/api/v1/flake-no-such-endpoint")), 404,
+                          "GET of an unknown path without Authorization");
+           require_status(send(ctx, get("/api/v1/rpc")), 405,
+                          "GET /api/v1/rpc (a POST path) without Authorization");
+           HttpRequest plain = post_json("/api/v1/rpc", "{}");
+           for (auto& [name, value] : plain.headers) {
+             if (name == "Content-Type") value = "text/plain";
+           }
+           require_status(send(ctx, plain), 401,
+                          "POST /api/v1/rpc with Content-Type text/plain, without Authorization");
+           return pass();
+         }});
   c.add(
       {.id = "1.5/1",
        .tier = Tier::Must,
        .requirement =
            "The sidecar MUST accept WebSocket upgrades as RFC 6455 section 4.2 specifies, at /rpc.",
+       .rules = {"1.5a", "1.5f"},
        .run = [](CaseContext& ctx) {
          auto [rpc, r] = ctx.try_connect(ctx.options());
          require_upgraded(r, "GET /rpc with a valid upgrade request");
@@ -33,6 +223,7 @@ void add_s1_transport_cases(Catalog& c) {
   c.add({.id = "1.5/2",
          .tier = Tier::Must,
          .requirement = "An upgrade request at any path other than /rpc MUST get HTTP 404.",
+         .rules = {"1.3a", "1.5b", "1.5c"},
          .run = [](CaseContext& ctx) {
            for (const char* path : {"/", "/rpc/", "/RPC", "/api/v1/rpc-nope"}) {
              auto [rpc, r] = ctx.try_connect(ctx.options(), path);
@@ -45,6 +236,7 @@ void add_s1_transport_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "A refused handshake MUST get a complete HTTP response with the JSON error body of 9.3.",
+       .rules = {"1.5g"},
        .run = [](CaseContext& ctx) {
          auto [rpc, r] = ctx.try_connect(ctx.options(), "/not-rpc");
          require_refusal(r, 404, 0, "upgrade at /not-rpc");
@@ -56,10 +248,25 @@ void add_s1_transport_cases(Catalog& c) {
              "body " + WireLog::summarize_text(r.body, 200));
          return pass();
        }});
+  // §1.5 with §1.4 step 5: OPTIONS /rpc is a preflight like on every path of §1.3, not a 405.
+  c.add({.id = "1.5/4",
+         .tier = Tier::Must,
+         .requirement = "GET /rpc without an upgrade MUST get 400, POST /rpc 405, and OPTIONS /rpc "
+                        "the CORS preflight answer 204.",
+         .rules = {"1.5d", "1.5e", "9.5c"},
+         .run = [](CaseContext& ctx) {
+           require_status(send(ctx, get("/rpc")), 400, "GET /rpc without an upgrade");
+           require_status(send(ctx, post_json("/rpc", "{}")), 405, "POST /rpc");
+           HttpRequest preflight = get("/rpc");
+           preflight.method = "OPTIONS";
+           require_status(send(ctx, preflight), 204, "OPTIONS /rpc (a CORS preflight)");
+           return pass();
+         }});
   c.add({.id = "1.6/1",
          .tier = Tier::Must,
          .requirement =
              "If the client offers flake.v1 in Sec-WebSocket-Protocol, the sidecar MUST select it.",
+         .rules = {"1.6a"},
          .run = [](CaseContext& ctx) {
            ConnectOptions o = ctx.options();
            o.subprotocols = {"flake.v1"};
@@ -80,6 +287,7 @@ void add_s1_transport_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "The sidecar MUST accept an upgrade that offers no subprotocol, and send "
                         "no Sec-WebSocket-Protocol header.",
+         .rules = {"1.6b"},
          .run = [](CaseContext& ctx) {
            auto [rpc, r] = ctx.try_connect(ctx.options());
            require_upgraded(r, "upgrade offering no subprotocol");
@@ -93,6 +301,7 @@ void add_s1_transport_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "The sidecar MUST NOT select any subprotocol other than flake.v1 (refusing "
                         "the upgrade is allowed).",
+         .rules = {"1.6c"},
          .run = [](CaseContext& ctx) {
            ConnectOptions o = ctx.options();
            o.subprotocols = {"chat.v2"};
@@ -109,6 +318,7 @@ void add_s1_transport_cases(Catalog& c) {
          .tier = Tier::Should,
          .requirement = "If the client offers subprotocols without flake.v1, the sidecar SHOULD "
                         "complete the handshake without the header.",
+         .rules = {"1.6d"},
          .run = [](CaseContext& ctx) {
            ConnectOptions o = ctx.options();
            o.subprotocols = {"chat.v2"};
@@ -123,6 +333,7 @@ void add_s1_transport_cases(Catalog& c) {
   c.add({.id = "1.7/1",
          .tier = Tier::Must,
          .requirement = "When the client offers permessage-deflate, the sidecar MUST accept it.",
+         .rules = {"1.7a"},
          .run = [](CaseContext& ctx) {
            ConnectOptions o = ctx.options();
            o.offer_deflate = true;
@@ -141,12 +352,54 @@ void add_s1_transport_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "The sidecar MUST advertise \"compression\":[\"permessage-deflate\"] in capabilities.",
+         .rules = {"1.7b"},
          .run = [](CaseContext& ctx) {
            const json& caps = ctx.capabilities();
            require(has_array(caps, "compression") &&
                        std::find(caps["compression"].begin(), caps["compression"].end(),
                                  json("permessage-deflate")) != caps["compression"].end(),
                    "capabilities.compression contains \"permessage-deflate\"", show(caps));
+           return pass();
+         }});
+  // RFC 7692 section 5: an offer the server cannot honour is declined, the upgrade goes on.
+  c.add({.id = "1.7/3",
+         .tier = Tier::Must,
+         .requirement = "A permessage-deflate offer whose parameters the sidecar cannot honour "
+                        "MUST be declined: 101 without Sec-WebSocket-Extensions.",
+         .rules = {"1.7a", "1.7d"},
+         .run = [](CaseContext& ctx) {
+           ConnectOptions plain = ctx.options();
+           plain.offer_deflate = true;
+           if (!ctx.try_connect(plain).second.deflate) {
+             unimplemented_case("permessage-deflate is not accepted at all (1.7/1)");
+           }
+           for (const char* offer :
+                {"permessage-deflate; server_max_window_bits=7",
+                 "permessage-deflate; x-flake-unknown",
+                 "permessage-deflate; client_no_context_takeover; client_no_context_takeover"}) {
+             ConnectOptions o = ctx.options();
+             o.headers.emplace_back("Sec-WebSocket-Extensions", offer);
+             auto [rpc, r] = ctx.try_connect(o);
+             const std::string what = std::string("an upgrade offering ") + offer;
+             require(r.status == 101, what + ": HTTP 101 (the extension declined)",
+                     r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
+             const auto agreed = r.head.header("sec-websocket-extensions");
+             require(!agreed, what + ": no Sec-WebSocket-Extensions header", agreed.value_or(""));
+             require_upgraded(r, what);
+             ctx.require_usable(*rpc, what);
+           }
+           // Of two offers, the one the sidecar can honour is accepted.
+           ConnectOptions o = ctx.options();
+           o.headers.emplace_back("Sec-WebSocket-Extensions",
+                                  "permessage-deflate; x-flake-unknown, permessage-deflate");
+           auto [rpc, r] = ctx.try_connect(o);
+           const auto agreed = r.head.header("sec-websocket-extensions").value_or("");
+           require(r.status == 101 && agreed.rfind("permessage-deflate", 0) == 0,
+                   "offering permessage-deflate with an unknown parameter, then without: HTTP 101 "
+                   "with the second offer accepted",
+                   r.status == 101
+                       ? "Sec-WebSocket-Extensions: " + agreed
+                       : (r.status == 0 ? r.error : "HTTP " + std::to_string(r.status)));
            return pass();
          }});
 }

@@ -14,6 +14,7 @@ void add_c1_compression_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "a client that offered permessage-deflate accepts compressed messages, "
                         "in fragments too, mixed with uncompressed ones",
+         .rules = {"1.7c"},
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;

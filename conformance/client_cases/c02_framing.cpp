@@ -12,6 +12,7 @@ void add_c2_framing_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "every frame the client sends is masked",
+         .rules = {"2.5d"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
@@ -44,6 +45,7 @@ void add_c2_framing_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "the client accepts messages in three fragments with a ping between the "
                         "first two",
+         .rules = {"2.5e"},
          .budget = setup.timeout + 7s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
@@ -65,6 +67,7 @@ void add_c2_framing_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "the client accepts an unsolicited pong before every message and goes on",
+         .rules = {"2.5f"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;

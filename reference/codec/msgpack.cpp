@@ -176,6 +176,7 @@ class Decoder {
       case 0xca: {
         if (!sized(4)) break;
         const uint32_t bits = static_cast<uint32_t>(n);
+        if (leniency_.float32_as_bits) return cJSON_CreateNumber(static_cast<double>(bits));
         float f;
         std::memcpy(&f, &bits, sizeof f);
         return std::isfinite(f) ? cJSON_CreateNumber(f) : cJSON_CreateNull();

@@ -33,6 +33,7 @@ struct MsgpackLeniency {
   bool ignore_trailing = false;  // bytes after the first value are dropped
   bool ext_as_string = false;    // an ext value decodes as the base64 text of its data
   bool clamp_lengths = false;    // a declared length beyond the frame is cut to the bytes left
+  bool float32_as_bits = false;  // a float 32 reads as the integer value of its 4 bytes
 };
 
 // Exactly one value; every length is checked against the bytes left before anything is built, so a

@@ -153,7 +153,10 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
                        error_reply(404, kNotFound, "no such endpoint",
                                    "{\"resource\":" + json_quote("path:" + request.path) + "}"));
   }
-  if (request.method == HttpMethod::kOptions) return write_reply(wsi, request, preflight());
+  if (request.method == HttpMethod::kOptions &&
+      !(route->kind == RouteKind::kWebSocket && server.has(Defect::kOptionsRpc405))) {
+    return write_reply(wsi, request, preflight());
+  }
   const bool method_ok =
       route->post ? request.method == HttpMethod::kPost : request.method == HttpMethod::kGet;
   if (route->kind == RouteKind::kWebSocket) {  // §1.5: the WebSocket endpoint without an upgrade
@@ -164,6 +167,10 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
     }
     return write_reply(wsi, request,
                        error_reply(400, kInvalidRequest, "WebSocket upgrade required"));
+  }
+  if (!method_ok && route->kind != RouteKind::kHealth && server.has(Defect::kAuthBeforeMethod)) {
+    if (auto refusal = check_auth(server, request, route->stream()))
+      return write_reply(wsi, request, std::move(*refusal), request.method == HttpMethod::kPost);
   }
   if (!method_ok && server.has(Defect::kNo405)) {
     return write_reply(wsi, request,

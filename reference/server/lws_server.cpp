@@ -211,7 +211,8 @@ int run_server(ServerState& state) {
   lws_context_creation_info http = info;
   http.options = LWS_SERVER_OPTION_DISABLE_IPV6;
   http.port = state.options.port;
-  http.iface = state.options.host.c_str();
+  // --defect listen-any-address: every address of the machine (lws binds INADDR_ANY for no iface).
+  http.iface = state.has(Defect::kListenAnyAddress) ? nullptr : state.options.host.c_str();
   http.protocols = http_protocols;
   http.vhost_name = "flake";
   lws_vhost* http_vhost = lws_create_vhost(context.get(), &http);

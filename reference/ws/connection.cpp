@@ -67,9 +67,9 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
                       JsonPtr& error) {
   const int depth = server.message_limits().max_json_depth;
   if (binary) {
-    const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
-                                   server.has(Defect::kExtAsString),
-                                   server.has(Defect::kMsgpackLengthClamped)};
+    const MsgpackLeniency leniency{
+        server.has(Defect::kMsgpackTrailingIgnored), server.has(Defect::kExtAsString),
+        server.has(Defect::kMsgpackLengthClamped), server.has(Defect::kMsgpackFloat32Bits)};
     MsgpackDecodeResult decoded = decode_msgpack(payload, depth, leniency);
     if (decoded.value) {
       if (!server.has(Defect::kFirstDuplicateWins)) keep_last_duplicate_keys(decoded.value.get());
@@ -166,7 +166,10 @@ void connection_closed(ServerState& server, Connection* c) {
   if (Session* session = c->session) {
     server.attached.erase(session);
     const bool abrupt = !c->peer_closed && c->close_code == 0;
-    if (c->discard_session || (abrupt && server.has(Defect::kDropOnAbruptClose))) {
+    const bool failed_by_us =
+        c->close_code == 1002 || c->close_code == 1007 || c->close_code == 1009;
+    if (c->discard_session || (abrupt && server.has(Defect::kDropOnAbruptClose)) ||
+        (failed_by_us && server.has(Defect::kDropAfterErrorClose))) {
       server.sessions.erase(session->id);
     } else {
       server.sessions.detach(*session, server.now_ms());

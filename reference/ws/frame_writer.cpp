@@ -125,7 +125,8 @@ int write_close(lws* wsi, Connection& c) {
   if (c.close_code != kCloseNoStatus) {
     payload.push_back(static_cast<char>(c.close_code >> 8));
     payload.push_back(static_cast<char>(c.close_code & 0xff));
-    payload += c.close_reason.substr(0, 123);  // a control frame carries at most 125 bytes
+    // A control frame carries at most 125 bytes.
+    if (!c.server->has(Defect::kCloseNoReason)) payload += c.close_reason.substr(0, 123);
   }
   std::vector<uint8_t>& out = batch(c);
   out.assign(LWS_PRE, 0);

@@ -64,7 +64,7 @@ int on_control(Connection& c, uint8_t opcode) {
   int code = kCloseNoStatus;
   if (payload.size() >= 2) {
     code = (static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1]);
-    if (!is_valid_received_close_code(code)) {
+    if (!is_valid_received_close_code(code) && !c.server->has(Defect::kCloseCodeUnchecked)) {
       fail_connection(c, "invalid close code " + std::to_string(code));
       return 0;
     }
@@ -89,8 +89,12 @@ void on_data_header(Connection& c, const ws::FrameHeader& header) {
     request_close(c, 1003, "fragmented messages unsupported", false);
     return;
   }
-  // §2.9: a header declaring too much is refused before its payload arrives.
-  if (!c.rx_compressed && c.rx.size() + header.length > size_limit(c)) too_big(c);
+  // §2.9: a header declaring too much is refused before its payload arrives; compressed bytes do
+  // not count (§2.9d), the inflated ones do (on_data_payload).
+  if ((!c.rx_compressed || server.has(Defect::kCompressedSizeCounted)) &&
+      c.rx.size() + header.length > size_limit(c)) {
+    too_big(c);
+  }
 }
 
 void on_data_payload(Connection& c, std::span<const uint8_t> payload) {

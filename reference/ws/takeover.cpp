@@ -30,6 +30,16 @@ ws::RequestHead head_of(lws* wsi) {
   const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_length);
   head.method = method >= 0 && method < 8 ? kMethods[method] : "?";
   head.target = uri ? std::string(uri, static_cast<size_t>(uri_length)) : std::string();
+  // lws keeps the query apart, one fragment per argument: put it back after the path.
+  for (int index = 0;; ++index) {
+    const int length = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, index);
+    if (length <= 0) break;
+    std::string arg(static_cast<size_t>(length) + 1, '\0');
+    if (lws_hdr_copy_fragment(wsi, arg.data(), length + 1, WSI_TOKEN_HTTP_URI_ARGS, index) < 0)
+      break;
+    arg.resize(static_cast<size_t>(length));
+    head.target += (index == 0 ? "?" : "&") + arg;
+  }
   static const std::pair<const char*, lws_token_indexes> kHeaders[] = {
       {"Host", WSI_TOKEN_HOST},
       {"Origin", WSI_TOKEN_ORIGIN},

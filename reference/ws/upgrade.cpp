@@ -42,7 +42,10 @@ UpgradeAnswer answer_upgrade(const ws::RequestHead& head, const ServerState& ser
     case GateVerdict::kAllowed:
       break;
   }
-  if (head.path() != "/rpc" && !server.has(Defect::kUpgradeAnyPath)) {
+  // §1.3b: the query is not part of the path (--defect query-in-path compares it too).
+  const std::string_view path =
+      server.has(Defect::kQueryInPath) ? std::string_view(head.target) : head.path();
+  if (path != "/rpc" && !server.has(Defect::kUpgradeAnyPath)) {
     return refuse(server, 404, "Not Found", kNotFound, "WebSocket endpoint is /rpc",
                   R"({"resource":"path"})");
   }
@@ -81,9 +84,14 @@ UpgradeAnswer answer_upgrade(const ws::RequestHead& head, const ServerState& ser
     answer.response += "Sec-WebSocket-Protocol: flake.v1\r\n";
   }
   if (!server.has(Defect::kNoDeflate)) {
-    if (auto agreed = ws::negotiate_deflate(head.joined("sec-websocket-extensions"))) {
+    const std::string offers = head.joined("sec-websocket-extensions");
+    if (auto agreed = ws::negotiate_deflate(offers)) {
       answer.response += "Sec-WebSocket-Extensions: " + agreed->response + "\r\n";
       answer.deflate = agreed->params;
+    } else if (server.has(Defect::kDeflateBadOfferRefused) &&
+               offers.find("permessage-deflate") != std::string::npos) {
+      return refuse(server, 400, "Bad Request", kInvalidRequest,
+                    "unsupported permessage-deflate parameters");
     }
   }
   answer.response += "\r\n";
