@@ -90,8 +90,8 @@ HttpResponse read_framed(TcpSocket& socket, Deadline deadline) {
 void add_s9_endpoints_cases(Catalog& c) {
   c.explain({.rule = "9.8c",
              .why = Why::Gap,
-             .reason = "A case would send more health requests than the bucket holds on one "
-                       "connection and require none of them to get 429."});
+             .reason = "A case would start the sidecar with a small bucket (--rate), send more "
+                       "health requests than it holds on one connection and require no 429."});
   c.add(
       {.id = "9.7/1",
        .tier = Tier::Must,
