@@ -1,5 +1,6 @@
 // §9.7-9.11: POST /api/v1/rpc, health, dashboards and actions, log export, tickets.
 
+#include <charconv>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
 #include "conformance/cases/rest_case_util.hpp"
@@ -50,14 +51,53 @@ void require_export_document(const json& doc, std::string_view how) {
               (ns.empty() ? std::string("none") : "n = " + std::to_string(ns.back())));
 }
 
+// POST /api/v1/{service}/action with `body`, with the Bearer token.
+HttpResponse action(CaseContext& ctx, const std::string& service, std::string body) {
+  return send(ctx, with_bearer(ctx, post_json("/api/v1/" + service + "/action", std::move(body))));
+}
+
+// The head and body of a response read from a raw socket, framed by Content-Length.
+HttpResponse read_framed(TcpSocket& socket, Deadline deadline) {
+  HttpResponse response;
+  std::string buffered;
+  HeadRead read = read_response_head(socket, buffered, deadline);
+  if (read.status != HeadRead::Status::Ok) {
+    response.error =
+        read.status == HeadRead::Status::Timeout ? "no answer in time" : "no answer: " + read.error;
+    return response;
+  }
+  response.head = std::move(read.head);
+  response.status = response.head.status;
+  std::size_t length = 0;
+  const std::string cl = response.head.header("content-length").value_or("0");
+  std::from_chars(cl.data(), cl.data() + cl.size(), length);
+  char buf[4096];
+  while (buffered.size() < length) {
+    const RecvResult r = socket.recv_some(buf, sizeof buf, deadline);
+    if (r.status != IoStatus::Ok) {
+      response.error = "the body ended early";
+      return response;
+    }
+    buffered.append(buf, r.bytes);
+  }
+  response.body = buffered.substr(0, length);
+  response.complete = true;
+  return response;
+}
+
 }  // namespace
 
 void add_s9_endpoints_cases(Catalog& c) {
+  c.explain({.rule = "9.8c",
+             .why = Why::Gap,
+             .reason = "A case would start the sidecar with a small bucket (--rate), send more "
+                       "health requests than it holds on one connection and require no 429."});
   c.add(
       {.id = "9.7/1",
        .tier = Tier::Must,
        .requirement = "POST /api/v1/rpc answers JSON-RPC with HTTP 200 (errors included), 204 for "
                       "notifications, -32601 for socket-only methods.",
+       .rules = {"9.7a", "9.7c", "9.7d", "9.7e", "9.7f", "9.1b"},
        .run = [](CaseContext& ctx) {
          require_rest(ctx);
          HttpRequest ping =
@@ -86,12 +126,45 @@ void add_s9_endpoints_cases(Catalog& c) {
                  "HTTP " + std::to_string(n.status) + " " + WireLog::summarize_text(n.body, 100));
          return pass();
        }});
+
+  // §9.7b: only the head is sent; the 413 must come without the body.
+  c.add(
+      {.id = "9.7/2",
+       .tier = Tier::Must,
+       .requirement = "A POST whose Content-Length is over --max-message-bytes MUST get 413, "
+                      "-32005 {\"maxBytes\":<limit>}, without the body being sent.",
+       .rules = {"9.7b"},
+       .run = [](CaseContext& ctx) {
+         require_rest(ctx);
+         const json& caps = ctx.capabilities();
+         require(has_integer(caps, "maxMessageBytes"), "capabilities.maxMessageBytes", show(caps));
+         const std::int64_t limit = caps["maxMessageBytes"].get<std::int64_t>();
+         TcpSocket socket;
+         require(socket.connect(ctx.target().url.host, ctx.target().url.port, ctx.deadline()),
+                 "a TCP connection", "connect failed");
+         const std::string head =
+             "POST /api/v1/rpc HTTP/1.1\r\nHost: " + ctx.target().url.authority +
+             "\r\nAuthorization: Bearer " + ctx.target().token +
+             "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(limit + 1) +
+             "\r\n\r\n";
+         require(socket.send_all(head, ctx.deadline()) == IoStatus::Ok, "the request head sent",
+                 "send failed");
+         const HttpResponse r =
+             read_framed(socket, ctx.deadline_after(std::chrono::milliseconds(3000)));
+         const json body = require_error_body(
+             r, 413, -32005, "Content-Length " + std::to_string(limit + 1) + ", no body sent");
+         const json& data = body["error"].value("data", json());
+         require(has_integer(data, "maxBytes") && data["maxBytes"].get<std::int64_t>() == limit,
+                 "data {\"maxBytes\":" + std::to_string(limit) + "}", show(body));
+         return pass();
+       }});
   c.add(
       {.id = "9.8/1",
        .tier = Tier::Must,
        .requirement =
            "GET /api/v1/health MUST answer 200 "
            "{\"status\":\"ok\",\"protocol\":\"flake.v1\",\"version\"} without authentication.",
+       .rules = {"9.8a", "9.1d"},
        .run = [](CaseContext& ctx) {
          require_rest(ctx);
          const HttpResponse r = send(ctx, get("/api/v1/health"));
@@ -104,10 +177,29 @@ void add_s9_endpoints_cases(Catalog& c) {
                  "{\"status\":\"ok\",\"protocol\":\"flake.v1\",\"version\":<string>}", show(body));
          return pass();
        }});
+
+  c.add({.id = "9.8/2",
+         .tier = Tier::Must,
+         .requirement = "GET /api/v1/health MUST still apply the Host and Origin checks: a "
+                        "foreign Origin or Host gets 403.",
+         .rules = {"9.8b"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           HttpRequest origin = get("/api/v1/health");
+           origin.headers = {{"Origin", "https://evil.example"}};
+           require_error_body(send(ctx, origin), 403, -32008,
+                              "GET /api/v1/health with Origin: https://evil.example");
+           HttpRequest host = get("/api/v1/health");
+           host.host = "evil.example";
+           require_error_body(send(ctx, host), 403, -32008,
+                              "GET /api/v1/health with Host: evil.example");
+           return pass();
+         }});
   c.add({.id = "9.9/1",
          .tier = Tier::Must,
          .requirement = "The dashboard endpoints MUST answer the documents of getDashboard and "
                         "multi.getDashboard; unknown service 404.",
+         .rules = {"9.9a", "9.9b", "9.9c"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            auto rpc = ctx.connect_authenticated();
@@ -131,11 +223,63 @@ void add_s9_endpoints_cases(Catalog& c) {
                    "data {\"resource\":\"service:nosuch\"}", WireLog::summarize_text(u.body, 200));
            return pass();
          }});
+
+  c.add({.id = "9.9/2",
+         .tier = Tier::Must,
+         .requirement = "POST /api/v1/{service}/action MUST answer 200 with the method's result as "
+                        "the whole body; its errors get the status of §3.10, an unknown action "
+                        "404 and -32601.",
+         .rules = {"9.9d", "9.9f", "9.9g"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           auto rpc = ctx.connect_authenticated();
+           const json dashboard = ctx.call_result(*rpc, "vercel.getDashboard", nullptr);
+           const HttpResponse d = send_to_endpoint(
+               ctx, with_bearer(
+                        ctx, post_json("/api/v1/vercel/action", R"({"action":"getDashboard"})")));
+           require_status(d, 200, "action getDashboard");
+           require(json_body(d, "action getDashboard") == dashboard,
+                   "the document vercel.getDashboard returns, as the whole body",
+                   WireLog::summarize_text(d.body, 200));
+           const json page = ctx.call_result(*rpc, "vercel.getProjects", {{"limit", 2}});
+           const HttpResponse p =
+               action(ctx, "vercel", R"({"action":"getProjects","params":{"limit":2}})");
+           require_status(p, 200, "action getProjects with params {\"limit\":2}");
+           const json body = json_body(p, "action getProjects");
+           require(body.is_object() &&
+                       body.value("projects", json()) == page.value("projects", json()) &&
+                       body.value("projects", json()).size() == 2,
+                   "the 2 projects vercel.getProjects {\"limit\":2} returns",
+                   WireLog::summarize_text(p.body, 200));
+           require_error_body(
+               action(ctx, "vercel", R"({"action":"getProjects","params":{"limit":0}})"), 400,
+               -32602, "action getProjects with limit 0 (-32602: HTTP 400)");
+           require_error_body(action(ctx, "vercel", R"({"action":"noSuchAction"})"), 404, -32601,
+                              "action noSuchAction");
+           return pass();
+         }});
+  c.add({.id = "9.9/3",
+         .tier = Tier::Must,
+         .requirement = "An action body that is not a JSON object with a string action MUST get "
+                        "400: -32700 if it is not JSON, -32600 otherwise.",
+         .rules = {"9.9e"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           require_error_body(action(ctx, "vercel", "getDashboard"), 400, -32700,
+                              "an action body that is not JSON");
+           for (const char* body :
+                {"[]", R"({"params":{}})", R"({"action":7})", "\"getDashboard\""}) {
+             require_error_body(action(ctx, "vercel", body), 400, -32600,
+                                std::string("the action body ") + body);
+           }
+           return pass();
+         }});
   c.add({.id = "9.10/1",
          .tier = Tier::Must,
          .requirement =
              "The log export MUST answer {service,timeRange,totalEntries,entries} with the newest "
              "entries, JSON unless Accept lists application/msgpack (q > 0), with Vary: Accept.",
+         .rules = {"9.10a", "9.10c", "9.10d", "9.10e", "9.10f", "9.1d"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            {
@@ -182,6 +326,7 @@ void add_s9_endpoints_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A missing or malformed timeRange MUST get 400 and -32602 "
                         "{\"field\":\"timeRange\"}; an unknown service 404 and -32004.",
+         .rules = {"9.10b", "9.10g"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            for (const char* query : {"", "?timeRange=", "?timeRange=1y", "?timeRange=0h",
@@ -199,10 +344,34 @@ void add_s9_endpoints_cases(Catalog& c) {
                               "GET /api/v1/logs/nosuch?timeRange=1h");
            return pass();
          }});
+
+  c.add({.id = "9.10/3",
+         .tier = Tier::Must,
+         .requirement = "/api/v1/logs/dashboard and /api/v1/logs/action MUST be log exports (of "
+                        "services dashboard and action): GET 404 service:<name>, POST 405.",
+         .rules = {"9.10h"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           for (const char* name : {"dashboard", "action"}) {
+             const std::string path = std::string("/api/v1/logs/") + name;
+             const HttpResponse g = send(ctx, with_bearer(ctx, get(path + "?timeRange=1h")));
+             const json body = require_error_body(g, 404, -32004, "GET " + path + "?timeRange=1h");
+             require(
+                 body["error"].value("data", json()).value("resource", "") ==
+                     std::string("service:") + name,
+                 "GET " + path + ": the log export's data {\"resource\":\"service:" + name + "\"}",
+                 show(body));
+             const HttpResponse p =
+                 send(ctx, with_bearer(ctx, post_json(path, R"({"action":"getDashboard"})")));
+             require_error_body(p, 405, -32600, "POST " + path + " (a GET path)");
+           }
+           return pass();
+         }});
   c.add({.id = "9.11/1",
          .tier = Tier::Must,
          .requirement =
              "POST /api/v1/auth/ticket MUST answer 200 {\"ticket\",\"expiresInMs\":30000}.",
+         .rules = {"9.11a", "9.11b"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest r = post_json("/api/v1/auth/ticket", "");
@@ -211,6 +380,30 @@ void add_s9_endpoints_cases(Catalog& c) {
            const json body = json_body(t, "ticket");
            require(has_string(body, "ticket") && body.value("expiresInMs", 0) == 30000,
                    "{\"ticket\":<string>,\"expiresInMs\":30000}", show(body));
+           return pass();
+         }});
+
+  c.add({.id = "9.11/2",
+         .tier = Tier::Must,
+         .requirement = "A ticket request body MUST be accepted when empty (whitespace) or an "
+                        "object; otherwise 400, -32700 if not JSON, -32600 otherwise.",
+         .rules = {"9.11b", "9.11c"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           for (const char* body : {" \r\n", R"({"purpose":"logs"})"}) {
+             const HttpResponse t =
+                 send_to_endpoint(ctx, with_bearer(ctx, post_json("/api/v1/auth/ticket", body)));
+             require_status(t, 200, "a ticket request with the body " + show(json(body)));
+             require(has_string(json_body(t, "ticket"), "ticket"), "{\"ticket\":<string>,...}",
+                     WireLog::summarize_text(t.body, 200));
+           }
+           require_error_body(
+               send(ctx, with_bearer(ctx, post_json("/api/v1/auth/ticket", "ticket please"))), 400,
+               -32700, "a ticket request whose body is not JSON");
+           for (const char* body : {"[]", "\"logs\"", "null"}) {
+             require_error_body(send(ctx, with_bearer(ctx, post_json("/api/v1/auth/ticket", body))),
+                                400, -32600, std::string("a ticket request with the body ") + body);
+           }
            return pass();
          }});
 }

@@ -78,10 +78,34 @@ class KeepAlive {
   }
   // Reads one Content-Length-framed response; incomplete on any problem.
   HttpResponse receive(Deadline deadline) {
-    HttpResponse response;
     HeadRead read = read_response_head(socket_, leftover_, deadline);
-    if (read.status != HeadRead::Status::Ok) return response;
-    response.head = std::move(read.head);
+    if (read.status != HeadRead::Status::Ok) return HttpResponse{};
+    return body_after(std::move(read.head), deadline);
+  }
+  // The next response head alone (the answer to HEAD, or an interim 1xx).
+  HeadRead receive_head(Deadline deadline) {
+    return read_response_head(socket_, leftover_, deadline);
+  }
+  // Up to `want` bytes of what follows the last head read: fewer when the connection ends
+  // (`ended`) or at the deadline.
+  std::string following(std::size_t want, Deadline deadline, bool& ended) {
+    ended = false;
+    char buf[4096];
+    while (leftover_.size() < want) {
+      const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
+      if (r.status == IoStatus::Timeout) break;
+      if (r.status != IoStatus::Ok || r.bytes == 0) {
+        ended = true;
+        break;
+      }
+      leftover_.append(buf, r.bytes);
+    }
+    return leftover_.substr(0, want);
+  }
+  // The Content-Length-framed body of a response whose head was read.
+  HttpResponse body_after(HttpResponseHead head, Deadline deadline) {
+    HttpResponse response;
+    response.head = std::move(head);
     response.status = response.head.status;
     std::size_t length = 0;
     const std::string cl = response.head.header("content-length").value_or("0");
@@ -103,6 +127,29 @@ class KeepAlive {
   std::string leftover_;
 };
 
+// The Host header line the raw requests of this file carry.
+std::string host_line(CaseContext& ctx) {
+  return "Host: " + ctx.target().url.authority + "\r\n";
+}
+
+// "HTTP 405" or the reason no answer was read.
+std::string head_text(const HeadRead& read) {
+  return read.status == HeadRead::Status::Ok        ? "HTTP " + std::to_string(read.head.status)
+         : read.status == HeadRead::Status::Timeout ? "no answer in time"
+                                                    : "no answer: " + read.error;
+}
+
+// An OPTIONS preflight from the allowed Origin tauri://localhost.
+HttpRequest preflight(std::string path) {
+  HttpRequest r;
+  r.method = "OPTIONS";
+  r.path = std::move(path);
+  r.headers = {{"Origin", "tauri://localhost"},
+               {"Access-Control-Request-Method", "GET"},
+               {"Access-Control-Request-Headers", "authorization"}};
+  return r;
+}
+
 }  // namespace
 
 void add_s9_http_rules_cases(Catalog& c) {
@@ -112,6 +159,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A Transfer-Encoding: chunked request body MUST be decoded (MAY) or "
                         "answered with 400; it is never taken as an empty body.",
+         .rules = {"9.1c"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string ping = R"({"jsonrpc":"2.0","id":7,"method":"system.ping"})";
@@ -137,10 +185,99 @@ void add_s9_http_rules_cases(Catalog& c) {
                    show(body));
            return pass("chunked request bodies decoded");
          }});
+
+  // §9.1e: HEAD and a GET pipelined behind it. Whatever the HEAD gets (200 or 405, both allowed),
+  // what follows its head must be the GET's answer or the end of the connection, not a body.
+  c.add({.id = "9.1/2",
+         .tier = Tier::Must,
+         .requirement = "A response to HEAD MUST NOT carry content: after its head come the next "
+                        "response or the end of the connection.",
+         .rules = {"9.1e"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           const std::string host = host_line(ctx);
+           KeepAlive conn;
+           require(conn.connect(ctx), "a TCP connection", "connect failed");
+           require(conn.send("HEAD /api/v1/health HTTP/1.1\r\n" + host +
+                                 "\r\nGET /api/v1/health HTTP/1.1\r\n" + host + "\r\n",
+                             ctx.deadline()),
+                   "the requests sent", "send failed");
+           const HeadRead head = conn.receive_head(ctx.deadline());
+           require(head.status == HeadRead::Status::Ok &&
+                       (head.head.status == 200 || head.head.status == 405),
+                   "HEAD /api/v1/health: 200 (as GET) or 405", head_text(head));
+           bool ended = false;
+           const std::string next =
+               conn.following(9, ctx.deadline_after(std::chrono::milliseconds(2000)), ended);
+           require((next.empty() && ended) || next == "HTTP/1.1 ",
+                   "after the HEAD answer's head: the GET's answer (HTTP/1.1 ...) or the end of "
+                   "the connection",
+                   next.empty() ? (ended ? std::string("the end") : std::string("nothing"))
+                                : WireLog::summarize_text(next, 60));
+           return pass(ended ? "HTTP " + std::to_string(head.head.status) + ", then the end"
+                             : "HTTP " + std::to_string(head.head.status) +
+                                   ", then the GET's answer");
+         }});
+  c.add({.id = "9.1/3",
+         .tier = Tier::Must,
+         .requirement = "HTTP/1.1 persistent connections MUST work: two GETs, one after the other, "
+                        "on one connection both get their answers.",
+         .rules = {"9.1a"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           const std::string get = "GET /api/v1/health HTTP/1.1\r\n" + host_line(ctx) + "\r\n";
+           KeepAlive conn;
+           require(conn.connect(ctx), "a TCP connection", "connect failed");
+           for (int i = 1; i <= 2; ++i) {
+             const std::string what = "GET /api/v1/health number " + std::to_string(i);
+             require(conn.send(get, ctx.deadline()), what + " sent on the same connection",
+                     "send failed");
+             const HttpResponse r = conn.receive(ctx.deadline());
+             require(r.complete && r.status == 200, what + ": HTTP 200 on the same connection",
+                     r.complete ? "HTTP " + std::to_string(r.status) : "no complete answer");
+           }
+           return pass();
+         }});
+  // §9.1f: the head with Expect: 100-continue first, the body after a pause (or after a 100).
+  c.add({.id = "9.1/4",
+         .tier = Tier::Must,
+         .requirement = "A request with Expect: 100-continue MUST get the same final answer as "
+                        "without it once its body arrives; 100 Continue before it is optional.",
+         .rules = {"9.1f"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           const std::string ping = R"({"jsonrpc":"2.0","id":9,"method":"system.ping"})";
+           KeepAlive conn;
+           require(conn.connect(ctx), "a TCP connection", "connect failed");
+           require(conn.send("POST /api/v1/rpc HTTP/1.1\r\n" + host_line(ctx) +
+                                 "Authorization: Bearer " + ctx.target().token +
+                                 "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(ping.size()) + "\r\nExpect: 100-continue\r\n\r\n",
+                             ctx.deadline()),
+                   "the request head sent", "send failed");
+           HeadRead early = conn.receive_head(ctx.deadline_after(std::chrono::milliseconds(500)));
+           const bool continued = early.status == HeadRead::Status::Ok && early.head.status == 100;
+           require(continued || early.status == HeadRead::Status::Timeout,
+                   "before the body: 100 Continue or nothing", head_text(early));
+           require(conn.send(ping, ctx.deadline()), "the body sent", "send failed");
+           HeadRead final_head = conn.receive_head(ctx.deadline());
+           if (!continued && final_head.status == HeadRead::Status::Ok &&
+               final_head.head.status == 100)  // a late 100 Continue
+             final_head = conn.receive_head(ctx.deadline());
+           require(final_head.status == HeadRead::Status::Ok && final_head.head.status == 200,
+                   "the final answer: HTTP 200", head_text(final_head));
+           const HttpResponse r = conn.body_after(std::move(final_head.head), ctx.deadline());
+           const json body = json::parse(r.body, nullptr, false);
+           require(r.complete && body.is_object() && body.value("id", json()) == 9 &&
+                       body.contains("result"),
+                   "the ping's result with id 9", WireLog::summarize_text(r.body, 200));
+           return pass(continued ? "100 Continue, then the answer" : "the answer, no 100");
+         }});
   c.add({.id = "9.2/1",
          .tier = Tier::Must,
          .requirement = "An unknown path MUST get 404 (-32004); a known path with a wrong method "
                         "405 (-32600) with an Allow header.",
+         .rules = {"9.2a", "9.3a"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest unknown = get("/api/v1/no-such-endpoint");
@@ -153,10 +290,54 @@ void add_s9_http_rules_cases(Catalog& c) {
                    "an Allow header listing GET", r.head.combined("allow").value_or("none"));
            return pass();
          }});
+
+  c.add({.id = "9.2/2",
+         .tier = Tier::Must,
+         .requirement = "An upgrade with a Sec-WebSocket-Version other than 13 MUST get 400 (not "
+                        "426) with Sec-WebSocket-Version: 13.",
+         .rules = {"9.2b", "9.2a"},
+         .run = [](CaseContext& ctx) {
+           KeepAlive conn;
+           require(conn.connect(ctx), "a TCP connection", "connect failed");
+           require(conn.send("GET /rpc HTTP/1.1\r\n" + host_line(ctx) +
+                                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                 "Sec-WebSocket-Version: 8\r\n\r\n",
+                             ctx.deadline()),
+                   "the upgrade request sent", "send failed");
+           const HttpResponse a = conn.receive(ctx.deadline());
+           require_status(a, 400, "an upgrade with Sec-WebSocket-Version: 8");
+           const std::string version = a.head.combined("sec-websocket-version").value_or("");
+           require(header_has_token(version, "13"), "Sec-WebSocket-Version: 13 in the 400",
+                   version.empty() ? "none" : version);
+           const json body = json_body(a, "the 400");
+           const int code = has_object(body, "error") ? body["error"].value("code", 0) : 0;
+           require(code == -32700 || code == -32600 || code == -32602,
+                   "400 with {\"error\":{\"code\":-32700|-32600|-32602,...}}", show(body));
+           return pass();
+         }});
+  c.add({.id = "9.2/3",
+         .tier = Tier::Must,
+         .requirement = "An unknown {service} in a path MUST get its 404 only after "
+                        "authentication: without credentials, 401.",
+         .rules = {"9.2c"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           for (const char* path : {"/api/v1/nosuch/dashboard", "/api/v1/logs/nosuch?timeRange=1h",
+                                    "/api/v1/stream/logs/nosuch"}) {
+             require_error_body(send(ctx, get(path)), 401, -32001,
+                                std::string("GET ") + path + " without credentials");
+           }
+           require_error_body(
+               send(ctx, post_json("/api/v1/nosuch/action", R"({"action":"getDashboard"})")), 401,
+               -32001, "POST /api/v1/nosuch/action without credentials");
+           return pass();
+         }});
   c.add({.id = "9.3/1",
          .tier = Tier::Must,
          .requirement = "A 405 MUST carry Allow listing the path's methods; a 401 MUST carry "
                         "WWW-Authenticate: Bearer (REST, RPC and SSE endpoints).",
+         .rules = {"9.3b", "9.3d", "9.3a"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            struct Probe {
@@ -201,6 +382,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A 503 for the connection cap (SSE request) MUST carry Retry-After in "
                         "whole seconds >= 1 and -32003 {\"service\":\"sidecar\",\"retryAfterMs\"}.",
+         .rules = {"9.3c", "9.14b"},
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
@@ -245,6 +427,7 @@ void add_s9_http_rules_cases(Catalog& c) {
   c.add({.id = "9.3/3",
          .tier = Tier::Must,
          .requirement = "A 429 MUST carry Retry-After in whole seconds >= 1 and -32002.",
+         .rules = {"9.3c"},
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
@@ -283,6 +466,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A POST without Content-Type application/json MUST get 415 and -32600; "
                         "parameters and case do not matter.",
+         .rules = {"9.4a", "9.4b"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"system.ping"})";
@@ -306,6 +490,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "An allowed Origin gets Access-Control-Allow-Origin with that value and "
                         "Vary: Origin; preflights get 204.",
+         .rules = {"9.5a", "9.5b", "9.5c", "9.5d"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest r = get("/api/v1/health");
@@ -339,11 +524,54 @@ void add_s9_http_rules_cases(Catalog& c) {
            }
            return pass();
          }});
+
+  c.add({.id = "9.5/2",
+         .tier = Tier::Must,
+         .requirement = "A preflight of a path of §1.3 MUST get 204 whatever its {service} "
+                        "value, served or not.",
+         .rules = {"9.5c"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           for (const char* path : {"/api/v1/nosuch/dashboard", "/api/v1/nosuch/action",
+                                    "/api/v1/logs/nosuch", "/api/v1/stream/logs/nosuch"}) {
+             require_status(send(ctx, preflight(path)), 204,
+                            std::string("OPTIONS ") + path + " (an unknown service)");
+           }
+           return pass();
+         }});
+  c.add({.id = "9.5/3",
+         .tier = Tier::Should,
+         .requirement = "CORS answers SHOULD carry Access-Control-Expose-Headers: Retry-After and "
+                        "SHOULD NOT carry Access-Control-Allow-Credentials.",
+         .rules = {"9.5e", "9.5f"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           HttpRequest r = get("/api/v1/health");
+           r.headers = {{"Origin", "tauri://localhost"}};
+           const HttpResponse a = send(ctx, r);
+           require_status(a, 200, "GET /api/v1/health with an allowed Origin");
+           const std::string exposed =
+               a.head.combined("access-control-expose-headers").value_or("");
+           require(header_has_token(exposed, "Retry-After"),
+                   "Access-Control-Expose-Headers listing Retry-After",
+                   exposed.empty() ? "none" : exposed);
+           const HttpResponse p = send(ctx, preflight("/api/v1/rpc"));
+           require_status(p, 204, "OPTIONS /api/v1/rpc preflight");
+           for (const HttpResponse* answer : {&a, &p}) {
+             const auto credentials = answer->head.header("access-control-allow-credentials");
+             require(!credentials.has_value(),
+                     std::string(answer == &a ? "the GET" : "the preflight") +
+                         ": no Access-Control-Allow-Credentials",
+                     "Access-Control-Allow-Credentials: " + credentials.value_or(""));
+           }
+           return pass();
+         }});
   c.add({.id = "9.6/1",
          .tier = Tier::Must,
          .requirement =
              "A body over 1 KiB MUST be gzip-compressed with Content-Encoding: gzip and Vary: "
              "Accept-Encoding when Accept-Encoding allows gzip (listed or *, q > 0).",
+         .rules = {"9.6a", "9.6b"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const json doc = plain_dashboard(ctx);
@@ -369,6 +597,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A body MUST NOT be compressed when Accept-Encoding is absent or does not "
                         "allow gzip, nor an SSE response.",
+         .rules = {"9.6c", "9.6d"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const json doc = plain_dashboard(ctx);  // checks the request without Accept-Encoding too

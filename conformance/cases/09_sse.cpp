@@ -62,6 +62,7 @@ void add_s9_sse_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "An SSE stream answers text/event-stream, starts with retry:, and sends "
                         "event/id/data with seq equal to the id.",
+         .rules = {"9.12a", "9.12b", "9.12c", "9.12d", "9.12e", "9.12g", "9.13a"},
          .run = [](CaseContext& ctx) {
            auto s = open_stream(ctx, stream_request(ctx, kPath, true), 200);
            auto first = s->next(ctx.deadline());
@@ -100,6 +101,7 @@ void add_s9_sse_cases(Catalog& c) {
        .requirement =
            "The metrics stream MUST carry metrics.update for every service (id = seq, subscription "
            "= path); the deployments stream answers as an SSE stream with retry: first.",
+       .rules = {"9.12a", "9.12b", "9.12e", "9.12f"},
        .run = [](CaseContext& ctx) {
          constexpr const char* kMetrics = "/api/v1/stream/metrics";
          auto stream = open_sse(ctx, bearer_stream(ctx, kMetrics), 200);
@@ -159,6 +161,7 @@ void add_s9_sse_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "Last-Event-ID MUST replay the events after it, in order, with no gap and no duplicate.",
+       .rules = {"9.13c", "9.13d"},
        .run = [](CaseContext& ctx) {
          std::int64_t last = 0;
          {
@@ -187,6 +190,7 @@ void add_s9_sse_cases(Catalog& c) {
        .requirement =
            "A Last-Event-ID above the counter or not an integer (header or lastEventId query) MUST "
            "get event: reset with id and data {\"latestId\"} = the current counter first.",
+       .rules = {"9.13e", "9.13g"},
        .run = [](CaseContext& ctx) {
          const std::pair<std::string, bool> offers[] = {{"99999999999", true},
                                                         {"not-a-number", false}};
@@ -209,12 +213,65 @@ void add_s9_sse_cases(Catalog& c) {
          }
          return pass();
        }});
+
+  // §9.13h: "Last-Event-ID:" with an empty value, and "?lastEventId=", are no Last-Event-ID: live
+  // events only, no reset.
+  c.add({.id = "9.13/3",
+         .tier = Tier::Must,
+         .requirement = "An empty Last-Event-ID header or lastEventId query value MUST be taken as "
+                        "absent: live events, no reset.",
+         .rules = {"9.13h"},
+         .run = [](CaseContext& ctx) {
+           for (const bool as_header : {true, false}) {
+             HttpRequest r = stream_request(
+                 ctx, as_header ? std::string(kPath) : std::string(kPath) + "?lastEventId=", true);
+             if (as_header) r.headers.emplace_back("Last-Event-ID", "");
+             const std::string how = as_header ? "an empty Last-Event-ID" : "?lastEventId=";
+             auto s = open_stream(ctx, r, 200);
+             emit(ctx, 1);
+             const SseEvent e = next_update(ctx, *s);
+             require(e.event == "logs.update", how + ": a logs.update event first, no reset",
+                     "event " + e.event + " id " + e.id.value_or("none"));
+           }
+           return pass();
+         }});
+  // §9.13b and f: a second reader that opens without Last-Event-ID starts after what the first
+  // reader has already seen, and both get the same id for the same event.
+  c.add({.id = "9.13/4",
+         .tier = Tier::Must,
+         .requirement = "Without Last-Event-ID a stream MUST carry live events only, and an event "
+                        "MUST carry the same id for every reader.",
+         .rules = {"9.13f", "9.13b"},
+         .run = [](CaseContext& ctx) {
+           auto first = open_stream(ctx, stream_request(ctx, kPath, true), 200);
+           emit(ctx, 2);
+           next_update(ctx, *first);
+           const SseEvent seen = next_update(ctx, *first);
+           const std::int64_t last = std::stoll(seen.id.value_or("0"));
+           auto second = open_stream(ctx, stream_request(ctx, kPath, true), 200);
+           emit(ctx, 1);
+           const SseEvent e = next_update(ctx, *second);
+           require(e.event == "logs.update" && e.id.has_value() && std::stoll(*e.id) > last,
+                   "the second reader's first event: a live logs.update with an id above " +
+                       std::to_string(last) + " (seen by the first reader before it opened)",
+                   "event " + e.event + " id " + e.id.value_or("none"));
+           for (;;) {
+             const SseEvent f = next_update(ctx, *first);
+             if (!f.id || std::stoll(*f.id) < std::stoll(*e.id)) continue;
+             require(f.id == e.id && f.data == e.data,
+                     "the first reader: the same event with the same id " + *e.id,
+                     "id " + f.id.value_or("none") + ": " + WireLog::summarize_text(f.data, 120) +
+                         " vs " + WireLog::summarize_text(e.data, 120));
+             return pass();
+           }
+         }});
   // §9.14: a comment line within 15 s of the stream's start while an event is emitted every second
   // (a heartbeat timer that restarts on every event never fires).
   c.add({.id = "9.14/1",
          .tier = Tier::Must,
          .requirement = "An SSE response MUST get a comment line at most 15,000 ms apart, also "
                         "while events flow.",
+         .rules = {"9.14a", "9.14c"},
          .budget = std::chrono::milliseconds(22000),
          .run = [](CaseContext& ctx) {
            constexpr auto kLimit = std::chrono::milliseconds(15000);
@@ -250,6 +307,22 @@ void add_s9_sse_cases(Catalog& c) {
                "a comment line (':') within 15,000 ms of the stream's start, with events flowing",
                "none after " + std::to_string((kLimit + kSlack).count()) + " ms (" +
                    std::to_string(events) + " events)");
+         }});
+
+  c.add({.id = "9.14/2",
+         .tier = Tier::Must,
+         .requirement = "The logs stream of an unknown {service} MUST get 404 and -32004.",
+         .rules = {"9.14d"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           SseStream stream;
+           const HttpResponse r =
+               stream.open(ctx.target().url, bearer_stream(ctx, "/api/v1/stream/logs/nosuch"),
+                           ctx.deadline(), &ctx.log(), ctx.next_connection_number());
+           const json body = require_error_body(r, 404, -32004, "GET /api/v1/stream/logs/nosuch");
+           require(body["error"].value("data", json()).value("resource", "") == "service:nosuch",
+                   "data {\"resource\":\"service:nosuch\"}", show(body));
+           return pass();
          }});
 }
 

@@ -25,6 +25,8 @@ ServerState& state_of(lws* wsi) {
 }
 
 int on_filter(lws* wsi, ServerState& server) {
+  if (server.has(Defect::kHealthUngated) && header(wsi, WSI_TOKEN_GET_URI) == "/api/v1/health")
+    return 0;
   switch (check_gate(gate_input(wsi), server)) {
     case GateVerdict::kAllowed:
       return 0;
@@ -105,8 +107,12 @@ int open_stream(lws* wsi, ServerState& server, HttpConnection& c, const Route& r
                            : route.kind == RouteKind::kStreamMetrics ? "metrics.update"
                                                                      : "deployments.update";
   SseEndpoint& endpoint = http_state(server).hub.endpoint(path, event);
-  std::optional<std::string> last_id = c.request.last_event_id;
-  if (!last_id) last_id = c.request.query_value("lastEventId");
+  // §9.13h: an empty value is no value (sse-empty-id-reset: taken as unusable, hence a reset).
+  const auto given = [&server](std::optional<std::string> value) {
+    return value && value->empty() && !server.has(Defect::kSseEmptyIdReset) ? std::nullopt : value;
+  };
+  std::optional<std::string> last_id = given(c.request.last_event_id);
+  if (!last_id) last_id = given(c.request.query_value("lastEventId"));
   HttpReply head;
   head.headers = {{"Cache-Control", "no-cache"}};
   if (c.request.origin) head.headers.emplace_back("Vary", "Origin");
@@ -126,7 +132,7 @@ int open_stream(lws* wsi, ServerState& server, HttpConnection& c, const Route& r
 // Runs a POST handler once its body is complete.
 int finish_post(lws* wsi, ServerState& server, HttpConnection& c, bool close_after) {
   c.reading_body = false;
-  const Route route = *match_route(c.request.path);
+  const Route route = *match_route(c.request.path, server.has(Defect::kRouteServiceFirst));
   HttpReply reply;
   switch (route.kind) {
     case RouteKind::kRpc:
@@ -147,11 +153,28 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
   c.request = capture_request(wsi, uri);
   c.reading_body = false;
   const HttpRequest& request = c.request;
-  const std::optional<Route> route = match_route(request.path);
+  const std::optional<Route> route =
+      match_route(request.path, server.has(Defect::kRouteServiceFirst));
   if (!route) {
     return write_reply(wsi, request,
                        error_reply(404, kNotFound, "no such endpoint",
                                    "{\"resource\":" + json_quote("path:" + request.path) + "}"));
+  }
+  // §9.2c: an unknown {service} is the handler's 404, after authentication; the defect routes by
+  // service, before the preflight and the credentials.
+  const bool has_service_segment =
+      route->kind == RouteKind::kDashboard || route->kind == RouteKind::kAction ||
+      route->kind == RouteKind::kLogExport || route->kind == RouteKind::kStreamLogs;
+  if (server.has(Defect::kService404BeforeAuth) && has_service_segment &&
+      !server.fixtures.has_service(route->service)) {
+    return write_reply(
+        wsi, request,
+        error_reply(404, kNotFound, "unknown service",
+                    "{\"resource\":" + json_quote("service:" + route->service) + "}"),
+        request.method == HttpMethod::kPost);
+  }
+  if (server.has(Defect::kExpect417) && header(wsi, WSI_TOKEN_HTTP_EXPECT)) {
+    return write_reply(wsi, request, error_reply(417, kInvalidRequest, "expectation failed"), true);
   }
   if (request.method == HttpMethod::kOptions &&
       !(route->kind == RouteKind::kWebSocket && server.has(Defect::kOptionsRpc405))) {
@@ -224,7 +247,8 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
                          true);
     }
     const size_t limit = server.options.max_message_bytes;
-    if (request.content_length && *request.content_length > limit) {
+    if (request.content_length && *request.content_length > limit &&
+        !server.has(Defect::kNoEarly413)) {
       return write_reply(wsi, request,
                          error_reply(413, kPayloadTooLarge, "request body too large",
                                      "{\"maxBytes\":" + std::to_string(limit) + "}"),
@@ -243,7 +267,8 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
     case RouteKind::kLogExport:
       return write_reply(wsi, request, rest_log_export(server, route->service, request));
     case RouteKind::kStreamLogs:
-      if (!server.fixtures.has_service(route->service)) {
+      if (!server.fixtures.has_service(route->service) &&
+          !server.has(Defect::kSseUnknownServiceOk)) {
         return write_reply(
             wsi, request,
             error_reply(404, kNotFound, "unknown service",
@@ -272,7 +297,8 @@ void on_closed(ServerState& server, lws* wsi, HttpConnection*& slot) {
 HttpState::HttpState(const ServerState& server)
     : hub(server.options.replay_ring, server.options.replay_bytes,
           SseDefects{server.has(Defect::kSseNoRetry), server.has(Defect::kSseIdGap),
-                     server.has(Defect::kSseReplayDuplicate), server.has(Defect::kSseNoReset)}) {}
+                     server.has(Defect::kSseReplayDuplicate), server.has(Defect::kSseNoReset),
+                     server.has(Defect::kSseReplayWithoutId)}) {}
 
 HttpState& http_state(ServerState& server) {
   if (!server.http) server.http = std::make_shared<HttpState>(server);

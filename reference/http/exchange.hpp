@@ -11,7 +11,7 @@
 
 namespace flake {
 
-enum class HttpMethod { kGet, kPost, kOptions, kOther };
+enum class HttpMethod { kGet, kPost, kOptions, kHead, kOther };
 
 struct HttpRequest {
   HttpMethod method = HttpMethod::kOther;

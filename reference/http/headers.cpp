@@ -25,6 +25,7 @@ HttpMethod method_of(lws* wsi) {
   if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0) return HttpMethod::kGet;
   if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) return HttpMethod::kPost;
   if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0) return HttpMethod::kOptions;
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0) return HttpMethod::kHead;
   return HttpMethod::kOther;
 }
 

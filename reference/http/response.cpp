@@ -78,7 +78,10 @@ bool write_head(lws* wsi, const HttpRequest& request, int status, std::string_vi
     const std::string_view allowed =
         server.has(Defect::kCorsWildcard) ? std::string_view("*") : *request.origin;
     if (!add_header(wsi, "Access-Control-Allow-Origin:", allowed, &p, end) ||
-        !add_header(wsi, "Access-Control-Expose-Headers:", "Retry-After", &p, end)) {
+        (!server.has(Defect::kNoExposeHeaders) &&
+         !add_header(wsi, "Access-Control-Expose-Headers:", "Retry-After", &p, end)) ||
+        (server.has(Defect::kCorsCredentials) &&
+         !add_header(wsi, "Access-Control-Allow-Credentials:", "true", &p, end))) {
       return false;
     }
   }
@@ -112,13 +115,17 @@ int write_reply(lws* wsi, const HttpRequest& request, HttpReply reply, bool clos
   // Every answer to a POST ends its connection: libwebsockets 4.1.6 spins at 100 % CPU in its
   // rx-flow loop, serving nobody, when more requests follow a POST in the same read (HTTP
   // pipelining).
-  if (request.method == HttpMethod::kPost) close_after = true;
+  if (request.method == HttpMethod::kPost || server.has(Defect::kNoKeepAlive)) close_after = true;
+  // §9.1e: the answer to HEAD has a head only. Its Content-Length is that of the body it leaves
+  // out, so the connection ends after it rather than leave lws waiting for that body.
+  const bool head_only = request.method == HttpMethod::kHead && !server.has(Defect::kHeadWithBody);
+  if (head_only) close_after = true;
   if (close_after) reply.headers.emplace_back("Connection", "close");
   if (!write_head(wsi, request, reply.status, has_body ? reply.content_type : "", reply.body.size(),
                   reply)) {
     return -1;
   }
-  if (has_body) {
+  if (has_body && !head_only) {
     std::string payload(LWS_PRE, '\0');
     payload += reply.body;
     auto* data = reinterpret_cast<unsigned char*>(payload.data()) + LWS_PRE;

@@ -118,8 +118,11 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
   if (!server.fixtures.has_service(service)) return unknown_service(service);
   std::string error;
   JsonPtr parsed = parse_body(server, body, error);
+  const bool lenient = server.has(Defect::kActionBodyLenient);  // unusable bodies: unknown action
+  if (!parsed && lenient) return error_reply(404, kMethodNotFound, "method not found");
   if (!parsed) return error_reply(400, kParseError, error);
   const auto action = string_member(parsed.get(), "action");
+  if (!action && lenient) return error_reply(404, kMethodNotFound, "method not found");
   if (!action) return error_reply(400, kInvalidRequest, "body must be {\"action\":\"...\"}");
   const cJSON* params = member(parsed.get(), "params");
   if (params != nullptr && !cJSON_IsObject(params) && !cJSON_IsArray(params))
@@ -128,7 +131,17 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
   CallContext ctx = http_context(server);
   Request request{method, params, nullptr};
   Outcome outcome = execute_request(ctx, request);
-  if (auto* failure = std::get_if<RpcError>(&outcome)) return reply_for(std::move(*failure));
+  if (auto* failure = std::get_if<RpcError>(&outcome)) {
+    HttpReply reply = reply_for(std::move(*failure));
+    if (server.has(Defect::kActionErrors200)) reply.status = 200;
+    return reply;
+  }
+  if (server.has(Defect::kActionRpcEnvelope)) {
+    HttpReply reply;
+    reply.body = "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":" +
+                 print_json(std::get<JsonPtr>(outcome).get()) + "}";
+    return reply;
+  }
   return json_reply(std::get<JsonPtr>(outcome).get());
 }
 
@@ -167,7 +180,7 @@ HttpReply rest_ticket(ServerState& server, std::string_view body) {
                            rest.front() == '\t')) {
     rest.remove_prefix(1);
   }
-  if (!rest.empty()) {  // §9.11: empty or a JSON object, content ignored
+  if (!rest.empty() && !server.has(Defect::kTicketBodyUnchecked)) {  // §9.11: empty or an object
     std::string error;
     JsonPtr parsed = parse_body(server, body, error);
     if (!parsed) return error_reply(400, kParseError, error);

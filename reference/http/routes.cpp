@@ -20,7 +20,12 @@ std::optional<std::string> segment(std::string_view path, std::string_view prefi
 
 }  // namespace
 
-std::optional<Route> match_route(std::string_view path) {
+std::optional<Route> match_route(std::string_view path, bool service_rows_first) {
+  if (service_rows_first) {
+    if (auto s = segment(path, "/api/v1/", "/dashboard"))
+      return Route{RouteKind::kDashboard, *s, false};
+    if (auto s = segment(path, "/api/v1/", "/action")) return Route{RouteKind::kAction, *s, true};
+  }
   if (path == "/rpc") return Route{RouteKind::kWebSocket, {}, false};
   if (path == "/api/v1/health") return Route{RouteKind::kHealth, {}, false};
   if (path == "/api/v1/rpc") return Route{RouteKind::kRpc, {}, true};

@@ -33,6 +33,8 @@ struct Route {
 };
 
 // Exact, case-sensitive matching; a trailing slash is a different (unknown) path.
-std::optional<Route> match_route(std::string_view path);
+// A path that fits two rows goes to the row whose first differing segment is literal (§1.3):
+// /api/v1/logs/dashboard is a log export. `service_rows_first` (route-service-first) inverts that.
+std::optional<Route> match_route(std::string_view path, bool service_rows_first = false);
 
 }  // namespace flake

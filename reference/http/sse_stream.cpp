@@ -156,6 +156,11 @@ std::deque<SharedText> sse_opening(const SseEndpoint& endpoint,
                                    const SseDefects& defects) {
   std::deque<SharedText> out;
   if (!defects.no_retry) out.push_back(padded("retry: " + std::to_string(kSseRetryMs) + "\n\n"));
+  if (!last_event_id && defects.replay_without_id && endpoint.ring().oldest_seq() > 0) {
+    if (auto frames = endpoint.ring().since(endpoint.ring().oldest_seq() - 1)) {
+      for (ReplayFrame& frame : *frames) out.push_back(std::move(frame.frame));
+    }
+  }
   if (!last_event_id) return out;
   const uint64_t current = endpoint.counter();
   const std::optional<uint64_t> last = parse_event_id(*last_event_id);

@@ -44,10 +44,11 @@ struct SseReader {
 
 // Defect switches of the SSE rules (defects/defects.hpp), off unless the self-test asks for them.
 struct SseDefects {
-  bool no_retry = false;          // sse-no-retry (§9.12)
-  bool id_gap = false;            // sse-id-gap (§9.13)
-  bool replay_duplicate = false;  // sse-replay-duplicate (§9.13)
-  bool no_reset = false;          // sse-no-reset (§9.13)
+  bool no_retry = false;           // sse-no-retry (§9.12)
+  bool id_gap = false;             // sse-id-gap (§9.13)
+  bool replay_duplicate = false;   // sse-replay-duplicate (§9.13)
+  bool no_reset = false;           // sse-no-reset (§9.13)
+  bool replay_without_id = false;  // sse-replay-without-id (§9.13)
 };
 
 class SseEndpoint {

@@ -55,6 +55,10 @@ UpgradeAnswer answer_upgrade(const ws::RequestHead& head, const ServerState& ser
   }
   if (const ws::UpgradeProblem problem = ws::check_upgrade(head);
       problem != ws::UpgradeProblem::kNone) {
+    if (problem == ws::UpgradeProblem::kBadVersion && server.has(Defect::kWsVersion426)) {
+      return refuse(server, 426, "Upgrade Required", kInvalidRequest, "use WebSocket version 13",
+                    nullptr, "Sec-WebSocket-Version: 13\r\n");
+    }
     return refuse(
         server, 400, "Bad Request", kInvalidRequest,
         "not a valid WebSocket upgrade: " + std::string(ws::describe(problem)), nullptr,
