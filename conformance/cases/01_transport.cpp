@@ -7,11 +7,19 @@
 #include "conformance/client/http_client.hpp"
 #include "conformance/client/socket.hpp"
 
+#include "conformance/client/sidecar_process.hpp"
+
 #include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,28 +28,65 @@ using namespace rest;  // the shared REST helpers (rest_case_util.hpp)
 
 namespace {
 
-// The machine's own addresses other than loopback (and IPv6 link-local, which needs a scope).
-std::vector<std::string> non_loopback_addresses() {
-  std::vector<std::string> out;
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return out;
-  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
-      continue;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (i->ifa_addr->sa_family == AF_INET) {
-      const auto* a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-    } else if (i->ifa_addr->sa_family == AF_INET6) {
-      const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
-      if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr) || IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) continue;
-      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-    } else {
-      continue;
-    }
-    out.emplace_back(text);
+// The local addresses process `pid` listens on for TCP: its socket inodes (/proc/PID/fd) found
+// as LISTEN rows of /proc/PID/net/tcp and tcp6. Read, not probed: the suite connects to loopback
+// only. Empty when the process has no listening socket of its own (a wrapper that forked it).
+struct Listener {
+  std::string address;
+  bool loopback = false;
+};
+
+std::set<std::string> socket_inodes(pid_t pid) {
+  std::set<std::string> out;
+  const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fd";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(fds, ec)) {
+    const std::string link = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (!ec && link.rfind("socket:[", 0) == 0) out.insert(link.substr(8, link.size() - 9));
   }
-  ::freeifaddrs(list);
+  return out;
+}
+
+// One /proc/net/tcp{,6} address ("0100007F" or 32 hex digits): 32-bit words in host order.
+std::optional<Listener> decode_address(std::string_view hex) {
+  auto word = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(std::stoul(std::string(hex.substr(i * 8, 8)), nullptr, 16));
+  };
+  char text[INET6_ADDRSTRLEN] = {};
+  if (hex.size() == 8) {
+    in_addr a{};
+    a.s_addr = word(0);
+    ::inet_ntop(AF_INET, &a, text, sizeof text);
+    return Listener{text, (ntohl(a.s_addr) >> 24) == 127};
+  }
+  if (hex.size() != 32) return std::nullopt;
+  in6_addr a{};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::uint32_t w = word(i);
+    std::memcpy(a.s6_addr + i * 4, &w, 4);
+  }
+  ::inet_ntop(AF_INET6, &a, text, sizeof text);
+  const bool v4_loopback = IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  return Listener{text, IN6_IS_ADDR_LOOPBACK(&a) || v4_loopback};
+}
+
+std::vector<Listener> listening_addresses(pid_t pid) {
+  std::vector<Listener> out;
+  const std::set<std::string> inodes = socket_inodes(pid);
+  for (const char* table : {"tcp", "tcp6"}) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/net/" + table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, skip, inode;
+      fields >> slot >> local >> remote >> state;
+      for (int i = 0; i < 5; ++i) fields >> skip;  // tx:rx tr:when retrnsmt uid timeout
+      fields >> inode;
+      if (state != "0A" || !inodes.contains(inode)) continue;  // 0A: LISTEN
+      if (auto l = decode_address(local.substr(0, local.find(':')))) out.push_back(*l);
+    }
+  }
   return out;
 }
 
@@ -118,25 +163,25 @@ void add_s1_transport_cases(Catalog& c) {
                         "non-loopback address.",
          .rules = {"1.1d", "1.1e"},
          .run = [](CaseContext& ctx) {
-           const Url& url = ctx.target().url;
-           if (url.host != "127.0.0.1" && url.host != "localhost" && url.host != "::1") {
-             skip_case("the sidecar is reached at " + url.host + ", not through loopback");
+           const Target& t = ctx.target();
+           const pid_t pid = t.process ? t.process->pid() : t.pid;
+           if (pid <= 0) skip_case("the suite did not start the sidecar and no --pid was given");
+           const std::vector<Listener> listeners = listening_addresses(pid);
+           if (listeners.empty()) {
+             skip_case("process " + std::to_string(pid) +
+                       " has no listening TCP socket of its own (a wrapper process?)");
            }
-           TcpSocket loopback;
-           require(loopback.connect("127.0.0.1", url.port, ctx.deadline()),
-                   "a TCP connection to 127.0.0.1:" + std::to_string(url.port), loopback.error());
-           loopback.close();
-           const std::vector<std::string> addresses = non_loopback_addresses();
-           if (addresses.empty()) skip_case("the machine has no non-loopback address to try");
-           for (const std::string& address : addresses) {
-             TcpSocket probe;
-             if (probe.connect(address, url.port,
-                               ctx.deadline_after(std::chrono::milliseconds(1000)))) {
-               fail_case("no connection on the non-loopback address " + address,
-                         "a TCP connection to " + address + ":" + std::to_string(url.port));
-             }
+           std::string all;
+           for (const Listener& l : listeners) all += (all.empty() ? "" : ", ") + l.address;
+           for (const Listener& l : listeners) {
+             require(l.loopback, "listening sockets on loopback addresses only",
+                     "listening on " + all);
            }
-           return pass("tried " + std::to_string(addresses.size()) + " non-loopback address(es)");
+           const bool v4 = std::any_of(listeners.begin(), listeners.end(), [](const Listener& l) {
+             return l.address == "127.0.0.1" || l.address == "::ffff:127.0.0.1";
+           });
+           require(v4, "a listening socket on 127.0.0.1", "listening on " + all);
+           return pass("listening on " + all);
          }});
   c.add({.id = "1.3/1",
          .tier = Tier::Must,
