@@ -38,10 +38,20 @@ Outcome method_not_found(CaseContext& ctx, std::string_view method, std::string_
 }  // namespace
 
 void add_s3_jsonrpc_cases(Catalog& c) {
+  c.explain({.rule = "3.9d",
+             .why = Why::Gap,
+             .reason = "A case would send wrong tokens, tokens as ids and as params values, and "
+                       "look for the secret token in the message and data of every error."});
+  c.explain({.rule = "3.10c",
+             .why = Why::Gap,
+             .reason = "No request over WebSocket is meant to cause -32008; a case would have to "
+                       "check every error a run receives over WebSocket for that code."});
+
   c.add({.id = "3.1/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST comply with JSON-RPC 2.0: a call with named params gets "
                         "its result and id (spec example).",
+         .rules = {"3.1a", "3.1b", "3.1c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -55,6 +65,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.1/2",
          .tier = Tier::Must,
          .requirement = "Member names MUST be treated as case-sensitive.",
+         .rules = {"3.1d"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -66,6 +77,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "An invalid request object (method 1, params \"bar\") MUST be answered "
                         "with -32600 and id null (spec example).",
+         .rules = {"3.2a", "3.2c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(ctx, R"({"jsonrpc": "2.0", "method": 1, "params": "bar"})",
@@ -76,6 +88,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "A -32600 answer MUST echo the member's id when it has a valid type (jsonrpc \"1.0\").",
+       .rules = {"3.2a", "3.2b"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          return invalid_request(ctx, R"({"jsonrpc":"1.0","method":"system.ping","id":"v1"})", "v1",
@@ -84,6 +97,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.2/3",
          .tier = Tier::Must,
          .requirement = "A request without \"jsonrpc\" is invalid: -32600 with its id.",
+         .rules = {"3.2a", "3.2b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(ctx, R"({"method":"system.ping","id":12})", 12,
@@ -93,6 +107,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "\"params\" that is neither an object nor an array makes the request invalid: -32600.",
+         .rules = {"3.2a", "3.2b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(
@@ -103,6 +118,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "An id that is not a string, number or null makes the request invalid: "
                         "-32600 with id null.",
+         .rules = {"3.2a", "3.2c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_request(ctx, R"({"jsonrpc":"2.0","method":"system.ping","id":{"a":1}})",
@@ -112,6 +128,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
       {.id = "3.2/6",
        .tier = Tier::Must,
        .requirement = "A message that is not an object (a string) is invalid: -32600 with id null.",
+       .rules = {"3.2a", "3.2c"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          return invalid_request(ctx, R"("system.ping")", nullptr,
@@ -122,6 +139,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "The sidecar MUST ignore members of a request object that the protocol does not define.",
+       .rules = {"3.2d"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          auto path = open_rpc_path(ctx);
@@ -135,6 +153,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "The sidecar MUST echo string ids unchanged and numeric ids as the same numeric value.",
+       .rules = {"3.3a", "3.3b"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          auto path = open_rpc_path(ctx);
@@ -148,6 +167,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.3/2",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST answer a request whose id is null with id null.",
+         .rules = {"3.3c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -158,6 +178,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.3/3",
          .tier = Tier::Must,
          .requirement = "A non-integer numeric id (1.5) MUST be echoed as the same numeric value.",
+         .rules = {"3.3b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -168,6 +189,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.5/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST NOT answer a valid client notification (spec example).",
+         .rules = {"3.5a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            open_rpc_path(ctx)->require_no_answer(R"({"jsonrpc":"2.0","method":"system.ping"})",
@@ -178,6 +200,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A client notification of an unknown method MUST NOT be answered, not even "
                         "with an error.",
+         .rules = {"3.5a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            open_rpc_path(ctx)->require_no_answer(R"({"jsonrpc": "2.0", "method": "foobar"})",
@@ -187,6 +210,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.5/3",
          .tier = Tier::Must,
          .requirement = "A client notification with invalid params MUST NOT be answered.",
+         .rules = {"3.5a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            open_rpc_path(ctx)->require_no_answer(
@@ -198,6 +222,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A client notification with positional params (spec example) MUST NOT be answered.",
+         .rules = {"3.5a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            open_rpc_path(ctx)->require_no_answer(
@@ -209,6 +234,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A method that defines no parameters MUST accept absent params, {} and [] alike.",
+         .rules = {"3.6a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -227,6 +253,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A method that defines parameters MUST answer -32602 when params is an array.",
+         .rules = {"3.6b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_params(ctx, json::array({1}), "vercel.getDeployments with params [1]",
@@ -235,6 +262,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.6/3",
          .tier = Tier::Must,
          .requirement = "A member of the wrong type or out of range MUST get -32602.",
+         .rules = {"3.6c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            invalid_params(ctx, {{"limit", "ten"}}, "limit \"ten\"", false);
@@ -244,6 +272,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Should,
          .requirement =
              "When one member is at fault, the -32602 error SHOULD carry data {\"field\":<name>}.",
+         .rules = {"3.6d"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return invalid_params(ctx, {{"limit", 101}}, "limit 101", true);
@@ -252,6 +281,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
       {.id = "3.6/5",
        .tier = Tier::Must,
        .requirement = "The sidecar MUST ignore members of params that the method does not define.",
+       .rules = {"3.6e"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          auto path = open_rpc_path(ctx);
@@ -265,6 +295,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "The sidecar MUST report the error of the first step that fails (validity, "
                         "then authentication, then method lookup).",
+         .rules = {"3.7a"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const Encoding encoding = socket_encoding(ctx);
@@ -284,11 +315,13 @@ void add_s3_jsonrpc_cases(Catalog& c) {
       {.id = "3.8/1",
        .tier = Tier::Must,
        .requirement = "A request for a method that does not exist MUST get -32601 (spec example).",
+       .rules = {"3.8b", "3.9a", "3.10a"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) { return method_not_found(ctx, "foobar", "method foobar"); }});
   c.add({.id = "3.8/2",
          .tier = Tier::Must,
          .requirement = "Method names MUST be matched exactly and case-sensitively.",
+         .rules = {"3.8a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            method_not_found(ctx, "System.Ping", "method System.Ping");
@@ -297,6 +330,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.8/3",
          .tier = Tier::Must,
          .requirement = "Besides rpc.discover, any rpc.* request MUST get -32601.",
+         .rules = {"3.8c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return method_not_found(ctx, "rpc.nonexistent", "rpc.nonexistent");
@@ -304,6 +338,7 @@ void add_s3_jsonrpc_cases(Catalog& c) {
   c.add({.id = "3.8/4",
          .tier = Tier::Should,
          .requirement = "The data of a -32601 error SHOULD be {\"method\":<name>}.",
+         .rules = {"3.8d"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);

@@ -15,10 +15,32 @@ const char* const kServices[] = {"vercel", "supabase", "aws"};
 }  // namespace
 
 void add_s5_methods_cases(Catalog& c) {
+  c.explain({.rule = "5.2b",
+             .why = Why::Gap,
+             .reason = "A case would check every service name in multi.getDashboard and in the "
+                       "method names of rpc.discover against [a-z][a-z0-9-]*."});
+  c.explain({.rule = "5.5d",
+             .why = Why::Gap,
+             .reason = "A case would check that each method object of rpc.discover carries params, "
+                       "an array of {name, required, schema} descriptors."});
+  c.explain({.rule = "5.7j",
+             .why = Why::Gap,
+             .reason = "A case would use a cursor 10 minutes after it was issued, which needs the "
+                       "cursor's age to follow the sidecar clock or a 10-minute wait."});
+  c.explain(
+      {.rule = "5.7k",
+       .why = Why::Gap,
+       .reason = "A case would check that every item of the four list methods carries an id."});
+  c.explain({.rule = "5.8b",
+             .why = Why::Gap,
+             .reason = "A case would put test.setClock operations between system.ping operations "
+                       "and compare the clock each ping reports."});
+
   c.add({.id = "5.2/1",
          .tier = Tier::Must,
          .requirement = "A service named in params that the sidecar does not serve MUST get -32004 "
                         "with data {\"resource\":\"service:<name>\"}.",
+         .rules = {"5.2c", "3.9c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -32,6 +54,7 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.2/2",
          .tier = Tier::Must,
          .requirement = "A method name whose prefix is not a served service MUST get -32601.",
+         .rules = {"5.2d"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -41,6 +64,7 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.3/1",
          .tier = Tier::Must,
          .requirement = "Over POST /api/v1/rpc, a socket-only method MUST get -32601.",
+         .rules = {"5.3a", "9.7f"},
          .run = [](CaseContext& ctx) {
            // One request per socket-only method of 5.3, in one batch; test.* answer -32601 over
            // HTTP whether or not the sidecar runs in conformance mode.
@@ -74,6 +98,7 @@ void add_s5_methods_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "system.ping MUST answer {\"now\":<ms epoch>}, the current sidecar clock as an integer.",
+       .rules = {"5.4a"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          auto path = open_rpc_path(ctx);
@@ -92,6 +117,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "rpc.discover MUST answer openrpc, info, every method served and the four "
                         "notifications.",
+         .rules = {"5.5a", "5.5b", "5.5c"},
          // Not over HTTP: there the socket-only methods answer -32601 (5.3) although served.
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
@@ -151,6 +177,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "{service}.getDashboard MUST answer an object; multi.getDashboard MUST "
                         "hold every service's document.",
+         .rules = {"5.2a", "5.6a", "5.6b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -175,6 +202,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Following next from the first page until null MUST return every item "
                         "exactly once, total items, in a stable order.",
+         .rules = {"5.7a", "5.7d", "5.7g", "5.7h", "5.7i"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -225,6 +253,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "limit MUST be an integer from 1 to 100; any other value gets -32602 with "
                         "data {\"field\":\"limit\"}.",
+         .rules = {"5.7c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -240,6 +269,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A cursor that no earlier pagination.next returned MUST get -32602 with "
                         "data {\"field\":\"cursor\"}.",
+         .rules = {"5.7e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -253,6 +283,7 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.7/4",
          .tier = Tier::Must,
          .requirement = "limit defaults to 20, and a cursor of null MUST be treated as absent.",
+         .rules = {"5.7b", "5.7f", "3.6f"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -270,6 +301,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A cursor that pagination.next of another list method returned MUST get "
                         "-32602 with data {\"field\":\"cursor\"}.",
+         .rules = {"5.7e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -288,6 +320,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "batch.execute MUST answer one element per operation in order; bad "
                         "operations fail in their slot only.",
+         .rules = {"5.8c", "5.8d", "5.8e", "5.3b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -321,6 +354,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "operations missing or longer than 100 MUST get -32602 with data "
                         "{\"field\":\"operations\"}.",
+         .rules = {"5.8a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -338,6 +372,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "session.resume MUST answer -32602 with data.field for a missing sessionId "
                         "or a bad lastSeq.",
+         .rules = {"5.13a", "5.13b"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);

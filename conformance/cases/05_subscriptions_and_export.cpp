@@ -13,6 +13,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "logs.subscribe validates service and level (-32602 with data.field); each "
                         "call creates a new subscription.",
+         .rules = {"5.9a", "5.9c", "5.9d", "5.9f", "5.10a", "5.10b"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -39,6 +40,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
   c.add({.id = "5.9/2",
          .tier = Tier::Must,
          .requirement = "A subscription MUST receive only entries at or above its level.",
+         .rules = {"5.9e"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
@@ -69,6 +71,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Unsubscribing an unknown id or another family's id MUST get -32004; a "
                         "valid one answers {\"ok\":true}.",
+         .rules = {"5.11a", "5.11b", "3.9c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -91,6 +94,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "After a successful unsubscribe response, no further notification for that "
                         "subscription.",
+         .rules = {"5.11c", "5.9b"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
@@ -120,6 +124,7 @@ void add_s5_subscriptions_and_export_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "logs.getLarge MUST answer -32602 with data.field for a bad timeRange, "
                         "format or compress, and -32004 for an unknown service.",
+         .rules = {"5.12b", "5.12d", "5.12f", "5.2c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
