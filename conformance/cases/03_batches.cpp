@@ -218,6 +218,51 @@ void add_s3_batches_cases(Catalog& c) {
                  "vercel.getDashboard after auth.authenticate in the same batch succeeds", show(r));
          return pass();
        }});
+  c.add({.id = "3.4/10",
+         .tier = Tier::Must,
+         .requirement = "A text batch holding a successful logs.getLarge with format msgpack MUST "
+                        "be answered in one binary message.",
+         .rules = {"3.4i"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           require_msgpack_capability(ctx);
+           auto rpc = ctx.connect_authenticated();
+           const json batch = json::array(
+               {make_request("system.ping", nullptr, 1),
+                make_request("logs.getLarge",
+                             {{"service", "vercel"}, {"timeRange", "1h"}, {"format", "msgpack"}},
+                             2)});
+           rpc->send(batch, Encoding::Json);
+           const Incoming in = rpc->wait_for_response(ctx.deadline());
+           const json& r = require_value(in, "the batch answer");
+           require(r.is_array() && r.size() == 2, "one array of 2 responses", show(r));
+           unimplemented_if_member_missing(r, 2, "logs.getLarge");
+           const json* ping = find_by_id(r, 1);
+           const json* large = find_by_id(r, 2);
+           require(ping && ping->contains("result") && large && large->contains("result"),
+                   "results for system.ping and logs.getLarge", show(r, 300));
+           require(in.encoding == Encoding::MsgPack,
+                   "the batch answer in one binary (MessagePack) message", "a text message");
+           return pass();
+         }});
+  c.add({.id = "3.4/11",
+         .tier = Tier::Must,
+         .requirement = "A batch holding test.dropSession MUST NOT be answered: the connection "
+                        "drops without an answer to any member.",
+         .rules = {"3.4j"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           rpc->send(json::array({make_request("system.ping", nullptr, 1),
+                                  make_request("test.dropSession", nullptr, 2)}));
+           for (;;) {
+             const Incoming in = rpc->receive(ctx.deadline());
+             if (in.kind == Incoming::Kind::Eof) break;
+             if (in.is_value() && is_notification(in.value)) continue;
+             if (in.is_value()) unimplemented_if_member_missing(in.value, 2, "test.dropSession");
+             fail_case("the connection dropped without an answer to the batch", in.describe());
+           }
+           return pass();
+         }});
   c.add({.id = "3.11/1",
          .tier = Tier::Must,
          .requirement = "The mixed batch of 3.11's examples MUST get the six responses that 3.2, "

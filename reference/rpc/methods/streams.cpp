@@ -1,4 +1,5 @@
 // logs/metrics/deployments subscribe and unsubscribe (docs/protocol.md §5, §6).
+#include "reference/defects/seams.hpp"
 #include "reference/rpc/methods/methods.hpp"
 
 namespace flake {
@@ -26,6 +27,10 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
     service = item->valuestring;
   } else if (service_required) {
     return invalid_params("service", "service is required");
+  }
+  if (seam::service_checked_first(ctx.server) && !service.empty() &&
+      !ctx.server.fixtures.has_service(service)) {
+    return not_found("service:" + service);
   }
   int min_level = 0;
   if (const cJSON* item = member(params, "level"); item && kind == StreamKind::kLogs) {
