@@ -239,6 +239,14 @@ inline const cJSON* params_without_nulls(const ServerState& s, const cJSON* para
   }
   return storage.get();
 }
+// metrics-service-ignored: a metrics subscription keeps no service, so it gets every update.
+inline bool subscription_service_kept(const ServerState& s, bool metrics) {
+  return !(metrics && s.has(Defect::kMetricsServiceIgnored));
+}
+// export-default-msgpack: logs.getLarge without format exports in MessagePack (§5.12c).
+inline const char* default_export_format(const ServerState& s) {
+  return s.has(Defect::kExportDefaultMsgpack) ? "msgpack" : nullptr;
+}
 // service-before-params: logs.subscribe looks its service up before it checks level (§3.7b).
 inline bool service_checked_first(const ServerState& s) {
   return s.has(Defect::kServiceBeforeParams);

@@ -18,6 +18,12 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
     cJSON_ReplaceItemInObjectCaseSensitive(lax.get(), "compress", cJSON_CreateBool(truthy));
     params = lax.get();
   }
+  if (const char* format = seam::default_export_format(ctx.server);
+      format != nullptr && cJSON_IsObject(params) && member(params, "format") == nullptr) {
+    if (!lax) lax = clone(params);
+    cJSON_AddStringToObject(lax.get(), "format", format);
+    params = lax.get();
+  }
   auto parsed = parse_large_export_params(params);
   if (auto* error = std::get_if<ParamError>(&parsed)) {
     return invalid_params(error->field.c_str(), error->message);

@@ -52,6 +52,7 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
       return result;
     }
   }
+  if (!seam::subscription_service_kept(ctx.server, kind == StreamKind::kMetrics)) service.clear();
   const std::string id = session.add_subscription(kind, service, min_level);
   session.subscriptions.at(id).binary =
       ctx.binary_request && !ctx.server.has(Defect::kNotificationsJsonOnly);
