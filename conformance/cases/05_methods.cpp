@@ -31,10 +31,6 @@ void add_s5_methods_cases(Catalog& c) {
       {.rule = "5.7k",
        .why = Why::Gap,
        .reason = "A case would check that every item of the four list methods carries an id."});
-  c.explain({.rule = "5.8b",
-             .why = Why::Gap,
-             .reason = "A case would put test.setClock operations between system.ping operations "
-                       "and compare the clock each ping reports."});
 
   c.add({.id = "5.2/1",
          .tier = Tier::Must,
@@ -366,6 +362,42 @@ void add_s5_methods_cases(Catalog& c) {
            require_field(error_of(ctx, *path, "batch.execute", json::object(), -32602,
                                   "batch.execute without operations"),
                          "operations", "no operations");
+           return pass();
+         }});
+  c.add({.id = "5.8/3",
+         .tier = Tier::Must,
+         .requirement = "batch.execute MUST execute its operations one after another, in array "
+                        "order (test.setClock between system.ping operations).",
+         .rules = {"5.8b"},
+         .paths = kEveryPath,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const json ops =
+               json::array({{{"method", "system.ping"}},
+                            {{"method", "test.setClock"}, {"params", {{"offsetMs", 3600000}}}},
+                            {{"method", "system.ping"}},
+                            {{"method", "test.setClock"}, {"params", {{"offsetMs", 0}}}},
+                            {{"method", "system.ping"}}});
+           const json r = call_result(*path, "batch.execute", {{"operations", ops}});
+           // Whatever order the operations ran in, the clock ends at offset 0.
+           path->call("test.setClock", {{"offsetMs", 0}}, "reset");
+           require(has_array(r, "results") && r["results"].size() == ops.size(),
+                   "{\"results\":[5 elements]}", show(r));
+           const json& res = r["results"];
+           if (res[1].contains("error") && res[1]["error"].value("code", 0) == -32601) {
+             unimplemented_case("test.setClock answers -32601 (no conformance mode)");
+           }
+           std::int64_t now[3] = {0, 0, 0};
+           for (int i = 0; i < 3; ++i) {
+             const json& e = res[static_cast<std::size_t>(2 * i)];
+             require(e.contains("result") && has_integer(e["result"], "now"),
+                     "results[" + std::to_string(2 * i) + "]: a ping result", show(e));
+             now[i] = e["result"]["now"].get<std::int64_t>();
+           }
+           require(now[1] - now[0] >= 3600000 - 60000 && now[1] - now[2] >= 3600000 - 60000,
+                   "the middle ping an hour ahead of the first and the last",
+                   std::to_string(now[0]) + ", " + std::to_string(now[1]) + ", " +
+                       std::to_string(now[2]));
            return pass();
          }});
   c.add({.id = "5.13/1",

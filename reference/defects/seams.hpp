@@ -247,6 +247,11 @@ inline bool subscription_service_kept(const ServerState& s, bool metrics) {
 inline const char* default_export_format(const ServerState& s) {
   return s.has(Defect::kExportDefaultMsgpack) ? "msgpack" : nullptr;
 }
+// batch-execute-reversed: batch.execute runs its operations last to first; each result still goes
+// to its operation's slot (§5.8b).
+inline size_t operation_order(const ServerState& s, size_t i, size_t n) {
+  return s.has(Defect::kBatchExecuteReversed) ? n - 1 - i : i;
+}
 // service-before-params: logs.subscribe looks its service up before it checks level (§3.7b).
 inline bool service_checked_first(const ServerState& s) {
   return s.has(Defect::kServiceBeforeParams);
