@@ -1,6 +1,8 @@
 // §3.1-3.3 and 3.5-3.8: JSON-RPC baseline, request validity, ids, client notifications, parameters,
 // processing order, method names.
 
+#include <cctype>
+
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
 #include "conformance/harness/rpc_path.hpp"
@@ -38,10 +40,6 @@ Outcome method_not_found(CaseContext& ctx, std::string_view method, std::string_
 }  // namespace
 
 void add_s3_jsonrpc_cases(Catalog& c) {
-  c.explain({.rule = "3.9d",
-             .why = Why::Gap,
-             .reason = "A case would send wrong tokens, tokens as ids and as params values, and "
-                       "look for the secret token in the message and data of every error."});
   c.explain({.rule = "3.6i",
              .why = Why::Gap,
              .reason = "A case would send an integer member as 2.0 and 2e0 in JSON and as a "
@@ -487,6 +485,49 @@ void add_s3_jsonrpc_cases(Catalog& c) {
                              "1", "an unknown method");
            require(has_object(error, "data") && error["data"].value("method", "") == "foobar",
                    "data {\"method\":\"foobar\"}", show(error));
+           return pass();
+         }});
+  c.add({.id = "3.9/1",
+         .tier = Tier::Must,
+         .requirement = "Error messages and data MUST NOT contain the secret token (wrong tokens, "
+                        "a request before authentication, the token as a cursor).",
+         .rules = {"3.9d"},
+         .paths = kSocketPaths,
+         .run = [](CaseContext& ctx) {
+           const Encoding encoding = socket_encoding(ctx);
+           const std::string& token = ctx.target().token;
+           const auto check = [&](const json& error, const std::string& what) {
+             const std::string text =
+                 error.value("message", "") + " " + error.value("data", json()).dump();
+             require(text.find(token) == std::string::npos,
+                     what + ": an error without the secret token", show(error));
+           };
+           auto rpc = ctx.connect();
+           std::string upper = token;
+           for (char& ch : upper)
+             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+           const std::pair<std::string, std::string> wrong[] = {{token + "x", "the token plus x"},
+                                                                {upper, "the token in capitals"}};
+           int id = 1;
+           for (const auto& [value, what] : wrong) {
+             if (value == token) continue;  // a token without letters has no capitals
+             rpc->send(make_request("auth.authenticate",
+                                    {{"token", value}, {"clientInfo", client_info()}}, id),
+                       encoding);
+             check(require_error(rpc->wait_for_id(id, ctx.deadline()), -32001, id,
+                                 "auth.authenticate with " + what),
+                   "auth.authenticate with " + what);
+             ++id;
+           }
+           rpc->send(make_request("vercel.getDashboard", nullptr, id), encoding);
+           check(require_error(rpc->wait_for_id(id, ctx.deadline()), -32001, id,
+                               "vercel.getDashboard before authentication"),
+                 "vercel.getDashboard before authentication");
+           auto authed = ctx.connect_authenticated();
+           authed->send(make_request("vercel.getDeployments", {{"cursor", token}}, "c"), encoding);
+           check(require_error(authed->wait_for_id("c", ctx.deadline()), -32602, "c",
+                               "the token as a cursor"),
+                 "the token as a cursor");
            return pass();
          }});
 }

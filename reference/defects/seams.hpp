@@ -23,6 +23,9 @@ namespace flake::seam {
 inline void alter_error(const ServerState& s, RpcError& error) {
   if (error.code == kMethodNotFound && s.has(Defect::kWrongErrorCode)) error.code = kInvalidRequest;
   if (error.code == kInvalidParams && s.has(Defect::kParamsErrorNoField)) error.data.reset();
+  if (error.code == kUnauthenticated && s.has(Defect::kTokenInError)) {
+    error.message += " (expected " + s.token + ")";
+  }
 }
 
 // --- Outgoing ids: the id a response carries. ---
