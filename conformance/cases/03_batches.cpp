@@ -60,6 +60,7 @@ void add_s3_batches_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A batch that is not valid JSON MUST be answered with a single -32700 "
                         "error (spec example).",
+         .rules = {"2.8a"},
          .paths = kJsonTextPaths,
          .run = [](CaseContext& ctx) {
            return single_error(ctx,
@@ -74,18 +75,21 @@ void add_s3_batches_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "An empty batch MUST be answered with a single -32600 error object with id "
                       "null, not an array.",
+       .rules = {"3.4a"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) { return single_error(ctx, "[]", -32600, "an empty batch"); }});
   c.add({.id = "3.4/3",
          .tier = Tier::Must,
          .requirement = "A non-empty invalid batch [1] MUST be answered with an array of one "
                         "-32600 (spec example).",
+         .rules = {"3.4e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) { return array_of_invalid(ctx, "[1]", 1, "the batch [1]"); }});
   c.add({.id = "3.4/4",
          .tier = Tier::Must,
          .requirement = "The invalid batch [1,2,3] MUST be answered with an array of three -32600 "
                         "(spec example).",
+         .rules = {"3.4e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            return array_of_invalid(ctx, "[1,2,3]", 3, "the batch [1,2,3]");
@@ -94,6 +98,7 @@ void add_s3_batches_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A mixed batch MUST get one response per member that is not a valid "
                         "notification (spec example).",
+         .rules = {"3.4e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -130,6 +135,7 @@ void add_s3_batches_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "When every member is a valid client notification, the sidecar MUST NOT send anything.",
+       .rules = {"3.4d"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          auto path = open_rpc_path(ctx);
@@ -144,6 +150,7 @@ void add_s3_batches_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A batch of more than 100 members MUST get one -32600 with data "
                         "{\"maxBatch\":100}, and no member is executed.",
+         .rules = {"3.4b", "3.4c", "3.9c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -167,6 +174,7 @@ void add_s3_batches_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A batch of exactly 100 members MUST be answered with 100 responses, matched by id.",
+         .rules = {"3.4e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -190,6 +198,7 @@ void add_s3_batches_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "A member's effect on the connection (authentication) MUST be visible to the "
                       "members after it.",
+       .rules = {"3.4g", "3.4h"},
        .paths = kSocketPaths,
        .run = [](CaseContext& ctx) {
          const Encoding encoding = socket_encoding(ctx);
@@ -209,10 +218,56 @@ void add_s3_batches_cases(Catalog& c) {
                  "vercel.getDashboard after auth.authenticate in the same batch succeeds", show(r));
          return pass();
        }});
+  c.add({.id = "3.4/10",
+         .tier = Tier::Must,
+         .requirement = "A text batch holding a successful logs.getLarge with format msgpack MUST "
+                        "be answered in one binary message.",
+         .rules = {"3.4i"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           require_msgpack_capability(ctx);
+           auto rpc = ctx.connect_authenticated();
+           const json batch = json::array(
+               {make_request("system.ping", nullptr, 1),
+                make_request("logs.getLarge",
+                             {{"service", "vercel"}, {"timeRange", "1h"}, {"format", "msgpack"}},
+                             2)});
+           rpc->send(batch, Encoding::Json);
+           const Incoming in = rpc->wait_for_response(ctx.deadline());
+           const json& r = require_value(in, "the batch answer");
+           require(r.is_array() && r.size() == 2, "one array of 2 responses", show(r));
+           unimplemented_if_member_missing(r, 2, "logs.getLarge");
+           const json* ping = find_by_id(r, 1);
+           const json* large = find_by_id(r, 2);
+           require(ping && ping->contains("result") && large && large->contains("result"),
+                   "results for system.ping and logs.getLarge", show(r, 300));
+           require(in.encoding == Encoding::MsgPack,
+                   "the batch answer in one binary (MessagePack) message", "a text message");
+           return pass();
+         }});
+  c.add({.id = "3.4/11",
+         .tier = Tier::Must,
+         .requirement = "A batch holding test.dropSession MUST NOT be answered: the connection "
+                        "drops without an answer to any member.",
+         .rules = {"3.4j"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           rpc->send(json::array({make_request("system.ping", nullptr, 1),
+                                  make_request("test.dropSession", nullptr, 2)}));
+           for (;;) {
+             const Incoming in = rpc->receive(ctx.deadline());
+             if (in.kind == Incoming::Kind::Eof) break;
+             if (in.is_value() && is_notification(in.value)) continue;
+             if (in.is_value()) unimplemented_if_member_missing(in.value, 2, "test.dropSession");
+             fail_case("the connection dropped without an answer to the batch", in.describe());
+           }
+           return pass();
+         }});
   c.add({.id = "3.11/1",
          .tier = Tier::Must,
          .requirement = "The mixed batch of 3.11's examples MUST get the six responses that 3.2, "
                         "3.4, 3.6 and 3.8 require: result, -32601, -32600, -32600, -32600, -32602.",
+         .rules = {"3.4e", "3.2b", "3.2c", "3.8b", "3.6c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);

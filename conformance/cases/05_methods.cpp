@@ -15,10 +15,28 @@ const char* const kServices[] = {"vercel", "supabase", "aws"};
 }  // namespace
 
 void add_s5_methods_cases(Catalog& c) {
+  c.explain({.rule = "5.2b",
+             .why = Why::Gap,
+             .reason = "A case would check every service name in multi.getDashboard and in the "
+                       "method names of rpc.discover against [a-z][a-z0-9-]*."});
+  c.explain({.rule = "5.5d",
+             .why = Why::Gap,
+             .reason = "A case would check that each method object of rpc.discover carries params, "
+                       "an array of {name, required, schema} descriptors."});
+  c.explain({.rule = "5.7j",
+             .why = Why::Gap,
+             .reason = "A case would use a cursor 10 minutes after it was issued, which needs the "
+                       "cursor's age to follow the sidecar clock or a 10-minute wait."});
+  c.explain(
+      {.rule = "5.7k",
+       .why = Why::Gap,
+       .reason = "A case would check that every item of the four list methods carries an id."});
+
   c.add({.id = "5.2/1",
          .tier = Tier::Must,
          .requirement = "A service named in params that the sidecar does not serve MUST get -32004 "
                         "with data {\"resource\":\"service:<name>\"}.",
+         .rules = {"5.2c", "3.9c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -32,6 +50,7 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.2/2",
          .tier = Tier::Must,
          .requirement = "A method name whose prefix is not a served service MUST get -32601.",
+         .rules = {"5.2d"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -41,6 +60,7 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.3/1",
          .tier = Tier::Must,
          .requirement = "Over POST /api/v1/rpc, a socket-only method MUST get -32601.",
+         .rules = {"5.3a", "9.7f"},
          .run = [](CaseContext& ctx) {
            // One request per socket-only method of 5.3, in one batch; test.* answer -32601 over
            // HTTP whether or not the sidecar runs in conformance mode.
@@ -74,6 +94,7 @@ void add_s5_methods_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "system.ping MUST answer {\"now\":<ms epoch>}, the current sidecar clock as an integer.",
+       .rules = {"5.4a"},
        .paths = kEveryPath,
        .run = [](CaseContext& ctx) {
          auto path = open_rpc_path(ctx);
@@ -92,6 +113,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "rpc.discover MUST answer openrpc, info, every method served and the four "
                         "notifications.",
+         .rules = {"5.5a", "5.5b", "5.5c"},
          // Not over HTTP: there the socket-only methods answer -32601 (5.3) although served.
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
@@ -151,6 +173,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "{service}.getDashboard MUST answer an object; multi.getDashboard MUST "
                         "hold every service's document.",
+         .rules = {"5.2a", "5.6a", "5.6b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -175,6 +198,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Following next from the first page until null MUST return every item "
                         "exactly once, total items, in a stable order.",
+         .rules = {"5.7a", "5.7d", "5.7g", "5.7h", "5.7i"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -225,6 +249,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "limit MUST be an integer from 1 to 100; any other value gets -32602 with "
                         "data {\"field\":\"limit\"}.",
+         .rules = {"5.7c"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -240,6 +265,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A cursor that no earlier pagination.next returned MUST get -32602 with "
                         "data {\"field\":\"cursor\"}.",
+         .rules = {"5.7e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -253,6 +279,7 @@ void add_s5_methods_cases(Catalog& c) {
   c.add({.id = "5.7/4",
          .tier = Tier::Must,
          .requirement = "limit defaults to 20, and a cursor of null MUST be treated as absent.",
+         .rules = {"5.7b", "5.7f", "3.6f"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -270,6 +297,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A cursor that pagination.next of another list method returned MUST get "
                         "-32602 with data {\"field\":\"cursor\"}.",
+         .rules = {"5.7e"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -288,6 +316,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "batch.execute MUST answer one element per operation in order; bad "
                         "operations fail in their slot only.",
+         .rules = {"5.8c", "5.8d", "5.8e", "5.3b"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -321,6 +350,7 @@ void add_s5_methods_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "operations missing or longer than 100 MUST get -32602 with data "
                         "{\"field\":\"operations\"}.",
+         .rules = {"5.8a"},
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
@@ -334,10 +364,47 @@ void add_s5_methods_cases(Catalog& c) {
                          "operations", "no operations");
            return pass();
          }});
+  c.add({.id = "5.8/3",
+         .tier = Tier::Must,
+         .requirement = "batch.execute MUST execute its operations one after another, in array "
+                        "order (test.setClock between system.ping operations).",
+         .rules = {"5.8b"},
+         .paths = kEveryPath,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const json ops =
+               json::array({{{"method", "system.ping"}},
+                            {{"method", "test.setClock"}, {"params", {{"offsetMs", 3600000}}}},
+                            {{"method", "system.ping"}},
+                            {{"method", "test.setClock"}, {"params", {{"offsetMs", 0}}}},
+                            {{"method", "system.ping"}}});
+           const json r = call_result(*path, "batch.execute", {{"operations", ops}});
+           // Whatever order the operations ran in, the clock ends at offset 0.
+           path->call("test.setClock", {{"offsetMs", 0}}, "reset");
+           require(has_array(r, "results") && r["results"].size() == ops.size(),
+                   "{\"results\":[5 elements]}", show(r));
+           const json& res = r["results"];
+           if (res[1].contains("error") && res[1]["error"].value("code", 0) == -32601) {
+             unimplemented_case("test.setClock answers -32601 (no conformance mode)");
+           }
+           std::int64_t now[3] = {0, 0, 0};
+           for (int i = 0; i < 3; ++i) {
+             const json& e = res[static_cast<std::size_t>(2 * i)];
+             require(e.contains("result") && has_integer(e["result"], "now"),
+                     "results[" + std::to_string(2 * i) + "]: a ping result", show(e));
+             now[i] = e["result"]["now"].get<std::int64_t>();
+           }
+           require(now[1] - now[0] >= 3600000 - 60000 && now[1] - now[2] >= 3600000 - 60000,
+                   "the middle ping an hour ahead of the first and the last",
+                   std::to_string(now[0]) + ", " + std::to_string(now[1]) + ", " +
+                       std::to_string(now[2]));
+           return pass();
+         }});
   c.add({.id = "5.13/1",
          .tier = Tier::Must,
          .requirement = "session.resume MUST answer -32602 with data.field for a missing sessionId "
                         "or a bad lastSeq.",
+         .rules = {"5.13a", "5.13b"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);

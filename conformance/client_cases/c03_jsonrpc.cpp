@@ -37,12 +37,18 @@ std::string describe(const std::optional<json>& call) {
 }  // namespace
 
 void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
+  c.explain({.rule = "3.9b",
+             .why = Why::Gap,
+             .reason = "A client case would answer with error messages of unusual wording and "
+                       "check that the driver reports the same outcomes by code."});
+
   // §3.3: "Client: a client SHOULD use string ids or integer ids within ±(2^53−1). Other numbers
   // may lose precision when echoed."
   c.add({.id = "C3.3/1",
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "every request id is a string or an integer within ±(2^53−1)",
+         .rules = {"3.3d"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
@@ -62,6 +68,7 @@ void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "batch answers in reverse order are matched to their requests by id",
+         .rules = {"3.4f"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            const std::string s_method = std::string(kServiceS) + ".getDashboard";

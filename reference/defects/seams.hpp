@@ -24,6 +24,9 @@ namespace flake::seam {
 inline void alter_error(const ServerState& s, RpcError& error) {
   if (error.code == kMethodNotFound && s.has(Defect::kWrongErrorCode)) error.code = kInvalidRequest;
   if (error.code == kInvalidParams && s.has(Defect::kParamsErrorNoField)) error.data.reset();
+  if (error.code == kUnauthenticated && s.has(Defect::kTokenInError)) {
+    error.message += " (expected " + s.token + ")";
+  }
 }
 
 // --- Outgoing ids: the id a response carries. ---
@@ -232,10 +235,63 @@ inline const cJSON* params_as_read(const ServerState& s, const cJSON* params, bo
 // --- Request validation (§3.1, §3.2): how strictly a request object is read. ---
 inline RequestLeniency request_leniency(const ServerState& s) {
   return RequestLeniency{s.has(Defect::kCaseInsensitiveMembers), s.has(Defect::kParamsUnchecked),
-                         s.has(Defect::kIdTypeUnchecked), s.has(Defect::kUnknownMembersRefused)};
+                         s.has(Defect::kIdTypeUnchecked), s.has(Defect::kUnknownMembersRefused),
+                         s.has(Defect::kHugeIdNull)};
 }
 inline bool jsonrpc_version_checked(const ServerState& s) {
   return !s.has(Defect::kAnyJsonrpcVersion);
+}
+
+// --- JSON-RPC §3.4-§3.7: batches, client notifications, parameters, processing order. ---
+// batch-export-text: a batch answer stays in the batch's encoding even when it holds a msgpack
+// logs.getLarge (§3.4i).
+inline bool batch_answer_in_request_encoding(const ServerState& s, bool batch) {
+  return batch && s.has(Defect::kBatchExportText);
+}
+// batch-drop-ignored: a test.dropSession member of a batch does not drop the connection (§3.4j).
+inline void after_batch_member(const ServerState& s, bool& drop_now) {
+  if (s.has(Defect::kBatchDropIgnored)) drop_now = false;
+}
+// notification-export-chunks: a logs.getLarge client notification streams its chunks (§3.5c).
+inline bool export_chunks_sent(const ServerState& s, bool notification) {
+  return !notification || s.has(Defect::kNotificationExportChunks);
+}
+// notifications-skipped: client notifications are validated but not executed (§3.5b).
+inline bool notification_skipped(const ServerState& s) {
+  return s.has(Defect::kNotificationsSkipped);
+}
+// no-params-values-ignored: a non-empty params array of a method that takes none is read as
+// absent params (§3.6g).
+inline bool array_values_ignored(const ServerState& s) {
+  return s.has(Defect::kNoParamsValuesIgnored);
+}
+// null-as-absent: params members whose value is null are dropped before the method reads them
+// (§3.6h); `storage` owns the copy.
+inline const cJSON* params_without_nulls(const ServerState& s, const cJSON* params,
+                                         JsonPtr& storage) {
+  if (!cJSON_IsObject(params) || !s.has(Defect::kNullAsAbsent)) return params;
+  storage.reset(cJSON_CreateObject());
+  for (const cJSON* m = params->child; m != nullptr; m = m->next) {
+    if (!cJSON_IsNull(m)) cJSON_AddItemToObject(storage.get(), m->string, cJSON_Duplicate(m, true));
+  }
+  return storage.get();
+}
+// metrics-service-ignored: a metrics subscription keeps no service, so it gets every update.
+inline bool subscription_service_kept(const ServerState& s, bool metrics) {
+  return !(metrics && s.has(Defect::kMetricsServiceIgnored));
+}
+// export-default-msgpack: logs.getLarge without format exports in MessagePack (§5.12c).
+inline const char* default_export_format(const ServerState& s) {
+  return s.has(Defect::kExportDefaultMsgpack) ? "msgpack" : nullptr;
+}
+// batch-execute-reversed: batch.execute runs its operations last to first; each result still goes
+// to its operation's slot (§5.8b).
+inline size_t operation_order(const ServerState& s, size_t i, size_t n) {
+  return s.has(Defect::kBatchExecuteReversed) ? n - 1 - i : i;
+}
+// service-before-params: logs.subscribe looks its service up before it checks level (§3.7b).
+inline bool service_checked_first(const ServerState& s) {
+  return s.has(Defect::kServiceBeforeParams);
 }
 
 }  // namespace flake::seam

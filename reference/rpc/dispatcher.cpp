@@ -254,11 +254,21 @@ Outcome run_method(CallContext& ctx, const Request& request) {
   }
   if (spec == nullptr) return method_not_found(ctx, request.method);
   if (auto refused = seam::slow_down(ctx.server, spec->name)) return std::move(*refused);
-  if (seam::refuses_array_params(ctx.server, request.params, spec->params == "none")) {
+  const bool takes_none = spec->params == "none";
+  if (seam::refuses_array_params(ctx.server, request.params, takes_none)) {
     return invalid_params("params", "params must be an object");
   }
   const cJSON* params =
       seam::params_as_read(ctx.server, request.params, spec->handler == handle_list);
+  // §3.6g: positional values for a method that takes none are refused, whatever the method.
+  if (takes_none && cJSON_IsArray(params) && params->child != nullptr) {
+    if (!seam::array_values_ignored(ctx.server)) {
+      return invalid_params("params", std::string(spec->name) + " takes no parameters");
+    }
+    params = nullptr;
+  }
+  JsonPtr without_nulls;
+  params = seam::params_without_nulls(ctx.server, params, without_nulls);
   return spec->handler(ctx, request.method, params);
 }
 
@@ -289,6 +299,8 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false)
     return make_error(invalid->id, std::move(invalid->error));
   }
   const Request& request = std::get<Request>(validated);
+  ctx.notification = request.is_notification();
+  if (ctx.notification && seam::notification_skipped(server)) return nullptr;
   Outcome outcome = execute_request(ctx, request);
   const auto* refused = std::get_if<RpcError>(&outcome);
   const bool answer_refusal = refused != nullptr && refused->code == kRateLimited &&
@@ -345,6 +357,7 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
     if (JsonPtr response = dispatch_one(ctx, item, true)) {
       cJSON_AddItemToArray(responses.get(), response.release());
     }
+    if (ctx.connection != nullptr) seam::after_batch_member(ctx.server, ctx.connection->drop_now);
   }
   if (cJSON_GetArraySize(responses.get()) == 0 && !seam::silent_batch_gets_array(ctx.server))
     return nullptr;

@@ -97,6 +97,12 @@ std::variant<Request, InvalidRequest> validate_request(const cJSON* item, bool c
     invalid.error.message = "\"id\" must be a string, a number or null";
     return invalid;
   }
+  // §3.3e: a number beyond a double's range (1e400) cannot be echoed as the same value.
+  if (cJSON_IsNumber(id) && !std::isfinite(id->valuedouble) && !leniency.any_number_id) {
+    invalid.id = nullptr;
+    invalid.error.message = "numeric \"id\" out of range";
+    return invalid;
+  }
   for (const cJSON* m = item->child; m != nullptr && leniency.refuse_unknown_members; m = m->next) {
     const std::string_view name = m->string ? m->string : "";
     if (name != "jsonrpc" && name != "method" && name != "params" && name != "id") {

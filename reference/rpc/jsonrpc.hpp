@@ -30,6 +30,7 @@ struct RequestLeniency {
   bool any_params = false;              // params of any type accepted
   bool any_id = false;                  // ids of any type accepted (and echoed)
   bool refuse_unknown_members = false;  // members other than jsonrpc/method/params/id refused
+  bool any_number_id = false;  // numeric ids beyond a double's range taken (echoed as null)
 };
 
 // `check_version` false skips the "jsonrpc":"2.0" check (only the defect any-jsonrpc-version does).

@@ -135,7 +135,9 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   CallContext ctx(server, &c, c.authenticated());
   ctx.binary_request = binary;
   JsonPtr response = dispatch_message(ctx, message.get());
-  binary = (binary || ctx.binary_response) && !server.has(Defect::kBinaryAsText);
+  const bool export_binary = ctx.binary_response && !seam::batch_answer_in_request_encoding(
+                                                        server, cJSON_IsArray(message.get()));
+  binary = (binary || export_binary) && !server.has(Defect::kBinaryAsText);
   if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
   if (ctx.jobs.empty()) {
     if (response)

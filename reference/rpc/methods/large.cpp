@@ -1,6 +1,7 @@
 // logs.getLarge (docs/protocol.md §5.12, §6.7-§6.10): the export is built whole, so its metadata
 // can carry the sha256, then streamed as data.chunk frames under the connection's send-buffer flow
 // control.
+#include "reference/defects/seams.hpp"
 #include "reference/rpc/large_export.hpp"
 #include "reference/rpc/methods/methods.hpp"
 
@@ -15,6 +16,12 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
                         cJSON_IsObject(compress) || cJSON_IsArray(compress);
     lax = clone(params);
     cJSON_ReplaceItemInObjectCaseSensitive(lax.get(), "compress", cJSON_CreateBool(truthy));
+    params = lax.get();
+  }
+  if (const char* format = seam::default_export_format(ctx.server);
+      format != nullptr && cJSON_IsObject(params) && member(params, "format") == nullptr) {
+    if (!lax) lax = clone(params);
+    cJSON_AddStringToObject(lax.get(), "format", format);
     params = lax.get();
   }
   auto parsed = parse_large_export_params(params);
@@ -40,7 +47,8 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
         metadata.get(), "chunks", cJSON_CreateNumber(static_cast<double>(data->chunks.size() + 1)));
   }
   ctx.binary_response = request.msgpack;  // §2.4: a msgpack export answers in MessagePack
-  if (!data->chunks.empty()) {
+  // §3.5c: a client notification gets no metadata, so no chunk may follow it.
+  if (!data->chunks.empty() && seam::export_chunks_sent(server, ctx.notification)) {
     EmitJob job;
     job.kind = EmitJob::Kind::kChunks;
     job.remaining = data->chunks.size();

@@ -3,7 +3,9 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <vector>
 
+#include "reference/defects/seams.hpp"
 #include "reference/rpc/methods/methods.hpp"
 #include "reference/rpc/pagination.hpp"
 
@@ -144,7 +146,12 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
   }
   JsonPtr result(cJSON_CreateObject());
   cJSON* results = cJSON_AddArrayToObject(result.get(), "results");
-  for (const cJSON* op = operations->child; op != nullptr; op = op->next) {
+  std::vector<const cJSON*> ops;
+  for (const cJSON* op = operations->child; op != nullptr; op = op->next) ops.push_back(op);
+  std::vector<JsonPtr> entries(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const size_t slot = seam::operation_order(ctx.server, i, ops.size());
+    const cJSON* op = ops[slot];
     auto method = string_member(op, "method");
     const cJSON* op_params = member(op, "params");
     Outcome outcome;
@@ -166,8 +173,11 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
       JsonPtr& value = std::get<JsonPtr>(outcome);
       cJSON_AddItemToObject(entry, "result", value ? value.release() : cJSON_CreateNull());
     }
-    cJSON_AddItemToArray(results, entry);
+    entries[slot].reset(entry);
     if (ctx.server.has(Defect::kBatchExecuteStops) && cJSON_HasObjectItem(entry, "error")) break;
+  }
+  for (JsonPtr& entry : entries) {
+    if (entry) cJSON_AddItemToArray(results, entry.release());
   }
   return result;
 }

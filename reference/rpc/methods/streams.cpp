@@ -1,4 +1,5 @@
 // logs/metrics/deployments subscribe and unsubscribe (docs/protocol.md §5, §6).
+#include "reference/defects/seams.hpp"
 #include "reference/rpc/methods/methods.hpp"
 
 namespace flake {
@@ -27,6 +28,10 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
   } else if (service_required) {
     return invalid_params("service", "service is required");
   }
+  if (seam::service_checked_first(ctx.server) && !service.empty() &&
+      !ctx.server.fixtures.has_service(service)) {
+    return not_found("service:" + service);
+  }
   int min_level = 0;
   if (const cJSON* item = member(params, "level"); item && kind == StreamKind::kLogs) {
     auto level = cJSON_IsString(item) ? parse_level(item->valuestring) : std::nullopt;
@@ -47,6 +52,7 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
       return result;
     }
   }
+  if (!seam::subscription_service_kept(ctx.server, kind == StreamKind::kMetrics)) service.clear();
   const std::string id = session.add_subscription(kind, service, min_level);
   session.subscriptions.at(id).binary =
       ctx.binary_request && !ctx.server.has(Defect::kNotificationsJsonOnly);

@@ -334,6 +334,30 @@ TEST(DispatcherAuth, EverythingButPingNeedsAuthentication) {
       error_code(roundtrip(c, R"({"jsonrpc":"2.0","method":"aws.getDashboard","id":3})").get()), 0);
 }
 
+// §3.3e, §3.6g, §3.6h, §3.7b.
+TEST_F(DispatcherTest, OutOfRangeIdsNullMembersAndPositionalValues) {
+  JsonPtr huge = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"system.ping","id":1e400})");
+  EXPECT_EQ(error_code(huge.get()), -32600);
+  EXPECT_TRUE(cJSON_IsNull(member(huge.get(), "id")));
+  for (const char* method : {"system.ping", "rpc.discover", "multi.getDashboard"}) {
+    const std::string text =
+        std::string(R"({"jsonrpc":"2.0","params":[1],"id":1,"method":")") + method + "\"}";
+    EXPECT_EQ(error_code(roundtrip(*conn, text).get()), -32602) << method;
+  }
+  EXPECT_EQ(
+      error_code(
+          roundtrip(*conn, R"({"jsonrpc":"2.0","method":"system.ping","params":[],"id":1})").get()),
+      0);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.subscribe","id":1,
+                                           "params":{"service":"vercel","level":null}})")
+                           .get()),
+            -32602);
+  EXPECT_EQ(error_code(roundtrip(*conn, R"({"jsonrpc":"2.0","method":"logs.subscribe","id":1,
+                                           "params":{"service":"nosuch","level":"fatal"}})")
+                           .get()),
+            -32602);
+}
+
 TEST(DispatcherAuth, ThirdFailureClosesWith4401) {
   auto state = test::make_state();
   Connection& c = test::open_connection(*state);
