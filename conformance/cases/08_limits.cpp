@@ -188,7 +188,7 @@ void add_s8_limits_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "A request that finds the token bucket empty MUST get -32002 with data "
                       "{\"retryAfterMs\":n}, n >= 1.",
-       .rules = {"8.3a", "8.3d", "8.1c"},
+       .rules = {"8.3a", "8.3d", "8.1c", "3.10b"},
        .budget = std::chrono::milliseconds(20000),
        .run = [](CaseContext& ctx) {
          const json& caps = ctx.capabilities();

@@ -133,7 +133,7 @@ void add_s9_endpoints_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "A POST whose Content-Length is over --max-message-bytes MUST get 413, "
                       "-32005 {\"maxBytes\":<limit>}, without the body being sent.",
-       .rules = {"9.7b"},
+       .rules = {"9.7b", "3.10b"},
        .run = [](CaseContext& ctx) {
          require_rest(ctx);
          const json& caps = ctx.capabilities();

@@ -382,7 +382,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A 503 for the connection cap (SSE request) MUST carry Retry-After in "
                         "whole seconds >= 1 and -32003 {\"service\":\"sidecar\",\"retryAfterMs\"}.",
-         .rules = {"9.3c", "9.14b"},
+         .rules = {"9.3c", "9.14b", "3.10b"},
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
