@@ -175,7 +175,7 @@ def run_defect(conform, sidecar, token_file, defect, selectors, timeout_ms, know
                        for s in selectors})
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.json")
-        clean = f"'{sidecar}' --conformance --token-file '{token_file}' {RATE_ARGS}"
+        clean = f"'{sidecar}' {{options}} --token-file '{token_file}' {RATE_ARGS}"
         if wire:
             spawn = (f"'{sys.executable}' '{WIRE_FRONT}' --defect {defect} --port {{port}} -- "
                      f"{clean} --port 0")
