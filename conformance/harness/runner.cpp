@@ -23,12 +23,14 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
     // has run every other case (16 MiB messages, exports, replays).
     if (group_of(c) == Group::Performance && !perf_process && dead.empty() && target.replace) {
       perf_process = true;
+      const long before_kib = target.process != nullptr ? target.process->rss_kib() : 0;
       std::string why;
       if (!target.replace(SidecarSetup::kPerformance, why)) {
         dead = "a fresh sidecar process for the PERF group: " + why;
       } else if (target.process != nullptr) {
         log.note("a fresh sidecar process (pid " + std::to_string(target.process->pid()) +
-                 ") for the PERF group");
+                 ") for the PERF group; the one that ran the other cases held " +
+                 std::to_string(before_kib / 1024) + " MiB");
       }
     }
     if (!dead.empty()) {
