@@ -163,6 +163,7 @@ int run(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  std::optional<SidecarLauncher> launcher;
   std::unique_ptr<SidecarProcess> process;
   TempFile token_file;
   std::string sidecar_desc;
@@ -186,7 +187,6 @@ int run(int argc, char** argv) {
 
   if (o.reference || o.spawn) {
     guard_against_interrupts();
-    SidecarCommand command;
     if (o.reference) {
       if (::access(o.sidecar_bin.c_str(), X_OK) != 0) {
         std::fprintf(stderr,
@@ -206,41 +206,48 @@ int run(int argc, char** argv) {
         return kExitUsage;
       }
       token_file = std::move(*written);
-      command = reference_command(o.sidecar_bin, token_file.path(), o.sidecar_args);
+      launcher = SidecarLauncher::reference(o.sidecar_bin, token_file.path(), o.sidecar_args);
     } else {
-      command = spawn_command(*o.spawn);
+      launcher = SidecarLauncher::spawn(*o.spawn);
     }
-    sidecar_desc = command.description;
-    process = std::make_unique<SidecarProcess>();
     // docs/protocol.md §11.7: the suite waits up to 10 s for the start-up line.
     const auto startup = std::max(o.timeout, std::chrono::milliseconds(10000));
-    const StartResult started = start_sidecar(*process, command, target.token, startup);
-    if (started.error == StartError::kCannotStart) {
+    StartResult failure;
+    std::string output;
+    std::optional<StartedSidecar> started =
+        launcher->start(SidecarSetup::kSuite, target.token, startup, failure, output);
+    for (const auto& note : launcher->notes()) {
+      std::fprintf(stderr, "flake-conform: %s\n", note.c_str());
+    }
+    if (failure.error == StartError::kCannotStart) {
       std::fprintf(stderr, "flake-conform: cannot start the sidecar: %s\n",
-                   started.message.c_str());
+                   failure.message.c_str());
       return kExitUsage;
     }
-    if (!started.url) {
+    if (!started) {
       std::fprintf(stderr, "flake-conform: the sidecar %s; its output:\n%s\n",
-                   started.message.c_str(), process->output_tail().c_str());
+                   failure.message.c_str(), output.c_str());
       return kExitUsage;
     }
-    target.url = *started.url;
+    sidecar_desc = started->description;
+    process = std::move(started->process);
+    target.url = started->url;
     target.process = process.get();
+    // The command of the process under test, for the §10.8 restart.
+    auto current = std::make_shared<SidecarCommand>(started->command);
     // §10.8: the same arguments, except that a picked port (--port 0) becomes the reported one.
-    SidecarCommand restart = command;
-    for (std::size_t i = 0; i + 1 < restart.argv.size(); ++i) {
-      if (restart.argv[i] == "--port" && restart.argv[i + 1] == "0") {
-        restart.argv[i + 1] = std::to_string(target.url.port);
-      }
-    }
-    target.restart = [&target, &process, restart, startup](std::chrono::milliseconds pause,
+    target.restart = [&target, &process, current, startup](std::chrono::milliseconds pause,
                                                            std::string& why) {
+      SidecarCommand again_command = *current;
+      for (std::size_t i = 0; i + 1 < again_command.argv.size(); ++i) {
+        if (again_command.argv[i] == "--port" && again_command.argv[i + 1] == "0") {
+          again_command.argv[i + 1] = std::to_string(target.url.port);
+        }
+      }
+      again_command.port = target.url.port;
       process->stop();
       std::this_thread::sleep_for(pause);
       auto next = std::make_unique<SidecarProcess>();
-      SidecarCommand again_command = restart;
-      again_command.port = target.url.port;
       const StartResult again = start_sidecar(*next, again_command, target.token, startup);
       if (again.error == StartError::kCannotStart) {
         why = again.message;
@@ -256,6 +263,37 @@ int run(int argc, char** argv) {
       target.url = *again.url;
       return true;
     };
+    // §10.1: a fresh process for the PERF group.
+    target.replace = [&target, &process, &launcher, current, startup](SidecarSetup setup,
+                                                                      std::string& why) {
+      process->stop();
+      StartResult failed;
+      std::string output;
+      std::optional<StartedSidecar> fresh =
+          launcher->start(setup, target.token, startup, failed, output);
+      if (!fresh) {
+        why = failed.message + (output.empty() ? "" : "; its output:\n" + output);
+        return false;
+      }
+      std::printf("(the sidecar for the %s cases: %s)\n", std::string(to_string(setup)).c_str(),
+                  fresh->description.c_str());
+      *current = fresh->command;
+      process = std::move(fresh->process);
+      target.process = process.get();
+      target.url = fresh->url;
+      return true;
+    };
+    // §11.1: a case that needs the sidecar set up otherwise starts one more process.
+    if (launcher->chooses_options()) {
+      target.start_other = [&target, &launcher, startup](SidecarSetup setup, std::string& why) {
+        StartResult failed;
+        std::string output;
+        std::optional<StartedSidecar> other =
+            launcher->start(setup, target.token, startup, failed, output);
+        if (!other) why = failed.message + (output.empty() ? "" : "; its output:\n" + output);
+        return other;
+      };
+    }
   } else {
     const auto url = parse_url(o.url, &error);
     if (!url) {

@@ -116,6 +116,7 @@ void add_s10_performance_cases(Catalog& c) {
   c.add({.id = "10.3/1",
          .tier = Tier::Perf,
          .requirement = "P1: system.ping round trip p99 < 10 ms over 1,000 sequential requests.",
+         .rules = {"10.2a"},
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) {
            std::vector<double> samples;
@@ -130,6 +131,7 @@ void add_s10_performance_cases(Catalog& c) {
          .tier = Tier::Perf,
          .requirement = "P2: more than 1,000 requests answered per second on one connection "
                         "(20,000, 32 in flight).",
+         .rules = {"10.2a"},
          .budget = std::chrono::milliseconds(60000),
          .run = [](CaseContext& ctx) {
            const double rate = throughput(ctx, 20000);
@@ -142,6 +144,7 @@ void add_s10_performance_cases(Catalog& c) {
          .tier = Tier::Perf,
          .requirement =
              "P3: more than 1,000 log entries per second delivered to one subscriber, none lost.",
+         .rules = {"10.2a", "11.2f", "11.2g", "11.2h"},
          .budget = std::chrono::milliseconds(60000),
          .run = [](CaseContext& ctx) {
            const double rate = log_delivery(ctx, 20000);
@@ -153,6 +156,7 @@ void add_s10_performance_cases(Catalog& c) {
   c.add({.id = "10.6/1",
          .tier = Tier::Perf,
          .requirement = "P4: connection + authentication p99 < 100 ms over 100 connections.",
+         .rules = {"10.2a"},
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) {
            const std::vector<double> samples = connect_times(ctx, 100);
@@ -166,6 +170,7 @@ void add_s10_performance_cases(Catalog& c) {
   c.add({.id = "10.7/1",
          .tier = Tier::Perf,
          .requirement = "P5: sidecar RSS < 50 MiB while P1-P4 run (sampled every 50 ms).",
+         .rules = {"10.2a"},
          .budget = std::chrono::milliseconds(120000),
          .run = [](CaseContext& ctx) {
            const SidecarProcess* process = ctx.target().process;
@@ -208,6 +213,7 @@ void add_s10_performance_cases(Catalog& c) {
          .tier = Tier::Perf,
          .requirement = "P6: after a restart, a client following 7.7 is served again < 5 s after "
                         "the start-up line.",
+         .rules = {"10.2a"},
          .budget = std::chrono::milliseconds(60000),
          .run = [](CaseContext& ctx) {
            if (!ctx.target().restart)

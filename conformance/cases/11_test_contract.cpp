@@ -1,12 +1,15 @@
-// §11: the test contract (conformance mode, test.emitMetrics).
+// §11: the test contract (conformance mode, test.emitLogs errors, test.emitMetrics,
+// test.dropSession); the reasons for the rules of §11 and §13 that no case checks.
 
 #include <optional>
 #include <regex>
 #include <set>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/cases/rest_case_util.hpp"
 #include "conformance/cases/sse_notifications.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/harness/sidecar_startup.hpp"
 
 namespace flake::conform {
 namespace {}  // namespace
@@ -16,6 +19,7 @@ void add_s11_test_contract_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "test.* methods MUST require authentication like every other method (-32001 before).",
+         .rules = {"11.1d"},
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            for (const char* method : {"test.emitLogs", "test.setClock", "test.dropSession"}) {
@@ -27,10 +31,79 @@ void add_s11_test_contract_cases(Catalog& c) {
            }
            return pass();
          }});
+  c.add({.id = "11.1/2",
+         .tier = Tier::Must,
+         .requirement = "Started without --conformance (otherwise as the suite starts it), the "
+                        "sidecar MUST answer every test.* method with -32601 after authentication.",
+         .rules = {"11.1a", "11.1b", "11.1c"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           if (!ctx.target().start_other) {
+             skip_case(
+                 "needs a sidecar whose options the suite chooses: --reference, or --spawn "
+                 "with {options} in the command (11.7)");
+           }
+           std::string why;
+           const std::optional<StartedSidecar> plain =
+               ctx.target().start_other(SidecarSetup::kNoConformance, why);
+           if (!plain) fail_case("the sidecar started without --conformance", why);
+           ctx.log().note("started without --conformance: " + plain->description);
+           auto rpc = ctx.client();
+           const ConnectResult connected = rpc->connect(plain->url, ctx.options());
+           require_upgraded(connected, "the sidecar started without --conformance");
+           const Incoming auth =
+               rpc->authenticate(ctx.target().token, client_info(), ctx.timeout());
+           require_result(auth, answer_id(auth), "auth.authenticate without --conformance");
+           const std::pair<const char*, json> calls[] = {
+               {"test.emitLogs", {{"service", "vercel"}, {"count", 1}}},
+               {"test.emitMetrics", {{"count", 1}}},
+               {"test.setClock", {{"offsetMs", 0}}},
+               {"test.dropSession", nullptr},  // last: a sidecar that runs it hangs up
+           };
+           for (const auto& [method, params] : calls) {
+             const json id = method;
+             rpc->send(make_request(method, params, id));
+             require_error(rpc->wait_for_id(id, ctx.deadline()), -32601, id,
+                           std::string(method) + " without --conformance");
+           }
+           return pass();
+         }});
+  c.add(
+      {.id = "11.2/1",
+       .tier = Tier::Must,
+       .requirement = "test.emitLogs MUST answer an unknown service with -32004 "
+                      "{\"resource\":\"service:<name>\"} and a missing, non-integer or "
+                      "out-of-range count or perNotification with -32602 naming the member.",
+       .rules = {"11.2a", "11.2b"},
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect_authenticated();
+         const json unknown =
+             error_of(ctx, *rpc, "test.emitLogs", {{"service", "nosuchservice"}, {"count", 1}},
+                      -32004, "test.emitLogs for an unserved service");
+         require(has_object(unknown, "data") &&
+                     unknown["data"].value("resource", "") == "service:nosuchservice",
+                 "data {\"resource\":\"service:nosuchservice\"}", show(unknown));
+         const std::pair<json, const char*> bad[] = {
+             {{{"service", "vercel"}}, "count"},
+             {{{"service", "vercel"}, {"count", "5"}}, "count"},
+             {{{"service", "vercel"}, {"count", -1}}, "count"},
+             {{{"service", "vercel"}, {"count", 1000001}}, "count"},
+             {{{"service", "vercel"}, {"count", 1.5}}, "count"},
+             {{{"service", "vercel"}, {"count", 1}, {"perNotification", 0}}, "perNotification"},
+             {{{"service", "vercel"}, {"count", 1}, {"perNotification", 1001}}, "perNotification"},
+             {{{"service", "vercel"}, {"count", 1}, {"perNotification", true}}, "perNotification"},
+         };
+         for (const auto& [params, field] : bad) {
+           const std::string what = "test.emitLogs " + params.dump();
+           require_field(error_of(ctx, *rpc, "test.emitLogs", params, -32602, what), field, what);
+         }
+         return pass();
+       }});
   c.add({.id = "11.3/1",
          .tier = Tier::Must,
          .requirement = "test.emitMetrics sample n goes to service n mod S as one metrics.update "
                         "with metrics[\"test.n\"] = n.",
+         .rules = {"11.3a", "11.3b", "11.3c", "11.3d"},
          .paths = kNotificationPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
@@ -80,6 +153,111 @@ void add_s11_test_contract_cases(Catalog& c) {
                    std::to_string(seen.size()) + " samples");
            return pass();
          }});
+  c.add({.id = "11.4/1",
+         .tier = Tier::Must,
+         .requirement = "test.dropSession MUST close the TCP connection without a close frame and "
+                        "without an answer, and the session MUST stay resumable.",
+         .rules = {"11.4a", "11.4b"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const std::string session = ctx.last_auth_result().value("sessionId", "");
+           rpc->send(make_request("test.dropSession", nullptr, "drop"));
+           for (;;) {
+             const Incoming in = rpc->receive(ctx.deadline());
+             if (in.kind == Incoming::Kind::Eof) break;
+             if (in.is_value() && is_notification(in.value)) continue;
+             unimplemented_if_missing(in, "test.dropSession");
+             if (in.is_value()) fail_case("no answer to test.dropSession", show(in.value));
+             fail_case("the TCP connection closed without a close frame", in.describe());
+           }
+           auto again = ctx.connect_authenticated();
+           const json r =
+               ctx.call_result(*again, "session.resume", {{"sessionId", session}, {"lastSeq", 0}});
+           require(r.value("resumed", false) == true,
+                   "the dropped session resumes (kept as after any connection loss)", show(r));
+           return pass();
+         }});
+  c.add({.id = "11.4/2",
+         .tier = Tier::Must,
+         .requirement = "Over POST /api/v1/rpc, test.dropSession MUST get -32601.",
+         .rules = {"11.4c"},
+         .run = [](CaseContext& ctx) {
+           HttpRequest post = rest::post_json(
+               "/api/v1/rpc", make_request("test.dropSession", nullptr, "drop").dump());
+           const HttpResponse r = send_to_endpoint(ctx, rest::with_bearer(ctx, std::move(post)));
+           rest::require_status(r, 200, "test.dropSession over POST /api/v1/rpc");
+           const json answer = rest::json_body(r, "test.dropSession over POST /api/v1/rpc");
+           require_error_value(answer, -32601, "drop", "test.dropSession over HTTP");
+           return pass();
+         }});
+
+  c.explain({.rule = "11.1e",
+             .why = Why::Gap,
+             .reason = "A case would have to run the other cases against a sidecar started "
+                       "without --conformance as well and compare the answers; 11.1/2 compares "
+                       "only the test methods."});
+  c.explain({.rule = "11.2c",
+             .why = Why::Gap,
+             .reason = "A case would emit a few entries to a subscription of every level and "
+                       "compare each entry's members and level with n."});
+  c.explain({.rule = "11.2d",
+             .why = Why::Gap,
+             .reason = "A case would emit to two subscriptions of different levels and the "
+                       "service's SSE logs stream and compare what each receives."});
+  c.explain({.rule = "11.2e",
+             .why = Why::Gap,
+             .reason = "A case would emit with perNotification to an unfiltered and a filtered "
+                       "subscription and compare the grouping of the entries."});
+  c.explain({.rule = "11.5a",
+             .why = Why::Gap,
+             .reason = "A case would set two offsets in a row and compare system.ping's now "
+                       "with the second only."});
+  c.explain({.rule = "11.5b",
+             .why = Why::Gap,
+             .reason = "A case would send offsets of one year, one year plus one, and non-integers "
+                       "and expect results or -32602 naming offsetMs."});
+  c.explain({.rule = "11.5c",
+             .why = Why::Gap,
+             .reason = "A case would compare the result's offsetMs and now with the offset sent "
+                       "and the suite's clock."});
+  c.explain({.rule = "11.5d",
+             .why = Why::Gap,
+             .reason = "A case would shift the clock and watch each listed deadline and time "
+                       "stamp follow it."});
+  c.explain({.rule = "11.5e",
+             .why = Why::Gap,
+             .reason = "A case would shift the clock by a day and check that the rate limit, "
+                       "pings, SSE heartbeats and the header deadline keep their timing."});
+  c.explain({.rule = "11.5f",
+             .why = Why::Gap,
+             .reason = "A case would move the clock past a ticket's expiry and require the ticket "
+                       "refused within 1,000 ms."});
+  c.explain({.rule = "11.6a",
+             .why = Why::Gap,
+             .reason = "A case would emit entries and find them, with all members, in "
+                       "logs.getLarge and the log export."});
+  c.explain({.rule = "11.6b",
+             .why = Why::Gap,
+             .reason = "A case would emit 20,000 entries and require all of them in "
+                       "logs.getLarge."});
+  // §13 binds the client's driver: every client case runs one and judges its lines.
+  c.explain({.rule = "13.2a",
+             .why = Why::Contract,
+             .reason = "Every client case sets these variables and judges the driver's timing "
+                       "with the suite values, so a driver that ignores them fails the timed "
+                       "client cases."});
+  c.explain({.rule = "13.3a",
+             .why = Why::Contract,
+             .reason = "Every client case scripts its sidecar for this workload and waits for "
+                       "its steps in order."});
+  c.explain({.rule = "13.4a",
+             .why = Why::Contract,
+             .reason = "Every client case reads the driver's lines and fails on a line that is "
+                       "not a JSON event object."});
+  c.explain({.rule = "13.4b",
+             .why = Why::Contract,
+             .reason = "Every client case judges events as they arrive, within its deadlines, "
+                       "so unflushed lines fail it."});
 }
 
 }  // namespace flake::conform

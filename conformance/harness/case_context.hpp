@@ -6,6 +6,7 @@
 #include "conformance/client/url.hpp"
 #include "conformance/client/wire_log.hpp"
 #include "conformance/harness/catalog.hpp"
+#include "conformance/harness/sidecar_startup.hpp"
 
 #include <chrono>
 #include <functional>
@@ -26,6 +27,13 @@ struct Target {
   // Set when the harness started the sidecar: SIGTERM, wait `pause`, start it again on the same
   // port and wait for its start-up line (§10.8). Updates `process`; false with `error` on failure.
   std::function<bool(std::chrono::milliseconds pause, std::string& error)> restart;
+  // Set when the harness started the sidecar: stops the process under test and starts a fresh one
+  // set up as `setup` (the PERF group runs on one, §10.1). Updates `process` and `url`.
+  std::function<bool(SidecarSetup setup, std::string& error)> replace;
+  // Set when the harness started the sidecar and chooses its options (--reference, or --spawn
+  // with {options}; §11.7): another process of the same sidecar set up as `setup`, on a port of
+  // its own, stopped when the result goes away. Nullopt with `error` when it does not listen.
+  std::function<std::optional<StartedSidecar>(SidecarSetup setup, std::string& error)> start_other;
 };
 
 class CaseContext {

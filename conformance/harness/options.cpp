@@ -23,18 +23,25 @@ once per path: "<N.M>/<k>" on text frames, "<N.M>/<k>@msgpack" and "<N.M>/<k>@ht
 
 target (exactly one):
   URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
-  --spawn 'CMD {port}'     start CMD (through /bin/sh, with exec) after replacing {port} by a
-                           free port; wait for its start-up line "... listening on
+  --spawn 'CMD {port} {options}'
+                           start CMD (through /bin/sh, with exec) after replacing {port} by a
+                           free port and {options} by the options of 1.8 the suite chooses
+                           (docs 11.7): --conformance --rate 500 --burst 1000
+                           --ping-interval-ms 2000 (just --conformance if the sidecar exits on
+                           those); wait for its start-up line "... listening on
                            ws://HOST:PORT/rpc" (docs 1.2), or else for the port to accept
                            connections, up to 10 s (or --timeout, if longer); stop it at the
-                           end (SIGTERM, then SIGKILL after 2 s)
+                           end (SIGTERM, then SIGKILL after 2 s). The PERF group runs on a
+                           fresh process with {options} = --conformance --rate 0 (docs 10.1);
+                           case 11.1/2 starts one more without --conformance. Without
+                           {options}, CMD runs as given (and must hold --conformance)
   --reference              start the reference sidecar with
-                           --port 0 --conformance --token-file <temporary file>
+                           --port 0 --token-file <temporary file> {options}
                            and a random token (no --token needed)
   --sidecar-bin PATH       the binary --reference starts (default: )" +
          default_sidecar_bin + R"()
-  --sidecar-arg ARG        one more argument for the sidecar --reference starts (repeatable),
-                           e.g. --sidecar-arg --rate --sidecar-arg 1000
+  --sidecar-arg ARG        one more argument for the sidecar --reference starts, after
+                           {options} (repeatable), e.g. --sidecar-arg --rate --sidecar-arg 1000
 
   --pid PID                with a URL: the sidecar's process ID, so that the RSS case (10.7/1)
                            can read /proc/PID/status (without it, that case is skipped)

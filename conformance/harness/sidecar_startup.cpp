@@ -124,6 +124,58 @@ SidecarCommand spawn_command(std::string command) {
   return c;
 }
 
+std::string_view to_string(SidecarSetup setup) {
+  switch (setup) {
+    case SidecarSetup::kSuite:
+      return "suite";
+    case SidecarSetup::kPerformance:
+      return "performance";
+    case SidecarSetup::kNoConformance:
+      return "no-conformance";
+  }
+  return "suite";
+}
+
+std::vector<std::string> setup_options(SidecarSetup setup, bool optional_ones) {
+  std::vector<std::string> o;
+  if (setup != SidecarSetup::kNoConformance) o.push_back("--conformance");
+  if (setup == SidecarSetup::kPerformance) {
+    o.insert(o.end(), {"--rate", "0"});
+  } else if (optional_ones) {
+    o.insert(o.end(), {"--rate", std::to_string(kSuiteRate), "--burst", std::to_string(kSuiteBurst),
+                       "--ping-interval-ms", std::to_string(kSuitePingIntervalMs)});
+  }
+  return o;
+}
+
+SidecarCommand reference_command(const std::string& binary, const std::string& token_file,
+                                 std::span<const std::string> extra_args,
+                                 std::span<const std::string> options) {
+  SidecarCommand c;
+  c.argv = {binary, "--port", "0", "--token-file", token_file};
+  c.description = binary + " --port 0 --token-file <temporary file>";
+  for (const auto* list : {&options, &extra_args}) {
+    for (const auto& a : *list) {
+      c.argv.push_back(a);
+      c.description += " " + a;
+    }
+  }
+  return c;
+}
+
+bool takes_options(std::string_view spawn) {
+  return spawn.find("{options}") != std::string::npos;
+}
+
+SidecarCommand spawn_command(std::string command, std::span<const std::string> options) {
+  std::string joined;
+  for (const auto& a : options) joined += (joined.empty() ? "" : " ") + a;
+  for (std::size_t at; (at = command.find("{options}")) != std::string::npos;) {
+    command.replace(at, 9, joined);
+  }
+  return spawn_command(std::move(command));
+}
+
 StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command,
                           const std::string& secret, std::chrono::milliseconds timeout) {
   StartResult r;
@@ -145,6 +197,53 @@ StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command
                 ")";
   }
   return r;
+}
+
+SidecarLauncher SidecarLauncher::reference(std::string binary, std::string token_file,
+                                           std::vector<std::string> extra_args) {
+  SidecarLauncher l;
+  l.binary_ = std::move(binary);
+  l.token_file_ = std::move(token_file);
+  l.extra_args_ = std::move(extra_args);
+  return l;
+}
+
+SidecarLauncher SidecarLauncher::spawn(std::string command) {
+  SidecarLauncher l;
+  l.spawn_ = std::move(command);
+  return l;
+}
+
+SidecarCommand SidecarLauncher::command(SidecarSetup setup) const {
+  const std::vector<std::string> options = setup_options(setup, optional_ok_);
+  if (spawn_) return spawn_command(*spawn_, options);
+  return reference_command(binary_, token_file_, extra_args_, options);
+}
+
+std::optional<StartedSidecar> SidecarLauncher::start(SidecarSetup setup, const std::string& secret,
+                                                     std::chrono::milliseconds timeout,
+                                                     StartResult& failure, std::string& output) {
+  for (;;) {
+    StartedSidecar s;
+    s.process = std::make_unique<SidecarProcess>();
+    const SidecarCommand c = command(setup);
+    s.description = c.description;
+    s.command = c;
+    failure = start_sidecar(*s.process, c, secret, timeout);
+    if (failure.url) {
+      s.url = *failure.url;
+      return s;
+    }
+    output = s.process->output_tail();
+    // §11.7: a sidecar that refuses the optional options of §1.8 (exits at start) gets none.
+    const bool had_optional = setup != SidecarSetup::kPerformance && optional_ok_;
+    if (failure.error != StartError::kExited || !had_optional || !chooses_options()) {
+      return std::nullopt;
+    }
+    optional_ok_ = false;
+    notes_.push_back("the sidecar " + failure.message + " with " + c.description +
+                     "; starting it without the optional options of 1.8");
+  }
 }
 
 }  // namespace flake::conform

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,29 @@ SidecarCommand reference_command(const std::string& binary, const std::string& t
 // A --spawn command, run by /bin/sh; every "{port}" becomes one free port picked now.
 SidecarCommand spawn_command(std::string command);
 
+// What one start of the sidecar under test passes besides its port and token (docs/protocol.md
+// §11.7): the suite's set-up for most cases, a fresh process for the PERF group (§10.1), or one
+// outside conformance mode (§11.1).
+enum class SidecarSetup { kSuite, kPerformance, kNoConformance };
+std::string_view to_string(SidecarSetup setup);
+
+// The §1.8 options of `setup`: "--conformance" (not for kNoConformance), then "--rate 0" for
+// kPerformance, or with `optional_ones` the optional options of §1.8 the suite uses (--rate,
+// --burst, --ping-interval-ms; the values below).
+std::vector<std::string> setup_options(SidecarSetup setup, bool optional_ones);
+inline constexpr int kSuiteRate = 500;
+inline constexpr int kSuiteBurst = 1000;
+inline constexpr int kSuitePingIntervalMs = 2000;
+
+// The reference as reference_command starts it, but with `options` in place of --conformance.
+SidecarCommand reference_command(const std::string& binary, const std::string& token_file,
+                                 std::span<const std::string> extra_args,
+                                 std::span<const std::string> options);
+// A --spawn command whose "{options}" become `options` (space-separated); "{port}" as above.
+SidecarCommand spawn_command(std::string command, std::span<const std::string> options);
+// True when a --spawn command leaves its options to the suite ("{options}").
+bool takes_options(std::string_view spawn);
+
 enum class StartError { kNone, kCannotStart, kExited, kTimedOut };
 
 struct StartResult {
@@ -74,5 +98,45 @@ struct StartResult {
 // accept a connection (a {port} command need not print the line).
 StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command,
                           const std::string& secret, std::chrono::milliseconds timeout);
+
+// A sidecar process the suite started, with the URL it listens on.
+struct StartedSidecar {
+  std::unique_ptr<SidecarProcess> process;
+  Url url;
+  std::string description;  // the command as started (token file elided)
+  SidecarCommand command;   // as started: {port} and {options} replaced
+};
+
+// How the suite starts the sidecar under test (--reference or --spawn) for each SidecarSetup
+// (docs/protocol.md §11.7). Only --reference and a --spawn template with "{options}" let the suite
+// choose the options; any other --spawn command runs as given, for every set-up. A start with the
+// optional options of §1.8 that ends before the start-up line is tried once more without them, and
+// later starts leave them out.
+class SidecarLauncher {
+ public:
+  static SidecarLauncher reference(std::string binary, std::string token_file,
+                                   std::vector<std::string> extra_args);
+  static SidecarLauncher spawn(std::string command);
+
+  bool chooses_options() const { return !spawn_ || takes_options(*spawn_); }
+  // Whether the optional options are still passed (false after a start failed with them).
+  bool optional_options() const { return optional_ok_; }
+  SidecarCommand command(SidecarSetup setup) const;
+  // Starts a new process set up as `setup` and waits up to `timeout` for it to listen. Nullopt
+  // with `failure` (and the process's output in `output`) when it does not.
+  std::optional<StartedSidecar> start(SidecarSetup setup, const std::string& secret,
+                                      std::chrono::milliseconds timeout, StartResult& failure,
+                                      std::string& output);
+  // Notes on what the starts did (a retry without the optional options).
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ private:
+  std::optional<std::string> spawn_;
+  std::string binary_;
+  std::string token_file_;
+  std::vector<std::string> extra_args_;
+  bool optional_ok_ = true;
+  std::vector<std::string> notes_;
+};
 
 }  // namespace flake::conform

@@ -193,6 +193,15 @@ inline bool open_before_auth(const ServerState& s, std::string_view method, bool
   if (conformance_only && s.has(Defect::kTestMethodsUngated)) return true;
   return !requires_auth;
 }
+// Whether the test.* methods exist: only in conformance mode (§11.1), always under
+// test-methods-always.
+inline bool test_methods_on(const ServerState& s) {
+  return s.options.conformance || s.has(Defect::kTestMethodsAlways);
+}
+// test.dropSession (§11.4): hang up without an answer, or under drop-session-answered answer first.
+inline bool answers_drop_session(const ServerState& s) {
+  return s.has(Defect::kDropSessionAnswered);
+}
 inline bool unknown_methods_before_auth(const ServerState& s) {
   return s.has(Defect::kLookupBeforeAuth);
 }

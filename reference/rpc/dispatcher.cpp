@@ -212,7 +212,7 @@ constexpr std::array kMethods{
 };
 
 bool callable(const MethodSpec& spec, const CallContext& ctx) {
-  if (spec.conformance_only && !ctx.server.options.conformance) return false;
+  if (spec.conformance_only && !seam::test_methods_on(ctx.server)) return false;
   if (spec.socket_only && (ctx.connection == nullptr || ctx.in_batch_execute)) return false;
   return true;
 }

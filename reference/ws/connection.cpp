@@ -4,6 +4,7 @@
 #include "reference/defects/seams.hpp"
 
 #include <libwebsockets.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -98,6 +99,26 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
   return std::move(parsed.value);
 }
 
+// One unmasked text frame written straight to the socket, ahead of anything queued (only the
+// drop-session-answered defect writes this way).
+void send_frame_now(const Connection& c, const std::string& payload) {
+  std::string frame(1, '\x81');
+  const uint64_t n = payload.size();
+  if (n < 126) {
+    frame.push_back(static_cast<char>(n));
+  } else if (n < 65536) {
+    frame.push_back(126);
+    frame.push_back(static_cast<char>(n >> 8));
+    frame.push_back(static_cast<char>(n & 0xff));
+  } else {
+    frame.push_back(127);
+    for (int i = 7; i >= 0; --i) frame.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  }
+  frame += payload;
+  const int fd = lws_get_socket_fd(c.wsi);
+  if (fd >= 0) (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+}
+
 // A response in the encoding its request came in (§2.4).
 std::string encode_response(const cJSON* response, bool binary) {
   return binary ? encode_msgpack(response) : print_json(response);
@@ -138,7 +159,11 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
   const bool export_binary = ctx.binary_response && !seam::batch_answer_in_request_encoding(
                                                         server, cJSON_IsArray(message.get()));
   binary = (binary || export_binary) && !server.has(Defect::kBinaryAsText);
-  if (c.drop_now) return;  // test.dropSession: no answer, the socket goes down at once
+  if (c.drop_now) {  // test.dropSession: no answer, the socket goes down at once
+    if (response && seam::answers_drop_session(server))
+      send_frame_now(c, print_json(response.get()));
+    return;
+  }
   if (ctx.jobs.empty()) {
     if (response)
       enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);

@@ -200,5 +200,44 @@ TEST(StartSidecar, NoCommandCannotStart) {
   EXPECT_FALSE(r.message.empty());
 }
 
+TEST(SidecarSetups, OptionsOfEachSetup) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(setup_options(SidecarSetup::kSuite, true),
+            (V{"--conformance", "--rate", "500", "--burst", "1000", "--ping-interval-ms", "2000"}));
+  EXPECT_EQ(setup_options(SidecarSetup::kSuite, false), (V{"--conformance"}));
+  EXPECT_EQ(setup_options(SidecarSetup::kPerformance, true), (V{"--conformance", "--rate", "0"}));
+  EXPECT_EQ(setup_options(SidecarSetup::kNoConformance, true),
+            (V{"--rate", "500", "--burst", "1000", "--ping-interval-ms", "2000"}));
+  EXPECT_EQ(setup_options(SidecarSetup::kNoConformance, false), V{});
+}
+
+TEST(SidecarSetups, SpawnPutsTheOptionsInPlace) {
+  const std::string options[] = {"--conformance", "--rate", "0"};
+  EXPECT_TRUE(takes_options("side {options}"));
+  EXPECT_FALSE(takes_options("side --conformance"));
+  EXPECT_EQ(spawn_command("side {options} --x", options).description,
+            "side --conformance --rate 0 --x");
+  EXPECT_EQ(spawn_command("side --conformance", options).description, "side --conformance");
+  const SidecarCommand r = reference_command("/bin/sidecar", "/tmp/tok", {}, options);
+  EXPECT_EQ(r.argv, (std::vector<std::string>{"/bin/sidecar", "--port", "0", "--token-file",
+                                              "/tmp/tok", "--conformance", "--rate", "0"}));
+}
+
+// A stand-in that exits on --burst, as a sidecar without the optional options of §1.8 should.
+TEST(SidecarSetups, ASidecarThatRefusesTheOptionalOptionsGetsNone) {
+  SidecarLauncher launcher = SidecarLauncher::spawn(
+      "sh -c 'case \"$*\" in *--burst*) exit 2;; esac; echo \"$*\"; "
+      "echo stand-in listening on ws://127.0.0.1:4711/rpc; exec sleep 30' side {options}");
+  StartResult failure;
+  std::string output;
+  std::optional<StartedSidecar> s =
+      launcher.start(SidecarSetup::kSuite, "", std::chrono::milliseconds(5000), failure, output);
+  ASSERT_TRUE(s) << failure.message;
+  EXPECT_FALSE(launcher.optional_options());
+  EXPECT_EQ(launcher.notes().size(), 1u);
+  EXPECT_TRUE(s->description.ends_with("' side --conformance")) << s->description;
+  s->process->stop();
+}
+
 }  // namespace
 }  // namespace flake::conform

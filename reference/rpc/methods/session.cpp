@@ -198,7 +198,7 @@ Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {
   cJSON_AddStringToObject(info, "version", FLAKE_VERSION);
   cJSON* methods = cJSON_AddArrayToObject(doc.get(), "methods");
   for (const MethodSpec& spec : method_table()) {
-    if (spec.conformance_only && !ctx.server.options.conformance) continue;
+    if (spec.conformance_only && !seam::test_methods_on(ctx.server)) continue;
     cJSON* m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "name", std::string(spec.name).c_str());
     cJSON_AddStringToObject(m, "summary", std::string(spec.summary).c_str());
