@@ -286,6 +286,7 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false)
     return make_error(invalid->id, std::move(invalid->error));
   }
   const Request& request = std::get<Request>(validated);
+  ctx.notification = request.is_notification();
   Outcome outcome = execute_request(ctx, request);
   if (request.is_notification() && !seam::notifications_answered(server)) return nullptr;
   JsonPtr id_storage;

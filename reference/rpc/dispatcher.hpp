@@ -34,6 +34,7 @@ struct CallContext {
   bool in_batch_execute = false;    // batch.execute operations: socket-only methods refused (§5.3)
   bool binary_request = false;      // the message came as MessagePack
   bool binary_response = false;     // answer in MessagePack whatever the request was (§2.4)
+  bool notification = false;        // the request being run is a client notification (§3.5)
   std::vector<OutFrame> follow_up;  // frames sent right after the response (resume replay)
   std::vector<EmitJob> jobs;        // deferred work the response must wait for
   int close_after_code = 0;         // close the socket once the response is sent (e.g. 4401)
