@@ -174,11 +174,15 @@ inline uint64_t export_number(const ServerState& s, uint64_t counted) {
 // metrics-as-strings: the members of a metrics.update's metrics are sent as strings.
 inline void alter_metrics(const ServerState& s, cJSON* metrics) {
   if (!s.has(Defect::kMetricsAsStrings)) return;
-  for (cJSON* m = metrics->child; m != nullptr; m = m->next) {
-    if (!cJSON_IsNumber(m)) continue;
-    char text[64];
-    std::snprintf(text, sizeof text, "%g", m->valuedouble);
-    cJSON_ReplaceItemViaPointer(metrics, m, cJSON_CreateString(text));
+  for (cJSON* m = metrics->child; m != nullptr;) {
+    cJSON* next = m->next;  // m is freed when replaced
+    if (cJSON_IsNumber(m)) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%g", m->valuedouble);
+      const std::string name = m->string;
+      cJSON_ReplaceItemInObjectCaseSensitive(metrics, name.c_str(), cJSON_CreateString(text));
+    }
+    m = next;
   }
 }
 

@@ -99,7 +99,7 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
       info && !client_info_valid(ctx.server, info)) {
     return failed_attempt(
         ctx, invalid_params("clientInfo",
-                            "clientInfo must be an object; its version and platform strings"));
+                            "clientInfo must be an object whose version and platform are strings"));
   }
   const std::string_view secret = ctx.server.token;
   if (!token_matches(secret, seam::token_as_compared(ctx.server, *token))) {
