@@ -30,10 +30,20 @@ Outcome deadline(CaseContext& ctx, bool check_authenticated) {
 }  // namespace
 
 void add_s4_authentication_cases(Catalog& c) {
+  c.explain({.rule = "4.9c",
+             .why = Why::Untestable,
+             .reason = "How much randomness a sessionId holds cannot be observed from outside the "
+                       "sidecar; its shape is checked under 4.9b."});
+  c.explain({.rule = "4.9e",
+             .why = Why::Gap,
+             .reason = "A case would subscribe on the fresh session of a connection, resume "
+                       "another session there and require that only the resumed session's "
+                       "subscriptions deliver on that connection."});
   c.add({.id = "4.5/1",
          .tier = Tier::Must,
          .requirement = "Before authentication, every request except auth.authenticate and "
                         "system.ping MUST get -32001, whether or not the method exists.",
+         .rules = {"4.5a", "4.5c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
@@ -51,6 +61,7 @@ void add_s4_authentication_cases(Catalog& c) {
   c.add({.id = "4.5/2",
          .tier = Tier::Must,
          .requirement = "system.ping MUST be answered before authentication.",
+         .rules = {"5.4b"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const Encoding encoding = socket_encoding(ctx);
@@ -64,6 +75,7 @@ void add_s4_authentication_cases(Catalog& c) {
       {.id = "4.5/3",
        .tier = Tier::Must,
        .requirement = "Before authentication, the sidecar MUST drop client notifications silently.",
+       .rules = {"4.5b"},
        .run = [](CaseContext& ctx) {
          auto rpc = ctx.connect();
          rpc->notify("vercel.getDashboard", nullptr);
@@ -86,6 +98,7 @@ void add_s4_authentication_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement = "With the right token, auth.authenticate MUST answer sessionId, server "
                       "(protocol flake.v1) and every capabilities member.",
+       .rules = {"4.6a", "4.6e", "4.6f"},
        .paths = kSocketPaths,
        .run = [](CaseContext& ctx) {
          const Encoding encoding = socket_encoding(ctx);
@@ -121,6 +134,7 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A token that does not match MUST get -32001; the connection stays "
                         "unauthenticated and open.",
+         .rules = {"4.6b", "4.2b", "4.5c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
@@ -142,6 +156,7 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "A missing or non-string token MUST get -32602 with data {\"field\":\"token\"}.",
+         .rules = {"4.6c"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
@@ -159,6 +174,7 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A clientInfo that is not an object MUST get -32602 with data "
                         "{\"field\":\"clientInfo\"}.",
+         .rules = {"4.6d"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            const CallOptions how{ctx.timeout(), socket_encoding(ctx)};
@@ -172,10 +188,48 @@ void add_s4_authentication_cases(Catalog& c) {
                    "data {\"field\":\"clientInfo\"}", show(error));
            return pass();
          }});
+  c.add({.id = "4.6/5",
+         .tier = Tier::Must,
+         .requirement = "A clientInfo whose version or platform is present and not a string MUST "
+                        "get -32602 with data {\"field\":\"clientInfo\"}.",
+         .rules = {"4.6d"},
+         .run = [](CaseContext& ctx) {
+           for (const json& info :
+                {json{{"version", 5}}, json{{"platform", json::array({"macos"})}},
+                 json{{"version", "1.0"}, {"platform", nullptr}}}) {
+             auto rpc = ctx.connect();
+             const Incoming in =
+                 rpc->call("auth.authenticate",
+                           {{"token", ctx.target().token}, {"clientInfo", info}}, ctx.timeout());
+             const json error = require_error(in, -32602, answer_id(in),
+                                              "auth.authenticate with clientInfo " + show(info));
+             require(has_object(error, "data") && error["data"].value("field", "") == "clientInfo",
+                     "data {\"field\":\"clientInfo\"}", show(error));
+           }
+           return pass();
+         }});
+  c.add({.id = "4.6/6",
+         .tier = Tier::Must,
+         .requirement = "Members of clientInfo other than version and platform MUST be accepted "
+                        "and ignored, whatever their type.",
+         .rules = {"4.6i"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const json info = {{"version", "1.4.2"},   {"platform", "linux"},
+                              {"x-build", 42},        {"x-features", {{"beta", true}}},
+                              {"x-tags", {"a", "b"}}, {"x-none", nullptr}};
+           const json r = ctx.call_result(*rpc, "auth.authenticate",
+                                          {{"token", ctx.target().token}, {"clientInfo", info}});
+           require(has_string(r, "sessionId"),
+                   "a result with sessionId for a clientInfo with members of other types", show(r));
+           ctx.call_result(*rpc, "vercel.getDashboard", nullptr);
+           return pass();
+         }});
   c.add({.id = "4.7/1",
          .tier = Tier::Must,
          .requirement = "On the third failed attempt the sidecar MUST send its error response, "
                         "then close with 4401; not before.",
+         .rules = {"4.7a", "4.7b"},
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            for (int attempt = 1; attempt <= 3; ++attempt) {
@@ -194,6 +248,7 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement =
              "Attempts answered with -32602 count as failed attempts toward the 4401 close.",
+         .rules = {"4.7a", "4.7b"},
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            rpc->call("auth.authenticate", {{"clientInfo", client_info()}}, ctx.timeout());
@@ -206,10 +261,29 @@ void add_s4_authentication_cases(Catalog& c) {
                          "after a third failure that follows two -32602");
            return pass();
          }});
+  c.add({.id = "4.7/3",
+         .tier = Tier::Must,
+         .requirement = "A failed auth.authenticate sent as a client notification MUST count as a "
+                        "failed attempt: the third closes with 4401, and none is answered.",
+         .rules = {"4.7c"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           rpc->notify("auth.authenticate", auth_params("wrong-1"));
+           rpc->notify("auth.authenticate", {{"token", 12345}});
+           ctx.require_usable(*rpc, "two failed attempts sent as notifications");
+           rpc->notify("auth.authenticate", auth_params("wrong-3"));
+           // Answered only if the third notification did not close the connection.
+           rpc->send(make_request("system.ping", nullptr, "sentinel"));
+           require_close(rpc->receive(ctx.deadline()), 4401,
+                         "the third failed attempt, a notification, closes the connection at once "
+                         "(before the following request is answered)");
+           return pass();
+         }});
   c.add({.id = "4.8/1",
          .tier = Tier::Must,
          .requirement = "A connection not authenticated within 10,000 ms (sidecar clock) MUST be "
                         "closed with 4408.",
+         .rules = {"4.8a", "4.8b"},
          .budget = std::chrono::milliseconds(14000),
          .run = [](CaseContext& ctx) { return deadline(ctx, false); }});
   c.add(
@@ -217,12 +291,14 @@ void add_s4_authentication_cases(Catalog& c) {
        .tier = Tier::Must,
        .requirement =
            "Once authentication has succeeded, the deadline no longer applies to that connection.",
+       .rules = {"4.8a"},
        .budget = std::chrono::milliseconds(14000),
        .run = [](CaseContext& ctx) { return deadline(ctx, true); }});
   c.add({.id = "4.9/1",
          .tier = Tier::Must,
          .requirement = "Each connection gets a new session with a well-formed sessionId; "
                         "re-authenticating returns the same one.",
+         .rules = {"4.9a", "4.9b", "4.9d"},
          .run = [](CaseContext& ctx) {
            auto a = ctx.connect();
            const std::string first = ctx.authenticate(*a).value("sessionId", "");
@@ -236,6 +312,38 @@ void add_s4_authentication_cases(Catalog& c) {
            const std::string again = ctx.authenticate(*a).value("sessionId", "");
            require(again == first,
                    "auth.authenticate again on the same connection returns the same sessionId",
+                   first + " then " + again);
+           return pass();
+         }});
+  c.add({.id = "4.9/2",
+         .tier = Tier::Must,
+         .requirement = "A failed auth.authenticate on an authenticated connection MUST leave it "
+                        "authenticated, with the same session and its subscriptions.",
+         .rules = {"4.9f"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect();
+           const std::string first = ctx.authenticate(*rpc).value("sessionId", "");
+           const std::string sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "vercel"}});
+           const Incoming wrong = rpc->call(
+               "auth.authenticate", auth_params(ctx.target().token + "-wrong"), ctx.timeout());
+           require_error(wrong, -32001, answer_id(wrong),
+                         "auth.authenticate with a wrong token on an authenticated connection");
+           const Incoming dash = rpc->call("vercel.getDashboard", nullptr, ctx.timeout());
+           const json& d = require_value(dash, "vercel.getDashboard after the failed attempt");
+           require(d.is_object() && d.contains("result"),
+                   "vercel.getDashboard still answered with a result (the connection stays "
+                   "authenticated)",
+                   show(d));
+           SeqCollector c = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "vercel"}, {"count", 4}, {"perNotification", 2}});
+           require(c.has_all_entries(4) && c.first == 1 && c.problem.empty(),
+                   "the subscription made before the failed attempt still delivers, seq from 1",
+                   c.problem.empty() ? std::to_string(c.test_entries()) + " entries, first seq " +
+                                           std::to_string(c.first)
+                                     : c.problem);
+           for (const auto& [seq, params] : c.by_seq) check_log_update(params, sub, "vercel");
+           const std::string again = ctx.authenticate(*rpc).value("sessionId", "");
+           require(again == first, "the same sessionId when authenticating again",
                    first + " then " + again);
            return pass();
          }});

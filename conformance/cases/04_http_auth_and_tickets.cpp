@@ -17,6 +17,7 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "HTTP endpoints but health MUST require Authorization: Bearer (scheme "
                         "case-insensitive); else 401, WWW-Authenticate, -32001.",
+         .rules = {"4.10a", "4.10b", "4.10e"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const HttpResponse none = send_to_endpoint(ctx, get("/api/v1/vercel/dashboard"));
@@ -39,6 +40,7 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "When an Authorization header is present it alone MUST decide whether the "
                         "request is authenticated; a ticket is then neither checked nor consumed.",
+         .rules = {"4.10d", "4.10c"},
          .run = [](CaseContext& ctx) {
            const std::string with_ticket = std::string(kPath) + "?ticket=" + issue_ticket(ctx);
            HttpRequest wrong = stream_request(ctx, with_ticket, false);
@@ -49,12 +51,17 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
            // The right token admits the request whatever the ticket beside it says.
            auto admitted = open_stream(
                ctx, stream_request(ctx, std::string(kPath) + "?ticket=not-a-ticket", true), 200);
+           // ... and leaves a valid ticket beside it unused.
+           const std::string unused = std::string(kPath) + "?ticket=" + issue_ticket(ctx);
+           auto with_both = open_stream(ctx, stream_request(ctx, unused, true), 200);
+           auto alone = open_stream(ctx, stream_request(ctx, unused, false), 200);
            return pass();
          }});
   c.add({.id = "4.11/1",
          .tier = Tier::Must,
          .requirement =
              "A ticket authenticates one SSE request only; reuse and a missing credential get 401.",
+         .rules = {"4.11a", "4.11d", "4.11e", "4.10c"},
          .run = [](CaseContext& ctx) {
            HttpRequest post;
            post.method = "POST";
@@ -80,6 +87,7 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A ticket MUST expire 30,000 ms after issue on the sidecar clock (then "
                         "401, -32001); a stream it opened stays open.",
+         .rules = {"4.11a", "4.11e", "4.11f"},
          .budget = std::chrono::milliseconds(15000),
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
@@ -114,6 +122,7 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A ticket MUST be a string from [A-Za-z0-9_-] with at least 128 bits of "
                         "randomness (>= 22 characters), new for every request.",
+         .rules = {"4.11b"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            std::set<std::string> tickets;
@@ -133,6 +142,20 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
              require(tickets.insert(t).second, "a new ticket on every request",
                      "ticket " + t + " issued twice");
            }
+           return pass();
+         }});
+  c.add({.id = "4.11/4",
+         .tier = Tier::Must,
+         .requirement = "A ticket MUST authenticate only requests to the SSE endpoints: elsewhere "
+                        "it gets 401 and -32001.",
+         .rules = {"4.11c"},
+         .run = [](CaseContext& ctx) {
+           require_rest(ctx);
+           const std::string ticket = issue_ticket(ctx);
+           const HttpResponse r = send(ctx, get("/api/v1/vercel/dashboard?ticket=" + ticket));
+           require_error_body(r, 401, -32001,
+                              "GET /api/v1/vercel/dashboard with a fresh ticket and no "
+                              "Authorization header");
            return pass();
          }});
 }

@@ -118,13 +118,83 @@ Outcome export_case(CaseContext& ctx, const std::string& service, bool json_form
               " bytes");
 }
 
+// Sends logs.getLarge and reads its metadata result and the data.chunk notifications it announces;
+// returns the metadata.
+json export_and_drain(CaseContext& ctx, RpcClient& rpc, const json& params, const json& id) {
+  rpc.send(make_request("logs.getLarge", params, id));
+  const Incoming first = rpc.wait_for_id(id, ctx.deadline());
+  unimplemented_if_missing(first, "logs.getLarge");
+  const json r = require_value(first, "the logs.getLarge metadata response");
+  require(has_object(r, "result") && has_string(r["result"], "stream") &&
+              has_integer(r["result"], "chunks"),
+          "logs.getLarge: a metadata result with stream and chunks", show(r));
+  const json meta = r["result"];
+  const std::string stream = meta["stream"];
+  for (std::int64_t i = 0; i < meta["chunks"].get<std::int64_t>(); ++i) {
+    const Incoming in = rpc.wait_for(
+        [&](const json& v) {
+          return is_notification(v) && v.value("method", "") == "data.chunk" &&
+                 v.value("params", json()).value("stream", "") == stream;
+        },
+        ctx.deadline());
+    require_value(in, std::to_string(meta["chunks"].get<std::int64_t>()) +
+                          " data.chunk notifications of stream " + stream);
+  }
+  return meta;
+}
+
 }  // namespace
 
 void add_s6_notifications_cases(Catalog& c) {
+  c.explain({.rule = "6.4b",
+             .why = Why::Gap,
+             .reason = "A case would read the entries of an export of the service history and "
+                       "require a string source in each."});
+  c.explain({.rule = "6.5a",
+             .why = Why::Gap,
+             .reason = "A case would emit entries several to a notification and require ascending "
+                       "ts within each logs.update."});
+  c.explain({.rule = "6.7f",
+             .why = Why::Gap,
+             .reason = "A case would export a time range without entries and require the empty "
+                       "metadata and no data.chunk."});
+  c.explain({.rule = "6.2h",
+             .why = Why::Gap,
+             .reason = "A client case would replay, after the resume, notifications that jump at "
+                       "the same place again and require no second session.resume for that jump."});
+  c.explain({.rule = "6.3a",
+             .why = Why::Gap,
+             .reason = "A case would subscribe while another connection emits entries for the same "
+                       "service and require that no notification of the new subscription precedes "
+                       "its subscribe response."});
+  c.explain({.rule = "6.6b",
+             .why = Why::Gap,
+             .reason = "A case needs a way to make the sidecar send a deployments.update, and the "
+                       "test methods of section 11 provide none."});
+  c.explain({.rule = "6.6c",
+             .why = Why::Gap,
+             .reason = "A case needs a way to make the sidecar send a deployments.update, and the "
+                       "test methods of section 11 provide none."});
+  c.explain({.rule = "6.8e",
+             .why = Why::Gap,
+             .reason = "A case needs a log entry whose message alone does not fit into a chunk, "
+                       "and test.emitLogs cannot produce one."});
+  c.explain({.rule = "6.9b",
+             .why = Why::Gap,
+             .reason =
+                 "A case would read every message after a logs.getLarge request in arrival order "
+                 "and require the metadata response before the first data.chunk of its stream."});
+  c.explain(
+      {.rule = "6.9e",
+       .why = Why::Gap,
+       .reason =
+           "A case would export on a connection, drop it with test.dropSession, resume the session "
+           "with lastSeq 0 and require no data.chunk among the replayed notifications."});
   c.add({.id = "6.1/1",
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
                         "well-formed entries; every emitted entry arrives once.",
+         .rules = {"6.1a", "6.1b", "6.1c", "6.3c", "6.4a", "6.2c"},
          .paths = kNotificationPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
@@ -163,6 +233,7 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A session's first notification MUST carry seq 1 and each further one seq "
                         "+ 1, across all subscriptions.",
+         .rules = {"6.2a", "6.2b", "6.2c", "6.3b"},
          .paths = kSocketPaths,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
@@ -193,6 +264,8 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "JSON export: base64 chunk payloads of MessagePack arrays, in order, "
                         "bytes, sha256 and totalEntries consistent.",
+         .rules = {"6.8a", "6.8b", "6.8d", "6.7b", "6.7c", "6.7d", "6.7e", "6.9a", "6.9d", "6.10a",
+                   "6.2e"},
          .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); }});
@@ -200,6 +273,7 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Compressed export: each payload is an independent zlib stream of a "
                         "MessagePack array; sha256 before inflation.",
+         .rules = {"6.8c", "6.7e", "6.10a"},
          .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "supabase", true, true); }});
@@ -207,9 +281,80 @@ void add_s6_notifications_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "MessagePack export: metadata and every data.chunk are binary messages "
                         "with bin payloads.",
+         .rules = {"6.9c", "6.9a", "6.7e"},
          .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "vercel", false, false); }});
+  c.add({.id = "6.2/2",
+         .tier = Tier::Must,
+         .requirement = "data.chunk notifications MUST NOT advance the seq counter: the updates "
+                        "after an export continue where those before it ended.",
+         .rules = {"6.2f"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
+           const json emit = {{"service", "aws"}, {"count", 4}, {"perNotification", 1}};
+           SeqCollector c = emit_logs_and_collect(ctx, *rpc, emit);
+           const json meta = export_and_drain(
+               ctx, *rpc, {{"service", "aws"}, {"timeRange", "1h"}, {"format", "json"}}, "large");
+           require(meta["chunks"].get<std::int64_t>() >= 1,
+                   "an export with at least one data.chunk (4 entries were just emitted)",
+                   show(meta));
+           const std::int64_t before = c.last;
+           SeqCollector more = emit_logs_and_collect(ctx, *rpc, emit);
+           for (const auto& [seq, params] : more.by_seq)
+             c.add({{"method", "logs.update"}, {"params", params}});
+           require(!more.by_seq.empty() && more.first == before + 1,
+                   "the first logs.update after the export with seq " + std::to_string(before + 1),
+                   more.by_seq.empty() ? "none" : "seq " + std::to_string(more.first));
+           require(c.problem.empty(), "seq + 1 across the export", c.problem);
+           return pass(std::to_string(meta["chunks"].get<std::int64_t>()) + " chunks between");
+         }});
+  c.add({.id = "6.6/1",
+         .tier = Tier::Must,
+         .requirement = "metrics.update MUST carry the subscription, the service and metrics, an "
+                        "object whose members are numbers.",
+         .rules = {"6.6a", "6.1b", "6.1c"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const std::string sub = subscribe(ctx, *rpc, "metrics.subscribe", json::object());
+           ctx.call_test_method(*rpc, "test.emitMetrics", {{"count", 4}});
+           std::set<std::string> services;
+           for (const json& n : rpc->notifications()) {
+             if (n.value("method", "") != "metrics.update") continue;
+             const json& p = n.value("params", json());
+             require(p.value("subscription", "") == sub, "params.subscription \"" + sub + "\"",
+                     show(p, 300));
+             require(has_string(p, "service"), "params.service, a string", show(p, 300));
+             services.insert(p["service"].get<std::string>());
+             require(has_object(p, "metrics"), "params.metrics, an object", show(p, 300));
+             for (const auto& [name, value] : p["metrics"].items()) {
+               require(value.is_number(), "metrics members that are numbers",
+                       name + ": " + value.dump());
+             }
+           }
+           require(!services.empty(),
+                   "metrics.update notifications before the test.emitMetrics "
+                   "response (11.3)",
+                   "none");
+           rpc->notifications().clear();
+           return pass();
+         }});
+  c.add({.id = "6.7/1",
+         .tier = Tier::Must,
+         .requirement = "stream MUST be unique on the connection: two exports get two different "
+                        "stream values.",
+         .rules = {"6.7a"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           ctx.call_test_method(*rpc, "test.emitLogs", {{"service", "supabase"}, {"count", 3}});
+           const json params = {{"service", "supabase"}, {"timeRange", "1h"}};
+           const json a = export_and_drain(ctx, *rpc, params, "first");
+           const json b = export_and_drain(ctx, *rpc, params, "second");
+           require(a["stream"] != b["stream"], "two different stream values on one connection",
+                   show(a["stream"]) + " twice");
+           return pass();
+         }});
 }
 
 }  // namespace flake::conform

@@ -13,6 +13,7 @@ void add_c4_authentication_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "an auth result and capabilities with unknown members are accepted",
+         .rules = {"4.6g"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;
@@ -27,11 +28,12 @@ void add_c4_authentication_cases(Catalog& c, const ClientSetup& setup) {
            return pass();
          })});
 
-  // §4.6: "Client: a client SHOULD send clientInfo." (an object whose present members are strings)
+  // §4.6: "Client: a client SHOULD send clientInfo." (an object; version and platform strings)
   c.add({.id = "C4.6/2",
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "auth.authenticate carries clientInfo, an object",
+         .rules = {"4.6h"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            cc.start(peer::PeerScript{});
@@ -51,8 +53,10 @@ void add_c4_authentication_cases(Catalog& c, const ClientSetup& setup) {
            }
            const json& info = params["clientInfo"];
            if (!info.is_object()) return fail("clientInfo an object", info.dump());
-           for (const auto& [k, v] : info.items()) {
-             if (!v.is_string()) return fail("clientInfo members strings (§4.6)", info.dump());
+           for (const char* k : {"version", "platform"}) {
+             if (info.contains(k) && !info[k].is_string())
+               return fail("clientInfo version and platform, where present, strings (§4.6)",
+                           info.dump());
            }
            return pass();
          })});

@@ -53,6 +53,7 @@ void add_c6_large_data_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "an export with a wrong sha256 is rejected, correct ones are verified",
+         .rules = {"6.10b"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return judge_exports(cc,
@@ -71,6 +72,7 @@ void add_c6_large_data_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Should,
          .group = Group::Client,
          .requirement = "an export with a wrong bytes count is rejected, correct ones are verified",
+         .rules = {"6.10b"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return judge_exports(cc,

@@ -65,6 +65,7 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "notifications whose params carry unknown members are delivered",
+         .rules = {"6.1d"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return every_notification_reported(cc, [](json& m, const peer::Request* r) {
@@ -82,6 +83,7 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
          .tier = Tier::Must,
          .group = Group::Client,
          .requirement = "logs.update whose entries carry unknown members is delivered",
+         .rules = {"6.4c"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            return every_notification_reported(cc, [](json& m, const peer::Request* r) {
@@ -100,6 +102,7 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
          .group = Group::Client,
          .requirement = "after seq 1, 2, 3, 6 the client reports a gap and resumes with lastSeq 3 "
                         "on a new connection within 1000 ms",
+         .rules = {"6.2g"},
          .budget = setup.timeout + 5s,
          .run = client_run(setup, [](ClientCase& cc) {
            peer::PeerScript script;

@@ -171,12 +171,56 @@ inline void after_failed_token(const ServerState& s) {
 inline bool reauth_replaces_session(const ServerState& s) {
   return s.has(Defect::kReauthNewSession);
 }
+// Which members of clientInfo must be strings: `version` and `platform` (§4.6d); none under
+// client-info-members-unchecked, every member under client-info-all-strings.
+inline bool client_info_member_checked(const ServerState& s, std::string_view name) {
+  if (s.has(Defect::kClientInfoMembersUnchecked)) return false;
+  return name == "version" || name == "platform" || s.has(Defect::kClientInfoAllStrings);
+}
+// notification-auth-uncounted: a failed auth.authenticate sent as a client notification does not
+// count toward the 4401 close.
+inline bool failed_attempt_counted(const ServerState& s, bool notification) {
+  return !(notification && s.has(Defect::kNotificationAuthUncounted));
+}
+// failed-reauth-unauthenticates: a failed attempt on an authenticated connection takes its session
+// away (the connection is unauthenticated again).
+inline bool failed_attempt_unauthenticates(const ServerState& s) {
+  return s.has(Defect::kFailedReauthUnauthenticates);
+}
 
 // --- HTTP authentication (§4.10) ---
 // ticket-before-bearer: a stream request's ticket decides even when an Authorization header is
 // present (the header alone must).
 inline bool ticket_decides_over_bearer(const ServerState& s) {
   return s.has(Defect::kTicketBeforeBearer);
+}
+// ticket-any-endpoint: a ticket authenticates requests to every HTTP endpoint, not only SSE.
+inline bool ticket_outside_streams(const ServerState& s) {
+  return s.has(Defect::kTicketAnyEndpoint);
+}
+
+// --- Notifications and exports (§6.2, §6.6, §6.7) ---
+// chunk-advances-seq: an export's data.chunk notifications take seq numbers they do not carry.
+inline void after_export_chunks(const ServerState& s, uint64_t& last_seq, size_t chunks) {
+  if (s.has(Defect::kChunkAdvancesSeq)) last_seq += chunks;
+}
+// stream-id-reused: every export is numbered 1, so its stream id repeats on the connection.
+inline uint64_t export_number(const ServerState& s, uint64_t counted) {
+  return s.has(Defect::kStreamIdReused) ? 1 : counted;
+}
+// metrics-as-strings: the members of a metrics.update's metrics are sent as strings.
+inline void alter_metrics(const ServerState& s, cJSON* metrics) {
+  if (!s.has(Defect::kMetricsAsStrings)) return;
+  for (cJSON* m = metrics->child; m != nullptr;) {
+    cJSON* next = m->next;  // m is freed when replaced
+    if (cJSON_IsNumber(m)) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%g", m->valuedouble);
+      const std::string name = m->string;
+      cJSON_ReplaceItemInObjectCaseSensitive(metrics, name.c_str(), cJSON_CreateString(text));
+    }
+    m = next;
+  }
 }
 
 // --- Transport availability (§5.3): a socket-only method reached over HTTP. ---

@@ -80,7 +80,7 @@ std::optional<HttpReply> check_auth(ServerState& server, const HttpRequest& requ
     if (offered && token_matches(server.token, *offered)) return std::nullopt;
     return unauthenticated("invalid Bearer token");
   }
-  if (stream) {
+  if (stream || seam::ticket_outside_streams(server)) {
     if (auto ticket = request.query_value("ticket")) {
       TicketStore& tickets = http_state(server).tickets;
       const bool valid = server.has(Defect::kTicketReuse)

@@ -12,6 +12,7 @@
 
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/msgpack.hpp"
+#include "reference/defects/seams.hpp"
 #include "reference/http/sse_stream.hpp"
 #include "reference/ws/connection.hpp"
 
@@ -112,8 +113,8 @@ void publish_logs(ServerState& server, std::string_view service, const EntryRun&
                            std::string_view(run.text).substr(begin, run.ends[i] - begin));
   }
   // One tail per group, level filter and path, made for the first subscriber that needs it; null
-  // when the filter leaves the group empty. (MessagePack subscribers re-encode head and tail anyway;
-  // keying by path keeps a defect limited to one path off the other's tails.)
+  // when the filter leaves the group empty. (MessagePack subscribers re-encode head and tail
+  // anyway; keying by path keeps a defect limited to one path off the other's tails.)
   std::map<std::tuple<size_t, int, bool>, SharedText> tails;
   auto tail_for = [&](size_t group, int min_level, bool binary) -> const SharedText& {
     auto [it, fresh] = tails.try_emplace({group, min_level, binary});
@@ -171,6 +172,7 @@ void publish_sample(ServerState& server, uint64_t n, bool binary, bool test_samp
       if (!tail) {
         JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
         if (test_sample) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
+        seam::alter_metrics(server, metrics.get());
         tail = notification_tail(",\"metrics\":" + print_json(metrics.get()));
       }
       deliver(server, session, sub, "metrics.update", service, tail);

@@ -34,8 +34,8 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
 
   const PackedEntries entries =
       server.log_history.packed_since(request.service, server.epoch_ms() - request.range_ms);
-  auto data =
-      std::make_shared<LargeExport>(build_large_export(entries, request, ++server.export_counter));
+  auto data = std::make_shared<LargeExport>(
+      build_large_export(entries, request, seam::export_number(server, ++server.export_counter)));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
 
   if (server.has(Defect::kChunkCorrupt) && !data->chunks.empty() && !data->chunks[0].empty()) {
@@ -47,6 +47,9 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
         metadata.get(), "chunks", cJSON_CreateNumber(static_cast<double>(data->chunks.size() + 1)));
   }
   ctx.binary_response = request.msgpack;  // §2.4: a msgpack export answers in MessagePack
+  if (ctx.connection != nullptr && ctx.connection->session != nullptr) {
+    seam::after_export_chunks(server, ctx.connection->session->last_seq, data->chunks.size());
+  }
   // §3.5c: a client notification gets no metadata, so no chunk may follow it.
   if (!data->chunks.empty() && seam::export_chunks_sent(server, ctx.notification)) {
     EmitJob job;

@@ -48,13 +48,32 @@ JsonPtr auth_result(const ServerState& server, const Session& session) {
   return result;
 }
 
+// §4.7: every failure counts, a client notification's too; §4.9f: an authenticated connection
+// stays authenticated.
 RpcError failed_attempt(CallContext& ctx, RpcError error) {
   Connection& c = *ctx.connection;
+  if (c.session != nullptr && seam::failed_attempt_unauthenticates(ctx.server)) {
+    ctx.server.attached.erase(c.session);
+    ctx.server.sessions.erase(c.session->id);
+    c.session = nullptr;
+    ctx.authenticated = false;
+  }
+  if (!seam::failed_attempt_counted(ctx.server, ctx.notification)) return error;
   if (++c.failed_auths >= ctx.server.limits.max_failed_auths) {
     ctx.close_after_code = 4401;
     ctx.close_after_reason = "too many failed authentications";
   }
   return error;
+}
+
+// §4.6d: an object whose `version` and `platform`, where present, are strings; other members may
+// be anything (§4.6i).
+bool client_info_valid(const ServerState& server, const cJSON* info) {
+  if (!cJSON_IsObject(info)) return seam::client_info_unchecked(server);
+  for (const cJSON* m = info->child; m != nullptr; m = m->next) {
+    if (!cJSON_IsString(m) && seam::client_info_member_checked(server, m->string)) return false;
+  }
+  return true;
 }
 
 // A non-negative integer that a double represents exactly.
@@ -77,8 +96,10 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
     return failed_attempt(ctx, invalid_params("token", "token must be a string"));
   }
   if (const cJSON* info = member(params, "clientInfo");
-      info && !cJSON_IsObject(info) && !seam::client_info_unchecked(ctx.server)) {
-    return failed_attempt(ctx, invalid_params("clientInfo", "clientInfo must be an object"));
+      info && !client_info_valid(ctx.server, info)) {
+    return failed_attempt(
+        ctx, invalid_params("clientInfo",
+                            "clientInfo must be an object whose version and platform are strings"));
   }
   const std::string_view secret = ctx.server.token;
   if (!token_matches(secret, seam::token_as_compared(ctx.server, *token))) {
