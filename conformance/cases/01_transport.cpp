@@ -204,7 +204,7 @@ void add_s1_transport_cases(Catalog& c) {
   c.add({.id = "1.4/1",
          .tier = Tier::Must,
          .requirement = "A request with two or more Host headers MUST get 400.",
-         .rules = {"1.4a"},
+         .rules = {"1.4a", "4.3b"},
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            HttpRequest r = get("/api/v1/health");

@@ -283,7 +283,7 @@ void add_s4_authentication_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A connection not authenticated within 10,000 ms (sidecar clock) MUST be "
                         "closed with 4408.",
-         .rules = {"4.8a", "4.8b"},
+         .rules = {"4.8a", "4.8b", "8.6a"},
          .budget = std::chrono::milliseconds(14000),
          .run = [](CaseContext& ctx) { return deadline(ctx, false); }});
   c.add(

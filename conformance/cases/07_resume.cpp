@@ -13,7 +13,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "After the resume response the sidecar MUST send every notification after "
                         "lastSeq with its original seq and content, in order.",
-         .rules = {"7.3a", "7.3b", "7.3c", "7.3d", "7.1b", "7.2a"},
+         .rules = {"7.3a", "7.3b", "7.3c", "7.3d", "7.1b", "7.2a", "6.2d"},
          .run = [](CaseContext& ctx) {
            Dropped d = subscribe_emit_drop(ctx, 20);
            require(d.seen.last >= 4, "at least 4 notifications before the drop",

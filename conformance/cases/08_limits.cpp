@@ -68,13 +68,7 @@ void add_s8_limits_cases(Catalog& c) {
   gap("8.2g",
       "A case needs a batch.execute request admitted while the bucket is nearly empty, with "
       "-32002 in the slots of the operations that found it empty.");
-  gap("8.3c",
-      "Checked over HTTP by case 9.3/3 (pipelined GETs until 429 with Retry-After and -32002), "
-      "whose section names the rules it checks.");
   gap("8.5b", "A case needs to declare a request body and withhold it for more than 10,000 ms.");
-  gap("8.6a",
-      "Checked by the §4.8 case 4.8/1 (close 4408 when the authentication deadline passes), "
-      "whose section names the rules it checks.");
   const char* overflow =
       "A case needs a reader that stops reading while over 64 MiB of answers are queued for it, "
       "then sees close 1008 or the end of the connection and resumes the session.";

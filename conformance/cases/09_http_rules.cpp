@@ -427,7 +427,7 @@ void add_s9_http_rules_cases(Catalog& c) {
   c.add({.id = "9.3/3",
          .tier = Tier::Must,
          .requirement = "A 429 MUST carry Retry-After in whole seconds >= 1 and -32002.",
-         .rules = {"9.3c"},
+         .rules = {"9.3c", "8.3c"},
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
