@@ -298,6 +298,9 @@ void add_s3_jsonrpc_cases(Catalog& c) {
          .paths = kEveryPath,
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
+           // A cell that failed after its notification leaves the clock an hour ahead: start at 0.
+           unimplemented_if_missing(path->call("test.setClock", {{"offsetMs", 0}}, "start"),
+                                    "test.setClock");
            const std::int64_t before =
                call_result(*path, "system.ping", nullptr).value("now", std::int64_t{0});
            path->require_no_answer(

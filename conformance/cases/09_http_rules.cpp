@@ -293,6 +293,7 @@ void add_s9_http_rules_cases(Catalog& c) {
 
   c.add({.id = "9.2/2",
          .tier = Tier::Must,
+         .group = Group::Core,  // an upgrade, not a REST endpoint
          .requirement = "An upgrade with a Sec-WebSocket-Version other than 13 MUST get 400 (not "
                         "426) with Sec-WebSocket-Version: 13.",
          .rules = {"9.2b", "9.2a"},
