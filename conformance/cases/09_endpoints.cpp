@@ -280,6 +280,7 @@ void add_s9_endpoints_cases(Catalog& c) {
              "The log export MUST answer {service,timeRange,totalEntries,entries} with the newest "
              "entries, JSON unless Accept lists application/msgpack (q > 0), with Vary: Accept.",
          .rules = {"9.10a", "9.10c", "9.10d", "9.10e", "9.10f", "9.1d"},
+         .budget = std::chrono::milliseconds(30000),  // three exports of the whole history
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            {

@@ -126,7 +126,7 @@ TEST(ServerPing, UnansweredPingsCloseAndAnsweredOnesKeepTheSocket) {
 }
 
 TEST(ServerResume, AbruptDisconnectThenResumeLosesAndDuplicatesNothing) {
-  Sidecar s;
+  Sidecar s({"--log-rate", "0"});  // exact counts: no live traffic
   auto first = s.client();
   Incoming sub = first->call("logs.subscribe", json{{"service", "vercel"}}, 2s);
   ASSERT_TRUE(sub.is_value() && sub.value.contains("result")) << sub.describe();

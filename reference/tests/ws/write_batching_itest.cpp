@@ -70,7 +70,7 @@ std::vector<uint64_t> read_entry_numbers(conform::RpcClient& c, uint64_t notific
 }
 
 TEST(ServerWriteBatching, SharedNotificationTailsArriveWholeToEveryRecipient) {
-  Sidecar s({"--rate", "0"});
+  Sidecar s({"--rate", "0", "--log-rate", "0"});  // exact entry numbers: no live traffic
   ConnectOptions deflate;
   deflate.offer_deflate = true;
   auto plain = s.client(true);
