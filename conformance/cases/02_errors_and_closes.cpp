@@ -98,6 +98,15 @@ Outcome close_echo(CaseContext& ctx, bool with_code) {
   return pass();
 }
 
+// A connection with permessage-deflate in effect; unimplemented when the sidecar declines it.
+std::unique_ptr<RpcClient> connect_deflated(CaseContext& ctx) {
+  ConnectOptions o = ctx.options();
+  o.offer_deflate = true;
+  auto rpc = ctx.connect(o);
+  if (!rpc->ws().deflate_active()) unimplemented_case("permessage-deflate was not negotiated");
+  return rpc;
+}
+
 }  // namespace
 
 void add_s2_errors_and_closes_cases(Catalog& c) {
@@ -262,11 +271,7 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const std::int64_t limit = max_message_bytes(ctx);
-           ConnectOptions o = ctx.options();
-           o.offer_deflate = true;
-           auto rpc = ctx.connect(o);
-           if (!rpc->ws().deflate_active())
-             unimplemented_case("permessage-deflate was not negotiated");
+           auto rpc = connect_deflated(ctx);
            std::string text = R"({"jsonrpc":"2.0","id":7,"method":"system.ping","params":{"pad":")";
            text.resize(static_cast<std::size_t>(limit) - 2, 'x');
            text += "\"}}";  // limit + 1 bytes once inflated
@@ -284,11 +289,7 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
          .budget = std::chrono::milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const std::int64_t limit = max_message_bytes(ctx);
-           ConnectOptions o = ctx.options();
-           o.offer_deflate = true;
-           auto rpc = ctx.connect(o);
-           if (!rpc->ws().deflate_active())
-             unimplemented_case("permessage-deflate was not negotiated");
+           auto rpc = connect_deflated(ctx);
            const std::string payload = padded_deflate(kPing, static_cast<std::size_t>(limit));
            ctx.log().note("sending system.ping compressed into " + std::to_string(payload.size()) +
                           " bytes (empty deflate blocks after the message)");
