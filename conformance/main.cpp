@@ -293,6 +293,10 @@ int run(int argc, char** argv) {
         if (!other) why = failed.message + (output.empty() ? "" : "; its output:\n" + output);
         return other;
       };
+      target.start_with = [&target, &launcher](const StartSpec& spec, std::string& why) {
+        return launcher->start(spec, target.token, why);
+      };
+      target.composes_command = launcher->composes_command();
     }
   } else {
     const auto url = parse_url(o.url, &error);

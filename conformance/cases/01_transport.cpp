@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -18,9 +20,11 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace flake::conform {
@@ -96,6 +100,86 @@ void require_no_upgrade(const ConnectResult& r, const std::string& what) {
           r.status == 0 ? "no HTTP answer (" + r.error + ")" : "HTTP " + std::to_string(r.status));
 }
 
+// §1.2a: the start-up line, and its port (group 2).
+const std::regex& startup_line() {
+  static const std::regex re(R"(listening on ws://([^/ ]+):([0-9]{1,5})/rpc\s*$)");
+  return re;
+}
+
+// The lines of `lines` that match the start-up line of §1.2a.
+std::vector<OutputLine> startup_lines(const std::vector<OutputLine>& lines) {
+  std::vector<OutputLine> out;
+  for (const OutputLine& l : lines) {
+    if (std::regex_search(l.text, startup_line())) out.push_back(l);
+  }
+  return out;
+}
+
+std::string show_lines(const std::vector<OutputLine>& lines) {
+  std::string out;
+  for (const OutputLine& l : lines) out += (out.empty() ? "" : " | ") + l.text;
+  return out.empty() ? "(nothing)" : out;
+}
+
+// True when something accepts TCP connections on 127.0.0.1:`port` within `wait`.
+bool accepts(std::uint16_t port, std::chrono::milliseconds wait) {
+  TcpSocket probe;
+  return probe.connect("127.0.0.1", port, deadline_in(wait));
+}
+
+// True when a server could bind 127.0.0.1:`port` now (nobody listens on it).
+bool port_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int on = 1;  // as a server binds: a connection left in TIME_WAIT does not hold the port
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A JSON-RPC request of exactly `size` bytes (padded with an unknown member): any answer to it
+// shows that the message was accepted.
+std::string request_of_size(std::size_t size) {
+  const std::string head = R"({"jsonrpc":"2.0","id":7,"method":"system.ping","pad":")";
+  const std::string tail = R"("})";
+  return head + std::string(size - head.size() - tail.size(), 'x') + tail;
+}
+
+// The sidecar at `url` accepts a message of `limit` bytes and closes with 1009 on `limit` + 1
+// (§2.9), as its --max-message-bytes says.
+void require_message_limit(CaseContext& ctx, const Url& url, const std::string& token,
+                           std::size_t limit, const std::string& what) {
+  auto rpc = ctx.client();
+  authenticate_at(ctx, *rpc, url, token, what);
+  const Incoming fits = send_text_wait(ctx, *rpc, request_of_size(limit));
+  require(fits.is_value(), what + ": an answer to a message of " + std::to_string(limit) + " bytes",
+          fits.describe());
+  const Incoming over = send_text_wait(ctx, *rpc, request_of_size(limit + 1));
+  require_close(over.kind == Incoming::Kind::Timeout ? await_close(ctx, *rpc, false) : over, 1009,
+                what + ": a message of " + std::to_string(limit + 1) + " bytes");
+}
+
+// An upgrade at `url` with Host `host` gets 101.
+bool upgrade_with_host(CaseContext& ctx, const Url& url, const std::string& host) {
+  ConnectOptions o = ctx.options();
+  o.host_header = host;
+  auto rpc = ctx.client();
+  return rpc->connect(url, o).upgraded;
+}
+
+// An upgrade at `url` with Origin `origin` gets 101.
+bool upgrade_with_origin(CaseContext& ctx, const Url& url, const std::string& origin) {
+  ConnectOptions o = ctx.options();
+  o.origin = origin;
+  auto rpc = ctx.client();
+  return rpc->connect(url, o).upgraded;
+}
+
 }  // namespace
 
 void add_s1_transport_cases(Catalog& c) {
@@ -105,57 +189,10 @@ void add_s1_transport_cases(Catalog& c) {
              .reason =
                  "A case would need a sidecar that serves its HTTP endpoints on a second port "
                  "to show that a plain HTTP request to the upgrade port is refused."});
-  c.explain({.rule = "1.1b",
-             .why = Why::Gap,
-             .reason = "A case would need to start the sidecar without --port while port 9123 is "
-                       "free and connect to that port."});
-  c.explain({.rule = "1.1c",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar with --port 0 and check that "
-                       "the port of its start-up line accepts connections."});
-  c.explain({.rule = "1.1f",
-             .why = Why::Gap,
-             .reason = "A case would need to start a second sidecar on a port that is already in "
-                       "use and read its exit status."});
-  c.explain({.rule = "1.2a",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar and read its standard output; "
-                       "the suite's start-up waits for this line but reports no case on it."});
-  c.explain({.rule = "1.2b",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar with standard output on a pipe "
-                       "and see the line arrive while the process keeps running."});
-  c.explain({.rule = "1.2c",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar and connect to the port at "
-                       "the moment the start-up line arrives."});
-  c.explain({.rule = "1.2d",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar and time its start-up line."});
   c.explain({.rule = "1.3c",
              .why = Why::Gap,
              .reason = "A case would name the service multi in every method and endpoint that "
                        "takes a service and expect the unknown-service answers of §5.2 and §9.9."});
-  c.explain({.rule = "1.8a",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar with each option of the table "
-                       "and observe its effect."});
-  c.explain({.rule = "1.8b",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar without the optional options "
-                       "and observe each default, which a --spawn command may override."});
-  c.explain({.rule = "1.8c",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar with an option given twice and "
-                       "observe that the last value is in force."});
-  c.explain({.rule = "1.8d",
-             .why = Why::Gap,
-             .reason = "A case would need to start its own sidecar with an unknown option and "
-                       "read its exit status."});
-  c.explain({.rule = "1.8e",
-             .why = Why::Gap,
-             .reason = "A case would need to know that the sidecar was started without options "
-                       "that change these defaults, which a --spawn command may pass."});
 
   c.add({.id = "1.1/1",
          .tier = Tier::Must,
@@ -445,6 +482,317 @@ void add_s1_transport_cases(Catalog& c) {
                    r.status == 101
                        ? "Sec-WebSocket-Extensions: " + agreed
                        : (r.status == 0 ? r.error : "HTTP " + std::to_string(r.status)));
+           return pass();
+         }});
+  // §1.1, §1.2, §1.8: a sidecar process of the case's own (§11.7 says how it is started).
+  c.add({.id = "1.1/3",
+         .tier = Tier::Must,
+         .requirement = "Started without --port (the suite composes the command: --reference), the "
+                        "sidecar MUST listen on port 9123. Skipped when port 9123 is in use.",
+         .rules = {"1.1b"},
+         .budget = std::chrono::milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           if (ctx.target().start_with && !ctx.target().composes_command) {
+             skip_case(
+                 "needs a start without --port, which only a command the suite composes "
+                 "can leave out (--reference); a --spawn command passes it itself (11.7)");
+           }
+           if (!port_free(9123)) skip_case("port 9123 is in use on this machine");
+           StartSpec spec;
+           spec.without_port = true;
+           const StartAttempt s = start_own_sidecar(ctx, spec, "started without --port");
+           const Url url = require_listening(ctx, s, "started without --port");
+           require(url.port == 9123, "the start-up line reports port 9123",
+                   "port " + std::to_string(url.port));
+           auto rpc = ctx.client();
+           authenticate_at(ctx, *rpc, url, ctx.target().token, "port 9123");
+           return pass();
+         }});
+  c.add({.id = "1.1/4",
+         .tier = Tier::Must,
+         .requirement = "With --port 0 the sidecar MUST listen on a free port that the operating "
+                        "system picks: two processes started at once both listen, each on the "
+                        "non-zero port of its start-up line.",
+         .rules = {"1.1c"},
+         .budget = std::chrono::milliseconds(25000),
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.extra = {"--port", "0"};
+           spec.wait = false;
+           const StartAttempt a = start_own_sidecar(ctx, spec, "first start with --port 0");
+           const StartAttempt b = start_own_sidecar(ctx, spec, "second start with --port 0");
+           std::set<std::uint16_t> ports;
+           for (const StartAttempt* s : {&a, &b}) {
+             const std::optional<Url> url = s->process->wait_listening(ctx.time_left());
+             if (!url) {
+               fail_case("both processes started with --port 0 print a start-up line",
+                         "one did not; its output:\n" + s->process->output_tail());
+             }
+             require(url->port != 0, "a non-zero port in the start-up line", url->authority);
+             auto rpc = ctx.client();
+             authenticate_at(ctx, *rpc, *url, ctx.target().token, "--port 0 at " + url->authority);
+             ports.insert(url->port);
+           }
+           require(ports.size() == 2, "two different ports", "both on the same port");
+           return pass();
+         }});
+  c.add({.id = "1.1/5",
+         .tier = Tier::Must,
+         .requirement = "Started with --port set to a port that is in use (the suite's sidecar's), "
+                        "the sidecar MUST exit with a non-zero status without a start-up line.",
+         .rules = {"1.1f"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.extra = {"--port", std::to_string(ctx.target().url.port)};
+           spec.timeout = std::chrono::milliseconds(5000);
+           const StartAttempt s = start_own_sidecar(ctx, spec, "started on a port in use");
+           require_start_refused(s, "started on a port in use");
+           return pass();
+         }});
+  c.add({.id = "1.2/1",
+         .tier = Tier::Must,
+         .requirement = "Standard output MUST hold exactly one line matching "
+                        "listening on ws://([^/ ]+):([0-9]{1,5})/rpc\\s*$, whose port is the one "
+                        "in use (read 300 ms after the line, and after the process is stopped).",
+         .rules = {"1.2a"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           const StartAttempt s = start_own_sidecar(ctx, spec, "a sidecar of the case");
+           const Url url = require_listening(ctx, s, "a sidecar of the case");
+           auto rpc = ctx.client();
+           authenticate_at(ctx, *rpc, url, ctx.target().token, "the port of the start-up line");
+           std::this_thread::sleep_for(std::chrono::milliseconds(300));
+           rpc.reset();
+           s.process->stop();
+           const std::vector<OutputLine> lines = s.process->stdout_lines();
+           const std::vector<OutputLine> matching = startup_lines(lines);
+           require(matching.size() == 1, "exactly one start-up line on standard output",
+                   std::to_string(matching.size()) + " in: " + show_lines(lines));
+           std::smatch m;
+           std::regex_search(matching[0].text, m, startup_line());
+           require(m[2].str() == std::to_string(url.port), "group 2 is the port in use",
+                   m[2].str() + " (connected to " + std::to_string(url.port) + ")");
+           return pass();
+         }});
+  c.add(
+      {.id = "1.2/2",
+       .tier = Tier::Must,
+       .requirement = "The sidecar MUST flush its start-up line: the line arrives on a pipe, "
+                      "while the process runs, within 1 s of the port accepting connections.",
+       .rules = {"1.2b"},
+       .budget = std::chrono::milliseconds(20000),
+       .run = [](CaseContext& ctx) {
+         const std::uint16_t port = pick_free_port();
+         StartSpec spec;
+         spec.extra = {"--port", std::to_string(port)};
+         spec.wait = false;
+         const StartAttempt s = start_own_sidecar(ctx, spec, "a sidecar of the case");
+         const Deadline end = deadline_in(std::chrono::milliseconds(10000));
+         while (!accepts(port, std::chrono::milliseconds(50))) {
+           if (Clock::now() >= end || !s.process->running()) {
+             fail_case("the port given with --port accepts connections",
+                       "it does not; output:\n" + s.process->output_tail());
+           }
+           std::this_thread::sleep_for(std::chrono::milliseconds(10));
+         }
+         const auto accepted = Clock::now();
+         const std::optional<Url> url = s.process->wait_listening(std::chrono::milliseconds(1000));
+         require(url.has_value(), "the start-up line within 1 s of the port accepting",
+                 "none yet " + std::to_string(ms_between(accepted, Clock::now())) +
+                     " ms later; standard output so far: " + show_lines(s.process->stdout_lines()));
+         require(s.process->running(), "the process still runs", "it has ended");
+         return pass();
+       }});
+  c.add({.id = "1.2/3",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST NOT write its start-up line before connections to the "
+                        "port succeed: a TCP connection made the moment the line arrives succeeds.",
+         .rules = {"1.2c"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.extra = {"--port", std::to_string(pick_free_port())};
+           spec.wait = false;
+           const StartAttempt s = start_own_sidecar(ctx, spec, "a sidecar of the case");
+           const std::optional<Url> url =
+               s.process->wait_listening(std::chrono::milliseconds(10000));
+           if (!url) {
+             fail_case("a start-up line", "none; output:\n" + s.process->output_tail());
+           }
+           TcpSocket probe;
+           const bool ok =
+               probe.connect("127.0.0.1", url->port, deadline_in(std::chrono::milliseconds(200)));
+           require(ok,
+                   "a TCP connection to port " + std::to_string(url->port) +
+                       " as soon as the line arrived",
+                   "refused or no answer");
+           return pass();
+         }});
+  c.add({.id = "1.2/4",
+         .tier = Tier::Should,
+         .requirement = "The sidecar SHOULD write its start-up line within 2 s of starting.",
+         .rules = {"1.2d"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.wait = false;
+           const StartAttempt s = start_own_sidecar(ctx, spec, "a sidecar of the case");
+           s.process->wait_listening(std::chrono::milliseconds(10000));
+           const std::vector<OutputLine> lines = startup_lines(s.process->stdout_lines());
+           if (lines.empty()) {
+             fail_case("a start-up line", "none; output:\n" + s.process->output_tail());
+           }
+           const long long ms = ms_between(s.process->started_at(), lines[0].at);
+           require(ms <= 2000, "the start-up line within 2,000 ms",
+                   "after " + std::to_string(ms) + " ms");
+           return pass("after " + std::to_string(ms) + " ms");
+         }});
+  c.add({.id = "1.8/1",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST accept every option of the 1.8 table as --option VALUE "
+                        "with its meaning: --port N (listens on N), --token-file (its token), "
+                        "--max-message-bytes (capabilities and 1009 above it), --allow-origin, "
+                        "--allow-host, --rate (capabilities.rateLimit.rate), --conformance.",
+         .rules = {"1.8a"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           const std::string token = "flake-1.8-" + random_token();
+           std::string error;
+           const std::optional<TempFile> file = write_token_file("flake-conform-1.8", token, error);
+           if (!file) fail_case("a token file of the case", error);
+           const std::uint16_t port = pick_free_port();
+           StartSpec spec;
+           spec.optional_options = false;
+           spec.extra = {"--port",
+                         std::to_string(port),
+                         "--token-file",
+                         file->path(),
+                         "--max-message-bytes",
+                         "4096",
+                         "--allow-origin",
+                         "http://flake-allowed.test",
+                         "--allow-host",
+                         "flake-host.test",
+                         "--rate",
+                         "250"};
+           const StartAttempt s = start_own_sidecar(ctx, spec, "every option of 1.8");
+           const Url url = require_listening(ctx, s, "every option of 1.8");
+           require(url.port == port, "listening on the --port given", url.authority);
+           auto rpc = ctx.client();
+           const json auth = authenticate_at(ctx, *rpc, url, token, "the --token-file token");
+           const json caps = auth.value("capabilities", json::object());
+           require(caps.value("maxMessageBytes", json()) == 4096,
+                   "capabilities.maxMessageBytes 4096", show(caps));
+           require(caps.contains("rateLimit") && caps["rateLimit"].value("rate", json()) == 250,
+                   "capabilities.rateLimit.rate 250", show(caps));
+           const Incoming clock = rpc->call("test.setClock", {{"offsetMs", 0}}, ctx.timeout());
+           require_result(clock, answer_id(clock), "test.setClock with --conformance");
+           require(upgrade_with_origin(ctx, url, "http://flake-allowed.test"),
+                   "an upgrade with the --allow-origin Origin", "refused");
+           require(upgrade_with_host(ctx, url, "flake-host.test:" + std::to_string(port)),
+                   "an upgrade with the --allow-host name in Host", "refused");
+           require_message_limit(ctx, url, token, 4096, "--max-message-bytes 4096");
+           return pass();
+         }});
+  c.add({.id = "1.8/2",
+         .tier = Tier::Must,
+         .requirement = "Started with --conformance only, the sidecar MUST apply the defaults: "
+                        "maxMessageBytes 16,777,216 and rate 10,000 (1.8b), burst 20,000 and "
+                        "resumeGraceMs 30,000 in capabilities, a foreign Origin refused, and a "
+                        "65th connection refused with 503 (1.8e). The send-buffer bound, the "
+                        "authentication, ping and header deadlines are not timed here.",
+         .rules = {"1.8b", "1.8e"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.optional_options = false;
+           const StartAttempt s = start_own_sidecar(ctx, spec, "started with --conformance only");
+           const Url url = require_listening(ctx, s, "started with --conformance only");
+           auto rpc = ctx.client();
+           const json auth = authenticate_at(ctx, *rpc, url, ctx.target().token, "defaults");
+           const json caps = auth.value("capabilities", json::object());
+           const json rate = caps.value("rateLimit", json::object());
+           require(caps.value("maxMessageBytes", json()) == 16777216,
+                   "capabilities.maxMessageBytes 16777216", show(caps));
+           require(rate.value("rate", json()) == 10000, "capabilities.rateLimit.rate 10000",
+                   show(caps));
+           require(rate.value("burst", json()) == 20000, "capabilities.rateLimit.burst 20000",
+                   show(caps));
+           require(caps.value("resumeGraceMs", json()) == 30000, "capabilities.resumeGraceMs 30000",
+                   show(caps));
+           require(!upgrade_with_origin(ctx, url, "http://flake-foreign.example"),
+                   "an upgrade with a foreign Origin refused (no --allow-origin)", "101");
+           std::vector<std::unique_ptr<RpcClient>> open;
+           for (int i = 1; i < 64; ++i) {  // the authenticated one above is the first
+             auto more = ctx.client();
+             require_upgraded(more->connect(url, ctx.options()),
+                              "connection " + std::to_string(i + 1) + " of 64");
+             open.push_back(std::move(more));
+           }
+           auto extra = ctx.client();
+           const ConnectResult over = extra->connect(url, ctx.options());
+           require(!over.upgraded && over.status == 503, "the 65th connection refused with 503",
+                   over.upgraded ? "101" : "HTTP " + std::to_string(over.status));
+           return pass();
+         }});
+  c.add({.id = "1.8/3",
+         .tier = Tier::Must,
+         .requirement = "Given twice, --rate and --max-message-bytes MUST take the last value "
+                        "(capabilities), and --allow-origin and --allow-host MUST accumulate.",
+         .rules = {"1.8c"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.optional_options = false;
+           spec.extra = {"--rate",
+                         "100",
+                         "--rate",
+                         "300",
+                         "--max-message-bytes",
+                         "2048",
+                         "--max-message-bytes",
+                         "8192",
+                         "--allow-origin",
+                         "http://a.flake.test",
+                         "--allow-origin",
+                         "http://b.flake.test",
+                         "--allow-host",
+                         "a.flake.test",
+                         "--allow-host",
+                         "b.flake.test"};
+           const StartAttempt s = start_own_sidecar(ctx, spec, "options given twice");
+           const Url url = require_listening(ctx, s, "options given twice");
+           auto rpc = ctx.client();
+           const json auth = authenticate_at(ctx, *rpc, url, ctx.target().token, "twice");
+           const json caps = auth.value("capabilities", json::object());
+           require(caps.value("rateLimit", json::object()).value("rate", json()) == 300,
+                   "capabilities.rateLimit.rate 300 (the last --rate)", show(caps));
+           require(caps.value("maxMessageBytes", json()) == 8192,
+                   "capabilities.maxMessageBytes 8192 (the last --max-message-bytes)", show(caps));
+           for (const char* origin : {"http://a.flake.test", "http://b.flake.test"}) {
+             require(upgrade_with_origin(ctx, url, origin),
+                     std::string("an upgrade with Origin ") + origin, "refused");
+           }
+           for (const char* name : {"a.flake.test", "b.flake.test"}) {
+             require(upgrade_with_host(ctx, url, name), std::string("an upgrade with Host ") + name,
+                     "refused");
+           }
+           return pass();
+         }});
+  c.add({.id = "1.8/4",
+         .tier = Tier::Should,
+         .requirement = "The sidecar SHOULD exit with a non-zero status, without a start-up line, "
+                        "on an unknown option and on a malformed --rate value.",
+         .rules = {"1.8d"},
+         .budget = std::chrono::milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           for (const std::vector<std::string>& extra :
+                {std::vector<std::string>{"--flake-no-such-option"},
+                 std::vector<std::string>{"--rate", "fast"}}) {
+             StartSpec spec;
+             spec.extra = extra;
+             spec.timeout = std::chrono::milliseconds(5000);
+             const std::string what =
+                 "started with " + extra[0] + (extra.size() > 1 ? " " + extra[1] : std::string());
+             require_start_refused(start_own_sidecar(ctx, spec, what), what);
+           }
            return pass();
          }});
 }

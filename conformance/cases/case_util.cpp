@@ -262,4 +262,50 @@ void check_log_update(const json& params, const std::string& subscription,
   }
 }
 
+StartAttempt start_own_sidecar(CaseContext& ctx, const StartSpec& spec, std::string_view what) {
+  if (!ctx.target().start_with) {
+    skip_case(
+        "needs a sidecar whose options the suite chooses: --reference, or --spawn with "
+        "{options} in the command (11.7)");
+  }
+  std::string why;
+  StartAttempt a = ctx.target().start_with(spec, why);
+  if (!a.process) {
+    if (a.result.error == StartError::kCannotStart) fail_case(std::string(what), why);
+    skip_case(why);
+  }
+  ctx.log().note(std::string(what) + ": " + a.description);
+  return a;
+}
+
+Url require_listening(CaseContext& ctx, const StartAttempt& start, std::string_view what) {
+  (void)ctx;
+  if (!start.url) {
+    fail_case(std::string(what) + ": the sidecar listens and prints its start-up line",
+              start.result.message + "; its output:\n" + start.process->output_tail());
+  }
+  return *start.url;
+}
+
+void require_start_refused(const StartAttempt& start, std::string_view what) {
+  const std::string expected = std::string(what) + ": a non-zero exit status, no start-up line";
+  if (start.url) fail_case(expected, "it listens at " + start.url->authority);
+  if (start.result.error == StartError::kTimedOut) {
+    fail_case(expected, "it " + start.result.message + " and kept running");
+  }
+  const std::optional<ExitInfo> exit = start.process->exit_info();
+  require(exit && exit->exited && exit->code != 0, expected,
+          !exit          ? std::string("no exit seen")
+          : exit->exited ? "exit status 0"
+                         : "killed by signal " + std::to_string(exit->signal));
+}
+
+json authenticate_at(CaseContext& ctx, RpcClient& rpc, const Url& url, std::string_view token,
+                     std::string_view what) {
+  const ConnectResult connected = rpc.connect(url, ctx.options());
+  require_upgraded(connected, what);
+  const Incoming auth = rpc.authenticate(token, client_info(), ctx.timeout());
+  return require_result(auth, answer_id(auth), std::string(what) + ": auth.authenticate");
+}
+
 }  // namespace flake::conform

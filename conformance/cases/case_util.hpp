@@ -128,4 +128,16 @@ SeqCollector emit_logs_and_collect(CaseContext& ctx, RpcClient& rpc, const json&
 void check_log_update(const json& params, const std::string& subscription,
                       std::string_view service);
 
+// Another process of the sidecar under test, started as `spec` says (docs/protocol.md §11.7), for
+// the cases of §1.1, §1.2, §1.8, §4.1 and §11.1 that need a start of their own. Skips the case
+// when the suite does not choose the sidecar's options or cannot compose this start.
+StartAttempt start_own_sidecar(CaseContext& ctx, const StartSpec& spec, std::string_view what);
+// The start printed its start-up line: its URL, or the case fails with the process's output.
+Url require_listening(CaseContext& ctx, const StartAttempt& start, std::string_view what);
+// The start ended with a non-zero exit status and no start-up line within its wait.
+void require_start_refused(const StartAttempt& start, std::string_view what);
+// A connection to `url` authenticated with `token`: the auth result, or the case fails.
+json authenticate_at(CaseContext& ctx, RpcClient& rpc, const Url& url, std::string_view token,
+                     std::string_view what);
+
 }  // namespace flake::conform

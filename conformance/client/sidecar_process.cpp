@@ -2,6 +2,7 @@
 #include "conformance/client/sidecar_process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -13,8 +14,30 @@
 #include <fstream>
 #include <sstream>
 
+extern char** environ;
+
 namespace flake::conform {
 namespace {
+
+constexpr std::size_t kMaxStdoutLines = 256;
+constexpr std::size_t kMaxLineBytes = 4096;
+
+// The parent's environment with `changes` applied, built before fork (the child only execs).
+std::vector<std::string> child_environment(const std::vector<EnvChange>& changes) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    bool replaced = false;
+    for (const auto& [name, value] : changes) {
+      if (entry.starts_with(name + "=")) replaced = true;
+    }
+    if (!replaced) env.emplace_back(entry);
+  }
+  for (const auto& [name, value] : changes) {
+    if (value) env.push_back(name + "=" + *value);
+  }
+  return env;
+}
 
 constexpr std::size_t kTailBytes = 64 * 1024;
 // docs/protocol.md §1.2: any line matching "listening on ws://HOST:PORT/rpc".
@@ -36,25 +59,36 @@ void guard_against_interrupts() {
 }
 
 bool SidecarProcess::start(const std::vector<std::string>& argv, const std::string& secret,
-                           std::string& error) {
+                           std::string& error, const std::vector<EnvChange>& env) {
   if (argv.empty()) {
     error = "empty command";
     return false;
   }
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
+  int out[2];
+  int err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
     error = std::string("pipe: ") + std::strerror(errno);
+    return false;
+  }
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    error = std::string("pipe: ") + std::strerror(errno);
+    ::close(out[0]);
+    ::close(out[1]);
     return false;
   }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> environment = child_environment(env);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t parent = ::getpid();
+  started_at_ = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid < 0) {
     error = std::string("fork: ") + std::strerror(errno);
-    ::close(fds[0]);
-    ::close(fds[1]);
+    for (const int fd : {out[0], out[1], err[0], err[1]}) ::close(fd);
     return false;
   }
   if (pid == 0) {
@@ -63,57 +97,93 @@ bool SidecarProcess::start(const std::vector<std::string>& argv, const std::stri
     if (::getppid() != parent) ::_exit(127);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::dup2(fds[1], STDOUT_FILENO);
-    ::dup2(fds[1], STDERR_FILENO);
-    ::execvp(args[0], args.data());
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(err[1], STDERR_FILENO);
+    ::execvpe(args[0], args.data(), envp.data());
     const std::string msg = std::string("exec ") + args[0] + ": " + std::strerror(errno) + "\n";
     [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, msg.data(), msg.size());
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also from here: no race with an early kill
-  ::close(fds[1]);
+  ::close(out[1]);
+  ::close(err[1]);
   pid_ = pid;
   g_child_group.store(pid);
   secret_ = secret;
-  reader_ = std::thread([this, fd = fds[0]] { read_loop(fd); });
+  reader_ = std::thread([this, o = out[0], e = err[0]] { read_loop(o, e); });
   return true;
 }
 
-void SidecarProcess::read_loop(int fd) {
+// Standard output and standard error are read apart (only standard output has lines of its own,
+// §1.2), both into the tail and both watched for the secret and for the "listening" line.
+void SidecarProcess::read_loop(int out_fd, int err_fd) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    const std::string_view chunk(buf, static_cast<std::size_t>(n));
-    std::lock_guard lock(mutex_);
-    tail_.append(chunk);
-    if (tail_.size() > kTailBytes) tail_.erase(0, tail_.size() - kTailBytes);
-    if (!secret_.empty()) {
-      // The secret may straddle two reads: search the end of the previous chunk too.
-      const std::string window = overlap_ + std::string(chunk);
-      if (window.find(secret_) != std::string::npos) secret_seen_ = true;
-      overlap_ = window.substr(window.size() > secret_.size() ? window.size() - secret_.size() : 0);
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
     }
-    for (const char c : chunk) {
-      if (c != '\n') {
-        if (line_.size() < 4096) line_.push_back(c);
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;  // poll ignores it from now on
         continue;
       }
-      const std::size_t at = line_.find(std::string(kListening) + "ws://");
-      if (!listening_ && at != std::string::npos) {
-        std::string text = line_.substr(at + kListening.size());
-        while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
-        listening_ = parse_url(text);
-      }
-      line_.clear();
+      take(std::string_view(buf, static_cast<std::size_t>(n)), i == 0);
     }
-    changed_.notify_all();
   }
-  ::close(fd);
+  for (const pollfd& p : fds) {
+    if (p.fd >= 0) ::close(p.fd);
+  }
   std::lock_guard lock(mutex_);
   eof_ = true;
   changed_.notify_all();
+}
+
+void SidecarProcess::take(std::string_view chunk, bool from_stdout) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  tail_.append(chunk);
+  if (tail_.size() > kTailBytes) tail_.erase(0, tail_.size() - kTailBytes);
+  if (!secret_.empty()) {
+    // The secret may straddle two reads: search the end of the previous chunk too.
+    const std::string window = overlap_ + std::string(chunk);
+    if (window.find(secret_) != std::string::npos) secret_seen_ = true;
+    overlap_ = window.substr(window.size() > secret_.size() ? window.size() - secret_.size() : 0);
+  }
+  std::string& line = from_stdout ? line_ : err_line_;
+  for (const char c : chunk) {
+    if (c != '\n') {
+      if (line.size() < kMaxLineBytes) line.push_back(c);
+      continue;
+    }
+    if (from_stdout && stdout_lines_.size() < kMaxStdoutLines) {
+      stdout_lines_.push_back({line, now});
+    }
+    const std::size_t at = line.find(std::string(kListening) + "ws://");
+    if (!listening_ && at != std::string::npos) {
+      std::string text = line.substr(at + kListening.size());
+      while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
+      listening_ = parse_url(text);
+    }
+    line.clear();
+  }
+  changed_.notify_all();
+}
+
+std::vector<OutputLine> SidecarProcess::stdout_lines() const {
+  std::lock_guard lock(mutex_);
+  return stdout_lines_;
+}
+
+bool SidecarProcess::wait_stdout_lines(std::size_t count, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return stdout_lines_.size() > count || eof_; }) &&
+         stdout_lines_.size() > count;
 }
 
 std::optional<Url> SidecarProcess::wait_listening(std::chrono::milliseconds timeout) {

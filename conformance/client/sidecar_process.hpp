@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace flake::conform {
@@ -26,12 +27,23 @@ struct ExitInfo {
 // VmRSS of any process from /proc/PID/status, in KiB; 0 when it cannot be read.
 long process_rss_kib(pid_t pid);
 
+// A change to the environment the child inherits: set NAME to the value, or unset it (nullopt).
+using EnvChange = std::pair<std::string, std::optional<std::string>>;
+
+// One line the child wrote to its standard output, and when it arrived (docs/protocol.md §1.2).
+struct OutputLine {
+  std::string text;  // without the line break; at most 4,096 bytes kept
+  std::chrono::steady_clock::time_point at;
+};
+
 class SidecarProcess {
  public:
   // argv[0] is looked up in PATH. The child is SIGKILLed when the *thread* that called start() ends
   // (PR_SET_PDEATHSIG is per thread), so call it from a thread that outlives the sidecar. `secret`
-  // is watched for in the output (tokens never appear in logs); empty to skip that.
-  bool start(const std::vector<std::string>& argv, const std::string& secret, std::string& error);
+  // is watched for in the output (tokens never appear in logs); empty to skip that. `env` changes
+  // the environment the child inherits.
+  bool start(const std::vector<std::string>& argv, const std::string& secret, std::string& error,
+             const std::vector<EnvChange>& env = {});
   ~SidecarProcess();
   SidecarProcess() = default;
   SidecarProcess(const SidecarProcess&) = delete;
@@ -46,6 +58,14 @@ class SidecarProcess {
   void terminate();
 
   pid_t pid() const { return pid_; }
+  // When start() forked the child.
+  std::chrono::steady_clock::time_point started_at() const { return started_at_; }
+  // The complete lines of standard output so far (the first 256), in order, each with the time
+  // it arrived; standard error is read apart and is only in output_tail().
+  std::vector<OutputLine> stdout_lines() const;
+  // Waits until standard output holds more than `count` complete lines, or it ends, or `timeout`.
+  // True when it does.
+  bool wait_stdout_lines(std::size_t count, std::chrono::milliseconds timeout);
   // How it ended, once running() or stop() has seen it end.
   std::optional<ExitInfo> exit_info() const { return exit_; }
   std::string output_tail() const;  // the last part of stdout+stderr
@@ -54,7 +74,8 @@ class SidecarProcess {
   long rss_kib() const;
 
  private:
-  void read_loop(int fd);
+  void read_loop(int out_fd, int err_fd);
+  void take(std::string_view chunk, bool from_stdout);
   bool exited_unreaped();
   void reap();
 
@@ -64,7 +85,10 @@ class SidecarProcess {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::string tail_;
-  std::string line_;
+  std::string line_;      // the current line of standard output
+  std::string err_line_;  // the current line of standard error
+  std::vector<OutputLine> stdout_lines_;
+  std::chrono::steady_clock::time_point started_at_{};
   std::string secret_;
   std::string overlap_;
   bool secret_seen_ = false;

@@ -34,6 +34,13 @@ struct Target {
   // with {options}; §11.7): another process of the same sidecar set up as `setup`, on a port of
   // its own, stopped when the result goes away. Nullopt with `error` when it does not listen.
   std::function<std::optional<StartedSidecar>(SidecarSetup setup, std::string& error)> start_other;
+  // Set with start_other: another process of the same sidecar started as `spec` describes, whether
+  // or not it comes to listen (a case may expect it to fail). `error` when the start cannot be
+  // composed (a --spawn command and a start without --port or --token-file) or run at all.
+  std::function<StartAttempt(const StartSpec& spec, std::string& error)> start_with;
+  // True when the suite composes the whole command (--reference): a StartSpec may then leave out
+  // --port and --token-file.
+  bool composes_command = false;
 };
 
 class CaseContext {

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <utility>
@@ -61,22 +62,25 @@ TempFile::~TempFile() {
 
 std::optional<TempFile> write_token_file(std::string_view prefix, std::string_view token,
                                          std::string& error) {
+  return write_temp_file(prefix, std::string(token) + "\n", error);
+}
+
+std::optional<TempFile> write_temp_file(std::string_view prefix, std::string_view body,
+                                        std::string& error) {
   const char* dir = std::getenv("TMPDIR");
   std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/";
   pattern.append(prefix);
   pattern += "-XXXXXX";
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0) {
-    error = "cannot create a temporary token file";
+    error = "cannot create a temporary file";
     return std::nullopt;
   }
   TempFile file(pattern);
-  std::string body(token);
-  body += '\n';
   const bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
   ::close(fd);
   if (!ok) {
-    error = "cannot write the temporary token file";
+    error = "cannot write the temporary file " + file.path();
     return std::nullopt;
   }
   return file;
@@ -177,9 +181,10 @@ SidecarCommand spawn_command(std::string command, std::span<const std::string> o
 }
 
 StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command,
-                          const std::string& secret, std::chrono::milliseconds timeout) {
+                          const std::string& secret, std::chrono::milliseconds timeout,
+                          const std::vector<EnvChange>& env) {
   StartResult r;
-  if (!process.start(command.argv, secret, r.message)) {
+  if (!process.start(command.argv, secret, r.message, env)) {
     r.error = StartError::kCannotStart;
     return r;
   }
@@ -244,6 +249,78 @@ std::optional<StartedSidecar> SidecarLauncher::start(SidecarSetup setup, const s
     notes_.push_back("the sidecar " + failure.message + " with " + c.description +
                      "; starting it without the optional options of 1.8");
   }
+}
+
+std::optional<SidecarCommand> SidecarLauncher::command(const StartSpec& spec,
+                                                       std::string& error) const {
+  std::vector<std::string> options =
+      setup_options(spec.setup, optional_ok_ && spec.optional_options);
+  options.insert(options.end(), spec.extra.begin(), spec.extra.end());
+  if (spawn_) {
+    if (spec.without_port || spec.without_token_file) {
+      error = std::string("needs a start without ") +
+              (spec.without_port ? "--port" : "--token-file") +
+              ", which only a command the suite composes can leave out (--reference); a --spawn "
+              "command passes it itself (11.7)";
+      return std::nullopt;
+    }
+    if (!takes_options(*spawn_) && !spec.extra.empty()) {
+      error = "needs options of its own, and the --spawn command has no {options} (11.7)";
+      return std::nullopt;
+    }
+    SidecarCommand c = spawn_command(*spawn_, options);
+    // An added --port replaces {port}: the start-up line tells where it listens.
+    if (std::find(spec.extra.begin(), spec.extra.end(), "--port") != spec.extra.end()) c.port = 0;
+    return c;
+  }
+  SidecarCommand c;
+  c.argv = {binary_};
+  c.description = binary_;
+  if (!spec.without_port) {
+    c.argv.insert(c.argv.end(), {"--port", "0"});
+    c.description += " --port 0";
+  }
+  if (!spec.without_token_file) {
+    c.argv.insert(c.argv.end(), {"--token-file", token_file_});
+    c.description += " --token-file <temporary file>";
+  }
+  const std::vector<std::string>* lists[] = {&options, &extra_args_};
+  for (const std::vector<std::string>* list : lists) {
+    for (const auto& a : *list) {
+      c.argv.push_back(a);
+      c.description += " " + a;
+    }
+  }
+  return c;
+}
+
+StartAttempt SidecarLauncher::start(const StartSpec& spec, const std::string& secret,
+                                    std::string& error) const {
+  StartAttempt a;
+  const std::optional<SidecarCommand> c = command(spec, error);
+  if (!c) return a;
+  a.description = c->description;
+  for (const auto& [name, value] : spec.env) {
+    a.description = name + (value ? "=<set>" : " unset") + ", " + a.description;
+  }
+  auto process = std::make_unique<SidecarProcess>();
+  if (!spec.wait) {
+    if (!process->start(c->argv, secret, a.result.message, spec.env)) {
+      a.result.error = StartError::kCannotStart;
+      error = a.result.message;
+      return a;
+    }
+    a.process = std::move(process);
+    return a;
+  }
+  a.result = start_sidecar(*process, *c, secret, spec.timeout, spec.env);
+  if (a.result.error == StartError::kCannotStart) {
+    error = a.result.message;
+    return a;
+  }
+  a.url = a.result.url;
+  a.process = std::move(process);
+  return a;
 }
 
 }  // namespace flake::conform

@@ -41,6 +41,9 @@ class TempFile {
 // `error` when it cannot be created or written; nothing is left behind then.
 std::optional<TempFile> write_token_file(std::string_view prefix, std::string_view token,
                                          std::string& error);
+// `body` exactly as given in a new file, as write_token_file makes it.
+std::optional<TempFile> write_temp_file(std::string_view prefix, std::string_view body,
+                                        std::string& error);
 
 // The first line of a token file without surrounding blanks. Empty with `error` set when the file
 // cannot be read ("cannot read PATH") or that line is blank ("PATH holds no token").
@@ -97,7 +100,31 @@ struct StartResult {
 // for its "listening on ws://HOST:PORT/rpc" line, or, with command.port set, for that port to
 // accept a connection (a {port} command need not print the line).
 StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command,
-                          const std::string& secret, std::chrono::milliseconds timeout);
+                          const std::string& secret, std::chrono::milliseconds timeout,
+                          const std::vector<EnvChange>& env = {});
+
+// One start that a case asks for (docs/protocol.md §11.7): the §1.8 options of `setup`, then
+// `extra` (a later occurrence wins, §1.8c, and a command places {options} after its own options),
+// with the environment changed by `env`. `without_port` and `without_token_file` leave those
+// options out; only a command the suite composes itself (--reference) can do that.
+struct StartSpec {
+  SidecarSetup setup = SidecarSetup::kSuite;
+  bool optional_options = true;  // the optional options of §1.8, while the suite still uses them
+  std::vector<std::string> extra;
+  std::vector<EnvChange> env;
+  bool without_port = false;
+  bool without_token_file = false;
+  bool wait = true;  // false: return once the process runs; the case waits for what it needs
+  std::chrono::milliseconds timeout{10000};  // the wait for the start-up line or the exit
+};
+
+// A start of a StartSpec, whether or not the process came to listen.
+struct StartAttempt {
+  std::unique_ptr<SidecarProcess> process;  // null when it could not be started at all
+  std::optional<Url> url;                   // set when it printed its start-up line (wait only)
+  StartResult result;                       // with wait: as start_sidecar reports it
+  std::string description;                  // the command as started (token file elided)
+};
 
 // A sidecar process the suite started, with the URL it listens on.
 struct StartedSidecar {
@@ -122,6 +149,13 @@ class SidecarLauncher {
   // Whether the optional options are still passed (false after a start failed with them).
   bool optional_options() const { return optional_ok_; }
   SidecarCommand command(SidecarSetup setup) const;
+  // True when the suite composes the whole command (--reference): only then can a start leave out
+  // --port or --token-file.
+  bool composes_command() const { return !spawn_; }
+  // The command of `spec`; nullopt with `error` when this launcher cannot compose it.
+  std::optional<SidecarCommand> command(const StartSpec& spec, std::string& error) const;
+  // Starts `spec` (never retried); see StartAttempt. `error` when it cannot be composed.
+  StartAttempt start(const StartSpec& spec, const std::string& secret, std::string& error) const;
   // Starts a new process set up as `setup` and waits up to `timeout` for it to listen. Nullopt
   // with `failure` (and the process's output in `output`) when it does not.
   std::optional<StartedSidecar> start(SidecarSetup setup, const std::string& secret,

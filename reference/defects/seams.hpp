@@ -242,6 +242,11 @@ inline bool open_before_auth(const ServerState& s, std::string_view method, bool
 inline bool test_methods_on(const ServerState& s) {
   return s.options.conformance || s.has(Defect::kTestMethodsAlways);
 }
+// §11.1e: under unknown-method-data-outside-conformance, -32601 has no data outside conformance
+// mode.
+inline bool unknown_method_data_dropped(const ServerState& s) {
+  return !s.options.conformance && s.has(Defect::kUnknownMethodDataOutsideConformance);
+}
 // test.dropSession (§11.4): hang up without an answer, or under drop-session-answered answer first.
 inline bool answers_drop_session(const ServerState& s) {
   return s.has(Defect::kDropSessionAnswered);

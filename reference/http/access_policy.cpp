@@ -66,7 +66,11 @@ bool host_allowed(const AccessPolicy& policy, std::string_view host) {
     if (names_with_port(host, name, port_text, false)) return true;
   }
   for (const std::string& name : policy.extra_hosts) {
-    if (!name.empty() && names_with_port(host, name, port_text, true)) return true;
+    if (name.empty()) continue;
+    if (policy.extra_hosts_bare ? iequals(host, name)
+                                : names_with_port(host, name, port_text, true)) {
+      return true;
+    }
   }
   return false;
 }

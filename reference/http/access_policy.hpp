@@ -13,6 +13,7 @@ struct AccessPolicy {
   int port = 0;  // the port actually listened on (--port 0 resolved); 0 refuses every Host
   std::vector<std::string> extra_origins;  // --allow-origin: exact, ASCII case-insensitive
   std::vector<std::string> extra_hosts;    // --allow-host: matches "name" or "name:<port>"
+  bool extra_hosts_bare = false;           // --defect allow-host-bare-only: "name" only
 };
 
 enum class AccessVerdict { kAllowed, kBadHost, kBadOrigin };

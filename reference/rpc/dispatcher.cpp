@@ -222,6 +222,7 @@ bool callable(const MethodSpec& spec, const CallContext& ctx) {
 RpcError method_not_found(const CallContext& ctx, std::string_view method) {
   if (auto error = seam::unknown_method_error(ctx.server, method)) return std::move(*error);
   RpcError error = rpc_error(kMethodNotFound, "method not found: " + std::string(method));
+  if (seam::unknown_method_data_dropped(ctx.server)) return error;
   error.data.reset(cJSON_CreateObject());
   cJSON_AddStringToObject(error.data.get(), "method", std::string(method).c_str());
   return error;

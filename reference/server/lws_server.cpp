@@ -7,12 +7,14 @@
 #include <malloc.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "reference/http/endpoints.hpp"
 #include "reference/state/http_state.hpp"
@@ -208,6 +210,15 @@ int run_server(ServerState& state) {
     std::fprintf(stderr, "flake-sidecar: cannot create the libwebsockets context\n");
     return 1;
   }
+  // --defect startup-slow (§1.2d) and startup-line-early (§1.2c, on a port given in advance).
+  if (state.has(Defect::kStartupSlow)) std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const bool early_line = state.has(Defect::kStartupLineEarly) && state.options.port != 0;
+  if (early_line) {
+    std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(),
+                state.options.port);
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
   lws_context_creation_info http = info;
   http.options = LWS_SERVER_OPTION_DISABLE_IPV6;
   http.port = state.options.port;
@@ -226,7 +237,7 @@ int run_server(ServerState& state) {
   if (!raw_vhost) {
     std::fprintf(stderr, "flake-sidecar: cannot listen on %s:%d\n", state.options.host.c_str(),
                  state.options.port);
-    return 1;
+    return state.has(Defect::kBindFailureExitZero) ? 0 : 1;
   }
   g_context = context.get();
   const int port = lws_get_vhost_listen_port(http_vhost);
@@ -239,8 +250,16 @@ int run_server(ServerState& state) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-  std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(), port);
-  std::fflush(stdout);
+  // §1.2: one line, flushed at once (the defects write it twice, or flush it 3 s later).
+  for (int i = state.has(Defect::kStartupLineTwice) ? 2 : 1; i > 0 && !early_line; --i) {
+    std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(), port);
+  }
+  std::optional<int64_t> late_flush;
+  if (state.has(Defect::kStartupLineUnflushed)) {
+    late_flush = ServerState::mono_ms() + 3000;
+  } else {
+    std::fflush(stdout);
+  }
 
   std::optional<int64_t> shutdown_deadline;
   while (true) {
@@ -249,6 +268,10 @@ int run_server(ServerState& state) {
       if (state.has(Defect::kShutdownNoClose)) break;
       if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
       if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
+    }
+    if (late_flush && ServerState::mono_ms() >= *late_flush) {
+      std::fflush(stdout);
+      late_flush.reset();
     }
     if (lws_service(context.get(), 0) < 0) break;
     adopt_upgraded(g_takeover, raw_vhost, state, attach_connection);

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "reference/defects/defects.hpp"
 #include "reference/server/lws_server.hpp"
 #include "reference/server/options.hpp"
 #include "reference/state/server_state.hpp"
@@ -14,8 +15,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "flake-sidecar: %s\n", parsed.error.c_str());
     return 2;
   }
-  flake::TokenResult token =
-      flake::resolve_token(parsed.options.token_file, std::getenv("FLAKE_SIDECAR_TOKEN"));
+  // The token defects (§4.1) act here, before the server state that holds the switches exists.
+  const flake::DefectSet defects = flake::parse_defects(parsed.options.defects);
+  const char* env_token =
+      defects.test(flake::Defect::kEnvTokenIgnored) ? nullptr : std::getenv("FLAKE_SIDECAR_TOKEN");
+  flake::TokenResult token = flake::resolve_token(parsed.options.token_file, env_token,
+                                                  defects.test(flake::Defect::kTokenFileUntrimmed));
+  if (token.blank_file && defects.test(flake::Defect::kBlankTokenFileAccepted)) {
+    token = flake::resolve_token(std::nullopt, nullptr);
+  }
+  if (defects.test(flake::Defect::kTokenTruncated) && token.token.size() > 256) {
+    token.token.resize(256);
+  }
   if (!token.error.empty()) {
     std::fprintf(stderr, "flake-sidecar: %s\n", token.error.c_str());
     return 1;
@@ -30,6 +41,9 @@ int main(int argc, char** argv) {
   if (token.generated) {
     // Printed once, by design (§4): the operator needs it to connect. Never logged anywhere else.
     std::printf("flake-sidecar token: %s\n", token.token.c_str());
+    if (defects.test(flake::Defect::kGeneratedTokenTwice)) {
+      std::printf("flake-sidecar token: %s\n", token.token.c_str());
+    }
   }
   flake::ServerState state(std::move(parsed.options), std::move(*fixtures), std::move(token.token));
   return flake::run_server(state);

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <functional>
+#include <set>
 #include <string_view>
 
 #include "reference/defects/defects.hpp"
@@ -134,6 +135,18 @@ void print_defects(bool tsv) {
   }
 }
 
+// The switches named anywhere on the command line: the parser's own defects (§1.1, §1.8) act while
+// it reads the options before them.
+DefectSet named_defects(int argc, const char* const* argv) {
+  std::vector<std::string> specs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--defect" && i + 1 < argc) specs.emplace_back(argv[i + 1]);
+    if (arg.starts_with("--defect=")) specs.emplace_back(arg.substr(9));
+  }
+  return parse_defects(specs);
+}
+
 }  // namespace
 
 std::string usage_text() {
@@ -163,6 +176,8 @@ std::string usage_text() {
 
 ParsedOptions parse_options(int argc, const char* const* argv) {
   ParsedOptions parsed;
+  const DefectSet defects = named_defects(argc, argv);
+  std::set<std::string_view> given;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -193,6 +208,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       if (candidate.name == arg) spec = &candidate;
     }
     if (spec == nullptr) {
+      if (defects.test(Defect::kUnknownOptionIgnored)) continue;  // --defect unknown-option-ignored
       parsed.error = "unknown option " + std::string(arg) + " (see --help)";
       return parsed;
     }
@@ -203,11 +219,30 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       }
       value = argv[++i];
     }
-    if (!spec->apply(parsed.options, value)) {
+    // §1.8c: a later occurrence wins (the values of the repeatable options accumulate). Two
+    // defects apply a value to a scratch copy only, so that it is still checked.
+    const bool repeatable =
+        spec->name == "--allow-origin" || spec->name == "--allow-host" || spec->name == "--defect";
+    const bool repeated = !given.insert(spec->name).second;
+    Options scratch;
+    const bool ignored =
+        (repeated && !repeatable && defects.test(Defect::kOptionsFirstWins)) ||
+        (spec->name == "--max-message-bytes" && defects.test(Defect::kMaxMessageBytesIgnored));
+    if (!spec->apply(ignored ? scratch : parsed.options, value)) {
       parsed.error =
           "bad value '" + std::string(value) + "' for " + std::string(arg) + " (see --help)";
       return parsed;
     }
+  }
+  // Defaults the defects change (§1.1b, §1.1c, §1.8e).
+  if (!given.contains("--port") && defects.test(Defect::kDefaultPort9124)) {
+    parsed.options.port = 9124;
+  }
+  if (parsed.options.port == 0 && defects.test(Defect::kPortZeroDefault)) {
+    parsed.options.port = 9123;
+  }
+  if (!given.contains("--burst") && defects.test(Defect::kDefaultBurstHalved)) {
+    parsed.options.burst = 10'000;
   }
   if (parsed.options.fixtures_dir.empty()) parsed.options.fixtures_dir = FLAKE_DEFAULT_FIXTURES;
   return parsed;

@@ -11,7 +11,8 @@ ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
       limits(resolve_limits(options, defects)),
       fixtures(std::move(store)),
       token(std::move(secret)),
-      access{0, options.allow_origins, options.allow_hosts},
+      access{0, options.allow_origins, options.allow_hosts,
+             defects.test(Defect::kAllowHostBareOnly)},
       sessions(limits.session_ring_items, limits.session_ring_bytes),
       log_history(options.log_history) {
   for (size_t t = 0; t < kTransports; ++t) {

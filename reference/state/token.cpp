@@ -29,7 +29,7 @@ std::string describe_errno(int err) {
   return err != 0 ? std::strerror(err) : "read error";
 }
 
-TokenResult read_token_file(const std::string& path) {
+TokenResult read_token_file(const std::string& path, bool one_line_break_only) {
   TokenResult result;
   errno = 0;
   FilePtr file(std::fopen(path.c_str(), "rb"));
@@ -59,12 +59,19 @@ TokenResult read_token_file(const std::string& path) {
   // Tokens are printable non-space ASCII (§4.1), so surrounding whitespace is never part of the
   // secret: editors and `echo` add line breaks, and clients that read "the first line" must agree.
   constexpr std::string_view kSpace = " \t\r\n\f\v";
+  if (one_line_break_only) {
+    if (contents.ends_with("\n")) contents.pop_back();
+    if (contents.ends_with("\r")) contents.pop_back();
+    if (contents.find_first_not_of(kSpace) == std::string::npos) contents.clear();
+  }
   const size_t first = contents.find_first_not_of(kSpace);
-  contents = first == std::string::npos
+  contents = one_line_break_only ? contents
+             : first == std::string::npos
                  ? std::string()
                  : contents.substr(first, contents.find_last_not_of(kSpace) - first + 1);
   if (contents.empty()) {
     result.error = "token file '" + path + "' is empty";
+    result.blank_file = true;
     return result;
   }
   result.token = std::move(contents);
@@ -92,8 +99,9 @@ std::string generate_token() {
   return random_hex(32);
 }
 
-TokenResult resolve_token(std::optional<std::string> token_file_path, const char* env_value) {
-  if (token_file_path) return read_token_file(*token_file_path);
+TokenResult resolve_token(std::optional<std::string> token_file_path, const char* env_value,
+                          bool one_line_break_only) {
+  if (token_file_path) return read_token_file(*token_file_path, one_line_break_only);
   if (env_value != nullptr && env_value[0] != '\0') return TokenResult{env_value, false, {}};
   TokenResult result;
   result.token = generate_token();

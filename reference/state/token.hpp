@@ -11,14 +11,17 @@ namespace flake {
 
 struct TokenResult {
   std::string token;
-  bool generated = false;  // true: nobody else knows it yet, so the caller prints it once
-  std::string error;       // non-empty => failure; names the file, never the token's contents
+  bool generated = false;   // true: nobody else knows it yet, so the caller prints it once
+  std::string error;        // non-empty => failure; names the file, never the token's contents
+  bool blank_file = false;  // the error is a token file that holds only whitespace
 };
 
 // Precedence: the file when a path is given (a file problem is an error, never a fallback), else a
-// non-empty `env_value`, else a freshly generated token. One trailing "\n" or "\r\n" is stripped
-// from a file.
-TokenResult resolve_token(std::optional<std::string> token_file_path, const char* env_value);
+// non-empty `env_value`, else a freshly generated token. Leading and trailing whitespace is
+// stripped from a file (§4.1a); with `one_line_break_only` (--defect token-file-untrimmed) only
+// one trailing "\n" or "\r\n" is.
+TokenResult resolve_token(std::optional<std::string> token_file_path, const char* env_value,
+                          bool one_line_break_only = false);
 
 // 32 random bytes from OpenSSL's CSPRNG as 64 lowercase hex chars; empty only if the CSPRNG fails.
 std::string generate_token();

@@ -10,7 +10,7 @@ namespace flake {
 namespace {
 
 AccessPolicy policy() {
-  return AccessPolicy{9123, {}, {}};
+  return AccessPolicy{9123, {}, {}, false};
 }
 
 AccessVerdict host_only(const AccessPolicy& p, std::string_view host) {
