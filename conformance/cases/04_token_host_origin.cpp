@@ -2,7 +2,10 @@
 // HTTP requests.
 
 #include <algorithm>
+#include <optional>
 #include <regex>
+#include <sstream>
+#include <string>
 #include <thread>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
@@ -35,41 +38,14 @@ Outcome host_refused(CaseContext& ctx, const std::optional<std::string>& host,
 }  // namespace
 
 void add_s4_token_host_origin_cases(Catalog& c) {
-  c.explain({.rule = "4.1a",
-             .why = Why::Gap,
-             .reason = "A case needs a sidecar of its own started with a token file whose token "
-                       "has leading and trailing blanks and line breaks; the token file of the "
-                       "suite ends in one line break only."});
-  c.explain({.rule = "4.1b",
-             .why = Why::Gap,
-             .reason = "A case needs a sidecar of its own started without --token-file and with "
-                       "FLAKE_SIDECAR_TOKEN set, and then authenticates with that value."});
   c.explain({.rule = "4.1c",
              .why = Why::Untestable,
              .reason = "How much randomness a generated token holds cannot be observed from "
                        "outside the sidecar."});
-  c.explain({.rule = "4.1d",
-             .why = Why::Gap,
-             .reason = "A case needs a sidecar of its own started with neither a token file nor "
-                       "FLAKE_SIDECAR_TOKEN, reads the token from its standard output once and "
-                       "authenticates with it."});
-  c.explain({.rule = "4.1e",
-             .why = Why::Gap,
-             .reason = "A case needs to start a sidecar of its own with an unreadable or blank "
-                       "token file and require a non-zero exit without a start-up line."});
-  c.explain({.rule = "4.1f",
-             .why = Why::Gap,
-             .reason = "A case needs a sidecar of its own started with tokens of 1 and 1,024 "
-                       "characters that use every printable non-space ASCII character; the token "
-                       "of the suite is 48 hexadecimal digits."});
   c.explain({.rule = "4.2a",
              .why = Why::Untestable,
              .reason = "Whether a comparison takes the same time wherever the first mismatch is "
                        "cannot be measured reliably from outside the sidecar."});
-  c.explain({.rule = "4.3d",
-             .why = Why::Gap,
-             .reason = "A case needs a sidecar started with --allow-host NAME, and the suite "
-                       "starts its sidecar without it."});
   c.add(
       {.id = "4.2/1",
        .tier = Tier::Must,
@@ -221,6 +197,163 @@ void add_s4_token_host_origin_cases(Catalog& c) {
            r.headers = {{"Origin", "https://evil.example"}};
            require_error_body(send(ctx, r), 403, -32008,
                               "GET /api/v1/health with Origin https://evil.example");
+           return pass();
+         }});
+  // §4.1, §4.3d: a sidecar process of the case's own (§11.7 says how it is started).
+  c.add({.id = "4.1/1",
+         .tier = Tier::Must,
+         .requirement =
+             "With --token-file, the token MUST be the file's content without leading "
+             "and trailing blanks and line breaks (a file \"  \\n\\t TOKEN \\r\\n\\n\").",
+         .rules = {"4.1a"},
+         .run = [](CaseContext& ctx) {
+           const std::string token = "flake-4.1-" + random_token();
+           std::string error;
+           const std::optional<TempFile> file =
+               write_temp_file("flake-conform-4.1", "  \n\t " + token + " \r\n\n", error);
+           if (!file) fail_case("a token file of the case", error);
+           StartSpec spec;
+           spec.extra = {"--token-file", file->path()};
+           const StartAttempt s = start_own_sidecar(ctx, spec, "a token file with blanks");
+           const Url url = require_listening(ctx, s, "a token file with blanks");
+           auto rpc = ctx.client();
+           authenticate_at(ctx, *rpc, url, token, "the token without its blanks");
+           return pass();
+         }});
+  c.add({.id = "4.1/2",
+         .tier = Tier::Must,
+         .requirement = "Started without --token-file and with FLAKE_SIDECAR_TOKEN set (the suite "
+                        "composes the command: --reference), the sidecar MUST take that value as "
+                        "its token.",
+         .rules = {"4.1b"},
+         .run = [](CaseContext& ctx) {
+           const std::string token = "flake-env-" + random_token();
+           StartSpec spec;
+           spec.without_token_file = true;
+           spec.env = {{"FLAKE_SIDECAR_TOKEN", token}};
+           const StartAttempt s = start_own_sidecar(ctx, spec, "the token in the environment");
+           const Url url = require_listening(ctx, s, "the token in the environment");
+           auto rpc = ctx.client();
+           authenticate_at(ctx, *rpc, url, token, "the FLAKE_SIDECAR_TOKEN value");
+           return pass();
+         }});
+  c.add({.id = "4.1/3",
+         .tier = Tier::Must,
+         .requirement = "Started with neither --token-file nor FLAKE_SIDECAR_TOKEN (--reference), "
+                        "the sidecar MUST print its generated token on standard output exactly "
+                        "once: one word of 20 or more characters there authenticates, and it "
+                        "appears once in all the output.",
+         .rules = {"4.1d"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.without_token_file = true;
+           spec.env = {{"FLAKE_SIDECAR_TOKEN", std::nullopt}};
+           const StartAttempt s = start_own_sidecar(ctx, spec, "no token given");
+           const Url url = require_listening(ctx, s, "no token given");
+           std::this_thread::sleep_for(std::chrono::milliseconds(200));
+           // 128 bits in printable non-space ASCII take at least 20 characters.
+           std::vector<std::string> words;
+           for (const OutputLine& line : s.process->stdout_lines()) {
+             std::istringstream in(line.text);
+             for (std::string w; in >> w;) {
+               if (w.size() >= 20 && w.size() <= 1024 && w.find("://") == std::string::npos &&
+                   std::find(words.begin(), words.end(), w) == words.end()) {
+                 words.push_back(w);
+               }
+             }
+           }
+           std::optional<std::string> token;
+           for (const std::string& w : words) {
+             auto rpc = ctx.client();
+             require_upgraded(rpc->connect(url, ctx.options()), "a connection to try a word");
+             const Incoming in = rpc->authenticate(w, client_info(), ctx.timeout());
+             if (in.is_value() && in.value.contains("result")) {
+               token = w;
+               break;
+             }
+           }
+           if (!token) {
+             fail_case("a word of standard output that authenticates",
+                       std::to_string(words.size()) + " candidates, none does; output:\n" +
+                           s.process->output_tail());
+           }
+           s.process->stop();
+           const std::string all = s.process->output_tail();
+           std::size_t count = 0;
+           for (std::size_t at = all.find(*token); at != std::string::npos;
+                at = all.find(*token, at + 1)) {
+             ++count;
+           }
+           require(count == 1, "the generated token printed once",
+                   "printed " + std::to_string(count) + " times");
+           return pass();
+         }});
+  c.add({.id = "4.1/4",
+         .tier = Tier::Must,
+         .requirement = "With a token file that cannot be read, or that is blank, the sidecar MUST "
+                        "exit with a non-zero status without a start-up line.",
+         .rules = {"4.1e"},
+         .budget = std::chrono::milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           std::string error;
+           const std::optional<TempFile> blank =
+               write_temp_file("flake-conform-4.1-blank", "  \n\t\r\n", error);
+           if (!blank) fail_case("a token file of the case", error);
+           const std::pair<std::string, std::string> files[] = {
+               {blank->path() + ".missing/token", "a token file that cannot be read"},
+               {blank->path(), "a blank token file"}};
+           for (const auto& [path, what] : files) {
+             StartSpec spec;
+             spec.extra = {"--token-file", path};
+             spec.timeout = std::chrono::milliseconds(5000);
+             require_start_refused(start_own_sidecar(ctx, spec, what), what);
+           }
+           return pass();
+         }});
+  c.add({.id = "4.1/5",
+         .tier = Tier::Must,
+         .requirement = "The sidecar MUST accept tokens of 1 and of 1,024 printable non-space "
+                        "ASCII characters, the long one using every character 0x21-0x7E.",
+         .rules = {"4.1f"},
+         .budget = std::chrono::milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           std::string all;
+           while (all.size() < 1024) all.push_back(static_cast<char>(0x21 + all.size() % 94));
+           for (const std::string& token : {std::string("~"), all}) {
+             const std::string what = "a token of " + std::to_string(token.size()) + " characters";
+             std::string error;
+             const std::optional<TempFile> file =
+                 write_token_file("flake-conform-4.1", token, error);
+             if (!file) fail_case("a token file of the case", error);
+             StartSpec spec;
+             spec.extra = {"--token-file", file->path()};
+             const StartAttempt s = start_own_sidecar(ctx, spec, what);
+             const Url url = require_listening(ctx, s, what);
+             auto rpc = ctx.client();
+             authenticate_at(ctx, *rpc, url, token, what);
+           }
+           return pass();
+         }});
+  c.add({.id = "4.3/7",
+         .tier = Tier::Must,
+         .requirement = "Started with --allow-host Flake-Rebind.test, the sidecar MUST accept "
+                        "the Host values flake-rebind.test, FLAKE-REBIND.TEST:<port> and "
+                        "flake-rebind.test:<port> on an upgrade.",
+         .rules = {"4.3d"},
+         .run = [](CaseContext& ctx) {
+           StartSpec spec;
+           spec.extra = {"--allow-host", "Flake-Rebind.test"};
+           const StartAttempt s = start_own_sidecar(ctx, spec, "--allow-host Flake-Rebind.test");
+           const Url url = require_listening(ctx, s, "--allow-host Flake-Rebind.test");
+           const std::string port = std::to_string(url.port);
+           for (const std::string& host :
+                {std::string("flake-rebind.test"), "FLAKE-REBIND.TEST:" + port,
+                 "flake-rebind.test:" + port}) {
+             ConnectOptions o = ctx.options();
+             o.host_header = host;
+             auto rpc = ctx.client();
+             require_upgraded(rpc->connect(url, o), "an upgrade with Host " + host);
+           }
            return pass();
          }});
 }
