@@ -94,7 +94,7 @@ TEST(TokenFileErrors, UncreatableFileIsAnError) {
   const auto file = write_token_file("flake-test-token", "t", error);
   ::unsetenv("TMPDIR");
   EXPECT_FALSE(file);
-  EXPECT_EQ(error, "cannot create a temporary token file");
+  EXPECT_EQ(error, "cannot create a temporary file");
 }
 
 using ReadToken = ScratchDir;
@@ -237,6 +237,97 @@ TEST(SidecarSetups, ASidecarThatRefusesTheOptionalOptionsGetsNone) {
   EXPECT_EQ(launcher.notes().size(), 1u);
   EXPECT_TRUE(s->description.ends_with("' side --conformance")) << s->description;
   s->process->stop();
+}
+
+TEST_F(TokenFile, TempFileHoldsTheBodyAsGiven) {
+  ::setenv("TMPDIR", dir_.c_str(), 1);
+  std::string error;
+  auto file = write_temp_file("flake-test-body", "  \n\t tok \r\n\n", error);
+  ::unsetenv("TMPDIR");
+  ASSERT_TRUE(file) << error;
+  EXPECT_EQ(contents(file->path()), "  \n\t tok \r\n\n");
+}
+
+TEST(StartSpecs, ReferenceAppendsTheCaseOptionsAndCanLeaveOutPortAndTokenFile) {
+  const SidecarLauncher launcher = SidecarLauncher::reference("/bin/sidecar", "/tmp/tok", {"-d"});
+  EXPECT_TRUE(launcher.composes_command());
+  std::string error;
+  StartSpec spec;
+  spec.optional_options = false;
+  spec.extra = {"--port", "7"};
+  auto c = launcher.command(spec, error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->argv, (std::vector<std::string>{"/bin/sidecar", "--port", "0", "--token-file",
+                                               "/tmp/tok", "--conformance", "--port", "7", "-d"}));
+  spec.without_port = true;
+  spec.without_token_file = true;
+  spec.extra = {};
+  c = launcher.command(spec, error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->argv, (std::vector<std::string>{"/bin/sidecar", "--conformance", "-d"}));
+  EXPECT_EQ(c->description, "/bin/sidecar --conformance -d");
+}
+
+TEST(StartSpecs, SpawnPutsTheCaseOptionsAfterTheSuitesAndCannotLeaveOutItsOwn) {
+  const SidecarLauncher launcher = SidecarLauncher::spawn("side --port {port} {options}");
+  EXPECT_FALSE(launcher.composes_command());
+  std::string error;
+  StartSpec spec;
+  spec.setup = SidecarSetup::kNoConformance;
+  spec.extra = {"--rate", "9"};
+  auto c = launcher.command(spec, error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_NE(c->port, 0);  // no --port of the case: the {port} is waited for
+  EXPECT_TRUE(c->description.ends_with(" --rate 500 --burst 1000 --ping-interval-ms 2000 --rate 9"))
+      << c->description;
+  spec.extra = {"--port", "0"};
+  c = launcher.command(spec, error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->port, 0);  // the case's --port wins: the start-up line tells where
+  spec.without_token_file = true;
+  EXPECT_FALSE(launcher.command(spec, error));
+  EXPECT_NE(error.find("--token-file"), std::string::npos) << error;
+  const SidecarLauncher fixed = SidecarLauncher::spawn("side --conformance");
+  spec = StartSpec{};
+  spec.extra = {"--rate", "9"};
+  EXPECT_FALSE(fixed.command(spec, error));
+}
+
+TEST(StartSpecs, TheProcessGetsTheEnvironmentChangesAndItsStdoutLinesApart) {
+  ::setenv("FLAKE_TEST_GONE", "x", 1);
+  const SidecarLauncher launcher = SidecarLauncher::spawn(
+      "sh -c 'echo \"a=$FLAKE_TEST_SET b=${FLAKE_TEST_GONE-unset}\"; echo to-stderr >&2; "
+      "echo stand-in listening on ws://127.0.0.1:4711/rpc; exec sleep 30' side {options}");
+  StartSpec spec;
+  spec.env = {{"FLAKE_TEST_SET", "yes"}, {"FLAKE_TEST_GONE", std::nullopt}};
+  std::string error;
+  const StartAttempt a = launcher.start(spec, "", error);
+  ::unsetenv("FLAKE_TEST_GONE");
+  ASSERT_TRUE(a.process) << error;
+  ASSERT_TRUE(a.url) << a.result.message;
+  EXPECT_EQ(a.url->port, 4711);
+  ASSERT_TRUE(a.process->wait_stdout_lines(1, std::chrono::milliseconds(2000)));
+  const std::vector<OutputLine> lines = a.process->stdout_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].text, "a=yes b=unset");
+  EXPECT_EQ(lines[1].text, "stand-in listening on ws://127.0.0.1:4711/rpc");
+  EXPECT_LE(lines[0].at, lines[1].at);
+  EXPECT_GE(lines[0].at, a.process->started_at());
+  EXPECT_NE(a.process->output_tail().find("to-stderr"), std::string::npos);
+  a.process->stop();
+}
+
+TEST(StartSpecs, AFailedStartKeepsItsProcessAndExitStatus) {
+  const SidecarLauncher launcher = SidecarLauncher::spawn("sh -c 'exit 4' side {options}");
+  StartSpec spec;
+  spec.timeout = std::chrono::milliseconds(5000);
+  std::string error;
+  const StartAttempt a = launcher.start(spec, "", error);
+  ASSERT_TRUE(a.process) << error;
+  EXPECT_FALSE(a.url);
+  EXPECT_EQ(a.result.error, StartError::kExited);
+  ASSERT_TRUE(a.process->exit_info());
+  EXPECT_EQ(a.process->exit_info()->code, 4);
 }
 
 }  // namespace
