@@ -189,10 +189,6 @@ void add_s1_transport_cases(Catalog& c) {
              .reason =
                  "A case would need a sidecar that serves its HTTP endpoints on a second port "
                  "to show that a plain HTTP request to the upgrade port is refused."});
-  c.explain({.rule = "1.3c",
-             .why = Why::Gap,
-             .reason = "A case would name the service multi in every method and endpoint that "
-                       "takes a service and expect the unknown-service answers of §5.2 and §9.9."});
 
   c.add({.id = "1.1/1",
          .tier = Tier::Must,
@@ -238,6 +234,47 @@ void add_s1_transport_cases(Catalog& c) {
                           "GET /api/v1/health?flake-unknown=1&flag");
            return pass();
          }});
+  c.add(
+      {.id = "1.3/2",
+       .tier = Tier::Must,
+       .requirement = "multi MUST NOT be served as a service: logs.subscribe, metrics.subscribe, "
+                      "deployments.subscribe, logs.getLarge and test.emitLogs with service "
+                      "multi get -32004 {\"resource\":\"service:multi\"}, and "
+                      "POST /api/v1/multi/action, GET /api/v1/stream/logs/multi and "
+                      "GET /api/v1/logs/multi?timeRange=1h get 404 with -32004.",
+       .rules = {"1.3c"},
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect_authenticated();
+         const std::pair<const char*, json> calls[] = {
+             {"logs.subscribe", {{"service", "multi"}}},
+             {"metrics.subscribe", {{"service", "multi"}}},
+             {"deployments.subscribe", {{"service", "multi"}}},
+             {"logs.getLarge", {{"service", "multi"}, {"timeRange", "1h"}}},
+             {"test.emitLogs", {{"service", "multi"}, {"count", 1}}},
+         };
+         for (const auto& [method, params] : calls) {
+           const std::string what = std::string(method) + " " + params.dump();
+           const json error = error_of(ctx, *rpc, method, params, -32004, what);
+           require(
+               has_object(error, "data") && error["data"].value("resource", "") == "service:multi",
+               what + ": data {\"resource\":\"service:multi\"}", show(error));
+         }
+         const HttpResponse health = send(ctx, get("/api/v1/health"));
+         if (health.complete && health.status == 404) {
+           return pass("no REST endpoints: the methods alone checked");
+         }
+         const std::pair<HttpRequest, const char*> requests[] = {
+             {with_bearer(ctx, post_json("/api/v1/multi/action", R"({"action":"getDashboard"})")),
+              "POST /api/v1/multi/action"},
+             {with_bearer(ctx, get("/api/v1/stream/logs/multi")), "GET /api/v1/stream/logs/multi"},
+             {with_bearer(ctx, get("/api/v1/logs/multi?timeRange=1h")),
+              "GET /api/v1/logs/multi?timeRange=1h"},
+         };
+         for (const auto& [request, what] : requests) {
+           require_error_body(send(ctx, request), 404, -32004, what);
+         }
+         return pass();
+       }});
   c.add({.id = "1.4/1",
          .tier = Tier::Must,
          .requirement = "A request with two or more Host headers MUST get 400.",
