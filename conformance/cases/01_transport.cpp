@@ -184,11 +184,6 @@ bool upgrade_with_origin(CaseContext& ctx, const Url& url, const std::string& or
 
 void add_s1_transport_cases(Catalog& c) {
   // §1.1, §1.2, §1.8: what only a sidecar started by the case itself would show.
-  c.explain({.rule = "1.1a",
-             .why = Why::Gap,
-             .reason =
-                 "A case would need a sidecar that serves its HTTP endpoints on a second port "
-                 "to show that a plain HTTP request to the upgrade port is refused."});
 
   c.add({.id = "1.1/1",
          .tier = Tier::Must,
@@ -216,6 +211,46 @@ void add_s1_transport_cases(Catalog& c) {
            require(v4, "a listening socket on 127.0.0.1", "listening on " + all);
            return pass("listening on " + all);
          }});
+  c.add(
+      {.id = "1.1/2",
+       .tier = Tier::Must,
+       .requirement = "The sidecar MUST serve every endpoint of 1.3 on the one port of its "
+                      "start-up line: the /rpc upgrade, POST /api/v1/rpc, health, a service's "
+                      "and multi dashboards, an action, a ticket, a log export, the three SSE "
+                      "streams and a preflight all answer there with success.",
+       .rules = {"1.1a"},
+       .run = [](CaseContext& ctx) {
+         ctx.connect_authenticated();
+         require_rest(ctx);
+         HttpRequest preflight = get("/api/v1/rpc");
+         preflight.method = "OPTIONS";
+         preflight.headers = {{"Access-Control-Request-Method", "POST"}};
+         const std::pair<HttpRequest, int> requests[] = {
+             {with_bearer(ctx, post_json("/api/v1/rpc",
+                                         R"({"jsonrpc":"2.0","id":1,"method":"system.ping"})")),
+              200},
+             {with_bearer(ctx, get("/api/v1/vercel/dashboard")), 200},
+             {with_bearer(ctx, get("/api/v1/multi/dashboard")), 200},
+             {with_bearer(ctx, post_json("/api/v1/vercel/action", R"({"action":"getDashboard"})")),
+              200},
+             {with_bearer(ctx, post_json("/api/v1/auth/ticket", "{}")), 200},
+             {with_bearer(ctx, get("/api/v1/logs/vercel?timeRange=1s")), 200},
+             {preflight, 204},
+         };
+         for (const auto& [request, status] : requests) {
+           require_status(send(ctx, request), status, request.method + " " + request.path);
+         }
+         for (const char* path : {"/api/v1/stream/logs/vercel", "/api/v1/stream/metrics",
+                                  "/api/v1/stream/deployments"}) {
+           SseStream stream;
+           const HttpResponse r =
+               stream.open(ctx.target().url, with_bearer(ctx, get(path)), ctx.deadline(),
+                           &ctx.log(), ctx.next_connection_number());
+           require(r.complete && r.status == 200, std::string("GET ") + path + ": HTTP 200",
+                   r.complete ? status_text(r) : r.error);
+         }
+         return pass("every endpoint on port " + std::to_string(ctx.target().url.port));
+       }});
   c.add({.id = "1.3/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST ignore query parameters that the spec does not define "

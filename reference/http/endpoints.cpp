@@ -155,7 +155,9 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
   const HttpRequest& request = c.request;
   const std::optional<Route> route =
       match_route(request.path, server.has(Defect::kRouteServiceFirst));
-  if (!route) {
+  // --defect streams-not-served: the SSE streams are not on this port (§1.1a).
+  const bool elsewhere = route && route->stream() && server.has(Defect::kStreamsNotServed);
+  if (!route || elsewhere) {
     return write_reply(wsi, request,
                        error_reply(404, kNotFound, "no such endpoint",
                                    "{\"resource\":" + json_quote("path:" + request.path) + "}"));
