@@ -117,7 +117,12 @@ SLOW_CASES = ["9.14/1", "9.3/2", "4.11/2", "7.2/1", "7.4/5", "7.6/1", "7.6/2", "
 
 # The suite puts its own options where the command says {options} (docs/protocol.md §11.7): a small
 # token bucket that 8.3/1 and 9.3/3 can empty and a 2 s ping interval for the §7.6 cases, and
-# --conformance --rate 0 for the fresh process the performance cases run on.
+# --conformance --rate 0 for the fresh process the performance cases run on. {options} comes last,
+# after the command's own options, so that an option a case adds (--port, --token-file) wins.
+
+# Cases that need a start without --port or --token-file, which only a command the suite composes
+# can leave out (§11.7): a defect with one of them runs with --reference instead of --spawn.
+REFERENCE_ONLY_CASES = ["1.1/3", "4.1/2", "4.1/3"]
 
 
 # Transport rules that libwebsockets enforces below the reference's code are broken by a loopback
@@ -174,14 +179,17 @@ def run_defect(conform, sidecar, token_file, defect, selectors, timeout_ms, know
                        for s in selectors})
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "report.json")
-        clean = f"'{sidecar}' {{options}} --token-file '{token_file}'"
+        clean = f"'{sidecar}' --token-file '{token_file}'"
         if wire:
             spawn = (f"'{sys.executable}' '{WIRE_FRONT}' --defect {defect} --port {{port}} -- "
-                     f"{clean} --port 0")
+                     f"{clean} --port 0 {{options}}")
         else:
-            spawn = f"{clean} --port {{port}} --defect {defect}"
-        cmd = [conform, "--spawn", spawn, "--token-file", token_file, "--json", report,
-               "--timeout", str(timeout_ms)]
+            spawn = f"{clean} --port {{port}} --defect {defect} {{options}}"
+        cmd = [conform, "--spawn", spawn, "--token-file", token_file]
+        if not wire and any(matches(c, s) for c in REFERENCE_ONLY_CASES for s in selectors):
+            cmd = [conform, "--reference", "--sidecar-bin", sidecar, "--sidecar-arg", "--defect",
+                   "--sidecar-arg", defect]
+        cmd += ["--json", report, "--timeout", str(timeout_ms)]
         for section in sections:
             cmd += ["-s", section]
         for slow in SLOW_CASES:
