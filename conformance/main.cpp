@@ -2,6 +2,7 @@
 // driver (`flake-conform client`); usable as a CI gate.
 #include "conformance/cases/cases.hpp"
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/client/socket.hpp"
 #include "conformance/client_cases/client_cases.hpp"
 #include "conformance/client_cases/client_main.hpp"
 #include "conformance/coverage/coverage.hpp"
@@ -44,6 +45,17 @@ constexpr int kExitNoMatch = 3;
 // A WebSocket upgrade and (with a token) an authentication, so that "cannot reach" and "wrong
 // token" are usage errors rather than a wall of failed cases.
 bool preflight(const Target& target, std::string& error) {
+  // A sidecar that prints its start-up line before its port accepts connections breaks 1.2c,
+  // which case 1.2/3 reports: give the port up to 2 s rather than end the run with a usage error.
+  const Deadline grace = deadline_in(std::chrono::milliseconds(2000));
+  while (target.process != nullptr && Clock::now() < grace) {
+    TcpSocket probe;
+    if (probe.connect(target.url.host, target.url.port,
+                      deadline_in(std::chrono::milliseconds(100)))) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   WireLog log;
   auto rpc = std::make_unique<RpcClient>(&log, 1);
   ConnectOptions o;

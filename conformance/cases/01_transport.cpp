@@ -561,7 +561,7 @@ void add_s1_transport_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Started without --port (the suite composes the command: --reference), the "
                         "sidecar MUST listen on port 9123. Skipped when port 9123 is in use.",
-         .rules = {"1.1b"},
+         .rules = {"1.1b", "1.8b"},
          .budget = std::chrono::milliseconds(15000),
          .run = [](CaseContext& ctx) {
            if (ctx.target().start_with && !ctx.target().composes_command) {

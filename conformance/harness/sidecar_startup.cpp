@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <thread>
 #include <utility>
 
 #include "conformance/client/socket.hpp"
@@ -21,19 +20,7 @@ std::optional<Url> await_listening(SidecarProcess& process, std::uint16_t port,
                                    std::chrono::milliseconds timeout) {
   const Deadline end = deadline_in(timeout);
   while (Clock::now() < end) {
-    if (auto url = process.wait_listening(std::chrono::milliseconds(50))) {
-      // A sidecar that prints the line before it listens breaks §1.2c, which case 1.2/3 reports:
-      // give its port up to 2 s more rather than fail every case.
-      const Deadline grace = deadline_in(std::chrono::milliseconds(2000));
-      while (Clock::now() < grace && process.running()) {
-        TcpSocket probe;
-        if (probe.connect(url->host, url->port, deadline_in(std::chrono::milliseconds(100)))) {
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      return url;
-    }
+    if (auto url = process.wait_listening(std::chrono::milliseconds(50))) return url;
     if (!process.running()) return std::nullopt;
     if (port != 0) {
       TcpSocket probe;
