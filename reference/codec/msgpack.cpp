@@ -79,6 +79,16 @@ class Decoder {
   cJSON* read_bin(uint64_t length) {
     if (length > left() && leniency_.clamp_lengths) length = left();
     if (length > left()) return fail(MsgpackError::kTruncated, "bin length exceeds the frame");
+    if (leniency_.bin_as_hex) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string hex;
+      for (uint64_t i = 0; i < length; ++i) {
+        hex += kHex[p_[i] >> 4];
+        hex += kHex[p_[i] & 15];
+      }
+      p_ += length;
+      return cJSON_CreateString(hex.c_str());
+    }
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;

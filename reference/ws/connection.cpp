@@ -70,7 +70,8 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
   if (binary) {
     const MsgpackLeniency leniency{
         server.has(Defect::kMsgpackTrailingIgnored), server.has(Defect::kExtAsString),
-        server.has(Defect::kMsgpackLengthClamped), server.has(Defect::kMsgpackFloat32Bits)};
+        server.has(Defect::kMsgpackLengthClamped), server.has(Defect::kMsgpackFloat32Bits),
+        server.has(Defect::kBinAsHex)};
     MsgpackDecodeResult decoded = decode_msgpack(payload, depth, leniency);
     if (decoded.value) {
       if (!server.has(Defect::kFirstDuplicateWins)) keep_last_duplicate_keys(decoded.value.get());
@@ -202,6 +203,9 @@ void connection_closed(ServerState& server, Connection* c) {
       server.sessions.detach(*session, server.now_ms());
     }
   }
+  // No session may keep pointing at a closed connection (defect two-sessions-attached leaves a
+  // second one).
+  std::erase_if(server.attached, [c](const auto& entry) { return entry.second == c; });
   server.connections.erase(c);
 }
 
