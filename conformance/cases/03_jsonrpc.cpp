@@ -40,11 +40,6 @@ Outcome method_not_found(CaseContext& ctx, std::string_view method, std::string_
 }  // namespace
 
 void add_s3_jsonrpc_cases(Catalog& c) {
-  c.explain({.rule = "3.6i",
-             .why = Why::Gap,
-             .reason = "A case would send an integer member as 2.0 and 2e0 in JSON and as a "
-                       "MessagePack float, and expect the same answer as for 2."});
-
   c.add({.id = "3.1/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST comply with JSON-RPC 2.0: a call with named params gets "
@@ -411,6 +406,34 @@ void add_s3_jsonrpc_cases(Catalog& c) {
            for (const auto& [method, params, field] : bad) {
              const std::string what = std::string(method) + " " + show(params);
              require_field(error_of(ctx, *path, method, params, -32602, what), field, what);
+           }
+           return pass();
+         }});
+  // §3.6i: over MessagePack the same texts travel as float 32 or float 64 numbers.
+  c.add({.id = "3.6/8",
+         .tier = Tier::Must,
+         .requirement = "An integer member MUST accept every number whose fractional part is zero: "
+                        "limit 2.0, 2e0 and 20E-1 (a float over MessagePack) answer like limit 2.",
+         .rules = {"3.6i"},
+         .paths = kEveryPath,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const auto page = [&](const std::string& limit, int id) {
+             const std::string text =
+                 R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":)" + limit +
+                 R"(},"id":)" + std::to_string(id) + "}";
+             const json r =
+                 require_result(path->send(text), id, "vercel.getDeployments with limit " + limit);
+             require(has_array(r, "deployments"),
+                     "limit " + limit + ": {\"deployments\":[...],...}", show(r));
+             return r["deployments"];
+           };
+           const json two = page("2", 1);
+           require(two.size() == 2, "limit 2: two deployments", show(two));
+           int id = 2;
+           for (const char* limit : {"2.0", "2e0", "20E-1"}) {
+             require(page(limit, id++) == two,
+                     std::string("limit ") + limit + ": the page of limit 2", "a different page");
            }
            return pass();
          }});

@@ -158,10 +158,6 @@ void add_s6_notifications_cases(Catalog& c) {
              .why = Why::Gap,
              .reason = "A case would export a time range without entries and require the empty "
                        "metadata and no data.chunk."});
-  c.explain({.rule = "6.2h",
-             .why = Why::Gap,
-             .reason = "A client case would replay, after the resume, notifications that jump at "
-                       "the same place again and require no second session.resume for that jump."});
   c.explain({.rule = "6.3a",
              .why = Why::Gap,
              .reason = "A case would subscribe while another connection emits entries for the same "

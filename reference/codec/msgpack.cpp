@@ -76,6 +76,12 @@ class Decoder {
     return cJSON_CreateString(std::string(text).c_str());
   }
 
+  cJSON* float_number(double value) const {
+    cJSON* n = cJSON_CreateNumber(value);
+    if (n != nullptr && leniency_.mark_floats) n->type |= kNumberWrittenAsFloat;
+    return n;
+  }
+
   cJSON* read_bin(uint64_t length) {
     if (length > left() && leniency_.clamp_lengths) length = left();
     if (length > left()) return fail(MsgpackError::kTruncated, "bin length exceeds the frame");
@@ -189,13 +195,13 @@ class Decoder {
         if (leniency_.float32_as_bits) return cJSON_CreateNumber(static_cast<double>(bits));
         float f;
         std::memcpy(&f, &bits, sizeof f);
-        return std::isfinite(f) ? cJSON_CreateNumber(f) : cJSON_CreateNull();
+        return std::isfinite(f) ? float_number(f) : cJSON_CreateNull();
       }
       case 0xcb: {
         if (!sized(8)) break;
         double d;
         std::memcpy(&d, &n, sizeof d);
-        return std::isfinite(d) ? cJSON_CreateNumber(d) : cJSON_CreateNull();
+        return std::isfinite(d) ? float_number(d) : cJSON_CreateNull();
       }
       case 0xcc:
       case 0xcd:

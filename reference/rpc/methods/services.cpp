@@ -88,6 +88,11 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
           return invalid_params(m->string, "unknown parameter");
       }
     }
+    if (const cJSON* limit = member(params, "limit"); limit != nullptr &&
+                                                      (limit->type & kNumberWrittenAsFloat) != 0 &&
+                                                      ctx.server.has(Defect::kIntegerFormChecked)) {
+      return invalid_params("limit", "limit must be written as an integer");
+    }
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
     const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
     auto page = parse_page_params(params, total, list.collection);
