@@ -153,7 +153,7 @@ HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& buck
   // The dispatcher's own message and batch rules, as on a socket; each valid request is charged
   // to this HTTP connection's bucket as a WebSocket message with the same body would be (§8.2).
   CallContext ctx = http_context(server);
-  ctx.bucket = &bucket;
+  ctx.bucket = seam::rpc_post_charged_once(server) ? nullptr : &bucket;
   if (seam::dies_on_huge_number(server, body) ||
       (!message && seam::dies_on_surrogate(server, body))) {
     return error_reply(500, kInternalError, "internal error");  // as if the handler had died

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "reference/defects/seams.hpp"
 #include "reference/http/endpoints.hpp"
 #include "reference/state/http_state.hpp"
 #include "reference/state/notifier.hpp"
@@ -248,7 +249,11 @@ int run_server(ServerState& state) {
     if (state.shutting_down) {
       if (state.has(Defect::kShutdownNoClose)) break;
       if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
-      if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
+      const bool sse_waited_for =
+          !seam::sse_ended_at_shutdown(state) && http_state(state).hub.reader_count() > 0;
+      if (!sse_waited_for &&
+          (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline))
+        break;
     }
     if (lws_service(context.get(), 0) < 0) break;
     adopt_upgraded(g_takeover, raw_vhost, state, attach_connection);

@@ -148,6 +148,8 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
       request_close(c, 1011, "internal error", false);  // as if the handler had died
       return;
     }
+    if (seam::parse_error_charged(server))
+      (void)seam::bucket_charged(server, c.bucket).try_take(seam::bucket_now(server));
     if (!binary) error = seam::parse_error_as_sent(server, payload, std::move(error));
     if (server.has(Defect::kBinaryAsText)) binary = false;
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
