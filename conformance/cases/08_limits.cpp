@@ -215,7 +215,6 @@ void add_s8_limits_cases(Catalog& c) {
   gap("8.2k",
       "A case needs a sidecar that keeps an HTTP connection open after a POST, to empty its "
       "bucket with actions and count them.");
-  gap("8.5b", "A case needs to declare a request body and withhold it for more than 10,000 ms.");
   const char* overflow =
       "A case needs a reader that stops reading while over 64 MiB of answers are queued for it, "
       "then sees close 1008 or the end of the connection and resumes the session.";
@@ -954,6 +953,38 @@ void add_s8_limits_cases(Catalog& c) {
                    "HTTP/1.1 101 for an upgrade request whose head is exactly 8,192 bytes",
                    status_line.empty() ? "no answer" : status_line);
            return pass();
+         }});
+  // A POST that declares a 100-byte body and sends 10 bytes of it: the connection must be closed
+  // within 10,000 ms of the end of the head (a response first, such as 408, is allowed).
+  c.add({.id = "8.5/3",
+         .tier = Tier::Should,
+         .requirement = "A connection whose declared request body is not complete within 10,000 "
+                        "ms of the end of the headers SHOULD be closed.",
+         .rules = {"8.5b"},
+         .budget = milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           const Url& url = ctx.target().url;
+           TcpSocket s;
+           if (!s.connect(url.host, url.port, ctx.deadline()))
+             fail_case("a TCP connection to the sidecar", s.error());
+           const std::string head = "POST /api/v1/rpc HTTP/1.1\r\nHost: " + url.authority +
+                                    "\r\nAuthorization: Bearer " + ctx.target().token +
+                                    "\r\nContent-Type: application/json\r\nContent-Length: "
+                                    "100\r\n\r\n{\"jsonrpc\"";
+           if (s.send_all(head, ctx.deadline()) != IoStatus::Ok)
+             fail_case("the head and 10 bytes of the body sent", s.error());
+           const auto sent = Clock::now();
+           const auto bound = milliseconds(10000) + kSlack;
+           char buf[512];
+           while (Clock::now() - sent < bound) {
+             const RecvResult r = s.recv_some(buf, sizeof buf, deadline_in(milliseconds(200)));
+             if (r.status == IoStatus::Eof || r.status == IoStatus::Error)
+               return pass("closed after " + std::to_string(ms_between(sent, Clock::now())) +
+                           " ms");
+           }
+           fail_case("the connection closed within 10,000 ms of the head",
+                     "still open after " + std::to_string(ms_between(sent, Clock::now())) +
+                         " ms with 90 bytes of the declared body missing");
          }});
   c.add(
       {.id = "8.8/1",

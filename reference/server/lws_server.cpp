@@ -199,7 +199,7 @@ int run_server(ServerState& state) {
   lws_context_creation_info info{};
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.user = &state;
-  info.timeout_secs = 5;
+  info.timeout_secs = state.limits.body_timeout_s;
   info.timeout_secs_ah_idle = state.limits.header_timeout_s;
   info.max_http_header_data = static_cast<unsigned short>(state.limits.max_head_bytes);
   info.pt_serv_buf_size = 64 * 1024;
