@@ -215,21 +215,11 @@ void add_s8_limits_cases(Catalog& c) {
   gap("8.2k",
       "A case needs a sidecar that keeps an HTTP connection open after a POST, to empty its "
       "bucket with actions and count them.");
-  const char* overflow =
-      "A case needs a reader that stops reading while over 64 MiB of answers are queued for it, "
-      "then sees close 1008 or the end of the connection and resumes the session.";
-  for (const char* rule : {"8.7a", "8.7b", "8.7d"}) gap(rule, overflow);
-  gap("8.7e",
-      "A case needs a reader that stops reading until its queue overflows, then reads on and "
-      "finds only whole frames before the close frame or the end of the connection.");
   c.explain({.rule = "8.7f",
              .why = Why::Untestable,
              .reason = "A peer that does not read cannot see the end of the TCP connection before "
                        "the bytes queued ahead of it, so when the sidecar closes is not visible "
                        "from outside."});
-  gap("8.7c",
-      "A case needs an SSE reader that stops reading while over 64 MiB of events are queued for "
-      "it, and sees the response end.");
   // Two connections: the first's bucket emptied, the second must still admit a full bucket.
   c.add({.id = "8.1/1",
          .tier = Tier::Must,
@@ -985,6 +975,115 @@ void add_s8_limits_cases(Catalog& c) {
            fail_case("the connection closed within 10,000 ms of the head",
                      "still open after " + std::to_string(ms_between(sent, Clock::now())) +
                          " ms with 90 bytes of the declared body missing");
+         }});
+  // A second process started with --rate 0 (no bucket to wait for, the default ping interval;
+  // its memory comes back when it ends). The reader authenticates, sends 30 batch.execute requests
+  // of 100 aws.getInstances pages (about 3.6 MB of answer each, some 100 MB in all) and reads
+  // nothing for 3 s: far beyond 64 MiB plus what the operating system buffers. Reading then must
+  // show only whole answers, fewer than were sent, then close 1008 or the end of the connection;
+  // the session resumes.
+  c.add(
+      {.id = "8.7/1",
+       .tier = Tier::Must,
+       .requirement = "A WebSocket reader that stops reading while over 64 MiB of answers are "
+                      "owed MUST see its queue discarded and the connection end (close 1008 or "
+                      "the TCP end) after whole frames only; its session MUST still resume.",
+       .rules = {"8.7a", "8.7b", "8.7d", "8.7e"},
+       .budget = milliseconds(60000),
+       .run = [](CaseContext& ctx) {
+         const StartedSidecar other = other_sidecar(ctx, SidecarSetup::kPerformance);
+         ConnectOptions plain = ctx.options();
+         plain.offer_deflate = false;  // the bytes on the wire are the bytes owed
+         auto rpc = ctx.client();
+         require_upgraded(rpc->connect(other.url, plain), "the second sidecar");
+         const Incoming auth = rpc->authenticate(ctx.target().token, client_info(), ctx.timeout());
+         const json session =
+             require_result(auth, answer_id(auth), "auth.authenticate").value("sessionId", json());
+         require(session.is_string(), "a sessionId", show(session));
+         json ops = json::array();
+         for (int i = 0; i < 100; ++i)
+           ops.push_back({{"method", "aws.getInstances"}, {"params", {{"limit", 100}}}});
+         int sent = 0;
+         for (; sent < 30; ++sent) {
+           if (!rpc->send(make_request("batch.execute", {{"operations", ops}}, sent))) break;
+         }
+         std::this_thread::sleep_for(milliseconds(3000));  // the answers are produced meanwhile
+         int answered = 0;
+         std::size_t bytes = 0;
+         Incoming end;
+         while (true) {
+           end = rpc->receive(deadline_in(milliseconds(5000)));
+           if (!end.is_value()) break;
+           require(
+               end.value.is_object() && end.value.value("id", json()) == answered,
+               "whole answers, in order, before the end (answer " + std::to_string(answered) + ")",
+               show(end.value, 200));
+           bytes += end.value.dump().size();
+           ++answered;
+         }
+         const std::string counted = std::to_string(answered) + " of " + std::to_string(sent) +
+                                     " answers (" + std::to_string(bytes >> 20) + " MiB) read";
+         require(end.kind == Incoming::Kind::Close || end.kind == Incoming::Kind::Eof,
+                 "close 1008 or the end of the TCP connection after the queue overflowed",
+                 end.describe() + "; " + counted);
+         if (end.kind == Incoming::Kind::Close)
+           require_close(end, 1008, "the connection whose queue overflowed");
+         require(answered < sent, "fewer answers than requests: the queue was discarded", counted);
+         require(bytes < (std::size_t{32} << 20),
+                 "at most what the operating system had taken (well under 32 MiB) before the end",
+                 counted + ": the queue was sent, not discarded");
+         auto again = ctx.client();
+         require_upgraded(again->connect(other.url, plain), "a new connection");
+         const Incoming reauth =
+             again->authenticate(ctx.target().token, client_info(), ctx.timeout());
+         require_result(reauth, answer_id(reauth), "auth.authenticate on a new connection");
+         const Incoming resumed =
+             again->call("session.resume", {{"sessionId", session}, {"lastSeq", 0}}, ctx.timeout());
+         const json result = require_result(resumed, answer_id(resumed),
+                                            "session.resume of the overflowed connection");
+         require(result.value("resumed", false) == true, "{\"resumed\":true,...}", show(result));
+         return pass(counted + ", then " +
+                     (end.kind == Incoming::Kind::Close ? "close 1008" : "the TCP end"));
+       }});
+  // A second process: an SSE logs stream that is not read while test.emitLogs produces some
+  // 100 MB of events for it. Read afterwards, the response must have ended.
+  c.add({.id = "8.7/2",
+         .tier = Tier::Must,
+         .requirement = "When queuing an event would exceed the send bound (64 MiB) on an SSE "
+                        "response, the sidecar MUST end that response.",
+         .rules = {"8.7c", "8.7a"},
+         .budget = milliseconds(60000),
+         .run = [](CaseContext& ctx) {
+           const StartedSidecar other = other_sidecar(ctx, SidecarSetup::kSuite);
+           auto stream = std::make_unique<SseStream>();
+           HttpRequest r;
+           r.path = "/api/v1/stream/logs/vercel";
+           r.headers = {{"Authorization", "Bearer " + ctx.target().token}};
+           const HttpResponse answer =
+               stream->open(other.url, r, ctx.deadline(), &ctx.log(), ctx.next_connection_number());
+           if (answer.complete && answer.status == 404)
+             unimplemented_case("GET /api/v1/stream/logs/vercel answers 404");
+           require(answer.complete && answer.status == 200, "an SSE logs stream open",
+                   rest::status_text(answer));
+           auto rpc = ctx.client();
+           require_upgraded(rpc->connect(other.url, ctx.options()), "the second sidecar");
+           ctx.authenticate(*rpc);
+           constexpr int kEntries = 800000;  // about 100 MB of events
+           const Incoming emitted =
+               rpc->call("test.emitLogs",
+                         {{"service", "vercel"}, {"count", kEntries}, {"perNotification", 1000}},
+                         milliseconds(40000));
+           require_result(emitted, answer_id(emitted), "test.emitLogs of 800,000 entries");
+           std::size_t events = 0;
+           const Deadline until = deadline_in(milliseconds(10000));
+           while (!stream->ended() && Clock::now() < until) {
+             if (stream->next(until)) ++events;
+           }
+           require(stream->ended(),
+                   "the SSE response ended: its queue went over the bound while it was not read",
+                   "still open after " + std::to_string(events) + " events (" +
+                       std::to_string(stream->text().size() >> 20) + " MiB) read");
+           return pass("ended after " + std::to_string(events) + " events");
          }});
   c.add(
       {.id = "8.8/1",

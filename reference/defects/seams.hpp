@@ -196,6 +196,29 @@ inline bool health_charged(const ServerState& s) {
   return s.has(Defect::kHealthCostsToken);
 }
 
+// --- The bounded send buffer (§8.7) ---
+// unbounded-send-buffer: a WebSocket connection's queue has no bound.
+inline size_t send_buffer_bound(const ServerState& s) {
+  return s.has(Defect::kUnboundedSendBuffer) ? SIZE_MAX : s.options.max_send_buffer_bytes;
+}
+// unbounded-sse-queue: an SSE response's queue has no bound.
+inline size_t sse_send_bound(const ServerState& s) {
+  return s.has(Defect::kUnboundedSseQueue) ? SIZE_MAX : s.options.max_send_buffer_bytes;
+}
+// overflow-flushes-queue: an overflowing connection sends its whole queue before close 1008.
+inline bool overflow_flushes_queue(const ServerState& s) {
+  return s.has(Defect::kOverflowFlushesQueue);
+}
+// overflow-drops-session: the session of an overflowing connection is discarded with it.
+inline bool overflow_drops_session(const ServerState& s) {
+  return s.has(Defect::kOverflowDropsSession);
+}
+// close-inside-frame: the close frame of an overflow goes out inside a text frame begun before it
+// (the frame's head and a few payload bytes, then the close frame).
+inline bool close_inside_frame(const ServerState& s) {
+  return s.has(Defect::kCloseInsideFrame);
+}
+
 // --- Shutdown (§8.11) ---
 // upgrade-during-shutdown: new upgrades and SSE requests are still served after SIGTERM.
 inline bool refuses_for_shutdown(const ServerState& s) {

@@ -123,7 +123,7 @@ int open_stream(lws* wsi, ServerState& server, HttpConnection& c, const Route& r
   c.sse->last_heartbeat_mono = ServerState::mono_ms();
   c.sse->heartbeat_idle_only = server.has(Defect::kSseHeartbeatIdleOnly);
   for (SharedText& bytes : sse_opening(endpoint, last_id, http_state(server).hub.defects())) {
-    c.sse->enqueue(std::move(bytes), server.options.max_send_buffer_bytes);
+    c.sse->enqueue(std::move(bytes), seam::sse_send_bound(server));
   }
   lws_set_timer_usecs(wsi, 500 * LWS_US_PER_MS);
   return 0;
