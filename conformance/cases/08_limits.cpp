@@ -204,17 +204,11 @@ StartedSidecar other_sidecar(CaseContext& ctx, SidecarSetup setup) {
 }  // namespace
 
 void add_s8_limits_cases(Catalog& c) {
-  const auto gap = [&c](const char* rule, const char* reason) {
-    c.explain({.rule = rule, .why = Why::Gap, .reason = reason});
-  };
   c.explain({.rule = "8.2l",
              .why = Why::Untestable,
              .reason = "An SSE response is the last thing its connection carries, so tokens its "
                        "events took from that connection's bucket are never missed by any later "
                        "request."});
-  gap("8.2k",
-      "A case needs a sidecar that keeps an HTTP connection open after a POST, to empty its "
-      "bucket with actions and count them.");
   c.explain({.rule = "8.7f",
              .why = Why::Untestable,
              .reason = "A peer that does not read cannot see the end of the TCP connection before "
@@ -700,6 +694,57 @@ void add_s8_limits_cases(Catalog& c) {
            skip_case(counted +
                      "; the bucket refilled between every refused request and the SSE "
                      "request behind it");
+         }});
+  // The reference, like any sidecar may, ends the connection after a POST, so actions cannot be
+  // counted on one connection. Instead: GETs on a kept-alive connection until the last answer is
+  // 429, then, once the refill has given back one token (1/rate, plus 1 ms for a bucket clock of
+  // millisecond steps), an action on the same connection. One token is there, never two: the
+  // action must be admitted and its method must run. A sidecar that charges the method a token of
+  // its own answers 429 in most such rounds (whenever less than two tokens have come back), so 20
+  // rounds decide it.
+  c.add({.id = "8.2/9",
+         .tier = Tier::Must,
+         .requirement = "The method that POST /api/v1/{service}/action runs MUST NOT cost a token "
+                        "of its own: an action finding one token after a 429 is answered 200.",
+         .rules = {"8.2k"},
+         .budget = milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           const Bucket b = countable_bucket(ctx);
+           rest::require_rest(ctx);
+           const std::string get = wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true);
+           const std::string body = R"({"action":"getDashboard"})";
+           const std::string action =
+               "POST /api/v1/vercel/action HTTP/1.1\r\nHost: " + ctx.target().url.authority +
+               "\r\nAuthorization: Bearer " + ctx.target().token +
+               "\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+           const auto one_token = std::chrono::duration<double>(1.0 / b.rate + 0.001);
+           constexpr int kRounds = 20;
+           for (int round = 1; round <= kRounds; ++round) {
+             HttpPipeline pipe;
+             require(pipe.connect(ctx), "a TCP connection", "connect failed");
+             HttpAdmitted a =
+                 pipeline_until_429(ctx, pipe, get, static_cast<std::int64_t>(3 * b.burst));
+             if (a.refused == 0)
+               skip_case("no 429 after " + std::to_string(a.admitted) + " requests");
+             while (a.last_status != 429) {  // the bucket refilled behind the first 429
+               require(pipe.send(get, ctx.deadline()), "a request sent", "send failed");
+               const HttpResponse r = pipe.receive(ctx.deadline());
+               require(r.complete, "an answer", r.error);
+               a.last_status = r.status;
+             }
+             const auto refused = Clock::now();
+             while (Clock::now() - refused < one_token) {
+             }
+             require(pipe.send(action, ctx.deadline()), "the action sent", "send failed");
+             const HttpResponse r = pipe.receive(ctx.deadline());
+             require(r.complete && r.status == 200,
+                     "200 for POST /api/v1/vercel/action sent " + fmt(one_token.count() * 1000) +
+                         " ms after a 429 (round " + std::to_string(round) +
+                         "): the one token refilled pays for the action and its method",
+                     rest::status_text(r));
+           }
+           return pass(std::to_string(kRounds) + " actions admitted one token after a 429");
          }});
   // Pipelines batches of system.ping until one is refused. A sidecar that answers more than its
   // bucket can hold (burst + rate * elapsed) without refusing fails; one too slow to ever empty its

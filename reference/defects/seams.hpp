@@ -191,6 +191,11 @@ inline bool rpc_post_charged_once(const ServerState& s) {
 inline bool rest_request_free(const ServerState& s) {
   return s.has(Defect::kRestRequestsFree);
 }
+// action-method-charged: the method an action runs is charged a token of its own, beside the
+// action's token of §8.2i.
+inline bool action_method_charged(const ServerState& s) {
+  return s.has(Defect::kActionMethodCharged);
+}
 // health-costs-token: GET /api/v1/health takes a token, 429 when the bucket is empty.
 inline bool health_charged(const ServerState& s) {
   return s.has(Defect::kHealthCostsToken);

@@ -139,7 +139,8 @@ int finish_post(lws* wsi, ServerState& server, HttpConnection& c, bool close_aft
       reply = rest_rpc(server, c.request.body, c.bucket);
       break;
     case RouteKind::kAction:
-      reply = rest_action(server, route.service, c.request.body);
+      reply = rest_action(server, route.service, c.request.body,
+                          seam::action_method_charged(server) ? &c.bucket : nullptr);
       break;
     default:
       reply = rest_ticket(server, c.request.body);

@@ -114,7 +114,8 @@ HttpReply rest_multi_dashboard(ServerState& server) {
   return json_reply(std::get<JsonPtr>(outcome).get());
 }
 
-HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body) {
+HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body,
+                      TokenBucket* bucket) {
   if (!server.fixtures.has_service(service)) return unknown_service(service);
   std::string error;
   JsonPtr parsed = parse_body(server, body, error);
@@ -129,6 +130,7 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
     return error_reply(400, kInvalidRequest, "params must be an object");
   const std::string method = std::string(service) + "." + std::string(*action);
   CallContext ctx = http_context(server);
+  ctx.bucket = bucket;
   Request request{method, params, nullptr};
   Outcome outcome = execute_request(ctx, request);
   if (auto* failure = std::get_if<RpcError>(&outcome)) {
