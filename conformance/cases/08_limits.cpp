@@ -674,12 +674,17 @@ void add_s8_limits_cases(Catalog& c) {
            // An SSE request written right behind a request refused with 429 finds the bucket
            // empty too (a refill between the two is retried).
            for (int attempt = 0; attempt < 5; ++attempt) {
-             const std::string refused_then_sse =
-                 wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true) +
-                 wire_get(ctx, "/api/v1/stream/deployments", true);
+             // Ten GETs first take whatever refilled while the last answers travelled.
+             std::string refused_then_sse;
+             for (int i = 0; i < 10; ++i)
+               refused_then_sse += wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true);
+             refused_then_sse += wire_get(ctx, "/api/v1/stream/deployments", true);
              require(pipe.send(refused_then_sse, ctx.deadline()), "requests sent", "send failed");
-             const HttpResponse before = pipe.receive(ctx.deadline());
-             require(before.complete, "an answer", before.error);
+             HttpResponse before;
+             for (int i = 0; i < 10; ++i) {
+               before = pipe.receive(ctx.deadline());
+               require(before.complete, "an answer", before.error);
+             }
              const HttpResponse sse = pipe.receive(ctx.deadline());
              require(sse.status != 0, "an answer to the SSE request", sse.error);
              if (before.status != 429) {
