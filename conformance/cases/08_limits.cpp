@@ -378,7 +378,7 @@ void add_s8_limits_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "Each valid request MUST cost one token, whether it is a message of its "
                         "own or a batch member.",
-         .rules = {"8.2a"},
+         .rules = {"8.2a", "8.1c"},
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const Bucket b = countable_bucket(ctx);
