@@ -115,7 +115,8 @@ HttpReply rest_multi_dashboard(ServerState& server) {
   return json_reply(std::get<JsonPtr>(outcome).get());
 }
 
-HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body) {
+HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body,
+                      TokenBucket* bucket) {
   if (!server.fixtures.has_service(service)) return unknown_service(service);
   std::string error;
   JsonPtr parsed = parse_body(server, body, error);
@@ -130,6 +131,7 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
     return error_reply(400, kInvalidRequest, "params must be an object");
   const std::string method = std::string(service) + "." + std::string(*action);
   CallContext ctx = http_context(server);
+  ctx.bucket = bucket;
   Request request{method, params, nullptr};
   Outcome outcome = execute_request(ctx, request);
   if (auto* failure = std::get_if<RpcError>(&outcome)) {
@@ -154,7 +156,7 @@ HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& buck
   // The dispatcher's own message and batch rules, as on a socket; each valid request is charged
   // to this HTTP connection's bucket as a WebSocket message with the same body would be (§8.2).
   CallContext ctx = http_context(server);
-  ctx.bucket = &bucket;
+  ctx.bucket = seam::rpc_post_charged_once(server) ? nullptr : &bucket;
   if (seam::dies_on_huge_number(server, body) ||
       (!message && seam::dies_on_surrogate(server, body))) {
     return error_reply(500, kInternalError, "internal error");  // as if the handler had died

@@ -297,8 +297,11 @@ Outcome run_request(CallContext& ctx, const Request& request) {
 
 bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
   if (ctx.bucket == nullptr || seam::rate_limit_off(ctx.server)) return false;
-  TokenBucket& bucket = *ctx.bucket;
-  const int64_t now = ServerState::mono_ms();  // test.setClock must not refill or drain the bucket
+  if (seam::charge_waived(ctx.server, ctx.notification, ctx.in_batch_execute, ctx.batch_member))
+    return false;
+  TokenBucket& bucket = seam::bucket_charged(ctx.server, *ctx.bucket);
+  // test.setClock must not refill or drain the bucket
+  const int64_t now = seam::bucket_now(ctx.server);
   if (bucket.try_take(now)) return false;
   retry_after_ms = bucket.retry_after_ms(now);
   return true;
@@ -357,6 +360,11 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
   if (!cJSON_IsArray(message)) return dispatch_one(ctx, message);
 
   const int count = cJSON_GetArraySize(message);
+  if ((count == 0 || static_cast<size_t>(count) > ctx.server.message_limits().max_batch) &&
+      seam::refused_batch_charged(ctx.server)) {
+    long long retry_after_ms = 0;
+    (void)over_rate_limit(ctx, retry_after_ms);
+  }
   if (count == 0) {
     if (seam::empty_batch_gets_array(ctx.server)) return JsonPtr(cJSON_CreateArray());
     return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
@@ -371,7 +379,10 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
   const bool authenticated_at_start = ctx.authenticated;
   for (const cJSON* item = message->child; item != nullptr; item = item->next) {
     if (seam::batch_auth_from_start(ctx.server)) ctx.authenticated = authenticated_at_start;
-    if (JsonPtr response = dispatch_one(ctx, item, true)) {
+    ctx.batch_member = true;
+    JsonPtr response = dispatch_one(ctx, item, true);
+    ctx.batch_member = false;
+    if (response) {
       cJSON_AddItemToArray(responses.get(), response.release());
     }
     if (ctx.connection != nullptr) seam::after_batch_member(ctx.server, ctx.connection->drop_now);

@@ -35,6 +35,7 @@ struct CallContext {
   bool binary_request = false;      // the message came as MessagePack
   bool binary_response = false;     // answer in MessagePack whatever the request was (§2.4)
   bool notification = false;        // the request being run is a client notification (§3.5)
+  bool batch_member = false;        // the request being run is a member of a batch (§3.4)
   std::vector<OutFrame> follow_up;  // frames sent right after the response (resume replay)
   std::vector<EmitJob> jobs;        // deferred work the response must wait for
   int close_after_code = 0;         // close the socket once the response is sent (e.g. 4401)

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "reference/defects/seams.hpp"
 #include "reference/http/endpoints.hpp"
 #include "reference/state/http_state.hpp"
 #include "reference/state/notifier.hpp"
@@ -198,7 +199,7 @@ int run_server(ServerState& state) {
   lws_context_creation_info info{};
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.user = &state;
-  info.timeout_secs = 5;
+  info.timeout_secs = state.limits.body_timeout_s;
   info.timeout_secs_ah_idle = state.limits.header_timeout_s;
   info.max_http_header_data = static_cast<unsigned short>(state.limits.max_head_bytes);
   info.pt_serv_buf_size = 64 * 1024;
@@ -248,7 +249,11 @@ int run_server(ServerState& state) {
     if (state.shutting_down) {
       if (state.has(Defect::kShutdownNoClose)) break;
       if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
-      if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
+      const bool sse_waited_for =
+          !seam::sse_ended_at_shutdown(state) && http_state(state).hub.reader_count() > 0;
+      if (!sse_waited_for &&
+          (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline))
+        break;
     }
     if (lws_service(context.get(), 0) < 0) break;
     adopt_upgraded(g_takeover, raw_vhost, state, attach_connection);

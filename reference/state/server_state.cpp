@@ -1,6 +1,8 @@
 // ServerState construction and its clocks.
 #include "reference/state/server_state.hpp"
 
+#include "reference/defects/seams.hpp"
+
 #include <chrono>
 
 namespace flake {
@@ -40,7 +42,7 @@ Connection& add_connection(ServerState& state, lws* wsi) {
   c->server = &state;
   c->opened_at_ms = state.now_ms();
   c->last_ping_ms = ServerState::mono_ms();
-  c->bucket = TokenBucket(state.options.rate, state.options.burst);
+  c->bucket = TokenBucket(seam::bucket_rate(state), state.options.burst);
   Connection& added = *c;
   state.connections.emplace(c.get(), std::move(c));
   return added;

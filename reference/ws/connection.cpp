@@ -38,8 +38,11 @@ bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail
   if (c.close_code != 0) return false;  // closing: nothing more goes out
   OutFrame frame{std::move(bytes), binary, std::move(tail)};
   const size_t size = frame.payload_size();
-  if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
-    request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
+  if (c.tx_bytes + size > seam::send_buffer_bound(*c.server)) {
+    c.overflowed = true;
+    c.discard_session = seam::overflow_drops_session(*c.server);
+    request_close(c, 1008, "send buffer limit exceeded (slow reader)",
+                  seam::overflow_flushes_queue(*c.server));
     return false;
   }
   c.tx_bytes += size;
@@ -153,6 +156,8 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
       request_close(c, 1011, "internal error", false);  // as if the handler had died
       return;
     }
+    if (seam::parse_error_charged(server))
+      (void)seam::bucket_charged(server, c.bucket).try_take(seam::bucket_now(server));
     if (!binary) error = seam::parse_error_as_sent(server, payload, std::move(error));
     if (server.has(Defect::kBinaryAsText)) binary = false;
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);

@@ -78,6 +78,7 @@ struct Connection {
   bool drop_now = false;    // test.dropSession: hang up without a close frame and without answering
   bool peer_closed = false;      // the client sent a close frame
   bool discard_session = false;  // defect ping-timeout-drops-session
+  bool overflowed = false;       // closed because its send queue exceeded the bound (§8.7)
   bool ping_due = false;
   int unanswered_pings = 0;
   int64_t last_ping_ms = 0;

@@ -182,6 +182,11 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
       outcome = execute_request(ctx, Request{*method, op_params, nullptr});
       ctx.in_batch_execute = false;
     }
+    if (auto* refused = std::get_if<RpcError>(&outcome);
+        refused != nullptr && refused->code == kRateLimited &&
+        seam::operation_refusal_fails_batch(ctx.server)) {
+      return std::move(*refused);
+    }
     cJSON* entry = cJSON_CreateObject();
     if (auto* error = std::get_if<RpcError>(&outcome)) {
       cJSON_AddItemToObject(entry, "error", error_object(std::move(*error)).release());
