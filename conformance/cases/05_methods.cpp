@@ -23,10 +23,6 @@ void add_s5_methods_cases(Catalog& c) {
              .why = Why::Gap,
              .reason = "A case would check that each method object of rpc.discover carries params, "
                        "an array of {name, required, schema} descriptors."});
-  c.explain({.rule = "5.7j",
-             .why = Why::Gap,
-             .reason = "A case would use a cursor 10 minutes after it was issued, which needs the "
-                       "cursor's age to follow the sidecar clock or a 10-minute wait."});
   c.explain(
       {.rule = "5.7k",
        .why = Why::Gap,

@@ -209,6 +209,14 @@ constexpr std::array kMethods{
                .summary = "Set the sidecar clock's offset",
                .params = R"({"offsetMs":"integer"})",
                .result = R"({"offsetMs":n,"now":"ms since epoch"})"},
+    MethodSpec{.name = "test.emitDeployment",
+               .handler = handle_test_emit_deployment,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = true,
+               .summary = "Send one deployments.update to the deployments subscribers, then answer",
+               .params = "none",
+               .result = R"({"emitted":1})"},
 };
 
 bool callable(const MethodSpec& spec, const CallContext& ctx) {

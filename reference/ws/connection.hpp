@@ -52,6 +52,7 @@ struct Connection {
   Session* session = nullptr;  // set by a successful auth.authenticate
   int failed_auths = 0;
   int64_t opened_at_ms = 0;
+  int64_t opened_at_mono_ms = 0;  // steady time, for the defect auth-deadline-ignores-clock
   TokenBucket bucket{0, 1};
 
   // Our side of RFC 6455 on the raw socket (reader.cpp reads, frame_writer.cpp writes).

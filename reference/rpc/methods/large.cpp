@@ -38,6 +38,11 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
       build_large_export(entries, request, seam::export_number(server, ++server.export_counter)));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
 
+  // Defect empty-export-chunk: an export without entries still sends one chunk, an empty array.
+  if (server.has(Defect::kEmptyExportChunk) && data->chunks.empty()) {
+    data->chunks.emplace_back(1, '\x90');
+    data->bytes = 1;
+  }
   if (server.has(Defect::kChunkCorrupt) && !data->chunks.empty() && !data->chunks[0].empty()) {
     data->chunks[0][data->chunks[0].size() / 2] ^= 0x20;  // after the sha256 was taken
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reference/rpc/methods/methods.hpp"
+#include "reference/state/notifier.hpp"
 
 namespace flake {
 
@@ -78,11 +79,22 @@ Outcome handle_test_set_clock(CallContext& ctx, std::string_view, const cJSON* p
       std::fabs(offset->valuedouble) > kMaxClockOffsetMs) {
     return invalid_params("offsetMs", "offsetMs must be an integer within one year");
   }
-  ctx.server.clock_offset_ms = static_cast<int64_t>(offset->valuedouble);
+  const auto offset_ms = static_cast<int64_t>(offset->valuedouble);
+  // Defect clock-offset-adds: the new offset is added to the one in effect.
+  ctx.server.clock_offset_ms =
+      ctx.server.has(Defect::kClockOffsetAdds) ? ctx.server.clock_offset_ms + offset_ms : offset_ms;
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddNumberToObject(result.get(), "offsetMs",
                           static_cast<double>(ctx.server.clock_offset_ms));
   cJSON_AddNumberToObject(result.get(), "now", static_cast<double>(ctx.server.epoch_ms()));
+  return result;
+}
+
+Outcome handle_test_emit_deployment(CallContext& ctx, std::string_view, const cJSON* params) {
+  if (params != nullptr && !cJSON_IsObject(params)) return params_not_object();
+  publish_deployment(ctx.server);  // queued on the caller's connection before this answer (§11.8)
+  JsonPtr result(cJSON_CreateObject());
+  cJSON_AddNumberToObject(result.get(), "emitted", 1);
   return result;
 }
 
