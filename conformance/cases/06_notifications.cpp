@@ -395,6 +395,7 @@ void add_s6_notifications_cases(Catalog& c) {
              json answer;
              for (;;) {
                const Incoming in = rpc->receive(ctx.deadline());
+               unimplemented_if_missing(in, "logs.subscribe");
                const json& v = require_value(in, "the logs.subscribe response");
                if (v.is_object() && v.value("id", json()) == id) {
                  answer = v;
