@@ -204,10 +204,6 @@ void add_s6_notifications_cases(Catalog& c) {
              .why = Why::Gap,
              .reason = "A client case would replay, after the resume, notifications that jump at "
                        "the same place again and require no second session.resume for that jump."});
-  c.explain({.rule = "6.8e",
-             .why = Why::Gap,
-             .reason = "A case needs a log entry whose message alone does not fit into a chunk, "
-                       "and test.emitLogs cannot produce one."});
   c.add({.id = "6.1/1",
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
@@ -495,6 +491,76 @@ void add_s6_notifications_cases(Catalog& c) {
                    "chunks 0, bytes 0, sha256 of the empty string", show(meta));
            require_no_chunk_of(ctx, *rpc, meta["stream"], "no data.chunk for an empty export");
            return pass();
+         }});
+  c.add({.id = "6.8/3",
+         .tier = Tier::Must,
+         .requirement = "An entry whose message alone exceeds a chunk MUST be exported with its "
+                        "message shortened (made with test.emitLogs' messageBytes).",
+         .rules = {"6.8e"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           // Does the sidecar offer messageBytes (11.2)? One padded entry to a subscription of
+           // another service says.
+           const std::string sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
+           const SeqCollector probe = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "aws"}, {"count", 1}, {"messageBytes", 64}});
+           std::string padded;
+           for (const auto& [seq, p] : probe.by_seq) {
+             if (p.value("subscription", "") != sub) continue;
+             for (const json& e : p.value("entries", json::array())) {
+               if (is_test_entry(e) && e["n"] == 0) padded = e.value("message", "");
+             }
+           }
+           if (padded == "test entry 0") {
+             skip_case(
+                 "the sidecar does not offer test.emitLogs' messageBytes (11.2), so it cannot be "
+                 "made to hold an entry larger than a chunk");
+           }
+           require(padded == "test entry 0" + std::string(64 - 12, 'x'),
+                   "messageBytes 64: message \"test entry 0\" padded with x to 64 bytes (11.2)",
+                   show(padded));
+           ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", sub}});
+           constexpr std::size_t kLong = 1'100'000;  // more than a chunk's 1,048,576 bytes
+           ctx.call_test_method(*rpc, "test.emitLogs",
+                                {{"service", "vercel"}, {"count", 1}, {"messageBytes", kLong}});
+           const json id = "large";
+           rpc->send(make_request("logs.getLarge",
+                                  {{"service", "vercel"}, {"timeRange", "1m"}, {"format", "json"}},
+                                  id));
+           const json meta = require_result(rpc->wait_for_id(id, ctx.deadline()), id,
+                                            "logs.getLarge of the last minute");
+           ChunkAssembler assembler;
+           require_ok(assembler.start(meta));
+           for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
+             const Incoming in = rpc->wait_for(
+                 [&](const json& v) {
+                   return is_notification(v) && v.value("method", "") == "data.chunk" &&
+                          v.value("params", json()).value("stream", "") == meta.value("stream", "");
+                 },
+                 ctx.deadline());
+             const json n = require_value(
+                 in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
+             require_ok(assembler.add(n.value("params", json()), in.encoding));
+           }
+           require_ok(assembler.finish());
+           // The last test entry with n 0 is the one just emitted: its message must be there,
+           // shortened to a run of its own first bytes.
+           const std::vector<json>& entries = assembler.entries();
+           for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+             if (!is_test_entry(*it) || (*it)["n"] != 0) continue;
+             const std::string message = it->value("message", "");
+             require(
+                 message.size() > 12 && message.size() < kLong &&
+                     message == "test entry 0" + std::string(message.size() - 12, 'x'),
+                 "the last emitted entry (n 0, 1,100,000-byte message) in the export, its "
+                 "message shortened to its first bytes",
+                 show(message.substr(0, 40)) + " of " + std::to_string(message.size()) + " bytes");
+             return pass("message of " + std::to_string(kLong) + " bytes exported as " +
+                         std::to_string(message.size()));
+           }
+           fail_case("the last emitted entry (n 0) in the export",
+                     "no test entry among " + std::to_string(entries.size()));
          }});
   c.add({.id = "6.9/2",
          .tier = Tier::Must,

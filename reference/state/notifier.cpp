@@ -86,7 +86,8 @@ EntryRun live_entries(ServerState& server, std::string_view service, uint64_t co
   return run;
 }
 
-EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count) {
+EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count,
+                      uint32_t message_bytes) {
   static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
   EntryRun run;
   run.text.reserve(count * 96);
@@ -101,6 +102,8 @@ EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t coun
         descending ? std::to_string(now - static_cast<int64_t>(n - first_n)) : ts;
     json.assign(R"({"ts":)").append(stamp).append(R"(,"level":")").append(kLevels[n % 4]);
     json.append(R"(","message":"test entry )").append(number);
+    const size_t message = std::string_view("test entry ").size() + number.size();
+    if (message_bytes > message) json.append(message_bytes - message, 'x');
     json.append(R"(","source":"test.emitLogs","n":)").append(number).append("}");
     run.add(static_cast<int>(n % 4), json);
   }

@@ -256,7 +256,8 @@ bool step_jobs(Connection& c) {
       const uint32_t group = c.server->has(Defect::kEmitGroupsHalved)
                                  ? std::max<uint32_t>(1, (job.per_notification + 1) / 2)
                                  : job.per_notification;
-      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n), group);
+      publish_logs(*c.server, job.service,
+                   test_entries(*c.server, job.next_n, n, job.message_bytes), group);
     } else if (job.kind == EmitJob::Kind::kMetrics) {
       publish_metrics(*c.server, job.next_n, n, true);
     } else {

@@ -28,7 +28,8 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
   if (auto* error = std::get_if<ParamError>(&parsed)) {
     return invalid_params(error->field.c_str(), error->message);
   }
-  const LargeExportParams& request = std::get<LargeExportParams>(parsed);
+  LargeExportParams& request = std::get<LargeExportParams>(parsed);
+  request.drop_unfitting = ctx.server.has(Defect::kLongEntryDropped);
   ServerState& server = ctx.server;
   if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
 

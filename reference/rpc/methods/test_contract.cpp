@@ -12,6 +12,7 @@ namespace {
 
 constexpr double kMaxEmit = 1'000'000;
 constexpr double kMaxPerNotification = 1'000;
+constexpr double kMaxMessageBytes = 4'194'304;
 constexpr double kMaxClockOffsetMs = 31'536'000'000;  // one year
 
 bool as_count(const cJSON* item, double max, uint64_t& out) {
@@ -37,9 +38,15 @@ Outcome handle_test_emit_logs(CallContext& ctx, std::string_view, const cJSON* p
       item && (!as_count(item, kMaxPerNotification, per_notification) || per_notification == 0)) {
     return invalid_params("perNotification", "perNotification must be an integer 1..1000");
   }
+  uint64_t message_bytes = 0;
+  if (const cJSON* item = member(params, "messageBytes");
+      item && (!as_count(item, kMaxMessageBytes, message_bytes) || message_bytes == 0)) {
+    return invalid_params("messageBytes", "messageBytes must be an integer 1..4194304");
+  }
   if (!ctx.server.fixtures.has_service(*service))
     return not_found("service:" + std::string(*service));
   EmitJob job;
+  job.message_bytes = static_cast<uint32_t>(message_bytes);
   job.kind = EmitJob::Kind::kLogs;
   job.service = *service;
   job.remaining = count;
