@@ -200,10 +200,6 @@ void add_s6_notifications_cases(Catalog& c) {
              .why = Why::Gap,
              .reason = "A case would read the entries of an export of the service history and "
                        "require a string source in each."});
-  c.explain({.rule = "6.2h",
-             .why = Why::Gap,
-             .reason = "A client case would replay, after the resume, notifications that jump at "
-                       "the same place again and require no second session.resume for that jump."});
   c.add({.id = "6.1/1",
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "

@@ -80,8 +80,9 @@ Clock::time_point await_open(ClientCase& cc) {
 void add_c7_breaker_cases(Catalog& c, const ClientSetup& setup) {
   c.explain({.rule = "7.8e",
              .why = Why::Gap,
-             .reason = "A case needs the scripted sidecar to hold back the answer to the half-open "
-                       "trial call and count the calls to that service that arrive meanwhile."});
+             .reason = "The call loop of 13.3 makes one call at a time, so no second call to a "
+                       "service comes due while its half-open trial is outstanding; a case needs a "
+                       "workload step that calls one service concurrently."});
   // §7.8: "A client SHOULD keep one circuit breaker per service." "The breaker SHOULD open after 5
   // consecutive failed calls to that service." "While the breaker is open, the client SHOULD fail
   // calls to that service locally, without sending them."

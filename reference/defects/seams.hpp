@@ -24,6 +24,11 @@ namespace flake::seam {
 inline void alter_error(const ServerState& s, RpcError& error) {
   if (error.code == kMethodNotFound && s.has(Defect::kWrongErrorCode)) error.code = kInvalidRequest;
   if (error.code == kInvalidParams && s.has(Defect::kParamsErrorNoField)) error.data.reset();
+  const bool websocket =
+      s.current_transport == Transport::Text || s.current_transport == Transport::MsgPack;
+  if (error.code == kUnauthenticated && websocket && s.has(Defect::kForbiddenOverWebsocket)) {
+    error.code = kForbidden;
+  }
   if (error.code == kUnauthenticated && s.has(Defect::kTokenInError)) {
     error.message += " (expected " + s.token + ")";
   }

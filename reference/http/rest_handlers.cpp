@@ -42,6 +42,7 @@ JsonPtr parse_body(const ServerState& server, std::string_view body, std::string
     error = parsed.error.empty() ? "body is not JSON" : parsed.error;
     return nullptr;
   }
+  if (server.has(Defect::kIntegerFormChecked)) mark_float_forms(body, parsed.value.get());
   return std::move(parsed.value);
 }
 

@@ -50,8 +50,11 @@ struct MethodSpec {
   bool socket_only;       // -32601 over HTTP
   bool conformance_only;  // -32601 unless --conformance
   std::string_view summary;
-  std::string_view params;  // informal schema for rpc.discover
+  std::string_view params;  // informal schema ("none": the method defines no parameters)
   std::string_view result;
+  // rpc.discover's content descriptors (§5.5d): "name[!]:type ..." (! = required), one word per
+  // parameter, type a JSON Schema type; empty for a method without parameters.
+  std::string_view descriptors = {};
 };
 
 std::span<const MethodSpec> method_table();

@@ -68,9 +68,12 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
                       JsonPtr& error) {
   const int depth = server.message_limits().max_json_depth;
   if (binary) {
-    const MsgpackLeniency leniency{
-        server.has(Defect::kMsgpackTrailingIgnored), server.has(Defect::kExtAsString),
-        server.has(Defect::kMsgpackLengthClamped), server.has(Defect::kMsgpackFloat32Bits)};
+    const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
+                                   server.has(Defect::kExtAsString),
+                                   server.has(Defect::kMsgpackLengthClamped),
+                                   server.has(Defect::kMsgpackFloat32Bits),
+                                   server.has(Defect::kBinAsHex),
+                                   server.has(Defect::kIntegerFormChecked)};
     MsgpackDecodeResult decoded = decode_msgpack(payload, depth, leniency);
     if (decoded.value) {
       if (!server.has(Defect::kFirstDuplicateWins)) keep_last_duplicate_keys(decoded.value.get());
@@ -96,6 +99,8 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
   }
   ParseResult parsed = parse_json(payload, depth, !server.has(Defect::kFirstDuplicateWins));
   if (!parsed.value) error = parse_error_response(server, parsed.error);
+  if (parsed.value && server.has(Defect::kIntegerFormChecked))
+    mark_float_forms(payload, parsed.value.get());
   return std::move(parsed.value);
 }
 
@@ -204,6 +209,9 @@ void connection_closed(ServerState& server, Connection* c) {
       server.sessions.detach(*session, server.now_ms());
     }
   }
+  // No session may keep pointing at a closed connection (defect two-sessions-attached leaves a
+  // second one).
+  std::erase_if(server.attached, [c](const auto& entry) { return entry.second == c; });
   server.connections.erase(c);
 }
 

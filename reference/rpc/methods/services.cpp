@@ -88,6 +88,11 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
           return invalid_params(m->string, "unknown parameter");
       }
     }
+    if (const cJSON* limit = member(params, "limit"); limit != nullptr &&
+                                                      (limit->type & kNumberWrittenAsFloat) != 0 &&
+                                                      ctx.server.has(Defect::kIntegerFormChecked)) {
+      return invalid_params("limit", "limit must be written as an integer");
+    }
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
     const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
     // Defect cursor-expires-early: cursors are bound to the 5-minute window of the sidecar clock
@@ -122,7 +127,14 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     if (member(params, "limit") == nullptr)
       request.limit = ctx.server.message_limits().default_page_limit;
     if (ctx.server.has(Defect::kPageOverlap) && request.offset > 0) --request.offset;
-    return make_page(items, list.collection, request, binding);
+    JsonPtr out = make_page(items, list.collection, request, binding);
+    if (ctx.server.has(Defect::kListItemsWithoutId)) {
+      cJSON* page_items =
+          cJSON_GetObjectItemCaseSensitive(out.get(), std::string(list.collection).c_str());
+      for (cJSON* item = page_items ? page_items->child : nullptr; item; item = item->next)
+        cJSON_DeleteItemFromObjectCaseSensitive(item, "id");
+    }
+    return out;
   }
   return rpc_error(kInternalError, "list method without a table entry");
 }
@@ -137,6 +149,10 @@ Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* 
     if (ctx.server.has(Defect::kMultiDashboardPartial) && &name == &names.back()) break;
     cJSON_AddItemToObject(services, name.c_str(),
                           clone(ctx.server.fixtures.dashboard(name)).release());
+  }
+  if (ctx.server.has(Defect::kServiceNameUnchecked)) {
+    cJSON_AddItemToObject(services, "Edge_Cache",
+                          clone(ctx.server.fixtures.dashboard(names.front())).release());
   }
   return result;
 }
