@@ -29,11 +29,6 @@ const std::pair<const char*, const char*> kLists[] = {{"vercel.getDeployments", 
 }  // namespace
 
 void add_s5_methods_cases(Catalog& c) {
-  c.explain({.rule = "5.7j",
-             .why = Why::Gap,
-             .reason = "A case would use a cursor 10 minutes after it was issued, which needs the "
-                       "cursor's age to follow the sidecar clock or a 10-minute wait."});
-
   c.add({.id = "5.2/1",
          .tier = Tier::Must,
          .requirement = "A service named in params that the sidecar does not serve MUST get -32004 "

@@ -47,6 +47,8 @@ Limits resolve_limits(const Options& o, const DefectSet& defects,
   l.ticket_lifetime_ms = on(Defect::kTicketNoExpiry) ? kNever : kTicketLifetimeMs;
   l.ticket_announced_ms = on(Defect::kTicketExpiry) ? 2 * kTicketLifetimeMs : kTicketLifetimeMs;
   l.ballast_bytes = on(Defect::kMemoryHog) ? size_t{64} << 20 : 0;
+  l.log_history =
+      on(Defect::kHistoryKeeps10000) ? std::min<size_t>(o.log_history, 10000) : o.log_history;
   return l;
 }
 

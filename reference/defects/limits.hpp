@@ -44,6 +44,7 @@ struct Limits {
   int64_t ticket_lifetime_ms;   // tickets stop authenticating after this (§4.11)
   int64_t ticket_announced_ms;  // expiresInMs in the ticket answer (§9.11)
   size_t ballast_bytes;         // memory held resident for nothing (§10.7)
+  size_t log_history;  // entries kept per service for logs.getLarge and the export (§11.6)
 };
 
 // The only place where a defect that changes a number is read: for one transport (a switch

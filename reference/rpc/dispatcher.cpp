@@ -190,15 +190,18 @@ constexpr std::array kMethods{
             R"({"service":"string","timeRange":"e.g. 1h","format"?:"json|msgpack","compress"?:"bool"})",
         .result = R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})",
         .descriptors = "service!:string timeRange!:string format:string compress:boolean"},
-    MethodSpec{.name = "test.emitLogs",
-               .handler = handle_test_emit_logs,
-               .requires_auth = true,
-               .socket_only = true,
-               .conformance_only = true,
-               .summary = "Emit count log entries to the service's subscribers, then answer",
-               .params = R"({"service":"string","count":"integer","perNotification"?:"integer"})",
-               .result = R"({"emitted":n})",
-               .descriptors = "service!:string count!:integer perNotification:integer"},
+    MethodSpec{
+        .name = "test.emitLogs",
+        .handler = handle_test_emit_logs,
+        .requires_auth = true,
+        .socket_only = true,
+        .conformance_only = true,
+        .summary = "Emit count log entries to the service's subscribers, then answer",
+        .params =
+            R"({"service":"string","count":"integer","perNotification"?:"integer","messageBytes"?:"integer"})",
+        .result = R"({"emitted":n})",
+        .descriptors =
+            "service!:string count!:integer perNotification:integer messageBytes:integer"},
     MethodSpec{.name = "test.emitMetrics",
                .handler = handle_test_emit_metrics,
                .requires_auth = true,
@@ -226,6 +229,14 @@ constexpr std::array kMethods{
                .params = R"({"offsetMs":"integer"})",
                .result = R"({"offsetMs":n,"now":"ms since epoch"})",
                .descriptors = "offsetMs!:integer"},
+    MethodSpec{.name = "test.emitDeployment",
+               .handler = handle_test_emit_deployment,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = true,
+               .summary = "Send one deployments.update to the deployments subscribers, then answer",
+               .params = "none",
+               .result = R"({"emitted":1})"},
 };
 
 bool callable(const MethodSpec& spec, const CallContext& ctx) {

@@ -83,12 +83,18 @@ void tick_connections(ServerState& server) {
   const Limits& limits = server.limits;
   for (auto& [raw, connection] : server.connections) {
     Connection& c = *connection;
-    if (!c.authenticated() && now - c.opened_at_ms >= limits.auth_timeout_ms) {
+    // Defect auth-deadline-ignores-clock: the deadline counts steady time only.
+    const int64_t auth_elapsed = server.has(Defect::kAuthDeadlineIgnoresClock)
+                                     ? mono - c.opened_at_mono_ms
+                                     : now - c.opened_at_ms;
+    if (!c.authenticated() && auth_elapsed >= limits.auth_timeout_ms) {
       request_close(c, 4408, "authentication timeout", false);
     }
     // Due one tick early, so no gap between pings exceeds the interval (§7.6).
-    if (mono - c.last_ping_ms >= limits.ping_interval_ms - kTickMs) {
-      c.last_ping_ms = mono;
+    // Defect pings-follow-clock: pings are timed on the shifted clock.
+    const int64_t ping_now = server.has(Defect::kPingsFollowClock) ? now : mono;
+    if (ping_now - c.last_ping_ms >= limits.ping_interval_ms - kTickMs) {
+      c.last_ping_ms = ping_now;
       if (c.unanswered_pings >= limits.max_unanswered_pings) {
         c.discard_session = server.has(Defect::kPingTimeoutDropsSession);
         request_close(c, 1008, "ping timeout", false);

@@ -15,7 +15,7 @@ ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
       token(std::move(secret)),
       access{0, options.allow_origins, options.allow_hosts},
       sessions(limits.session_ring_items, limits.session_ring_bytes),
-      log_history(options.log_history) {
+      log_history(limits.log_history) {
   for (size_t t = 0; t < kTransports; ++t) {
     transport_limits[t] = resolve_limits(options, defects, static_cast<Transport>(t));
   }
@@ -41,6 +41,7 @@ Connection& add_connection(ServerState& state, lws* wsi) {
   c->wsi = wsi;
   c->server = &state;
   c->opened_at_ms = state.now_ms();
+  c->opened_at_mono_ms = ServerState::mono_ms();
   c->last_ping_ms = ServerState::mono_ms();
   c->bucket = TokenBucket(seam::bucket_rate(state), state.options.burst);
   Connection& added = *c;

@@ -186,9 +186,11 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
   // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after
   // (§11.2).
-  const bool answer_first = std::all_of(ctx.jobs.begin(), ctx.jobs.end(), [](const EmitJob& job) {
-    return job.kind == EmitJob::Kind::kChunks;
-  });
+  // Defect chunk-before-metadata: the metadata waits until the chunks have gone.
+  const bool answer_first =
+      std::all_of(ctx.jobs.begin(), ctx.jobs.end(),
+                  [](const EmitJob& job) { return job.kind == EmitJob::Kind::kChunks; }) &&
+      !server.has(Defect::kChunkBeforeMetadata);
   if (response && answer_first) {
     enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
   } else if (response) {
@@ -263,8 +265,12 @@ bool step_jobs(Connection& c) {
       if (c.server->has(Defect::kSlowLogDelivery)) {
         std::this_thread::sleep_for(std::chrono::microseconds(1400 * n));
       }
-      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n),
-                   job.per_notification);
+      // Defect emit-groups-halved: each group of perNotification goes out as two notifications.
+      const uint32_t group = c.server->has(Defect::kEmitGroupsHalved)
+                                 ? std::max<uint32_t>(1, (job.per_notification + 1) / 2)
+                                 : job.per_notification;
+      publish_logs(*c.server, job.service,
+                   test_entries(*c.server, job.next_n, n, job.message_bytes), group);
     } else if (job.kind == EmitJob::Kind::kMetrics) {
       publish_metrics(*c.server, job.next_n, n, true);
     } else {
@@ -276,7 +282,12 @@ bool step_jobs(Connection& c) {
         index = 1 - index;
       const std::string frame =
           binary ? data_chunk_msgpack(data, index) : data_chunk_json(data, index);
-      enqueue_frame(c, make_frame_bytes(frame), binary);
+      SharedText bytes = make_frame_bytes(frame);
+      // Defect chunks-replayed: the chunk goes into the replay ring under a seq of its own.
+      if (c.server->has(Defect::kChunksReplayed) && c.session != nullptr) {
+        c.session->ring.push(c.session->assign_seq(), bytes, binary);
+      }
+      enqueue_frame(c, std::move(bytes), binary);
     }
     job.next_n += n;
     job.remaining -= n;

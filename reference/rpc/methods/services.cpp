@@ -95,7 +95,13 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     }
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
     const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
-    auto page = parse_page_params(params, total, list.collection);
+    // Defect cursor-expires-early: cursors are bound to the 5-minute window of the sidecar clock
+    // they were issued in, so one from an earlier window is refused.
+    const std::string binding =
+        ctx.server.has(Defect::kCursorExpiresEarly)
+            ? std::string(list.collection) + "@" + std::to_string(ctx.server.epoch_ms() / 300'000)
+            : std::string(list.collection);
+    auto page = parse_page_params(params, total, binding);
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "limit" && ctx.server.has(Defect::kParamsDefaulted) &&
         !cJSON_IsNumber(member(params, "limit"))) {
@@ -121,7 +127,7 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     if (member(params, "limit") == nullptr)
       request.limit = ctx.server.message_limits().default_page_limit;
     if (ctx.server.has(Defect::kPageOverlap) && request.offset > 0) --request.offset;
-    JsonPtr out = make_page(items, list.collection, request);
+    JsonPtr out = make_page(items, list.collection, request, binding);
     if (ctx.server.has(Defect::kListItemsWithoutId)) {
       cJSON* page_items =
           cJSON_GetObjectItemCaseSensitive(out.get(), std::string(list.collection).c_str());
