@@ -12,9 +12,8 @@
 namespace flake::conform {
 namespace {
 
-constexpr int kEmitted = 20000;
+constexpr int kEmitted = 20000;  // §11.6 keeps at least this many per service
 
-// §11.6 keeps at least this many per service
 struct Export {
   ChunkAssembler assembler;         // holds the accepted metadata
   std::vector<json> chunks;         // params of each data.chunk
@@ -24,6 +23,31 @@ struct Export {
 
 void require_ok(const std::optional<ChunkProblem>& problem) {
   if (problem) fail_case(problem->expected, problem->actual);
+}
+
+// Every entry of a JSON export of `service` over `time_range`, assembled and checked (§6.10).
+std::vector<json> exported_entries(CaseContext& ctx, RpcClient& rpc, const std::string& service,
+                                   const std::string& time_range) {
+  const json id = "large";
+  rpc.send(make_request("logs.getLarge",
+                        {{"service", service}, {"timeRange", time_range}, {"format", "json"}}, id));
+  const json meta = require_result(rpc.wait_for_id(id, ctx.deadline()), id,
+                                   "logs.getLarge of the last " + time_range);
+  ChunkAssembler assembler;
+  require_ok(assembler.start(meta));
+  for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
+    const Incoming in = rpc.wait_for(
+        [&](const json& v) {
+          return is_notification(v) && v.value("method", "") == "data.chunk" &&
+                 v.value("params", json()).value("stream", "") == meta.value("stream", "");
+        },
+        ctx.deadline());
+    const json n = require_value(
+        in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
+    require_ok(assembler.add(n.value("params", json()), in.encoding));
+  }
+  require_ok(assembler.finish());
+  return assembler.entries();
 }
 
 // Fills the service's history with kEmitted test entries, then exports it.
@@ -196,10 +220,6 @@ std::vector<json> emitted_deployments(CaseContext& ctx, RpcClient& rpc) {
 }  // namespace
 
 void add_s6_notifications_cases(Catalog& c) {
-  c.explain({.rule = "6.4b",
-             .why = Why::Gap,
-             .reason = "A case would read the entries of an export of the service history and "
-                       "require a string source in each."});
   c.add({.id = "6.1/1",
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
@@ -410,6 +430,21 @@ void add_s6_notifications_cases(Catalog& c) {
                          "the emitter's test.emitLogs answer");
            return pass(std::to_string(met) + " notifications of earlier subscriptions in between");
          }});
+  c.add({.id = "6.4/1",
+         .tier = Tier::Should,
+         .requirement = "A log entry SHOULD carry a string source: every entry of an export of the "
+                        "last minute of a service's history, its own entries and emitted ones.",
+         .rules = {"6.4b"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           ctx.call_test_method(*rpc, "test.emitLogs", {{"service", "aws"}, {"count", 3}});
+           const std::vector<json> entries = exported_entries(ctx, *rpc, "aws", "1m");
+           require(!entries.empty(), "the three entries just emitted in the export", "none");
+           for (const json& e : entries) {
+             require(has_string(e, "source"), "a string source in every entry", show(e, 300));
+           }
+           return pass(std::to_string(entries.size()) + " entries");
+         }});
   c.add({.id = "6.5/1",
          .tier = Tier::Should,
          .requirement = "The entries of one logs.update SHOULD be in ascending ts order.",
@@ -520,29 +555,7 @@ void add_s6_notifications_cases(Catalog& c) {
            constexpr std::size_t kLong = 1'100'000;  // more than a chunk's 1,048,576 bytes
            ctx.call_test_method(*rpc, "test.emitLogs",
                                 {{"service", "vercel"}, {"count", 1}, {"messageBytes", kLong}});
-           const json id = "large";
-           rpc->send(make_request("logs.getLarge",
-                                  {{"service", "vercel"}, {"timeRange", "1m"}, {"format", "json"}},
-                                  id));
-           const json meta = require_result(rpc->wait_for_id(id, ctx.deadline()), id,
-                                            "logs.getLarge of the last minute");
-           ChunkAssembler assembler;
-           require_ok(assembler.start(meta));
-           for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
-             const Incoming in = rpc->wait_for(
-                 [&](const json& v) {
-                   return is_notification(v) && v.value("method", "") == "data.chunk" &&
-                          v.value("params", json()).value("stream", "") == meta.value("stream", "");
-                 },
-                 ctx.deadline());
-             const json n = require_value(
-                 in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
-             require_ok(assembler.add(n.value("params", json()), in.encoding));
-           }
-           require_ok(assembler.finish());
-           // The last test entry with n 0 is the one just emitted: its message must be there,
-           // shortened to a run of its own first bytes.
-           const std::vector<json>& entries = assembler.entries();
+           const std::vector<json> entries = exported_entries(ctx, *rpc, "vercel", "1m");
            for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
              if (!is_test_entry(*it) || (*it)["n"] != 0) continue;
              const std::string message = it->value("message", "");

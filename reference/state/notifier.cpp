@@ -94,6 +94,8 @@ EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t coun
   const int64_t now = server.epoch_ms();
   // Defect entries-ts-descending: each entry of a run is stamped 1 ms before the previous one.
   const bool descending = server.has(Defect::kEntriesTsDescending);
+  // Defect entries-without-source: emitted entries carry no source.
+  const bool sourceless = server.has(Defect::kEntriesWithoutSource);
   const std::string ts = std::to_string(now);
   std::string json;
   for (uint64_t n = first_n; n < first_n + count; ++n) {
@@ -104,7 +106,9 @@ EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t coun
     json.append(R"(","message":"test entry )").append(number);
     const size_t message = std::string_view("test entry ").size() + number.size();
     if (message_bytes > message) json.append(message_bytes - message, 'x');
-    json.append(R"(","source":"test.emitLogs","n":)").append(number).append("}");
+    json.append(sourceless ? R"(","n":)" : R"(","source":"test.emitLogs","n":)")
+        .append(number)
+        .append("}");
     run.add(static_cast<int>(n % 4), json);
   }
   return run;
