@@ -268,7 +268,7 @@ void add_s8_limits_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "The bucket MUST use a monotonic clock that test.setClock does not "
                         "affect: moving the sidecar clock an hour ahead refills nothing.",
-         .rules = {"8.1d"},
+         .rules = {"8.1d", "11.5e"},
          .budget = milliseconds(20000),
          .run = [](CaseContext& ctx) {
            const Bucket b = countable_bucket(ctx);
