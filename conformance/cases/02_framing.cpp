@@ -53,11 +53,6 @@ Outcome parse_error(CaseContext& ctx, std::string_view text, std::string_view wh
 }  // namespace
 
 void add_s2_framing_cases(Catalog& c) {
-  c.explain({.rule = "2.3e",
-             .why = Why::Gap,
-             .reason = "A case would send a bin where a method expects a string and accept either "
-                       "its reading as base64 text or -32602."});
-
   c.add({.id = "2.2/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST accept a text message containing one JSON value, "
@@ -202,6 +197,32 @@ void add_s2_framing_cases(Catalog& c) {
              require(same && r.contains("result"), what + ": a result with id " + p.id.dump(),
                      show(r));
            }
+           return pass();
+         }});
+  // §2.3e: a bin where a string is expected: its base64 text, or -32602.
+  c.add({.id = "2.3/8",
+         .tier = Tier::Must,
+         .requirement = "A MessagePack bin where a method expects a string is either read as the "
+                        "base64 text of its bytes or answered -32602.",
+         .rules = {"2.3e"},
+         .run = [](CaseContext& ctx) {
+           require_msgpack_capability(ctx);
+           auto rpc = ctx.connect_authenticated();
+           // The six bytes whose base64 text is "supabase", a served service (5.2a).
+           const std::vector<std::uint8_t> bytes = {178, 234, 90, 109, 171, 30};
+           const json request = {{"jsonrpc", "2.0"},
+                                 {"id", 8},
+                                 {"method", "logs.subscribe"},
+                                 {"params", {{"service", json::binary(bytes)}}}};
+           const json& r = require_value(send_binary_wait(ctx, *rpc, to_msgpack_bytes(request)),
+                                         "logs.subscribe with service a bin");
+           const bool read_as_base64 =
+               r.contains("result") && has_string(r["result"], "subscription");
+           const bool refused = r.contains("error") && r["error"].is_object() &&
+                                r["error"].value("code", 0) == -32602;
+           require(r.value("id", json()) == 8 && (read_as_base64 || refused),
+                   "a subscription (the bin read as \"supabase\", its base64 text) or -32602",
+                   show(r));
            return pass();
          }});
   c.add({.id = "2.4/1",

@@ -40,15 +40,6 @@ Outcome method_not_found(CaseContext& ctx, std::string_view method, std::string_
 }  // namespace
 
 void add_s3_jsonrpc_cases(Catalog& c) {
-  c.explain({.rule = "3.6i",
-             .why = Why::Gap,
-             .reason = "A case would send an integer member as 2.0 and 2e0 in JSON and as a "
-                       "MessagePack float, and expect the same answer as for 2."});
-  c.explain({.rule = "3.10c",
-             .why = Why::Gap,
-             .reason = "No request over WebSocket is meant to cause -32008; a case would have to "
-                       "check every error a run receives over WebSocket for that code."});
-
   c.add({.id = "3.1/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST comply with JSON-RPC 2.0: a call with named params gets "
@@ -418,6 +409,34 @@ void add_s3_jsonrpc_cases(Catalog& c) {
            }
            return pass();
          }});
+  // §3.6i: over MessagePack the same texts travel as float 32 or float 64 numbers.
+  c.add({.id = "3.6/8",
+         .tier = Tier::Must,
+         .requirement = "An integer member MUST accept every number whose fractional part is zero: "
+                        "limit 2.0, 2e0 and 20E-1 (a float over MessagePack) answer like limit 2.",
+         .rules = {"3.6i"},
+         .paths = kEveryPath,
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const auto page = [&](const std::string& limit, int id) {
+             const std::string text =
+                 R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":)" + limit +
+                 R"(},"id":)" + std::to_string(id) + "}";
+             const json r =
+                 require_result(path->send(text), id, "vercel.getDeployments with limit " + limit);
+             require(has_array(r, "deployments"),
+                     "limit " + limit + ": {\"deployments\":[...],...}", show(r));
+             return r["deployments"];
+           };
+           const json two = page("2", 1);
+           require(two.size() == 2, "limit 2: two deployments", show(two));
+           int id = 2;
+           for (const char* limit : {"2.0", "2e0", "20E-1"}) {
+             require(page(limit, id++) == two,
+                     std::string("limit ") + limit + ": the page of limit 2", "a different page");
+           }
+           return pass();
+         }});
   c.add({.id = "3.7/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST report the error of the first step that fails (validity, "
@@ -531,6 +550,51 @@ void add_s3_jsonrpc_cases(Catalog& c) {
            check(require_error(authed->wait_for_id("c", ctx.deadline()), -32602, "c",
                                "the token as a cursor"),
                  "the token as a cursor");
+           return pass();
+         }});
+  // §3.10c: Host and Origin are checked before the upgrade, so no answer over WebSocket carries
+  // -32008: requests that fail for other reasons, on connections upgraded with each kind of
+  // acceptable Origin, and with Host- and Origin-like values in params.
+  c.add({.id = "3.10/1",
+         .tier = Tier::Must,
+         .requirement = "Over WebSocket, -32008 MUST NOT occur: no answer to a request before "
+                        "authentication, a wrong token, an unknown method, an unknown service or "
+                        "Host/Origin-like params carries it, whatever acceptable Origin the "
+                        "upgrade had.",
+         .rules = {"3.10c"},
+         .run = [](CaseContext& ctx) {
+           const std::optional<std::string> origins[] = {std::nullopt, "tauri://localhost",
+                                                         "HTTPS://TAURI.LOCALHOST"};
+           for (const auto& origin : origins) {
+             ConnectOptions o = ctx.options();
+             o.origin = origin;
+             auto rpc = ctx.connect(o);
+             const std::string on = origin ? " (upgrade with Origin: " + *origin + ")" : "";
+             int id = 0;
+             const auto answer = [&](const std::string& method, const json& params,
+                                     const std::string& what) {
+               rpc->send(make_request(method, params, ++id));
+               const json& v = require_value(rpc->wait_for_id(id, ctx.deadline()), what + on);
+               require(!(v.contains("error") && v["error"].is_object() &&
+                         v["error"].value("code", 0) == -32008),
+                       what + on + ": an answer other than -32008", show(v));
+               return v;
+             };
+             const json evil = {{"Host", "evil.example"}, {"Origin", "https://evil.example"}};
+             answer("vercel.getDashboard", evil, "vercel.getDashboard before authentication");
+             answer("auth.authenticate", auth_params(ctx.target().token + "-wrong"),
+                    "auth.authenticate with a wrong token");
+             ctx.authenticate(*rpc);
+             json params = evil;
+             params["limit"] = 1;
+             const json list = answer("vercel.getDeployments", params,
+                                      "vercel.getDeployments with Host and Origin members");
+             require(list.contains("result"), "vercel.getDeployments answered with a result" + on,
+                     show(list));
+             answer("no.such.method", evil, "an unknown method");
+             answer("logs.subscribe", {{"service", "evil.example"}},
+                    "logs.subscribe for service evil.example");
+           }
            return pass();
          }});
 }

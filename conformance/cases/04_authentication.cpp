@@ -4,6 +4,7 @@
 #include <regex>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/cases/session_util.hpp"
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/harness/rpc_path.hpp"
 
@@ -34,11 +35,6 @@ void add_s4_authentication_cases(Catalog& c) {
              .why = Why::Untestable,
              .reason = "How much randomness a sessionId holds cannot be observed from outside the "
                        "sidecar; its shape is checked under 4.9b."});
-  c.explain({.rule = "4.9e",
-             .why = Why::Gap,
-             .reason = "A case would subscribe on the fresh session of a connection, resume "
-                       "another session there and require that only the resumed session's "
-                       "subscriptions deliver on that connection."});
   c.add({.id = "4.5/1",
          .tier = Tier::Must,
          .requirement = "Before authentication, every request except auth.authenticate and "
@@ -345,6 +341,44 @@ void add_s4_authentication_cases(Catalog& c) {
            const std::string again = ctx.authenticate(*rpc).value("sessionId", "");
            require(again == first, "the same sessionId when authenticating again",
                    first + " then " + again);
+           return pass();
+         }});
+  c.add({.id = "4.9/3",
+         .tier = Tier::Must,
+         .requirement = "A connection MUST have at most one session attached: after session.resume "
+                        "on a connection, only the resumed session's subscriptions deliver there.",
+         .rules = {"4.9e"},
+         .budget = std::chrono::milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           // Session A subscribes to vercel's logs and is dropped (detached, resumable).
+           const Dropped a = subscribe_emit_drop(ctx, 2);
+           // A fresh session B subscribes to supabase's logs, then the connection resumes A.
+           auto b = ctx.connect();
+           ctx.authenticate(*b);
+           subscribe(ctx, *b, "logs.subscribe", {{"service", "supabase"}});
+           const Resumed r = resume(ctx, *b, a.session, a.seen.last);
+           require(r.response.contains("result"), "session.resume of the dropped session succeeds",
+                   show(r.response));
+           const SeqCollector supabase = emit_logs_and_collect(
+               ctx, *b, {{"service", "supabase"}, {"count", 2}, {"perNotification", 2}});
+           std::string stray;
+           for (const auto& [seq, params] : supabase.by_seq) stray += " " + show(params);
+           require(supabase.by_seq.empty(),
+                   "no supabase logs.update on the connection (the replaced session's "
+                   "subscription must not deliver there)",
+                   "received:" + stray);
+           const SeqCollector vercel = emit_logs_and_collect(
+               ctx, *b, {{"service", "vercel"}, {"count", 2}, {"perNotification", 2}});
+           require(
+               !vercel.by_seq.empty() && vercel.problem.empty() && vercel.first == a.seen.last + 1,
+               "the resumed session's vercel subscription delivers, seq from " +
+                   std::to_string(a.seen.last + 1),
+               vercel.by_seq.empty()
+                   ? "nothing"
+                   : (vercel.problem.empty() ? "first seq " + std::to_string(vercel.first)
+                                             : vercel.problem));
+           for (const auto& [seq, params] : vercel.by_seq)
+             check_log_update(params, a.subscription, "vercel");
            return pass();
          }});
 }

@@ -12,26 +12,23 @@ namespace {
 
 const char* const kServices[] = {"vercel", "supabase", "aws"};
 
+// §5.2b: [a-z][a-z0-9-]*
+bool service_name_ok(const std::string& name) {
+  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+  for (const char ch : name) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) return false;
+  }
+  return true;
+}
+
+const std::pair<const char*, const char*> kLists[] = {{"vercel.getDeployments", "deployments"},
+                                                      {"vercel.getProjects", "projects"},
+                                                      {"supabase.getDatabases", "databases"},
+                                                      {"aws.getInstances", "instances"}};
+
 }  // namespace
 
 void add_s5_methods_cases(Catalog& c) {
-  c.explain({.rule = "5.2b",
-             .why = Why::Gap,
-             .reason = "A case would check every service name in multi.getDashboard and in the "
-                       "method names of rpc.discover against [a-z][a-z0-9-]*."});
-  c.explain({.rule = "5.5d",
-             .why = Why::Gap,
-             .reason = "A case would check that each method object of rpc.discover carries params, "
-                       "an array of {name, required, schema} descriptors."});
-  c.explain({.rule = "5.7j",
-             .why = Why::Gap,
-             .reason = "A case would use a cursor 10 minutes after it was issued, which needs the "
-                       "cursor's age to follow the sidecar clock or a 10-minute wait."});
-  c.explain(
-      {.rule = "5.7k",
-       .why = Why::Gap,
-       .reason = "A case would check that every item of the four list methods carries an id."});
-
   c.add({.id = "5.2/1",
          .tier = Tier::Must,
          .requirement = "A service named in params that the sidecar does not serve MUST get -32004 "
@@ -55,6 +52,32 @@ void add_s5_methods_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            auto path = open_rpc_path(ctx);
            error_of(ctx, *path, "foo.getDashboard", nullptr, -32601, "foo.getDashboard (12.2 D2)");
+           return pass();
+         }});
+  c.add({.id = "5.2/3",
+         .tier = Tier::Must,
+         .requirement = "Service names MUST match [a-z][a-z0-9-]*: every service of "
+                        "multi.getDashboard and every <service>.getDashboard of rpc.discover.",
+         .rules = {"5.2b"},
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const json multi = call_result(*path, "multi.getDashboard", nullptr);
+           require(has_object(multi, "services"), "{\"services\":{...}}", show(multi));
+           std::string bad;
+           for (const auto& [name, value] : multi["services"].items()) {
+             if (!service_name_ok(name)) bad += " multi.getDashboard:" + name;
+           }
+           const json doc = call_result(*path, "rpc.discover", nullptr);
+           require(has_array(doc, "methods"), "rpc.discover {\"methods\":[...]}", show(doc));
+           for (const auto& m : doc["methods"]) {
+             if (!has_string(m, "name")) continue;
+             const std::string name = m["name"];
+             const std::string suffix = ".getDashboard";
+             if (name.size() <= suffix.size() || !name.ends_with(suffix)) continue;
+             const std::string service = name.substr(0, name.size() - suffix.size());
+             if (service != "multi" && !service_name_ok(service)) bad += " rpc.discover:" + name;
+           }
+           require(bad.empty(), "service names matching [a-z][a-z0-9-]*", "offending:" + bad);
            return pass();
          }});
   c.add({.id = "5.3/1",
@@ -166,6 +189,31 @@ void add_s5_methods_cases(Catalog& c) {
                 {"logs.update", "metrics.update", "deployments.update", "data.chunk"}) {
              require(notes.count(name) != 0, std::string("notification ") + name + " listed",
                      show(doc["notifications"]));
+           }
+           return pass();
+         }});
+  c.add({.id = "5.5/2",
+         .tier = Tier::Should,
+         .requirement = "Each method object of rpc.discover SHOULD carry params, an array of "
+                        "OpenRPC content descriptors {name, required, schema}.",
+         .rules = {"5.5d"},
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           const json doc = call_result(*path, "rpc.discover", nullptr);
+           require(has_array(doc, "methods") && !doc["methods"].empty(),
+                   "rpc.discover {\"methods\":[...]}", show(doc));
+           for (const auto& m : doc["methods"]) {
+             const std::string name = m.value("name", "?");
+             require(has_array(m, "params"), name + ": \"params\" an array",
+                     show(m.value("params", json())));
+             for (const auto& d : m["params"]) {
+               require(has_string(d, "name") && d.contains("required") &&
+                           d["required"].is_boolean() && has_object(d, "schema"),
+                       name +
+                           ": each params element {\"name\":<string>,\"required\":<bool>,"
+                           "\"schema\":{...}}",
+                       show(d));
+             }
            }
            return pass();
          }});
@@ -309,6 +357,25 @@ void add_s5_methods_cases(Catalog& c) {
              require_field(error_of(ctx, *path, other, {{"cursor", next}}, -32602,
                                     std::string(other) + " with a cursor of vercel.getDeployments"),
                            "cursor", other);
+           }
+           return pass();
+         }});
+  c.add({.id = "5.7/6",
+         .tier = Tier::Should,
+         .requirement = "Each item of the four list methods is a JSON object and SHOULD carry an "
+                        "\"id\" member.",
+         .rules = {"5.7k"},
+         .run = [](CaseContext& ctx) {
+           auto path = open_rpc_path(ctx);
+           for (const auto& [method, collection] : kLists) {
+             const json r = call_result(*path, method, {{"limit", 100}});
+             require(has_array(r, collection) && !r[collection].empty(),
+                     std::string(method) + ": a non-empty {\"" + collection + "\":[...]}", show(r));
+             for (const auto& item : r[collection]) {
+               require(item.is_object() && item.contains("id"),
+                       std::string(method) + ": every item an object with an \"id\" member",
+                       show(item));
+             }
            }
            return pass();
          }});

@@ -1,6 +1,7 @@
 // §6: server notifications, sequence numbers, chunk payloads and data.chunk.
 
 #include <set>
+#include <thread>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
 #include "conformance/cases/sse_notifications.hpp"
@@ -11,9 +12,8 @@
 namespace flake::conform {
 namespace {
 
-constexpr int kEmitted = 20000;
+constexpr int kEmitted = 20000;  // §11.6 keeps at least this many per service
 
-// §11.6 keeps at least this many per service
 struct Export {
   ChunkAssembler assembler;         // holds the accepted metadata
   std::vector<json> chunks;         // params of each data.chunk
@@ -23,6 +23,31 @@ struct Export {
 
 void require_ok(const std::optional<ChunkProblem>& problem) {
   if (problem) fail_case(problem->expected, problem->actual);
+}
+
+// Every entry of a JSON export of `service` over `time_range`, assembled and checked (§6.10).
+std::vector<json> exported_entries(CaseContext& ctx, RpcClient& rpc, const std::string& service,
+                                   const std::string& time_range) {
+  const json id = "large";
+  rpc.send(make_request("logs.getLarge",
+                        {{"service", service}, {"timeRange", time_range}, {"format", "json"}}, id));
+  const json meta = require_result(rpc.wait_for_id(id, ctx.deadline()), id,
+                                   "logs.getLarge of the last " + time_range);
+  ChunkAssembler assembler;
+  require_ok(assembler.start(meta));
+  for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
+    const Incoming in = rpc.wait_for(
+        [&](const json& v) {
+          return is_notification(v) && v.value("method", "") == "data.chunk" &&
+                 v.value("params", json()).value("stream", "") == meta.value("stream", "");
+        },
+        ctx.deadline());
+    const json n = require_value(
+        in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
+    require_ok(assembler.add(n.value("params", json()), in.encoding));
+  }
+  require_ok(assembler.finish());
+  return assembler.entries();
 }
 
 // Fills the service's history with kEmitted test entries, then exports it.
@@ -143,53 +168,58 @@ json export_and_drain(CaseContext& ctx, RpcClient& rpc, const json& params, cons
   return meta;
 }
 
+// Reads every message up to the answer of a system.ping sent now, and fails on any data.chunk of
+// stream `stream` among them or among the notifications already queued.
+void require_no_chunk_of(CaseContext& ctx, RpcClient& rpc, const std::string& stream,
+                         const std::string& what) {
+  const auto is_chunk = [&](const json& v) {
+    return is_notification(v) && v.value("method", "") == "data.chunk" &&
+           v.value("params", json()).value("stream", "") == stream;
+  };
+  for (const json& n : rpc.notifications()) require(!is_chunk(n), what, show(n, 200));
+  const json id = "after";
+  rpc.send(make_request("system.ping", nullptr, id));
+  for (;;) {
+    const Incoming in = rpc.receive(ctx.deadline());
+    const json& v = require_value(in, "the answer to a system.ping sent after the export");
+    if (v.is_object() && v.value("id", json()) == id) return;
+    require(!is_chunk(v), what, show(v, 200));
+  }
+}
+
+// test.emitDeployment (§11.8) to a deployments subscription: the deployments.update notifications
+// that precede its answer. The case is skipped when the sidecar does not offer the method.
+std::vector<json> emitted_deployments(CaseContext& ctx, RpcClient& rpc) {
+  const std::string sub = subscribe(ctx, rpc, "deployments.subscribe", json::object());
+  const json id = "deploy";
+  rpc.send(make_request("test.emitDeployment", nullptr, id));
+  std::vector<json> updates;
+  for (;;) {
+    const Incoming in = rpc.receive(ctx.deadline());
+    const json& v = require_value(in, "deployments.update, then the test.emitDeployment answer");
+    if (is_notification(v)) {
+      if (v.value("method", "") == "deployments.update" &&
+          v.value("params", json()).value("subscription", "") == sub) {
+        updates.push_back(v["params"]);
+      }
+      continue;
+    }
+    if (!v.is_object() || v.value("id", json()) != id) continue;
+    if (is_method_not_found(v)) {
+      skip_case(
+          "the sidecar does not offer test.emitDeployment (-32601, 11.8), and nothing else "
+          "makes it send a deployments.update on demand");
+    }
+    require(v.contains("result"), "test.emitDeployment answered with a result", show(v));
+    require(!updates.empty(), "a deployments.update before the test.emitDeployment answer (11.8)",
+            "none");
+    return updates;
+  }
+}
+
 }  // namespace
 
 void add_s6_notifications_cases(Catalog& c) {
-  c.explain({.rule = "6.4b",
-             .why = Why::Gap,
-             .reason = "A case would read the entries of an export of the service history and "
-                       "require a string source in each."});
-  c.explain({.rule = "6.5a",
-             .why = Why::Gap,
-             .reason = "A case would emit entries several to a notification and require ascending "
-                       "ts within each logs.update."});
-  c.explain({.rule = "6.7f",
-             .why = Why::Gap,
-             .reason = "A case would export a time range without entries and require the empty "
-                       "metadata and no data.chunk."});
-  c.explain({.rule = "6.2h",
-             .why = Why::Gap,
-             .reason = "A client case would replay, after the resume, notifications that jump at "
-                       "the same place again and require no second session.resume for that jump."});
-  c.explain({.rule = "6.3a",
-             .why = Why::Gap,
-             .reason = "A case would subscribe while another connection emits entries for the same "
-                       "service and require that no notification of the new subscription precedes "
-                       "its subscribe response."});
-  c.explain({.rule = "6.6b",
-             .why = Why::Gap,
-             .reason = "A case needs a way to make the sidecar send a deployments.update, and the "
-                       "test methods of section 11 provide none."});
-  c.explain({.rule = "6.6c",
-             .why = Why::Gap,
-             .reason = "A case needs a way to make the sidecar send a deployments.update, and the "
-                       "test methods of section 11 provide none."});
-  c.explain({.rule = "6.8e",
-             .why = Why::Gap,
-             .reason = "A case needs a log entry whose message alone does not fit into a chunk, "
-                       "and test.emitLogs cannot produce one."});
-  c.explain({.rule = "6.9b",
-             .why = Why::Gap,
-             .reason =
-                 "A case would read every message after a logs.getLarge request in arrival order "
-                 "and require the metadata response before the first data.chunk of its stream."});
-  c.explain(
-      {.rule = "6.9e",
-       .why = Why::Gap,
-       .reason =
-           "A case would export on a connection, drop it with test.dropSession, resume the session "
-           "with lastSeq 0 and require no data.chunk among the replayed notifications."});
   c.add({.id = "6.1/1",
          .tier = Tier::Must,
          .requirement = "logs.update carries the subscription id, service, seq and non-empty "
@@ -265,7 +295,7 @@ void add_s6_notifications_cases(Catalog& c) {
          .requirement = "JSON export: base64 chunk payloads of MessagePack arrays, in order, "
                         "bytes, sha256 and totalEntries consistent.",
          .rules = {"6.8a", "6.8b", "6.8d", "6.7b", "6.7c", "6.7d", "6.7e", "6.9a", "6.9d", "6.10a",
-                   "6.2e"},
+                   "6.2e", "11.6a", "11.6b"},
          .paths = kSocketPaths,
          .budget = std::chrono::milliseconds(30000),
          .run = [](CaseContext& ctx) { return export_case(ctx, "aws", true, false); }});
@@ -355,6 +385,264 @@ void add_s6_notifications_cases(Catalog& c) {
                    show(a["stream"]) + " twice");
            return pass();
          }});
+  c.add({.id = "6.3/1",
+         .tier = Tier::Must,
+         .requirement = "No notification of a subscription MUST precede the response to its "
+                        "logs.subscribe, while another connection emits entries for the service.",
+         .rules = {"6.3a"},
+         .run = [](CaseContext& ctx) {
+           auto emitter = ctx.connect_authenticated();
+           auto rpc = ctx.connect_authenticated();
+           // Entries flow for the service while the subscriptions below are made: the emitter's
+           // call is only waited for at the end.
+           (void)subscribe(ctx, *emitter, "logs.subscribe", {{"service", "vercel"}});
+           emitter->send(make_request(
+               "test.emitLogs", {{"service", "vercel"}, {"count", 3000}, {"perNotification", 1}},
+               "emit"));
+           std::size_t met = 0;
+           for (int i = 0; i < 5; ++i) {
+             const json id = "sub" + std::to_string(i);
+             rpc->send(make_request("logs.subscribe", {{"service", "vercel"}}, id));
+             std::vector<json> before;
+             json answer;
+             for (;;) {
+               const Incoming in = rpc->receive(ctx.deadline());
+               unimplemented_if_missing(in, "logs.subscribe");
+               const json& v = require_value(in, "the logs.subscribe response");
+               if (v.is_object() && v.value("id", json()) == id) {
+                 answer = v;
+                 break;
+               }
+               if (is_notification(v)) before.push_back(v);
+             }
+             require(has_object(answer, "result") && has_string(answer["result"], "subscription"),
+                     "logs.subscribe: {\"subscription\":<string>}", show(answer));
+             const std::string sub = answer["result"]["subscription"];
+             for (const json& n : before) {
+               require(n.value("params", json()).value("subscription", "") != sub,
+                       "no notification of subscription " + sub + " before its subscribe response",
+                       show(n, 200));
+             }
+             met += before.size();
+           }
+           rpc.reset();  // its subscriptions must not hold the emission back (8.7 pacing)
+           require_value(emitter->wait_for_id("emit", ctx.deadline()),
+                         "the emitter's test.emitLogs answer");
+           return pass(std::to_string(met) + " notifications of earlier subscriptions in between");
+         }});
+  c.add({.id = "6.4/1",
+         .tier = Tier::Should,
+         .requirement = "A log entry SHOULD carry a string source: every entry of an export of the "
+                        "last minute of a service's history, its own entries and emitted ones.",
+         .rules = {"6.4b"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           ctx.call_test_method(*rpc, "test.emitLogs", {{"service", "aws"}, {"count", 3}});
+           const std::vector<json> entries = exported_entries(ctx, *rpc, "aws", "1m");
+           require(!entries.empty(), "the three entries just emitted in the export", "none");
+           for (const json& e : entries) {
+             require(has_string(e, "source"), "a string source in every entry", show(e, 300));
+           }
+           return pass(std::to_string(entries.size()) + " entries");
+         }});
+  c.add({.id = "6.5/1",
+         .tier = Tier::Should,
+         .requirement = "The entries of one logs.update SHOULD be in ascending ts order.",
+         .rules = {"6.5a"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
+           const SeqCollector c = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "aws"}, {"count", 40}, {"perNotification", 10}});
+           std::size_t several = 0;
+           for (const auto& [seq, p] : c.by_seq) {
+             const json entries = p.value("entries", json::array());
+             several += entries.size() > 1 ? 1 : 0;
+             for (std::size_t i = 1; i < entries.size(); ++i) {
+               require(has_integer(entries[i - 1], "ts") && has_integer(entries[i], "ts") &&
+                           entries[i - 1]["ts"].get<std::int64_t>() <=
+                               entries[i]["ts"].get<std::int64_t>(),
+                       "entries in ascending ts within one logs.update", show(p, 400));
+             }
+           }
+           require(several > 0, "logs.update notifications of several entries (perNotification 10)",
+                   "none");
+           return pass();
+         }});
+  c.add({.id = "6.6/2",
+         .tier = Tier::Must,
+         .requirement = "The deployment of a deployments.update MUST be an object (the update "
+                        "sent on demand by test.emitDeployment, before its answer).",
+         .rules = {"6.6b", "11.8a", "11.8b"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           for (const json& p : emitted_deployments(ctx, *rpc)) {
+             require(has_object(p, "deployment"), "params.deployment, an object", show(p, 300));
+           }
+           return pass();
+         }});
+  c.add({.id = "6.6/3",
+         .tier = Tier::Should,
+         .requirement = "The deployment of a deployments.update SHOULD carry an id and a state, "
+                        "both strings.",
+         .rules = {"6.6c"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           for (const json& p : emitted_deployments(ctx, *rpc)) {
+             const json d = p.value("deployment", json());
+             require(has_string(d, "id") && has_string(d, "state"),
+                     "deployment {\"id\":<string>,\"state\":<string>,...}", show(p, 300));
+           }
+           return pass();
+         }});
+  c.add({.id = "6.7/2",
+         .tier = Tier::Must,
+         .requirement = "An export without matching entries MUST answer totalEntries 0, chunks 0, "
+                        "bytes 0 and the SHA-256 of the empty string, and send no data.chunk.",
+         .rules = {"6.7f"},
+         .run = [](CaseContext& ctx) {
+           // One day ahead, the last second holds no entry unless one is produced in it: the
+           // history's entries were stamped before the shift.
+           ClockGuard clock(ctx);
+           if (!clock.set(86'400'000)) unimplemented_case("test.setClock is not available");
+           auto rpc = ctx.connect_authenticated();
+           json meta;
+           for (int attempt = 0; attempt < 3; ++attempt) {
+             meta = ctx.call_result(*rpc, "logs.getLarge",
+                                    {{"service", "aws"}, {"timeRange", "1s"}, {"format", "json"}});
+             if (meta.value("totalEntries", -1) == 0) break;
+             // Entries produced in that second: let them age out and ask again.
+             std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+           }
+           require(has_string(meta, "stream") && meta.value("totalEntries", -1) == 0,
+                   "totalEntries 0 for the last second, one day ahead", show(meta));
+           require(meta.value("chunks", -1) == 0 && meta.value("bytes", -1) == 0 &&
+                       meta.value("sha256", "") ==
+                           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                   "chunks 0, bytes 0, sha256 of the empty string", show(meta));
+           require_no_chunk_of(ctx, *rpc, meta["stream"], "no data.chunk for an empty export");
+           return pass();
+         }});
+  c.add({.id = "6.8/3",
+         .tier = Tier::Must,
+         .requirement = "An entry whose message alone exceeds a chunk MUST be exported with its "
+                        "message shortened (made with test.emitLogs' messageBytes).",
+         .rules = {"6.8e"},
+         .budget = std::chrono::milliseconds(20000),
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           // Does the sidecar offer messageBytes (11.2)? One padded entry to a subscription of
+           // another service says.
+           const std::string sub = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
+           const SeqCollector probe = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "aws"}, {"count", 1}, {"messageBytes", 64}});
+           std::string padded;
+           for (const auto& [seq, p] : probe.by_seq) {
+             if (p.value("subscription", "") != sub) continue;
+             for (const json& e : p.value("entries", json::array())) {
+               if (is_test_entry(e) && e["n"] == 0) padded = e.value("message", "");
+             }
+           }
+           if (padded == "test entry 0") {
+             skip_case(
+                 "the sidecar does not offer test.emitLogs' messageBytes (11.2), so it cannot be "
+                 "made to hold an entry larger than a chunk");
+           }
+           require(padded == "test entry 0" + std::string(64 - 12, 'x'),
+                   "messageBytes 64: message \"test entry 0\" padded with x to 64 bytes (11.2)",
+                   show(padded));
+           ctx.call_result(*rpc, "logs.unsubscribe", {{"subscription", sub}});
+           constexpr std::size_t kLong = 1'100'000;  // more than a chunk's 1,048,576 bytes
+           ctx.call_test_method(*rpc, "test.emitLogs",
+                                {{"service", "vercel"}, {"count", 1}, {"messageBytes", kLong}});
+           const std::vector<json> entries = exported_entries(ctx, *rpc, "vercel", "1m");
+           for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+             if (!is_test_entry(*it) || (*it)["n"] != 0) continue;
+             const std::string message = it->value("message", "");
+             require(
+                 message.size() > 12 && message.size() < kLong &&
+                     message == "test entry 0" + std::string(message.size() - 12, 'x'),
+                 "the last emitted entry (n 0, 1,100,000-byte message) in the export, its "
+                 "message shortened to its first bytes",
+                 show(message.substr(0, 40)) + " of " + std::to_string(message.size()) + " bytes");
+             return pass("message of " + std::to_string(kLong) + " bytes exported as " +
+                         std::to_string(message.size()));
+           }
+           fail_case("the last emitted entry (n 0) in the export",
+                     "no test entry among " + std::to_string(entries.size()));
+         }});
+  c.add({.id = "6.9/2",
+         .tier = Tier::Must,
+         .requirement = "The first data.chunk MUST NOT be sent before the metadata response: "
+                        "messages read in arrival order after logs.getLarge.",
+         .rules = {"6.9b"},
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           ctx.call_test_method(*rpc, "test.emitLogs", {{"service", "supabase"}, {"count", 5}});
+           rpc->send(make_request(
+               "logs.getLarge", {{"service", "supabase"}, {"timeRange", "1m"}, {"format", "json"}},
+               "large"));
+           for (;;) {
+             const Incoming in = rpc->receive(ctx.deadline());
+             unimplemented_if_missing(in, "logs.getLarge");
+             const json& v = require_value(in, "the logs.getLarge metadata response");
+             require(!(is_notification(v) && v.value("method", "") == "data.chunk"),
+                     "the metadata response before the first data.chunk", show(v, 200));
+             if (!v.is_object() || v.value("id", json()) != "large") continue;
+             require(has_object(v, "result") && v["result"].value("chunks", 0) >= 1,
+                     "a metadata result announcing chunks (5 entries were just emitted)", show(v));
+             return pass();
+           }
+         }});
+  c.add(
+      {.id = "6.9/3",
+       .tier = Tier::Must,
+       .requirement = "data.chunk notifications MUST NOT be replayed by session.resume: an "
+                      "export, test.dropSession, then a resume from lastSeq 0.",
+       .rules = {"6.9e"},
+       .run = [](CaseContext& ctx) {
+         auto rpc = ctx.connect_authenticated();
+         const std::string session = ctx.last_auth_result().value("sessionId", "");
+         subscribe(ctx, *rpc, "logs.subscribe", {{"service", "supabase"}});
+         emit_logs_and_collect(ctx, *rpc,
+                               {{"service", "supabase"}, {"count", 2}, {"perNotification", 1}});
+         const json meta = export_and_drain(
+             ctx, *rpc, {{"service", "supabase"}, {"timeRange", "1m"}, {"format", "json"}},
+             "large");
+         require(meta.value("chunks", 0) >= 1,
+                 "an export with at least one data.chunk (2 entries were just emitted)",
+                 show(meta));
+         rpc->send(make_request("test.dropSession", nullptr, "drop"));
+         for (;;) {
+           const Incoming in = rpc->receive(ctx.deadline());
+           if (in.kind != Incoming::Kind::Value) break;
+         }
+         auto again = ctx.connect_authenticated();
+         const json id = "resume";
+         again->send(make_request("session.resume", {{"sessionId", session}, {"lastSeq", 0}}, id));
+         const json r = require_result(again->wait_for_id(id, ctx.deadline()), id,
+                                       "session.resume from lastSeq 0");
+         require(r.value("resumed", false) == true, "the dropped session resumes", show(r));
+         int replayed = 0;
+         const auto check = [&](const json& n) {
+           require(n.value("method", "") != "data.chunk",
+                   "no data.chunk among the notifications replayed", show(n, 200));
+           if (n.value("method", "") == "logs.update") ++replayed;
+         };
+         for (const json& n : again->notifications()) check(n);
+         again->notifications().clear();
+         const json ping = "after";
+         again->send(make_request("system.ping", nullptr, ping));
+         for (;;) {
+           const Incoming in = again->receive(ctx.deadline());
+           const json& v = require_value(in, "the replay, then the system.ping answer");
+           if (v.is_object() && v.value("id", json()) == ping) break;
+           if (is_notification(v)) check(v);
+         }
+         require(replayed >= 2, "the two logs.update notifications replayed",
+                 std::to_string(replayed));
+         return pass(std::to_string(replayed) + " logs.update replayed");
+       }});
 }
 
 }  // namespace flake::conform

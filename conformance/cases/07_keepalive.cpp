@@ -112,13 +112,32 @@ Outcome any_pong_counts(CaseContext& ctx, std::string_view payload) {
   return pass();
 }
 
+// Reads until `count` more pings have come, each within `interval` (+ slack) of the one before,
+// the first counted from `last`; the case fails on a late ping, naming `when`.
+Clock::time_point require_next_pings(RpcClient& rpc, int count, Clock::time_point last,
+                                     Clock::duration interval, const std::string& when) {
+  std::size_t seen = rpc.ws().pings_received();
+  for (int k = 0; k < count; ++k) {
+    const Deadline due = last + interval + kSlack;
+    while (rpc.ws().pings_received() == seen) {
+      require(Clock::now() < due,
+              "a ping within " +
+                  std::to_string(ms_between(Clock::time_point{}, Clock::time_point{} + interval)) +
+                  " ms (+ slack) of the previous one " + when,
+              "none for " + std::to_string(ms_between(last, Clock::now())) + " ms");
+      const Incoming in = rpc.receive(std::min(due, deadline_in(milliseconds(50))));
+      require(in.kind == Incoming::Kind::Timeout || in.kind == Incoming::Kind::Value,
+              "the connection stays open while it answers pings", in.describe());
+    }
+    seen = rpc.ws().pings_received();
+    last = Clock::now();
+  }
+  return last;
+}
+
 }  // namespace
 
 void add_s7_keepalive_cases(Catalog& c) {
-  c.explain({.rule = "7.6e",
-             .why = Why::Gap,
-             .reason = "A case needs to move the sidecar clock back with test.setClock and then "
-                       "watch for the next ping, which takes a full ping interval."});
   c.add({.id = "7.6/1",
          .tier = Tier::Must,
          .requirement = "The sidecar MUST send a WebSocket ping at most 30,000 ms after the "
@@ -176,6 +195,45 @@ void add_s7_keepalive_cases(Catalog& c) {
        .rules = {"7.6c"},
        .budget = 4 * (kPingBound + kSlack) + milliseconds(5000),
        .run = [](CaseContext& ctx) { return any_pong_counts(ctx, ""); }});
+  c.add({.id = "7.6/6",
+         .tier = Tier::Must,
+         .requirement = "Ping timing MUST NOT follow test.setClock: with the sidecar clock a day "
+                        "back, then a day ahead, pings keep the interval measured before.",
+         .rules = {"7.6e", "11.5e"},
+         .budget = 6 * (kPingBound + kSlack) + milliseconds(5000),
+         .run = [](CaseContext& ctx) {
+           auto rpc = ctx.connect_authenticated();
+           const auto opened = Clock::now();
+           const PingWatch w = watch_pings(ctx, *rpc, 2, opened);
+           require(w.end.kind == Incoming::Kind::Timeout,
+                   "the connection stays open while it answers pings", w.end.describe());
+           require_pings_on_time(w, opened);
+           const Clock::duration interval = w.pings[1] - w.pings[0];
+           ClockGuard clock(ctx);
+           if (!clock.set(-86'400'000)) unimplemented_case("test.setClock is not available");
+           Clock::time_point last =
+               require_next_pings(*rpc, 1, w.pings[1], interval, "with the clock a day back");
+           if (!clock.set(86'400'000)) unimplemented_case("test.setClock is not available");
+           const std::size_t before = rpc->ws().pings_received();
+           last = require_next_pings(*rpc, 1, last, interval, "with the clock a day ahead");
+           // Not faster either: one interval after that ping holds at most one more.
+           const Deadline window = last + interval - kSlack / 3;
+           while (Clock::now() < window) {
+             const Incoming in = rpc->receive(std::min(window, deadline_in(milliseconds(50))));
+             require(in.kind == Incoming::Kind::Timeout || in.kind == Incoming::Kind::Value,
+                     "the connection stays open while it answers pings", in.describe());
+           }
+           const std::size_t pings = rpc->ws().pings_received() - before;
+           require(
+               pings <= 2, "pings at the measured interval with the clock a day ahead",
+               std::to_string(pings) + " pings within " +
+                   std::to_string(ms_between(Clock::time_point{}, Clock::time_point{} + interval)) +
+                   " ms");
+           return pass(
+               "interval " +
+               std::to_string(ms_between(Clock::time_point{}, Clock::time_point{} + interval)) +
+               " ms");
+         }});
 }
 
 }  // namespace flake::conform

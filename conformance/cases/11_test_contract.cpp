@@ -1,18 +1,74 @@
 // §11: the test contract (conformance mode, test.emitLogs errors, test.emitMetrics,
 // test.dropSession); the reasons for the rules of §11 and §13 that no case checks.
 
+#include <map>
 #include <optional>
 #include <regex>
 #include <set>
+#include <vector>
 #include "conformance/cases/case_util.hpp"
 #include "conformance/cases/cases.hpp"
 #include "conformance/cases/rest_case_util.hpp"
 #include "conformance/cases/sse_notifications.hpp"
+#include "conformance/client/chunk_assembler.hpp"
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 
 namespace flake::conform {
-namespace {}  // namespace
+namespace {
+
+using std::chrono::milliseconds;
+
+// The suite's own wall clock in ms since the epoch, to compare with the sidecar clock.
+std::int64_t suite_epoch_ms() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// How far the sidecar clock may be from the suite's (same machine, loopback: only the time a
+// request takes, and a wall clock that an NTP step may move).
+constexpr std::int64_t kClockTolerance = 60'000;
+
+std::string within(std::int64_t expected) {
+  return std::to_string(expected) + " +/- " + std::to_string(kClockTolerance) + " ms";
+}
+
+// test.setClock through `rpc`: the answer as it came.
+Incoming set_clock(CaseContext& ctx, RpcClient& rpc, const json& offset) {
+  return rpc.call("test.setClock", {{"offsetMs", offset}}, ctx.timeout());
+}
+
+// The entries of an export of `service` over the last hour, through ChunkAssembler (§6.7-6.10).
+std::vector<json> export_entries(CaseContext& ctx, RpcClient& rpc, const std::string& service) {
+  const json id = "large";
+  rpc.send(make_request(
+      "logs.getLarge",
+      {{"service", service}, {"timeRange", "1h"}, {"format", "json"}, {"compress", true}}, id));
+  const Incoming first = rpc.wait_for_id(id, ctx.deadline());
+  unimplemented_if_missing(first, "logs.getLarge");
+  const json meta = require_result(first, id, "logs.getLarge of the last hour");
+  ChunkAssembler assembler;
+  const auto ok = [](const std::optional<ChunkProblem>& problem) {
+    if (problem) fail_case(problem->expected, problem->actual);
+  };
+  ok(assembler.start(meta));
+  for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
+    const Incoming in = rpc.wait_for(
+        [&](const json& v) {
+          return is_notification(v) && v.value("method", "") == "data.chunk" &&
+                 v.value("params", json()).value("stream", "") == meta.value("stream", "");
+        },
+        ctx.deadline());
+    const json n = require_value(
+        in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
+    ok(assembler.add(n.value("params", json()), in.encoding));
+  }
+  ok(assembler.finish());
+  return assembler.entries();
+}
+
+}  // namespace
 
 void add_s11_test_contract_cases(Catalog& c) {
   c.add({.id = "11.1/1",
@@ -262,50 +318,193 @@ void add_s11_test_contract_cases(Catalog& c) {
            return pass();
          }});
 
-  c.explain({.rule = "11.2c",
-             .why = Why::Gap,
-             .reason = "A case would emit a few entries to a subscription of every level and "
-                       "compare each entry's members and level with n."});
-  c.explain({.rule = "11.2d",
-             .why = Why::Gap,
-             .reason = "A case would emit to two subscriptions of different levels and the "
-                       "service's SSE logs stream and compare what each receives."});
-  c.explain({.rule = "11.2e",
-             .why = Why::Gap,
-             .reason = "A case would emit with perNotification to an unfiltered and a filtered "
-                       "subscription and compare the grouping of the entries."});
-  c.explain({.rule = "11.5a",
-             .why = Why::Gap,
-             .reason = "A case would set two offsets in a row and compare system.ping's now "
-                       "with the second only."});
-  c.explain({.rule = "11.5b",
-             .why = Why::Gap,
-             .reason = "A case would send offsets of one year, one year plus one, and non-integers "
-                       "and expect results or -32602 naming offsetMs."});
-  c.explain({.rule = "11.5c",
-             .why = Why::Gap,
-             .reason = "A case would compare the result's offsetMs and now with the offset sent "
-                       "and the suite's clock."});
-  c.explain({.rule = "11.5d",
-             .why = Why::Gap,
-             .reason = "A case would shift the clock and watch each listed deadline and time "
-                       "stamp follow it."});
-  c.explain({.rule = "11.5e",
-             .why = Why::Gap,
-             .reason = "A case would shift the clock by a day and check that the rate limit, "
-                       "pings, SSE heartbeats and the header deadline keep their timing."});
-  c.explain({.rule = "11.5f",
-             .why = Why::Gap,
-             .reason = "A case would move the clock past a ticket's expiry and require the ticket "
-                       "refused within 1,000 ms."});
-  c.explain({.rule = "11.6a",
-             .why = Why::Gap,
-             .reason = "A case would emit entries and find them, with all members, in "
-                       "logs.getLarge and the log export."});
-  c.explain({.rule = "11.6b",
-             .why = Why::Gap,
-             .reason = "A case would emit 20,000 entries and require all of them in "
-                       "logs.getLarge."});
+  c.add({.id = "11.2/2",
+         .tier = Tier::Must,
+         .requirement =
+             "test.emitLogs entries n = 0..count-1 carry ts, level by n mod 4, message, "
+             "source and n; every subscription of the service gets them filtered by its "
+             "level, grouped perNotification before filtering, and so does the service's "
+             "SSE logs stream.",
+         .rules = {"11.2c", "11.2d", "11.2e"},
+         .budget = milliseconds(15000),
+         .run = [](CaseContext& ctx) {
+           constexpr int kCount = 40;
+           constexpr int kGroup = 8;
+           auto rpc = ctx.connect_authenticated();
+           const std::string all = subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}});
+           const std::string warn =
+               subscribe(ctx, *rpc, "logs.subscribe", {{"service", "aws"}, {"level", "warn"}});
+           SseNotifications stream(ctx, "/api/v1/stream/logs/aws");
+           const std::int64_t before = suite_epoch_ms();
+           const SeqCollector c = emit_logs_and_collect(
+               ctx, *rpc, {{"service", "aws"}, {"count", kCount}, {"perNotification", kGroup}});
+           const std::int64_t after = suite_epoch_ms();
+           // The test entries of each notification, by subscription.
+           std::map<std::string, std::vector<std::vector<std::int64_t>>> got;
+           for (const auto& [seq, p] : c.by_seq) {
+             std::vector<std::int64_t> ns;
+             for (const json& e : p.value("entries", json::array())) {
+               if (!is_test_entry(e)) continue;
+               const std::int64_t n = e["n"];
+               require(n >= 0 && n < kCount && has_integer(e, "ts") &&
+                           e.value("level", "") == kLevels[n % 4] &&
+                           e.value("message", "") == "test entry " + std::to_string(n),
+                       "entry n: integer ts, level debug/info/warn/error for n mod 4 = 0..3, "
+                       "message \"test entry <n>\", source \"test.emitLogs\", n in 0..39",
+                       show(e));
+               const std::int64_t ts = e["ts"];
+               require(ts >= before - kClockTolerance && ts <= after + kClockTolerance,
+                       "ts on the sidecar clock: " + within(before), show(e));
+               ns.push_back(n);
+             }
+             if (!ns.empty()) got[p.value("subscription", "")].push_back(ns);
+           }
+           const auto show_groups = [](const std::vector<std::vector<std::int64_t>>& groups) {
+             json j = groups;
+             return j.dump();
+           };
+           std::vector<std::vector<std::int64_t>> expect_all, expect_warn;
+           for (int g = 0; g < kCount; g += kGroup) {
+             expect_all.emplace_back();
+             expect_warn.emplace_back();
+             for (int n = g; n < g + kGroup; ++n) {
+               expect_all.back().push_back(n);
+               if (n % 4 >= 2) expect_warn.back().push_back(n);
+             }
+           }
+           require(got[all] == expect_all,
+                   "the debug subscription: notifications of entries " + show_groups(expect_all),
+                   show_groups(got[all]));
+           require(got[warn] == expect_warn,
+                   "the warn subscription: the same groups filtered to warn and error, " +
+                       show_groups(expect_warn),
+                   show_groups(got[warn]));
+           std::set<std::int64_t> sse;
+           while (sse.size() < static_cast<std::size_t>(kCount)) {
+             const std::optional<json> n = stream.next(ctx.deadline_after(milliseconds(5000)));
+             if (!n) break;
+             for (const json& e : n->value("params", json()).value("entries", json::array())) {
+               if (is_test_entry(e)) sse.insert(e["n"].get<std::int64_t>());
+             }
+           }
+           require(sse.size() == static_cast<std::size_t>(kCount),
+                   "entries n = 0..39 on the SSE logs stream of aws",
+                   std::to_string(sse.size()) + " of them");
+           return pass();
+         }});
+  c.add({.id = "11.5/1",
+         .tier = Tier::Must,
+         .requirement = "test.setClock MUST accept any integer offset within one year, answer the "
+                        "offset in effect and the shifted time, replace the earlier offset, and "
+                        "answer -32602 naming offsetMs otherwise.",
+         .rules = {"11.5a", "11.5b", "11.5c"},
+         .run = [](CaseContext& ctx) {
+           ClockGuard guard(ctx);  // puts the offset back to 0 however the case ends
+           if (!guard.set(0)) unimplemented_case("test.setClock is not available");
+           auto rpc = ctx.connect_authenticated();
+           constexpr std::int64_t kYear = 31'536'000'000;
+           for (const std::int64_t offset :
+                {kYear, -kYear, std::int64_t{3'600'000}, std::int64_t{7'200'000}}) {
+             const std::string what = "test.setClock {\"offsetMs\":" + std::to_string(offset) + "}";
+             const std::int64_t now = suite_epoch_ms();
+             const Incoming in = set_clock(ctx, *rpc, offset);
+             const json r = require_result(in, answer_id(in), what);
+             require(has_integer(r, "offsetMs") && r["offsetMs"] == offset,
+                     what + ": offsetMs " + std::to_string(offset) + ", replacing the earlier one",
+                     show(r));
+             require(has_integer(r, "now") &&
+                         std::abs(r["now"].get<std::int64_t>() - (now + offset)) <= kClockTolerance,
+                     what + ": now = the suite's time + offset, " + within(now + offset), show(r));
+           }
+           // The last offset replaced the one before it: system.ping's now shows 2 hours, not 3.
+           const std::int64_t now = suite_epoch_ms();
+           const json ping = ctx.call_result(*rpc, "system.ping", nullptr);
+           require(has_integer(ping, "now") && std::abs(ping["now"].get<std::int64_t>() -
+                                                        (now + 7'200'000)) <= kClockTolerance,
+                   "system.ping's now 2 hours ahead (the second offset replaced the first): " +
+                       within(now + 7'200'000),
+                   show(ping));
+           for (const json& bad :
+                {json(kYear + 1), json(-kYear - 1), json(1.5), json("5"), json(nullptr)}) {
+             const std::string what = "test.setClock {\"offsetMs\":" + bad.dump() + "}";
+             const Incoming in = set_clock(ctx, *rpc, bad);
+             require_field(require_error(in, -32602, answer_id(in), what), "offsetMs", what);
+           }
+           return pass();
+         }});
+  c.add({.id = "11.5/2",
+         .tier = Tier::Must,
+         .requirement = "Moved 9 min 50 s ahead, the sidecar clock MUST close a connection past "
+                        "its authentication deadline within 1,000 ms, shift system.ping's now, "
+                        "and keep a list cursor valid (its 10 minutes are not over).",
+         .rules = {"11.5d", "11.5f", "5.7j"},
+         .run = [](CaseContext& ctx) {
+           constexpr std::int64_t kShift = 590'000;
+           auto rpc = ctx.connect_authenticated();
+           const json page = ctx.call_result(*rpc, "vercel.getDeployments", {{"limit", 1}});
+           require(has_object(page, "pagination") && has_string(page["pagination"], "next"),
+                   "a first page of one deployment with a next cursor", show(page, 300));
+           const std::string cursor = page["pagination"]["next"];
+           auto idle = ctx.connect();  // never authenticates: its deadline (4.8) is 10 s away
+           ClockGuard clock(ctx);
+           if (!clock.set(kShift)) unimplemented_case("test.setClock is not available");
+           const auto moved = Clock::now();
+           Incoming end;
+           for (;;) {
+             end = idle->receive(moved + milliseconds(1000) + kSlack);
+             if (end.kind != Incoming::Kind::Value) break;
+           }
+           const long long took = ms_between(moved, Clock::now());
+           require(end.kind == Incoming::Kind::Close || end.kind == Incoming::Kind::Eof,
+                   "the unauthenticated connection closed within 1,000 ms of the move (its "
+                   "authentication deadline passed on the sidecar clock)",
+                   end.describe() + " after " + std::to_string(took) + " ms");
+           const std::int64_t now = suite_epoch_ms();
+           const json ping = ctx.call_result(*rpc, "system.ping", nullptr);
+           require(has_integer(ping, "now") && std::abs(ping["now"].get<std::int64_t>() -
+                                                        (now + kShift)) <= kClockTolerance,
+                   "system.ping's now 9 min 50 s ahead: " + within(now + kShift), show(ping));
+           const Incoming next = rpc->call("vercel.getDeployments",
+                                           {{"limit", 1}, {"cursor", cursor}}, ctx.timeout());
+           const json r = require_result(next, answer_id(next),
+                                         "vercel.getDeployments with a cursor 9 min 50 s old");
+           require(has_array(r, "deployments"), "the second page", show(r, 300));
+           return pass("closed after " + std::to_string(took) + " ms");
+         }});
+  c.add({.id = "11.6/1",
+         .tier = Tier::Must,
+         .requirement = "20,000 entries emitted without a subscriber MUST all be in the service's "
+                        "history that logs.getLarge reads, with all their members.",
+         .rules = {"11.6a", "11.6b"},
+         .budget = milliseconds(30000),
+         .run = [](CaseContext& ctx) {
+           constexpr std::int64_t kCount = 20'000;
+           auto rpc = ctx.connect_authenticated();
+           // No subscription: the emission costs no notification, only the history.
+           ctx.call_test_method(
+               *rpc, "test.emitLogs",
+               {{"service", "supabase"}, {"count", kCount}, {"perNotification", 1000}});
+           const std::vector<json> entries = export_entries(ctx, *rpc, "supabase");
+           // This emission's entries are the last test entries of the history, n = 0..19,999.
+           std::vector<char> seen(kCount, 0);
+           std::int64_t found = 0;
+           for (auto it = entries.rbegin(); it != entries.rend() && found < kCount; ++it) {
+             const json& e = *it;
+             if (!is_test_entry(e)) continue;
+             const std::int64_t n = e["n"];
+             require(n >= 0 && n < kCount && seen[static_cast<std::size_t>(n)] == 0,
+                     "the last 20,000 test entries of the export: n = 0..19,999 once each",
+                     show(e));
+             require(has_integer(e, "ts") && e.value("level", "") == kLevels[n % 4] &&
+                         e.value("message", "") == "test entry " + std::to_string(n),
+                     "each with ts, level, message, source and n as emitted (11.2)", show(e));
+             seen[static_cast<std::size_t>(n)] = 1;
+             ++found;
+           }
+           require(found == kCount, "the 20,000 emitted entries in the export",
+                   std::to_string(found) + " of them");
+           return pass(std::to_string(entries.size()) + " entries exported");
+         }});
   // §13 binds the client's driver: every client case runs one and judges its lines.
   c.explain({.rule = "13.2a",
              .why = Why::Contract,

@@ -6,6 +6,7 @@
 #include "conformance/client/http_client.hpp"
 #include "conformance/client/sse_client.hpp"
 
+#include <charconv>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -152,6 +153,90 @@ inline HttpRequest stream_request(CaseContext& ctx, const std::string& path, boo
   r.path = path;
   if (with_bearer) r.headers = {{"Authorization", "Bearer " + ctx.target().token}};
   return r;
+}
+
+// One kept-alive HTTP/1.1 connection whose requests are written ahead of their answers (the token
+// bucket is per connection, §8.1, so counting tokens takes many requests on one connection).
+class HttpPipeline {
+ public:
+  bool connect(CaseContext& ctx) {
+    return socket_.connect(ctx.target().url.host, ctx.target().url.port, ctx.deadline());
+  }
+  bool send(std::string_view wire, Deadline deadline) {
+    return socket_.send_all(wire, deadline) == IoStatus::Ok;
+  }
+  // The next response: its head and a Content-Length body. A response without Content-Length (a
+  // stream) comes back with its head only. Incomplete when the connection ended or time ran out.
+  HttpResponse receive(Deadline deadline) {
+    HttpResponse response;
+    HeadRead read = read_response_head(socket_, leftover_, deadline);
+    if (read.status != HeadRead::Status::Ok) {
+      response.error = read.status == HeadRead::Status::Timeout ? "no answer in time"
+                                                                : "no answer: " + read.error;
+      return response;
+    }
+    response.head = std::move(read.head);
+    response.status = response.head.status;
+    const auto cl = response.head.header("content-length");
+    std::size_t length = 0;
+    if (cl) std::from_chars(cl->data(), cl->data() + cl->size(), length);
+    char buf[16384];
+    while (leftover_.size() < length) {
+      const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
+      if (r.status != IoStatus::Ok) {
+        response.error = "the body ended early";
+        return response;
+      }
+      leftover_.append(buf, r.bytes);
+    }
+    response.body = leftover_.substr(0, length);
+    leftover_.erase(0, length);
+    response.complete = true;
+    return response;
+  }
+
+ private:
+  TcpSocket socket_;
+  std::string leftover_;
+};
+
+// "GET <path> HTTP/1.1" with Host and, when `bearer`, the token: one request of a pipeline.
+inline std::string wire_get(CaseContext& ctx, std::string_view path, bool bearer) {
+  std::string r =
+      "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + ctx.target().url.authority + "\r\n";
+  if (bearer) r += "Authorization: Bearer " + ctx.target().token + "\r\n";
+  return r + "\r\n";
+}
+
+struct HttpAdmitted {
+  std::int64_t admitted = 0;  // answers other than 429
+  std::int64_t refused = 0;   // 429 answers
+  int last_status = 0;
+};
+
+// Writes `request` (wire text) in windows of 100 until an answer is 429 or more than `stop_after`
+// were admitted; every answer written for is read.
+inline HttpAdmitted pipeline_until_429(CaseContext& ctx, HttpPipeline& pipe,
+                                       const std::string& request, std::int64_t stop_after) {
+  HttpAdmitted a;
+  std::string window;
+  for (int i = 0; i < 100; ++i) window += request;
+  while (a.refused == 0 && a.admitted <= stop_after) {
+    require(pipe.send(window, ctx.deadline()), "the kept-alive connection takes pipelined requests",
+            "send failed after " + std::to_string(a.admitted + a.refused) + " answers");
+    for (int i = 0; i < 100; ++i) {
+      const HttpResponse r = pipe.receive(ctx.deadline());
+      require(r.complete, "an answer to every pipelined request (the connection stays open)",
+              r.error + " after " + std::to_string(a.admitted + a.refused) + " answers");
+      a.last_status = r.status;
+      if (r.status == 429) {
+        ++a.refused;
+      } else {
+        ++a.admitted;
+      }
+    }
+  }
+  return a;
 }
 
 }  // namespace flake::conform

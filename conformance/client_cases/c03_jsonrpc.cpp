@@ -37,11 +37,6 @@ std::string describe(const std::optional<json>& call) {
 }  // namespace
 
 void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
-  c.explain({.rule = "3.9b",
-             .why = Why::Gap,
-             .reason = "A client case would answer with error messages of unusual wording and "
-                       "check that the driver reports the same outcomes by code."});
-
   // §3.3: "Client: a client SHOULD use string ids or integer ids within ±(2^53−1). Other numbers
   // may lose precision when echoed."
   c.add({.id = "C3.3/1",
@@ -113,6 +108,65 @@ void add_c3_jsonrpc_cases(Catalog& c, const ClientSetup& setup) {
            }
            return pass();
          })});
+  // §3.9: "message is a short human-readable text. Clients MUST NOT depend on its wording."
+  c.add(
+      {.id = "C3.9/1",
+       .tier = Tier::Must,
+       .group = Group::Client,
+       .requirement = "errors whose messages name other errors (or are empty) are reported by "
+                      "their code",
+       .rules = {"3.9b"},
+       .budget = setup.timeout + 5s,
+       .run = client_run(setup, [](ClientCase& cc) {
+         const std::string s_method = std::string(kServiceS) + ".getDashboard";
+         const std::string t_method = std::string(kServiceT) + ".getDashboard";
+         // S: -32004 worded as other errors; T: -32602 worded as another error, or empty.
+         peer::PeerScript script;
+         script.answer = [s_method,
+                          t_method](const peer::Request& r) -> std::optional<peer::Answer> {
+           if (r.method == s_method) {
+             return peer::Answer{
+                 peer::error_body(-32004, r.nth % 2 != 0 ? "Internal error" : "Service unavailable",
+                                  {{"resource", "path:/dashboard"}}),
+                 false};
+           }
+           if (r.method == t_method) {
+             return peer::Answer{peer::error_body(-32602, r.nth % 2 != 0 ? "Method not found" : "",
+                                                  {{"field", "params"}}),
+                                 false};
+           }
+           return std::nullopt;
+         };
+         cc.start(std::move(script));
+         const auto calls_of = [&](const std::string& method) {
+           std::vector<json> out;
+           for (const auto& e : named(cc.events(), "call")) {
+             if (e.parsed.event.value("method", "") == method) out.push_back(e.parsed.event);
+           }
+           return out;
+         };
+         cc.wait_until(
+             [&] { return calls_of(s_method).size() >= 2 && calls_of(t_method).size() >= 2; },
+             cc.timeout());
+         const std::pair<std::string, int> want[] = {{s_method, -32004}, {t_method, -32602}};
+         for (const auto& [method, code] : want) {
+           const auto calls = calls_of(method);
+           if (calls.size() < 2) {
+             return fail("two call events for " + method,
+                         std::to_string(calls.size()) + "; requests: " +
+                             describe_requests(requests(cc.wire()), cc.started(), 8));
+           }
+           for (std::size_t i = 0; i < 2; ++i) {
+             const std::optional<json> call = calls[i];
+             if (describe(call) != "error " + std::to_string(code)) {
+               return fail(
+                   method + " call " + std::to_string(i + 1) + ": error " + std::to_string(code),
+                   describe(call));
+             }
+           }
+         }
+         return pass();
+       })});
 }
 
 }  // namespace flake::conform::client

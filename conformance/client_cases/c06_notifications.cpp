@@ -146,6 +146,50 @@ void add_c6_notifications_cases(Catalog& c, const ClientSetup& setup) {
            }
            return pass("resumed " + fmt_ms(delay) + " after the jump");
          })});
+  // §6.2: "Client: if the notifications replayed after such a resume jump at the same place again,
+  // the sidecar has lost them. The client SHOULD NOT resume again for that jump."
+  c.add({.id = "C6.2/2",
+         .tier = Tier::Should,
+         .group = Group::Client,
+         .requirement = "after seq 1, 2, 3, 6 and a resume whose replay is 6 again (4 and 5 lost), "
+                        "the client does not resume a second time",
+         .rules = {"6.2h"},
+         .budget = setup.timeout + 5s,
+         .run = client_run(setup, [](ClientCase& cc) {
+           peer::PeerScript script;
+           script.initial_seqs = {1, 2, 3, 6};
+           script.replay_lost = {4, 5};
+           cc.start(std::move(script));
+           // When seq 6 was replayed on a connection after the first.
+           const auto replayed = [&]() -> std::optional<Clock::time_point> {
+             for (const auto& e : cc.wire()) {
+               if (e.kind == peer::EventKind::Sent && e.conn >= 2 && e.message.is_object() &&
+                   e.message.contains("params") && e.message["params"].is_object() &&
+                   e.message["params"].value("seq", 0) == 6) {
+                 return e.at;
+               }
+             }
+             return std::nullopt;
+           };
+           cc.wait_until([&] { return replayed().has_value(); }, cc.timeout());
+           const auto at = replayed();
+           if (!at) {
+             return fail("a session.resume after the jump (so that seq 6 is replayed)",
+                         "requests: " + describe_requests(requests(cc.wire()), cc.started(), 12));
+           }
+           // §6.2g's window for a resume is 1000 ms; wait it out with slack.
+           cc.sleep_for(std::max(0ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          *at + 1500ms - Clock::now())));
+           std::size_t resumes = 0;
+           for (const auto& r : requests(cc.wire()))
+             resumes += r.method == "session.resume" ? 1 : 0;
+           if (resumes != 1) {
+             return fail("one session.resume (none for the jump seen again in the replay)",
+                         std::to_string(resumes) + " session.resume requests: " +
+                             describe_requests(requests(cc.wire()), cc.started(), 12));
+           }
+           return pass();
+         })});
 }
 
 }  // namespace flake::conform::client

@@ -108,7 +108,9 @@ Handled default_answer(Connection& conn, PeerState& state, const Request& req) {
     if (from > last) return reply(error_body(-32602, "Invalid params", {{"field", "lastSeq"}}));
     conn.session = old;
     // §7.3: everything after lastSeq again, with its original seq (the peer's ring never forgets).
-    Handled h = reply(result({{"resumed", true}, {"replayed", last - from}}));
+    std::int64_t lost = 0;
+    for (const std::int64_t seq : script.replay_lost) lost += seq > from && seq <= last ? 1 : 0;
+    Handled h = reply(result({{"resumed", true}, {"replayed", last - from - lost}}));
     h.replay_from = from + 1;
     h.replay_to = last;
     return h;
@@ -213,7 +215,9 @@ void follow_up(Connection& conn, PeerState& state, const Request& req, const Han
       conn.send_message(chunk_notification(*h.large, i), h.large->binary, nullptr);
     }
   }
+  const auto& lost = state.script().replay_lost;
   for (std::int64_t seq = h.replay_from; ok && seq > 0 && seq <= h.replay_to; ++seq) {
+    if (std::find(lost.begin(), lost.end(), seq) != lost.end()) continue;
     if (!send_notification(conn, state, seq)) return;
   }
   if (ok && req.method.ends_with(".subscribe")) after_subscribe(conn, state);

@@ -78,6 +78,9 @@ struct PeerScript {
   bool reverse_batch = false;  // answer batch members in reverse order
   // Seqs sent (alternating logs.update / metrics.update) once a session holds both subscriptions.
   std::vector<std::int64_t> initial_seqs = {1, 2, 3};
+  // Seqs the session's replay no longer holds: session.resume replays the others after lastSeq
+  // (a replay that jumps at the same place as the live run, §6.2h).
+  std::vector<std::int64_t> replay_lost;
   // Further notifications, one after each answered loop call, continuing the session's seq (taken
   // from this count once per peer, not per connection).
   int loop_notifications = 0;

@@ -49,6 +49,8 @@ class ClientBehaviour {
   bool accepts_unsolicited_pongs() const { return !on(ClientDefect::kPongRejected); }
   // §3.3, §3.4
   bool uses_integer_ids() const { return !on(ClientDefect::kFractionalIds); }
+  // §3.9
+  bool reads_code_not_message() const { return !on(ClientDefect::kCodeFromMessage); }
   bool matches_batch_by_id() const { return !on(ClientDefect::kBatchByPosition); }
   // §4.6
   bool ignores_unknown_auth_members() const { return !on(ClientDefect::kStrictAuthResult); }
@@ -58,6 +60,7 @@ class ClientBehaviour {
   bool ignores_unknown_entry_members() const { return !on(ClientDefect::kStrictEntries); }
   // §6.2
   bool resumes_after_gap() const { return !on(ClientDefect::kGapsIgnored); }
+  bool accepts_repeated_gap() const { return !on(ClientDefect::kGapResumeRepeated); }
   // §6.10
   bool verifies_sha256() const { return !on(ClientDefect::kSha256Unchecked); }
   bool verifies_bytes() const { return !on(ClientDefect::kBytesUnchecked); }

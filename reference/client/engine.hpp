@@ -155,6 +155,9 @@ class Engine {
   std::vector<Subscription> subscriptions_;
   bool ever_ready_ = false;
   bool resume_for_gap_ = false;  // the next session restore follows a seq jump (§6.2), not §7.7
+  // §6.2h: the last seq before the jump a resume was made for; a replay that jumps from there
+  // again means the sidecar lost those notifications, and the client takes the loss.
+  std::optional<int64_t> resumed_gap_from_;
   int failed_in_a_row_ = 0;
   int delays_waited_ = 0;
   Clock::time_point next_attempt_at_{};

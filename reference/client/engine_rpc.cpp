@@ -14,6 +14,17 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 
+// Defect code-from-message only: the code a standard error message names (§3.10's names).
+std::optional<int> code_named(std::string_view message) {
+  static constexpr std::pair<std::string_view, int> kNames[] = {
+      {"Parse error", -32700},         {"Invalid Request", -32600}, {"Method not found", -32601},
+      {"Invalid params", -32602},      {"Internal error", -32603},  {"Unauthenticated", -32001},
+      {"Service unavailable", -32003}, {"Not found", -32004},       {"Timeout", -32006}};
+  for (const auto& [name, code] : kNames)
+    if (name == message) return code;
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---- Requests out ----
@@ -99,6 +110,9 @@ void Engine::handle_response(const cJSON* response, const std::string& key) {
     r.outcome = Outcome::kError;
     r.code = static_cast<int>(integer_member(error, "code").value_or(0));
     r.message = std::string(string_member(error, "message").value_or(""));
+    if (!behaviour_.reads_code_not_message()) {
+      if (const auto named = code_named(r.message)) r.code = *named;  // the defect: §3.9b broken
+    }
     r.data = member(error, "data");
   } else {
     r.outcome = Outcome::kError;  // neither: a broken response still ends the call
@@ -141,11 +155,14 @@ void Engine::on_update(std::string_view method, const cJSON* params) {
     gap.seq = *seq;
     emit(gap);
     if (*seq <= last_seq_) return;  // seen already (a replay overlap): nothing new
-    if (behaviour_.resumes_after_gap()) {
+    const bool same_jump_again = resumed_gap_from_ == last_seq_;
+    if (behaviour_.resumes_after_gap() && !(same_jump_again && behaviour_.accepts_repeated_gap())) {
       // §6.2: lastSeq stays the last seq before the jump; pump() ends this connection.
       gap_seen_ = true;
+      resumed_gap_from_ = last_seq_;
       return;
     }
+    resumed_gap_from_.reset();  // §6.2h: the sidecar lost them; no second resume for this jump
   }
   last_seq_ = *seq;
   if (!deliver) return;

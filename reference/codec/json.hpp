@@ -10,6 +10,11 @@
 
 namespace flake {
 
+// A flag in cJSON's type bits (above the 0xFF that cJSON_Is* compare): a number written with a
+// fraction or an exponent, or sent as a MessagePack float. Set only for the defect
+// integer-form-checked (mark_float_forms, MsgpackLeniency::mark_floats).
+inline constexpr int kNumberWrittenAsFloat = 1 << 12;
+
 struct CjsonDeleter {
   void operator()(cJSON* p) const { cJSON_Delete(p); }
 };

@@ -125,6 +125,51 @@ void keep_last_duplicate_keys(cJSON* value) {
   }
 }
 
+namespace {
+
+void mark_in_order(cJSON* node, const std::vector<bool>& float_forms, size_t& next) {
+  if (cJSON_IsNumber(node)) {
+    if (next < float_forms.size() && float_forms[next]) node->type |= kNumberWrittenAsFloat;
+    ++next;
+  }
+  for (cJSON* child = node->child; child != nullptr; child = child->next)
+    mark_in_order(child, float_forms, next);
+}
+
+}  // namespace
+
+void mark_float_forms(std::string_view text, cJSON* value) {
+  // Number tokens appear in the text in the order of a pre-order walk of the parsed tree.
+  std::vector<bool> float_forms;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+      bool written_as_float = false;
+      size_t j = i;
+      for (; j < text.size() &&
+             std::string_view("+-0123456789.eE").find(text[j]) != std::string_view::npos;
+           ++j) {
+        written_as_float = written_as_float || text[j] == '.' || text[j] == 'e' || text[j] == 'E';
+      }
+      float_forms.push_back(written_as_float);
+      i = j - 1;
+    }
+  }
+  size_t next = 0;
+  if (value != nullptr) mark_in_order(value, float_forms, next);
+}
+
 ParseResult parse_json(std::string_view text, int max_depth, bool last_key_wins) {
   ParseResult result;
   switch (scan_json(text, max_depth)) {

@@ -38,4 +38,8 @@ ScanError scan_json(std::string_view text, int max_depth);
 // see the last value (cJSON itself returns the first). Linear in the number of members.
 void keep_last_duplicate_keys(cJSON* value);
 
+// Sets kNumberWrittenAsFloat on every number of `value` (parsed from `text`) that `text` writes
+// with a fraction or an exponent, such as 5.0 or 5e0. Only the defect integer-form-checked asks.
+void mark_float_forms(std::string_view text, cJSON* value);
+
 }  // namespace flake

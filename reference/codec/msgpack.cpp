@@ -76,9 +76,25 @@ class Decoder {
     return cJSON_CreateString(std::string(text).c_str());
   }
 
+  cJSON* float_number(double value) const {
+    cJSON* n = cJSON_CreateNumber(value);
+    if (n != nullptr && leniency_.mark_floats) n->type |= kNumberWrittenAsFloat;
+    return n;
+  }
+
   cJSON* read_bin(uint64_t length) {
     if (length > left() && leniency_.clamp_lengths) length = left();
     if (length > left()) return fail(MsgpackError::kTruncated, "bin length exceeds the frame");
+    if (leniency_.bin_as_hex) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string hex;
+      for (uint64_t i = 0; i < length; ++i) {
+        hex += kHex[p_[i] >> 4];
+        hex += kHex[p_[i] & 15];
+      }
+      p_ += length;
+      return cJSON_CreateString(hex.c_str());
+    }
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
@@ -179,13 +195,13 @@ class Decoder {
         if (leniency_.float32_as_bits) return cJSON_CreateNumber(static_cast<double>(bits));
         float f;
         std::memcpy(&f, &bits, sizeof f);
-        return std::isfinite(f) ? cJSON_CreateNumber(f) : cJSON_CreateNull();
+        return std::isfinite(f) ? float_number(f) : cJSON_CreateNull();
       }
       case 0xcb: {
         if (!sized(8)) break;
         double d;
         std::memcpy(&d, &n, sizeof d);
-        return std::isfinite(d) ? cJSON_CreateNumber(d) : cJSON_CreateNull();
+        return std::isfinite(d) ? float_number(d) : cJSON_CreateNull();
       }
       case 0xcc:
       case 0xcd:

@@ -34,6 +34,8 @@ struct MsgpackLeniency {
   bool ext_as_string = false;    // an ext value decodes as the base64 text of its data
   bool clamp_lengths = false;    // a declared length beyond the frame is cut to the bytes left
   bool float32_as_bits = false;  // a float 32 reads as the integer value of its 4 bytes
+  bool bin_as_hex = false;       // a bin decodes as the hex text of its bytes, not base64
+  bool mark_floats = false;      // float 32 and float 64 numbers carry kNumberWrittenAsFloat
 };
 
 // Exactly one value; every length is checked against the bytes left before anything is built, so a

@@ -42,10 +42,13 @@ Limits resolve_limits(const Options& o, const DefectSet& defects,
   l.header_timeout_s =
       on(Defect::kNoHeaderTimeout) ? 60 : static_cast<unsigned>((o.header_timeout_ms + 999) / 1000);
   l.max_head_bytes = on(Defect::kSmallHeadLimit) ? 4096 : kMaxHeadBytes;
+  l.body_timeout_s = on(Defect::kNoBodyTimeout) ? 60 : 5;
   l.ticket_random_bytes = on(Defect::kTicketShort) ? 4 : 16;
   l.ticket_lifetime_ms = on(Defect::kTicketNoExpiry) ? kNever : kTicketLifetimeMs;
   l.ticket_announced_ms = on(Defect::kTicketExpiry) ? 2 * kTicketLifetimeMs : kTicketLifetimeMs;
   l.ballast_bytes = on(Defect::kMemoryHog) ? size_t{64} << 20 : 0;
+  l.log_history =
+      on(Defect::kHistoryKeeps10000) ? std::min<size_t>(o.log_history, 10000) : o.log_history;
   return l;
 }
 

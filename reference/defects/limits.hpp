@@ -39,10 +39,12 @@ struct Limits {
   size_t session_ring_bytes;    // encoded bytes kept per session ring (§7.2, §12.1)
   unsigned header_timeout_s;    // incomplete request heads closed after this (§8.5)
   size_t max_head_bytes;        // request heads larger than this are refused (§8.5)
+  unsigned body_timeout_s;      // lws's pending timeout: incomplete request bodies (§8.5)
   size_t ticket_random_bytes;   // SSE ticket entropy (§4.11)
   int64_t ticket_lifetime_ms;   // tickets stop authenticating after this (§4.11)
   int64_t ticket_announced_ms;  // expiresInMs in the ticket answer (§9.11)
   size_t ballast_bytes;         // memory held resident for nothing (§10.7)
+  size_t log_history;  // entries kept per service for logs.getLarge and the export (§11.6)
 };
 
 // The only place where a defect that changes a number is read: for one transport (a switch

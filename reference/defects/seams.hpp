@@ -16,6 +16,7 @@
 #include "reference/codec/json.hpp"
 #include "reference/rpc/jsonrpc.hpp"
 #include "reference/rpc/rpc_error.hpp"
+#include "reference/state/rate_limiter.hpp"
 #include "reference/state/server_state.hpp"
 
 namespace flake::seam {
@@ -24,6 +25,11 @@ namespace flake::seam {
 inline void alter_error(const ServerState& s, RpcError& error) {
   if (error.code == kMethodNotFound && s.has(Defect::kWrongErrorCode)) error.code = kInvalidRequest;
   if (error.code == kInvalidParams && s.has(Defect::kParamsErrorNoField)) error.data.reset();
+  const bool websocket =
+      s.current_transport == Transport::Text || s.current_transport == Transport::MsgPack;
+  if (error.code == kUnauthenticated && websocket && s.has(Defect::kForbiddenOverWebsocket)) {
+    error.code = kForbidden;
+  }
   if (error.code == kUnauthenticated && s.has(Defect::kTokenInError)) {
     error.message += " (expected " + s.token + ")";
   }
@@ -138,6 +144,100 @@ inline bool refused_notifications_answered(const ServerState& s) {
 }
 inline bool rate_limit_off(const ServerState& s) {
   return s.has(Defect::kNoRateLimit);
+}
+
+// --- The token bucket (§8.1, §8.2): which bucket, on which clock, and what it is charged for. ---
+// shared-bucket: every connection is charged to one bucket, kept with the defect counters.
+inline TokenBucket& bucket_charged(ServerState& s, TokenBucket& own) {
+  if (!s.has(Defect::kSharedBucket)) return own;
+  std::optional<TokenBucket>& shared = s.defect_counters.shared_bucket;
+  if (!shared) shared.emplace(s.options.rate, s.options.burst);
+  return *shared;
+}
+// bucket-on-sidecar-clock: the bucket refills on the clock test.setClock moves.
+inline int64_t bucket_now(const ServerState& s) {
+  return s.has(Defect::kBucketOnSidecarClock) ? s.now_ms() : ServerState::mono_ms();
+}
+// rate-zero-limited: with --rate 0 a connection's bucket still holds burst tokens, refilling at
+// one token a day, instead of being unlimited.
+inline double bucket_rate(const ServerState& s) {
+  if (s.options.rate <= 0 && s.has(Defect::kRateZeroLimited)) return 1.0 / 86400;
+  return s.options.rate;
+}
+// notifications-free, operations-free, batch-members-free: a valid request, notification or
+// batch.execute operation that is not charged.
+inline bool charge_waived(const ServerState& s, bool notification, bool operation,
+                          bool batch_member) {
+  if (operation) return s.has(Defect::kOperationsFree);
+  return (notification && s.has(Defect::kNotificationsFree)) ||
+         (batch_member && s.has(Defect::kBatchMembersFree));
+}
+// refused-batch-costs-token: an empty or oversized batch takes a token (answered -32600 anyway).
+inline bool refused_batch_charged(const ServerState& s) {
+  return s.has(Defect::kRefusedBatchCostsToken);
+}
+// parse-error-costs-token: a message that fails to parse takes a token (answered -32700 anyway).
+inline bool parse_error_charged(const ServerState& s) {
+  return s.has(Defect::kParseErrorCostsToken);
+}
+// ping-frame-costs-token: a WebSocket ping frame takes a token (answered with its pong anyway).
+inline bool ping_frame_charged(const ServerState& s) {
+  return s.has(Defect::kPingFrameCostsToken);
+}
+// operation-refusal-fails-batch: an operation's -32002 becomes the batch.execute request's error.
+inline bool operation_refusal_fails_batch(const ServerState& s) {
+  return s.has(Defect::kOperationRefusalFailsBatch);
+}
+// rpc-post-charged-once: POST /api/v1/rpc pays one token at admission, its body's requests none.
+inline bool rpc_post_charged_once(const ServerState& s) {
+  return s.has(Defect::kRpcPostChargedOnce);
+}
+// rest-requests-free: HTTP requests other than POST /api/v1/rpc take no token.
+inline bool rest_request_free(const ServerState& s) {
+  return s.has(Defect::kRestRequestsFree);
+}
+// action-method-charged: the method an action runs is charged a token of its own, beside the
+// action's token of §8.2i.
+inline bool action_method_charged(const ServerState& s) {
+  return s.has(Defect::kActionMethodCharged);
+}
+// health-costs-token: GET /api/v1/health takes a token, 429 when the bucket is empty.
+inline bool health_charged(const ServerState& s) {
+  return s.has(Defect::kHealthCostsToken);
+}
+
+// --- The bounded send buffer (§8.7) ---
+// unbounded-send-buffer: a WebSocket connection's queue has no bound.
+inline size_t send_buffer_bound(const ServerState& s) {
+  return s.has(Defect::kUnboundedSendBuffer) ? SIZE_MAX : s.options.max_send_buffer_bytes;
+}
+// unbounded-sse-queue: an SSE response's queue has no bound.
+inline size_t sse_send_bound(const ServerState& s) {
+  return s.has(Defect::kUnboundedSseQueue) ? SIZE_MAX : s.options.max_send_buffer_bytes;
+}
+// overflow-flushes-queue: an overflowing connection sends its whole queue before close 1008.
+inline bool overflow_flushes_queue(const ServerState& s) {
+  return s.has(Defect::kOverflowFlushesQueue);
+}
+// overflow-drops-session: the session of an overflowing connection is discarded with it.
+inline bool overflow_drops_session(const ServerState& s) {
+  return s.has(Defect::kOverflowDropsSession);
+}
+// close-inside-frame: the close frame of an overflow goes out inside a text frame begun before it
+// (the frame's head and a few payload bytes, then the close frame).
+inline bool close_inside_frame(const ServerState& s) {
+  return s.has(Defect::kCloseInsideFrame);
+}
+
+// --- Shutdown (§8.11) ---
+// upgrade-during-shutdown: new upgrades and SSE requests are still served after SIGTERM.
+inline bool refuses_for_shutdown(const ServerState& s) {
+  return s.shutting_down && !s.has(Defect::kUpgradeDuringShutdown);
+}
+// sse-kept-at-shutdown: SSE responses are not ended on SIGTERM, and the process waits for their
+// readers to leave (up to the shutdown budget) before it exits.
+inline bool sse_ended_at_shutdown(const ServerState& s) {
+  return !s.has(Defect::kSseKeptAtShutdown);
 }
 
 // --- The connection cap (§8.4): what counts toward it beside the open connections. ---

@@ -48,7 +48,7 @@ HttpConnection& connection_for(lws* wsi, ServerState& server, HttpConnection*& s
   if (it == connections.end()) {
     auto created = std::make_unique<HttpConnection>();
     created->wsi = wsi;
-    created->bucket = TokenBucket(server.options.rate, server.options.burst);
+    created->bucket = TokenBucket(seam::bucket_rate(server), server.options.burst);
     it = connections.emplace(wsi, std::move(created)).first;
   }
   slot = it->second.get();
@@ -123,7 +123,7 @@ int open_stream(lws* wsi, ServerState& server, HttpConnection& c, const Route& r
   c.sse->last_heartbeat_mono = ServerState::mono_ms();
   c.sse->heartbeat_idle_only = server.has(Defect::kSseHeartbeatIdleOnly);
   for (SharedText& bytes : sse_opening(endpoint, last_id, http_state(server).hub.defects())) {
-    c.sse->enqueue(std::move(bytes), server.options.max_send_buffer_bytes);
+    c.sse->enqueue(std::move(bytes), seam::sse_send_bound(server));
   }
   lws_set_timer_usecs(wsi, 500 * LWS_US_PER_MS);
   return 0;
@@ -139,7 +139,8 @@ int finish_post(lws* wsi, ServerState& server, HttpConnection& c, bool close_aft
       reply = rest_rpc(server, c.request.body, c.bucket);
       break;
     case RouteKind::kAction:
-      reply = rest_action(server, route.service, c.request.body);
+      reply = rest_action(server, route.service, c.request.body,
+                          seam::action_method_charged(server) ? &c.bucket : nullptr);
       break;
     default:
       reply = rest_ticket(server, c.request.body);
@@ -213,14 +214,17 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
       if (auto refusal = check_auth(server, request, false))
         return write_reply(wsi, request, std::move(*refusal));
     }
+    const int64_t now = seam::bucket_now(server);
+    if (seam::health_charged(server) && !c.bucket.try_take(now))
+      return write_reply(wsi, request, rate_limited_reply(c.bucket.retry_after_ms(now)));
     return write_reply(wsi, request, rest_health());
   }
   const bool post = request.method == HttpMethod::kPost;
   // A body we will not read makes the connection unusable for another request.
   const bool unread_body = post && (request.transfer_encoding || !request.content_length);
-  if (route->stream() &&
-      (server.shutting_down || server.connections.size() + http_state(server).hub.reader_count() >=
-                                   static_cast<size_t>(server.options.max_connections))) {
+  if (route->stream() && (seam::refuses_for_shutdown(server) ||
+                          server.connections.size() + http_state(server).hub.reader_count() >=
+                              static_cast<size_t>(server.options.max_connections))) {
     HttpReply reply = error_reply(503, kServiceUnavailable, "connection limit reached",
                                   R"({"service":"sidecar","retryAfterMs":1000})");
     reply.headers.emplace_back("Retry-After", "1");
@@ -228,12 +232,14 @@ int on_http(lws* wsi, ServerState& server, HttpConnection& c, std::string_view u
   }
   if (auto refusal = check_auth(server, request, route->stream()))
     return write_reply(wsi, request, std::move(*refusal), unread_body);
-  const int64_t now = ServerState::mono_ms();
-  if (route->kind == RouteKind::kRpc) {  // §8.3: admission only; members are charged later
-    if (const int64_t wait = c.bucket.retry_after_ms(now); wait > 0)
+  const int64_t now = seam::bucket_now(server);
+  TokenBucket& bucket = seam::bucket_charged(server, c.bucket);
+  const bool rpc = route->kind == RouteKind::kRpc;
+  if (rpc && !seam::rpc_post_charged_once(server)) {  // §8.3: admission only; members are charged
+    if (const int64_t wait = bucket.retry_after_ms(now); wait > 0)
       return write_reply(wsi, request, rate_limited_reply(wait), unread_body);
-  } else if (!c.bucket.try_take(now)) {
-    return write_reply(wsi, request, rate_limited_reply(c.bucket.retry_after_ms(now)), unread_body);
+  } else if ((rpc || !seam::rest_request_free(server)) && !bucket.try_take(now)) {
+    return write_reply(wsi, request, rate_limited_reply(bucket.retry_after_ms(now)), unread_body);
   }
   if (post) {
     if (!server.has(Defect::kNo415) &&
@@ -348,7 +354,9 @@ int http_callback(lws* wsi, lws_callback_reasons reason, HttpConnection*& slot, 
       if (slot != nullptr && slot->sse) return sse_on_writeable(wsi, *slot->sse);
       return lws_callback_http_dummy(wsi, reason, user, in, len);
     case LWS_CALLBACK_TIMER:
-      if (slot != nullptr && slot->sse) return sse_on_timer(wsi, *slot->sse, server.shutting_down);
+      if (slot != nullptr && slot->sse)
+        return sse_on_timer(wsi, *slot->sse,
+                            server.shutting_down && seam::sse_ended_at_shutdown(server));
       return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
       on_closed(server, wsi, slot);

@@ -42,6 +42,7 @@ JsonPtr parse_body(const ServerState& server, std::string_view body, std::string
     error = parsed.error.empty() ? "body is not JSON" : parsed.error;
     return nullptr;
   }
+  if (server.has(Defect::kIntegerFormChecked)) mark_float_forms(body, parsed.value.get());
   return std::move(parsed.value);
 }
 
@@ -114,7 +115,8 @@ HttpReply rest_multi_dashboard(ServerState& server) {
   return json_reply(std::get<JsonPtr>(outcome).get());
 }
 
-HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body) {
+HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body,
+                      TokenBucket* bucket) {
   // --defect multi-action-served: "multi" passes as a service here, so multi.<action> runs (§1.3c).
   const bool multi_served = service == "multi" && server.has(Defect::kMultiActionServed);
   if (!server.fixtures.has_service(service) && !multi_served) return unknown_service(service);
@@ -131,6 +133,7 @@ HttpReply rest_action(ServerState& server, std::string_view service, std::string
     return error_reply(400, kInvalidRequest, "params must be an object");
   const std::string method = std::string(service) + "." + std::string(*action);
   CallContext ctx = http_context(server);
+  ctx.bucket = bucket;
   Request request{method, params, nullptr};
   Outcome outcome = execute_request(ctx, request);
   if (auto* failure = std::get_if<RpcError>(&outcome)) {
@@ -155,7 +158,7 @@ HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& buck
   // The dispatcher's own message and batch rules, as on a socket; each valid request is charged
   // to this HTTP connection's bucket as a WebSocket message with the same body would be (§8.2).
   CallContext ctx = http_context(server);
-  ctx.bucket = &bucket;
+  ctx.bucket = seam::rpc_post_charged_once(server) ? nullptr : &bucket;
   if (seam::dies_on_huge_number(server, body) ||
       (!message && seam::dies_on_surrogate(server, body))) {
     return error_reply(500, kInternalError, "internal error");  // as if the handler had died

@@ -15,7 +15,10 @@ struct ServerState;
 HttpReply rest_health();
 HttpReply rest_dashboard(ServerState& server, std::string_view service);
 HttpReply rest_multi_dashboard(ServerState& server);
-HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body);
+// `bucket`: where the method would be charged (null: the action's one token was taken at admission,
+// §8.2k; only the action-method-charged defect passes one).
+HttpReply rest_action(ServerState& server, std::string_view service, std::string_view body,
+                      TokenBucket* bucket = nullptr);
 // Admission (one token available) is the caller's; valid members are charged to `bucket` here.
 HttpReply rest_rpc(ServerState& server, std::string_view body, TokenBucket& bucket);
 HttpReply rest_ticket(ServerState& server, std::string_view body);

@@ -2,6 +2,8 @@
 // per endpoint and shared by the ring and every reader's queue.
 #include "reference/http/sse_stream.hpp"
 
+#include "reference/defects/seams.hpp"
+
 #include "reference/state/http_state.hpp"
 #include "reference/state/notifier.hpp"
 #include "reference/state/server_state.hpp"
@@ -117,7 +119,7 @@ void sse_publish_logs(ServerState& server, std::string_view service, const Entry
       fields.append(run.text, run.ends[end - 2], run.ends[end - 1] - run.ends[end - 2]);
     }
     fields += ']';
-    endpoint.publish(service, fields, server.options.max_send_buffer_bytes);
+    endpoint.publish(service, fields, seam::sse_send_bound(server));
   }
 }
 
@@ -134,7 +136,7 @@ void sse_publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, 
     JsonPtr metrics = make_metrics(service, n, server.epoch_ms());
     if (test_samples) cJSON_AddNumberToObject(metrics.get(), "test.n", static_cast<double>(n));
     endpoint.publish(service, ",\"metrics\":" + print_json(metrics.get()),
-                     server.options.max_send_buffer_bytes);
+                     seam::sse_send_bound(server));
   }
 }
 
@@ -142,7 +144,7 @@ void sse_publish_deployment(ServerState& server, std::string_view service,
                             std::string_view fields) {
   http_state(server)
       .hub.endpoint(std::string(kDeploymentsPath), "deployments.update")
-      .publish(service, fields, server.options.max_send_buffer_bytes);
+      .publish(service, fields, seam::sse_send_bound(server));
 }
 
 bool sse_has_readers(ServerState& server, std::string_view path) {

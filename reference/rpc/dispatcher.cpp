@@ -21,7 +21,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Authenticate this connection with the sidecar's token",
                .params = R"({"token":"string","clientInfo"?:{"version","platform"}})",
-               .result = R"({"sessionId","server","capabilities"})"},
+               .result = R"({"sessionId","server","capabilities"})",
+               .descriptors = "token!:string clientInfo:object"},
     MethodSpec{.name = "system.ping",
                .handler = handle_ping,
                .requires_auth = false,
@@ -45,7 +46,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Take over a dropped session and replay missed notifications",
                .params = R"({"sessionId":"string","lastSeq":"integer >= 0"})",
-               .result = R"({"resumed":true,"replayed":n})"},
+               .result = R"({"resumed":true,"replayed":n})",
+               .descriptors = "sessionId!:string lastSeq!:integer"},
     MethodSpec{.name = "vercel.getDashboard",
                .handler = handle_dashboard,
                .requires_auth = true,
@@ -77,7 +79,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Vercel deployments, paginated",
                .params = R"({"limit"?:"1..100","cursor"?:"string"})",
-               .result = R"({"deployments":[],"pagination"})"},
+               .result = R"({"deployments":[],"pagination"})",
+               .descriptors = "limit:integer cursor:string"},
     MethodSpec{.name = "vercel.getProjects",
                .handler = handle_list,
                .requires_auth = true,
@@ -85,7 +88,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Vercel projects, paginated",
                .params = R"({"limit"?:"1..100","cursor"?:"string"})",
-               .result = R"({"projects":[],"pagination"})"},
+               .result = R"({"projects":[],"pagination"})",
+               .descriptors = "limit:integer cursor:string"},
     MethodSpec{.name = "supabase.getDatabases",
                .handler = handle_list,
                .requires_auth = true,
@@ -93,7 +97,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Supabase databases, paginated",
                .params = R"({"limit"?:"1..100","cursor"?:"string"})",
-               .result = R"({"databases":[],"pagination"})"},
+               .result = R"({"databases":[],"pagination"})",
+               .descriptors = "limit:integer cursor:string"},
     MethodSpec{.name = "aws.getInstances",
                .handler = handle_list,
                .requires_auth = true,
@@ -101,7 +106,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "AWS instances, paginated",
                .params = R"({"limit"?:"1..100","cursor"?:"string"})",
-               .result = R"({"instances":[],"pagination"})"},
+               .result = R"({"instances":[],"pagination"})",
+               .descriptors = "limit:integer cursor:string"},
     MethodSpec{.name = "multi.getDashboard",
                .handler = handle_multi_dashboard,
                .requires_auth = true,
@@ -117,7 +123,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Run up to 100 operations, results in operation order",
                .params = R"({"operations":[{"method","params"?}]})",
-               .result = R"({"results":[{"result"}|{"error"}]})"},
+               .result = R"({"results":[{"result"}|{"error"}]})",
+               .descriptors = "operations!:array"},
     MethodSpec{.name = "logs.subscribe",
                .handler = handle_subscribe,
                .requires_auth = true,
@@ -125,7 +132,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Live logs of one service",
                .params = R"({"service":"string","level"?:"debug|info|warn|error"})",
-               .result = R"({"subscription"})"},
+               .result = R"({"subscription"})",
+               .descriptors = "service!:string level:string"},
     MethodSpec{.name = "metrics.subscribe",
                .handler = handle_subscribe,
                .requires_auth = true,
@@ -133,7 +141,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Live metrics",
                .params = R"({"service"?:"string"})",
-               .result = R"({"subscription"})"},
+               .result = R"({"subscription"})",
+               .descriptors = "service:string"},
     MethodSpec{.name = "deployments.subscribe",
                .handler = handle_subscribe,
                .requires_auth = true,
@@ -141,7 +150,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "Deployment events",
                .params = R"({"service"?:"string"})",
-               .result = R"({"subscription"})"},
+               .result = R"({"subscription"})",
+               .descriptors = "service:string"},
     MethodSpec{.name = "logs.unsubscribe",
                .handler = handle_unsubscribe,
                .requires_auth = true,
@@ -149,7 +159,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "End a logs subscription",
                .params = R"({"subscription":"string"})",
-               .result = R"({"ok":true})"},
+               .result = R"({"ok":true})",
+               .descriptors = "subscription!:string"},
     MethodSpec{.name = "metrics.unsubscribe",
                .handler = handle_unsubscribe,
                .requires_auth = true,
@@ -157,7 +168,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "End a metrics subscription",
                .params = R"({"subscription":"string"})",
-               .result = R"({"ok":true})"},
+               .result = R"({"ok":true})",
+               .descriptors = "subscription!:string"},
     MethodSpec{.name = "deployments.unsubscribe",
                .handler = handle_unsubscribe,
                .requires_auth = true,
@@ -165,7 +177,8 @@ constexpr std::array kMethods{
                .conformance_only = false,
                .summary = "End a deployments subscription",
                .params = R"({"subscription":"string"})",
-               .result = R"({"ok":true})"},
+               .result = R"({"ok":true})",
+               .descriptors = "subscription!:string"},
     MethodSpec{
         .name = "logs.getLarge",
         .handler = handle_get_large,
@@ -175,15 +188,20 @@ constexpr std::array kMethods{
         .summary = "Export a service's logs: metadata, then data.chunk notifications",
         .params =
             R"({"service":"string","timeRange":"e.g. 1h","format"?:"json|msgpack","compress"?:"bool"})",
-        .result = R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})"},
-    MethodSpec{.name = "test.emitLogs",
-               .handler = handle_test_emit_logs,
-               .requires_auth = true,
-               .socket_only = true,
-               .conformance_only = true,
-               .summary = "Emit count log entries to the service's subscribers, then answer",
-               .params = R"({"service":"string","count":"integer","perNotification"?:"integer"})",
-               .result = R"({"emitted":n})"},
+        .result = R"({"stream","totalEntries","chunks","bytes","sha256","format","compressed"})",
+        .descriptors = "service!:string timeRange!:string format:string compress:boolean"},
+    MethodSpec{
+        .name = "test.emitLogs",
+        .handler = handle_test_emit_logs,
+        .requires_auth = true,
+        .socket_only = true,
+        .conformance_only = true,
+        .summary = "Emit count log entries to the service's subscribers, then answer",
+        .params =
+            R"({"service":"string","count":"integer","perNotification"?:"integer","messageBytes"?:"integer"})",
+        .result = R"({"emitted":n})",
+        .descriptors =
+            "service!:string count!:integer perNotification:integer messageBytes:integer"},
     MethodSpec{.name = "test.emitMetrics",
                .handler = handle_test_emit_metrics,
                .requires_auth = true,
@@ -191,7 +209,8 @@ constexpr std::array kMethods{
                .conformance_only = true,
                .summary = "Emit count metrics.update notifications, then answer",
                .params = R"({"count":"integer"})",
-               .result = R"({"emitted":n})"},
+               .result = R"({"emitted":n})",
+               .descriptors = "count!:integer"},
     MethodSpec{
         .name = "test.dropSession",
         .handler = handle_test_drop_session,
@@ -208,7 +227,16 @@ constexpr std::array kMethods{
                .conformance_only = true,
                .summary = "Set the sidecar clock's offset",
                .params = R"({"offsetMs":"integer"})",
-               .result = R"({"offsetMs":n,"now":"ms since epoch"})"},
+               .result = R"({"offsetMs":n,"now":"ms since epoch"})",
+               .descriptors = "offsetMs!:integer"},
+    MethodSpec{.name = "test.emitDeployment",
+               .handler = handle_test_emit_deployment,
+               .requires_auth = true,
+               .socket_only = false,
+               .conformance_only = true,
+               .summary = "Send one deployments.update to the deployments subscribers, then answer",
+               .params = "none",
+               .result = R"({"emitted":1})"},
 };
 
 bool callable(const MethodSpec& spec, const CallContext& ctx) {
@@ -281,8 +309,11 @@ Outcome run_request(CallContext& ctx, const Request& request) {
 
 bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
   if (ctx.bucket == nullptr || seam::rate_limit_off(ctx.server)) return false;
-  TokenBucket& bucket = *ctx.bucket;
-  const int64_t now = ServerState::mono_ms();  // test.setClock must not refill or drain the bucket
+  if (seam::charge_waived(ctx.server, ctx.notification, ctx.in_batch_execute, ctx.batch_member))
+    return false;
+  TokenBucket& bucket = seam::bucket_charged(ctx.server, *ctx.bucket);
+  // test.setClock must not refill or drain the bucket
+  const int64_t now = seam::bucket_now(ctx.server);
   if (bucket.try_take(now)) return false;
   retry_after_ms = bucket.retry_after_ms(now);
   return true;
@@ -341,6 +372,11 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
   if (!cJSON_IsArray(message)) return dispatch_one(ctx, message);
 
   const int count = cJSON_GetArraySize(message);
+  if ((count == 0 || static_cast<size_t>(count) > ctx.server.message_limits().max_batch) &&
+      seam::refused_batch_charged(ctx.server)) {
+    long long retry_after_ms = 0;
+    (void)over_rate_limit(ctx, retry_after_ms);
+  }
   if (count == 0) {
     if (seam::empty_batch_gets_array(ctx.server)) return JsonPtr(cJSON_CreateArray());
     return make_error(nullptr, rpc_error(kInvalidRequest, "empty batch"));
@@ -355,7 +391,10 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message) {
   const bool authenticated_at_start = ctx.authenticated;
   for (const cJSON* item = message->child; item != nullptr; item = item->next) {
     if (seam::batch_auth_from_start(ctx.server)) ctx.authenticated = authenticated_at_start;
-    if (JsonPtr response = dispatch_one(ctx, item, true)) {
+    ctx.batch_member = true;
+    JsonPtr response = dispatch_one(ctx, item, true);
+    ctx.batch_member = false;
+    if (response) {
       cJSON_AddItemToArray(responses.get(), response.release());
     }
     if (ctx.connection != nullptr) seam::after_batch_member(ctx.server, ctx.connection->drop_now);

@@ -35,6 +35,7 @@ struct CallContext {
   bool binary_request = false;      // the message came as MessagePack
   bool binary_response = false;     // answer in MessagePack whatever the request was (§2.4)
   bool notification = false;        // the request being run is a client notification (§3.5)
+  bool batch_member = false;        // the request being run is a member of a batch (§3.4)
   std::vector<OutFrame> follow_up;  // frames sent right after the response (resume replay)
   std::vector<EmitJob> jobs;        // deferred work the response must wait for
   int close_after_code = 0;         // close the socket once the response is sent (e.g. 4401)
@@ -50,8 +51,11 @@ struct MethodSpec {
   bool socket_only;       // -32601 over HTTP
   bool conformance_only;  // -32601 unless --conformance
   std::string_view summary;
-  std::string_view params;  // informal schema for rpc.discover
+  std::string_view params;  // informal schema ("none": the method defines no parameters)
   std::string_view result;
+  // rpc.discover's content descriptors (§5.5d): "name[!]:type ..." (! = required), one word per
+  // parameter, type a JSON Schema type; empty for a method without parameters.
+  std::string_view descriptors = {};
 };
 
 std::span<const MethodSpec> method_table();

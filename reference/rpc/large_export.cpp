@@ -223,6 +223,15 @@ LargeExport build_from_packed(const PackedEntries& entries, const LargeExportPar
     const size_t begin = i == 0 ? 0 : entries.ends[i - 1];
     std::string_view bytes(entries.bytes.data() + begin, entries.ends[i] - begin);
     std::string shortened;
+    if (!fits_alone(bytes, params.compress) && params.drop_unfitting) {
+      if (source == &entries.bytes) {  // first dropped entry: switch to a rebuilt copy
+        rebuilt.assign(entries.bytes, 0, begin);
+        rebuilt_ends.assign(entries.ends.begin(), entries.ends.begin() + static_cast<long>(i));
+        source = &rebuilt;
+        ends_of = &rebuilt_ends;
+      }
+      continue;
+    }
     if (!fits_alone(bytes, params.compress)) {
       if (trees != nullptr) {
         shortened = shortened_entry((*trees)[i], params.compress);

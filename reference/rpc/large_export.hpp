@@ -22,6 +22,7 @@ struct LargeExportParams {
   int64_t range_ms = 0;  // the timeRange duration
   bool msgpack = false;  // format "msgpack"; false is "json"
   bool compress = false;
+  bool drop_unfitting = false;  // defect long-entry-dropped: leave out what §6.8 says to shorten
 };
 
 struct ParamError {

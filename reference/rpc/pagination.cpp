@@ -137,7 +137,8 @@ std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params,
   return request;
 }
 
-JsonPtr make_page(const cJSON* items, std::string_view collection, const PageRequest& request) {
+JsonPtr make_page(const cJSON* items, std::string_view collection, const PageRequest& request,
+                  std::string_view binding) {
   // A zero limit would hand out a "next" cursor to the same page, and clients would loop forever.
   const size_t limit = std::clamp<size_t>(request.limit, 1, kMaxPageLimit);
   JsonPtr page(cJSON_CreateObject());
@@ -158,9 +159,10 @@ JsonPtr make_page(const cJSON* items, std::string_view collection, const PageReq
   cJSON* pagination = cJSON_AddObjectToObject(page.get(), "pagination");
   if (pagination == nullptr) return nullptr;
   const bool more = request.offset < total && total - request.offset > limit;
-  cJSON* next =
-      more ? cJSON_CreateString(encode_cursor(request.offset + limit, total, collection).c_str())
-           : cJSON_CreateNull();
+  cJSON* next = more ? cJSON_CreateString(encode_cursor(request.offset + limit, total,
+                                                        binding.empty() ? collection : binding)
+                                              .c_str())
+                     : cJSON_CreateNull();
   if (next == nullptr) return nullptr;
   cJSON_AddItemToObject(pagination, "next", next);
   if (cJSON_AddNumberToObject(pagination, "total", static_cast<double>(total)) == nullptr)

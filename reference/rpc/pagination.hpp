@@ -41,8 +41,10 @@ std::variant<PageRequest, PageParamError> parse_page_params(const cJSON* params,
 std::optional<uint64_t> cursor_offset(std::string_view cursor);
 
 // {"<collection>":[items offset..offset+limit), "pagination":{"next":"<cursor>"|null,"total":n}},
-// with the items deep-copied and the cursor bound to `collection`. A non-array `items` is an empty
+// with the items deep-copied and the cursor bound to `collection` (or to `binding` when it is not
+// empty: the list name parse_page_params will then be given). A non-array `items` is an empty
 // list; a limit outside 1..100 is clamped to it.
-JsonPtr make_page(const cJSON* items, std::string_view collection, const PageRequest& request);
+JsonPtr make_page(const cJSON* items, std::string_view collection, const PageRequest& request,
+                  std::string_view binding = {});
 
 }  // namespace flake

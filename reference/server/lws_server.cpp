@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "reference/defects/seams.hpp"
 #include "reference/http/endpoints.hpp"
 #include "reference/state/http_state.hpp"
 #include "reference/state/notifier.hpp"
@@ -84,12 +85,18 @@ void tick_connections(ServerState& server) {
   const Limits& limits = server.limits;
   for (auto& [raw, connection] : server.connections) {
     Connection& c = *connection;
-    if (!c.authenticated() && now - c.opened_at_ms >= limits.auth_timeout_ms) {
+    // Defect auth-deadline-ignores-clock: the deadline counts steady time only.
+    const int64_t auth_elapsed = server.has(Defect::kAuthDeadlineIgnoresClock)
+                                     ? mono - c.opened_at_mono_ms
+                                     : now - c.opened_at_ms;
+    if (!c.authenticated() && auth_elapsed >= limits.auth_timeout_ms) {
       request_close(c, 4408, "authentication timeout", false);
     }
     // Due one tick early, so no gap between pings exceeds the interval (§7.6).
-    if (mono - c.last_ping_ms >= limits.ping_interval_ms - kTickMs) {
-      c.last_ping_ms = mono;
+    // Defect pings-follow-clock: pings are timed on the shifted clock.
+    const int64_t ping_now = server.has(Defect::kPingsFollowClock) ? now : mono;
+    if (ping_now - c.last_ping_ms >= limits.ping_interval_ms - kTickMs) {
+      c.last_ping_ms = ping_now;
       if (c.unanswered_pings >= limits.max_unanswered_pings) {
         c.discard_session = server.has(Defect::kPingTimeoutDropsSession);
         request_close(c, 1008, "ping timeout", false);
@@ -200,7 +207,7 @@ int run_server(ServerState& state) {
   lws_context_creation_info info{};
   info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.user = &state;
-  info.timeout_secs = 5;
+  info.timeout_secs = state.limits.body_timeout_s;
   info.timeout_secs_ah_idle = state.limits.header_timeout_s;
   info.max_http_header_data = static_cast<unsigned short>(state.limits.max_head_bytes);
   info.pt_serv_buf_size = 64 * 1024;
@@ -267,7 +274,11 @@ int run_server(ServerState& state) {
     if (state.shutting_down) {
       if (state.has(Defect::kShutdownNoClose)) break;
       if (!shutdown_deadline) shutdown_deadline = ServerState::mono_ms() + kShutdownBudgetMs;
-      if (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline) break;
+      const bool sse_waited_for =
+          !seam::sse_ended_at_shutdown(state) && http_state(state).hub.reader_count() > 0;
+      if (!sse_waited_for &&
+          (state.connections.empty() || ServerState::mono_ms() >= *shutdown_deadline))
+        break;
     }
     if (late_flush && ServerState::mono_ms() >= *late_flush) {
       std::fflush(stdout);

@@ -1,6 +1,8 @@
 // Bounded per-service log history (see log_history.hpp).
 #include "reference/state/log_history.hpp"
 
+#include <algorithm>
+
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/json_to_msgpack.hpp"
 #include "reference/codec/msgpack.hpp"
@@ -12,7 +14,15 @@ void LogHistory::add(std::string_view service, int64_t ts_ms, std::string_view j
   if (it == services_.end())
     it = services_.emplace(std::string(service), std::deque<Entry>{}).first;
   std::deque<Entry>& entries = it->second;
-  entries.push_back(Entry{ts_ms, std::string(json)});
+  // Kept in ascending ts (§5.12), also when test.setClock moved the clock back: an entry older than
+  // the newest goes after the last one with its ts or an earlier one.
+  if (entries.empty() || entries.back().ts_ms <= ts_ms) {
+    entries.push_back(Entry{ts_ms, std::string(json)});
+  } else {
+    const auto at = std::upper_bound(entries.begin(), entries.end(), ts_ms,
+                                     [](int64_t ts, const Entry& e) { return ts < e.ts_ms; });
+    entries.insert(at, Entry{ts_ms, std::string(json)});
+  }
   while (entries.size() > max_per_service_) entries.pop_front();
 }
 

@@ -86,17 +86,29 @@ EntryRun live_entries(ServerState& server, std::string_view service, uint64_t co
   return run;
 }
 
-EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count) {
+EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count,
+                      uint32_t message_bytes) {
   static constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
   EntryRun run;
   run.text.reserve(count * 96);
-  const std::string ts = std::to_string(server.epoch_ms());
+  const int64_t now = server.epoch_ms();
+  // Defect entries-ts-descending: each entry of a run is stamped 1 ms before the previous one.
+  const bool descending = server.has(Defect::kEntriesTsDescending);
+  // Defect entries-without-source: emitted entries carry no source.
+  const bool sourceless = server.has(Defect::kEntriesWithoutSource);
+  const std::string ts = std::to_string(now);
   std::string json;
   for (uint64_t n = first_n; n < first_n + count; ++n) {
     const std::string number = std::to_string(n);
-    json.assign(R"({"ts":)").append(ts).append(R"(,"level":")").append(kLevels[n % 4]);
+    const std::string stamp =
+        descending ? std::to_string(now - static_cast<int64_t>(n - first_n)) : ts;
+    json.assign(R"({"ts":)").append(stamp).append(R"(,"level":")").append(kLevels[n % 4]);
     json.append(R"(","message":"test entry )").append(number);
-    json.append(R"(","source":"test.emitLogs","n":)").append(number).append("}");
+    const size_t message = std::string_view("test entry ").size() + number.size();
+    if (message_bytes > message) json.append(message_bytes - message, 'x');
+    json.append(sourceless ? R"(","n":)" : R"(","source":"test.emitLogs","n":)")
+        .append(number)
+        .append("}");
     run.add(static_cast<int>(n % 4), json);
   }
   return run;
@@ -194,7 +206,12 @@ void publish_metrics(ServerState& server, uint64_t first_n, uint64_t count, bool
 void publish_deployment(ServerState& server) {
   const uint64_t n = ++server.deployments_counter;
   JsonPtr event = make_deployment_event(n, server.epoch_ms());
-  const std::string fields = ",\"deployment\":" + print_json(event.get());
+  std::string deployment = print_json(event.get());
+  if (server.has(Defect::kDeploymentAsString)) {  // the object's text, as a JSON string
+    JsonPtr text(cJSON_CreateString(deployment.c_str()));
+    deployment = print_json(text.get());
+  }
+  const std::string fields = ",\"deployment\":" + deployment;
   sse_publish_deployment(server, "vercel", fields);
   const SharedText tail = notification_tail(fields);
   server.sessions.for_each([&](Session& session) {

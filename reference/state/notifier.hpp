@@ -34,7 +34,10 @@ struct EntryRun {
 // Entries from the live generator (--log-rate traffic).
 EntryRun live_entries(ServerState& server, std::string_view service, uint64_t count);
 // test.emitLogs entries n = first_n .. first_n + count - 1 (docs/protocol.md §11.2).
-EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count);
+// With `message_bytes` larger than "test entry <n>", the message is padded with "x" to that many
+// bytes (test.emitLogs' messageBytes).
+EntryRun test_entries(const ServerState& server, uint64_t first_n, uint64_t count,
+                      uint32_t message_bytes = 0);
 
 // Groups `run` in order into notifications of `per_notification` entries, then delivers each group,
 // filtered by level, to every logs subscription of `service`; a group left empty is not sent.

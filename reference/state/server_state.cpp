@@ -1,6 +1,8 @@
 // ServerState construction and its clocks.
 #include "reference/state/server_state.hpp"
 
+#include "reference/defects/seams.hpp"
+
 #include <chrono>
 
 namespace flake {
@@ -14,7 +16,7 @@ ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
       access{0, options.allow_origins, options.allow_hosts,
              defects.test(Defect::kAllowHostBareOnly)},
       sessions(limits.session_ring_items, limits.session_ring_bytes),
-      log_history(options.log_history) {
+      log_history(limits.log_history) {
   for (size_t t = 0; t < kTransports; ++t) {
     transport_limits[t] = resolve_limits(options, defects, static_cast<Transport>(t));
   }
@@ -40,8 +42,9 @@ Connection& add_connection(ServerState& state, lws* wsi) {
   c->wsi = wsi;
   c->server = &state;
   c->opened_at_ms = state.now_ms();
+  c->opened_at_mono_ms = ServerState::mono_ms();
   c->last_ping_ms = ServerState::mono_ms();
-  c->bucket = TokenBucket(state.options.rate, state.options.burst);
+  c->bucket = TokenBucket(seam::bucket_rate(state), state.options.burst);
   Connection& added = *c;
   state.connections.emplace(c.get(), std::move(c));
   return added;

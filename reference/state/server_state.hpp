@@ -4,6 +4,7 @@
 #include <bitset>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "reference/server/options.hpp"
 #include "reference/state/fixture_store.hpp"
 #include "reference/state/log_history.hpp"
+#include "reference/state/rate_limiter.hpp"
 #include "reference/state/session.hpp"
 #include "reference/state/stream_generator.hpp"
 #include "reference/ws/connection.hpp"
@@ -51,6 +53,7 @@ struct ServerState {
   struct DefectCounters {
     uint64_t auth_calls = 0;
     uint64_t ping_calls = 0;
+    std::optional<TokenBucket> shared_bucket;  // shared-bucket: the one bucket of every connection
   } defect_counters;
   // The frame writer's batch buffer, reused across writes: only the single-threaded loop writes.
   std::vector<uint8_t> write_batch;

@@ -38,8 +38,11 @@ bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail
   if (c.close_code != 0) return false;  // closing: nothing more goes out
   OutFrame frame{std::move(bytes), binary, std::move(tail)};
   const size_t size = frame.payload_size();
-  if (c.tx_bytes + size > c.server->options.max_send_buffer_bytes) {
-    request_close(c, 1008, "send buffer limit exceeded (slow reader)", false);
+  if (c.tx_bytes + size > seam::send_buffer_bound(*c.server)) {
+    c.overflowed = true;
+    c.discard_session = seam::overflow_drops_session(*c.server);
+    request_close(c, 1008, "send buffer limit exceeded (slow reader)",
+                  seam::overflow_flushes_queue(*c.server));
     return false;
   }
   c.tx_bytes += size;
@@ -68,9 +71,12 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
                       JsonPtr& error) {
   const int depth = server.message_limits().max_json_depth;
   if (binary) {
-    const MsgpackLeniency leniency{
-        server.has(Defect::kMsgpackTrailingIgnored), server.has(Defect::kExtAsString),
-        server.has(Defect::kMsgpackLengthClamped), server.has(Defect::kMsgpackFloat32Bits)};
+    const MsgpackLeniency leniency{server.has(Defect::kMsgpackTrailingIgnored),
+                                   server.has(Defect::kExtAsString),
+                                   server.has(Defect::kMsgpackLengthClamped),
+                                   server.has(Defect::kMsgpackFloat32Bits),
+                                   server.has(Defect::kBinAsHex),
+                                   server.has(Defect::kIntegerFormChecked)};
     MsgpackDecodeResult decoded = decode_msgpack(payload, depth, leniency);
     if (decoded.value) {
       if (!server.has(Defect::kFirstDuplicateWins)) keep_last_duplicate_keys(decoded.value.get());
@@ -96,6 +102,8 @@ JsonPtr parse_message(const ServerState& server, std::string_view payload, bool 
   }
   ParseResult parsed = parse_json(payload, depth, !server.has(Defect::kFirstDuplicateWins));
   if (!parsed.value) error = parse_error_response(server, parsed.error);
+  if (parsed.value && server.has(Defect::kIntegerFormChecked))
+    mark_float_forms(payload, parsed.value.get());
   return std::move(parsed.value);
 }
 
@@ -148,6 +156,8 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
       request_close(c, 1011, "internal error", false);  // as if the handler had died
       return;
     }
+    if (seam::parse_error_charged(server))
+      (void)seam::bucket_charged(server, c.bucket).try_take(seam::bucket_now(server));
     if (!binary) error = seam::parse_error_as_sent(server, payload, std::move(error));
     if (server.has(Defect::kBinaryAsText)) binary = false;
     enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
@@ -176,9 +186,11 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
   // logs.getLarge answers with its metadata before the chunks (§6.7); emit jobs answer after
   // (§11.2).
-  const bool answer_first = std::all_of(ctx.jobs.begin(), ctx.jobs.end(), [](const EmitJob& job) {
-    return job.kind == EmitJob::Kind::kChunks;
-  });
+  // Defect chunk-before-metadata: the metadata waits until the chunks have gone.
+  const bool answer_first =
+      std::all_of(ctx.jobs.begin(), ctx.jobs.end(),
+                  [](const EmitJob& job) { return job.kind == EmitJob::Kind::kChunks; }) &&
+      !server.has(Defect::kChunkBeforeMetadata);
   if (response && answer_first) {
     enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
   } else if (response) {
@@ -202,6 +214,9 @@ void connection_closed(ServerState& server, Connection* c) {
       server.sessions.detach(*session, server.now_ms());
     }
   }
+  // No session may keep pointing at a closed connection (defect two-sessions-attached leaves a
+  // second one).
+  std::erase_if(server.attached, [c](const auto& entry) { return entry.second == c; });
   server.connections.erase(c);
 }
 
@@ -250,8 +265,12 @@ bool step_jobs(Connection& c) {
       if (c.server->has(Defect::kSlowLogDelivery)) {
         std::this_thread::sleep_for(std::chrono::microseconds(1400 * n));
       }
-      publish_logs(*c.server, job.service, test_entries(*c.server, job.next_n, n),
-                   job.per_notification);
+      // Defect emit-groups-halved: each group of perNotification goes out as two notifications.
+      const uint32_t group = c.server->has(Defect::kEmitGroupsHalved)
+                                 ? std::max<uint32_t>(1, (job.per_notification + 1) / 2)
+                                 : job.per_notification;
+      publish_logs(*c.server, job.service,
+                   test_entries(*c.server, job.next_n, n, job.message_bytes), group);
     } else if (job.kind == EmitJob::Kind::kMetrics) {
       publish_metrics(*c.server, job.next_n, n, true);
     } else {
@@ -263,7 +282,12 @@ bool step_jobs(Connection& c) {
         index = 1 - index;
       const std::string frame =
           binary ? data_chunk_msgpack(data, index) : data_chunk_json(data, index);
-      enqueue_frame(c, make_frame_bytes(frame), binary);
+      SharedText bytes = make_frame_bytes(frame);
+      // Defect chunks-replayed: the chunk goes into the replay ring under a seq of its own.
+      if (c.server->has(Defect::kChunksReplayed) && c.session != nullptr) {
+        c.session->ring.push(c.session->assign_seq(), bytes, binary);
+      }
+      enqueue_frame(c, std::move(bytes), binary);
     }
     job.next_n += n;
     job.remaining -= n;

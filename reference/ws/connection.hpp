@@ -42,6 +42,7 @@ struct EmitJob {
   uint64_t remaining = 0;
   uint64_t next_n = 0;  // number of the next entry or sample (§11.2, §11.3)
   uint32_t per_notification = 100;
+  uint32_t message_bytes = 0;    // test.emitLogs messageBytes: 0 for the plain message
   std::string response;          // sent when the job finishes (may be empty: nothing to send)
   bool response_binary = false;  // the request came as MessagePack, so does its answer
 };
@@ -52,6 +53,7 @@ struct Connection {
   Session* session = nullptr;  // set by a successful auth.authenticate
   int failed_auths = 0;
   int64_t opened_at_ms = 0;
+  int64_t opened_at_mono_ms = 0;  // steady time, for the defect auth-deadline-ignores-clock
   TokenBucket bucket{0, 1};
 
   // Our side of RFC 6455 on the raw socket (reader.cpp reads, frame_writer.cpp writes).
@@ -78,6 +80,7 @@ struct Connection {
   bool drop_now = false;    // test.dropSession: hang up without a close frame and without answering
   bool peer_closed = false;      // the client sent a close frame
   bool discard_session = false;  // defect ping-timeout-drops-session
+  bool overflowed = false;       // closed because its send queue exceeded the bound (§8.7)
   bool ping_due = false;
   int unanswered_pings = 0;
   int64_t last_ping_ms = 0;

@@ -3,6 +3,7 @@
 // buffered by lws and flushed before the next writeable callback.
 #include "reference/ws/frame_writer.hpp"
 
+#include "reference/defects/seams.hpp"
 #include "reference/state/server_state.hpp"
 
 #include <libwebsockets.h>
@@ -130,6 +131,11 @@ int write_close(lws* wsi, Connection& c) {
   }
   std::vector<uint8_t>& out = batch(c);
   out.assign(LWS_PRE, 0);
+  if (c.overflowed && seam::close_inside_frame(*c.server)) {
+    out.push_back(kFin | 0x1);
+    out.push_back(20);  // a 20-byte text frame, of which 10 bytes go out before the close frame
+    out.insert(out.end(), 10, 'x');
+  }
   append_frame(out, kFin | 0x8, payload);
   if (send_bytes(wsi, out) < 0) return -1;
   c.close_sent = true;

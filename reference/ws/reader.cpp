@@ -8,6 +8,7 @@
 #include <string>
 
 #include "reference/codec/utf8.hpp"
+#include "reference/defects/seams.hpp"
 #include "reference/state/server_state.hpp"
 #include "reference/ws/connection.hpp"
 
@@ -39,6 +40,8 @@ int on_control(Connection& c, uint8_t opcode) {
   const std::string& payload = c.control_rx;
   switch (static_cast<ws::Opcode>(opcode)) {
     case ws::Opcode::kPing:
+      if (seam::ping_frame_charged(*c.server))
+        (void)seam::bucket_charged(*c.server, c.bucket).try_take(seam::bucket_now(*c.server));
       if (!closing(c)) {
         c.pong_due = payload;  // only the latest ping needs its pong (RFC 6455 §5.5.3)
         if (c.wsi) lws_callback_on_writable(c.wsi);

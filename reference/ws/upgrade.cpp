@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "reference/defects/seams.hpp"
 #include "reference/http/exchange.hpp"
 #include "reference/http/request_gate.hpp"
 #include "reference/rpc/rpc_error.hpp"
@@ -71,7 +72,7 @@ UpgradeAnswer answer_upgrade(const ws::RequestHead& head, const ServerState& ser
     return refuse(server, 400, "Bad Request", kInvalidRequest, "offer flake.v1");
   }
   const size_t cap = server.limits.max_ws_connections;
-  if (server.shutting_down || open_connections >= cap) {
+  if (seam::refuses_for_shutdown(server) || open_connections >= cap) {
     return refuse(server, 503, "Service Unavailable", kServiceUnavailable,
                   "connection limit reached", R"({"service":"sidecar","retryAfterMs":1000})",
                   server.has(Defect::kNoRetryAfter) ? "" : "Retry-After: 1\r\n");

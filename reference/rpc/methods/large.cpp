@@ -28,7 +28,8 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
   if (auto* error = std::get_if<ParamError>(&parsed)) {
     return invalid_params(error->field.c_str(), error->message);
   }
-  const LargeExportParams& request = std::get<LargeExportParams>(parsed);
+  LargeExportParams& request = std::get<LargeExportParams>(parsed);
+  request.drop_unfitting = ctx.server.has(Defect::kLongEntryDropped);
   ServerState& server = ctx.server;
   if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
 
@@ -38,6 +39,11 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
       build_large_export(entries, request, seam::export_number(server, ++server.export_counter)));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);
 
+  // Defect empty-export-chunk: an export without entries still sends one chunk, an empty array.
+  if (server.has(Defect::kEmptyExportChunk) && data->chunks.empty()) {
+    data->chunks.emplace_back(1, '\x90');
+    data->bytes = 1;
+  }
   if (server.has(Defect::kChunkCorrupt) && !data->chunks.empty() && !data->chunks[0].empty()) {
     data->chunks[0][data->chunks[0].size() / 2] ^= 0x20;  // after the sha256 was taken
   }

@@ -30,6 +30,7 @@ Outcome handle_test_emit_logs(CallContext&, std::string_view, const cJSON* param
 Outcome handle_test_emit_metrics(CallContext&, std::string_view, const cJSON* params);
 Outcome handle_test_drop_session(CallContext&, std::string_view, const cJSON* params);
 Outcome handle_test_set_clock(CallContext&, std::string_view, const cJSON* params);
+Outcome handle_test_emit_deployment(CallContext&, std::string_view, const cJSON* params);
 
 // Shared parameter checks: `params` absent, {} or [] is "no params".
 bool params_empty(const cJSON* params);

@@ -88,9 +88,20 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
           return invalid_params(m->string, "unknown parameter");
       }
     }
+    if (const cJSON* limit = member(params, "limit"); limit != nullptr &&
+                                                      (limit->type & kNumberWrittenAsFloat) != 0 &&
+                                                      ctx.server.has(Defect::kIntegerFormChecked)) {
+      return invalid_params("limit", "limit must be written as an integer");
+    }
     // Lists take named params: absent means the first page, an array (even []) is refused (§3.6).
     const size_t total = static_cast<size_t>(cJSON_GetArraySize(items));
-    auto page = parse_page_params(params, total, list.collection);
+    // Defect cursor-expires-early: cursors are bound to the 5-minute window of the sidecar clock
+    // they were issued in, so one from an earlier window is refused.
+    const std::string binding =
+        ctx.server.has(Defect::kCursorExpiresEarly)
+            ? std::string(list.collection) + "@" + std::to_string(ctx.server.epoch_ms() / 300'000)
+            : std::string(list.collection);
+    auto page = parse_page_params(params, total, binding);
     if (auto* error = std::get_if<PageParamError>(&page);
         error && error->field == "limit" && ctx.server.has(Defect::kParamsDefaulted) &&
         !cJSON_IsNumber(member(params, "limit"))) {
@@ -116,7 +127,14 @@ Outcome handle_list(CallContext& ctx, std::string_view method, const cJSON* para
     if (member(params, "limit") == nullptr)
       request.limit = ctx.server.message_limits().default_page_limit;
     if (ctx.server.has(Defect::kPageOverlap) && request.offset > 0) --request.offset;
-    return make_page(items, list.collection, request);
+    JsonPtr out = make_page(items, list.collection, request, binding);
+    if (ctx.server.has(Defect::kListItemsWithoutId)) {
+      cJSON* page_items =
+          cJSON_GetObjectItemCaseSensitive(out.get(), std::string(list.collection).c_str());
+      for (cJSON* item = page_items ? page_items->child : nullptr; item; item = item->next)
+        cJSON_DeleteItemFromObjectCaseSensitive(item, "id");
+    }
+    return out;
   }
   return rpc_error(kInternalError, "list method without a table entry");
 }
@@ -131,6 +149,10 @@ Outcome handle_multi_dashboard(CallContext& ctx, std::string_view, const cJSON* 
     if (ctx.server.has(Defect::kMultiDashboardPartial) && &name == &names.back()) break;
     cJSON_AddItemToObject(services, name.c_str(),
                           clone(ctx.server.fixtures.dashboard(name)).release());
+  }
+  if (ctx.server.has(Defect::kServiceNameUnchecked)) {
+    cJSON_AddItemToObject(services, "Edge_Cache",
+                          clone(ctx.server.fixtures.dashboard(names.front())).release());
   }
   return result;
 }
@@ -165,6 +187,11 @@ Outcome handle_batch_execute(CallContext& ctx, std::string_view, const cJSON* pa
       ctx.in_batch_execute = true;
       outcome = execute_request(ctx, Request{*method, op_params, nullptr});
       ctx.in_batch_execute = false;
+    }
+    if (auto* refused = std::get_if<RpcError>(&outcome);
+        refused != nullptr && refused->code == kRateLimited &&
+        seam::operation_refusal_fails_batch(ctx.server)) {
+      return std::move(*refused);
     }
     cJSON* entry = cJSON_CreateObject();
     if (auto* error = std::get_if<RpcError>(&outcome)) {

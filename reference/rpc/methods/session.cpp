@@ -194,7 +194,9 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
                     "session resumed elsewhere");
       server.attached.erase(it);
     }
-    if (Session* fresh = c.session) {
+    if (Session* fresh = c.session; fresh != nullptr && server.has(Defect::kTwoSessionsAttached)) {
+      // The defect: the fresh session stays attached to this connection beside the resumed one.
+    } else if (fresh != nullptr) {
       server.attached.erase(fresh);
       if (server.has(Defect::kKeepFreshSession)) {
         server.sessions.detach(*fresh, server.now_ms());
@@ -211,6 +213,31 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
   return resumed_result(ctx.follow_up.size());
 }
 
+namespace {
+
+// §5.5d: "name[!]:type ..." as OpenRPC content descriptors {name, required, schema:{type}}.
+cJSON* content_descriptors(std::string_view words) {
+  cJSON* out = cJSON_CreateArray();
+  while (!words.empty()) {
+    const size_t space = words.find(' ');
+    const std::string_view word = words.substr(0, space);
+    words = space == std::string_view::npos ? std::string_view() : words.substr(space + 1);
+    const size_t colon = word.find(':');
+    std::string_view name = word.substr(0, colon);
+    const bool required = name.ends_with('!');
+    if (required) name.remove_suffix(1);
+    cJSON* d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "name", std::string(name).c_str());
+    cJSON_AddBoolToObject(d, "required", required);
+    cJSON* schema = cJSON_AddObjectToObject(d, "schema");
+    cJSON_AddStringToObject(schema, "type", std::string(word.substr(colon + 1)).c_str());
+    cJSON_AddItemToArray(out, d);
+  }
+  return out;
+}
+
+}  // namespace
+
 Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {
   JsonPtr doc(cJSON_CreateObject());
   cJSON_AddStringToObject(doc.get(), "openrpc", "1.2.6");
@@ -222,8 +249,17 @@ Outcome handle_discover(CallContext& ctx, std::string_view, const cJSON*) {
     if (spec.conformance_only && !seam::test_methods_on(ctx.server)) continue;
     cJSON* m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "name", std::string(spec.name).c_str());
+    if (ctx.server.has(Defect::kServiceNameUnchecked) && spec.name == "aws.getDashboard") {
+      cJSON* extra = cJSON_CreateObject();
+      cJSON_AddStringToObject(extra, "name", "Edge_Cache.getDashboard");
+      cJSON_AddItemToArray(methods, extra);
+    }
     cJSON_AddStringToObject(m, "summary", std::string(spec.summary).c_str());
-    cJSON_AddStringToObject(m, "params", std::string(spec.params).c_str());
+    if (ctx.server.has(Defect::kDiscoverParamsInformal)) {
+      cJSON_AddStringToObject(m, "params", std::string(spec.params).c_str());
+    } else {
+      cJSON_AddItemToObject(m, "params", content_descriptors(spec.descriptors));
+    }
     cJSON_AddStringToObject(m, "result", std::string(spec.result).c_str());
     cJSON_AddBoolToObject(m, "x-requiresAuth", spec.requires_auth);
     cJSON_AddBoolToObject(m, "x-socketOnly", spec.socket_only);

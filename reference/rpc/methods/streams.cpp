@@ -1,6 +1,7 @@
 // logs/metrics/deployments subscribe and unsubscribe (docs/protocol.md §5, §6).
 #include "reference/defects/seams.hpp"
 #include "reference/rpc/methods/methods.hpp"
+#include "reference/state/notifier.hpp"
 
 namespace flake {
 
@@ -56,6 +57,12 @@ Outcome handle_subscribe(CallContext& ctx, std::string_view method, const cJSON*
   const std::string id = session.add_subscription(kind, service, min_level);
   session.subscriptions.at(id).binary =
       ctx.binary_request && !ctx.server.has(Defect::kNotificationsJsonOnly);
+  // Defect subscribe-backfill: a new logs subscription gets one entry before its answer.
+  if (ctx.server.has(Defect::kSubscribeBackfill) && kind == StreamKind::kLogs) {
+    const EntryRun run = live_entries(ctx.server, service, 1);
+    deliver(ctx.server, session, session.subscriptions.at(id), "logs.update", service,
+            notification_tail(",\"entries\":[" + run.text + "]"));
+  }
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddStringToObject(result.get(), "subscription", id.c_str());
   return result;

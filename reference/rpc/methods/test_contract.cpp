@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reference/rpc/methods/methods.hpp"
+#include "reference/state/notifier.hpp"
 
 namespace flake {
 
@@ -11,6 +12,7 @@ namespace {
 
 constexpr double kMaxEmit = 1'000'000;
 constexpr double kMaxPerNotification = 1'000;
+constexpr double kMaxMessageBytes = 4'194'304;
 constexpr double kMaxClockOffsetMs = 31'536'000'000;  // one year
 
 bool as_count(const cJSON* item, double max, uint64_t& out) {
@@ -36,9 +38,15 @@ Outcome handle_test_emit_logs(CallContext& ctx, std::string_view, const cJSON* p
       item && (!as_count(item, kMaxPerNotification, per_notification) || per_notification == 0)) {
     return invalid_params("perNotification", "perNotification must be an integer 1..1000");
   }
+  uint64_t message_bytes = 0;
+  if (const cJSON* item = member(params, "messageBytes");
+      item && (!as_count(item, kMaxMessageBytes, message_bytes) || message_bytes == 0)) {
+    return invalid_params("messageBytes", "messageBytes must be an integer 1..4194304");
+  }
   if (!ctx.server.fixtures.has_service(*service))
     return not_found("service:" + std::string(*service));
   EmitJob job;
+  job.message_bytes = static_cast<uint32_t>(message_bytes);
   job.kind = EmitJob::Kind::kLogs;
   job.service = *service;
   job.remaining = count;
@@ -78,11 +86,22 @@ Outcome handle_test_set_clock(CallContext& ctx, std::string_view, const cJSON* p
       std::fabs(offset->valuedouble) > kMaxClockOffsetMs) {
     return invalid_params("offsetMs", "offsetMs must be an integer within one year");
   }
-  ctx.server.clock_offset_ms = static_cast<int64_t>(offset->valuedouble);
+  const auto offset_ms = static_cast<int64_t>(offset->valuedouble);
+  // Defect clock-offset-adds: the new offset is added to the one in effect.
+  ctx.server.clock_offset_ms =
+      ctx.server.has(Defect::kClockOffsetAdds) ? ctx.server.clock_offset_ms + offset_ms : offset_ms;
   JsonPtr result(cJSON_CreateObject());
   cJSON_AddNumberToObject(result.get(), "offsetMs",
                           static_cast<double>(ctx.server.clock_offset_ms));
   cJSON_AddNumberToObject(result.get(), "now", static_cast<double>(ctx.server.epoch_ms()));
+  return result;
+}
+
+Outcome handle_test_emit_deployment(CallContext& ctx, std::string_view, const cJSON* params) {
+  if (params != nullptr && !cJSON_IsObject(params)) return params_not_object();
+  publish_deployment(ctx.server);  // queued on the caller's connection before this answer (§11.8)
+  JsonPtr result(cJSON_CreateObject());
+  cJSON_AddNumberToObject(result.get(), "emitted", 1);
   return result;
 }
 

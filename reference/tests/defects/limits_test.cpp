@@ -34,6 +34,7 @@ TEST(Limits, DefaultsAreTheProtocolsAndTheOptions) {
   EXPECT_EQ(l.session_ring_bytes, o.replay_bytes);
   EXPECT_EQ(l.header_timeout_s, 2u);  // rounded up to whole seconds
   EXPECT_EQ(l.max_head_bytes, 8192u);
+  EXPECT_EQ(l.body_timeout_s, 5u);
   EXPECT_EQ(l.ticket_random_bytes, 16u);
   EXPECT_EQ(l.ticket_lifetime_ms, 30'000);
   EXPECT_EQ(l.ticket_announced_ms, 30'000);
@@ -57,6 +58,7 @@ TEST(Limits, EachNumberDefectChangesItsNumber) {
   EXPECT_EQ(with({"small-ring"}).session_ring_items, 1000u);
   EXPECT_EQ(with({"small-ring-bytes"}).session_ring_bytes, size_t{2} << 20);
   EXPECT_EQ(with({"no-header-timeout"}).header_timeout_s, 60u);
+  EXPECT_EQ(with({"no-body-timeout"}).body_timeout_s, 60u);
   EXPECT_EQ(with({"small-head-limit"}).max_head_bytes, 4096u);
   EXPECT_EQ(with({"ticket-short"}).ticket_random_bytes, 4u);
   EXPECT_EQ(with({"ticket-no-expiry"}).ticket_lifetime_ms, kNever);

@@ -309,6 +309,26 @@ TEST_F(DispatcherTest, DiscoverListsTheMethodTable) {
     EXPECT_TRUE(names.count(std::string(spec.name))) << spec.name;
 }
 
+// §5.5d: params as OpenRPC content descriptors, none exactly for the methods that take none.
+TEST_F(DispatcherTest, DiscoverParamsAreContentDescriptors) {
+  JsonPtr r = roundtrip(*conn, R"({"jsonrpc":"2.0","method":"rpc.discover","id":1})");
+  const cJSON* methods = member(member(r.get(), "result"), "methods");
+  ASSERT_TRUE(cJSON_IsArray(methods));
+  for (const cJSON* m = methods->child; m; m = m->next) {
+    const std::string name = member(m, "name")->valuestring;
+    const cJSON* params = member(m, "params");
+    ASSERT_TRUE(cJSON_IsArray(params)) << name;
+    const MethodSpec* spec = find_method(name);
+    ASSERT_NE(spec, nullptr) << name;
+    EXPECT_EQ(cJSON_GetArraySize(params) == 0, spec->params == "none") << name;
+    for (const cJSON* d = params->child; d; d = d->next) {
+      EXPECT_TRUE(cJSON_IsString(member(d, "name"))) << name;
+      EXPECT_TRUE(cJSON_IsBool(member(d, "required"))) << name;
+      EXPECT_TRUE(cJSON_IsString(member(member(d, "schema"), "type"))) << name;
+    }
+  }
+}
+
 TEST(DispatcherAuth, EverythingButPingNeedsAuthentication) {
   auto state = test::make_state();
   Connection& c = test::open_connection(*state);

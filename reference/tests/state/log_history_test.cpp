@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "reference/codec/msgpack.hpp"
 #include "reference/rpc/large_export.hpp"
@@ -97,6 +98,21 @@ TEST(LogHistory, ExportFromPackedEntriesEqualsExportFromTrees) {
       EXPECT_EQ(b.shortened_entries, 1u);
     }
   }
+}
+
+TEST(LogHistory, KeepsAscendingTsWhenTheClockMovedBack) {
+  // test.setClock moved ahead, then back: later entries carry smaller ts and go before the bigger
+  // ones, after those with the same ts (§5.12: ascending ts, equal ts in production order).
+  LogHistory history(10);
+  history.add("aws", 100, entry(100, 0, "a"));
+  history.add("aws", 900, entry(900, 1, "shifted"));
+  history.add("aws", 200, entry(200, 2, "b"));
+  history.add("aws", 200, entry(200, 3, "c"));
+  JsonPtr entries = history.entries_since("aws", 0);
+  std::vector<double> ns;
+  for (const cJSON* e = entries->child; e; e = e->next)
+    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  EXPECT_EQ(ns, (std::vector<double>{0, 2, 3, 1}));
 }
 
 }  // namespace
