@@ -25,31 +25,6 @@ void require_ok(const std::optional<ChunkProblem>& problem) {
   if (problem) fail_case(problem->expected, problem->actual);
 }
 
-// Every entry of a JSON export of `service` over `time_range`, assembled and checked (§6.10).
-std::vector<json> exported_entries(CaseContext& ctx, RpcClient& rpc, const std::string& service,
-                                   const std::string& time_range) {
-  const json id = "large";
-  rpc.send(make_request("logs.getLarge",
-                        {{"service", service}, {"timeRange", time_range}, {"format", "json"}}, id));
-  const json meta = require_result(rpc.wait_for_id(id, ctx.deadline()), id,
-                                   "logs.getLarge of the last " + time_range);
-  ChunkAssembler assembler;
-  require_ok(assembler.start(meta));
-  for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
-    const Incoming in = rpc.wait_for(
-        [&](const json& v) {
-          return is_notification(v) && v.value("method", "") == "data.chunk" &&
-                 v.value("params", json()).value("stream", "") == meta.value("stream", "");
-        },
-        ctx.deadline());
-    const json n = require_value(
-        in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
-    require_ok(assembler.add(n.value("params", json()), in.encoding));
-  }
-  require_ok(assembler.finish());
-  return assembler.entries();
-}
-
 // Fills the service's history with kEmitted test entries, then exports it.
 Export fetch_export(CaseContext& ctx, RpcClient& rpc, const std::string& service,
                     const json& params, Encoding encoding) {
@@ -438,7 +413,8 @@ void add_s6_notifications_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            ctx.call_test_method(*rpc, "test.emitLogs", {{"service", "aws"}, {"count", 3}});
-           const std::vector<json> entries = exported_entries(ctx, *rpc, "aws", "1m");
+           const std::vector<json> entries = exported_entries(
+               ctx, *rpc, {{"service", "aws"}, {"timeRange", "1m"}, {"format", "json"}});
            require(!entries.empty(), "the three entries just emitted in the export", "none");
            for (const json& e : entries) {
              require(has_string(e, "source"), "a string source in every entry", show(e, 300));
@@ -555,7 +531,8 @@ void add_s6_notifications_cases(Catalog& c) {
            constexpr std::size_t kLong = 1'100'000;  // more than a chunk's 1,048,576 bytes
            ctx.call_test_method(*rpc, "test.emitLogs",
                                 {{"service", "vercel"}, {"count", 1}, {"messageBytes", kLong}});
-           const std::vector<json> entries = exported_entries(ctx, *rpc, "vercel", "1m");
+           const std::vector<json> entries = exported_entries(
+               ctx, *rpc, {{"service", "vercel"}, {"timeRange", "1m"}, {"format", "json"}});
            for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
              if (!is_test_entry(*it) || (*it)["n"] != 0) continue;
              const std::string message = it->value("message", "");

@@ -66,67 +66,6 @@ void wait_for_free_slot(CaseContext& ctx) {
   }
 }
 
-// One keep-alive HTTP/1.1 connection: the token bucket is per connection (§8.1), so emptying it
-// needs many requests on the same one.
-class KeepAlive {
- public:
-  bool connect(CaseContext& ctx) {
-    return socket_.connect(ctx.target().url.host, ctx.target().url.port, ctx.deadline());
-  }
-  bool send(std::string_view wire, Deadline deadline) {
-    return socket_.send_all(wire, deadline) == IoStatus::Ok;
-  }
-  // Reads one Content-Length-framed response; incomplete on any problem.
-  HttpResponse receive(Deadline deadline) {
-    HeadRead read = read_response_head(socket_, leftover_, deadline);
-    if (read.status != HeadRead::Status::Ok) return HttpResponse{};
-    return body_after(std::move(read.head), deadline);
-  }
-  // The next response head alone (the answer to HEAD, or an interim 1xx).
-  HeadRead receive_head(Deadline deadline) {
-    return read_response_head(socket_, leftover_, deadline);
-  }
-  // Up to `want` bytes of what follows the last head read: fewer when the connection ends
-  // (`ended`) or at the deadline.
-  std::string following(std::size_t want, Deadline deadline, bool& ended) {
-    ended = false;
-    char buf[4096];
-    while (leftover_.size() < want) {
-      const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
-      if (r.status == IoStatus::Timeout) break;
-      if (r.status != IoStatus::Ok || r.bytes == 0) {
-        ended = true;
-        break;
-      }
-      leftover_.append(buf, r.bytes);
-    }
-    return leftover_.substr(0, want);
-  }
-  // The Content-Length-framed body of a response whose head was read.
-  HttpResponse body_after(HttpResponseHead head, Deadline deadline) {
-    HttpResponse response;
-    response.head = std::move(head);
-    response.status = response.head.status;
-    std::size_t length = 0;
-    const std::string cl = response.head.header("content-length").value_or("0");
-    std::from_chars(cl.data(), cl.data() + cl.size(), length);
-    char buf[16384];
-    while (leftover_.size() < length) {
-      const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
-      if (r.status != IoStatus::Ok) return response;
-      leftover_.append(buf, r.bytes);
-    }
-    response.body = leftover_.substr(0, length);
-    leftover_.erase(0, length);
-    response.complete = true;
-    return response;
-  }
-
- private:
-  TcpSocket socket_;
-  std::string leftover_;
-};
-
 // The Host header line the raw requests of this file carry.
 std::string host_line(CaseContext& ctx) {
   return "Host: " + ctx.target().url.authority + "\r\n";
@@ -196,7 +135,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string host = host_line(ctx);
-           KeepAlive conn;
+           HttpPipeline conn;
            require(conn.connect(ctx), "a TCP connection", "connect failed");
            require(conn.send("HEAD /api/v1/health HTTP/1.1\r\n" + host +
                                  "\r\nGET /api/v1/health HTTP/1.1\r\n" + host + "\r\n",
@@ -226,7 +165,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string get = "GET /api/v1/health HTTP/1.1\r\n" + host_line(ctx) + "\r\n";
-           KeepAlive conn;
+           HttpPipeline conn;
            require(conn.connect(ctx), "a TCP connection", "connect failed");
            for (int i = 1; i <= 2; ++i) {
              const std::string what = "GET /api/v1/health number " + std::to_string(i);
@@ -247,7 +186,7 @@ void add_s9_http_rules_cases(Catalog& c) {
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string ping = R"({"jsonrpc":"2.0","id":9,"method":"system.ping"})";
-           KeepAlive conn;
+           HttpPipeline conn;
            require(conn.connect(ctx), "a TCP connection", "connect failed");
            require(conn.send("POST /api/v1/rpc HTTP/1.1\r\n" + host_line(ctx) +
                                  "Authorization: Bearer " + ctx.target().token +
@@ -298,7 +237,7 @@ void add_s9_http_rules_cases(Catalog& c) {
                         "426) with Sec-WebSocket-Version: 13.",
          .rules = {"9.2b", "9.2a"},
          .run = [](CaseContext& ctx) {
-           KeepAlive conn;
+           HttpPipeline conn;
            require(conn.connect(ctx), "a TCP connection", "connect failed");
            require(conn.send("GET /rpc HTTP/1.1\r\n" + host_line(ctx) +
                                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -438,7 +377,7 @@ void add_s9_http_rules_cases(Catalog& c) {
            std::string gets;
            for (int i = 0; i < kWindow; ++i)
              gets += "GET /api/v1/logs/supabase?timeRange=x HTTP/1.1\r\n" + host + auth + "\r\n";
-           KeepAlive conn;
+           HttpPipeline conn;
            require(conn.connect(ctx), "a TCP connection", "connect failed");
            const auto started = Clock::now();
            int requests = 0;

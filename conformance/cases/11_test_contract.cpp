@@ -10,7 +10,6 @@
 #include "conformance/cases/cases.hpp"
 #include "conformance/cases/rest_case_util.hpp"
 #include "conformance/cases/sse_notifications.hpp"
-#include "conformance/client/chunk_assembler.hpp"
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 
@@ -37,35 +36,6 @@ std::string within(std::int64_t expected) {
 // test.setClock through `rpc`: the answer as it came.
 Incoming set_clock(CaseContext& ctx, RpcClient& rpc, const json& offset) {
   return rpc.call("test.setClock", {{"offsetMs", offset}}, ctx.timeout());
-}
-
-// The entries of an export of `service` over the last hour, through ChunkAssembler (§6.7-6.10).
-std::vector<json> export_entries(CaseContext& ctx, RpcClient& rpc, const std::string& service) {
-  const json id = "large";
-  rpc.send(make_request(
-      "logs.getLarge",
-      {{"service", service}, {"timeRange", "1h"}, {"format", "json"}, {"compress", true}}, id));
-  const Incoming first = rpc.wait_for_id(id, ctx.deadline());
-  unimplemented_if_missing(first, "logs.getLarge");
-  const json meta = require_result(first, id, "logs.getLarge of the last hour");
-  ChunkAssembler assembler;
-  const auto ok = [](const std::optional<ChunkProblem>& problem) {
-    if (problem) fail_case(problem->expected, problem->actual);
-  };
-  ok(assembler.start(meta));
-  for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
-    const Incoming in = rpc.wait_for(
-        [&](const json& v) {
-          return is_notification(v) && v.value("method", "") == "data.chunk" &&
-                 v.value("params", json()).value("stream", "") == meta.value("stream", "");
-        },
-        ctx.deadline());
-    const json n = require_value(
-        in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
-    ok(assembler.add(n.value("params", json()), in.encoding));
-  }
-  ok(assembler.finish());
-  return assembler.entries();
 }
 
 }  // namespace
@@ -484,7 +454,11 @@ void add_s11_test_contract_cases(Catalog& c) {
            ctx.call_test_method(
                *rpc, "test.emitLogs",
                {{"service", "supabase"}, {"count", kCount}, {"perNotification", 1000}});
-           const std::vector<json> entries = export_entries(ctx, *rpc, "supabase");
+           const std::vector<json> entries = exported_entries(ctx, *rpc,
+                                                              {{"service", "supabase"},
+                                                               {"timeRange", "1h"},
+                                                               {"format", "json"},
+                                                               {"compress", true}});
            // This emission's entries are the last test entries of the history, n = 0..19,999.
            std::vector<char> seen(kCount, 0);
            std::int64_t found = 0;

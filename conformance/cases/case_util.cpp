@@ -1,6 +1,8 @@
 // Shared helpers for cases (see case_util.hpp).
 #include "conformance/cases/case_util.hpp"
 
+#include "conformance/client/chunk_assembler.hpp"
+
 #include <cstdio>
 
 namespace flake::conform {
@@ -306,6 +308,32 @@ json authenticate_at(CaseContext& ctx, RpcClient& rpc, const Url& url, std::stri
   require_upgraded(connected, what);
   const Incoming auth = rpc.authenticate(token, client_info(), ctx.timeout());
   return require_result(auth, answer_id(auth), std::string(what) + ": auth.authenticate");
+}
+
+std::vector<json> exported_entries(CaseContext& ctx, RpcClient& rpc, const json& params) {
+  const json id = "large";
+  rpc.send(make_request("logs.getLarge", params, id));
+  const Incoming first = rpc.wait_for_id(id, ctx.deadline());
+  unimplemented_if_missing(first, "logs.getLarge");
+  const json meta = require_result(first, id, "logs.getLarge " + params.dump());
+  const auto ok = [](const std::optional<ChunkProblem>& problem) {
+    if (problem) fail_case(problem->expected, problem->actual);
+  };
+  ChunkAssembler assembler;
+  ok(assembler.start(meta));
+  for (std::int64_t i = 0; i < assembler.announced_chunks(); ++i) {
+    const Incoming in = rpc.wait_for(
+        [&](const json& v) {
+          return is_notification(v) && v.value("method", "") == "data.chunk" &&
+                 v.value("params", json()).value("stream", "") == meta.value("stream", "");
+        },
+        ctx.deadline());
+    const json n = require_value(
+        in, std::to_string(assembler.announced_chunks()) + " data.chunk notifications");
+    ok(assembler.add(n.value("params", json()), in.encoding));
+  }
+  ok(assembler.finish());
+  return assembler.entries();
 }
 
 }  // namespace flake::conform

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flake::conform {
 
@@ -127,6 +128,10 @@ SeqCollector emit_logs_and_collect(CaseContext& ctx, RpcClient& rpc, const json&
 // as §11.2 describes them.
 void check_log_update(const json& params, const std::string& subscription,
                       std::string_view service);
+
+// Every entry of the export logs.getLarge answers for `params` (a JSON-format export), assembled
+// and checked through ChunkAssembler (§6.7-6.10); the case fails on any problem.
+std::vector<json> exported_entries(CaseContext& ctx, RpcClient& rpc, const json& params);
 
 // Another process of the sidecar under test, started as `spec` says (docs/protocol.md §11.7), for
 // the cases of §1.1, §1.2, §1.8, §4.1 and §11.1 that need a start of their own. Skips the case

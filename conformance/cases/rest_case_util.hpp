@@ -168,14 +168,23 @@ class HttpPipeline {
   // The next response: its head and a Content-Length body. A response without Content-Length (a
   // stream) comes back with its head only. Incomplete when the connection ended or time ran out.
   HttpResponse receive(Deadline deadline) {
-    HttpResponse response;
     HeadRead read = read_response_head(socket_, leftover_, deadline);
     if (read.status != HeadRead::Status::Ok) {
+      HttpResponse response;
       response.error = read.status == HeadRead::Status::Timeout ? "no answer in time"
                                                                 : "no answer: " + read.error;
       return response;
     }
-    response.head = std::move(read.head);
+    return body_after(std::move(read.head), deadline);
+  }
+  // The next response head alone (the answer to HEAD, or an interim 1xx).
+  HeadRead receive_head(Deadline deadline) {
+    return read_response_head(socket_, leftover_, deadline);
+  }
+  // The Content-Length-framed body of a response whose head was read.
+  HttpResponse body_after(HttpResponseHead head, Deadline deadline) {
+    HttpResponse response;
+    response.head = std::move(head);
     response.status = response.head.status;
     const auto cl = response.head.header("content-length");
     std::size_t length = 0;
@@ -193,6 +202,22 @@ class HttpPipeline {
     leftover_.erase(0, length);
     response.complete = true;
     return response;
+  }
+  // Up to `want` bytes of what follows the last head read: fewer when the connection ends
+  // (`ended`) or at the deadline.
+  std::string following(std::size_t want, Deadline deadline, bool& ended) {
+    ended = false;
+    char buf[4096];
+    while (leftover_.size() < want) {
+      const RecvResult r = socket_.recv_some(buf, sizeof buf, deadline);
+      if (r.status == IoStatus::Timeout) break;
+      if (r.status != IoStatus::Ok || r.bytes == 0) {
+        ended = true;
+        break;
+      }
+      leftover_.append(buf, r.bytes);
+    }
+    return leftover_.substr(0, want);
   }
 
  private:

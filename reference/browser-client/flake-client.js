@@ -432,6 +432,7 @@ export class FlakeClient extends Emitter {
         this.#onGap(conn);
         return;
       }
+      if (seen.kind === "lost") this.emit("gap", { expected: seen.expected, seq: params.seq });
       const sub = this.bySubscriptionId.get(params.subscription);
       if (sub) deliver(sub, params, method);
       else this.emit("notification", { method, params });

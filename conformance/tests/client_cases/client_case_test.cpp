@@ -35,7 +35,7 @@ CaseResult run_one(const ClientSetup& setup, const std::string& id) {
 TEST(ClientCatalog, EveryCaseIsInTheClientGroupWithAUniqueId) {
   ClientSetup setup;
   const Catalog catalog = build_client_catalog(setup);
-  EXPECT_EQ(catalog.cases().size(), 28u);
+  EXPECT_EQ(catalog.cases().size(), 30u);
   std::set<std::string> ids;
   for (const Case& c : catalog.cases()) {
     EXPECT_EQ(group_of(c), Group::Client) << c.id;
