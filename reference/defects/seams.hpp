@@ -81,11 +81,25 @@ inline bool dies_on_surrogate(const ServerState& s, std::string_view text) {
 }
 
 // huge-number-closes: a JSON number whose exponent puts it beyond a double's range (1e400)
-// "kills the handler", like surrogate-closes-connection.
+// "kills the handler", like surrogate-closes-connection. Text inside strings is skipped: a token
+// of hex digits such as "...3e512..." is not a number.
 inline bool dies_on_huge_number(const ServerState& s, std::string_view text) {
   if (!s.has(Defect::kHugeNumberClosesConnection)) return false;
-  for (size_t at = 1; at + 3 < text.size(); ++at) {
-    if ((text[at] != 'e' && text[at] != 'E') || text[at - 1] < '0' || text[at - 1] > '9') continue;
+  bool in_string = false;
+  for (size_t at = 0; at + 3 < text.size(); ++at) {
+    if (in_string) {
+      if (text[at] == '\\')
+        ++at;
+      else if (text[at] == '"')
+        in_string = false;
+      continue;
+    }
+    if (text[at] == '"') {
+      in_string = true;
+      continue;
+    }
+    if (at == 0 || (text[at] != 'e' && text[at] != 'E') || text[at - 1] < '0' || text[at - 1] > '9')
+      continue;
     size_t d = at + 1;
     if (text[d] == '+' || text[d] == '-') ++d;
     int exponent = 0;
