@@ -5,7 +5,10 @@ export class SeqTracker {
   constructor() {
     /** The highest contiguous seq received: what session.resume sends as lastSeq (§7.3). */
     this.last = 0;
-    /** `last` when the latest jump was seen: a resume is replaying from there (§6.2h). */
+    /**
+     * `last` when the latest jump was seen: a resume is replaying from there (§6.2h).
+     * @type {number | null}
+     */
     this.resumedFrom = null;
   }
 
