@@ -629,77 +629,89 @@ void add_s8_limits_cases(Catalog& c) {
          }});
   // One kept-alive connection: requests that fail authentication and preflights first (free),
   // then authenticated requests until 429, then an SSE request right behind a refused one.
-  c.add({.id = "8.2/8",
-         .tier = Tier::Must,
-         .requirement = "Every HTTP request other than POST /api/v1/rpc, health and preflight "
-                        "MUST cost one token once authenticated; an SSE request costs one when "
-                        "it opens.",
-         .rules = {"8.2i"},
-         .budget = milliseconds(20000),
-         .run = [](CaseContext& ctx) {
-           const Bucket b = countable_bucket(ctx);
-           rest::require_rest(ctx);
-           HttpPipeline pipe;
-           require(pipe.connect(ctx), "a TCP connection", "connect failed");
-           const auto opened = Clock::now();
-           const std::string preflight =
-               "OPTIONS /api/v1/vercel/dashboard HTTP/1.1\r\nHost: " + ctx.target().url.authority +
-               "\r\nOrigin: tauri://localhost\r\nAccess-Control-Request-Method: GET\r\n\r\n";
-           const std::string free_pair =
-               wire_get(ctx, "/api/v1/vercel/dashboard", false) + preflight;
-           const int pairs = static_cast<int>(b.burst);
-           std::string window;
-           for (int i = 0; i < 50; ++i) window += free_pair;
-           for (int sent = 0; sent < pairs; sent += 50) {
-             require(pipe.send(window, ctx.deadline()), "pipelined requests sent", "send failed");
-             for (int i = 0; i < 100; ++i) {
-               const HttpResponse r = pipe.receive(ctx.deadline());
-               require(r.complete && (r.status == 401 || r.status == 204),
-                       "401 without credentials, 204 for a preflight, on one kept-alive connection",
-                       rest::status_text(r));
-             }
+  c.add(
+      {.id = "8.2/8",
+       .tier = Tier::Must,
+       .requirement = "Every HTTP request other than POST /api/v1/rpc, health and preflight "
+                      "MUST cost one token once authenticated; an SSE request costs one when "
+                      "it opens.",
+       .rules = {"8.2i"},
+       .budget = milliseconds(20000),
+       .run = [](CaseContext& ctx) {
+         const Bucket b = countable_bucket(ctx);
+         rest::require_rest(ctx);
+         HttpPipeline pipe;
+         require(pipe.connect(ctx), "a TCP connection", "connect failed");
+         const auto opened = Clock::now();
+         const std::string preflight =
+             "OPTIONS /api/v1/vercel/dashboard HTTP/1.1\r\nHost: " + ctx.target().url.authority +
+             "\r\nOrigin: tauri://localhost\r\nAccess-Control-Request-Method: GET\r\n\r\n";
+         const std::string free_pair = wire_get(ctx, "/api/v1/vercel/dashboard", false) + preflight;
+         const int pairs = static_cast<int>(b.burst);
+         std::string window;
+         for (int i = 0; i < 50; ++i) window += free_pair;
+         for (int sent = 0; sent < pairs; sent += 50) {
+           require(pipe.send(window, ctx.deadline()), "pipelined requests sent", "send failed");
+           for (int i = 0; i < 100; ++i) {
+             const HttpResponse r = pipe.receive(ctx.deadline());
+             require(r.complete && (r.status == 401 || r.status == 204),
+                     "401 without credentials, 204 for a preflight, on one kept-alive connection",
+                     rest::status_text(r));
            }
-           const HttpAdmitted a = pipeline_until_429(
-               ctx, pipe, wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true),
-               static_cast<std::int64_t>(3 * b.burst));
-           const std::string counted = std::to_string(a.admitted) + " admitted";
-           const double most = b.most(opened, 0);
-           require(static_cast<double>(a.admitted) <= most,
-                   "a 429 after at most " + fmt(most) + " authenticated requests (burst + refill)",
-                   counted + (a.refused == 0 ? ", none refused" : ""));
-           require(static_cast<double>(a.admitted) >= b.burst,
-                   "at least burst (" + fmt(b.burst) + ") authenticated requests admitted after " +
-                       std::to_string(2 * pairs) + " refused for authentication and preflights",
-                   counted);
-           // An SSE request written right behind a request refused with 429 finds the bucket
-           // empty too (a refill between the two is retried).
-           for (int attempt = 0; attempt < 5; ++attempt) {
-             // Ten GETs first take whatever refilled while the last answers travelled.
-             std::string refused_then_sse;
-             for (int i = 0; i < 10; ++i)
-               refused_then_sse += wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true);
-             refused_then_sse += wire_get(ctx, "/api/v1/stream/deployments", true);
-             require(pipe.send(refused_then_sse, ctx.deadline()), "requests sent", "send failed");
-             HttpResponse before;
-             for (int i = 0; i < 10; ++i) {
-               before = pipe.receive(ctx.deadline());
-               require(before.complete, "an answer", before.error);
-             }
-             const HttpResponse sse = pipe.receive(ctx.deadline());
-             require(sse.status != 0, "an answer to the SSE request", sse.error);
-             if (before.status != 429) {
-               if (sse.status != 429) break;  // the stream (or refusal) ends the pipeline
-               continue;
-             }
-             require(sse.status == 429,
-                     "429 for an SSE request right behind a request refused with 429",
-                     "HTTP " + std::to_string(sse.status));
-             return pass(counted);
+         }
+         const HttpAdmitted a =
+             pipeline_until_429(ctx, pipe, wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true),
+                                static_cast<std::int64_t>(3 * b.burst));
+         const std::string counted = std::to_string(a.admitted) + " admitted";
+         const double most = b.most(opened, 0);
+         require(static_cast<double>(a.admitted) <= most,
+                 "a 429 after at most " + fmt(most) + " authenticated requests (burst + refill)",
+                 counted + (a.refused == 0 ? ", none refused" : ""));
+         require(static_cast<double>(a.admitted) >= b.burst,
+                 "at least burst (" + fmt(b.burst) + ") authenticated requests admitted after " +
+                     std::to_string(2 * pairs) + " refused for authentication and preflights",
+                 counted);
+         // An SSE request written right behind a request refused with 429 finds the bucket
+         // empty too. A token may refill between the two on a busy machine (1/rate), so a try
+         // in which the SSE request is admitted proves nothing alone: each try runs on a new
+         // connection whose bucket is emptied first, and the case fails only when the SSE
+         // request is admitted right behind a 429 in every one of five tries.
+         constexpr int kTries = 5;
+         int admitted_behind_429 = 0;
+         for (int attempt = 0; attempt < kTries; ++attempt) {
+           HttpPipeline fresh;
+           HttpPipeline& conn = attempt == 0 ? pipe : fresh;
+           if (attempt > 0) {
+             require(conn.connect(ctx), "a TCP connection", "connect failed");
+             pipeline_until_429(ctx, conn, wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true),
+                                static_cast<std::int64_t>(3 * b.burst));
            }
-           skip_case(counted +
-                     "; the bucket refilled between every refused request and the SSE "
-                     "request behind it");
-         }});
+           // Ten GETs first take whatever refilled while the last answers travelled.
+           std::string refused_then_sse;
+           for (int i = 0; i < 10; ++i)
+             refused_then_sse += wire_get(ctx, "/api/v1/logs/supabase?timeRange=x", true);
+           refused_then_sse += wire_get(ctx, "/api/v1/stream/deployments", true);
+           require(conn.send(refused_then_sse, ctx.deadline()), "requests sent", "send failed");
+           HttpResponse before;
+           for (int i = 0; i < 10; ++i) {
+             before = conn.receive(ctx.deadline());
+             require(before.complete, "an answer", before.error);
+           }
+           const HttpResponse sse = conn.receive(ctx.deadline());
+           require(sse.status != 0, "an answer to the SSE request", sse.error);
+           if (before.status != 429) continue;  // the bucket refilled before: no verdict
+           if (sse.status == 429) return pass(counted);
+           ++admitted_behind_429;
+         }
+         require(admitted_behind_429 < kTries,
+                 "429 for an SSE request right behind a request refused with 429 (in at least "
+                 "one of " +
+                     std::to_string(kTries) + " tries on emptied buckets)",
+                 "admitted in all " + std::to_string(kTries));
+         skip_case(counted +
+                   "; the bucket refilled between every refused request and the SSE "
+                   "request behind it");
+       }});
   // The reference, like any sidecar may, ends the connection after a POST, so actions cannot be
   // counted on one connection. Instead: GETs on a kept-alive connection until the last answer is
   // 429, then, once the refill has given back one token (1/rate, plus 1 ms for a bucket clock of
