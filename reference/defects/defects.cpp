@@ -7,14 +7,17 @@ namespace flake {
 
 namespace {
 
-constexpr std::array kCatalog{
+// The size is spelled out: deducing it from more than 256 initializers exceeds clang's fold
+// expression limit. Every entry in order, so the last one is the last enumerator.
+constexpr std::array<DefectInfo, static_cast<size_t>(Defect::kCount)> kCatalog{{
 #define FLAKE_DEFECT(id, name, section, description, must_fail, may_fail) \
   DefectInfo{Defect::id, name, section, description, must_fail, may_fail},
 #include "reference/defects/defects.def"
 #undef FLAKE_DEFECT
-};
-static_assert(kCatalog.size() == static_cast<size_t>(Defect::kCount),
-              "every defect needs an entry");
+}};
+static_assert(kCatalog.back().defect ==
+                  static_cast<Defect>(static_cast<size_t>(Defect::kCount) - 1),
+              "every defect needs an entry, in the order of defects.def");
 
 }  // namespace
 
