@@ -14,6 +14,7 @@
 #include "conformance/harness/runner.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 #include "conformance/netfuzz/runner.hpp"
+#include "conformance/soak/soak_main.hpp"
 
 #include <unistd.h>
 
@@ -365,6 +366,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (argc > 1 && (std::string_view(argv[1]) == "fuzz" || std::string_view(argv[1]) == "replay")) {
     return flake::conform::netfuzz::netfuzz_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "soak") {
+    return flake::conform::soak::soak_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
   }
   if (argc > 1 && std::string_view(argv[1]) == "client") {
     return flake::conform::client::client_main(argc, argv, FLAKE_CONFORM_CLIENT_DRIVER_BIN);

@@ -238,6 +238,18 @@ ExitInfo SidecarProcess::stop(std::chrono::milliseconds grace) {
   return *exit_;
 }
 
+ExitInfo SidecarProcess::kill() {
+  if (pid_ <= 0) return ExitInfo{};
+  if (!exit_) {
+    const auto start = std::chrono::steady_clock::now();
+    reap();  // SIGKILLs the whole group, then waits
+    exit_->stop_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+  }
+  if (reader_.joinable()) reader_.join();
+  return *exit_;
+}
+
 void SidecarProcess::terminate() {
   if (pid_ > 0 && !exit_) ::kill(pid_, SIGTERM);
 }

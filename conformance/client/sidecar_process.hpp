@@ -54,6 +54,8 @@ class SidecarProcess {
   std::optional<Url> wait_listening(std::chrono::milliseconds timeout);
   bool running();
   ExitInfo stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+  // SIGKILL at once, no SIGTERM first (a crash, for the soak's restarts).
+  ExitInfo kill();
   // Sends SIGTERM only (the graceful-shutdown case watches what follows).
   void terminate();
 

@@ -13,6 +13,8 @@ std::string usage_text(const std::string& default_sidecar_bin) {
        flake-conform [options] --reference
        flake-conform fuzz ...     network fuzzing (see flake-conform fuzz --help)
        flake-conform replay ...   play back a fuzz reproducer (see flake-conform replay --help)
+       flake-conform soak ...     conformance under load and faults over time (see
+                                  flake-conform soak --help)
        flake-conform client ...   check a client through its driver program, the suite playing
                                   the sidecar (see flake-conform client --help)
 
