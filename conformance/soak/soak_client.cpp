@@ -328,6 +328,13 @@ std::optional<SoakClient::End> SoakClient::answered(const Incoming& in, const ch
   return std::nullopt;
 }
 
+void SoakClient::dashboard_missing() {
+  if (!has_dashboard_) return;
+  has_dashboard_ = false;
+  find("unavailable", "5.6",
+       shared_.options.service + ".getDashboard is not there (-32601): the calls leave it out");
+}
+
 std::optional<SoakClient::End> SoakClient::emit(RpcClient& rpc) {
   ++counters_.calls;
   const SoakOptions& o = shared_.options;
@@ -365,7 +372,7 @@ std::optional<SoakClient::End> SoakClient::call_mix(RpcClient& rpc) {
     case 2:
       what = "a batch of system.ping and getDashboard";
       rule = "3.4";
-      if (batch_) {
+      if (batch_ && has_dashboard_) {
         in = rpc.batch({make_request("system.ping", json::object(), rpc.next_id()),
                         make_request(service + ".getDashboard", json::object(), rpc.next_id())},
                        timeout);
@@ -377,7 +384,9 @@ std::optional<SoakClient::End> SoakClient::call_mix(RpcClient& rpc) {
           last_rx_ms_ = shared_.now_ms();
           for (const json& member : in.value) {
             const int code = error_code(member);
-            if (code != 0 && code != -32005) {
+            if (code == -32601) {
+              dashboard_missing();
+            } else if (code != 0 && code != -32005) {
               find("calls", rule, std::string(what) + ": a member answered " + member.dump());
             }
           }
@@ -388,10 +397,19 @@ std::optional<SoakClient::End> SoakClient::call_mix(RpcClient& rpc) {
       }
       break;
     case 3:
+      if (!has_dashboard_) {
+        in = rpc.call("system.ping", json::object(), timeout);
+        break;
+      }
       what = "getDashboard";
       rule = "5.6";
       in = rpc.call(service + ".getDashboard", json::object(),
                     CallOptions{timeout, msgpack_ ? Encoding::MsgPack : Encoding::Json});
+      if (in.is_value() && error_code(in.value) == -32601) {
+        ++counters_.answered;
+        dashboard_missing();
+        return drain(rpc);
+      }
       break;
     default:
       if (!has_metrics_ || shared_.draining) {

@@ -118,6 +118,7 @@ class SoakClient {
   std::optional<End> call_mix(RpcClient& rpc);
   std::optional<End> export_large(RpcClient& rpc);
   std::optional<End> drop(RpcClient& rpc);
+  void dashboard_missing();
   void note_recovery(std::int64_t succeeded_ms);
   void find(const char* check, const char* rule, std::string detail);
   bool sleep_until(std::int64_t ms);
@@ -144,6 +145,7 @@ class SoakClient {
   bool has_large_ = true;
   bool has_drop_ = true;
   bool has_resume_ = true;
+  bool has_dashboard_ = true;
 
   // Session state that outlives connections.
   std::string session_;

@@ -61,7 +61,7 @@ void print_console(std::FILE* out, const SoakReport& r) {
                "  notifications delivered %llu, lost %llu, duplicated %llu; sessions lost where "
                "allowed %llu; seq jumps resumed %llu\n"
                "  calls %llu, answered %llu, ended by their connection %llu; entries emitted %llu, "
-               "runs complete %llu; exports verified %llu\n",
+               "runs received whole %llu (summed over subscriptions); exports verified %llu\n",
                static_cast<unsigned long long>(total(r, "disconnects")),
                static_cast<unsigned long long>(total(r, "failed_attempts")),
                static_cast<unsigned long long>(

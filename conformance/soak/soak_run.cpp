@@ -9,6 +9,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -68,6 +69,7 @@ class Soak {
   void undo(const PendingUndo& u);
   void restart(bool kill, const char* why);
   void sample(std::int64_t now);
+  void progress(std::int64_t now) const;
   void drain();
   SoakReport judge(double seconds);
   double retention_allowance_kib(const ResourceSeries& series) const;
@@ -198,6 +200,30 @@ void Soak::sample(std::int64_t now) {
   series_.back().fds.push_back({t, static_cast<double>(fds)});
 }
 
+void Soak::progress(std::int64_t now) const {
+  std::uint64_t delivered = 0, lost = 0, duplicated = 0;
+  for (const auto& c : clients_) {
+    delivered += c->counters().notifications;
+    lost += c->counters().lost;
+    duplicated += c->counters().duplicates;
+  }
+  std::string resources;
+  if (!series_.empty() && !series_.back().rss_kib.empty()) {
+    resources =
+        ", RSS " + std::to_string(static_cast<long>(series_.back().rss_kib.back().value / 1024)) +
+        " MiB, descriptors " + std::to_string(static_cast<long>(series_.back().fds.back().value));
+  }
+  std::printf(
+      "[%5lld s] disconnects %llu, restarts %d, notifications %llu, lost %llu, duplicated "
+      "%llu, findings %llu%s\n",
+      static_cast<long long>(now / 1000),
+      static_cast<unsigned long long>(shared_.disconnects.load()), shared_.generation.load(),
+      static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(lost),
+      static_cast<unsigned long long>(duplicated),
+      static_cast<unsigned long long>(shared_.findings.total()), resources.c_str());
+  std::fflush(stdout);
+}
+
 void Soak::drain() {
   shared_.draining = true;
   for (const PendingUndo& u : pending_) undo(u);
@@ -235,6 +261,9 @@ SoakReport Soak::run() {
   const auto restart_ms = static_cast<std::int64_t>(o_.restart_every_s * 1000);
   std::int64_t next_restart = o_.restarts() ? restart_ms : std::numeric_limits<std::int64_t>::max();
   std::int64_t next_sample = 0;
+  // A line now and then, so that a long run shows it is alive and how it goes.
+  const std::int64_t progress_every = std::max<std::int64_t>(10000, end_ms / 20);
+  std::int64_t next_progress = progress_every;
   for (;;) {
     const std::int64_t now = shared_.now_ms();
     if (now >= end_ms) break;
@@ -272,6 +301,10 @@ SoakReport Soak::run() {
       } else {
         ++it;
       }
+    }
+    if (now >= next_progress) {
+      progress(now);
+      next_progress = now + progress_every;
     }
     if (now >= next_fault) {
       inject_fault(now);
