@@ -46,8 +46,8 @@ Trend judge_trend(std::span<const Sample> samples, const TrendLimit& limit) {
 std::string describe(const Trend& trend, std::string_view what, std::string_view unit) {
   if (!trend.enough) return std::string(what) + ": too few samples to judge";
   char line[256];
-  std::snprintf(line, sizeof line, "%.*s %.0f %.*s, %+.0f over the judged window (allowed %.0f)%s",
-                static_cast<int>(what.size()), what.data(), trend.median,
+  std::snprintf(line, sizeof line, "%.*s %.0f%s%.*s, %+.0f over the judged window (allowed %.0f)%s",
+                static_cast<int>(what.size()), what.data(), trend.median, unit.empty() ? "" : " ",
                 static_cast<int>(unit.size()), unit.data(), trend.growth, trend.allowed,
                 trend.flat ? "" : ": GROWING");
   return line;

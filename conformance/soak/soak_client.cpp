@@ -135,6 +135,11 @@ bool SoakClient::attach(RpcClient& rpc) {
   if (!session_.empty() && has_resume_) {
     if (!resume(rpc, fresh, generation)) return false;
   } else {
+    if (!session_.empty()) {
+      // A sidecar without session.resume: every connection is a new session, counting from 1.
+      ledger_.reset();
+      runs_.forget();
+    }
     session_ = fresh;
     session_generation_ = generation;
     if (!subscribe(rpc)) return false;

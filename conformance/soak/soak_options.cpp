@@ -57,7 +57,9 @@ target (exactly one):
                            the token for URL and --spawn (or FLAKE_SIDECAR_TOKEN)
 
 load:
-  -n, --clients N          simulated clients, each with its own connection (default 16)
+  -n, --clients N          simulated clients, each with its own connection (default 16, at
+                           most 48: a sidecar may refuse a 65th connection, 8.4, and closed
+                           ones linger a moment)
   --service NAME           the service they subscribe to and emit for (default vercel)
   --emit-rate R            test.emitLogs calls per second per client (default 1; 0: none)
   --emit-count N           entries per test.emitLogs call (default 10)
@@ -206,7 +208,7 @@ ParsedSoakOptions parse_soak_options(int argc, char** argv, int first,
     } else if (arg == "--token-file") {
       if (value()) o.token_file = v;
     } else if (arg == "-n" || arg == "--clients") {
-      integer(1, 64, o.clients);
+      integer(1, 48, o.clients);
     } else if (arg == "--service") {
       if (value()) o.service = v;
     } else if (arg == "--emit-rate") {
