@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Checks flake-conform's promises to a CI job: its exit codes, its --expected-failures rules, and
 that its --json and --junit reports validate against conformance/schemas/, that its --html page
-is well formed with every case and failure, and that all of them keep the token out.
+is well formed with every case and failure, and that all of them keep the token out; the same for
+the JSON and HTML reports of `flake-conform soak`.
 
 Runs the harness against the reference sidecar (clean, and with --defect wrong-error-code so that
-some cases fail). Exit status 0 when every check holds, 1 otherwise.
+some cases fail), and two short soaks (clean with a restart, and with --defect seq-gap so that
+notifications are lost). Exit status 0 when every check holds, 1 otherwise.
 """
 import argparse
 import html.parser
@@ -31,6 +33,9 @@ class Checker:
         with open(os.path.join(SCHEMAS, "report.schema.json"), encoding="utf-8") as f:
             self.schema = json.load(f)
         jsonschema.Draft202012Validator.check_schema(self.schema)
+        with open(os.path.join(SCHEMAS, "soak-report.schema.json"), encoding="utf-8") as f:
+            self.soak_schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(self.soak_schema)
 
     def spawn(self, *extra):
         return ["--spawn", f"'{self.sidecar}' --port {{port}} --conformance --token-file "
@@ -90,6 +95,58 @@ class Checker:
         if "matrix" in doc:
             self.expect(f"{name}: HTML matrix", "matrix" in parser.ids, "no transport matrix table")
         self.expect(f"{name}: HTML keeps the token out", TOKEN not in page, "the token appears")
+
+    def soak(self, name, defect, soak_args):
+        """Runs `flake-conform soak` on a sidecar it starts (with `defect`, if any); validates the
+        JSON report against soak-report.schema.json and checks the HTML page against it. Returns
+        the JSON document, or None when the soak did not run."""
+        json_path, html_path = (os.path.join(self.tmp, name + ext) for ext in (".json", ".html"))
+        proc = self.run(name, ["soak", *self.spawn(*defect), *soak_args, "--json", json_path,
+                               "--html", html_path], None)
+        if proc.returncode not in (0, 1):
+            self.expect(f"{name}: exit 0 or 1", False, f"exit {proc.returncode}: {proc.stderr[-600:]}")
+            return None
+        with open(json_path, encoding="utf-8") as f:
+            text = f.read()
+        doc = json.loads(text)
+        validator = jsonschema.Draft202012Validator(self.soak_schema)
+        errors = sorted(validator.iter_errors(doc), key=str)
+        self.expect(f"{name}: JSON report", not errors,
+                    "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
+        self.expect(f"{name}: exit status and passed agree", (proc.returncode == 0) == doc["passed"],
+                    f"exit {proc.returncode}, passed {doc['passed']}")
+        # The schema names every check and a soak lists every check: a new check needs the schema.
+        self.expect(f"{name}: the schema's checks", {c["check"] for c in doc["checks"]} ==
+                    set(self.soak_schema["$defs"]["check"]["enum"]), json.dumps(doc["checks"])[:300])
+        self.expect(f"{name}: the schema is strict", not validator.is_valid(dict(doc, unknown=1)),
+                    "a report with an unknown field validates")
+        self.expect(f"{name}: JSON keeps the token out", TOKEN not in text, "the token appears")
+
+        with open(html_path, encoding="utf-8") as f:
+            page = f.read()
+        parser = PageParser()
+        try:
+            parser.feed(page)
+            parser.close()
+        except AssertionError as e:
+            self.expect(f"{name}: HTML nesting", False, str(e))
+        self.expect(f"{name}: HTML closed", not parser.open, f"unclosed: {parser.open[-3:]}")
+        external = [m for m in ("http://", "https://", "src=", "<script", "<link", "url(") if m in page]
+        self.expect(f"{name}: HTML stands alone", not external, f"found {external}")
+        self.expect(f"{name}: HTML verdict", ("PASSED" if doc["passed"] else "FAILED") in page,
+                    "no PASSED/FAILED matching the JSON report")
+        plotted = sum(len(r[k]) >= 2 for r in doc["resources"] for k in ("rss_kib", "fds"))
+        lines = page.count("<polyline ")
+        self.expect(f"{name}: HTML plots", lines == plotted,
+                    f"{lines} lines for {plotted} series of two samples or more")
+        failed = sum(not c["passed"] for c in doc["checks"])
+        marked, rows = page.count('class="failrow"'), page.count('class="detail"')
+        self.expect(f"{name}: HTML failing checks", marked == failed,
+                    f"{marked} marked rows for {failed} failed checks")
+        self.expect(f"{name}: HTML findings", rows == len(doc["findings"]),
+                    f"{rows} rows for {len(doc['findings'])} findings")
+        self.expect(f"{name}: HTML keeps the token out", TOKEN not in page, "the token appears")
+        return doc
 
 
 class PageParser(html.parser.HTMLParser):
@@ -202,11 +259,23 @@ def main():
         c.expect("stale: JUnit shows them as failures", xml.count("<failure") == len(failed),
                  f"{xml.count('<failure')} <failure> elements")
 
+        # flake-conform soak: a clean run with a restart (two processes, two series), then one
+        # whose sidecar skips seqs, so that checks fail and findings name clients.
+        c.soak("soak", [], ["-n", "4", "--duration", "8", "--restart-every", "5", "--seed", "1"])
+        doc = c.soak("soak-defect", ["--defect seq-gap"],
+                     ["-n", "4", "--duration", "4", "--restart-every", "0", "--seed", "1"])
+        if doc is not None:
+            failed = [check["check"] for check in doc["checks"] if not check["passed"]]
+            c.expect("soak-defect: loss found", "loss" in failed and not doc["passed"], f"failed: {failed}")
+            c.expect("soak-defect: findings name clients", any("client" in f for f in doc["findings"]),
+                     json.dumps(doc["findings"])[:300])
+
     for p in c.problems:
         print("x", p)
     if c.problems:
         return 1
-    print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit and HTML reports valid, token redacted")
+    print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit and HTML reports valid, token redacted; "
+          "soak JSON and HTML reports valid")
     return 0
 
 
