@@ -41,7 +41,8 @@ struct SoakReport {
   std::uint64_t seed = 0;
   double seconds = 0;
   int clients = 0;
-  std::string ended_by;                    // "duration", "disconnects", "interrupted", "crash"
+  // "duration", "disconnects", "crash", or why the run could not start
+  std::string ended_by;
   std::map<std::string, double> settings;  // the load and fault options, for the record
 
   std::map<std::string, std::uint64_t> totals;  // calls, answered, notifications, ...
