@@ -23,8 +23,8 @@ inline constexpr CheckInfo kChecks[] = {
      "every entry of every test.emitLogs call reaches every subscription: runs n = 0 .. count-1 "
      "without a hole, none left incomplete at the end"},
     {"calls", "3.1a",
-     "every call answered, or ended by the end of its connection; with a result, or the rate "
-     "limit's -32005"},
+     "every call answered, or ended by the end of its connection; with a result, or an error any "
+     "call may meet (-32002 rate limit, -32003 unavailable, -32006 timeout)"},
     {"export", "6.10",
      "every logs.getLarge export reassembles and verifies (bytes, sha256, totals)"},
     {"notification", "6.1", "every update carries an integer seq"},

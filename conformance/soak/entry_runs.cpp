@@ -3,25 +3,48 @@
 
 namespace flake::conform::soak {
 
+bool EntryRuns::take(Runs& runs, std::int64_t next) {
+  const auto it = runs.find(next);
+  if (it == runs.end()) return false;
+  if (--it->second == 0) runs.erase(it);
+  return true;
+}
+
+void EntryRuns::advance(Runs& runs, std::int64_t n, bool whole) {
+  if (n + 1 < count_) {
+    ++runs[n + 1];
+  } else if (whole) {
+    ++complete_;
+  }
+}
+
 bool EntryRuns::observe(std::int64_t n) {
   if (n < 0 || n >= count_) return false;
-  if (n > 0) {
-    // Prefer continuing a run over starting one: runs are only told apart by how far they got.
-    auto it = open_.find(n);
-    if (it == open_.end()) return false;
-    if (--it->second == 0) open_.erase(it);
+  // Prefer continuing a run over starting one: runs are only told apart by how far they got.
+  if (n == 0 || take(whole_, n)) {
+    advance(whole_, n, true);
+    return true;
   }
-  if (n + 1 == count_) {
-    ++complete_;
-  } else {
-    ++open_[n + 1];
+  if (take(broken_, n)) {
+    advance(broken_, n, false);
+    return true;
   }
-  return true;
+  // A hole: the run that got furthest below n goes on from here.
+  std::int64_t best = -1;
+  for (const Runs* runs : {&whole_, &broken_}) {
+    const auto it = runs->lower_bound(n);
+    if (it != runs->begin() && std::prev(it)->first > best) best = std::prev(it)->first;
+  }
+  if (best >= 0 && !take(whole_, best)) take(broken_, best);
+  advance(broken_, n, false);
+  return false;
 }
 
 std::uint64_t EntryRuns::open() const {
   std::uint64_t n = 0;
-  for (const auto& [next, runs] : open_) n += runs;
+  for (const Runs* runs : {&whole_, &broken_}) {
+    for (const auto& [next, count] : *runs) n += count;
+  }
   return n;
 }
 

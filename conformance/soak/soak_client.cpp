@@ -273,7 +273,6 @@ std::optional<SoakClient::End> SoakClient::take(const json& message) {
       find("loss", "7.2b",
            "seq " + std::to_string(loss.after + 1) + ".." + std::to_string(seq - 1) +
                " were missing live and again in the replay after session.resume");
-      runs_.forget();
       break;
     }
     case Seen::kNext:
@@ -326,10 +325,7 @@ std::optional<SoakClient::End> SoakClient::answered(const Incoming& in, const ch
   ++counters_.answered;
   last_rx_ms_ = shared_.now_ms();
   const int code = error_code(in.value);
-  if (code != 0 && code != -32005) {
-    // -32005 is the rate limit (§8.3): allowed at any time. Anything else is a wrong answer.
-    find("calls", rule, std::string(what) + " answered " + in.describe());
-  }
+  if (!allowed_error(code)) find("calls", rule, std::string(what) + " answered " + in.describe());
   return std::nullopt;
 }
 
@@ -391,7 +387,7 @@ std::optional<SoakClient::End> SoakClient::call_mix(RpcClient& rpc) {
             const int code = error_code(member);
             if (code == -32601) {
               dashboard_missing();
-            } else if (code != 0 && code != -32005) {
+            } else if (!allowed_error(code)) {
               find("calls", rule, std::string(what) + ": a member answered " + member.dump());
             }
           }
