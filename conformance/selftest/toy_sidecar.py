@@ -1,13 +1,25 @@
-# Toy flake.v1 sidecar for the conformance self-test (toy_check.py): a small, independent server
-# written from docs/protocol.md only, to show flake-conform judging a non-reference implementation.
+# Toy flake.v1 sidecar for the conformance self-tests (toy_check.py, toy_soak_check.py): a small,
+# independent server written from docs/protocol.md only, to show flake-conform judging a
+# non-reference implementation.
 """Implements §1.1-§1.6 (port, start-up line, Host/Origin, routing, RFC 6455 upgrade at /rpc, subprotocol),
-§2 over text frames, §3 JSON-RPC 2.0, §4.1-§4.9 (auth.authenticate, gate, failed attempts, deadline),
-§5.4 system.ping, §5.5 rpc.discover, §8.4 connection cap, §8.9 depth, §8.11 shutdown. The rest is refused
-as "not there": other methods -32601, REST/SSE paths HTTP 404, capabilities.msgpack false (a binary
-message is closed with 1003), no permessage-deflate, rate limit off (rateLimit 0/0).
+§2 over text frames, §3 JSON-RPC 2.0, §4.1-§4.9 (auth.authenticate, gate, failed attempts, deadline,
+sessions), §5.4 system.ping, §5.5 rpc.discover, §8.4 connection cap, §8.7 send bound (for notifications;
+answers are paced by reading no further), §8.9 depth, §8.11 shutdown; and in toy_sessions.py §5.9-§5.11
+logs and metrics subscriptions, §6.1-§6.3 notifications, §7.1-§7.5 retention, replay ring,
+session.resume and takeover, and with --conformance §11.2 test.emitLogs, §11.3 test.emitMetrics and
+§11.4 test.dropSession. The rest is refused as "not there": other methods -32601 (dashboards, lists,
+batch.execute, deployments.subscribe, logs.getLarge, test.setClock, test.emitDeployment), REST/SSE
+paths HTTP 404, capabilities.msgpack false (a binary message is closed with 1003), no
+permessage-deflate, no keepalive pings (§7.6), rate limit off (rateLimit 0/0).
 
-THE ONE DELIBERATE BUG (off with --no-bug): a numeric id that does not fit a signed 32-bit integer
+THE DELIBERATE BUG (off with --no-bug): a numeric id that does not fit a signed 32-bit integer
 (1.5, 2^53-1, ...) is echoed as its decimal string, breaking §3.3 and nothing else.
+
+THE SECOND DELIBERATE BUG (on with --ring-gap, off by default): every 50th notification of a session
+(seq 50, 100, ...) is sent live but not recorded in the replay ring, and session.resume does not
+notice: a resume whose missed run holds one replays the run with a hole. It breaks §7.2a and §7.3b
+(and §7.4e: the partial replay should have been -32007); a client sees the same seqs missing again
+after the resume, a loss.
 """
 import argparse
 import asyncio
@@ -22,9 +34,11 @@ import signal
 import sys
 import time
 
+from toy_sessions import GRACE_MS, SEND_BUFFER_MAX, Drop, Hub, RpcError
+
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 ORIGINS = ["tauri://localhost", "http://tauri.localhost", "https://tauri.localhost"]
-METHODS = ["auth.authenticate", "system.ping", "rpc.discover"]
+BASE_METHODS = ["auth.authenticate", "system.ping", "rpc.discover"]  # the others are toy_sessions.Hub's
 NOTIFICATIONS = ["logs.update", "metrics.update", "deployments.update", "data.chunk"]
 MAX_DEPTH, MAX_BATCH, MAX_CONNECTIONS, AUTH_DEADLINE_S = 64, 100, 64, 10.0
 REASONS = {204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
@@ -78,11 +92,23 @@ async def discard(reader, seconds):
         pass
 
 
-def discovery():
-    auth = [{"name": "token", "required": True, "schema": {"type": "string"}},
-            {"name": "clientInfo", "required": False, "schema": {"type": "object"}}]
-    return {"openrpc": "1.2.6", "info": {"title": "flake.v1", "version": "0.0.1"},
-            "methods": [{"name": m, "params": auth if m == "auth.authenticate" else []} for m in METHODS],
+# The params of each method as (name, required, JSON type), for rpc.discover (§5.5d).
+PARAMS = {"auth.authenticate": [("token", True, "string"), ("clientInfo", False, "object")],
+          "system.ping": [], "rpc.discover": [],
+          "session.resume": [("sessionId", True, "string"), ("lastSeq", True, "integer")],
+          "logs.subscribe": [("service", True, "string"), ("level", False, "string")],
+          "logs.unsubscribe": [("subscription", True, "string")],
+          "metrics.subscribe": [("service", False, "string")],
+          "metrics.unsubscribe": [("subscription", True, "string")],
+          "test.emitLogs": [("service", True, "string"), ("count", True, "integer"),
+                            ("perNotification", False, "integer")],
+          "test.emitMetrics": [("count", True, "integer")], "test.dropSession": []}
+
+
+def discovery(names):
+    methods = [{"name": m, "params": [{"name": n, "required": r, "schema": {"type": t}} for n, r, t in PARAMS[m]]}
+               for m in names]  # §5.5b: test.* only when served, that is in conformance mode
+    return {"openrpc": "1.2.6", "info": {"title": "flake.v1", "version": "0.0.1"}, "methods": methods,
             "notifications": [{"name": n} for n in NOTIFICATIONS]}
 
 
@@ -91,9 +117,11 @@ class Connection:
 
     def __init__(self, app, reader, writer):
         self.app, self.r, self.w = app, reader, writer
-        self.session, self.failures = None, 0
+        self.session, self.failures = None, 0  # the attached toy_sessions.Session
         self.deadline = time.monotonic() + AUTH_DEADLINE_S
         self.msg_op, self.parts, self.size = None, [], 0
+        self.held = None  # notifications owed after the answer to the current message (a resume's replay)
+        self.close_sent = False
 
     def send_frame(self, opcode, payload):
         n = len(payload)
@@ -103,6 +131,32 @@ class Connection:
 
     def send_close(self, code, reason=""):
         self.send_frame(8, code.to_bytes(2, "big") + reason.encode()[:123])
+        self.close_sent = True
+
+    def alive(self):
+        return not self.w.transport.is_closing()
+
+    def send_notification(self, data):
+        if self.held is not None:
+            self.held.append(data)
+        elif self.alive() and not self.close_sent:
+            self.send_frame(1, data)
+            if self.w.transport.get_write_buffer_size() > SEND_BUFFER_MAX:
+                self.w.transport.abort()  # §8.7b/e: drop the queue and the TCP connection, whole frames only
+
+    def hold(self, frames):
+        self.held = (self.held or []) + frames
+
+    def flush_held(self):
+        frames, self.held = self.held or [], None
+        for data in frames:
+            self.send_notification(data)
+
+    def evict(self, code, reason):
+        """Closes the connection from outside its own loop (§7.5 takeover); TCP goes within 2 s."""
+        if self.alive() and not self.close_sent:
+            self.send_close(code, reason)
+        asyncio.get_running_loop().call_later(1.0, self.w.transport.abort)
 
     async def read_frame(self):
         b0, b1 = await self.r.readexactly(2)
@@ -126,8 +180,13 @@ class Connection:
         except Close as c:
             self.send_close(*c.args)
             await discard(self.r, 1.0)  # let the peer answer, then drop TCP (§2.11: within 2 s)
+        except Drop:
+            self.w.transport.abort()  # §11.4a: no close frame, no answer
         except (asyncio.IncompleteReadError, OSError):
             pass
+        finally:
+            if self.session is not None:
+                self.app.hub.detach(self.session, self)  # §2.11a, §7.1a: kept for resumption
         self.w.close()
 
     async def loop(self):
@@ -137,6 +196,10 @@ class Connection:
                 fin, op, data = await asyncio.wait_for(self.read_frame(), timeout)
             except asyncio.TimeoutError:
                 raise Close(4408, "authentication timeout") from None  # §4.8
+            if self.close_sent:  # taken over (§7.5): wait for the peer's close, run nothing more
+                if op == 8:
+                    return
+                continue
             if op == 8:
                 return await self.on_close(data)
             if op == 9:
@@ -156,10 +219,11 @@ class Connection:
                 text = payload.decode("utf-8")
             except UnicodeDecodeError:
                 raise Close(1007, "invalid UTF-8") from None
-            answer = self.handle_text(text)
-            if answer is not None:
+            answer = await self.handle_text(text)
+            if answer is not None and not self.close_sent:
                 self.send_frame(1, json.dumps(answer, separators=(",", ":")).encode())
-                await self.w.drain()
+            self.flush_held()
+            await self.w.drain()
             if self.failures >= 3:
                 raise Close(4401, "too many failed authentications")  # §4.7
 
@@ -177,7 +241,7 @@ class Connection:
         self.send_frame(8, data[:2])  # echo the code, or none (§2.10)
         await self.w.drain()
 
-    def handle_text(self, text):
+    async def handle_text(self, text):
         if not depth_ok(text):
             return error(None, -32700, "Parse error", {"maxDepth": MAX_DEPTH})
         try:
@@ -185,12 +249,13 @@ class Connection:
         except (ValueError, RecursionError):
             return error(None, -32700, "Parse error")
         if not isinstance(msg, list):
-            return self.handle_one(msg)
+            return await self.handle_one(msg)
         if not msg or len(msg) > MAX_BATCH:
             return error(None, -32600, "Invalid Request", {"maxBatch": MAX_BATCH} if msg else None)
-        return [a for a in map(self.handle_one, msg) if a is not None] or None
+        answers = [await self.handle_one(m) for m in msg]  # in order, each seeing the one before (§3.4g/h)
+        return [a for a in answers if a is not None] or None
 
-    def handle_one(self, m):
+    async def handle_one(self, m):
         if not isinstance(m, dict):
             return error(None, -32600, "Invalid Request")
         has_id = "id" in m
@@ -208,7 +273,12 @@ class Connection:
         elif method == "system.ping":
             answer = result(id_, {"now": int(time.time() * 1000)})
         elif method == "rpc.discover":
-            answer = result(id_, discovery())
+            answer = result(id_, discovery([*BASE_METHODS, *self.app.hub.methods]))
+        elif method in self.app.hub.methods:
+            try:
+                answer = result(id_, await self.app.hub.methods[method](self, params))
+            except RpcError as e:
+                answer = error(id_, *e.args)
         else:
             answer = error(id_, -32601, "Method not found", {"method": method})
         return self.echo(answer) if has_id else None
@@ -229,11 +299,12 @@ class Connection:
         given = hashlib.sha256(params["token"].encode("utf-8", "surrogatepass")).digest()
         if not hmac.compare_digest(given, self.app.token_digest):  # §4.2: constant time
             return error(id_, -32001, "Unauthenticated")
-        self.session = self.session or secrets.token_hex(16)
+        if self.session is None:
+            self.session = self.app.hub.create(self)  # §4.9a; later successes keep it (§4.9d)
         caps = {"msgpack": False, "batch": True, "maxBatch": MAX_BATCH, "maxMessageBytes": self.app.max_bytes,
-                "compression": [], "resumeGraceMs": 30000, "rateLimit": {"rate": 0, "burst": 0}}
+                "compression": [], "resumeGraceMs": GRACE_MS, "rateLimit": {"rate": 0, "burst": 0}}
         server = {"name": "toy-sidecar", "version": "0.0.1", "protocol": "flake.v1"}
-        return result(id_, {"sessionId": self.session, "server": server, "capabilities": caps})
+        return result(id_, {"sessionId": self.session.id, "server": server, "capabilities": caps})
 
 
 class App:
@@ -243,6 +314,7 @@ class App:
         self.origins = {o.lower() for o in ORIGINS + args.allow_origin}
         self.hosts = {h.lower() for h in args.allow_host}
         self.connections, self.stopping = set(), False
+        self.hub = Hub(args.conformance, args.ring_gap)
 
     async def handle(self, reader, writer):
         try:
@@ -326,6 +398,7 @@ async def serve(args, token):
     server = await asyncio.start_server(app.handle, "127.0.0.1", args.port)
     app.port = server.sockets[0].getsockname()[1]
     print(f"toy-sidecar listening on ws://127.0.0.1:{app.port}/rpc", flush=True)  # §1.2
+    app.sweeper = asyncio.create_task(app.hub.sweep())  # grace periods and ring ages (§7.1d)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -348,8 +421,11 @@ def main():
     p.add_argument("--allow-origin", action="append", default=[])
     p.add_argument("--allow-host", action="append", default=[])
     p.add_argument("--rate", type=int, default=10000, help="accepted; the toy never rate-limits")
-    p.add_argument("--conformance", action="store_true", help="accepted; the toy has no test.* methods")
+    p.add_argument("--conformance", action="store_true",
+                   help="enable test.emitLogs, test.emitMetrics and test.dropSession (§11.1)")
     p.add_argument("--no-bug", action="store_true", help="echo every numeric id correctly (§3.3)")
+    p.add_argument("--ring-gap", action="store_true",
+                   help="plant the second bug: every 50th notification of a session is missing from its replay ring")
     args = p.parse_args()
     if not 0 <= args.port <= 65535 or not 1024 <= args.max_message_bytes <= 2**30:
         p.error("--port or --max-message-bytes out of range")
