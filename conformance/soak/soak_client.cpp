@@ -38,6 +38,12 @@ bool has_result(const json& v) {
   return v.is_object() && v.contains("result");
 }
 
+// Errors any call may meet at any time (§3.10): the rate limit (§8.3), an upstream service down
+// or the connection cap (-32003), an upstream too slow (-32006). Anything else is a wrong answer.
+bool allowed_error(int code) {
+  return code == 0 || code == -32002 || code == -32003 || code == -32006;
+}
+
 }  // namespace
 
 void SoakClient::find(const char* check, const char* rule, std::string detail) {
