@@ -27,8 +27,9 @@ constexpr std::int64_t kSlowReaderMs = 2000;
 // The end: no new calls, then up to this long for every client to be connected and caught up.
 constexpr std::int64_t kDrainMaxMs = 20000;
 constexpr std::int64_t kDrainQuietMs = 2000;
-// §7.2b and §11.6b: what a sidecar must keep of the soak's own traffic, which the RSS criterion
-// allows for (a sidecar may keep more; it then needs a longer run to look flat).
+// §7.2b and §11.6b: what a sidecar must keep of the soak's own traffic. The RSS criterion allows
+// for the part of it a process had not yet filled when the judged window opened (a sidecar may
+// keep more; it then needs a longer run, past its own bounds, to look flat).
 constexpr double kRingNotifications = 10000;
 constexpr double kHistoryEntries = 20000;
 constexpr double kRetentionFactor = 2;  // encoded bytes -> memory, generously
@@ -330,24 +331,32 @@ double Soak::retention_allowance_kib(const ResourceSeries& series) const {
   const double start = series.rss_kib.front().t;
   const double from = start + (series.rss_kib.back().t - start) * TrendLimit{}.warmup_fraction;
   const double to = series.rss_kib.back().t;
+  const TrafficMark* born = nullptr;  // the process's first sample: its rings were empty
   const TrafficMark* first = nullptr;
   const TrafficMark* last = nullptr;
   for (const auto& [t, mark] : marks_) {
+    if (born == nullptr && t >= start) born = &mark;
     if (first == nullptr && t >= from) first = &mark;
     if (t <= to) last = &mark;
   }
-  if (first == nullptr || last == nullptr) return 0;
+  if (born == nullptr || first == nullptr || last == nullptr) return 0;
+  // What the minimum retention grew by inside the window: a ring already holding its 10,000
+  // notifications when the window opens may not grow any more.
+  auto growth = [](double before, double after, double bound) {
+    return std::max(0.0, std::min(after, bound) - std::min(before, bound));
+  };
   double notifications = 0;
   double entries_bytes = 0;
-  for (std::size_t i = 0; i < first->bytes.size(); ++i) {
-    const double bytes = static_cast<double>(last->bytes[i] - first->bytes[i]);
-    const double count = static_cast<double>(last->count[i] - first->count[i]);
+  for (std::size_t i = 0; i < born->bytes.size(); ++i) {
+    const double count = static_cast<double>(last->count[i] - born->count[i]);
     if (count <= 0) continue;
-    notifications += bytes * std::min(1.0, kRingNotifications / count);
+    const double per_notification = static_cast<double>(last->bytes[i] - born->bytes[i]) / count;
+    const double before = static_cast<double>(first->count[i] - born->count[i]);
+    notifications += per_notification * growth(before, count, kRingNotifications);
     // Every client sees every entry of the service: one client's share stands for the history.
-    const double per_entry = bytes / count / o_.per_notification;
-    const double entries = count * o_.per_notification;
-    entries_bytes = std::max(entries_bytes, per_entry * std::min(entries, kHistoryEntries));
+    const double p = o_.per_notification;
+    entries_bytes = std::max(entries_bytes,
+                             per_notification / p * growth(before * p, count * p, kHistoryEntries));
   }
   return kRetentionFactor * (notifications + entries_bytes) / 1024.0;
 }
