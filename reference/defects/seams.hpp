@@ -3,15 +3,22 @@
 // sits here, next to its siblings (README.md in this folder lists the seams).
 #pragma once
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "reference/codec/json.hpp"
 #include "reference/rpc/jsonrpc.hpp"
@@ -252,6 +259,43 @@ inline bool refuses_for_shutdown(const ServerState& s) {
 // readers to leave (up to the shutdown budget) before it exits.
 inline bool sse_ended_at_shutdown(const ServerState& s) {
   return !s.has(Defect::kSseKeptAtShutdown);
+}
+
+// --- What an ended connection leaves behind (§8.12): the soak-only leaks. ---
+// Each WebSocket connection that ended without a close frame (the peer's TCP went away) leaves
+// something in ServerState::defect_counters for the rest of the process's life. The regular cases
+// end too few connections that way for any of them to notice; a soak ends thousands, and the
+// descriptor count or resident set climbs instead of levelling off.
+inline constexpr size_t kHeldBlockBytes = size_t{256} << 10;
+inline void after_abrupt_close(ServerState& s, int socket_fd) {
+  if (s.has(Defect::kFdLeakAbruptClose) && socket_fd >= 0) {
+    const int copy = fcntl(socket_fd, F_DUPFD_CLOEXEC, 0);
+    if (copy >= 0) {
+      // The descriptor leaks, not the connection: shutting the copy down ends the TCP connection
+      // as it would end without the defect, so only the process's descriptor count shows it.
+      (void)shutdown(copy, SHUT_RDWR);
+      s.defect_counters.held_descriptors.emplace_back(copy);
+    }
+  }
+  if (s.has(Defect::kMemoryLeakAbruptClose)) {
+    // Written to, so that every page is resident: untouched, it would only reserve address space.
+    auto block = std::make_unique_for_overwrite<uint8_t[]>(kHeldBlockBytes);
+    std::memset(block.get(), 0xA5, kHeldBlockBytes);
+    s.defect_counters.held_blocks.push_back(std::move(block));
+  }
+}
+
+// --- session.resume's replay (§7.3) ---
+// replay-drops-newest: from a session's fourth successful resume on, the newest notification of
+// the missed run stays out of the replay, while the answer still counts it. No regular case resumes
+// one session that often; a soak's clients do, and find a seq missing after the replay.
+inline void replay_as_sent(ServerState& s, const Session& session, std::vector<ReplayFrame>& run) {
+  if (!s.has(Defect::kReplayDropsNewest)) return;
+  std::unordered_map<std::string, uint64_t>& resumes = s.defect_counters.resumes;
+  // Discarded sessions leave the count, so that it does not grow over a long run.
+  std::erase_if(resumes,
+                [&s](const auto& entry) { return s.sessions.find(entry.first) == nullptr; });
+  if (++resumes[session.id] >= 4 && !run.empty()) run.pop_back();
 }
 
 // --- The connection cap (§8.4): what counts toward it beside the open connections. ---

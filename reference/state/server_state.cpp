@@ -3,9 +3,16 @@
 
 #include "reference/defects/seams.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 
 namespace flake {
+
+void HeldDescriptor::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
 
 ServerState::ServerState(Options opts, FixtureStore store, std::string secret)
     : options(std::move(opts)),

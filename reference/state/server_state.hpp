@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "reference/defects/defects.hpp"
@@ -23,6 +24,27 @@
 namespace flake {
 
 struct HttpState;  // http_state.hpp: tickets, SSE endpoints, HTTP connections
+
+// An open descriptor, closed when its owner goes away.
+class HeldDescriptor {
+ public:
+  explicit HeldDescriptor(int fd) : fd_(fd) {}
+  HeldDescriptor(HeldDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  HeldDescriptor& operator=(HeldDescriptor&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  HeldDescriptor(const HeldDescriptor&) = delete;
+  HeldDescriptor& operator=(const HeldDescriptor&) = delete;
+  ~HeldDescriptor() { reset(); }
+
+ private:
+  void reset();  // closes it (server_state.cpp, so that this header needs no <unistd.h>)
+  int fd_;
+};
 
 struct ServerState {
   ServerState(Options opts, FixtureStore store, std::string secret);
@@ -49,11 +71,18 @@ struct ServerState {
   uint64_t export_counter = 0;  // logs.getLarge stream ids
   double log_credit = 0;        // fractional live log entries carried between ticks
   int64_t live_elapsed_ms = 0;  // drives the once-a-second and once-every-5-s live streams
-  // Which call the slow-auth and slow-ping defects delay (every 10th, every 20th).
+  // Which call the slow-auth and slow-ping defects delay (every 10th, every 20th), and what the
+  // soak-only defects accumulate: they live as long as the process, so a leak they plant grows
+  // resident memory or the descriptor count without ever being unreachable (LeakSanitizer stays
+  // quiet, and the destructor still releases everything at exit).
   struct DefectCounters {
     uint64_t auth_calls = 0;
     uint64_t ping_calls = 0;
     std::optional<TokenBucket> shared_bucket;  // shared-bucket: the one bucket of every connection
+    std::vector<HeldDescriptor> held_descriptors;         // fd-leak-abrupt-close
+    std::vector<std::unique_ptr<uint8_t[]>> held_blocks;  // memory-leak-abrupt-close
+    // replay-drops-newest: successful session.resume calls per session id, of live sessions only.
+    std::unordered_map<std::string, uint64_t> resumes;
   } defect_counters;
   // The frame writer's batch buffer, reused across writes: only the single-threaded loop writes.
   std::vector<uint8_t> write_batch;

@@ -202,9 +202,13 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
 }
 
 void connection_closed(ServerState& server, Connection* c) {
+  // No close frame either way: the peer's TCP went away, or test.dropSession hung up on it. The
+  // soak-only leaks follow the peer's going away only, which is what a soak's faults produce.
+  const bool abrupt = !c->peer_closed && c->close_code == 0;
+  if (abrupt && !c->drop_now)
+    seam::after_abrupt_close(server, c->wsi ? lws_get_socket_fd(c->wsi) : -1);
   if (Session* session = c->session) {
     server.attached.erase(session);
-    const bool abrupt = !c->peer_closed && c->close_code == 0;
     const bool failed_by_us =
         c->close_code == 1002 || c->close_code == 1007 || c->close_code == 1009;
     if (c->discard_session || (abrupt && server.has(Defect::kDropOnAbruptClose)) ||

@@ -208,9 +208,12 @@ Outcome handle_resume(CallContext& ctx, std::string_view, const cJSON* params) {
     server.sessions.attach(*old);
     server.attached[old] = &c;
   }
+  // n counts the whole missed run (§7.3a), whatever the replay then leaves out.
+  const size_t replayed = ctx.follow_up.size() + frames->size();
+  seam::replay_as_sent(server, *old, *frames);
   for (ReplayFrame& frame : *frames)
     ctx.follow_up.push_back(OutFrame{std::move(frame.frame), frame.binary, std::move(frame.tail)});
-  return resumed_result(ctx.follow_up.size());
+  return resumed_result(replayed);
 }
 
 namespace {
