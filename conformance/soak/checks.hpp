@@ -16,6 +16,9 @@ inline constexpr CheckInfo kChecks[] = {
      "every notification of a session delivered, in seq order, across reconnects: a seq jump is "
      "resumed at once (6.2g) and a replay that skips the same seqs again is a loss"},
     {"duplicate", "6.2c", "no seq delivered twice, live or replayed (7.3d)"},
+    {"gap", "7.3d",
+     "no seq skipped on one connection: between replayed and live notifications (7.3d), or "
+     "among live ones (11.2d)"},
     {"resume", "7.1a",
      "session.resume succeeds unless the spec allows -32007: the sidecar restarted (7.4c) or the "
      "grace period passed (7.4b)"},

@@ -138,6 +138,7 @@ bool SoakClient::attach(RpcClient& rpc) {
     msgpack_ = caps.value("msgpack", false) == true;
     batch_ = caps.value("batch", false) == true;
   }
+  resumed_here_ = false;
   if (!session_.empty() && has_resume_) {
     if (!resume(rpc, fresh, generation)) return false;
   } else {
@@ -175,6 +176,7 @@ bool SoakClient::resume(RpcClient& rpc, const std::string& fresh, int generation
       find("resume", "7.4c",
            "session.resume succeeded for a session from before a restart of the sidecar");
     }
+    resumed_here_ = true;
     return true;  // the replay follows; take() checks it
   }
   const int code = error_code(in.value);
@@ -271,7 +273,14 @@ std::optional<SoakClient::End> SoakClient::take(const json& message) {
            "seq " + std::to_string(seq) + " arrived again after seq " + std::to_string(before));
       return std::nullopt;
     case Seen::kJump:
+      // The sidecar did not send a notification of the session this connection carries: after a
+      // resume, a gap between replayed and live (7.3d); otherwise a notification it generated and
+      // never sent (11.2d, 6.3). The client resumes (6.2g); whether that fills it is the loss
+      // check.
       ++counters_.jumps;
+      find("gap", resumed_here_ ? "7.3d" : "11.2d",
+           "seq " + std::to_string(seq) + " followed seq " + std::to_string(before) +
+               " on one connection" + (resumed_here_ ? " after session.resume" : ""));
       return End::kJump;
     case Seen::kLost: {
       const Loss& loss = ledger_.losses().back();

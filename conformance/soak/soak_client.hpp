@@ -154,6 +154,7 @@ class SoakClient {
   std::int64_t disconnected_ms_ = -1;  // pending recovery: when the disconnect was noticed
   std::int64_t grace_ms_ = 30000;
   std::int64_t subscribed_ms_ = 0;  // when the current subscriptions were made
+  bool resumed_here_ = false;       // the current connection resumed its session
 };
 
 }  // namespace flake::conform::soak
