@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <random>
 #include <thread>
+#include <tuple>
 
 namespace flake::conform::soak {
 namespace {
@@ -424,19 +425,14 @@ SoakReport Soak::judge(double seconds) {
     fd_limit.absolute = o_.clients;
     series.fd = judge_trend(series.fds, fd_limit);
     const double at = series.rss_kib.back().t;
-    if (!series.rss.flat) {
-      shared_.findings.add({.check = "rss",
+    for (const auto& [check, trend, what, unit] :
+         {std::tuple{"rss", &series.rss, "RSS", "KiB"},
+          std::tuple{"fd", &series.fd, "descriptors", ""}}) {
+      if (trend->flat) continue;
+      shared_.findings.add({.check = check,
                             .rule = "10.10",
                             .detail = "process " + std::to_string(series.incarnation) + ": " +
-                                      describe(series.rss, "RSS", "KiB"),
-                            .at_s = at},
-                           o_.verbose);
-    }
-    if (!series.fd.flat) {
-      shared_.findings.add({.check = "fd",
-                            .rule = "10.10",
-                            .detail = "process " + std::to_string(series.incarnation) + ": " +
-                                      describe(series.fd, "descriptors", ""),
+                                      describe(*trend, what, unit),
                             .at_s = at},
                            o_.verbose);
     }
