@@ -74,9 +74,8 @@ class Checker:
                         "the token appears in a report")
         return doc, xml
 
-    def check_html(self, name, path, doc):
-        """The --html page of run `name`: well-nested markup, one anchor per case of the JSON report,
-        the failures listed and linked, the transport matrix, and no token."""
+    def read_page(self, name, path):
+        """An HTML report and its parse, with its nesting checked."""
         with open(path, encoding="utf-8") as f:
             page = f.read()
         parser = PageParser()
@@ -86,6 +85,12 @@ class Checker:
         except AssertionError as e:
             self.expect(f"{name}: HTML nesting", False, str(e))
         self.expect(f"{name}: HTML closed", not parser.open, f"unclosed: {parser.open[-3:]}")
+        return page, parser
+
+    def check_html(self, name, path, doc):
+        """The --html page of run `name`: well-nested markup, one anchor per case of the JSON report,
+        the failures listed and linked, the transport matrix, and no token."""
+        page, parser = self.read_page(name, path)
         ids = {case["id"] for case in doc["cases"]}
         missing = sorted(i for i in ids if f"case-{i}" not in parser.ids)
         self.expect(f"{name}: HTML has every case", not missing, f"no row for {missing[:5]}")
@@ -122,15 +127,7 @@ class Checker:
                     "a report with an unknown field validates")
         self.expect(f"{name}: JSON keeps the token out", TOKEN not in text, "the token appears")
 
-        with open(html_path, encoding="utf-8") as f:
-            page = f.read()
-        parser = PageParser()
-        try:
-            parser.feed(page)
-            parser.close()
-        except AssertionError as e:
-            self.expect(f"{name}: HTML nesting", False, str(e))
-        self.expect(f"{name}: HTML closed", not parser.open, f"unclosed: {parser.open[-3:]}")
+        page, parser = self.read_page(name, html_path)
         external = [m for m in ("http://", "https://", "src=", "<script", "<link", "url(") if m in page]
         self.expect(f"{name}: HTML stands alone", not external, f"found {external}")
         self.expect(f"{name}: HTML verdict", ("PASSED" if doc["passed"] else "FAILED") in page,
