@@ -92,14 +92,13 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
   console.failures(results);
   console.summary(t, elapsed);
 
-  ReportMeta meta{"client driver: " + setup.command, "", elapsed};
-  const int status =
-      write_reports({o.json_file, o.junit_file, o.html_file}, results, meta, "flake-conform client")
-          ? 0
-          : kExitUsage;
-  if (t.failed > t.should_failures || t.unexpected_passes > 0) return kExitFailures;
-  if (o.strict && (t.should_failures > 0 || t.unimplemented > 0)) return kExitFailures;
-  return status;
+  ReportMeta meta{"client driver: " + setup.command, "", elapsed, o.strict};
+  const int status = write_reports({o.json_file, o.junit_file, o.html_file, o.summary_file},
+                                   results, meta, "flake-conform client")
+                         ? 0
+                         : kExitUsage;
+  if (o.github_annotations) print_github_annotations(stdout, results, o.strict);
+  return run_fails(t, o.strict) ? kExitFailures : status;
 }
 
 }  // namespace flake::conform::client

@@ -46,8 +46,17 @@ outcome:
                            e.g. the call loop (default 5000)
   -v, --verbose            print every case's record (scripted sidecar and driver, by time)
   --json FILE              write a JSON report (all cases, outcomes, records)
-  --junit FILE             write a JUnit XML report
+  --junit FILE             write a JUnit XML report: one testcase per case, named by its ID;
+                           <failure> exactly for the cases that fail the run, <skipped> (with
+                           the reason) for the others that did not pass, e.g. a SHOULD failure
+                           without --strict or an expected failure
   --html FILE              write a self-contained HTML report (summary, cases, records)
+  --summary FILE           append a Markdown summary to FILE, e.g. "$GITHUB_STEP_SUMMARY": the
+                           verdict, the counts and a table of failures (ID, tier, requirement,
+                           expected, actual; long cells cut)
+  --annotations github     at the end, print a GitHub Actions workflow command per failure:
+                           "::error title=ID::..." for each case that fails the run,
+                           "::warning title=ID::..." for a SHOULD failure that does not
   -h, --help               this text
 
 console: one tree per group, with a check mark for pass, x for fail and - for skipped (the client

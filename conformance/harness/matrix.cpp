@@ -20,4 +20,14 @@ TransportMatrix transport_matrix(const std::vector<CaseResult>& results) {
   return m;
 }
 
+bool paths_disagree(const MatrixRow& row) {
+  std::optional<Status> first;
+  for (const auto& cell : row.cells) {
+    if (!cell) continue;
+    if (first && *first != *cell) return true;
+    if (!first) first = cell;
+  }
+  return false;
+}
+
 }  // namespace flake::conform

@@ -30,4 +30,7 @@ struct TransportMatrix {
 // Only the results of path-generic cases count; an empty matrix means the run had none.
 TransportMatrix transport_matrix(const std::vector<CaseResult>& results);
 
+// Whether the paths a rule ran on gave different outcomes: the rows a reader looks at first.
+bool paths_disagree(const MatrixRow& row);
+
 }  // namespace flake::conform

@@ -69,8 +69,17 @@ outcome:
   --timeout MS             deadline for each network operation (default 5000)
   -v, --verbose            print every case's wire log
   --json FILE              write a JSON report (all cases, outcomes, wire logs)
-  --junit FILE             write a JUnit XML report
+  --junit FILE             write a JUnit XML report: one testcase per case, named by its ID;
+                           <failure> exactly for the cases that fail the run, <skipped> (with
+                           the reason) for the others that did not pass, e.g. a SHOULD failure
+                           without --strict or an expected failure
   --html FILE              write a self-contained HTML report (summary, transport matrix, cases)
+  --summary FILE           append a Markdown summary to FILE, e.g. "$GITHUB_STEP_SUMMARY": the
+                           verdict, the counts, the transport matrix in one line and a table of
+                           failures (ID, tier, requirement, expected, actual; long cells cut)
+  --annotations github     at the end, print a GitHub Actions workflow command per failure:
+                           "::error title=ID::..." for each case that fails the run,
+                           "::warning title=ID::..." for a SHOULD failure that does not
 
 traceability (no target needed):
   --coverage               print every rule ID of docs/protocol.md with the cases that check
@@ -123,6 +132,17 @@ bool parse_run_option(std::string_view arg, const std::function<bool(std::string
     if (value(v)) o.junit_file = v;
   } else if (arg == "--html") {
     if (value(v)) o.html_file = v;
+  } else if (arg == "--summary") {
+    if (value(v)) o.summary_file = v;
+  } else if (arg == "--annotations") {
+    // One CI system's syntax today; naming it keeps room for others without a silent default.
+    if (value(v)) {
+      if (v == "github") {
+        o.github_annotations = true;
+      } else {
+        error("--annotations accepts only \"github\", not \"" + v + "\"");
+      }
+    }
   } else if (arg == "--expected-failures") {
     if (value(v)) o.expected_failures_file = v;
   } else {

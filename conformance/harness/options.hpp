@@ -22,6 +22,8 @@ struct RunOptions {
   std::optional<std::string> json_file;
   std::optional<std::string> junit_file;
   std::optional<std::string> html_file;
+  std::optional<std::string> summary_file;
+  bool github_annotations = false;  // --annotations github
   std::optional<std::string> expected_failures_file;
 };
 

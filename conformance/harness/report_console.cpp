@@ -99,14 +99,7 @@ void ConsoleReport::matrix(const std::vector<CaseResult>& results) {
   std::fprintf(out_, " passed\n");
   // Rules whose paths disagree: the path that lags behind shows at once.
   for (const MatrixRow& row : m.rows) {
-    std::optional<Status> first;
-    bool differ = false;
-    for (const auto& cell : row.cells) {
-      if (!cell) continue;
-      if (first && *first != *cell) differ = true;
-      if (!first) first = cell;
-    }
-    if (!differ) continue;
+    if (!paths_disagree(row)) continue;
     std::string line = "  " + row.rule;
     line.resize(std::max<std::size_t>(line.size(), 12), ' ');
     for (std::size_t i = 0; i < kPaths.size(); ++i) {

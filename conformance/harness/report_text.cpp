@@ -1,4 +1,4 @@
-// Escaping and file writing for the --json, --junit and --html reports (see report_text.hpp).
+// Escaping, shortening and file writing for the report files (see report_text.hpp).
 #include "conformance/harness/report_text.hpp"
 
 #include "conformance/client/utf8.hpp"
@@ -40,8 +40,22 @@ std::string xml_escape(std::string_view raw) {
   return out;
 }
 
-bool write_file(const std::string& path, const std::string& text, std::string& error) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+std::string shorten(std::string_view text, std::size_t max_chars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    // A byte 10xxxxxx continues a code point; any other starts one.
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (chars == max_chars) return std::string(text.substr(0, i)) + "\u2026";
+    ++chars;
+  }
+  return std::string(text);
+}
+
+namespace {
+
+bool write_with(const std::string& path, const std::string& text, std::ios::openmode mode,
+                std::string& error) {
+  std::ofstream out(path, std::ios::binary | mode);
   out << text;
   out.close();
   if (!out) {
@@ -49,6 +63,16 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool write_file(const std::string& path, const std::string& text, std::string& error) {
+  return write_with(path, text, std::ios::trunc, error);
+}
+
+bool append_file(const std::string& path, const std::string& text, std::string& error) {
+  return write_with(path, text, std::ios::app, error);
 }
 
 }  // namespace flake::conform

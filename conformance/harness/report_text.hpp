@@ -10,7 +10,13 @@ namespace flake::conform {
 // written raw) and control characters XML forbids become '?'.
 std::string xml_escape(std::string_view raw);
 
+// At most `max_chars` code points of `text`, cut at a code point boundary and marked with "…"
+// when cut; for the short places of a report (a table cell, an attribute, an annotation).
+std::string shorten(std::string_view text, std::size_t max_chars);
+
 // Writes `text` to `path`, replacing it; false with `error` when that fails.
 bool write_file(const std::string& path, const std::string& text, std::string& error);
+// Adds `text` at the end of `path`, creating it if need be; false with `error` when that fails.
+bool append_file(const std::string& path, const std::string& text, std::string& error);
 
 }  // namespace flake::conform

@@ -100,4 +100,23 @@ Tally tally(const std::vector<CaseResult>& results) {
   return t;
 }
 
+bool run_fails(const Tally& t, bool strict) {
+  if (t.failed > t.should_failures || t.unexpected_passes > 0) return true;
+  return strict && (t.should_failures > 0 || t.unimplemented > 0);
+}
+
+bool fails_run(const CaseResult& r, bool strict) {
+  switch (r.outcome.status) {
+    case Status::Pass:
+      return r.expected_failure;
+    case Status::Fail:
+      return !r.expected_failure && (r.c->tier != Tier::Should || strict);
+    case Status::Unimplemented:
+      return strict;
+    case Status::Skipped:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace flake::conform

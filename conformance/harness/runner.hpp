@@ -45,4 +45,12 @@ struct Tally {
 };
 Tally tally(const std::vector<CaseResult>& results);
 
+// Appendix A and --expected-failures, the one rule for exit status 1 that every report follows: a
+// MUST or PERF failure fails the run; a SHOULD failure or an unimplemented case only with
+// --strict; an expected failure does not, and a case listed as one that passes does (the list
+// must not go stale).
+bool run_fails(const Tally& t, bool strict);
+// The same rule for one case: whether its outcome alone fails the run.
+bool fails_run(const CaseResult& r, bool strict);
+
 }  // namespace flake::conform

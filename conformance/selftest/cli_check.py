@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks flake-conform's promises to a CI job: its exit codes, its --expected-failures rules, and
-that its --json and --junit reports validate against conformance/schemas/, that its --html page
-is well formed with every case and failure, and that all of them keep the token out; the same for
-the JSON and HTML reports of `flake-conform soak`.
+that its --json and --junit reports validate against conformance/schemas/ (the JUnit report also
+against the constraints of the Jenkins xunit plugin's JUnit schema, named by case ID, red only
+where the exit status is), that its --html page is well formed with every case and failure, that
+the --summary Markdown and the --annotations github lines agree with the run, and that all of
+them keep the token out; the same for the JSON and HTML reports of `flake-conform soak`.
 
 Runs the harness against the reference sidecar (clean, and with --defect wrong-error-code so that
 some cases fail), and two short soaks (clean with a restart, and with --defect seq-gap so that
@@ -10,13 +12,17 @@ notifications are lost). Exit status 0 when every check holds, 1 otherwise.
 """
 import argparse
 import html.parser
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 import jsonschema
+
+import ci_reports
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMAS = os.path.join(os.path.dirname(HERE), "schemas")
@@ -59,6 +65,9 @@ class Checker:
     def validate(self, name):
         """Validates both reports of run `name`; returns the JSON document and the XML text."""
         json_path, xml_path = self.reports(name)
+        if not (os.path.exists(json_path) and os.path.exists(xml_path)):
+            self.expect(f"{name}: reports", False, "not written")
+            return {"cases": [], "summary": {}}, "<testsuites/>"
         with open(json_path, encoding="utf-8") as f:
             doc = json.load(f)
         errors = sorted(jsonschema.Draft202012Validator(self.schema).iter_errors(doc), key=str)
@@ -69,10 +78,110 @@ class Checker:
         self.expect(f"{name}: JUnit report", xsd.returncode == 0, xsd.stderr[-600:])
         with open(xml_path, encoding="utf-8") as f:
             xml = f.read()
+        jenkins = ci_reports.jenkins_junit_problems(xml)
+        self.expect(f"{name}: JUnit report, Jenkins schema", not jenkins, "; ".join(jenkins[:5]))
+        # Test names are the stable case IDs, so that rewording a requirement keeps CI history.
+        names = set(ci_reports.junit_cases(xml)[0])
+        ids = {case["id"] for case in doc["cases"]}
+        self.expect(f"{name}: JUnit test names are case IDs", names == ids,
+                    f"names {sorted(names - ids)[:3]}, IDs {sorted(ids - names)[:3]}")
         with open(json_path, encoding="utf-8") as f:
             self.expect(f"{name}: reports keep the token out", TOKEN not in f.read() + xml,
                         "the token appears in a report")
         return doc, xml
+
+    def check_junit_verdicts(self, name, xml, doc, strict):
+        """Red in JUnit exactly where the run fails: a MUST/PERF failure and a listed case that
+        passed are <failure>; a SHOULD failure is <failure> only with --strict (else <skipped>,
+        saying so), an expected failure <skipped>."""
+        kinds, elements = ci_reports.junit_cases(xml)
+        for case in doc["cases"]:
+            kind = kinds.get(case["id"])
+            fails_run = (case["status"] == "fail" and not case["expectedFailure"] and
+                         (case["tier"] != "SHOULD" or strict)) or \
+                        (case["status"] == "pass" and case["expectedFailure"]) or \
+                        (case["status"] == "unimplemented" and strict)
+            want = "failure" if fails_run else "pass" if case["status"] == "pass" else "skipped"
+            self.expect(f"{name}: JUnit {case['id']}", kind == want, f"<{kind}>, want <{want}>")
+            el = elements.get(case["id"])
+            if el is not None:
+                body = "".join(el.itertext())
+                self.expect(f"{name}: JUnit {case['id']} carries its requirement",
+                            case["requirement"] in body, "requirement not in the testcase body")
+            if el is not None and kind == "skipped" and case["status"] == "fail" and \
+                    not case["expectedFailure"]:
+                message = el.find("skipped").get("message", "")
+                self.expect(f"{name}: JUnit {case['id']} says why it is skipped",
+                            "SHOULD" in message and "--strict" in message, message[:200])
+
+    def check_summary(self, name, path, doc, verdict):
+        """The --summary Markdown of run `name` (the last one appended to `path`): the verdict,
+        the counts of the JSON summary, one well-formed table row per failed case."""
+        if not os.path.exists(path) or not doc["summary"]:
+            self.expect(f"{name}: summary", False, "not written")
+            return ""
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        self.expect(f"{name}: summary keeps the token out", TOKEN not in text, "the token appears")
+        text = text[text.rfind("## flake-conform"):]
+        self.expect(f"{name}: summary verdict", verdict in text.splitlines()[0] if text else False,
+                    text[:200])
+        problems = ci_reports.summary_problems(text)
+        self.expect(f"{name}: summary tables", not problems, "; ".join(problems[:3]))
+        s = doc["summary"]
+        counts = [str(s[k]) for k in ("passed", "failed")] + \
+            [str(sum(c["status"] == "fail" and not c["expectedFailure"] and c["tier"] == "SHOULD"
+                     for c in doc["cases"]))] + [str(s[k]) for k in ("unimplemented", "skipped")]
+        tables = ci_reports.markdown_tables(text)
+        self.expect(f"{name}: summary counts", bool(tables) and tables[0][1:2] == [counts],
+                    f"{tables[0] if tables else None}, want {counts}")
+        failed = [c for c in doc["cases"] if c["status"] == "fail"]
+        table = ci_reports.failure_table(text)
+        if not failed:
+            self.expect(f"{name}: summary has no failure table", table is None, "a failure table")
+            return text
+        if table is None:
+            self.expect(f"{name}: summary failure table", False, "none")
+            return text
+        header, rows, _ = table
+        self.expect(f"{name}: summary failure columns",
+                    header == ["ID", "tier", "requirement", "expected", "actual"], str(header))
+        listed = [ci_reports.summary_cell_id(r["ID"]) for r in rows]
+        self.expect(f"{name}: summary lists each failure",
+                    sorted(listed) == sorted(c["id"] for c in failed), f"{listed}")
+        for row in rows:
+            for cell in row.values():
+                raw = re.sub(r"<br>", "", cell)
+                self.expect(f"{name}: summary escapes markup", not re.search(r"(?<!\\)[<>]", raw),
+                            f"raw < or > in {cell[:100]!r}")
+        return text
+
+    def check_annotations(self, name, stdout, doc, strict):
+        """--annotations github: an ::error per case that fails the run, a ::warning per SHOULD
+        failure that does not, titled with the case ID, the requirement in the message."""
+        found = ci_reports.annotations(stdout)
+        problems = ci_reports.annotation_problems(stdout)
+        self.expect(f"{name}: annotations escaped", not problems, "; ".join(problems[:3]))
+        errors = sorted(p.get("title", "") for level, p, _ in found if level == "error")
+        warnings = sorted(p.get("title", "") for level, p, _ in found if level == "warning")
+        failing = [c for c in doc["cases"] if c["status"] == "fail" and not c["expectedFailure"]]
+        want_errors = sorted(c["id"] for c in failing if c["tier"] != "SHOULD" or strict) + \
+            [c["id"] for c in doc["cases"] if c["status"] == "pass" and c["expectedFailure"]]
+        want_warnings = sorted(c["id"] for c in failing if c["tier"] == "SHOULD" and not strict)
+        self.expect(f"{name}: ::error lines", errors == sorted(want_errors),
+                    f"{errors}, want {sorted(want_errors)}")
+        self.expect(f"{name}: ::warning lines", warnings == want_warnings,
+                    f"{warnings}, want {want_warnings}")
+        by_id = {c["id"]: c for c in doc["cases"]}
+        for _, props, message in found:
+            case = by_id.get(props.get("title"))
+            if case is not None:
+                self.expect(f"{name}: annotation {case['id']} message", case["requirement"] in message,
+                            message[:200])
+        tail = stdout.rstrip("\n").splitlines()[-len(found):] if found else []
+        self.expect(f"{name}: annotations come last", all(ci_reports.COMMAND.match(l) for l in tail),
+                    "other output after the workflow commands")
+        self.expect(f"{name}: annotations keep the token out", TOKEN not in stdout, "the token appears")
 
     def read_page(self, name, path):
         """An HTML report and its parse, with its nesting checked."""
@@ -179,8 +288,15 @@ def main():
         listing = c.run("--list", ["--list"], 0).stdout
         c.expect("--list", "3.8/1" in listing and "MUST" in listing, "no 3.8/1 MUST line")
 
+        help_text = c.run("--help", ["--help"], 0).stdout
+        for word in ("--summary FILE", "--annotations github", "GITHUB_STEP_SUMMARY", "::error",
+                     "::warning"):
+            c.expect("--help", word in help_text, f"no mention of {word}")
+
         # Exit 2: usage and connection errors.
         c.run("unknown option", ["--no-such-option"], 2)
+        bad = c.run("--annotations gitlab", ["--reference", "--annotations", "gitlab"], 2)
+        c.expect("--annotations gitlab", "github" in bad.stderr, bad.stderr[-300:])
         c.run("no target", ["-s", "3.8"], 2)
         c.run("unreachable URL", ["ws://127.0.0.1:1/rpc", "--token", TOKEN, "--timeout", "1000"], 2)
         wrong = c.spawn()
@@ -215,9 +331,14 @@ def main():
 
         # Exit 0, with both reports.
         json_path, xml_path = c.reports("clean")
-        c.run("clean", c.spawn() + ["-s", "3.8", "-s", "5.4", "--json", json_path, "--junit", xml_path], 0)
+        summary_path = os.path.join(tmp, "summary.md")
+        proc = c.run("clean", c.spawn() + ["-s", "3.8", "-s", "5.4", "--json", json_path, "--junit", xml_path,
+                                           "--summary", summary_path, "--annotations", "github"], 0)
         doc, xml = c.validate("clean")
-        c.expect("clean: summary", doc["summary"]["failed"] == 0 and doc["summary"]["passed"] > 0,
+        c.check_junit_verdicts("clean", xml, doc, False)
+        c.check_summary("clean", summary_path, doc, "PASSED")
+        c.check_annotations("clean", proc.stdout, doc, False)
+        c.expect("clean: summary", doc["summary"].get("failed") == 0 and doc["summary"].get("passed", 0) > 0,
                  json.dumps(doc["summary"]))
         c.expect("clean: token shown as <token>", any("<token>" in w for case in doc["cases"]
                                                       for w in case["wire"]), "no <token> in the wire logs")
@@ -227,9 +348,16 @@ def main():
         html_path = os.path.join(tmp, "defect.html")
         proc = c.run("defect", c.spawn("--defect wrong-error-code") +
                      ["-s", "3.8", "-s", "3.1", "--json", json_path, "--junit", xml_path,
-                      "--html", html_path], 1)
+                      "--html", html_path, "--summary", summary_path, "--annotations", "github"], 1)
         doc, xml = c.validate("defect")
-        c.check_html("defect", html_path, doc)
+        c.check_junit_verdicts("defect", xml, doc, False)
+        c.check_summary("defect", summary_path, doc, "FAILED")
+        c.check_annotations("defect", proc.stdout, doc, False)
+        with open(summary_path, encoding="utf-8") if os.path.exists(summary_path) else io.StringIO() as f:
+            c.expect("summary is appended to", f.read().count("## flake-conform") == 2,
+                     "not two runs' summaries")
+        if doc["cases"]:
+            c.check_html("defect", html_path, doc)
         failed = {case["id"]: case for case in doc["cases"] if case["status"] == "fail"}
         c.expect("defect: 3.8/1 fails", "3.8/1" in failed, f"failed: {sorted(failed)}")
         c.expect("defect: only 3.8 fails", all(i.startswith("3.8/") for i in failed), f"failed: {sorted(failed)}")
@@ -239,19 +367,46 @@ def main():
                      "the Failures block lacks the case ID or requirement")
             c.expect("defect: expected/actual", "-32601" in case["expected"] and "-32600" in case["actual"],
                      json.dumps(case)[:400])
-        c.expect("defect: JUnit failure", xml.count("<failure") == len(failed), f"{xml.count('<failure')} <failure> for {len(failed)}")
+        must = [i for i, case in failed.items() if case["tier"] != "SHOULD"]
+        c.expect("defect: a SHOULD case fails too", len(must) < len(failed), f"failed: {sorted(failed)}")
+        c.expect("defect: JUnit failure", xml.count("<failure") == len(must),
+                 f"{xml.count('<failure')} <failure> for {len(must)} MUST failures")
+
+        # SHOULD failures alone: exit 0, and no JUnit consumer, summary or annotation turns red;
+        # with --strict all of them do.
+        should = sorted(i for i, case in failed.items() if case["tier"] == "SHOULD")
+        for strict in (False, True) if should else ():
+            name = "should-strict" if strict else "should"
+            json_path, xml_path = c.reports(name)
+            md = os.path.join(tmp, f"should-{strict}.md")
+            proc = c.run(name, c.spawn("--defect wrong-error-code") +
+                         [*(a for i in should for a in ("-s", i)), "--json", json_path, "--junit", xml_path,
+                          "--summary", md, "--annotations", "github", *(["--strict"] if strict else [])],
+                         1 if strict else 0)
+            sdoc, sxml = c.validate(name)
+            c.check_junit_verdicts(name, sxml, sdoc, strict)
+            c.check_summary(name, md, sdoc, "FAILED" if strict else "PASSED")
+            c.check_annotations(name, proc.stdout, sdoc, strict)
 
         # --expected-failures: listed failures are fine, a listed case that passes fails the run.
         listed = os.path.join(tmp, "expected.txt")
         with open(listed, "w", encoding="utf-8") as f:
             f.write("# the defect's cases\n" + "\n".join(sorted(failed)) + "\n")
-        c.run("all failures listed", c.spawn("--defect wrong-error-code") +
-              ["-s", "3.8", "-s", "3.1", "--expected-failures", listed], 0)
+        json_path, xml_path = c.reports("listed")
+        listed_md = os.path.join(tmp, "listed.md")
+        proc = c.run("all failures listed", c.spawn("--defect wrong-error-code") +
+                     ["-s", "3.8", "-s", "3.1", "--expected-failures", listed, "--json", json_path,
+                      "--junit", xml_path, "--summary", listed_md, "--annotations", "github"], 0)
+        doc, xml = c.validate("listed")
+        c.check_junit_verdicts("listed", xml, doc, False)
+        c.check_summary("listed", listed_md, doc, "PASSED")
+        c.check_annotations("listed", proc.stdout, doc, False)
         json_path, xml_path = c.reports("stale")
         c.run("stale list", c.spawn() + ["-s", "3.8", "--expected-failures", listed, "--json", json_path,
                                          "--junit", xml_path], 1)
         doc, xml = c.validate("stale")
-        c.expect("stale: unexpectedPasses", doc["summary"]["unexpectedPasses"] == len(failed),
+        c.check_junit_verdicts("stale", xml, doc, False)
+        c.expect("stale: unexpectedPasses", doc["summary"].get("unexpectedPasses") == len(failed),
                  json.dumps(doc["summary"]))
         c.expect("stale: JUnit shows them as failures", xml.count("<failure") == len(failed),
                  f"{xml.count('<failure')} <failure> elements")
@@ -271,8 +426,8 @@ def main():
         print("x", p)
     if c.problems:
         return 1
-    print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit and HTML reports valid, token redacted; "
-          "soak JSON and HTML reports valid")
+    print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit (also Jenkins) and HTML reports valid, "
+          "--summary and --annotations github agree with the run, token redacted; soak JSON and HTML reports valid")
     return 0
 
 

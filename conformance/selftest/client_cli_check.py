@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks flake-conform client's promises to a CI job without any real client: --help and --list,
 usage errors (exit 2), no match (exit 3), SHOULD failures failing only under --strict, a MUST failure
-(exit 1), --expected-failures (a stale entry fails the run), and --json / --junit reports that
-validate against conformance/schemas/ and keep the run's token out.
+(exit 1), --expected-failures (a stale entry fails the run), --json / --junit reports that
+validate against conformance/schemas/ (JUnit also against the Jenkins xunit plugin's constraints,
+red only where the exit status is), --summary and --annotations github agreeing with the run, and
+all of them keeping the run's token out.
 
 The drivers are one-line shell commands that never connect, so every selected case fails; which
 exit status follows is what is checked. Exit status 0 when every check holds, 1 otherwise.
@@ -10,11 +12,14 @@ exit status follows is what is checked. Exit status 0 when every check holds, 1 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 import jsonschema
+
+import ci_reports
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMAS = os.path.join(os.path.dirname(HERE), "schemas")
@@ -39,6 +44,14 @@ class Checker:
         if not ok:
             self.problems.append(f"{name}: {detail}")
 
+    def read(self, path, missing):
+        """The text of a report file, or `missing` (noted as a problem) when none was written."""
+        if not os.path.exists(path):
+            self.problems.append(f"{path}: not written")
+            return missing
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -55,7 +68,8 @@ def main():
 
         help_text = c.run("--help", ["--help"], 0).stdout
         for word in ("--spawn", "--reference", "--client-arg", "--driver-bin", "{url}", "{token}",
-                     "FLAKE_BACKOFF_BASE_MS", "--expected-failures", "--strict"):
+                     "FLAKE_BACKOFF_BASE_MS", "--expected-failures", "--strict", "--summary FILE",
+                     "--annotations github"):
             c.expect("--help", word in help_text, f"no mention of {word}")
         listing = c.run("--list", ["--list"], 0).stdout
         c.expect("--list", "C7.7/5" in listing and "30 cases" in listing, listing[-300:])
@@ -64,21 +78,37 @@ def main():
         c.run("both drivers", ["--spawn", "x", "--reference"], 2)
         c.run("--client-arg without --reference", ["--spawn", "x", "--client-arg", "y"], 2)
         c.run("unknown option", ["--spawn", "x", "--frobnicate"], 2)
+        bad = c.run("--annotations gitlab", ["--spawn", "x", "--annotations", "gitlab"], 2)
+        c.expect("--annotations gitlab", "github" in bad.stderr, bad.stderr[-300:])
         c.run("missing reference driver", ["--reference", "--driver-bin", "/nonexistent/driver"], 2)
         c.run("no match", ["--spawn", "x", "-s", "C99"], 3)
         c.run("bad expected-failures file", ["--spawn", "x", "--expected-failures",
                                              os.path.join(tmp, "missing.txt")], 2)
 
-        # SHOULD failures: exit 0, and 1 under --strict.
-        c.run("SHOULD failure", ["--spawn", silent, "-s", "C4.6/2", *quick], 0)
-        c.run("SHOULD failure, --strict", ["--spawn", silent, "-s", "C4.6/2", "--strict", *quick], 1)
+        # SHOULD failures: exit 0, and 1 under --strict; JUnit, the summary and the annotations
+        # turn red exactly when the exit status does.
+        for strict in (False, True):
+            name = "SHOULD failure" + (", --strict" if strict else "")
+            xml_path, md_path = os.path.join(tmp, f"s{strict}.xml"), os.path.join(tmp, f"s{strict}.md")
+            out = c.run(name, ["--spawn", silent, "-s", "C4.6/2", *quick, "--junit", xml_path,
+                               "--summary", md_path, "--annotations", "github",
+                               *(["--strict"] if strict else [])], 1 if strict else 0).stdout
+            kinds = ci_reports.junit_cases(c.read(xml_path, "<testsuites/>"))[0]
+            c.expect(f"{name}: JUnit", kinds == {"C4.6/2": "failure" if strict else "skipped"}, str(kinds))
+            found = [(level, p.get("title")) for level, p, _ in ci_reports.annotations(out)]
+            c.expect(f"{name}: annotations", found == [("error" if strict else "warning", "C4.6/2")],
+                     str(found))
+            summary = c.read(md_path, "")
+            c.expect(f"{name}: summary verdict", ("FAILED" if strict else "PASSED") in summary[:200],
+                     summary[:200])
         # A MUST failure, with both reports.
         json_path, xml_path = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.xml")
+        md_path = os.path.join(tmp, "r.md")
         out = c.run("MUST failure", ["--spawn", silent, "-s", "C2.5/3", "-s", "C4.6/2", *quick,
-                                     "--json", json_path, "--junit", xml_path], 1).stdout
+                                     "--json", json_path, "--junit", xml_path, "--summary", md_path,
+                                     "--annotations", "github"], 1).stdout
         c.expect("MUST failure", "stderr| token" in out, "the driver's stderr is not shown")
-        with open(json_path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = json.loads(c.read(json_path, "{}"))
         errors = sorted(jsonschema.Draft202012Validator(c.schema).iter_errors(doc), key=str)
         c.expect("JSON report", not errors,
                  "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
@@ -87,10 +117,26 @@ def main():
         xsd = subprocess.run(["xmllint", "--noout", "--schema", os.path.join(SCHEMAS, "junit.xsd"),
                               xml_path], capture_output=True, text=True)
         c.expect("JUnit report", xsd.returncode == 0, xsd.stderr[-600:])
-        with open(token_file, encoding="utf-8") as f:
-            token = f.read().strip()
-        with open(json_path, encoding="utf-8") as f, open(xml_path, encoding="utf-8") as g:
-            text = f.read() + g.read()
+        xml = c.read(xml_path, "<testsuites/>")
+        jenkins = ci_reports.jenkins_junit_problems(xml)
+        c.expect("JUnit report, Jenkins schema", not jenkins, "; ".join(jenkins[:5]))
+        kinds = ci_reports.junit_cases(xml)[0]
+        c.expect("JUnit: named by case ID, red where the run is",
+                 kinds == {"C2.5/3": "failure", "C4.6/2": "skipped"}, str(kinds))
+        # The summary names the driver command, whose quotes, '>' and braces must stay text.
+        summary = c.read(md_path, "")
+        c.expect("summary verdict", "FAILED" in summary[:200], summary[:200])
+        problems = ci_reports.summary_problems(summary)
+        c.expect("summary tables", not problems, "; ".join(problems[:3]))
+        c.expect("summary escapes markup", not re.search(r"(?<!\\)[<>]", summary.replace("<br>", "")),
+                 summary[:400])
+        table = ci_reports.failure_table(summary)
+        ids = sorted(ci_reports.summary_cell_id(r["ID"]) for r in table[1]) if table else []
+        c.expect("summary failure table", ids == ["C2.5/3", "C4.6/2"], str(ids))
+        found = [(level, p.get("title")) for level, p, _ in ci_reports.annotations(out)]
+        c.expect("annotations", found == [("error", "C2.5/3"), ("warning", "C4.6/2")], str(found))
+        token = c.read(token_file, "").strip()
+        text = c.read(json_path, "") + c.read(xml_path, "") + c.read(md_path, "")
         c.expect("reports keep the token out", len(token) >= 8 and token not in text,
                  "the token appears in a report")
         c.expect("reports keep the token out", token not in out, "the token appears on the console")

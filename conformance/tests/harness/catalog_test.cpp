@@ -236,7 +236,7 @@ TEST(Report, TallyAndFiles) {
   const std::string json_path = ::testing::TempDir() + "/report.json";
   const std::string xml_path = ::testing::TempDir() + "/report.xml";
   std::string error;
-  ReportMeta meta{"ws://127.0.0.1:1/rpc", "", std::chrono::milliseconds(1234)};
+  ReportMeta meta{"ws://127.0.0.1:1/rpc", "", std::chrono::milliseconds(1234), false};
   ASSERT_TRUE(write_json_report(json_path, results, meta, error)) << error;
   ASSERT_TRUE(write_junit_report(xml_path, results, meta, error)) << error;
   std::ifstream jf(json_path);
