@@ -11,6 +11,7 @@
 #include "conformance/harness/catalog.hpp"
 #include "conformance/harness/options.hpp"
 #include "conformance/harness/report.hpp"
+#include "conformance/harness/report_text.hpp"
 #include "conformance/harness/runner.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 #include "conformance/netfuzz/runner.hpp"
@@ -147,18 +148,24 @@ int run(int argc, char** argv) {
 
   if (o.coverage || o.coverage_markdown) return coverage(o);
 
+  // The console's flags come from the options and the environment once, here.
+  const ConsoleFlags console_flags = ConsoleFlags::resolve(stdout, o.verbose);
   const Catalog catalog = build_catalog();
   const std::vector<const Case*> selected = select_cases(catalog, o.select, o.exclude);
   if (selected.empty()) {
-    std::fprintf(stderr, "flake-conform: no case matched the selection\n");
+    std::fprintf(stderr, "flake-conform: %s\n", no_match_text(catalog, o.select).c_str());
     return kExitNoMatch;
-  }
-  if (o.list) {
-    print_list(stdout, selected);
-    return 0;
   }
   RunConfig config;
   std::string error;
+  if (o.list) {
+    print_list(stdout, selected);
+    if (o.json_file && !write_list_json(*o.json_file, selected, error)) {
+      std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    return 0;
+  }
   if (o.expected_failures_file &&
       !read_selectors(*o.expected_failures_file, config.expected_failures, error)) {
     std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
@@ -330,9 +337,10 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::printf("flake-conform: %zu cases against %s%s\n\n", selected.size(), target_text.c_str(),
+  std::printf("flake-conform: %s against %s%s\n\n", counted(selected.size(), "case").c_str(),
+              target_text.c_str(),
               sidecar_desc.empty() ? "" : (" (started: " + sidecar_desc + ")").c_str());
-  ConsoleReport console(stdout, o.verbose);
+  ConsoleReport console(stdout, console_flags);
   const auto start = Clock::now();
   const std::vector<CaseResult> results = run_cases(selected, target, config, console);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

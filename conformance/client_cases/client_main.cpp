@@ -8,6 +8,7 @@
 #include "conformance/client_cases/driver_process.hpp"
 #include "conformance/harness/options.hpp"
 #include "conformance/harness/report.hpp"
+#include "conformance/harness/report_text.hpp"
 #include "conformance/harness/runner.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 
@@ -37,20 +38,26 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
     return kExitUsage;
   }
 
+  // The console's flags come from the options and the environment once, here.
+  const ConsoleFlags console_flags = ConsoleFlags::resolve(stdout, o.verbose);
   ClientSetup setup;
   setup.timeout = o.timeout;
   const Catalog catalog = build_client_catalog(setup);
   const std::vector<const Case*> selected = select_cases(catalog, o.select, o.exclude);
   if (selected.empty()) {
-    std::fprintf(stderr, "flake-conform client: no case matched the selection\n");
+    std::fprintf(stderr, "flake-conform client: %s\n", no_match_text(catalog, o.select).c_str());
     return kExitNoMatch;
-  }
-  if (o.list) {
-    print_list(stdout, selected);
-    return 0;
   }
   RunConfig config;
   std::string error;
+  if (o.list) {
+    print_list(stdout, selected);
+    if (o.json_file && !write_list_json(*o.json_file, selected, error)) {
+      std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    return 0;
+  }
   if (o.expected_failures_file &&
       !read_selectors(*o.expected_failures_file, config.expected_failures, error)) {
     std::fprintf(stderr, "flake-conform client: %s\n", error.c_str());
@@ -79,12 +86,12 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
   WireLog::redact(setup.token);
   guard_driver_against_interrupts();
 
-  std::printf("flake-conform client: %zu cases, driver: %s\n\n", selected.size(),
+  std::printf("flake-conform client: %s, driver: %s\n\n", counted(selected.size(), "case").c_str(),
               setup.command.c_str());
   // The runner's Target is for sidecar mode; client cases find everything in `setup`.
   Target target;
   target.timeout = o.timeout;
-  ConsoleReport console(stdout, o.verbose);
+  ConsoleReport console(stdout, console_flags);
   const auto start = Clock::now();
   const std::vector<CaseResult> results = run_cases(selected, target, config, console);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

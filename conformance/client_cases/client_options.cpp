@@ -13,7 +13,8 @@ Checks a flake.v1 client through its driver program (docs/protocol.md §13). For
 suite listens on a new port on 127.0.0.1, plays the sidecar as the case scripts it (faults,
 refusals, odd but valid messages), starts one driver process and judges what the client sent,
 when, and the driver's event lines (§13.4). Client case IDs are "C<N.M>/<k>", N.M being the
-subsection of the "Client:" rule; all are in the group "client".
+subsection of the "Client:" rule; all are in the group "client". An option's value may follow it
+("--json r.json") or be joined to it ("--json=r.json"); -s and -x also take it glued ("-sC7.7").
 
 driver (exactly one):
   --spawn 'CMD'            run CMD with /bin/sh -c after replacing {url} by
@@ -35,7 +36,9 @@ selection:
   -s, --select SEL         run only matching cases (repeatable); SEL is an ID ("C7.7/5"), an ID
                            prefix ending at a section boundary ("C7", "C7.7") or a group name
   -x, --exclude SEL        leave matching cases out (repeatable, applied after --select)
-  --list                   print the selected cases and exit (nothing is started)
+  --list                   print the selected cases and exit (nothing is started); with
+                           --json FILE also write them to FILE as JSON: ID, tier, group,
+                           requirement, rules (conformance/schemas/list.schema.json)
 
 outcome:
   --strict                 also fail the run on SHOULD-tier failures
@@ -45,7 +48,8 @@ outcome:
   --timeout MS             how long the client may take to reach each point of the workload,
                            e.g. the call loop (default 5000)
   -v, --verbose            print every case's record (scripted sidecar and driver, by time)
-  --json FILE              write a JSON report (all cases, outcomes, records)
+  --json FILE              write a JSON report (all cases, outcomes, records); with --list, the
+                           selected cases instead
   --junit FILE             write a JUnit XML report: one testcase per case, named by its ID;
                            <failure> exactly for the cases that fail the run, <skipped> (with
                            the reason) for the others that did not pass, e.g. a SHOULD failure
@@ -61,11 +65,14 @@ outcome:
 
 console: one tree per group, with a check mark for pass, x for fail and - for skipped (the client
 lacks what the case needs, e.g. it offers no permessage-deflate); then a Failures block (ID,
-requirement, expected, actual) and a summary line.
+requirement, expected, actual) and a summary line. When the locale is not UTF-8 (the first of
+LC_ALL, LC_CTYPE and LANG that is set names no UTF-8 charset) the marks are plain ASCII: ok, FAIL
+and -.
 
 exit status: 0 no MUST case failed (SHOULD failures count only with --strict; skipped cases are
 reported and never count), 1 at least one failure or unexpected pass, 2 usage error or the
---reference driver is not an executable file, 3 no case matched the selection. A --spawn command
+--reference driver is not an executable file, 3 no case matched the selection (the message names
+the selectors that match nothing, and the top-level sections there are). A --spawn command
 that cannot run fails every case it is started for (its standard error says why).
 )";
 }
@@ -91,28 +98,21 @@ ParsedClientOptions parse_client_options(int argc, char** argv, int first,
   auto error = [&](std::string message) {
     if (parsed.error.empty()) parsed.error = std::move(message);
   };
-  for (int i = first; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        error(std::string(arg) + " needs a value");
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
+  ArgReader args(argc, argv, first, kRunShortWithValue, error);
+  while (args.next()) {
+    const std::string_view arg = args.arg();
     std::string v;
     if (arg == "-h" || arg == "--help") {
       o.help = true;
     } else if (arg == "--spawn") {
-      if (value(v)) o.spawn = v;
+      if (args.value(v)) o.spawn = v;
     } else if (arg == "--reference") {
       o.reference = true;
     } else if (arg == "--driver-bin") {
-      driver_bin_given = value(o.driver_bin);
+      driver_bin_given = args.value(o.driver_bin);
     } else if (arg == "--client-arg") {
-      if (value(v)) o.client_args.push_back(v);
-    } else if (parse_run_option(arg, value, error, o)) {
+      if (args.value(v)) o.client_args.push_back(v);
+    } else if (parse_run_option(args, o)) {
     } else {
       error("unknown argument " + std::string(arg));
     }

@@ -1,6 +1,8 @@
 // Builds and prints the traceability matrix from the spec's rules and the catalogues.
 #include "conformance/coverage/coverage.hpp"
 
+#include "conformance/harness/report_text.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -126,9 +128,10 @@ void print_coverage(std::FILE* out, const Coverage& coverage) {
   }
   const CoverageCounts n = count(coverage);
   std::fprintf(out,
-               "\n%zu rules: %zu checked by cases, %zu untestable, %zu bind the suite or driver, "
+               "\n%s: %zu checked by cases, %zu untestable, %zu binding the suite or driver, "
                "%zu not yet checked (gap), %zu with neither a case nor a reason\n",
-               n.rules, n.checked, n.untestable, n.contract, n.gap, n.unexplained);
+               counted(n.rules, "rule").c_str(), n.checked, n.untestable, n.contract, n.gap,
+               n.unexplained);
   for (const std::string& p : coverage.problems) std::fprintf(out, "problem: %s\n", p.c_str());
 }
 

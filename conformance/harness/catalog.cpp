@@ -140,11 +140,11 @@ void Catalog::add(Case c) {
   }
 }
 
-std::string rules_text(const Case& c) {
+std::string rules_text(const Case& c, std::string_view sign) {
   std::string out;
   for (const std::string& r : c.rules) {
     if (!out.empty()) out += ", ";
-    out += "§" + r;
+    out.append(sign).append(r);
   }
   return out;
 }
@@ -265,6 +265,91 @@ std::vector<const Case*> select_cases(const Catalog& catalog,
     if (in) selected.push_back(c);
   }
   return selected;
+}
+
+namespace {
+
+// "3" of "3.5/2" and of "3.4/7@http", "C7" of "C7.7/5".
+std::string top_section(std::string_view id) {
+  return std::string(id.substr(0, id.find_first_of("./@")));
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// "\n" + `label` + `text`, broken at spaces into lines of at most 100 columns, the following ones
+// indented under the first (a hint read on a terminal).
+std::string labelled(std::string_view label, std::string_view text) {
+  constexpr std::size_t kWidth = 100;
+  std::string out = "\n" + std::string(label);
+  std::size_t column = label.size();
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    if (column > label.size() && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(label.size(), ' ');
+      column = label.size();
+    } else if (column > label.size()) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  }
+  return out;
+}
+
+bool matches_any(std::string_view selector, const Catalog& catalog) {
+  return std::any_of(catalog.cases().begin(), catalog.cases().end(),
+                     [&](const Case& c) { return selector_matches(selector, c); });
+}
+
+}  // namespace
+
+std::string no_match_text(const Catalog& catalog, const std::vector<std::string>& select) {
+  std::vector<std::string> unmatched;
+  for (const std::string& s : select) {
+    if (!matches_any(s, catalog)) unmatched.push_back("\"" + s + "\"");
+  }
+  std::string text = "no case matched the selection: ";
+  text += unmatched.empty() ? "--exclude left none of the selected cases"
+                            : joined(unmatched) + (unmatched.size() == 1 ? " matches" : " match") +
+                                  " no case ID, section, group or path";
+
+  std::vector<std::string> groups;
+  for (const Group g : all_groups()) {
+    if (matches_any(to_string(g), catalog)) groups.emplace_back(to_string(g));
+  }
+  std::vector<std::string> sections;
+  const Case* first = nullptr;
+  for (const Case& c : catalog.cases()) {
+    sections.push_back(top_section(c.rule_id));
+    if (first == nullptr || id_less(c.rule_id, first->rule_id)) first = &c;
+  }
+  std::sort(sections.begin(), sections.end(), id_less);
+  sections.erase(std::unique(sections.begin(), sections.end()), sections.end());
+  std::vector<std::string> paths;
+  for (const Path p : kPaths) {
+    const std::string name = "@" + std::string(to_string(p));
+    if (matches_any(name, catalog)) paths.push_back(name);
+  }
+
+  text += labelled("  groups:   ", joined(groups));
+  std::string within;
+  if (first != nullptr) {
+    const std::string& id = first->rule_id;
+    within = " (and their subsections and case IDs, e.g. \"" + id.substr(0, id.find('/')) +
+             "\" or \"" + id + "\"; --list shows every case)";
+  }
+  text += labelled("  sections: ", joined(sections) + within);
+  if (!paths.empty()) {
+    text += labelled("  paths:    ", joined(paths) + " (alone or after an ID or section)");
+  }
+  return text;
 }
 
 }  // namespace flake::conform

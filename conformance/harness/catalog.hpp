@@ -120,8 +120,9 @@ class Catalog {
 
 // "3.1/2" < "3.10/1": numeric runs compare as numbers.
 bool id_less(std::string_view a, std::string_view b);
-// The rules a case checks as reports cite them: "§2.9a, §2.9b" (empty when it names none).
-std::string rules_text(const Case& c);
+// The rules a case checks as reports cite them: "§2.9a, §2.9b" (empty when it names none);
+// `sign` replaces the section sign (the console of an ASCII locale cites "2.9a").
+std::string rules_text(const Case& c, std::string_view sign = "§");
 // A selector matches an ID exactly, an ID prefix ending at a '.' or '/' boundary, or a group name;
 // "ID@path" matches one cell of a path-generic case and "@path" every cell of that path (a bare ID
 // or prefix matches every path's cell).
@@ -131,5 +132,9 @@ bool selector_matches(std::string_view selector, const Case& c);
 std::vector<const Case*> select_cases(const Catalog& catalog,
                                       const std::vector<std::string>& select,
                                       const std::vector<std::string>& exclude);
+// What to tell a user whose selection left no case (exit 3): the --select selectors that match no
+// case of `catalog` (or that --exclude left none), then what does exist there to select: the
+// groups, the top-level sections of the IDs and the paths. Several lines, no trailing newline.
+std::string no_match_text(const Catalog& catalog, const std::vector<std::string>& select);
 
 }  // namespace flake::conform

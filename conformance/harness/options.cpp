@@ -4,6 +4,7 @@
 #include <charconv>
 #include <fstream>
 #include <string_view>
+#include <utility>
 
 namespace flake::conform {
 
@@ -22,6 +23,8 @@ Checks that a sidecar speaks the flake.v1 protocol (docs/protocol.md). Every cas
 stable ID "<N.M>/<k>" (N.M = the rule's subsection in docs/protocol.md), a tier (MUST, SHOULD,
 PERF) and a group, and opens its own connections. A rule that holds on every JSON-RPC path runs
 once per path: "<N.M>/<k>" on text frames, "<N.M>/<k>@msgpack" and "<N.M>/<k>@http" on the others.
+An option's value may follow it ("--json r.json") or be joined to it ("--json=r.json"); -s and -x
+also take it glued ("-s3.5", "-xperformance").
 
 target (exactly one):
   URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
@@ -58,7 +61,9 @@ selection:
                            name ("auth", "resume", ...); "SEL@PATH" keeps the cells of one path
                            ("3.4/7@http", "3@msgpack", "@text")
   -x, --exclude SEL        leave matching cases out (repeatable, applied after --select)
-  --list                   print the selected cases and exit (no connection is made)
+  --list                   print the selected cases and exit (no connection is made); with
+                           --json FILE also write them to FILE as JSON: ID, tier, group,
+                           requirement, rules, path (conformance/schemas/list.schema.json)
 
 outcome:
   --strict                 also fail the run on SHOULD-tier failures and on unimplemented
@@ -68,7 +73,8 @@ outcome:
                            passes does fail it (the list cannot go stale)
   --timeout MS             deadline for each network operation (default 5000)
   -v, --verbose            print every case's wire log
-  --json FILE              write a JSON report (all cases, outcomes, wire logs)
+  --json FILE              write a JSON report (all cases, outcomes, wire logs); with --list,
+                           the selected cases instead
   --junit FILE             write a JUnit XML report: one testcase per case, named by its ID;
                            <failure> exactly for the cases that fail the run, <skipped> (with
                            the reason) for the others that did not pass, e.g. a SHOULD failure
@@ -89,27 +95,72 @@ traceability (no target needed):
   --spec FILE              read the rules from FILE instead of the spec built into this binary
 
   -h, --help               this text
-  --version                print the version
+  -V, --version            print the version
 
 console: one tree per group, with a check mark for pass, x for fail, ! for unimplemented (the
 sidecar lacks the feature, e.g. answers -32601 or HTTP 404) and - for skipped (cannot be checked
 in this mode); then the transport matrix (per path, cells passed; the rules whose paths disagree),
-a Failures block (ID, requirement, expected, actual) and a summary line.
+a Failures block (ID, requirement, expected, actual) and a summary line. When the locale is not
+UTF-8 (the first of LC_ALL, LC_CTYPE and LANG that is set names no UTF-8 charset) the marks are
+plain ASCII: ok, FAIL, ! and -.
 
 exit status: 0 no MUST or PERF case failed (without --strict, SHOULD failures, unimplemented
 and skipped cases are reported but do not count), 1 at least one failure or unexpected pass,
 2 usage error or the sidecar could not be started, reached or authenticated, 3 no case matched
-the selection.
+the selection (the message names the selectors that match nothing, and the groups, top-level
+sections and paths there are).
 )";
 }
 
-bool parse_run_option(std::string_view arg, const std::function<bool(std::string&)>& value,
-                      const std::function<void(std::string)>& error, RunOptions& o) {
+ArgReader::ArgReader(int argc, char** argv, int first, std::string_view short_with_value,
+                     ErrorSink error)
+    : argc_(argc),
+      argv_(argv),
+      index_(first - 1),
+      short_with_value_(short_with_value),
+      error_(std::move(error)) {}
+
+bool ArgReader::next() {
+  if (attached_ && !attached_read_) error_(std::string(arg_) + " takes no value");
+  attached_.reset();
+  attached_read_ = false;
+  if (++index_ >= argc_) return false;
+  arg_ = argv_[index_];
+  if (arg_.starts_with("--")) {
+    if (const auto eq = arg_.find('='); eq != std::string_view::npos) {
+      attached_ = arg_.substr(eq + 1);
+      arg_ = arg_.substr(0, eq);
+    }
+  } else if (arg_.size() > 2 && arg_[0] == '-' &&
+             short_with_value_.find(arg_[1]) != std::string_view::npos) {
+    // As getopt reads it: everything after the letter is the value, "=" included.
+    attached_ = arg_.substr(2);
+    arg_ = arg_.substr(0, 2);
+  }
+  return true;
+}
+
+bool ArgReader::value(std::string& out) {
+  if (attached_) {
+    attached_read_ = true;
+    out = std::string(*attached_);
+    return true;
+  }
+  if (index_ + 1 >= argc_) {
+    error_(std::string(arg_) + " needs a value");
+    return false;
+  }
+  out = argv_[++index_];
+  return true;
+}
+
+bool parse_run_option(ArgReader& args, RunOptions& o) {
+  const std::string_view arg = args.arg();
   std::string v;
   if (arg == "-s" || arg == "--select") {
-    if (value(v)) o.select.push_back(v);
+    if (args.value(v)) o.select.push_back(v);
   } else if (arg == "-x" || arg == "--exclude") {
-    if (value(v)) o.exclude.push_back(v);
+    if (args.value(v)) o.exclude.push_back(v);
   } else if (arg == "--list") {
     o.list = true;
   } else if (arg == "--strict") {
@@ -117,34 +168,34 @@ bool parse_run_option(std::string_view arg, const std::function<bool(std::string
   } else if (arg == "-v" || arg == "--verbose") {
     o.verbose = true;
   } else if (arg == "--timeout") {
-    if (value(v)) {
+    if (args.value(v)) {
       long ms = 0;
       const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
       if (ec != std::errc() || end != v.data() + v.size() || ms <= 0 || ms > 600000) {
-        error("--timeout needs milliseconds between 1 and 600000");
+        args.error("--timeout needs milliseconds between 1 and 600000");
       } else {
         o.timeout = std::chrono::milliseconds(ms);
       }
     }
   } else if (arg == "--json") {
-    if (value(v)) o.json_file = v;
+    if (args.value(v)) o.json_file = v;
   } else if (arg == "--junit") {
-    if (value(v)) o.junit_file = v;
+    if (args.value(v)) o.junit_file = v;
   } else if (arg == "--html") {
-    if (value(v)) o.html_file = v;
+    if (args.value(v)) o.html_file = v;
   } else if (arg == "--summary") {
-    if (value(v)) o.summary_file = v;
+    if (args.value(v)) o.summary_file = v;
   } else if (arg == "--annotations") {
     // One CI system's syntax today; naming it keeps room for others without a silent default.
-    if (value(v)) {
+    if (args.value(v)) {
       if (v == "github") {
         o.github_annotations = true;
       } else {
-        error("--annotations accepts only \"github\", not \"" + v + "\"");
+        args.error("--annotations accepts only \"github\", not \"" + v + "\"");
       }
     }
   } else if (arg == "--expected-failures") {
-    if (value(v)) o.expected_failures_file = v;
+    if (args.value(v)) o.expected_failures_file = v;
   } else {
     return false;
   }
@@ -158,42 +209,35 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
   auto error = [&](std::string message) {
     if (parsed.error.empty()) parsed.error = std::move(message);
   };
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        error(std::string(arg) + " needs a value");
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
+  ArgReader args(argc, argv, 1, kRunShortWithValue, error);
+  while (args.next()) {
+    const std::string_view arg = args.arg();
     std::string v;
     if (arg == "-h" || arg == "--help") {
       o.help = true;
-    } else if (arg == "--version") {
+    } else if (arg == "-V" || arg == "--version") {
       o.version = true;
     } else if (arg == "--token") {
-      if (value(v)) o.token = v;
+      if (args.value(v)) o.token = v;
     } else if (arg == "--token-file") {
-      if (value(v)) o.token_file = v;
+      if (args.value(v)) o.token_file = v;
     } else if (arg == "--spawn") {
-      if (value(v)) o.spawn = v;
+      if (args.value(v)) o.spawn = v;
     } else if (arg == "--reference") {
       o.reference = true;
     } else if (arg == "--coverage") {
       o.coverage = true;
     } else if (arg == "--coverage-markdown") {
-      if (value(v)) o.coverage_markdown = v;
+      if (args.value(v)) o.coverage_markdown = v;
     } else if (arg == "--spec") {
-      if (value(v)) o.spec_file = v;
+      if (args.value(v)) o.spec_file = v;
     } else if (arg == "--sidecar-bin") {
-      value(o.sidecar_bin);
+      args.value(o.sidecar_bin);
     } else if (arg == "--sidecar-arg") {
-      if (value(v)) o.sidecar_args.push_back(v);
-    } else if (parse_run_option(arg, value, error, o)) {
+      if (args.value(v)) o.sidecar_args.push_back(v);
+    } else if (parse_run_option(args, o)) {
     } else if (arg == "--pid") {
-      if (value(v)) {
+      if (args.value(v)) {
         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.pid);
         if (ec != std::errc() || end != v.data() + v.size() || o.pid <= 0) {
           error("--pid needs a process ID (a positive integer)");

@@ -27,10 +27,43 @@ struct RunOptions {
   std::optional<std::string> expected_failures_file;
 };
 
-// Parses `arg` when it is one of RunOptions' arguments, reading its value through `value` and
-// reporting a bad one through `error`; false when `arg` is none of them.
-bool parse_run_option(std::string_view arg, const std::function<bool(std::string&)>& value,
-                      const std::function<void(std::string)>& error, RunOptions& o);
+// Walks a command line the one way every flake-conform parser reads it, so that all of them take
+// the same spellings: "--opt VALUE" and "--opt=VALUE", and for the one-letter options that take a
+// value also "-o VALUE" and "-oVALUE". A value written into an option that reads none ("--list=1")
+// is a usage error rather than silently dropped.
+class ArgReader {
+ public:
+  using ErrorSink = std::function<void(std::string)>;
+  // Reads argv[first..argc); `short_with_value` holds the letters of the one-letter options that
+  // take a value ("sx" for -s and -x); `error` receives usage errors.
+  ArgReader(int argc, char** argv, int first, std::string_view short_with_value, ErrorSink error);
+  // Moves to the next argument; false after the last.
+  bool next();
+  // The current argument; for one that carries its value, the option alone ("--json" of
+  // "--json=r.json", "-s" of "-s3.5").
+  std::string_view arg() const { return arg_; }
+  // The current option's value: the one written into the argument, else the next argument. False,
+  // with a usage error, when there is none.
+  bool value(std::string& out);
+  void error(std::string message) const { error_(std::move(message)); }
+
+ private:
+  int argc_;
+  char** argv_;
+  int index_;
+  std::string_view short_with_value_;
+  ErrorSink error_;
+  std::string_view arg_;
+  std::optional<std::string_view> attached_;  // the value written into the current argument
+  bool attached_read_ = false;
+};
+
+// The one-letter options of RunOptions that take a value (-s, -x).
+inline constexpr std::string_view kRunShortWithValue = "sx";
+
+// Parses the current argument of `args` when it is one of RunOptions' options, reading its value
+// and reporting a bad one through `args`; false when it is none of them.
+bool parse_run_option(ArgReader& args, RunOptions& o);
 
 struct Options : RunOptions {
   std::string url;  // positional
@@ -42,7 +75,7 @@ struct Options : RunOptions {
   std::string sidecar_bin;                // for --reference
   std::vector<std::string> sidecar_args;  // extra arguments for --reference
   bool help = false;
-  bool version = false;
+  bool version = false;  // --version, -V
   // The traceability matrix instead of a run: --coverage prints it, --coverage-markdown writes
   // docs/coverage.md's text; --spec reads another copy of docs/protocol.md than the built-in one.
   bool coverage = false;

@@ -13,9 +13,36 @@
 
 namespace flake::conform {
 
+// Whether the locale environment names UTF-8: the first of LC_ALL, LC_CTYPE and LANG that is set
+// (non-empty, as POSIX reads them) decides, and it does when it contains "utf-8" or "utf8" in any
+// case. None set is the POSIX locale, which is ASCII.
+bool locale_is_utf8(const char* lc_all, const char* lc_ctype, const char* lang);
+
+// How the console prints, resolved once when a run starts and only read afterwards through the
+// predicates, so that no print looks at the terminal or the environment itself.
+class ConsoleFlags {
+ public:
+  // From the options and the process: whether `out` is a terminal, and the locale's charset.
+  static ConsoleFlags resolve(std::FILE* out, bool verbose);
+  ConsoleFlags(bool verbose, bool terminal, bool utf8)
+      : verbose_(verbose), terminal_(terminal), utf8_(utf8) {}
+  // Every case's wire log, rather than the last lines of each failure's.
+  bool verbose() const { return verbose_; }
+  // A progress line redrawn in place while a case runs.
+  bool terminal() const { return terminal_; }
+  // Marks and punctuation beyond ASCII (check mark, ellipsis, dash, section sign); without it the
+  // console writes ASCII of its own ("ok", "FAIL", "...", "--").
+  bool utf8() const { return utf8_; }
+
+ private:
+  bool verbose_;
+  bool terminal_;
+  bool utf8_;
+};
+
 class ConsoleReport : public ProgressSink {
  public:
-  ConsoleReport(std::FILE* out, bool verbose);
+  ConsoleReport(std::FILE* out, ConsoleFlags flags);
   void case_started(const Case& c, std::size_t index, std::size_t total) override;
   void case_finished(const CaseResult& result, std::size_t index, std::size_t total) override;
   void failures(const std::vector<CaseResult>& results);
@@ -26,8 +53,7 @@ class ConsoleReport : public ProgressSink {
 
  private:
   std::FILE* out_;
-  bool verbose_;
-  bool tty_;
+  ConsoleFlags flags_;
   std::optional<Group> group_;
 };
 
@@ -73,5 +99,9 @@ bool write_reports(const ReportFiles& files, const std::vector<CaseResult>& resu
 
 // Prints the catalogue (--list).
 void print_list(std::FILE* out, const std::vector<const Case*>& cases);
+// Writes the catalogue as JSON (--list --json FILE; conformance/schemas/list.schema.json): each
+// case's ID, tier, group, requirement and rules, and a path-generic cell's rule and path.
+bool write_list_json(const std::string& path, const std::vector<const Case*>& cases,
+                     std::string& error);
 
 }  // namespace flake::conform

@@ -11,6 +11,43 @@
 #include <utility>
 
 namespace flake::conform {
+namespace {
+
+// What the catalogue says of a case, as both the --json report and the --list --json file give it.
+nlohmann::json case_json(const Case& c) {
+  nlohmann::json j = {{"id", c.id},
+                      {"tier", std::string(to_string(c.tier))},
+                      {"group", std::string(to_string(group_of(c)))},
+                      {"requirement", c.requirement},
+                      {"rules", c.rules}};
+  if (!c.paths.empty()) {
+    j["rule"] = c.rule_id;
+    j["path"] = std::string(to_string(c.path));
+  }
+  return j;
+}
+
+}  // namespace
+
+bool write_list_json(const std::string& path, const std::vector<const Case*>& cases,
+                     std::string& error) {
+  using nlohmann::json;
+  json list = json::array();
+  for (const Case* c : cases) {
+    json j = case_json(*c);
+    // The paths the cell's rule runs on, so that a list of one cell still tells the others.
+    if (!c->paths.empty()) {
+      json paths = json::array();
+      for (const Path p : c->paths) paths.push_back(std::string(to_string(p)));
+      j["paths"] = std::move(paths);
+    }
+    j["budgetMs"] = c->budget.count();
+    list.push_back(std::move(j));
+  }
+  const json doc = {
+      {"tool", "flake-conform"}, {"protocol", "flake.v1"}, {"cases", std::move(list)}};
+  return write_file(path, doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n", error);
+}
 
 bool write_json_report(const std::string& path, const std::vector<CaseResult>& results,
                        const ReportMeta& meta, std::string& error) {
@@ -30,18 +67,10 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
                     {"unexpectedPasses", t.unexpected_passes}};
   json cases = json::array();
   for (const auto& r : results) {
-    json c = {{"id", r.c->id},
-              {"tier", std::string(to_string(r.c->tier))},
-              {"group", std::string(to_string(group_of(*r.c)))},
-              {"requirement", r.c->requirement},
-              {"rules", r.c->rules},
-              {"status", std::string(to_string(r.outcome.status))},
-              {"durationMs", r.duration.count()},
-              {"expectedFailure", r.expected_failure}};
-    if (!r.c->paths.empty()) {
-      c["rule"] = r.c->rule_id;
-      c["path"] = std::string(to_string(r.c->path));
-    }
+    json c = case_json(*r.c);
+    c["status"] = std::string(to_string(r.outcome.status));
+    c["durationMs"] = r.duration.count();
+    c["expectedFailure"] = r.expected_failure;
     if (r.outcome.status == Status::Fail) {
       c["expected"] = r.outcome.expected;
       c["actual"] = r.outcome.actual;

@@ -52,7 +52,7 @@ std::string anchor(const Case& c) {
 std::string summary_html(const Tally& t, const ReportMeta& meta, std::size_t cases) {
   std::string h = "<p class=\"meta\">target " + xml_escape(meta.target);
   if (!meta.sidecar.empty()) h += " &middot; started: " + xml_escape(meta.sidecar);
-  h += " &middot; " + std::to_string(cases) + " cases in " +
+  h += " &middot; " + counted(cases, "case") + " in " +
        std::to_string(meta.elapsed.count() / 1000) + "." +
        std::to_string(meta.elapsed.count() % 1000 / 100) + " s</p>\n";
   h += "<p><span class=\"pass\">" + std::to_string(t.passed) + " passed</span>, <span class=\"" +
@@ -61,8 +61,8 @@ std::string summary_html(const Tally& t, const ReportMeta& meta, std::size_t cas
        std::to_string(t.unimplemented) + " unimplemented, " + std::to_string(t.skipped) +
        " skipped";
   if (t.expected_failures > 0 || t.unexpected_passes > 0) {
-    h += ", " + std::to_string(t.expected_failures) + " expected failures, " +
-         std::to_string(t.unexpected_passes) + " unexpected passes";
+    h += ", " + counted(t.expected_failures, "expected failure") + ", " +
+         counted(t.unexpected_passes, "unexpected pass", "unexpected passes");
   }
   return h + "</p>\n";
 }
@@ -112,9 +112,9 @@ std::string details_html(const CaseResult& r) {
     std::string wire;
     for (const auto& w : r.wire) wire += w + "\n";
     if (r.wire_dropped > 0) {
-      wire += "(" + std::to_string(r.wire_dropped) + " further wire lines not kept)\n";
+      wire += "(" + counted(r.wire_dropped, "further wire line") + " not kept)\n";
     }
-    h += "<details><summary>wire log (" + std::to_string(r.wire.size()) + " lines)</summary><pre>" +
+    h += "<details><summary>wire log (" + counted(r.wire.size(), "line") + ")</summary><pre>" +
          xml_escape(wire) + "</pre></details>\n";
   }
   return h;

@@ -1,4 +1,5 @@
-// Escaping, shortening and file writing for the report files (see report_text.hpp).
+// Counts in words, escaping and file writing for the console and the --json, --junit, --html and
+// --summary reports (see report_text.hpp).
 #include "conformance/harness/report_text.hpp"
 
 #include "conformance/client/utf8.hpp"
@@ -6,6 +7,12 @@
 #include <fstream>
 
 namespace flake::conform {
+
+std::string counted(std::size_t n, std::string_view noun, std::string_view plural) {
+  std::string out = std::to_string(n) + " ";
+  if (n == 1) return out.append(noun);
+  return plural.empty() ? out.append(noun).append("s") : out.append(plural);
+}
 
 std::string xml_escape(std::string_view raw) {
   const std::string text = escape_invalid_utf8(raw);

@@ -1,10 +1,16 @@
-// Text helpers the file reports share: markup escaping and writing a whole file.
+// Text helpers the reports share: counts in words, markup escaping and writing a whole file.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace flake::conform {
+
+// A count with its noun in the right number: "1 case", "2 cases", "0 cases". `plural` defaults to
+// `noun` + "s"; give it for the others ("unexpected passes"). Every console and report line that
+// puts a number before a noun goes through here, so that none says "1 cases".
+std::string counted(std::size_t n, std::string_view noun, std::string_view plural = {});
 
 // Escapes text for XML and HTML content and attribute values. Invalid UTF-8 is made visible (never
 // written raw) and control characters XML forbids become '?'.

@@ -1,6 +1,8 @@
 // Option parsing and --help of the fuzz and replay subcommands (options.hpp).
 #include "conformance/netfuzz/options.hpp"
 
+#include "conformance/harness/options.hpp"
+
 #include <charconv>
 #include <string_view>
 
@@ -51,7 +53,8 @@ Throws malformed traffic at a sidecar in bursts (WebSocket framing, UTF-8, close
 JSON-RPC mutations, MessagePack bombs, oversized messages, slowloris, half-open connections,
 abrupt closes, HTTP request smuggling) and after each burst checks that it still answers. The
 traffic depends only on --seed, the burst index and the sidecar's advertised maxMessageBytes.
-The first failure writes a reproducer file for `flake-conform replay` and ends the run.
+The first failure writes a reproducer file for `flake-conform replay` and ends the run. An
+option's value may follow it ("--seed 7") or be joined to it ("--seed=7").
 
 )") + kTargetHelp +
          default_sidecar_bin + ")" + kCheckHelp + R"(
@@ -77,7 +80,8 @@ std::string replay_usage(const std::string& default_sidecar_bin) {
 
 Plays back the burst of a reproducer file written by `flake-conform fuzz` (the exact bytes per
 connection; the target's Host value and token fill the placeholders), then runs the same checks
-and reports whether the failure reproduces.
+and reports whether the failure reproduces. An option's value may follow it ("--repeat 5") or be
+joined to it ("--repeat=5").
 
 )") + kTargetHelp +
          default_sidecar_bin + ")" + kCheckHelp + R"(
@@ -98,17 +102,11 @@ ParsedFuzzOptions parse_fuzz_options(int argc, char** argv, std::string default_
   auto error = [&](std::string message) {
     if (parsed.error.empty()) parsed.error = std::move(message);
   };
-  for (int i = 2; i < argc; ++i) {
-    const std::string_view arg = argv[i];
+  ArgReader args(argc, argv, 2, "", error);
+  while (args.next()) {
+    const std::string_view arg = args.arg();
     std::string v;
-    auto value = [&]() {
-      if (i + 1 >= argc) {
-        error(std::string(arg) + " needs a value");
-        return false;
-      }
-      v = argv[++i];
-      return true;
-    };
+    auto value = [&]() { return args.value(v); };
     auto number = [&](long min, long max, long& out) {
       if (value() && !parse_number(v, min, max, out)) {
         error(std::string(arg) + " needs a number between " + std::to_string(min) + " and " +

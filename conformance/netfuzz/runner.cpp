@@ -1,6 +1,7 @@
 // The fuzz loop and the replay of a reproducer (runner.hpp).
 #include "conformance/netfuzz/runner.hpp"
 
+#include "conformance/harness/report_text.hpp"
 #include "conformance/netfuzz/exec.hpp"
 #include "conformance/netfuzz/health.hpp"
 #include "conformance/netfuzz/reproducer.hpp"
@@ -155,16 +156,16 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
   const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start);
   std::string families;
   for (const auto& [name, count] : per_family) families += " " + name + "=" + std::to_string(count);
-  std::fprintf(
-      stderr,
-      "\nsummary: %llu bursts (%llu..%llu) in %lld s, %llu connections, %s sent; slowest "
-      "health check %ld ms; RSS baseline %s, peak %s; families:%s\nresult: %s\n",
-      static_cast<unsigned long long>(bursts), static_cast<unsigned long long>(o.first_burst),
-      static_cast<unsigned long long>(index == o.first_burst ? index : index - 1),
-      static_cast<long long>(elapsed.count()), static_cast<unsigned long long>(conns),
-      size_text(sent).c_str(), worst_ping, target.pid ? mib(watch.baseline_kib()).c_str() : "-",
-      target.pid ? mib(watch.peak_kib()).c_str() : "-", families.c_str(),
-      failed ? "FAILURE FOUND" : (stopped_ok ? "survived" : "FAILURE at shutdown"));
+  std::fprintf(stderr,
+               "\nsummary: %s (%llu..%llu) in %lld s, %s, %s sent; slowest "
+               "health check %ld ms; RSS baseline %s, peak %s; families:%s\nresult: %s\n",
+               counted(bursts, "burst").c_str(), static_cast<unsigned long long>(o.first_burst),
+               static_cast<unsigned long long>(index == o.first_burst ? index : index - 1),
+               static_cast<long long>(elapsed.count()), counted(conns, "connection").c_str(),
+               size_text(sent).c_str(), worst_ping,
+               target.pid ? mib(watch.baseline_kib()).c_str() : "-",
+               target.pid ? mib(watch.peak_kib()).c_str() : "-", families.c_str(),
+               failed ? "FAILURE FOUND" : (stopped_ok ? "survived" : "FAILURE at shutdown"));
   return failed || !stopped_ok ? kExitFailure : 0;
 }
 
@@ -177,11 +178,12 @@ int replay(const FuzzOptions& o, const Reproducer& r, FuzzTarget& target) {
     return kExitUsage;
   }
   std::fprintf(stderr,
-               "flake-conform replay: seed %llu burst %llu (%s, %zu connections) against %s\n"
+               "flake-conform replay: seed %llu burst %llu (%s, %s) against %s\n"
                "recorded failure: %s\n",
                static_cast<unsigned long long>(r.seed),
                static_cast<unsigned long long>(r.burst.index), r.burst.family.c_str(),
-               r.burst.conns.size(), target.text().c_str(), r.failure.c_str());
+               counted(r.burst.conns.size(), "connection").c_str(), target.text().c_str(),
+               r.failure.c_str());
   const ExecTarget exec = exec_target(target, o);
   HealthResult health;
   for (int i = 0; i < o.repeat; ++i) {

@@ -4,7 +4,10 @@ that its --json and --junit reports validate against conformance/schemas/ (the J
 against the constraints of the Jenkins xunit plugin's JUnit schema, named by case ID, red only
 where the exit status is), that its --html page is well formed with every case and failure, that
 the --summary Markdown and the --annotations github lines agree with the run, and that all of
-them keep the token out; the same for the JSON and HTML reports of `flake-conform soak`.
+them keep the token out; the same for the JSON and HTML reports of `flake-conform soak`; and
+what a new user types first: both option value spellings, -V, --list --json (validated against
+list.schema.json), the hint after a selection that matches nothing, counts in words, ASCII marks
+outside UTF-8 locales, --help.
 
 Runs the harness against the reference sidecar (clean, and with --defect wrong-error-code so that
 some cases fail), and two short soaks (clean with a restart, and with --defect seq-gap so that
@@ -42,14 +45,17 @@ class Checker:
         with open(os.path.join(SCHEMAS, "soak-report.schema.json"), encoding="utf-8") as f:
             self.soak_schema = json.load(f)
         jsonschema.Draft202012Validator.check_schema(self.soak_schema)
+        with open(os.path.join(SCHEMAS, "list.schema.json"), encoding="utf-8") as f:
+            self.list_schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(self.list_schema)
 
     def spawn(self, *extra):
         return ["--spawn", f"'{self.sidecar}' --port {{port}} --conformance --token-file "
                            f"'{self.token_file}' " + " ".join(extra), "--token-file", self.token_file]
 
-    def run(self, name, args, want_exit):
+    def run(self, name, args, want_exit, env=None):
         proc = subprocess.run([self.conform, *args], capture_output=True, text=True, errors="replace",
-                              timeout=300)
+                              timeout=300, env=env)
         if want_exit is not None and proc.returncode != want_exit:
             self.problems.append(f"{name}: exit {proc.returncode}, want {want_exit}\n"
                                  f"    stdout: {proc.stdout[-600:]}\n    stderr: {proc.stderr[-600:]}")
@@ -255,6 +261,97 @@ class Checker:
         return doc
 
 
+def locale_env(**values):
+    """The environment with LC_ALL, LC_CTYPE and LANG set to `values` only."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_CTYPE", "LANG")}
+    env.update(values)
+    return env
+
+
+def read_json(c, name, path):
+    """The JSON document at `path`, or an empty list (a problem) when there is none."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        c.expect(name, False, f"no JSON list: {e}")
+        return {"cases": []}
+
+
+def check_first_steps(c):
+    """What a new user types first, one check per promise; all but the two tiny runs at the end are
+    --list, --help and selection errors (no sidecar)."""
+    # Option values: "--opt=VALUE" and, for -s and -x, "-sVALUE" mean what "--opt VALUE" does.
+    spaced = c.run("--list -s 3.8 -x 3.8/2", ["--list", "-s", "3.8", "-x", "3.8/2"], 0).stdout
+    c.expect("--list -s 3.8 -x 3.8/2", "3.8/1" in spaced and "3.8/2" not in spaced, spaced[-300:])
+    for args in (["--list", "--select=3.8", "--exclude=3.8/2"], ["--list", "-s3.8", "-x3.8/2"]):
+        out = c.run(" ".join(args), args, 0).stdout
+        c.expect(" ".join(args), out == spaced, f"differs from -s 3.8 -x 3.8/2: {out[-300:]}")
+    proc = c.run("--list=yes", ["--list=yes"], 2)
+    c.expect("--list=yes", "--list takes no value" in proc.stderr, proc.stderr[-300:])
+
+    # A selection that matches nothing names the selector and lists what there is to select.
+    proc = c.run("empty selection: hint", ["--reference", "-s", "99.99"], 3)
+    for word in ('"99.99" matches no case', "groups:", "auth", "large-data", "performance",
+                 "sections:", "1, 2, 3, 4", "10, 11", "@msgpack"):
+        c.expect("empty selection: hint", word in proc.stderr, f"no {word!r} in: {proc.stderr[-500:]}")
+
+    # --list --json FILE: the listed cases as JSON, valid against list.schema.json.
+    list_path = os.path.join(c.tmp, "list.json")
+    listing = c.run("--list --json", ["--list", "-s", "3.4/7", "-s", "5.4", "--json", list_path], 0).stdout
+    doc = read_json(c, "--list --json", list_path)
+    validator = jsonschema.Draft202012Validator(c.list_schema)
+    errors = sorted(validator.iter_errors(doc), key=str)
+    c.expect("--list --json: schema", not errors,
+             "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
+    listed = [line.split()[0] for line in listing.splitlines() if line.startswith("  ")]
+    c.expect("--list --json: the listed cases", [case["id"] for case in doc["cases"]] == listed,
+             f"{[case['id'] for case in doc['cases']]} vs {listed}")
+    cell = next((case for case in doc["cases"] if case["id"] == "3.4/7@http"), {})
+    c.expect("--list --json: a cell", cell.get("rule") == "3.4/7" and cell.get("path") == "http"
+             and "msgpack" in cell.get("paths", []) and cell.get("tier") == "MUST"
+             and cell.get("group") == "core" and cell.get("rules"), json.dumps(cell)[:300])
+    c.expect("--list --json: the schema is strict", not validator.is_valid(dict(doc, unknown=1)),
+             "a list with an unknown field validates")
+    c.expect("--list --json: the report's groups",
+             c.list_schema["$defs"]["case"]["properties"]["group"]["enum"] ==
+             c.schema["$defs"]["case"]["properties"]["group"]["enum"], "the two schemas name other groups")
+    whole = os.path.join(c.tmp, "list-all.json")
+    count = (c.run("--list --json=FILE", ["--list", "--json=" + whole], 0).stdout.splitlines() or [""])[-1]
+    doc = read_json(c, "--list --json=FILE", whole)
+    errors = sorted(validator.iter_errors(doc), key=str)
+    c.expect("--list --json=FILE: the whole catalogue", not errors and count == f"{len(doc['cases'])} cases",
+             f"{count}; " + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
+
+    # -V is --version.
+    version = c.run("--version", ["--version"], 0).stdout
+    c.expect("-V", c.run("-V", ["-V"], 0).stdout == version and "flake-conform" in version, version)
+
+    # Counts in words agree in number.
+    one = c.run("--list one case", ["--list", "-s", "3.8/1@http"], 0).stdout
+    c.expect("--list: 1 case", one.endswith("\n1 case\n"), one[-200:])
+
+    # --help tells all of the above.
+    help_text = c.run("--help", ["--help"], 0).stdout
+    for word in ("-V, --version", "--json=r.json", '"-s3.5"', "list.schema.json", "LC_ALL",
+                 "plain ASCII", "the selectors that match nothing"):
+        c.expect("--help", word in help_text, f"no mention of {word!r}")
+
+    # Marks: ASCII unless the first of LC_ALL, LC_CTYPE and LANG that is set names UTF-8. One
+    # failing cell shows every mark the run prints (case line, Failures block's rules).
+    defect = c.spawn("--defect wrong-error-code") + ["-s", "3.8/1@http"]
+    for name, env, utf8 in (("LANG=C", locale_env(LANG="C"), False),
+                            ("nothing set", locale_env(), False),
+                            ("LC_ALL=C over LANG=C.UTF-8", locale_env(LC_ALL="C", LANG="C.UTF-8"), False),
+                            ("LC_CTYPE=en_US.utf8", locale_env(LC_CTYPE="en_US.utf8", LANG="C"), True)):
+        out = c.run(f"marks, {name}", defect, 1, env).stdout
+        if utf8:
+            c.expect(f"marks, {name}", "\u00d7 3.8/1@http" in out and "\u00a73.8b" in out, out[:600])
+        else:
+            c.expect(f"marks, {name}", out.isascii() and "  FAIL 3.8/1@http" in out and
+                     "rules:       3.8b" in out, out[:600])
+
+
 class PageParser(html.parser.HTMLParser):
     """Collects element ids and link targets, and checks that elements nest."""
     VOID = {"meta", "br", "link", "img", "hr", "input"}
@@ -287,6 +384,7 @@ def main():
         c = Checker(args.conform, args.sidecar, tmp)
         listing = c.run("--list", ["--list"], 0).stdout
         c.expect("--list", "3.8/1" in listing and "MUST" in listing, "no 3.8/1 MUST line")
+        check_first_steps(c)
 
         help_text = c.run("--help", ["--help"], 0).stdout
         for word in ("--summary FILE", "--annotations github", "GITHUB_STEP_SUMMARY", "::error",
@@ -427,7 +525,9 @@ def main():
     if c.problems:
         return 1
     print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit (also Jenkins) and HTML reports valid, "
-          "--summary and --annotations github agree with the run, token redacted; soak JSON and HTML reports valid")
+          "--summary and --annotations github agree with the run, token redacted; "
+          "soak JSON and HTML reports valid; option spellings, -V, --list --json, selection hints, counts, "
+          "ASCII marks, --help")
     return 0
 
 

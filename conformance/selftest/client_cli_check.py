@@ -4,7 +4,9 @@ usage errors (exit 2), no match (exit 3), SHOULD failures failing only under --s
 (exit 1), --expected-failures (a stale entry fails the run), --json / --junit reports that
 validate against conformance/schemas/ (JUnit also against the Jenkins xunit plugin's constraints,
 red only where the exit status is), --summary and --annotations github agreeing with the run, and
-all of them keeping the run's token out.
+all of them keeping the run's token out; and what a new user types first: both option value
+spellings, --list --json, the hint after a selection that matches nothing, counts in words, ASCII
+marks outside UTF-8 locales.
 
 The drivers are one-line shell commands that never connect, so every selected case fails; which
 exit status follows is what is checked. Exit status 0 when every check holds, 1 otherwise.
@@ -31,10 +33,12 @@ class Checker:
         self.problems = []
         with open(os.path.join(SCHEMAS, "report.schema.json"), encoding="utf-8") as f:
             self.schema = json.load(f)
+        with open(os.path.join(SCHEMAS, "list.schema.json"), encoding="utf-8") as f:
+            self.list_schema = json.load(f)
 
-    def run(self, name, args, want_exit):
+    def run(self, name, args, want_exit, env=None):
         proc = subprocess.run([self.conform, "client", *args], capture_output=True, text=True,
-                              errors="replace", timeout=120)
+                              errors="replace", timeout=120, env=env)
         if proc.returncode != want_exit:
             self.problems.append(f"{name}: exit {proc.returncode}, want {want_exit}\n"
                                  f"    stdout: {proc.stdout[-600:]}\n    stderr: {proc.stderr[-600:]}")
@@ -69,11 +73,35 @@ def main():
         help_text = c.run("--help", ["--help"], 0).stdout
         for word in ("--spawn", "--reference", "--client-arg", "--driver-bin", "{url}", "{token}",
                      "FLAKE_BACKOFF_BASE_MS", "--expected-failures", "--strict", "--summary FILE",
-                     "--annotations github"):
+                     "--annotations github", "--json=r.json",
+                     '"-sC7.7"', "list.schema.json", "LC_ALL", "plain ASCII",
+                     "the selectors that match nothing"):
             c.expect("--help", word in help_text, f"no mention of {word}")
         listing = c.run("--list", ["--list"], 0).stdout
         c.expect("--list", "C7.7/5" in listing and "30 cases" in listing, listing[-300:])
         c.expect("--list -s C2", "3 cases" in c.run("--list -s C2", ["--list", "-s", "C2"], 0).stdout)
+        # Option values: "--opt=VALUE" and "-sVALUE"/"-xVALUE" mean what "--opt VALUE" does.
+        spaced = c.run("--list -s C2 -x C2.5/1", ["--list", "-s", "C2", "-x", "C2.5/1"], 0).stdout
+        for forms in (["--select=C2", "--exclude=C2.5/1"], ["-sC2", "-xC2.5/1"]):
+            out = c.run(" ".join(forms), ["--list", *forms], 0).stdout
+            c.expect(" ".join(forms), out == spaced and "2 cases" in out, out[-300:])
+        c.expect("--list: 1 case", c.run("--list -s C2.5/3", ["--list", "-s", "C2.5/3"], 0)
+                 .stdout.endswith("\n1 case\n"), "no \"1 case\" line")
+        # --list --json FILE: the listed cases as JSON, valid against list.schema.json.
+        list_path = os.path.join(tmp, "list.json")
+        c.run("--list --json", ["--list", "-s", "C7", "--json=" + list_path], 0)
+        try:
+            with open(list_path, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            doc = {}
+            c.expect("--list --json", False, f"no JSON list: {e}")
+        errors = sorted(jsonschema.Draft202012Validator(c.list_schema).iter_errors(doc), key=str)
+        c.expect("--list --json: schema", not errors,
+                 "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
+        c.expect("--list --json: C7 cases", doc.get("cases") and
+                 all(case["id"].startswith("C7.") and case["group"] == "client" for case in doc["cases"]),
+                 json.dumps(doc)[:300])
         c.run("no driver", [], 2)
         c.run("both drivers", ["--spawn", "x", "--reference"], 2)
         c.run("--client-arg without --reference", ["--spawn", "x", "--client-arg", "y"], 2)
@@ -81,7 +109,9 @@ def main():
         bad = c.run("--annotations gitlab", ["--spawn", "x", "--annotations", "gitlab"], 2)
         c.expect("--annotations gitlab", "github" in bad.stderr, bad.stderr[-300:])
         c.run("missing reference driver", ["--reference", "--driver-bin", "/nonexistent/driver"], 2)
-        c.run("no match", ["--spawn", "x", "-s", "C99"], 3)
+        proc = c.run("no match", ["--spawn", "x", "-s", "C99"], 3)
+        for word in ('"C99" matches no case', "groups:   client", "sections: C1, C2, C3"):
+            c.expect("no match: hint", word in proc.stderr, f"no {word!r} in: {proc.stderr[-400:]}")
         c.run("bad expected-failures file", ["--spawn", "x", "--expected-failures",
                                              os.path.join(tmp, "missing.txt")], 2)
 
@@ -101,6 +131,17 @@ def main():
             summary = c.read(md_path, "")
             c.expect(f"{name}: summary verdict", ("FAILED" if strict else "PASSED") in summary[:200],
                      summary[:200])
+        out = c.run("SHOULD failure, counted", ["--spawn", silent, "-s", "C4.6/2", *quick], 0).stdout
+        c.expect("SHOULD failure: counts", "client: 1 case," in out and
+                 "1 failure in the SHOULD tier" in out, out[-400:])
+        # Marks: ASCII unless the first of LC_ALL, LC_CTYPE and LANG that is set names UTF-8.
+        env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_CTYPE", "LANG")}
+        out = c.run("SHOULD failure, LANG=C", ["--spawn", silent, "-s", "C4.6/2", *quick], 0,
+                    dict(env, LANG="C")).stdout
+        c.expect("SHOULD failure, LANG=C: ASCII marks", out.isascii() and "  FAIL C4.6/2" in out, out[:400])
+        out = c.run("SHOULD failure, LANG=C.UTF-8", ["--spawn", silent, "-s", "C4.6/2", *quick], 0,
+                    dict(env, LANG="C.UTF-8")).stdout
+        c.expect("SHOULD failure, LANG=C.UTF-8: marks", "\u00d7 C4.6/2" in out, out[:400])
         # A MUST failure, with both reports.
         json_path, xml_path = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.xml")
         md_path = os.path.join(tmp, "r.md")

@@ -82,8 +82,8 @@ std::string header_html(const SoakReport& r) {
   }
   std::string h = "<p><span class=\"verdict " + std::string(r.passed ? "pass" : "fail") + "\">" +
                   (r.passed ? "PASSED" : "FAILED") + "</span> <span class=\"note\">" +
-                  std::to_string(findings) + (findings == 1 ? " finding, " : " findings, ") +
-                  std::to_string(failed) + " of " + std::to_string(r.checks.size()) +
+                  counted(findings, "finding") + ", " + std::to_string(failed) + " of " +
+                  std::to_string(r.checks.size()) +
                   " checks failed</span></p>\n<table class=\"meta narrow\">\n";
   auto row = [&](const char* name, const std::string& escaped) {
     h += "<tr><th>" + std::string(name) + "</th><td>" + escaped + "</td></tr>\n";
@@ -187,8 +187,8 @@ std::string resources_html(const SoakReport& r) {
          std::to_string(s.incarnation);
     if (!s.rss_kib.empty()) {
       h += " <span class=\"note\">(" + num(s.rss_kib.front().t, 1) + "&ndash;" +
-           num(s.rss_kib.back().t, 1) + "&nbsp;s, " + std::to_string(s.rss_kib.size()) +
-           " samples)</span>";
+           num(s.rss_kib.back().t, 1) + "&nbsp;s, " + counted(s.rss_kib.size(), "sample") +
+           ")</span>";
     }
     h += "</h3>\n<div class=\"plots\">\n";
     h += figure(s.rss_kib, s.rss, 1.0 / 1024, "RSS (MiB)", "MiB", 1);

@@ -3,6 +3,7 @@
 #include "conformance/soak/soak_main.hpp"
 
 #include "conformance/client/rpc_client.hpp"
+#include "conformance/harness/report_text.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 #include "conformance/soak/soak_options.hpp"
 #include "conformance/soak/soak_run.hpp"
@@ -136,13 +137,12 @@ int soak_main(int argc, char** argv, const std::string& default_sidecar_bin) {
   }
   const std::string target_text =
       target.url.scheme + "://" + target.url.authority + target.url.path;
-  std::printf(
-      "flake-conform soak: %d clients against %s%s for up to %lld s%s, seed %llu\n", o.clients,
-      target_text.c_str(),
-      target.description.empty() ? "" : (" (started: " + target.description + ")").c_str(),
-      static_cast<long long>(o.duration.count()),
-      o.disconnects > 0 ? (" or " + std::to_string(o.disconnects) + " disconnects").c_str() : "",
-      static_cast<unsigned long long>(o.seed));
+  std::printf("flake-conform soak: %s against %s%s for up to %lld s%s, seed %llu\n",
+              counted(static_cast<std::size_t>(o.clients), "client").c_str(), target_text.c_str(),
+              target.description.empty() ? "" : (" (started: " + target.description + ")").c_str(),
+              static_cast<long long>(o.duration.count()),
+              o.disconnects > 0 ? (" or " + counted(o.disconnects, "disconnect")).c_str() : "",
+              static_cast<unsigned long long>(o.seed));
   std::fflush(stdout);
 
   SoakReport report = run_soak(o, target);

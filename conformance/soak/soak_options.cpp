@@ -1,6 +1,8 @@
 // Option parsing and the --help text of `flake-conform soak` (which must stay true to soak_run).
 #include "conformance/soak/soak_options.hpp"
 
+#include "conformance/harness/options.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -44,6 +46,8 @@ and in seq order across reconnects, -32007 only where the spec allows it (a rest
 period that passed), every emitted entry delivered, every call answered, every export
 verified, the sidecar's RSS and descriptors level off, and recovery within 5 s (7.9) after an
 outage like 10.8's.
+An option's value may follow it ("--duration 30m") or be joined to it ("--duration=30m"); -n also
+takes it glued ("-n8").
 
 target (exactly one):
   URL                      a running sidecar started with --conformance
@@ -152,27 +156,12 @@ ParsedSoakOptions parse_soak_options(int argc, char** argv, int first,
   auto error = [&](std::string message) {
     if (parsed.error.empty()) parsed.error = std::move(message);
   };
-  for (int i = first; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    // --opt=value is the same as --opt value.
-    std::optional<std::string> inline_value;
-    if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
-      inline_value = std::string(arg.substr(arg.find('=') + 1));
-      arg = arg.substr(0, arg.find('='));
-    }
+  // The reader every flake-conform parser uses: -n takes its value glued as well ("-n16").
+  ArgReader args(argc, argv, first, "n", error);
+  while (args.next()) {
+    const std::string_view arg = args.arg();
     std::string v;
-    auto value = [&]() {
-      if (inline_value) {
-        v = *inline_value;
-        return true;
-      }
-      if (i + 1 >= argc) {
-        error(std::string(arg) + " needs a value");
-        return false;
-      }
-      v = argv[++i];
-      return true;
-    };
+    auto value = [&]() { return args.value(v); };
     auto number = [&](double low, double high, double& out) {
       double d = 0;
       if (!value()) return;

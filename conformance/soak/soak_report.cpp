@@ -1,6 +1,8 @@
 // The soak report on the console and as JSON (conformance/schemas/soak-report.schema.json).
 #include "conformance/soak/soak_report.hpp"
 
+#include "conformance/harness/report_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -54,8 +56,9 @@ Percentiles percentiles(std::vector<double> values) {
 }
 
 void print_console(std::FILE* out, const SoakReport& r) {
-  std::fprintf(out, "\nsoak of %s: %.0f s, %d clients, seed %llu (ended by %s)\n", r.target.c_str(),
-               r.seconds, r.clients, static_cast<unsigned long long>(r.seed), r.ended_by.c_str());
+  std::fprintf(out, "\nsoak of %s: %.0f s, %s, seed %llu (ended by %s)\n", r.target.c_str(),
+               r.seconds, counted(static_cast<std::size_t>(r.clients), "client").c_str(),
+               static_cast<unsigned long long>(r.seed), r.ended_by.c_str());
   std::fprintf(out,
                "  disconnects survived %llu, failed attempts %llu, restarts %llu\n"
                "  notifications delivered %llu, lost %llu, duplicated %llu; sessions lost where "
@@ -96,7 +99,7 @@ void print_console(std::FILE* out, const SoakReport& r) {
   for (const CheckResult& c : r.checks) {
     std::fprintf(out, "  %s %-12s %-6s %s%s\n", c.findings == 0 ? "ok  " : "FAIL", c.check.c_str(),
                  c.rule.c_str(), c.what.c_str(),
-                 c.findings == 0 ? "" : (" (" + std::to_string(c.findings) + " findings)").c_str());
+                 c.findings == 0 ? "" : (" (" + counted(c.findings, "finding") + ")").c_str());
   }
   if (!r.findings.empty()) {
     std::fprintf(out, "\nfindings (the first of each check):\n");

@@ -55,6 +55,8 @@ def test_plugin_groups_are_the_harness_groups():
 
     assert plugin.GROUPS == tuple(flakeconform.GROUPS)
     assert len(plugin.GROUPS) == len(set(plugin.GROUPS)) > 0
-    # The JSON report's schema names them too (a report of a new group must validate).
-    schema = json.loads((plugin.REPO / "conformance" / "schemas" / "report.schema.json").read_text())
-    assert tuple(schema["$defs"]["case"]["properties"]["group"]["enum"]) == plugin.GROUPS
+    # The JSON report's and the --list --json list's schemas name them too (a report or list of a
+    # new group must validate).
+    for name in ("report.schema.json", "list.schema.json"):
+        schema = json.loads((plugin.REPO / "conformance" / "schemas" / name).read_text())
+        assert tuple(schema["$defs"]["case"]["properties"]["group"]["enum"]) == plugin.GROUPS, name

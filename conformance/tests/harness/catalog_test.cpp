@@ -1,7 +1,8 @@
-// The catalogue and CLI plumbing: unique well-formed IDs, ordering, selectors, option parsing,
-// outcome tallies and the report files.
+// The catalogue and CLI plumbing: unique well-formed IDs, ordering, selectors and what an empty
+// selection tells, option parsing, outcome tallies and the report files.
 #include "conformance/harness/catalog.hpp"
 #include "conformance/cases/cases.hpp"
+#include "conformance/client_cases/client_cases.hpp"
 #include "conformance/harness/options.hpp"
 #include "conformance/harness/report.hpp"
 #include "conformance/harness/runner.hpp"
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -143,6 +145,29 @@ TEST(Catalog, PathCells) {
   EXPECT_FALSE(parse_path("tcp").has_value());
 }
 
+TEST(Catalog, AnEmptySelectionNamesWhatThereIs) {
+  const Catalog catalog = build_catalog();
+  const std::string text = no_match_text(catalog, {"99.99", "auth"});
+  EXPECT_NE(text.find("\"99.99\" matches no case"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"auth\""), std::string::npos) << text;  // it matches
+  for (const char* what : {"groups:", "core, auth, security", "performance", "sections:",
+                           "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ", "\"1.1/1\"", "@text, @msgpack"}) {
+    EXPECT_NE(text.find(what), std::string::npos) << what << " in\n" << text;
+  }
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);  // the first line quotes the selectors
+  while (std::getline(lines, line)) EXPECT_LE(line.size(), 100u) << line;
+  EXPECT_NE(no_match_text(catalog, {"3"}).find("--exclude left none"), std::string::npos);
+  EXPECT_NE(no_match_text(catalog, {"x", "y"}).find("\"x\", \"y\" match no"), std::string::npos);
+
+  const Catalog client = client::build_client_catalog(client::ClientSetup{});
+  const std::string client_text = no_match_text(client, {"C99"});
+  EXPECT_NE(client_text.find("groups:   client\n"), std::string::npos) << client_text;
+  EXPECT_NE(client_text.find("sections: C1, C2, C3"), std::string::npos) << client_text;
+  EXPECT_EQ(client_text.find("paths:"), std::string::npos) << client_text;
+}
+
 ParsedOptions parse(std::vector<std::string> args) {
   std::vector<char*> argv;
   args.insert(args.begin(), "flake-conform");
@@ -180,6 +205,37 @@ TEST(Options, Parsing) {
   EXPECT_TRUE(parse({"--help"}).options.help);
 }
 
+TEST(Options, ValuesJoinedOrGlued) {
+  auto p =
+      parse({"--reference", "--select=3", "-s3.5", "-xauth", "--exclude=3.4/7", "--timeout=750",
+             "--json=r.json", "--sidecar-bin=/x/sidecar", "--sidecar-arg=--rate", "--strict"});
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.options.select, (std::vector<std::string>{"3", "3.5"}));
+  EXPECT_EQ(p.options.exclude, (std::vector<std::string>{"auth", "3.4/7"}));
+  EXPECT_EQ(p.options.timeout.count(), 750);
+  EXPECT_EQ(p.options.json_file.value_or(""), "r.json");
+  EXPECT_EQ(p.options.sidecar_bin, "/x/sidecar");
+  EXPECT_EQ(p.options.sidecar_args, (std::vector<std::string>{"--rate"}));
+  // The value is everything after the first '='.
+  p = parse({"--spawn=sidecar --port {port} --x=1", "--token=a=b"});
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.options.spawn.value_or(""), "sidecar --port {port} --x=1");
+  EXPECT_EQ(p.options.token.value_or(""), "a=b");
+  // As getopt reads "-s=3": the value is "=3".
+  EXPECT_EQ(parse({"--list", "-s=3"}).options.select, (std::vector<std::string>{"=3"}));
+  EXPECT_EQ(parse({"--list=yes"}).error, "--list takes no value");
+  EXPECT_EQ(parse({"--reference", "--strict=1"}).error, "--strict takes no value");
+  EXPECT_EQ(parse({"--list", "-vs3"}).error, "unknown option -vs3");  // only -s, -x glue
+  EXPECT_EQ(parse({"--list", "--timeout=0"}).error,
+            "--timeout needs milliseconds between 1 and 600000");
+}
+
+TEST(Options, VersionHasAShortForm) {
+  EXPECT_TRUE(parse({"-V"}).options.version);
+  EXPECT_TRUE(parse({"-V"}).error.empty());
+  EXPECT_TRUE(parse({"--version"}).options.version);
+}
+
 TEST(Options, UsageErrors) {
   EXPECT_FALSE(parse({}).error.empty());                               // no target
   EXPECT_FALSE(parse({"ws://a:1/rpc", "--reference"}).error.empty());  // two targets
@@ -197,9 +253,12 @@ TEST(Options, UsageErrors) {
 TEST(Options, HelpNamesEveryOption) {
   const std::string help = usage_text("/bin/sidecar");
   for (const char* option :
-       {"--token", "--token-file", "--spawn", "{port}", "--reference", "--sidecar-bin",
-        "--sidecar-arg", "--select", "--exclude", "--list", "--strict", "--timeout", "--verbose",
-        "--json", "--junit", "--expected-failures", "/bin/sidecar", "exit status"}) {
+       {"--token",      "--token-file",     "--spawn",       "{port}",
+        "--reference",  "--sidecar-bin",    "--sidecar-arg", "--select",
+        "--exclude",    "--list",           "--strict",      "--timeout",
+        "--verbose",    "--json",           "--junit",       "--expected-failures",
+        "/bin/sidecar", "exit status",      "-V, --version", "--json=r.json",
+        "\"-s3.5\"",    "list.schema.json", "plain ASCII",   "LC_ALL"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option;
   }
 }
@@ -255,6 +314,36 @@ TEST(Report, TallyAndFiles) {
   EXPECT_NE(x.find("<skipped"), std::string::npos);
   EXPECT_EQ(ReportMeta{}.target, "");
   EXPECT_FALSE(write_json_report("/nonexistent-dir/x.json", results, meta, error));
+}
+
+TEST(Report, ListJson) {
+  const Catalog catalog = build_catalog();
+  const auto selected = select_cases(catalog, {"3.4/7", "5.4"}, {});
+  ASSERT_FALSE(selected.empty());
+  const std::string path = ::testing::TempDir() + "/list.json";
+  std::string error;
+  ASSERT_TRUE(write_list_json(path, selected, error)) << error;
+  std::ifstream in(path);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["tool"], "flake-conform");
+  ASSERT_EQ(doc["cases"].size(), selected.size());
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    const auto& c = doc["cases"][i];
+    EXPECT_EQ(c["id"], selected[i]->id);
+    EXPECT_EQ(c["requirement"], selected[i]->requirement);
+    EXPECT_EQ(c["rules"], nlohmann::json(selected[i]->rules));
+    EXPECT_EQ(c["budgetMs"], selected[i]->budget.count());
+    EXPECT_FALSE(c.contains("status")) << "a list has no outcomes";
+  }
+  const auto cell = std::find_if(doc["cases"].begin(), doc["cases"].end(),
+                                 [](const auto& c) { return c["id"] == "3.4/7@http"; });
+  ASSERT_NE(cell, doc["cases"].end());
+  EXPECT_EQ((*cell)["rule"], "3.4/7");
+  EXPECT_EQ((*cell)["path"], "http");
+  EXPECT_EQ((*cell)["paths"], nlohmann::json({"text", "msgpack", "http"}));
+  EXPECT_EQ((*cell)["tier"], "MUST");
+  EXPECT_EQ((*cell)["group"], "core");
+  EXPECT_FALSE(write_list_json("/nonexistent-dir/list.json", selected, error));
 }
 
 }  // namespace

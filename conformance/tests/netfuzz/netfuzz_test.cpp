@@ -227,6 +227,17 @@ TEST(NetfuzzOptions, SubcommandsParse) {
   EXPECT_NE(parse_fuzz_options(5, const_cast<char**>(bad), "bin").error, "");
   const char* none[] = {"flake-conform", "fuzz", "--seconds", "3"};
   EXPECT_NE(parse_fuzz_options(4, const_cast<char**>(none), "bin").error, "");
+  // "--opt=VALUE" as everywhere else in flake-conform.
+  const char* joined[] = {"flake-conform", "fuzz",     "--reference",
+                          "--seconds=5",   "--seed=9", "--families=http"};
+  p = parse_fuzz_options(6, const_cast<char**>(joined), "bin");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.options.seed, 9u);
+  EXPECT_EQ(p.options.seconds, 5);
+  EXPECT_EQ(p.options.families.size(), 1u);
+  const char* flag_value[] = {"flake-conform", "replay", "f.json", "--reference=1"};
+  EXPECT_EQ(parse_fuzz_options(4, const_cast<char**>(flag_value), "bin").error,
+            "--reference takes no value");
 }
 
 // A TCP server that records every byte of one connection (bounded wait, loopback only).

@@ -1,4 +1,5 @@
-// parse_soak_options: defaults, durations with units, --opt=value, the fault list, usage errors.
+// parse_soak_options: defaults, durations with units, --opt=value and -nN, the fault list, usage
+// errors.
 #include "conformance/soak/soak_options.hpp"
 
 #include <gtest/gtest.h>
@@ -39,6 +40,13 @@ TEST(SoakOptions, DurationsTakeUnits) {
             std::chrono::seconds(7200));
   EXPECT_NE(parse({"--reference", "--duration", "0"}).error, "");
   EXPECT_NE(parse({"--reference", "--duration", "5x"}).error, "");
+}
+
+TEST(SoakOptions, ValuesJoinedOrGlued) {
+  EXPECT_EQ(parse({"--reference", "--clients=8"}).options.clients, 8);
+  EXPECT_EQ(parse({"--reference", "-n8"}).options.clients, 8);
+  EXPECT_EQ(parse({"--reference", "-n", "8"}).options.clients, 8);
+  EXPECT_EQ(parse({"--reference=yes"}).error, "--reference takes no value");
 }
 
 TEST(SoakOptions, FaultListIsChecked) {
