@@ -10,6 +10,7 @@
 #include "conformance/harness/case_context.hpp"
 #include "conformance/harness/catalog.hpp"
 #include "conformance/harness/options.hpp"
+#include "conformance/harness/preflight.hpp"
 #include "conformance/harness/report.hpp"
 #include "conformance/harness/report_text.hpp"
 #include "conformance/harness/runner.hpp"
@@ -43,55 +44,6 @@ namespace {
 constexpr int kExitFailures = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitNoMatch = 3;
-
-// A WebSocket upgrade and (with a token) an authentication, so that "cannot reach" and "wrong
-// token" are usage errors rather than a wall of failed cases.
-bool preflight(const Target& target, std::string& error) {
-  // A sidecar that prints its start-up line before its port accepts connections breaks 1.2c,
-  // which case 1.2/3 reports: give the port up to 2 s rather than end the run with a usage error.
-  const Deadline grace = deadline_in(std::chrono::milliseconds(2000));
-  while (target.process != nullptr && Clock::now() < grace) {
-    TcpSocket probe;
-    if (probe.connect(target.url.host, target.url.port,
-                      deadline_in(std::chrono::milliseconds(100)))) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  WireLog log;
-  auto rpc = std::make_unique<RpcClient>(&log, 1);
-  ConnectOptions o;
-  o.timeout = target.timeout;
-  ConnectResult r = rpc->connect(target.url, o);
-  if (!r.upgraded) {
-    // A sidecar that refuses upgrades without a subprotocol breaks 1.6/2, which the report should
-    // say, rather than a usage error: retry as a client offering flake.v1 would.
-    o.subprotocols = {"flake.v1"};
-    rpc = std::make_unique<RpcClient>(&log, 1);
-    r = rpc->connect(target.url, o);
-  }
-  if (!r.upgraded && r.status == 101) {
-    // The sidecar is there and switches protocols, but its 101 breaks RFC 6455 (1.5/1): that is
-    // a finding for the report, not a usage error.
-    std::fprintf(stderr,
-                 "flake-conform: warning: the upgrade answer fails the RFC 6455 checks (%s); "
-                 "running the cases, which report it\n",
-                 r.error.c_str());
-    return true;
-  }
-  if (!r.upgraded) {
-    error = "cannot open a WebSocket to " + target.url.scheme + "://" + target.url.authority +
-            target.url.path + ": " + r.error;
-    return false;
-  }
-  const Incoming in = rpc->authenticate(target.token, client_info(), target.timeout);
-  if (in.is_value() && in.value.contains("error") && in.value["error"].value("code", 0) == -32001) {
-    error = "the sidecar rejected the token (-32001); check --token/--token-file";
-    return false;
-  }
-  rpc->ws().close(1000, deadline_in(std::chrono::milliseconds(500)));
-  return true;
-}
 
 // --coverage / --coverage-markdown: the rules of the spec against both catalogues' declarations.
 int coverage(const Options& o) {
@@ -331,10 +283,14 @@ int run(int argc, char** argv) {
   // Reports are CI artifacts: the token appears in them as "<token>". A token too short to be
   // told from ordinary text is left alone (it would garble every line).
   if (target.token.size() >= 8) WireLog::redact(target.token);
-  if (!preflight(target, error)) {
-    std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+  if (const Preflight check = preflight(target); !check.ready()) {
+    std::fprintf(
+        stderr, "flake-conform: %s%s\n", check.error.c_str(),
+        check.verdict == Preflight::Verdict::TokenRejected ? "; check --token/--token-file" : "");
     if (process) std::fprintf(stderr, "sidecar output:\n%s\n", process->output_tail().c_str());
     return kExitUsage;
+  } else if (!check.warning.empty()) {
+    std::fprintf(stderr, "flake-conform: warning: %s\n", check.warning.c_str());
   }
 
   std::printf("flake-conform: %s against %s%s\n\n", counted(selected.size(), "case").c_str(),

@@ -44,7 +44,9 @@ BatchMember = tuple[str] | tuple[str, Json] | Mapping[str, Json]
 class Client:
     """A flake.v1 WebSocket client. Connects (and authenticates when given a token) at once unless
     connect=False. via=proxy connects through a FaultProxy while Host still names the sidecar.
-    Timeouts are in seconds; None means the client's default timeout."""
+    Timeouts are in seconds; None means the client's default timeout. A refused token raises
+    RpcError with code -32001 (from the constructor, connect() or authenticate()); after the third
+    refusal on a connection the sidecar closes it with 4401 (ConnectionClosed)."""
     def __init__(self, url: str, token: str | None = ..., *, origin: str | None = ...,
                  subprotocols: Sequence[str] = ..., timeout: float = ...,
                  headers: Mapping[str, str] | None = ..., host: str | None = ...,
@@ -64,7 +66,11 @@ class Client:
         """(method, params) pairs become requests; dicts are sent as they are. Responses come back
         in member order; RpcError when the whole batch is answered with one error object."""
     def subscribe(self, method: str, params: Json = ..., *, timeout: float | None = ...) -> Subscription: ...
-    def next_notification(self, *, timeout: float | None = ..., method: str | None = ...) -> dict[str, Any]: ...
+    def next_notification(self, *, timeout: float | None = ..., method: str | None = ...) -> dict[str, Any]:
+        """The whole next notification message, {"jsonrpc", "method", "params"}, of any
+        subscription (or none, as data.chunk), optionally only of `method`; TimeoutError when none
+        comes. Receive an export's chunks with next_notification(method="data.chunk")["params"]:
+        stream, index, payload (bytes in MessagePack, base64 text in JSON)."""
     def resume(self, session_id: str, last_seq: int, *, timeout: float | None = ...) -> dict[str, Any]: ...
     def send(self, message: Json, *, msgpack: bool = ...) -> None: ...
     def receive(self, *, timeout: float | None = ...) -> Json: ...
@@ -109,7 +115,9 @@ class Subscription:
     def family(self) -> str: ...
     @property
     def result(self) -> Json: ...
-    def next(self, *, timeout: float | None = ...) -> dict[str, Any]: ...
+    def next(self, *, timeout: float | None = ...) -> dict[str, Any]:
+        """The params of this subscription's next notification (not the whole message, unlike
+        Client.next_notification); TimeoutError when none comes."""
     def take(self, n: int, *, timeout: float | None = ...) -> list[dict[str, Any]]:
         """n notifications within timeout seconds in total."""
     def drain(self, *, quiet: float = ..., limit: int = ...) -> list[dict[str, Any]]:
@@ -242,7 +250,9 @@ class CaseResult:
     duration_ms: int
 
 def run_conformance(url: str, *, token: str, select: Sequence[str] = ...,
-                    exclude: Sequence[str] = ..., timeout: float = ...) -> list[CaseResult]: ...
+                    exclude: Sequence[str] = ..., timeout: float = ...) -> list[CaseResult]:
+    """The selected cases' results. Opens a WebSocket and authenticates once first, as the CLI:
+    RpcError (-32001) for a refused token, HandshakeError for a URL that does not upgrade."""
 def list_cases(*, select: Sequence[str] = ..., exclude: Sequence[str] = ...) -> list[dict[str, str]]: ...
 def msgpack_encode(value: Json) -> bytes: ...
 def msgpack_decode(data: bytes) -> Json: ...

@@ -410,6 +410,10 @@ def main():
             line = sidecar.stdout.readline()
             url = line.split("listening on ", 1)[-1].strip()
             c.run("--pid of no process", [url, "--token-file", c.token_file, "--pid", "999999999"], 2)
+            # A URL without /rpc: a usage error that names the URL to try.
+            root = url.rsplit("/", 1)[0] + "/"
+            proc = c.run("URL without /rpc", [root, "--token-file", c.token_file, "-s", "3.8"], 2)
+            c.expect("URL without /rpc: hint", f"try {url}" in proc.stderr, proc.stderr[-300:])
             json_path, _ = c.reports("pid")
             # Measured, not skipped; whether it passes depends on the build (ASan's RSS is ~150 MiB).
             proc = c.run("--pid", [url, "--token-file", c.token_file, "--pid", str(sidecar.pid), "-s", "10.7",

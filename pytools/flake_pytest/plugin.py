@@ -8,6 +8,7 @@ from FLAKE_PYTOOLS_PATH or build/release/pytools.
 import os
 import re
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ __all__ = [
     "pytest_addoption",
     "pytest_configure",
     "pytest_report_header",
+    "pytest_sessionstart",
     "pytest_collection_modifyitems",
     "flake_settings",
     "sidecar",
@@ -142,6 +144,58 @@ def pytest_configure(config):
 _SETTINGS = pytest.StashKey()
 
 
+def rpc_path_hint(url):
+    """A hint when `url` does not end in /rpc, where flake.v1 sidecars serve their WebSocket."""
+    scheme, sep, rest = url.partition("://")
+    authority, _, path = rest.partition("/")
+    if not sep or "/" + path == "/rpc":
+        return ""
+    return f" (flake.v1 sidecars serve their WebSocket at /rpc: try {scheme}://{authority}/rpc)"
+
+
+def check_target(settings):
+    """What can be known before any test runs, so that a wrong --sidecar-url, token or
+    --sidecar-cmd stops the session with one error instead of failing every test: the URL is
+    reached and the token taken; the command's program exists. Returns the error, or None."""
+    if settings.url:
+        fc = load_flakeconform()
+        try:
+            with fc.Client(settings.url, settings.token, timeout=5.0):
+                pass
+        except fc.RpcError as error:
+            if error.code == -32001:
+                return f"--sidecar-url {settings.url}: the sidecar rejected the token (-32001); " \
+                    "check --sidecar-token or $FLAKE_SIDECAR_TOKEN"
+            return f"--sidecar-url {settings.url}: authentication failed: {error}"
+        except (fc.FlakeError, OSError, TimeoutError, ValueError) as error:
+            return f"--sidecar-url {settings.url}: cannot open a flake.v1 WebSocket: {error}" + \
+                rpc_path_hint(settings.url)
+        return None
+    if settings.cmd:
+        try:
+            words = shlex.split(settings.cmd)
+        except ValueError as error:
+            return f"--sidecar-cmd: cannot split {settings.cmd!r}: {error}"
+        program = words[0] if words else ""
+        if not program or shutil.which(program) is None:
+            return f"--sidecar-cmd: {program or '(empty)'}: no such program (the first word of " \
+                "the command runs through /bin/sh)"
+        if "{port}" not in settings.cmd:
+            return "--sidecar-cmd: the command has no {port}: the plugin chooses a free port and " \
+                "needs to tell the sidecar"
+        return None
+    return None
+
+
+def pytest_sessionstart(session):
+    config = session.config
+    if config.getoption("collectonly") or config.getoption("help"):
+        return
+    error = check_target(config.stash[_SETTINGS])
+    if error:
+        raise pytest.UsageError(error)
+
+
 def pytest_report_header(config):
     fc = load_flakeconform()
     return [f"flake: {config.stash[_SETTINGS].describe()}; flakeconform {fc.__version__} from "
@@ -172,7 +226,11 @@ def sidecar(flake_settings):
     if flake_settings.url:
         yield fc.Sidecar.attach(flake_settings.url, flake_settings.token)
         return
-    started = flake_settings.start()
+    try:
+        started = flake_settings.start()
+    except (RuntimeError, ValueError, pytest.UsageError) as error:
+        # Every test needs this sidecar: one message for the session, not one error per test.
+        pytest.exit(f"flake: cannot start {flake_settings.describe()}: {error}", returncode=4)
     yield started
     started.stop()
 

@@ -5,6 +5,7 @@
 
 #include "conformance/cases/cases.hpp"
 #include "conformance/harness/catalog.hpp"
+#include "conformance/harness/preflight.hpp"
 #include "conformance/harness/runner.hpp"
 
 #include <pybind11/stl.h>
@@ -60,6 +61,22 @@ std::vector<PyCaseResult> run_conformance(const std::string& url, const std::str
   const Catalog catalog = build_catalog();
   const auto cases = select_cases(catalog, select, exclude);
   if (cases.empty()) throw pyb::value_error("no case matched the selection");
+  // As the CLI's exit status 2: an unreachable target or a refused token raises here, as a
+  // Client would, instead of failing every case.
+  Preflight check;
+  {
+    pyb::gil_scoped_release release;
+    check = preflight(target);
+  }
+  if (check.verdict == Preflight::Verdict::Unreachable) {
+    raise_handshake_error(check.http_status, check.error, "");
+  }
+  if (check.verdict == Preflight::Verdict::TokenRejected) {
+    raise_rpc_error({{"code", -32001}, {"message", check.error}});
+  }
+  if (!check.warning.empty() && PyErr_WarnEx(PyExc_RuntimeWarning, check.warning.c_str(), 1) != 0) {
+    throw pyb::error_already_set();
+  }
   std::vector<CaseResult> results;
   {
     pyb::gil_scoped_release release;
@@ -68,9 +85,10 @@ std::vector<PyCaseResult> run_conformance(const std::string& url, const std::str
   }
   std::vector<PyCaseResult> out;
   for (const auto& r : results) {
-    out.push_back({r.c->id, std::string(to_string(r.c->tier)), std::string(to_string(group_of(*r.c))),
-                   std::string(to_string(r.outcome.status)), message_of(r.outcome),
-                   r.c->requirement, static_cast<long long>(r.duration.count())});
+    out.push_back({r.c->id, std::string(to_string(r.c->tier)),
+                   std::string(to_string(group_of(*r.c))), std::string(to_string(r.outcome.status)),
+                   message_of(r.outcome), r.c->requirement,
+                   static_cast<long long>(r.duration.count())});
   }
   return out;
 }

@@ -77,6 +77,40 @@ def test_run_conformance_returns_one_result_per_case(sidecar):
     assert not failed, failed
 
 
+@pytest.mark.flake_core
+def test_notification_shapes_are_as_documented(client):
+    """Subscription.next() gives params; next_notification() the whole message (pytest-scenarios.md)."""
+    sub = client.subscribe("logs.subscribe", {"service": "supabase"})
+    client.call("test.emitLogs", {"service": "supabase", "count": 2, "perNotification": 1})
+    params = sub.next(timeout=5)
+    assert params["subscription"] == sub.id and "jsonrpc" not in params
+    message = client.next_notification(method="logs.update", timeout=5)
+    assert message["jsonrpc"] == "2.0" and message["method"] == "logs.update"
+    assert message["params"]["subscription"] == sub.id
+
+
+@pytest.mark.flake_auth
+def test_run_conformance_refuses_a_wrong_token_as_a_client_would(sidecar_factory):
+    """Like the CLI's exit status 2: one exception, not a failed case per case. A sidecar of its
+    own: refused tokens count towards a lockout (§4.6)."""
+    sidecar = sidecar_factory()
+    with pytest.raises(fc.RpcError) as refused:
+        fc.run_conformance(sidecar.url, token="not-" + sidecar.token, select=["3.4"])
+    assert refused.value.code == -32001
+    with pytest.raises(fc.RpcError) as refused_by_client:
+        fc.Client(sidecar.url, "not-" + sidecar.token)
+    assert refused_by_client.value.code == refused.value.code
+
+
+@pytest.mark.flake_core
+def test_run_conformance_names_the_rpc_path_when_the_url_misses_it(sidecar):
+    wrong = sidecar.url.rsplit("/", 1)[0] + "/"
+    with pytest.raises(fc.HandshakeError) as unreachable:
+        fc.run_conformance(wrong, token=sidecar.token, select=["3.4"])
+    assert unreachable.value.status == 404
+    assert sidecar.url in str(unreachable.value), str(unreachable.value)
+
+
 def test_the_stubs_cover_every_public_name_and_method():
     import ast
     from pathlib import Path

@@ -60,3 +60,37 @@ def test_plugin_groups_are_the_harness_groups():
     for name in ("report.schema.json", "list.schema.json"):
         schema = json.loads((plugin.REPO / "conformance" / "schemas" / name).read_text())
         assert tuple(schema["$defs"]["case"]["properties"]["group"]["enum"]) == plugin.GROUPS, name
+
+
+# A wrong target stops the session once, with one message, instead of one error per test.
+SEVERAL_TESTS = ("tests/test_log_tail_resume.py", "tests/test_dashboard.py", "tests/test_rate_limit.py")
+
+
+def assert_one_clear_error(run, *needles):
+    out = run.stdout + run.stderr
+    assert run.returncode == 4, out
+    assert "Traceback" not in out and " passed" not in run.stdout and " error" not in run.stdout, out
+    for needle in needles:
+        assert needle in out, out
+
+
+def test_a_url_without_the_rpc_path_stops_the_session_with_a_hint(sidecar):
+    wrong = sidecar.url.rsplit("/", 1)[0] + "/"
+    run = run_pytest(*SEVERAL_TESTS, "--sidecar-url", wrong, "--sidecar-token", sidecar.token)
+    assert_one_clear_error(run, "--sidecar-url", "404", f"try {sidecar.url}")
+
+
+def test_a_refused_token_stops_the_session(sidecar_factory):
+    own = sidecar_factory()  # refused tokens count towards a lockout (§4.6)
+    run = run_pytest(*SEVERAL_TESTS, "--sidecar-url", own.url, "--sidecar-token", "not-" + own.token)
+    assert_one_clear_error(run, "rejected the token (-32001)")
+
+
+def test_a_missing_sidecar_program_stops_the_session():
+    run = run_pytest(*SEVERAL_TESTS, "--sidecar-cmd", "/nonexistent/sidecar --port {port}")
+    assert_one_clear_error(run, "/nonexistent/sidecar: no such program")
+
+
+def test_a_sidecar_that_does_not_start_stops_the_session():
+    run = run_pytest(*SEVERAL_TESTS, "--sidecar-cmd", "sh -c 'echo broken >&2; exit 3' {port}")
+    assert_one_clear_error(run, "cannot start", "broken")
