@@ -283,6 +283,8 @@ int run(int argc, char** argv) {
   // Reports are CI artifacts: the token appears in them as "<token>". A token too short to be
   // told from ordinary text is left alone (it would garble every line).
   if (target.token.size() >= 8) WireLog::redact(target.token);
+  // A --spawn command may carry the token itself ("--token T").
+  sidecar_desc = WireLog::redacted(sidecar_desc);
   if (const Preflight check = preflight(target); !check.ready()) {
     std::fprintf(
         stderr, "flake-conform: %s%s\n", check.error.c_str(),

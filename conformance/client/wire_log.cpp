@@ -51,7 +51,8 @@ void WireLog::add_line(std::string line) {
   push_redacted(std::move(line), 0);
 }
 
-void WireLog::push_redacted(std::string line, std::size_t from) {
+namespace {
+std::string hide_secret(std::string line, std::size_t from) {
   const std::string& hidden = secret();
   if (!hidden.empty()) {
     for (std::size_t at = from; (at = line.find(hidden, at)) != std::string::npos;) {
@@ -59,7 +60,16 @@ void WireLog::push_redacted(std::string line, std::size_t from) {
       at += 7;
     }
   }
-  lines_.push_back(std::move(line));
+  return line;
+}
+}  // namespace
+
+void WireLog::push_redacted(std::string line, std::size_t from) {
+  lines_.push_back(hide_secret(std::move(line), from));
+}
+
+std::string WireLog::redacted(std::string text) {
+  return hide_secret(std::move(text), 0);
 }
 
 std::string WireLog::summarize_text(std::string_view text, std::size_t max) {

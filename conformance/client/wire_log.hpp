@@ -31,6 +31,9 @@ class WireLog {
   // Lines recorded after this show `secret` (the sidecar's token) as "<token>": reports are CI
   // artifacts and must not leak it. Set once at start-up, before any case runs.
   static void redact(std::string secret);
+  // `text` with the secret set by redact() shown as "<token>" (for text that is not a wire line,
+  // such as the command that started the sidecar).
+  static std::string redacted(std::string text);
 
  private:
   void push_redacted(std::string line, std::size_t from);

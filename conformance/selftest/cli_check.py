@@ -445,6 +445,15 @@ def main():
         c.expect("clean: token shown as <token>", any("<token>" in w for case in doc["cases"]
                                                       for w in case["wire"]), "no <token> in the wire logs")
 
+        # A token written into the --spawn command stays out of the console and the reports.
+        json_path, xml_path = c.reports("inline-token")
+        proc = c.run("inline token", ["--spawn", f"env FLAKE_SIDECAR_TOKEN={TOKEN} '{args.sidecar}' --port {{port}} "
+                                      "--conformance", "--token", TOKEN, "-s", "3.8", "--json", json_path,
+                                      "--junit", xml_path], 0)
+        c.validate("inline-token")
+        c.expect("inline token: console keeps the token out", TOKEN not in proc.stdout + proc.stderr,
+                 "the token appears on the console")
+
         # Exit 1: a broken rule, named with its section, requirement, expected and actual.
         json_path, xml_path = c.reports("defect")
         html_path = os.path.join(tmp, "defect.html")
