@@ -20,7 +20,7 @@ constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:64em;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse}td,th{padding:.25em .6em;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#f6f6f6}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tr:nth-child(even){background:#f6f6f6}
 .pass{color:#176f2c}.miss{color:#b3261e;font-weight:600}.meta{color:#555}code{font-size:12px}
 figure{margin:1.2em 0}figcaption{color:#555;font-size:12px}svg{max-width:100%;height:auto}
 )";
@@ -116,7 +116,8 @@ std::string figures_table(const json& figures) {
   if (!figures.is_object()) return t + "</table>\n";
   for (const auto& [key, f] : figures.items()) {
     if (!f.is_object()) continue;
-    const bool higher = f.value("higher_is_better", true);
+    const auto hb = f.find("higher_is_better");
+    const bool higher = hb == f.end() || !hb->is_boolean() || hb->get<bool>();
     t += "<tr><td>" + esc(str(f, "label")) + "</td><td><code>" + esc(key) + "</code></td>";
     t += "<td class=\"n\">" + esc(format_value(number(f, "sidecar"))) + "</td>";
     t += "<td class=\"n\">" + esc(format_value(number(f, "floor"))) + "</td>";

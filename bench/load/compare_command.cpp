@@ -105,9 +105,12 @@ int compare_command(std::span<const std::string> args, std::FILE* out, std::FILE
 
   // Input problems first, all of them: a comparison of unlike runs would mislead.
   std::vector<std::string> problems;
-  for (const auto& m : option_mismatches(old_set->options, new_set->options)) {
-    problems.push_back("options differ, " + m + " (" + files[0] + " vs " + files[1] +
-                       "): run sizes change the ratios, compare like with like");
+  const auto mismatches = option_mismatches(old_set->options, new_set->options);
+  if (!mismatches.empty()) {
+    std::string list;
+    for (const auto& m : mismatches) list += "\n  " + m;
+    problems.push_back("options differ between " + files[0] + " and " + files[1] +
+                       " (run sizes change the ratios: compare like with like):" + list);
   }
   for (const auto& [key, e] : old_set->ratios) {
     if (!new_set->ratios.count(key)) {
