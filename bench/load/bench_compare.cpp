@@ -1,6 +1,6 @@
-// Reading the two sides of a comparison, the verdict rule and the baseline maker. The rules are
-// those bench/compare.py applied before it called this: a ratio worse than old x (1 -/+ tolerance)
-// is a regression, tolerances come from the baseline run's own spread.
+// Reading the two sides of a comparison, the verdict rule and the baseline maker: a ratio worse
+// than old x (1 -/+ tolerance) is a regression, tolerances come from the baseline run's own spread.
+// The one implementation: bench/compare.py (load, baseline) and scripts/bench.sh call this.
 #include "bench/load/bench_compare.hpp"
 
 #include "bench/load/bench_report.hpp"
@@ -10,6 +10,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace flake::bench {
 namespace {
@@ -69,8 +71,9 @@ bool read_report(const json& j, RatioSet& set, std::string& error) {
   }
   const auto errors = j.find("errors");
   if (errors != j.end() && errors->is_array()) {
-    for (const auto& e : *errors)
+    for (const auto& e : *errors) {
       set.errors.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+    }
   }
   return true;
 }

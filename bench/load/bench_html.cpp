@@ -7,6 +7,7 @@
 #include "bench/load/bench_svg.hpp"
 #include "conformance/harness/report_text.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -100,8 +101,9 @@ std::string header(const json& report) {
   const json errors = report.value("errors", json::array());
   if (errors.is_array() && !errors.empty()) {
     h += "<h2>Errors</h2>\n<ul>\n";
-    for (const auto& e : errors)
+    for (const auto& e : errors) {
       h += "<li class=\"miss\">" + esc(e.is_string() ? e.get<std::string>() : e.dump()) + "</li>\n";
+    }
     h += "</ul>\n";
   }
   return h;

@@ -23,8 +23,9 @@ std::optional<double> ratio(std::optional<double> a, std::optional<double> b) {
 nlohmann::json latency_json(const Histogram& h) {
   const auto us = [&](double p) { return static_cast<double>(h.percentile(p)) / 1000.0; };
   nlohmann::json curve = nlohmann::json::array();
-  for (const auto& pt : percentile_points(h))
+  for (const auto& pt : percentile_points(h)) {
     curve.push_back({{"p", pt.percentile}, {"us", pt.micros}});
+  }
   return {{"count", h.count()},
           {"p50_us", us(50)},
           {"p90_us", us(90)},
@@ -140,8 +141,9 @@ std::vector<PercentilePoint> percentile_points(const Histogram& h) {
   const double last = std::min(7.0, std::log10(static_cast<double>(h.count())));
   std::vector<double> ps = {50};
   for (int k = 0; k <= static_cast<int>(std::floor(last * 10 + 1e-9)); ++k) {
-    // Rounded so that whole nines come out as 90, 99, 99.9 exactly.
-    ps.push_back(std::round((100.0 - 100.0 * std::pow(10.0, -k / 10.0)) * 1e4) / 1e4);
+    // Rounded (to 1e-9, far below seven nines' 1e-5) so that whole nines come out as 90, 99, 99.9
+    // exactly.
+    ps.push_back(std::round((100.0 - 100.0 * std::pow(10.0, -k / 10.0)) * 1e9) / 1e9);
   }
   std::sort(ps.begin(), ps.end());
   ps.erase(std::unique(ps.begin(), ps.end()), ps.end());

@@ -166,8 +166,9 @@ int compare_command(std::span<const std::string> args, std::FILE* out, std::FILE
     std::fprintf(out, "  target %-5s %s\n", text_of(t, "result").c_str(),
                  text_of(t, "name").c_str());
   }
-  for (const auto& e : new_set->errors)
+  for (const auto& e : new_set->errors) {
     std::fprintf(out, "note: %s had a run error: %s\n", files[1].c_str(), e.c_str());
+  }
   for (const auto& r : regressions) std::fprintf(out, "REGRESSION %s\n", r.c_str());
   std::fprintf(out, "%zu regressed, %d better, %d the same\n", regressions.size(), better, same);
   return regressions.empty() ? kNoRegression : kRegression;

@@ -96,6 +96,12 @@ TEST(PercentilePoints, MonotonicThroughTheNamedPercentiles) {
   EXPECT_LE(points.back().percentile, 99.99);  // 10,000 samples: four nines at most
   EXPECT_NEAR(points.back().micros, 10'000, 10'000 / 128.0);
   EXPECT_TRUE(percentile_points(Histogram{}).empty());
+  // Six nines of samples: the tenths of a nine stay apart near the top.
+  Histogram many;
+  many.record(1000, 2'000'000);
+  const auto top = percentile_points(many);
+  EXPECT_EQ(top.size(), 65u);  // 0 to 6.3 nines in tenths (64), and p50
+  EXPECT_LT(top.back().percentile, 100);
 }
 
 TEST(PercentilePoints, JsonCarriesThem) {
