@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 # Regression check for the benchmarks (docs/benchmarks.md). Run with /usr/bin/python3.
 #
-#   compare.py load BASELINE.json CURRENT.json [--tolerance 0.25]
-#     flake-bench figures as ratios to the floor measured in the same run (so machine speed
-#     cancels out), against bench/baseline.json; a ratio worse than the baseline by more than the
-#     tolerance (per figure in the baseline, from its run's spread; --tolerance overrides) is a
-#     regression.
-#   compare.py baseline CURRENT.json OUT.json
-#     writes a new baseline (every figure's ratio to the floor, plus the machine) from a run.
+#   compare.py load BASELINE.json CURRENT.json [--tolerance 0.25] [--flake-bench PATH]
+#     runs `flake-bench compare BASELINE.json CURRENT.json`, which holds the rules: figures as
+#     ratios to the floor measured in the same run (so machine speed cancels out); a ratio worse
+#     than the baseline's by more than the tolerance (per figure in the baseline, from its run's
+#     spread; --tolerance overrides) is a regression.
+#   compare.py baseline CURRENT.json OUT.json [--flake-bench PATH]
+#     runs `flake-bench baseline CURRENT.json OUT.json`: a new baseline (every figure's ratio to
+#     the floor, its tolerance, plus the machine) from a run.
 #   compare.py micro OLD_DIR NEW_DIR [--alpha 0.05] [--threshold 0.10]
 #     Google Benchmark JSON reports (same file names in both dirs, >= 9 repetitions each),
 #     through Debian's libbenchmark-tools compare.py (Mann-Whitney U test); a benchmark regressed
@@ -15,6 +16,8 @@
 #     than the threshold (default 10 %: on a shared machine smaller shifts are often real but
 #     not ours).
 #
+# flake-bench is found as --flake-bench PATH, $FLAKE_BENCH, or the first of build/bench and
+# build/release under the repository that exists.
 # Exit status: 0 no regression, 1 regression(s), 2 usage or input error.
 import argparse
 import json
@@ -24,79 +27,29 @@ import subprocess
 import sys
 
 GBENCH_DIR = "/usr/share/benchmark"  # libbenchmark-tools
-DEFAULT_TOLERANCE = 0.25
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD_DIRS = ("build/bench", "build/release")
 
 
-def load_compare(baseline_path: str, current_path: str, tolerance: float | None) -> int:
-    with open(baseline_path, encoding="utf-8") as f:
-        baseline = json.load(f)
-    with open(current_path, encoding="utf-8") as f:
-        current = json.load(f)
-    figures = current.get("figures", {})
-    regressions, rows = [], []
-    if baseline.get("options", {}).get("quick") != current.get("options", {}).get("quick"):
-        print("WARNING: the baseline and this run differ in --quick; run sizes change the ratios, "
-              "so compare like with like")
-    for key, base in baseline.get("ratios", {}).items():
-        cur = figures.get(key, {})
-        ratio = cur.get("ratio_to_floor")
-        higher = cur.get("higher_is_better", base.get("higher_is_better", True))
-        tol = tolerance if tolerance is not None else base.get("tolerance", DEFAULT_TOLERANCE)
-        if not isinstance(ratio, (int, float)):
-            rows.append((key, base["ratio"], None, "not measured"))
-            regressions.append(f"{key}: not measured")
-            continue
-        if higher:
-            bad = ratio < base["ratio"] * (1 - tol)
-        else:
-            bad = ratio > base["ratio"] * (1 + tol)
-        change = (ratio - base["ratio"]) / base["ratio"] if base["ratio"] else 0.0
-        verdict = "REGRESSION" if bad else "ok"
-        rows.append((key, base["ratio"], ratio, f"{change:+.0%} (tolerance {tol:.0%}) {verdict}"))
-        if bad:
-            regressions.append(f"{key}: ratio to floor {ratio:.3g}, baseline {base['ratio']:.3g}")
-    print(f"flake-bench ratios to the floor vs {baseline_path}")
-    print(f"{'figure':<28} {'baseline':>10} {'current':>10}  change")
-    for key, b, c, v in rows:
-        print(f"{key:<28} {b:>10.3g} {('-' if c is None else format(c, '.3g')):>10}  {v}")
-    for t in current.get("targets", []):
-        print(f"  target {t.get('result', '?'):<5} {t.get('name')}")
-    for r in regressions:
-        print("REGRESSION", r)
-    return 1 if regressions else 0
+def find_flake_bench(given: str | None) -> str | None:
+    if given:
+        return given
+    if os.environ.get("FLAKE_BENCH"):
+        return os.environ["FLAKE_BENCH"]
+    for build in BUILD_DIRS:
+        path = os.path.join(REPO, build, "bench", "flake-bench")
+        if os.access(path, os.X_OK):
+            return path
+    return None
 
 
-def write_baseline(current_path: str, out_path: str) -> int:
-    with open(current_path, encoding="utf-8") as f:
-        current = json.load(f)
-    if current.get("errors"):
-        print(f"{current_path} has errors: {current['errors']}; not a baseline")
+def flake_bench(given: str | None, args: list[str]) -> int:
+    binary = find_flake_bench(given)
+    if binary is None:
+        print("compare.py: flake-bench not found (build it, or pass --flake-bench PATH or set "
+              f"$FLAKE_BENCH); looked in {', '.join(BUILD_DIRS)} under {REPO}")
         return 2
-    ratios = {}
-    for key, fig in current.get("figures", {}).items():
-        if isinstance(fig.get("ratio_to_floor"), (int, float)):
-            # Per-figure tolerance from this run's own spread: the per-repeat ratios' range over
-            # their median, times 1.5, at least the default and at most 90 %.
-            pairs = [a / b for a, b in zip(fig.get("sidecar_samples", []), fig.get("floor_samples", []))
-                     if b]
-            spread = (max(pairs) - min(pairs)) / statistics.median(pairs) if len(pairs) > 1 else 0
-            ratios[key] = {"ratio": round(fig["ratio_to_floor"], 4),
-                           "tolerance": round(min(0.9, max(DEFAULT_TOLERANCE, 1.5 * spread)), 2),
-                           "higher_is_better": fig.get("higher_is_better", True),
-                           "sidecar": fig.get("sidecar"), "floor": fig.get("floor"),
-                           "unit": fig.get("unit")}
-    if not ratios:
-        print(f"{current_path} holds no floor ratios (run flake-bench with --floor)")
-        return 2
-    baseline = {"schema": "flake-bench-baseline/1", "machine": current.get("machine"),
-                "target": current.get("target"), "repeats": current.get("repeats"),
-                "options": current.get("options"), "ratios": ratios,
-                "targets": current.get("targets")}
-    with open(out_path, "w", encoding="utf-8") as f:
-        json.dump(baseline, f, indent=2)
-        f.write("\n")
-    print(f"wrote {out_path} ({len(ratios)} ratios)")
-    return 0
+    return subprocess.run([binary, *args], check=False).returncode
 
 
 def micro_compare(old_dir: str, new_dir: str, alpha: float, threshold: float) -> int:
@@ -151,9 +104,11 @@ def main() -> int:
     lp.add_argument("current")
     lp.add_argument("--tolerance", type=float, default=None,
                     help="relative tolerance for every figure (default: the baseline's own)")
+    lp.add_argument("--flake-bench", default=None, help="the flake-bench binary")
     bp = sub.add_parser("baseline")
     bp.add_argument("current")
     bp.add_argument("out")
+    bp.add_argument("--flake-bench", default=None, help="the flake-bench binary")
     mp = sub.add_parser("micro")
     mp.add_argument("old_dir")
     mp.add_argument("new_dir")
@@ -162,9 +117,10 @@ def main() -> int:
     a = p.parse_args()
     try:
         if a.mode == "load":
-            return load_compare(a.baseline, a.current, a.tolerance)
+            tolerance = [] if a.tolerance is None else ["--tolerance", str(a.tolerance)]
+            return flake_bench(a.flake_bench, ["compare", a.baseline, a.current, *tolerance])
         if a.mode == "baseline":
-            return write_baseline(a.current, a.out)
+            return flake_bench(a.flake_bench, ["baseline", a.current, a.out])
         return micro_compare(a.old_dir, a.new_dir, a.alpha, a.threshold)
     except (OSError, ValueError, KeyError) as e:
         print(f"compare.py: {e}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All benchmarks in one command (docs/benchmarks.md): Release build in build/bench, the
 # micro-benchmarks with 9 repetitions, flake-bench against this tree's reference sidecar with the
-# floor, then the regression checks (ratios vs bench/baseline.json; micro-benchmarks vs an earlier
+# floor (JSON and an HTML page with latency plots), then the regression checks (ratios vs
+# bench/baseline.json with flake-bench compare; micro-benchmarks vs an earlier
 # results directory with a U test when --against is given). Results go to build/bench/results/<time>.
 #
 # usage: scripts/bench.sh [--quick] [--repeat K] [--against RESULTS_DIR] [--update-baseline]
@@ -37,7 +38,7 @@ for b in "${micro[@]}"; do
 done
 
 echo "== flake-bench --reference --floor" >&2
-args=(--reference --floor --repeat "$repeat" --json "$out/load.json")
+args=(--reference --floor --repeat "$repeat" --json "$out/load.json" --html "$out/load.html")
 [ "$quick" = 1 ] && args+=(--quick)
 status=0
 "$build/bench/flake-bench" "${args[@]}" | tee "$out/load.txt" || status=1
@@ -46,7 +47,8 @@ echo "== regression check" >&2
 if [ "$quick" = 1 ]; then
   echo "(--quick: ratios not compared with bench/baseline.json, whose runs are full size)"
 else
-  /usr/bin/python3 bench/compare.py load bench/baseline.json "$out/load.json" || status=1
+  # 1: a figure regressed; 2: the run and the baseline cannot be compared (both fail the run).
+  "$build/bench/flake-bench" compare bench/baseline.json "$out/load.json" || status=1
 fi
 if [ -n "$against" ]; then
   /usr/bin/python3 bench/compare.py micro "$against/micro" "$out/micro" || status=1
@@ -54,7 +56,7 @@ else
   echo "(micro-benchmarks not compared: pass --against build/bench/results/<earlier run>)"
 fi
 if [ "$update" = 1 ]; then
-  /usr/bin/python3 bench/compare.py baseline "$out/load.json" bench/baseline.json
+  "$build/bench/flake-bench" baseline "$out/load.json" bench/baseline.json
 fi
 echo "results: $out"
 exit "$status"

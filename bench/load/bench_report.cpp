@@ -15,6 +15,33 @@
 namespace flake::bench {
 namespace {
 
+std::optional<double> ratio(std::optional<double> a, std::optional<double> b) {
+  if (!a || !b || *b == 0) return std::nullopt;
+  return *a / *b;
+}
+
+nlohmann::json latency_json(const Histogram& h) {
+  const auto us = [&](double p) { return static_cast<double>(h.percentile(p)) / 1000.0; };
+  nlohmann::json curve = nlohmann::json::array();
+  for (const auto& pt : percentile_points(h)) {
+    curve.push_back({{"p", pt.percentile}, {"us", pt.micros}});
+  }
+  return {{"count", h.count()},
+          {"p50_us", us(50)},
+          {"p90_us", us(90)},
+          {"p99_us", us(99)},
+          {"p99_9_us", us(99.9)},
+          {"max_us", h.max() / 1000.0},
+          {"mean_us", h.mean() / 1000.0},
+          {"percentiles", curve}};
+}
+
+nlohmann::json opt(std::optional<double> v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+}  // namespace
+
 std::string format_value(std::optional<double> v) {
   if (!v) return "-";
   char buf[64];
@@ -31,27 +58,16 @@ std::string format_value(std::optional<double> v) {
   return buf;
 }
 
-std::optional<double> ratio(std::optional<double> a, std::optional<double> b) {
-  if (!a || !b || *b == 0) return std::nullopt;
-  return *a / *b;
+std::string target_name(std::string_view bin, std::string_view build_dir) {
+  std::string_view dir = build_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+  if (!dir.empty() && bin.size() > dir.size() + 1 && bin.substr(0, dir.size()) == dir &&
+      bin[dir.size()] == '/') {
+    return std::string(bin.substr(dir.size() + 1));
+  }
+  if (!bin.empty() && bin.front() == '/') return std::string(bin.substr(bin.rfind('/') + 1));
+  return std::string(bin);
 }
-
-nlohmann::json latency_json(const Histogram& h) {
-  const auto us = [&](double p) { return static_cast<double>(h.percentile(p)) / 1000.0; };
-  return {{"count", h.count()},
-          {"p50_us", us(50)},
-          {"p90_us", us(90)},
-          {"p99_us", us(99)},
-          {"p99_9_us", us(99.9)},
-          {"max_us", h.max() / 1000.0},
-          {"mean_us", h.mean() / 1000.0}};
-}
-
-nlohmann::json opt(std::optional<double> v) {
-  return v ? nlohmann::json(*v) : nlohmann::json();
-}
-
-}  // namespace
 
 std::optional<double> median(std::vector<double> s) {
   s.erase(std::remove_if(s.begin(), s.end(), [](double v) { return std::isnan(v); }), s.end());
@@ -116,6 +132,23 @@ void evaluate_targets(BenchResults& r) {
   add("client ceiling (floor) >= 2x the sidecar's window-64 throughput", "ping_w64_per_s",
       "floor / sidecar >= 2", ratio(flo("ping_w64_per_s"), side("ping_w64_per_s")),
       [](double v) { return v >= 2; });
+}
+
+std::vector<PercentilePoint> percentile_points(const Histogram& h) {
+  std::vector<PercentilePoint> out;
+  if (h.count() == 0) return out;
+  // Beyond log10(count) nines there is no further sample to tell apart: the curve stops there.
+  const double last = std::min(7.0, std::log10(static_cast<double>(h.count())));
+  std::vector<double> ps = {50};
+  for (int k = 0; k <= static_cast<int>(std::floor(last * 10 + 1e-9)); ++k) {
+    // Rounded (to 1e-9, far below seven nines' 1e-5) so that whole nines come out as 90, 99, 99.9
+    // exactly.
+    ps.push_back(std::round((100.0 - 100.0 * std::pow(10.0, -k / 10.0)) * 1e9) / 1e9);
+  }
+  std::sort(ps.begin(), ps.end());
+  ps.erase(std::unique(ps.begin(), ps.end()), ps.end());
+  for (const double p : ps) out.push_back({p, static_cast<double>(h.percentile(p)) / 1000.0});
+  return out;
 }
 
 void print_report(const BenchResults& r, std::FILE* out) {

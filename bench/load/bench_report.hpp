@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flake::bench {
@@ -27,6 +28,14 @@ struct Figure {
 };
 
 std::optional<double> median(std::vector<double> samples);
+
+// A figure for tables: "1.23 M", "45.6 k", "789", "1.23"; "-" for none.
+std::string format_value(std::optional<double> v);
+
+// How a report names the sidecar binary it started: relative to the build directory when it lies
+// there ("reference/flake-sidecar"), else a relative path as given, else its file name; never an
+// absolute path, so that reports and the baseline made from them say nothing of one machine.
+std::string target_name(std::string_view bin, std::string_view build_dir);
 
 struct TargetCheck {
   std::string name;             // as docs/benchmarks.md names it
@@ -55,6 +64,14 @@ struct BenchResults {
 
 // Fills `targets` from the figures (docs/benchmarks.md, "Targets for the reference").
 void evaluate_targets(BenchResults& r);
+
+// The histogram's curve for plots: (percentile, µs) every tenth of a nine (p0, p20.6, ..., p90,
+// ..., p99, ...) plus p50, up to the last sample's rank (log10(count) nines, at most 7).
+struct PercentilePoint {
+  double percentile;
+  double micros;
+};
+std::vector<PercentilePoint> percentile_points(const Histogram& h);
 
 void print_report(const BenchResults& r, std::FILE* out);
 nlohmann::json report_json(const BenchResults& r);

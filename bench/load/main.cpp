@@ -1,21 +1,29 @@
 // flake-bench: load generator for flake.v1 sidecars. Runs every scenario against the
 // target and, with --floor, against a built-in floor server, then prints figures, ratios and the
-// reference targets; --json writes the same as JSON.
+// reference targets; --json writes the same as JSON, --html as a page with latency plots. The
+// subcommands `compare` and `baseline` work on those JSON files.
+#include "bench/load/bench_compare.hpp"
+#include "bench/load/bench_html.hpp"
 #include "bench/load/bench_report.hpp"
 #include "bench/load/floor_echo.hpp"
 #include "bench/load/options.hpp"
 #include "bench/load/proc_stats.hpp"
 #include "bench/load/scenarios.hpp"
 #include "bench/load/sidecar_launch.hpp"
+#include "conformance/harness/report_text.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #ifndef FLAKE_BENCH_SIDECAR_BIN
 #define FLAKE_BENCH_SIDECAR_BIN "flake-sidecar"
+#endif
+#ifndef FLAKE_BENCH_BUILD_DIR
+#define FLAKE_BENCH_BUILD_DIR ""
 #endif
 
 namespace flake::bench {
@@ -144,6 +152,12 @@ void run_suite(const LoadOptions& o, const BenchTarget& t, Side side, double& op
 }
 
 int run(int argc, char** argv) {
+  if (argc > 1) {
+    const std::string command = argv[1];
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "compare") return compare_command(rest, stdout, stderr);
+    if (command == "baseline") return baseline_command(rest, stdout, stderr);
+  }
   LoadOptions o;
   o.sidecar_bin = FLAKE_BENCH_SIDECAR_BIN;
   std::string error;
@@ -177,9 +191,11 @@ int run(int argc, char** argv) {
   const bool starts_sidecar = o.reference || o.spawn.has_value();
   BenchTarget sidecar;
   if (starts_sidecar) {
-    r.target = o.reference
-                   ? o.sidecar_bin + " --port 0 --conformance --rate 0 --token-file <temporary>"
-                   : *o.spawn;
+    // Named relative to the build directory: reports (and baselines made from them) are
+    // checked in and compared across machines.
+    r.target = o.reference ? target_name(o.sidecar_bin, FLAKE_BENCH_BUILD_DIR) +
+                                 " --port 0 --conformance --rate 0 --token-file <temporary>"
+                           : *o.spawn;
     if (o.reference) {
       r.notes =
           "rate limiter disabled (--rate 0): the reference's default of 10,000 req/s per "
@@ -247,13 +263,14 @@ int run(int argc, char** argv) {
   r.options["open_rate"] = open_rate;
   evaluate_targets(r);
   print_report(r, stdout);
-  if (!o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << report_json(r).dump(2) << "\n";
-    if (!out) {
-      std::fprintf(stderr, "flake-bench: cannot write %s\n", o.json_path.c_str());
-      return kExitErrors;
-    }
+  const nlohmann::json report = report_json(r);
+  if (!o.json_path.empty() && !conform::write_file(o.json_path, report.dump(2) + "\n", error)) {
+    std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
+    return kExitErrors;
+  }
+  if (!o.html_path.empty() && !conform::write_file(o.html_path, report_html(report), error)) {
+    std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
+    return kExitErrors;
   }
   return r.errors.empty() ? 0 : kExitErrors;
 }

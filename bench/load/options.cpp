@@ -23,6 +23,8 @@ std::string load_usage(const std::string& sidecar_bin) {
   return "usage: flake-bench (--reference | --spawn 'CMD {port}' | --url ws://HOST:PORT/rpc "
          "--token T)"
          " [options]\n"
+         "       flake-bench compare OLD.json NEW.json [--tolerance T]   (compare --help)\n"
+         "       flake-bench baseline RUN.json OUT.json                  (baseline --help)\n"
          "\n"
          "Target (one of):\n"
          "  --reference            start this build's sidecar (" +
@@ -59,7 +61,9 @@ std::string load_usage(const std::string& sidecar_bin) {
          "                         --quick 2000)\n"
          "  --only LIST            comma-separated subset: ping,open,connect,large,logs,fanout\n"
          "Output:\n"
-         "  --json FILE            every figure, ratio and target as JSON\n"
+         "  --json FILE            every figure, ratio, target and latency curve as JSON\n"
+         "  --html FILE            one self-contained page: the figures, the targets and each\n"
+         "                         latency run's percentile curve (sidecar and floor) on log axes\n"
          "  --quiet                no progress on stderr\n";
 }
 
@@ -109,6 +113,7 @@ bool parse_load_options(int argc, char** argv, LoadOptions& o, std::string& erro
       {"--large-entries", number(&o.large_entries, 1, 1e6)},
       {"--fan-out", number(&o.fan_out_entries, 100, 1e6)},
       {"--json", text(&o.json_path)},
+      {"--html", text(&o.html_path)},
       {"--only", text(&o.only)},
   };
   const std::map<std::string, bool*> flags = {

@@ -39,6 +39,7 @@ struct LoadOptions {
   bool runs(const std::string& scenario) const;
 
   std::string json_path;
+  std::string html_path;
   bool quiet = false;
   bool help = false;
 };

@@ -1,10 +1,15 @@
-# bench.load_smoke: one `flake-bench --reference --floor --quick --json` run; checks that the JSON
-# is well-formed and complete (every figure, both sides where both apply, every target evaluated).
+# bench.load_smoke: one `flake-bench --reference --floor --quick --json --html` run; checks that the
+# JSON is well-formed and complete (every figure, both sides where both apply, every target
+# evaluated, latency curves), that the HTML page is self-contained with a plot per latency run,
+# and that `flake-bench compare` of the JSON with itself finds no regression.
 # Speed is never checked: a miss of a target is a figure, not a failure here.
 import json
 import math
+import os
+import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 FIGURES_BOTH = ["ping_w1_p50_us", "ping_w1_per_s", "ping_w64_per_s", "ping_cxw_per_s",
                 "open_p50_us", "open_p99_us", "connect_auth_p50_ms", "getlarge_mb_per_s",
@@ -45,6 +50,12 @@ def problems_in(report: dict) -> list[str]:
                 problems.append(f"latency {key}.{side} incomplete")
             elif l.get("count", 0) <= 0:
                 problems.append(f"latency {key}.{side} has no samples")
+            else:
+                curve = l.get("percentiles")
+                if not isinstance(curve, list) or not curve or not all(
+                        isinstance(p, dict) and number(p.get("p")) and number(p.get("us"))
+                        for p in curve):
+                    problems.append(f"latency {key}.{side}: no percentile curve")
     targets = report.get("targets", [])
     if len(targets) != 8:
         problems.append(f"{len(targets)} targets instead of 8")
@@ -53,13 +64,47 @@ def problems_in(report: dict) -> list[str]:
             problems.append(f"target {t.get('name')!r}: {t.get('result')}")
     if report.get("errors"):
         problems.append(f"errors: {report['errors']}")
+    if re.search(r"(^|\s)/[^\s/]+/", report.get("target", "")):
+        problems.append(f"target names an absolute path: {report.get('target')!r}")
+    return problems
+
+
+class Tags(HTMLParser):
+    """Counts start tags and notes anything that would load a resource or run a script."""
+
+    def __init__(self):
+        super().__init__()
+        self.count: dict[str, int] = {}
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.count[tag] = self.count.get(tag, 0) + 1
+        if tag in ("script", "link", "img", "iframe") or any(k in ("src", "href") for k, _ in attrs):
+            self.external.append(tag)
+
+
+def html_problems(path: str, report: dict) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    tags = Tags()
+    tags.feed(page)
+    problems = [f"HTML loads or runs something: <{t}>" for t in tags.external]
+    plots = len(report.get("latency", {}))
+    curves = sum(len(sides) for sides in report.get("latency", {}).values())
+    if tags.count.get("svg", 0) != plots:
+        problems.append(f"HTML has {tags.count.get('svg', 0)} plots for {plots} latency runs")
+    if tags.count.get("polyline", 0) != curves:
+        problems.append(f"HTML has {tags.count.get('polyline', 0)} curves for {curves} series")
+    if tags.count.get("tr", 0) < len(report.get("figures", {})) + 1:
+        problems.append("HTML figures table is short")
     return problems
 
 
 def main() -> int:
     binary, out = sys.argv[1], sys.argv[2]
-    run = subprocess.run([binary, "--reference", "--floor", "--quick", "--quiet", "--json", out],
-                         capture_output=True, text=True, timeout=50)
+    html = os.path.splitext(out)[0] + ".html"
+    run = subprocess.run([binary, "--reference", "--floor", "--quick", "--quiet", "--json", out,
+                          "--html", html], capture_output=True, text=True, timeout=50)
     print(run.stdout)
     if run.returncode != 0:
         print(run.stderr)
@@ -67,7 +112,11 @@ def main() -> int:
         return 1
     with open(out, encoding="utf-8") as f:
         report = json.load(f)
-    problems = problems_in(report)
+    problems = problems_in(report) + html_problems(html, report)
+    same = subprocess.run([binary, "compare", out, out], capture_output=True, text=True, timeout=10)
+    if same.returncode != 0:
+        problems.append(f"compare of the report with itself exited {same.returncode}: "
+                        f"{same.stdout}{same.stderr}")
     for p in problems:
         print("FAIL", p)
     return 1 if problems else 0
