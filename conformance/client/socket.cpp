@@ -177,7 +177,11 @@ IoStatus TcpSocket::send_all(std::string_view bytes, Deadline deadline) {
 
 RecvResult TcpSocket::recv_some(char* buffer, std::size_t size, Deadline deadline) {
   if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
-  return recv_some_fd(fd_, buffer, size, deadline);
+  RecvResult r = recv_some_fd(fd_, buffer, size, deadline);
+  if (r.status == IoStatus::Ok) {
+    if (WireCapture* capture = active_capture()) capture->on_recv(fd_, r.bytes);
+  }
+  return r;
 }
 
 bool TcpSocket::readable_now() const {

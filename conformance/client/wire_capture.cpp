@@ -50,13 +50,14 @@ long long WireCapture::now_ms() const {
       .count();
 }
 
-void WireCapture::push(CaptureKind kind, int conn, std::string bytes) {
+bool WireCapture::push(CaptureKind kind, int conn, std::string bytes) {
   bytes_ += bytes.size();
   if (bytes_ > max_bytes_) {
     set_problem("the case wrote more than " + std::to_string(max_bytes_ >> 20) + " MiB");
-    return;
+    return false;
   }
   events_.push_back({kind, conn, now_ms(), std::move(bytes)});
+  return true;
 }
 
 void WireCapture::set_problem(std::string why) {
@@ -141,6 +142,18 @@ void WireCapture::on_close(int fd) {
     push(CaptureKind::Close, it->second.no, {});
     open_.erase(it);
   }
+}
+
+void WireCapture::on_recv(int fd, std::size_t bytes) {
+  std::lock_guard lock(mutex_);
+  const auto it = open_.find(fd);
+  if (it == open_.end()) return;
+  if (!events_.empty() && events_.back().kind == CaptureKind::Recv &&
+      events_.back().conn == it->second.no) {
+    events_.back().received += bytes;
+    return;
+  }
+  if (push(CaptureKind::Recv, it->second.no, {})) events_.back().received = bytes;
 }
 
 void WireCapture::on_compressed_plaintext(std::string_view plaintext) {

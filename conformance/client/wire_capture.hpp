@@ -23,6 +23,7 @@ enum class CaptureKind {
   ShutdownWrite,  // half-close (FIN)
   Abort,          // RST
   Close,          // the socket released
+  Recv,           // the suite read `received` bytes (consecutive reads of one connection merged)
 };
 
 struct CaptureEvent {
@@ -30,6 +31,7 @@ struct CaptureEvent {
   int conn = 0;  // 1, 2, ... in order of connecting
   long long at_ms = 0;
   std::string bytes;
+  std::size_t received = 0;  // Recv
 };
 
 class WireCapture {
@@ -43,6 +45,7 @@ class WireCapture {
   void on_shutdown_write(int fd);
   void on_abort(int fd);
   void on_close(int fd);
+  void on_recv(int fd, std::size_t bytes);
   // The plaintext of a message the WebSocket client is about to compress.
   void on_compressed_plaintext(std::string_view plaintext);
 
@@ -61,7 +64,7 @@ class WireCapture {
     std::size_t frame_hits = 0;
   };
   long long now_ms() const;
-  void push(CaptureKind kind, int conn, std::string bytes);
+  bool push(CaptureKind kind, int conn, std::string bytes);
   void set_problem(std::string why);
   void on_frame(Conn& c, std::uint8_t opcode, bool fin, std::string_view payload);
 

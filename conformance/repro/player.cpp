@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -31,6 +32,8 @@ struct Conn {
   FrameDecoder decoder{DecoderOptions{false, 7, std::uint64_t{1} << 31}};
   Frame frame;
   bool ended = false;
+  std::uint64_t received = 0;  // bytes so far
+  std::uint64_t waited = 0;    // `received` when the last recv step ended
 };
 
 class Player {
@@ -43,7 +46,9 @@ class Player {
 
  private:
   void print(int conn, std::string_view dir, const std::string& text);
-  void pump_until(Deadline until, bool stop_when_idle = false);
+  // Reads what arrives until `until`; `done` (when given) ends the wait early.
+  void pump_until(Deadline until, bool stop_when_idle = false,
+                  const std::function<bool()>& done = {});
   void read_from(int no, Conn& c);
   void decode(int no, Conn& c);
   void step(const Step& s, PlayResult& result);
@@ -135,13 +140,15 @@ void Player::read_from(int no, Conn& c) {
     c.socket.close();
     return;
   }
+  c.received += r.bytes;
   c.rbuf.append(buf, r.bytes);
   decode(no, c);
 }
 
 // Reads whatever arrives until `until` (capped by the overall deadline).
-void Player::pump_until(Deadline until, bool stop_when_idle) {
+void Player::pump_until(Deadline until, bool stop_when_idle, const std::function<bool()>& done) {
   for (;;) {
+    if (done && done()) return;
     const Deadline now_limit = std::min(until, deadline_);
     std::vector<pollfd> fds;
     std::vector<int> nos;
@@ -204,6 +211,13 @@ void Player::step(const Step& s, PlayResult& result) {
       }
       return;
     }
+    case StepKind::Recv:
+      // The suite read an answer here before going on: wait for one, so that what it sent
+      // next does not overtake it.
+      pump_until(std::min(deadline_, deadline_in(options_.max_pause)), false,
+                 [&c] { return c.received > c.waited || c.ended || !c.socket.is_open(); });
+      c.waited = c.received;
+      return;
     case StepKind::Shutdown:
       print(s.conn, "->", "shutdown (FIN)");
       c.socket.shutdown_write();
@@ -214,7 +228,11 @@ void Player::step(const Step& s, PlayResult& result) {
       c.ended = true;
       return;
     case StepKind::Close:
-      if (c.socket.is_open() && !c.ended) print(s.conn, "->", "close");
+      if (c.socket.is_open() && !c.ended) {
+        // What has already arrived is shown before the socket goes.
+        if (c.socket.readable_now()) read_from(s.conn, c);
+        if (c.socket.is_open() && !c.ended) print(s.conn, "->", "close");
+      }
       c.socket.close();
       c.ended = true;
       return;

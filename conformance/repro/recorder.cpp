@@ -117,6 +117,10 @@ std::vector<Step> steps_from_capture(const std::vector<CaptureEvent>& events,
       case CaptureKind::Close:
         step.kind = StepKind::Close;
         break;
+      case CaptureKind::Recv:
+        step.kind = StepKind::Recv;
+        step.received = static_cast<long long>(e.received);
+        break;
     }
     steps.push_back(std::move(step));
   }

@@ -192,6 +192,8 @@ std::string_view to_string(StepKind kind) {
       return "send";
     case StepKind::Frames:
       return "frames";
+    case StepKind::Recv:
+      return "recv";
     case StepKind::Shutdown:
       return "shutdown";
     case StepKind::Abort:
@@ -209,6 +211,7 @@ std::string format_script(const Script& script) {
   for (const Step& s : script.steps) {
     out += std::string(to_string(s.kind)) + " " + std::to_string(s.conn) + " +" +
            std::to_string(s.at_ms);
+    if (s.kind == StepKind::Recv) out += " " + std::to_string(s.received);
     if (s.kind != StepKind::Send) {
       out += "\n";
       continue;
@@ -261,7 +264,7 @@ std::optional<Script> parse_script(std::string_view text, std::string& error) {
     }
     Step step;
     bool known = false;
-    for (const StepKind k : {StepKind::Connect, StepKind::Send, StepKind::Frames,
+    for (const StepKind k : {StepKind::Connect, StepKind::Send, StepKind::Frames, StepKind::Recv,
                              StepKind::Shutdown, StepKind::Abort, StepKind::Close}) {
       if (first == to_string(k)) {
         step.kind = k;
@@ -281,6 +284,8 @@ std::optional<Script> parse_script(std::string_view text, std::string& error) {
     if (step.kind == StepKind::Send) {
       std::string why;
       if (!parse_quoted(rest, step.pieces, why)) return fail(why);
+    } else if (step.kind == StepKind::Recv && !parse_number(next_word(rest), step.received)) {
+      return fail("a byte count must follow \"recv C +MS\"");
     } else if (!next_word(rest).empty()) {
       return fail("unexpected text after \"" + std::string(first) + "\"");
     }

@@ -9,6 +9,8 @@
 //   frames C +MS                from here on C's writes are WebSocket client frames: masked
 //                               frames hold mask key 00000000 (payload in plain) and are masked
 //                               again with a fresh key when played
+//   recv C +MS N                the suite read N bytes from C here: replay waits (at most
+//                               --max-pause) until the sidecar has sent something new on C
 //   shutdown C +MS | abort C +MS | close C +MS     half-close (FIN), reset (RST), close
 // Quoted strings: printable ASCII as is; \\ \" \r \n \t \xHH; placeholders ${TOKEN},
 // ${AUTHORITY} (host:port as in a Host header) and ${PATH} (the WebSocket path of the target
@@ -32,13 +34,14 @@ struct Piece {
   bool operator==(const Piece&) const = default;
 };
 
-enum class StepKind { Connect, Send, Frames, Shutdown, Abort, Close };
+enum class StepKind { Connect, Send, Frames, Recv, Shutdown, Abort, Close };
 
 struct Step {
   StepKind kind = StepKind::Send;
   int conn = 1;
   long long at_ms = 0;
   std::vector<Piece> pieces;  // Send only
+  long long received = 0;     // Recv only: what the suite read (informative)
   bool operator==(const Step&) const = default;
 };
 

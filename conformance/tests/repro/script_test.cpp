@@ -8,7 +8,7 @@ namespace flake::conform::repro {
 namespace {
 
 Step send_step(int conn, long long at, std::vector<Piece> pieces) {
-  return Step{StepKind::Send, conn, at, std::move(pieces)};
+  return Step{StepKind::Send, conn, at, std::move(pieces), 0};
 }
 
 std::optional<Script> parse(std::string_view text) {
@@ -30,8 +30,8 @@ TEST(ReproScript, EveryByteValueRoundTrips) {
   all += all;  // long enough to wrap several times
   Script script;
   script.comments = {"case 1.1/1", "", "two words"};
-  script.steps = {{StepKind::Connect, 1, 0, {}}, send_step(1, 5, {{PieceKind::Bytes, all}}),
-                  {StepKind::Close, 1, 9, {}}};
+  script.steps = {{StepKind::Connect, 1, 0, {}, 0}, send_step(1, 5, {{PieceKind::Bytes, all}}),
+                  {StepKind::Recv, 1, 7, {}, 42}, {StepKind::Close, 1, 9, {}, 0}};
   const std::string text = format_script(script);
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
@@ -82,12 +82,14 @@ TEST(ReproScript, LongSendsWrapOntoContinuationLines) {
 TEST(ReproScript, HandWrittenScriptParses) {
   const auto s = parse(
       "# flake-replay/1\r\n# a comment\n\nconnect 1 +0\nsend 1 +3 \"ab\" \"c\"\n  \"\\x00\\n\"\n"
-      "frames 1 +4\nshutdown 1 +5\nabort 1 +6\nclose 3 +70\n");
+      "frames 1 +4\nrecv 1 +4 120\nshutdown 1 +5\nabort 1 +6\nclose 3 +70\n");
   ASSERT_TRUE(s);
-  ASSERT_EQ(s->steps.size(), 6u);
+  ASSERT_EQ(s->steps.size(), 7u);
+  EXPECT_EQ(s->steps[3].kind, StepKind::Recv);
+  EXPECT_EQ(s->steps[3].received, 120);
   EXPECT_EQ(s->steps[1].pieces, (std::vector<Piece>{{PieceKind::Bytes, std::string("abc\0\n", 5)}}));
-  EXPECT_EQ(s->steps[5].conn, 3);
-  EXPECT_EQ(s->steps[5].at_ms, 70);
+  EXPECT_EQ(s->steps[6].conn, 3);
+  EXPECT_EQ(s->steps[6].at_ms, 70);
 }
 
 TEST(ReproScript, MalformedScriptsAreErrorsWithLineNumbers) {
@@ -111,6 +113,8 @@ TEST(ReproScript, MalformedScriptsAreErrorsWithLineNumbers) {
   EXPECT_NE(parse_error(m + "send 1 +0 \"$5\"\n").find("starts no placeholder"), std::string::npos);
   EXPECT_NE(parse_error(m + "send 1 +0 \"\xc3\xa9\"\n").find("escape it"), std::string::npos);
   EXPECT_NE(parse_error(m + "close 1 +0 now\n").find("unexpected text"), std::string::npos);
+  EXPECT_NE(parse_error(m + "recv 1 +0\n").find("byte count"), std::string::npos);
+  EXPECT_NE(parse_error(m + "recv 1 +0 5 6\n").find("unexpected text"), std::string::npos);
   EXPECT_NE(parse_error(m + "  \"a\"\n").find("continuation"), std::string::npos);
   EXPECT_NE(parse_error(m + "connect 1 +0\n  \"a\"\n").find("line 3: a continuation"),
             std::string::npos);
