@@ -363,9 +363,9 @@ int run(int argc, char** argv) {
     recorder.emplace(console, *o.reproducers_dir, target, replay_target_hint(o, target_text));
   }
   const auto start = Clock::now();
-  const std::vector<CaseResult> results =
-      run_cases(selected, target, config,
-                recorder ? static_cast<ProgressSink&>(*recorder) : static_cast<ProgressSink&>(console));
+  const std::vector<CaseResult> results = run_cases(
+      selected, target, config,
+      recorder ? static_cast<ProgressSink&>(*recorder) : static_cast<ProgressSink&>(console));
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   const Tally t = tally(results);
   console.matrix(results);
@@ -379,7 +379,8 @@ int run(int argc, char** argv) {
   }
   console.summary(t, elapsed);
   if (recorder) {
-    for (const std::string& p : recorder->problems()) std::fprintf(stderr, "flake-conform: %s\n", p.c_str());
+    for (const std::string& p : recorder->problems())
+      std::fprintf(stderr, "flake-conform: %s\n", p.c_str());
     std::printf("reproducers: %s in %s\n", counted(recorder->written().size(), "file").c_str(),
                 o.reproducers_dir->c_str());
   }

@@ -39,8 +39,12 @@ struct Conn {
 class Player {
  public:
   Player(const PlayTarget& target, const PlayOptions& options, std::FILE* out)
-      : target_(target), options_(options), out_(out), start_(Clock::now()),
-        deadline_(start_ + options.timeout), rng_(std::random_device{}()) {}
+      : target_(target),
+        options_(options),
+        out_(out),
+        start_(Clock::now()),
+        deadline_(start_ + options.timeout),
+        rng_(std::random_device{}()) {}
 
   PlayResult run(const Script& script);
 
@@ -96,8 +100,9 @@ void Player::decode(int no, Conn& c) {
     pos += r.consumed;
     if (r.status == FrameDecoder::Status::Incomplete) break;
     if (r.status == FrameDecoder::Status::Error) {
-      print(no, "<-", "not a valid frame (" + std::string(to_string(r.error)) +
-                          "): " + WireLog::hex_prefix(std::string_view(c.rbuf).substr(pos)));
+      print(no, "<-",
+            "not a valid frame (" + std::string(to_string(r.error)) +
+                "): " + WireLog::hex_prefix(std::string_view(c.rbuf).substr(pos)));
       pos = c.rbuf.size();
       c.websocket = false;
       break;
@@ -114,8 +119,9 @@ void Player::decode(int no, Conn& c) {
     } else if (f.opcode == 0x8) {
       text = "close";
       if (f.payload.size() >= 2) {
-        text += " " + std::to_string((static_cast<std::uint8_t>(f.payload[0]) << 8) |
-                                     static_cast<std::uint8_t>(f.payload[1])) +
+        text += " " +
+                std::to_string((static_cast<std::uint8_t>(f.payload[0]) << 8) |
+                               static_cast<std::uint8_t>(f.payload[1])) +
                 " " + WireLog::summarize_text(f.payload.substr(2));
       }
     } else if (f.opcode == 0x9 || f.opcode == 0xA) {
@@ -134,8 +140,9 @@ void Player::read_from(int no, Conn& c) {
   const RecvResult r = c.socket.recv_some(buf, sizeof buf, Clock::now());
   if (r.status == IoStatus::Timeout) return;
   if (r.status != IoStatus::Ok) {
-    print(no, "<-", r.status == IoStatus::Eof ? "EOF (the sidecar closed the connection)"
-                                               : "connection error: " + r.error);
+    print(no, "<-",
+          r.status == IoStatus::Eof ? "EOF (the sidecar closed the connection)"
+                                    : "connection error: " + r.error);
     c.ended = true;
     c.socket.close();
     return;
@@ -199,13 +206,15 @@ void Player::step(const Step& s, PlayResult& result) {
         if (lower.find("upgrade: websocket") != std::string::npos) c.asked_upgrade = true;
       }
       if (!c.socket.is_open() || c.ended) {
-        print(s.conn, "..", "send skipped (connection closed): " + WireLog::summarize_text(text, 200));
+        print(s.conn, "..",
+              "send skipped (connection closed): " + WireLog::summarize_text(text, 200));
         return;
       }
       std::string bytes = expand(s.pieces, target_.fill);
       if (c.rewriter) bytes = c.rewriter->rewrite(bytes);
-      print(s.conn, "->", std::to_string(bytes.size()) + " bytes: " +
-                              WireLog::summarize_text(text, c.rewriter ? 200 : 600));
+      print(s.conn, "->",
+            std::to_string(bytes.size()) +
+                " bytes: " + WireLog::summarize_text(text, c.rewriter ? 200 : 600));
       if (c.socket.send_all(bytes, op) != IoStatus::Ok) {
         print(s.conn, "..", "send failed: " + c.socket.error());
       }

@@ -195,7 +195,8 @@ void ReproducerRecorder::write(const CaseResult& result, const WireCapture& capt
   auto& h = script.comments;
   const std::string tier(to_string(result.c->tier));
   h.push_back("case " + id + " (" + tier + "): " + hide(result.c->requirement, recorded.token));
-  for (const std::string& l : split_lines(hide("expected: " + result.outcome.expected, recorded.token)))
+  for (const std::string& l :
+       split_lines(hide("expected: " + result.outcome.expected, recorded.token)))
     h.push_back(l);
   for (const std::string& l : split_lines(hide("actual: " + result.outcome.actual, recorded.token)))
     h.push_back(l);

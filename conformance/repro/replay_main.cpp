@@ -143,7 +143,8 @@ int replay_main(int argc, char** argv, const std::string& default_sidecar_bin) {
     error = "give exactly one target: --url URL, --spawn 'CMD {port}' or --reference";
   }
   if (!error.empty()) {
-    std::fprintf(stderr, "flake-conform replay: %s\n(see flake-conform replay FILE.flake-replay --help)\n",
+    std::fprintf(stderr,
+                 "flake-conform replay: %s\n(see flake-conform replay FILE.flake-replay --help)\n",
                  error.c_str());
     return kExitUsage;
   }

@@ -239,8 +239,8 @@ std::optional<Script> parse_script(std::string_view text, std::string& error) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line_no == 1) {
       if (line != kMagic) {
-        error = "not a flake-replay/1 script (the first line must be \"" + std::string(kMagic) +
-                "\")";
+        error =
+            "not a flake-replay/1 script (the first line must be \"" + std::string(kMagic) + "\")";
         return std::nullopt;
       }
       continue;

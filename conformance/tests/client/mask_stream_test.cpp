@@ -43,10 +43,13 @@ TEST(MaskRewriter, ZeroKeysThenFreshKeysKeepThePlaintext) {
 
 TEST(MaskRewriter, UnmaskedFramesPassUnchangedAndFramesAreReported) {
   std::string seen;
-  MaskRewriter r([] { return MaskKey{9, 9, 9, 9}; },
-                 [&](std::uint8_t op, bool fin, std::string_view p) {
-                   seen += std::to_string(op) + (fin ? "f" : "") + ":" + std::string(p) + ";";
-                 });
+  MaskRewriter r(
+      [] {
+        return MaskKey{9, 9, 9, 9};
+      },
+      [&](std::uint8_t op, bool fin, std::string_view p) {
+        seen += std::to_string(op) + (fin ? "f" : "") + ":" + std::string(p) + ";";
+      });
   const std::string plain = encode_server_frame(Opcode::Text, "abc");
   EXPECT_EQ(r.rewrite(plain), plain);
   r.rewrite(encode_client_frame(Opcode::Text, "de", false));

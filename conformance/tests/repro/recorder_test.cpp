@@ -15,7 +15,8 @@ const Recorded kRecorded{kToken, "127.0.0.1:4000", "/rpc"};
 
 std::string upgrade_head() {
   return "GET /rpc?x=1 HTTP/1.1\r\nHost: 127.0.0.1:4000\r\nUpgrade: websocket\r\n"
-         "Authorization: Bearer " + kToken + "\r\n\r\n";
+         "Authorization: Bearer " +
+         kToken + "\r\n\r\n";
 }
 
 std::string all_text(const std::vector<Step>& steps) {
@@ -27,9 +28,8 @@ std::string all_text(const std::vector<Step>& steps) {
 TEST(ReproRecorder, TokenNeverInTheFileEvenMasked) {
   WireCapture capture(kToken);
   capture.on_connect(7, "127.0.0.1", 4000);
-  const std::string frame =
-      encode_client_frame(Opcode::Text, R"({"method":"auth.authenticate","params":{"token":")" +
-                                            kToken + "x\"}}");
+  const std::string frame = encode_client_frame(
+      Opcode::Text, R"({"method":"auth.authenticate","params":{"token":")" + kToken + "x\"}}");
   capture.on_send(7, upgrade_head() + frame.substr(0, 3));
   capture.on_send(7, frame.substr(3));
   capture.on_close(7);

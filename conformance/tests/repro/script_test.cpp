@@ -30,8 +30,10 @@ TEST(ReproScript, EveryByteValueRoundTrips) {
   all += all;  // long enough to wrap several times
   Script script;
   script.comments = {"case 1.1/1", "", "two words"};
-  script.steps = {{StepKind::Connect, 1, 0, {}, 0}, send_step(1, 5, {{PieceKind::Bytes, all}}),
-                  {StepKind::Recv, 1, 7, {}, 42}, {StepKind::Close, 1, 9, {}, 0}};
+  script.steps = {{StepKind::Connect, 1, 0, {}, 0},
+                  send_step(1, 5, {{PieceKind::Bytes, all}}),
+                  {StepKind::Recv, 1, 7, {}, 42},
+                  {StepKind::Close, 1, 9, {}, 0}};
   const std::string text = format_script(script);
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
@@ -87,7 +89,8 @@ TEST(ReproScript, HandWrittenScriptParses) {
   ASSERT_EQ(s->steps.size(), 7u);
   EXPECT_EQ(s->steps[3].kind, StepKind::Recv);
   EXPECT_EQ(s->steps[3].received, 120);
-  EXPECT_EQ(s->steps[1].pieces, (std::vector<Piece>{{PieceKind::Bytes, std::string("abc\0\n", 5)}}));
+  EXPECT_EQ(s->steps[1].pieces,
+            (std::vector<Piece>{{PieceKind::Bytes, std::string("abc\0\n", 5)}}));
   EXPECT_EQ(s->steps[6].conn, 3);
   EXPECT_EQ(s->steps[6].at_ms, 70);
 }
