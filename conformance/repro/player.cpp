@@ -34,7 +34,13 @@ struct Conn {
   bool ended = false;
   std::uint64_t received = 0;  // bytes so far
   std::uint64_t waited = 0;    // `received` when the last recv step ended
+  Clock::time_point last_arrival{};
 };
+
+// A recv step ends once the recorded byte count has arrived, or once something has and the
+// connection has then been quiet this long (a sidecar may answer with other bytes than the one
+// recorded, e.g. a fixed one).
+constexpr std::chrono::milliseconds kQuiet{150};
 
 class Player {
  public:
@@ -87,7 +93,13 @@ void Player::decode(int no, Conn& c) {
     c.rbuf.erase(0, end + 4);
     c.head_done = true;
     c.websocket = c.asked_upgrade && head.starts_with("HTTP/1.1 101");
-    print(no, "<-", "HTTP " + WireLog::summarize_text(head, 600));
+    std::string shown;  // one line: the head's lines joined by " | "
+    for (std::size_t at = 0; at <= head.size();) {
+      const std::size_t eol = std::min(head.find("\r\n", at), head.size());
+      shown += (at == 0 ? "" : " | ") + head.substr(at, eol - at);
+      at = eol + 2;
+    }
+    print(no, "<-", "HTTP " + WireLog::summarize_text(shown, 600));
   }
   if (!c.websocket) {
     if (!c.rbuf.empty()) print(no, "<-", "body " + WireLog::summarize_text(c.rbuf));
@@ -148,6 +160,7 @@ void Player::read_from(int no, Conn& c) {
     return;
   }
   c.received += r.bytes;
+  c.last_arrival = Clock::now();
   c.rbuf.append(buf, r.bytes);
   decode(no, c);
 }
@@ -223,8 +236,11 @@ void Player::step(const Step& s, PlayResult& result) {
     case StepKind::Recv:
       // The suite read an answer here before going on: wait for one, so that what it sent
       // next does not overtake it.
-      pump_until(std::min(deadline_, deadline_in(options_.max_pause)), false,
-                 [&c] { return c.received > c.waited || c.ended || !c.socket.is_open(); });
+      pump_until(std::min(deadline_, deadline_in(options_.max_pause)), false, [&c, &s] {
+        const std::uint64_t got = c.received - c.waited;
+        return got >= static_cast<std::uint64_t>(s.received) || c.ended || !c.socket.is_open() ||
+               (got > 0 && Clock::now() - c.last_arrival >= kQuiet);
+      });
       c.waited = c.received;
       return;
     case StepKind::Shutdown:

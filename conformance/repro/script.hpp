@@ -10,7 +10,8 @@
 //                               frames hold mask key 00000000 (payload in plain) and are masked
 //                               again with a fresh key when played
 //   recv C +MS N                the suite read N bytes from C here: replay waits (at most
-//                               --max-pause) until the sidecar has sent something new on C
+//                               --max-pause) until N more bytes came from C, or some did and
+//                               C has been quiet for 150 ms
 //   shutdown C +MS | abort C +MS | close C +MS     half-close (FIN), reset (RST), close
 // Quoted strings: printable ASCII as is; \\ \" \r \n \t \xHH; placeholders ${TOKEN},
 // ${AUTHORITY} (host:port as in a Host header) and ${PATH} (the WebSocket path of the target
