@@ -94,6 +94,8 @@ void WireCapture::on_send(int fd, std::string_view bytes) {
   std::lock_guard lock(mutex_);
   const auto it = open_.find(fd);
   if (it == open_.end() || bytes.empty()) return;
+  // Once the capture cannot become a reproducer, keep its cost off the case (PERF sends GiBs).
+  if (!problem_.empty()) return;
   Conn& c = it->second;
   if (!c.frames && c.head.size() < kMaxHead) {
     const std::size_t before = c.head.size();

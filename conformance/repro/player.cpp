@@ -272,7 +272,7 @@ PlayResult Player::run(const Script& script) {
     const long long gap = std::max<long long>(0, s.at_ms - previous);
     previous = std::max(previous, s.at_ms);
     when += std::min(milliseconds(gap), options_.max_pause);
-    if (when > deadline_) {
+    if (when > deadline_ || Clock::now() >= deadline_) {
       result.error = "stopped after --timeout " + std::to_string(options_.timeout.count()) + " ms";
       return result;
     }
