@@ -1,6 +1,8 @@
 // ReproducerRecorder and the placeholder substitution of captured bytes (recorder.hpp).
 #include "conformance/repro/recorder.hpp"
 
+#include "conformance/client/wire_log.hpp"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -63,11 +65,12 @@ std::vector<Piece> substitute(std::string_view bytes, const Recorded& r, bool ht
   return pieces;
 }
 
+// Comment lines: one per line of `text`, control bytes escaped (outcomes may quote raw bytes).
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> lines;
   while (true) {
     const std::size_t nl = text.find('\n');
-    lines.emplace_back(text.substr(0, nl));
+    lines.push_back(WireLog::summarize_text(text.substr(0, nl), 4000));
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
   }
@@ -194,7 +197,9 @@ void ReproducerRecorder::write(const CaseResult& result, const WireCapture& capt
   const std::string path = (std::filesystem::path(dir_) / name).string();
   auto& h = script.comments;
   const std::string tier(to_string(result.c->tier));
-  h.push_back("case " + id + " (" + tier + "): " + hide(result.c->requirement, recorded.token));
+  for (const std::string& l : split_lines(
+           hide("case " + id + " (" + tier + "): " + result.c->requirement, recorded.token)))
+    h.push_back(l);
   for (const std::string& l :
        split_lines(hide("expected: " + result.outcome.expected, recorded.token)))
     h.push_back(l);
