@@ -46,7 +46,7 @@ class WireCapture {
   void on_abort(int fd);
   void on_close(int fd);
   void on_recv(int fd, std::size_t bytes);
-  // The plaintext of a message the WebSocket client is about to compress.
+  // The plaintext of a message about to be compressed (permessage-deflate).
   void on_compressed_plaintext(std::string_view plaintext);
 
   std::vector<CaptureEvent> events() const;

@@ -3,7 +3,6 @@
 
 #include "conformance/client/http_client.hpp"
 #include "conformance/client/utf8.hpp"
-#include "conformance/client/wire_capture.hpp"
 
 #include <charconv>
 
@@ -149,7 +148,6 @@ bool WsClient::send_data(Opcode opcode, std::string_view payload) {
   log("->", (text ? "text " + WireLog::summarize_text(payload)
                   : "binary " + WireLog::summarize_binary(payload)));
   if (deflater_ && compress_outgoing_) {
-    if (WireCapture* capture = active_capture()) capture->on_compressed_plaintext(payload);
     return write(encode_client_frame(opcode, deflater_->compress(payload), true, kRsv1), "data");
   }
   return write(encode_client_frame(opcode, payload), "data");

@@ -3,6 +3,7 @@
 // is refused.
 #include "conformance/repro/recorder.hpp"
 
+#include "conformance/client/permessage_deflate.hpp"
 #include "conformance/client/ws_frame.hpp"
 
 #include <gtest/gtest.h>
@@ -79,6 +80,16 @@ TEST(ReproRecorder, CompressedTokenIsRefused) {
   capture.on_compressed_plaintext("hello");
   EXPECT_EQ(capture.problem(), "");
   capture.on_compressed_plaintext("{\"token\":\"" + kToken + "\"}");
+  EXPECT_NE(capture.problem().find("compressed"), std::string::npos);
+}
+
+TEST(ReproRecorder, EveryCompressorReportsToTheActiveCapture) {
+  WireCapture capture(kToken);
+  set_active_capture(&capture);
+  MessageDeflater deflater(15, false);
+  deflater.compress("{\"token\":\"" + kToken + "\"}");
+  set_active_capture(nullptr);
+  deflater.compress("not seen");
   EXPECT_NE(capture.problem().find("compressed"), std::string::npos);
 }
 
