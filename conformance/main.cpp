@@ -16,6 +16,8 @@
 #include "conformance/harness/runner.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 #include "conformance/netfuzz/runner.hpp"
+#include "conformance/repro/recorder.hpp"
+#include "conformance/repro/replay_main.hpp"
 #include "conformance/soak/soak_main.hpp"
 
 #include <unistd.h>
@@ -80,6 +82,17 @@ int coverage(const Options& o) {
     return kExitFailures;
   }
   return 0;
+}
+
+// The target part of the replay command a reproducer's header shows.
+std::string replay_target_hint(const Options& o, const std::string& target_text) {
+  if (o.reference) {
+    std::string hint = "--reference";
+    for (const std::string& a : o.sidecar_args) hint += " --sidecar-arg " + a;
+    return hint;
+  }
+  if (o.spawn) return "--spawn '" + *o.spawn + "'";
+  return "--url " + target_text + " --token-file FILE";
 }
 
 int run(int argc, char** argv) {
@@ -299,8 +312,18 @@ int run(int argc, char** argv) {
               target_text.c_str(),
               sidecar_desc.empty() ? "" : (" (started: " + sidecar_desc + ")").c_str());
   ConsoleReport console(stdout, console_flags);
+  std::optional<repro::ReproducerRecorder> recorder;
+  if (o.reproducers_dir) {
+    if (!repro::prepare_directory(*o.reproducers_dir, error)) {
+      std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    recorder.emplace(console, *o.reproducers_dir, target, replay_target_hint(o, target_text));
+  }
   const auto start = Clock::now();
-  const std::vector<CaseResult> results = run_cases(selected, target, config, console);
+  const std::vector<CaseResult> results = run_cases(
+      selected, target, config,
+      recorder ? static_cast<ProgressSink&>(*recorder) : static_cast<ProgressSink&>(console));
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   const Tally t = tally(results);
   console.matrix(results);
@@ -313,6 +336,12 @@ int run(int argc, char** argv) {
                 static_cast<long long>(exit.stop_time.count()));
   }
   console.summary(t, elapsed);
+  if (recorder) {
+    for (const std::string& p : recorder->problems())
+      std::fprintf(stderr, "flake-conform: %s\n", p.c_str());
+    std::printf("reproducers: %s in %s\n", counted(recorder->written().size(), "file").c_str(),
+                o.reproducers_dir->c_str());
+  }
 
   ReportMeta meta{target_text, sidecar_desc, elapsed, o.strict};
   const int status = write_reports({o.json_file, o.junit_file, o.html_file, o.summary_file},
@@ -328,6 +357,10 @@ int run(int argc, char** argv) {
 }  // namespace flake::conform
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "replay" &&
+      flake::conform::repro::names_script(argc, argv)) {
+    return flake::conform::repro::replay_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  }
   if (argc > 1 && (std::string_view(argv[1]) == "fuzz" || std::string_view(argv[1]) == "replay")) {
     return flake::conform::netfuzz::netfuzz_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
   }

@@ -1,6 +1,8 @@
 // RFC 7692 with zlib: raw deflate streams, Z_SYNC_FLUSH per message, optional context reset.
 #include "conformance/client/permessage_deflate.hpp"
 
+#include "conformance/client/wire_capture.hpp"
+
 #include "conformance/client/http_handshake.hpp"
 
 #include <array>
@@ -85,6 +87,8 @@ void MessageDeflater::init() {
 }
 
 std::string MessageDeflater::compress(std::string_view message) {
+  // Every compressed message the suite sends passes here, also those a case builds itself.
+  if (WireCapture* capture = active_capture()) capture->on_compressed_plaintext(message);
   if (no_context_takeover_) init();
   z_stream* z = stream_.get();
   std::string out;

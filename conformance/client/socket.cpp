@@ -1,6 +1,8 @@
 // Non-blocking POSIX sockets driven by poll(2) with absolute deadlines.
 #include "conformance/client/socket.hpp"
 
+#include "conformance/client/wire_capture.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -98,19 +100,25 @@ TcpSocket& TcpSocket::operator=(TcpSocket&& other) noexcept {
 }
 
 void TcpSocket::close() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    if (WireCapture* capture = active_capture()) capture->on_close(fd_);
+    ::close(fd_);
+  }
   fd_ = -1;
 }
 
 void TcpSocket::abort() {
   if (fd_ < 0) return;
+  if (WireCapture* capture = active_capture()) capture->on_abort(fd_);
   linger l{1, 0};
   ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   close();
 }
 
 void TcpSocket::shutdown_write() {
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+  if (fd_ < 0) return;
+  if (WireCapture* capture = active_capture()) capture->on_shutdown_write(fd_);
+  ::shutdown(fd_, SHUT_WR);
 }
 
 bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline deadline) {
@@ -155,6 +163,7 @@ bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline de
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     error_.clear();
+    if (WireCapture* capture = active_capture()) capture->on_connect(fd, host, port);
     return true;
   }
   return false;
@@ -162,12 +171,17 @@ bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline de
 
 IoStatus TcpSocket::send_all(std::string_view bytes, Deadline deadline) {
   if (fd_ < 0) return IoStatus::Error;
+  if (WireCapture* capture = active_capture()) capture->on_send(fd_, bytes);
   return send_all_fd(fd_, bytes, deadline, &error_);
 }
 
 RecvResult TcpSocket::recv_some(char* buffer, std::size_t size, Deadline deadline) {
   if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
-  return recv_some_fd(fd_, buffer, size, deadline);
+  RecvResult r = recv_some_fd(fd_, buffer, size, deadline);
+  if (r.status == IoStatus::Ok) {
+    if (WireCapture* capture = active_capture()) capture->on_recv(fd_, r.bytes);
+  }
+  return r;
 }
 
 bool TcpSocket::readable_now() const {

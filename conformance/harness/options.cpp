@@ -86,6 +86,10 @@ outcome:
   --annotations github     at the end, print a GitHub Actions workflow command per failure:
                            "::error title=ID::..." for each case that fails the run,
                            "::warning title=ID::..." for a SHOULD failure that does not
+  --reproducers DIR        write DIR/<ID>.flake-replay for every case that failed (expected
+                           failures included): the bytes it wrote per connection with their
+                           times, the token as ${TOKEN}; play one back with
+                           flake-conform replay DIR/<ID>.flake-replay --url URL (or --reference)
 
 traceability (no target needed):
   --coverage               print every rule ID of docs/protocol.md with the cases that check
@@ -235,6 +239,8 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       args.value(o.sidecar_bin);
     } else if (arg == "--sidecar-arg") {
       if (args.value(v)) o.sidecar_args.push_back(v);
+    } else if (arg == "--reproducers") {
+      if (args.value(v)) o.reproducers_dir = v;
     } else if (parse_run_option(args, o)) {
     } else if (arg == "--pid") {
       if (args.value(v)) {

@@ -81,6 +81,8 @@ struct Options : RunOptions {
   bool coverage = false;
   std::optional<std::string> coverage_markdown;
   std::optional<std::string> spec_file;
+  // --reproducers DIR: a flake-replay/1 file per failed case (conformance/repro/).
+  std::optional<std::string> reproducers_dir;
 };
 
 struct ParsedOptions {

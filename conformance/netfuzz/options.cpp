@@ -81,7 +81,8 @@ std::string replay_usage(const std::string& default_sidecar_bin) {
 Plays back the burst of a reproducer file written by `flake-conform fuzz` (the exact bytes per
 connection; the target's Host value and token fill the placeholders), then runs the same checks
 and reports whether the failure reproduces. An option's value may follow it ("--repeat 5") or be
-joined to it ("--repeat=5").
+joined to it ("--repeat=5"). A FILE.flake-replay, written by `flake-conform --reproducers DIR`,
+plays otherwise: see `flake-conform replay FILE.flake-replay --help`.
 
 )") + kTargetHelp +
          default_sidecar_bin + ")" + kCheckHelp + R"(
