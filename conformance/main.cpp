@@ -91,7 +91,7 @@ std::string replay_target_hint(const Options& o, const std::string& target_text)
     for (const std::string& a : o.sidecar_args) hint += " --sidecar-arg " + a;
     return hint;
   }
-  if (o.spawn) return "--spawn '" + *o.spawn + "'";
+  if (o.spawn) return "--spawn '" + WireLog::redacted(*o.spawn) + "'";
   return "--url " + target_text + " --token-file FILE";
 }
 
