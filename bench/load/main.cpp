@@ -8,6 +8,7 @@
 #include "bench/load/scenarios.hpp"
 #include "bench/load/sidecar_launch.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/tool_path.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -145,7 +146,8 @@ void run_suite(const LoadOptions& o, const BenchTarget& t, Side side, double& op
 
 int run(int argc, char** argv) {
   LoadOptions o;
-  o.sidecar_bin = FLAKE_BENCH_SIDECAR_BIN;
+  // --reference: the flake-sidecar installed beside flake-bench, else the build tree's.
+  o.sidecar_bin = conform::companion_program("flake-sidecar", FLAKE_BENCH_SIDECAR_BIN);
   std::string error;
   if (!parse_load_options(argc, argv, o, error)) {
     std::fprintf(stderr, "flake-bench: %s\n\n%s", error.c_str(), load_usage(o.sidecar_bin).c_str());
