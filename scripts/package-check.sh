@@ -119,7 +119,8 @@ step "static flake-conform --reference --sidecar-bin (installed sidecar) -s core
   fail "static flake-conform --reference failed"
 }
 # A running sidecar reached by name: "localhost" resolves without NSS in the static executable.
-echo "package-check-token" >token.txt
+# Random: a short token could occur in the sidecar's own messages, which 3.9/1 would report.
+echo "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >token.txt
 "$bin/flake-sidecar" --port 0 --conformance --token-file token.txt >sidecar.log 2>&1 &
 sidecar_pid=$!
 for _ in $(seq 100); do

@@ -25,7 +25,7 @@ std::string load_usage(const std::string& sidecar_bin) {
          " [options]\n"
          "\n"
          "Target (one of):\n"
-         "  --reference            start this build's sidecar (" +
+         "  --reference            start the reference sidecar (" +
          sidecar_bin +
          ")\n"
          "                         with --port 0 --conformance --rate 0 and a temporary token "
