@@ -6,7 +6,9 @@
 # executables (no shared libraries; run alone, against the installed sidecar, also by "localhost").
 #
 # usage: scripts/package-check.sh [BUILD_DIR]   (default build/release, built with FLAKE_STATIC=ON)
-# Cost on 2 shared cores: ~40 s (cpack ~15 s, the three subset runs of the suite ~5-10 s each).
+# Measured on 2 shared, busy cores: 38 s in all (cpack and dpkg-shlibdeps ~9 s; the three runs of a
+# subset of the suite 7-11 s each; the two pytest runs under 1 s each). The static executables cost
+# the release build two more links (~6 s), no compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -60,12 +62,12 @@ cd "$empty"
 
 # --- installed flake-conform and flake-bench ------------------------------------------------------
 # Their --help names the sidecar --reference starts: the installed one, not the build tree's.
-"$bin/flake-conform" --help | grep -qF "(default: $bin/flake-sidecar)" ||
+"$bin/flake-conform" --help | grep -F "(default: $bin/flake-sidecar)" >/dev/null ||
   fail "installed flake-conform --reference would not start the installed flake-sidecar:
 $("$bin/flake-conform" --help | grep -A1 -e '--sidecar-bin')"
-"$bin/flake-bench" --help | grep -qF "$bin/flake-sidecar" ||
+"$bin/flake-bench" --help | grep -F "$bin/flake-sidecar" >/dev/null ||
   fail "installed flake-bench --reference would not start the installed flake-sidecar"
-"$bin/flake-conform" client --help | grep -qF "$bin/flake-client-driver" ||
+"$bin/flake-conform" client --help | grep -F "$bin/flake-client-driver" >/dev/null ||
   fail "installed flake-conform client --reference would not start the installed driver"
 step "installed flake-conform --reference -s core -s auth"
 "$bin/flake-conform" --reference -s core -s auth --junit junit.xml --summary summary.md \
