@@ -122,7 +122,10 @@ step "static flake-conform --reference --sidecar-bin (installed sidecar) -s core
 }
 # A running sidecar reached by name: "localhost" resolves without NSS in the static executable.
 # Random: a short token could occur in the sidecar's own messages, which 3.9/1 would report.
-echo "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >token.txt
+{
+  od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+  echo
+} >token.txt
 "$bin/flake-sidecar" --port 0 --conformance --token-file token.txt >sidecar.log 2>&1 &
 sidecar_pid=$!
 for _ in $(seq 100); do
