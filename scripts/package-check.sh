@@ -6,7 +6,7 @@
 # executables (no shared libraries; run alone, against the installed sidecar, also by "localhost").
 #
 # usage: scripts/package-check.sh [BUILD_DIR]   (default build/release, built with FLAKE_STATIC=ON)
-# Measured on 2 shared, busy cores: 38 s in all (cpack and dpkg-shlibdeps ~9 s; the three runs of a
+# Measured on 2 shared, busy cores: 30-38 s in all (cpack and dpkg-shlibdeps ~9 s; the three runs of a
 # subset of the suite 7-11 s each; the two pytest runs under 1 s each). The static executables cost
 # the release build two more links (~6 s), no compile.
 set -euo pipefail

@@ -17,7 +17,7 @@ for preset in release asan; do
   ctest --preset "$preset" -j"$jobs" --timeout 300
   if [ "$preset" = release ]; then
     # The package as a user gets it: cpack, dpkg -x, the installed tools, plugin and static
-    # executables run from an empty directory (about 40 s, see the script).
+    # executables run from an empty directory (30-40 s, see the script).
     echo "== package"
     scripts/package-check.sh build/release
   fi
