@@ -15,6 +15,7 @@
 #include "conformance/harness/report_text.hpp"
 #include "conformance/harness/runner.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/tool_path.hpp"
 #include "conformance/netfuzz/runner.hpp"
 #include "conformance/repro/recorder.hpp"
 #include "conformance/repro/replay_main.hpp"
@@ -41,6 +42,11 @@
 #endif
 
 namespace flake::conform {
+
+// --reference starts the flake-sidecar installed beside this executable, else the build tree's.
+std::string default_sidecar_bin() {
+  return companion_program("flake-sidecar", FLAKE_CONFORM_SIDECAR_BIN);
+}
 namespace {
 
 constexpr int kExitFailures = 1;
@@ -96,7 +102,7 @@ std::string replay_target_hint(const Options& o, const std::string& target_text)
 }
 
 int run(int argc, char** argv) {
-  const ParsedOptions parsed = parse_options(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+  const ParsedOptions parsed = parse_options(argc, argv, default_sidecar_bin());
   const Options& o = parsed.options;
   if (o.help) {
     std::fputs(usage_text(o.sidecar_bin).c_str(), stdout);
@@ -362,13 +368,15 @@ int main(int argc, char** argv) {
     return flake::conform::repro::replay_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
   }
   if (argc > 1 && (std::string_view(argv[1]) == "fuzz" || std::string_view(argv[1]) == "replay")) {
-    return flake::conform::netfuzz::netfuzz_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+    return flake::conform::netfuzz::netfuzz_main(argc, argv, flake::conform::default_sidecar_bin());
   }
   if (argc > 1 && std::string_view(argv[1]) == "soak") {
-    return flake::conform::soak::soak_main(argc, argv, FLAKE_CONFORM_SIDECAR_BIN);
+    return flake::conform::soak::soak_main(argc, argv, flake::conform::default_sidecar_bin());
   }
   if (argc > 1 && std::string_view(argv[1]) == "client") {
-    return flake::conform::client::client_main(argc, argv, FLAKE_CONFORM_CLIENT_DRIVER_BIN);
+    return flake::conform::client::client_main(
+        argc, argv,
+        flake::conform::companion_program("flake-client-driver", FLAKE_CONFORM_CLIENT_DRIVER_BIN));
   }
   return flake::conform::run(argc, argv);
 }

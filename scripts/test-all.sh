@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs dependencies, builds the release and the ASan+UBSan presets, runs ctest on
-# both (unit, integration and conformance self-tests), a short libFuzzer run of every fuzz target, then
-# the pytest scenarios when they exist.
+# both (unit, integration and conformance self-tests), checks the .deb and the static executables of
+# the release build from outside the tree, a short libFuzzer run of every fuzz target, then the pytest
+# scenarios when they exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,12 @@ for preset in release asan; do
   cmake --build --preset "$preset" -j"$jobs"
   echo "== ctest ($preset)"
   ctest --preset "$preset" -j"$jobs" --timeout 300
+  if [ "$preset" = release ]; then
+    # The package as a user gets it: cpack, dpkg -x, the installed tools, plugin and static
+    # executables run from an empty directory (30-40 s, see the script).
+    echo "== package"
+    scripts/package-check.sh build/release
+  fi
 done
 
 # libFuzzer: every target 10 s on its corpus; with the clang build ~2-3 min on 2 idle cores

@@ -12,6 +12,7 @@
 #include "bench/load/sidecar_launch.hpp"
 #include "conformance/harness/report_text.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/tool_path.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -159,7 +160,8 @@ int run(int argc, char** argv) {
     if (command == "baseline") return baseline_command(rest, stdout, stderr);
   }
   LoadOptions o;
-  o.sidecar_bin = FLAKE_BENCH_SIDECAR_BIN;
+  // --reference: the flake-sidecar installed beside flake-bench, else the build tree's.
+  o.sidecar_bin = conform::companion_program("flake-sidecar", FLAKE_BENCH_SIDECAR_BIN);
   std::string error;
   if (!parse_load_options(argc, argv, o, error)) {
     std::fprintf(stderr, "flake-bench: %s\n\n%s", error.c_str(), load_usage(o.sidecar_bin).c_str());

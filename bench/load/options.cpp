@@ -27,7 +27,7 @@ std::string load_usage(const std::string& sidecar_bin) {
          "       flake-bench baseline RUN.json OUT.json                  (baseline --help)\n"
          "\n"
          "Target (one of):\n"
-         "  --reference            start this build's sidecar (" +
+         "  --reference            start the reference sidecar (" +
          sidecar_bin +
          ")\n"
          "                         with --port 0 --conformance --rate 0 and a temporary token "

@@ -2,11 +2,11 @@
 // per direction (a slow side stops reads from the other instead of growing memory).
 #include "conformance/client/fault_proxy.hpp"
 
+#include "conformance/client/resolve.hpp"
 #include "conformance/client/socket.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -57,17 +57,13 @@ struct Fd {
 
 // A blocking connect on loopback is immediate; anything slower is a target that is not there.
 Fd connect_upstream(const std::string& host, std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return Fd();
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, ::freeaddrinfo);
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    Fd s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
+  std::string error;
+  for (const Endpoint& e : resolve_tcp(host, port, error)) {
+    Fd s(::socket(e.family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (s.fd < 0) continue;
     timeval tv{2, 0};
     ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(s.fd, a->ai_addr, a->ai_addrlen) == 0) {
+    if (::connect(s.fd, e.sockaddr_ptr(), e.len) == 0) {
       const int one = 1;
       ::setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       set_nonblocking(s.fd);

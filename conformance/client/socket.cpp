@@ -1,11 +1,11 @@
 // Non-blocking POSIX sockets driven by poll(2) with absolute deadlines.
 #include "conformance/client/socket.hpp"
 
+#include "conformance/client/resolve.hpp"
 #include "conformance/client/wire_capture.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
+#include <vector>
 
 namespace flake::conform {
 namespace {
@@ -25,10 +25,6 @@ int millis_until(Deadline deadline) {
   if (left.count() <= 0) return 0;
   return left.count() > 60000 ? 60000 : static_cast<int>(left.count());
 }
-
-struct AddrInfoDeleter {
-  void operator()(addrinfo* p) const { ::freeaddrinfo(p); }
-};
 
 }  // namespace
 
@@ -123,26 +119,18 @@ void TcpSocket::shutdown_write() {
 
 bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline deadline) {
   close();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* raw = nullptr;
   const std::string service = std::to_string(port);
-  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &raw); rc != 0) {
-    error_ = std::string("cannot resolve ") + host + ": " + ::gai_strerror(rc);
-    return false;
-  }
-  std::unique_ptr<addrinfo, AddrInfoDeleter> list(raw);
+  const std::vector<Endpoint> endpoints = resolve_tcp(host, port, error_);
+  if (endpoints.empty()) return false;
   error_ = "no address for " + host;
-  for (addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-    const int fd =
-        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+  for (const Endpoint& e : endpoints) {
+    const int fd = ::socket(e.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       error_ = std::strerror(errno);
       continue;
     }
     fd_ = fd;
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    int rc = ::connect(fd, e.sockaddr_ptr(), e.len);
     if (rc != 0 && errno == EINPROGRESS) {
       if (!wait_for_fd(fd, POLLOUT, deadline)) {
         error_ = "connect timed out";

@@ -1,9 +1,10 @@
 """Fixtures, options and group markers that point pytest scenarios at a flake.v1 sidecar.
 
-Which sidecar: the reference flake-sidecar of the build tree by default (FLAKE_SIDECAR_BIN or
-build/release/reference/flake-sidecar), any command with --sidecar-cmd 'CMD {port}', or one that
-is already running with --sidecar-url URL --sidecar-token T. The flakeconform module is imported
-from FLAKE_PYTOOLS_PATH or build/release/pytools.
+Which sidecar: the reference flake-sidecar by default (FLAKE_SIDECAR_BIN, else in this repository
+build/release/reference/flake-sidecar, else the one installed with the flakeconform module), any
+command with --sidecar-cmd 'CMD {port}', or one that is already running with --sidecar-url URL
+--sidecar-token T. The flakeconform module is imported from FLAKE_PYTOOLS_PATH, else in this
+repository from build/release/pytools, else from wherever Python finds it (an installed package).
 """
 import os
 import re
@@ -29,9 +30,12 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_MODULE_DIR = REPO / "build" / "release" / "pytools"
-DEFAULT_SIDECAR_BIN = REPO / "build" / "release" / "reference" / "flake-sidecar"
-
+# Installed (dist-packages), the plugin has no repository around it: then the module comes from
+# sys.path and the sidecar from the module (flakeconform.default_sidecar_bin, the one installed
+# with it).
+IN_REPO = (REPO / "pytools" / "flake_pytest" / "plugin.py") == Path(__file__).resolve()
+DEFAULT_MODULE_DIR = REPO / "build" / "release" / "pytools" if IN_REPO else None
+DEFAULT_SIDECAR_BIN = REPO / "build" / "release" / "reference" / "flake-sidecar" if IN_REPO else None
 
 
 def marker_name(group):
@@ -39,16 +43,20 @@ def marker_name(group):
 
 
 def load_flakeconform():
-    """Imports flakeconform from FLAKE_PYTOOLS_PATH (else build/release/pytools)."""
-    where = os.path.abspath(os.environ.get("FLAKE_PYTOOLS_PATH") or str(DEFAULT_MODULE_DIR))
-    if where not in sys.path:
-        sys.path.insert(0, where)
+    """Imports flakeconform from FLAKE_PYTOOLS_PATH (else, in this repository,
+    build/release/pytools; else from sys.path)."""
+    where = os.environ.get("FLAKE_PYTOOLS_PATH") or DEFAULT_MODULE_DIR
+    if where:
+        where = os.path.abspath(str(where))
+        if where not in sys.path:
+            sys.path.insert(0, where)
     try:
         import flakeconform
     except ImportError as error:
         raise pytest.UsageError(
-            f"cannot import flakeconform from {where} ({error}); build the module "
-            "(cmake --build --preset release --target flakeconform) or set FLAKE_PYTOOLS_PATH"
+            f"cannot import flakeconform from {where or 'sys.path'} ({error}); build the module "
+            "(cmake --build --preset release --target flakeconform), install the package, or set "
+            "FLAKE_PYTOOLS_PATH"
         ) from error
     return flakeconform
 
@@ -75,8 +83,9 @@ def pytest_addoption(parser):
         help="start this command for the tests: {port} becomes a free port, {token} the token and "
         "{token_file} a file holding it (a random token unless --sidecar-token gives one)",
     )
-    group.addoption("--sidecar-bin", help="the reference flake-sidecar (default: $FLAKE_SIDECAR_BIN "
-                    "or build/release/reference/flake-sidecar)")
+    group.addoption("--sidecar-bin", help="the reference flake-sidecar (default: $FLAKE_SIDECAR_BIN, "
+                    "else build/release/reference/flake-sidecar in the flake repository, else the "
+                    "one installed with the flakeconform module)")
     group.addoption(
         "--flake-exclude", action="append", default=[], metavar="GROUP",
         help="skip the scenarios marked flake_GROUP (repeatable, or comma-separated)",
@@ -91,8 +100,10 @@ class FlakeSettings:
         self.url = opt("--sidecar-url")
         self.cmd = opt("--sidecar-cmd")
         self.token = opt("--sidecar-token") or os.environ.get("FLAKE_SIDECAR_TOKEN")
-        self.bin = os.path.abspath(
-            opt("--sidecar-bin") or os.environ.get("FLAKE_SIDECAR_BIN") or str(DEFAULT_SIDECAR_BIN))
+        chosen = opt("--sidecar-bin") or os.environ.get("FLAKE_SIDECAR_BIN") or DEFAULT_SIDECAR_BIN
+        # Installed: the module knows where the sidecar installed with it is (it reads
+        # FLAKE_SIDECAR_BIN too); asked only when a reference sidecar is wanted.
+        self._bin = os.path.abspath(str(chosen)) if chosen else None
         if self.url and self.cmd:
             raise pytest.UsageError("give --sidecar-url or --sidecar-cmd, not both")
         if self.url and not self.token:
@@ -105,6 +116,12 @@ class FlakeSettings:
                     raise pytest.UsageError(
                         f"--flake-exclude {name}: unknown group (groups: {', '.join(GROUPS)})")
                 self.excluded.add(group)
+
+    @property
+    def bin(self):
+        if self._bin is None:
+            self._bin = os.path.abspath(load_flakeconform().default_sidecar_bin)
+        return self._bin
 
     @property
     def mode(self):

@@ -8,6 +8,7 @@
 #include "conformance/client/socket.hpp"
 #include "conformance/harness/sidecar_startup.hpp"
 
+#include <dlfcn.h>
 #include <pybind11/stl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@
 
 #ifndef FLAKE_SIDECAR_BIN
 #define FLAKE_SIDECAR_BIN "flake-sidecar"
+#endif
+#ifndef FLAKE_SIDECAR_FROM_MODULE
+#define FLAKE_SIDECAR_FROM_MODULE "../../../bin/flake-sidecar"
 #endif
 
 namespace flake::py {
@@ -106,9 +110,28 @@ class Sidecar {
     return s;
   }
 
+  // FLAKE_SIDECAR_BIN, else the flake-sidecar installed with this module (an installed module
+  // must not depend on the build tree it was made in), else the build tree's.
   static std::string default_binary() {
     const char* env = std::getenv("FLAKE_SIDECAR_BIN");
-    return env && *env ? env : FLAKE_SIDECAR_BIN;
+    if (env && *env) return env;
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void*>(&Sidecar::default_binary), &info) != 0 &&
+        info.dli_fname != nullptr) {
+      std::string installed = info.dli_fname;
+      const std::size_t slash = installed.rfind('/');
+      if (slash != std::string::npos) {
+        installed.resize(slash + 1);
+        installed += FLAKE_SIDECAR_FROM_MODULE;
+        if (::access(installed.c_str(), X_OK) == 0) {
+          // /usr/bin/flake-sidecar rather than /usr/lib/python3/dist-packages/../../../bin/...
+          std::unique_ptr<char, decltype(&std::free)> real(::realpath(installed.c_str(), nullptr),
+                                                           &std::free);
+          return real ? std::string(real.get()) : installed;
+        }
+      }
+    }
+    return FLAKE_SIDECAR_BIN;
   }
 
   void start() {

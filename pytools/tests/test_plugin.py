@@ -62,6 +62,14 @@ def test_plugin_groups_are_the_harness_groups():
         assert tuple(schema["$defs"]["case"]["properties"]["group"]["enum"]) == plugin.GROUPS, name
 
 
+def test_plugin_loads_once_by_package_and_module():
+    """conftest.py loads the package and -p names the module (as an installed plugin's entry point
+    does): the hooks must be registered once, or pytest stops on a second --sidecar-url."""
+    run = run_pytest("tests/test_api.py::test_values_cross_as_plain_python_objects",
+                     "-p", "flake_pytest.plugin")
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 # A wrong target stops the session once, with one message, instead of one error per test.
 SEVERAL_TESTS = ("tests/test_log_tail_resume.py", "tests/test_dashboard.py", "tests/test_rate_limit.py")
 

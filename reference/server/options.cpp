@@ -1,6 +1,9 @@
 // Parses flake-sidecar's command line; every option, its default and its meaning live in one table.
 #include "reference/server/options.hpp"
 
+#include <limits.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -13,6 +16,22 @@
 namespace flake {
 
 namespace {
+
+// An installed flake-sidecar serves the fixtures installed with it (FLAKE_INSTALLED_FIXTURES,
+// relative to the executable's directory); the build tree's serves the source tree's.
+std::string default_fixtures_dir() {
+#ifdef FLAKE_INSTALLED_FIXTURES
+  char exe[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, static_cast<std::size_t>(n));
+    dir.resize(dir.rfind('/') + 1);
+    const std::string installed = dir + FLAKE_INSTALLED_FIXTURES;
+    if (::access((installed + "/services").c_str(), R_OK) == 0) return installed;
+  }
+#endif
+  return FLAKE_DEFAULT_FIXTURES;
+}
 
 struct OptionSpec {
   std::string_view name;
@@ -53,7 +72,9 @@ const std::vector<OptionSpec>& option_table() {
          o.token_file = std::string(v);
          return !v.empty();
        }},
-      {"--fixtures", "DIR", "fixture data directory (default: the source tree's fixtures/)",
+      {"--fixtures", "DIR",
+       "fixture data directory (default: ../share/flake/fixtures from the executable's "
+       "directory when installed, else the source tree's fixtures/)",
        [](Options& o, std::string_view v) {
          o.fixtures_dir = v;
          return !v.empty();
@@ -244,7 +265,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   if (!given.contains("--burst") && defects.test(Defect::kDefaultBurstHalved)) {
     parsed.options.burst = 10'000;
   }
-  if (parsed.options.fixtures_dir.empty()) parsed.options.fixtures_dir = FLAKE_DEFAULT_FIXTURES;
+  if (parsed.options.fixtures_dir.empty()) parsed.options.fixtures_dir = default_fixtures_dir();
   return parsed;
 }
 
