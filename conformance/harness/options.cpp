@@ -71,6 +71,11 @@ outcome:
   --expected-failures F    file of selectors (one per line, '#' comments): failures of these
                            cases are reported but do not fail the run; a listed case that
                            passes does fail it (the list cannot go stale)
+  --no-rerun               count a failed timing-dependent case at once; by default every PERF
+                           case and the MUST cases judged against a wall clock (keepalive
+                           pings, expiries, deadlines) run again once, right away, when they
+                           fail, and the second outcome counts: "failed, passed on rerun" or
+                           "failed twice", both attempts in every report
   --timeout MS             deadline for each network operation (default 5000)
   -v, --verbose            print every case's wire log
   --json FILE              write a JSON report (all cases, outcomes, wire logs); with --list,
@@ -196,6 +201,8 @@ bool parse_run_option(ArgReader& args, RunOptions& o) {
     }
   } else if (arg == "--expected-failures") {
     if (args.value(v)) o.expected_failures_file = v;
+  } else if (arg == "--no-rerun") {
+    o.rerun = false;
   } else {
     return false;
   }
