@@ -20,11 +20,15 @@ constexpr const char* kLine = "#1f5fa8";
 constexpr const char* kMissed = "#d62728";
 constexpr const char* kMet = "#2ca02c";
 
-// Three significant digits at most, without a trailing ".0": axis labels and values alike.
+// About three significant digits, without trailing zeros: axis labels and values alike.
 std::string num(double v) {
   char buf[32];
   const double a = std::fabs(v);
-  std::snprintf(buf, sizeof buf, a >= 100 || a == 0 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", v);
+  if (a != 0 && a < 1) {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.*f", a >= 100 || a == 0 ? 0 : a >= 10 ? 1 : 2, v);
+  }
   std::string s = buf;
   if (s.find('.') != std::string::npos) {
     while (s.back() == '0') s.pop_back();
@@ -82,11 +86,16 @@ std::string bar_text(const Measurement& m) {
   return t;
 }
 
-std::string caption(const Measurement& m) {
+// The plot's heading: what was measured and the judged value.
+std::string heading(const Measurement& m) {
   std::string t = m.name + ": ";
   if (m.percentile) t += "p" + num(*m.percentile) + " ";
-  return t + num(m.value) + " " + m.unit + " (bar " + bar_text(m) + ")" +
-         (misses_bar(m) ? ", misses the bar" : "");
+  return t + num(m.value) + " " + m.unit;
+}
+
+// The whole verdict, for the element's accessible name and tooltip.
+std::string caption(const Measurement& m) {
+  return heading(m) + " (bar " + bar_text(m) + ")" + (misses_bar(m) ? ", misses the bar" : "");
 }
 
 // Percentile to the "nines" axis: 0 at p0, 1 at p90, 2 at p99, 3 at p99.9; the maximum beyond.
@@ -102,21 +111,35 @@ std::string distribution(const Measurement& m) {
   constexpr double kBottom = 40;
   const double plot_w = kWidth - kLeft - kRight;
   const double plot_h = kHeight - kTop - kBottom;
+  // A logarithmic value axis, from a power of ten at or below the smallest value to one at or
+  // above the largest and the bar: sub-millisecond samples and a 100 ms bar share one plot.
+  double smallest = m.bar > 0 ? m.bar : 1;
   double largest = std::max(m.bar, m.value);
-  for (const Quantile& q : m.quantiles) largest = std::max(largest, q.value);
-  const double top = axis_top(largest);
+  for (const Quantile& q : m.quantiles) {
+    if (q.value > 0) smallest = std::min(smallest, q.value);
+    largest = std::max(largest, q.value);
+  }
+  const double low = std::floor(std::log10(smallest));
+  const double high = std::max(low + 1, std::ceil(std::log10(std::max(largest, smallest))));
   auto x = [&](double p) { return kLeft + nines(p) / kMaxNines * plot_w; };
-  auto y = [&](double v) { return kTop + plot_h - std::clamp(v / top, 0.0, 1.0) * plot_h; };
+  auto y = [&](double v) {
+    const double e = v > 0 ? std::log10(v) : low;
+    return kTop + plot_h - std::clamp((e - low) / (high - low), 0.0, 1.0) * plot_h;
+  };
 
   std::string s = open_svg(kHeight, caption(m));
-  s += text(kLeft, 16, "start", caption(m), " font-size=\"13\" font-weight=\"600\"");
-  // Value axis: grid lines and labels.
-  const double step = tick_step(top);
-  for (double v = 0; v <= top + step / 2; v += step) {
-    s += line(kLeft, y(v), kLeft + plot_w, y(v), "stroke=\"#e3e3e3\"");
-    s += text(kLeft - 6, y(v) + 4, "end", num(v));
+  s += text(kLeft, 16, "start", heading(m), " font-size=\"13\" font-weight=\"600\"");
+  // Value axis: grid lines at 1, 2 and 5 of each decade, labelled while there are few.
+  for (double e = low; e <= high; ++e) {
+    for (const double f : {1.0, 2.0, 5.0}) {
+      const double v = f * std::pow(10.0, e);
+      if (v > std::pow(10.0, high) * 1.0001) break;
+      s += line(kLeft, y(v), kLeft + plot_w, y(v),
+                f == 1 ? "stroke=\"#d0d0d0\"" : "stroke=\"#eee\"");
+      if (f == 1 || high - low <= 3) s += text(kLeft - 6, y(v) + 4, "end", num(v));
+    }
   }
-  s += text(14, kTop + plot_h / 2, "middle", m.unit,
+  s += text(14, kTop + plot_h / 2, "middle", m.unit + " (log scale)",
             " transform=\"rotate(-90 14 " + px(kTop + plot_h / 2) + ")\"");
   // Percentile axis.
   const std::pair<double, const char*> ticks[] = {{0, "min"},  {50, "p50"},     {90, "p90"},
@@ -132,7 +155,7 @@ std::string distribution(const Measurement& m) {
   const double bar_y = y(m.bar);
   s += line(kLeft, bar_y, kLeft + plot_w, bar_y,
             "stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
-  s += text(kLeft + plot_w - 2, bar_y - 5, "end", "bar " + bar_text(m), " fill=\"#333\"");
+  s += text(kLeft + 6, bar_y - 5, "start", "bar " + bar_text(m), " fill=\"#333\"");
   if (m.percentile) {
     s += line(x(*m.percentile), kTop, x(*m.percentile), kTop + plot_h,
               "stroke=\"#999\" stroke-dasharray=\"2 3\"");
@@ -171,7 +194,7 @@ std::string single_value(const Measurement& m) {
   const char* colour = misses_bar(m) ? kMissed : kMet;
 
   std::string s = open_svg(kHeight, caption(m));
-  s += text(kLeft, 16, "start", caption(m), " font-size=\"13\" font-weight=\"600\"");
+  s += text(kLeft, 16, "start", heading(m), " font-size=\"13\" font-weight=\"600\"");
   s += "<rect class=\"judged\" x=\"" + px(kLeft) + "\" y=\"" + px(kTop) + "\" width=\"" +
        px(x(m.value) - kLeft) + "\" height=\"" + px(kBarHeight) + "\" fill=\"" + colour + "\"/>\n";
   s += line(x(m.bar), kTop - 6, x(m.bar), kTop + kBarHeight + 6,
