@@ -65,6 +65,7 @@ bool write_list_json(const std::string& path, const std::vector<const Case*>& ca
       j["paths"] = std::move(paths);
     }
     j["budgetMs"] = c->budget.count();
+    if (timing_dependent(*c)) j["timingDependent"] = true;
     list.push_back(std::move(j));
   }
   const json doc = {
