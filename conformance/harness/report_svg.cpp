@@ -13,8 +13,8 @@
 namespace flake::conform {
 namespace {
 
-constexpr double kWidth = 560;
-constexpr double kLeft = 64;  // room for the value axis' labels
+constexpr double kWidth = 480;  // two side by side on the report page (72em)
+constexpr double kLeft = 64;    // room for the value axis' labels
 constexpr double kRight = 24;
 constexpr const char* kLine = "#1f5fa8";
 constexpr const char* kMissed = "#d62728";
