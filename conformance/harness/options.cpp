@@ -84,7 +84,9 @@ outcome:
                            <failure> exactly for the cases that fail the run, <skipped> (with
                            the reason) for the others that did not pass, e.g. a SHOULD failure
                            without --strict or an expected failure
-  --html FILE              write a self-contained HTML report (summary, transport matrix, cases)
+  --html FILE              write a self-contained HTML report (summary, failures, each PERF
+                           case's measurement plotted against its bar as inline SVG, transport
+                           matrix, cases)
   --summary FILE           append a Markdown summary to FILE, e.g. "$GITHUB_STEP_SUMMARY": the
                            verdict, the counts, the transport matrix in one line and a table of
                            failures (ID, tier, requirement, expected, actual; long cells cut)
