@@ -118,9 +118,14 @@ std::string details_html(const CaseResult& r) {
          "<br><b>expected:</b> " +
          xml_escape(f.outcome.expected) + "<br><b>actual:</b> " + xml_escape(f.outcome.actual) +
          "</div>\n";
+    std::string wire;
+    for (const auto& w : f.wire) wire += w + "\n";
+    h += "<details><summary>first attempt's wire log (" + counted(f.wire.size(), "line") +
+         ")</summary><pre>" + xml_escape(wire) + "</pre></details>\n";
   }
   if (r.outcome.status == Status::Fail) {
-    h += "<div><b>expected:</b> " + xml_escape(r.outcome.expected) + "<br><b>actual:</b> " +
+    h += std::string(r.first_attempt ? "<div><b>rerun failed too</b><br>" : "<div>") +
+         "<b>expected:</b> " + xml_escape(r.outcome.expected) + "<br><b>actual:</b> " +
          xml_escape(r.outcome.actual) + "</div>\n";
   }
   if (!r.outcome.reason.empty()) h += "<div>" + xml_escape(r.outcome.reason) + "</div>\n";
