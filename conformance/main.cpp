@@ -128,6 +128,7 @@ int run(int argc, char** argv) {
     return kExitNoMatch;
   }
   RunConfig config;
+  config.rerun = o.rerun;
   std::string error;
   if (o.list) {
     print_list(stdout, selected);

@@ -22,6 +22,10 @@ for preset in release asan; do
     scripts/package-check.sh build/release
   fi
 done
+# conformance.html_screenshot keeps the --html report (a failing case, the PERF plots) as a PNG.
+if [ -f build/release/artifacts/conformance-report.png ]; then
+  echo "== artifact: build/release/artifacts/conformance-report.png (and .html, .json beside it)"
+fi
 
 # libFuzzer: every target 10 s on its corpus; with the clang build ~2-3 min on 2 idle cores
 # (docs/fuzzing.md#ci-cost).

@@ -368,6 +368,7 @@ void add_s2_errors_and_closes_cases(Catalog& c) {
          .requirement = "After sending a close frame, the sidecar MUST close the TCP connection "
                         "within 2 s even if the client does not answer.",
          .rules = {"2.11b"},
+         .timing = true,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect();
            rpc->ws().set_auto_close_reply(false);

@@ -282,6 +282,7 @@ void add_s4_authentication_cases(Catalog& c) {
                         "closed with 4408.",
          .rules = {"4.8a", "4.8b", "8.6a"},
          .budget = std::chrono::milliseconds(14000),
+         .timing = true,
          .run = [](CaseContext& ctx) { return deadline(ctx, false); }});
   c.add(
       {.id = "4.8/2",

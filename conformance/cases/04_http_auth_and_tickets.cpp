@@ -89,6 +89,7 @@ void add_s4_http_auth_and_tickets_cases(Catalog& c) {
                         "401, -32001); a stream it opened stays open.",
          .rules = {"4.11a", "4.11e", "4.11f"},
          .budget = std::chrono::milliseconds(15000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            require_rest(ctx);
            const std::string kept = issue_ticket(ctx);

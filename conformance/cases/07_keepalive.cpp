@@ -144,6 +144,7 @@ void add_s7_keepalive_cases(Catalog& c) {
                         "upgrade and then at most every 30,000 ms.",
          .rules = {"7.6a"},
          .budget = 2 * (kPingBound + kSlack) + milliseconds(5000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const auto opened = Clock::now();
@@ -159,6 +160,7 @@ void add_s7_keepalive_cases(Catalog& c) {
                         "instead of the next ping; not before.",
          .rules = {"7.6b", "8.6b"},
          .budget = 3 * kPingBound + 2 * kSlack + milliseconds(5000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            const Unanswered u = ignore_pings(ctx);
            require_ping_timeout_close(u);
@@ -171,6 +173,7 @@ void add_s7_keepalive_cases(Catalog& c) {
                         "than the ping's.",
          .rules = {"7.6c"},
          .budget = 4 * (kPingBound + kSlack) + milliseconds(5000),
+         .timing = true,
          .run = [](CaseContext& ctx) { return any_pong_counts(ctx, "any payload"); }});
   c.add({.id = "7.6/4",
          .tier = Tier::Must,
@@ -178,6 +181,7 @@ void add_s7_keepalive_cases(Catalog& c) {
              "The session of a connection closed for a ping timeout MUST be kept for resumption.",
          .rules = {"7.6d", "7.6b"},
          .budget = 3 * kPingBound + 2 * kSlack + milliseconds(10000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            const Unanswered u = ignore_pings(ctx);
            require_ping_timeout_close(u);
@@ -194,6 +198,7 @@ void add_s7_keepalive_cases(Catalog& c) {
        .requirement = "A pong with any payload MUST count as an answer: one with an empty payload.",
        .rules = {"7.6c"},
        .budget = 4 * (kPingBound + kSlack) + milliseconds(5000),
+       .timing = true,
        .run = [](CaseContext& ctx) { return any_pong_counts(ctx, ""); }});
   c.add({.id = "7.6/6",
          .tier = Tier::Must,
@@ -201,6 +206,7 @@ void add_s7_keepalive_cases(Catalog& c) {
                         "back, then a day ahead, pings keep the interval measured before.",
          .rules = {"7.6e", "11.5e"},
          .budget = 6 * (kPingBound + kSlack) + milliseconds(5000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            auto rpc = ctx.connect_authenticated();
            const auto opened = Clock::now();

@@ -171,6 +171,7 @@ void add_s7_resume_cases(Catalog& c) {
          .tier = Tier::Must,
          .requirement = "A session whose grace period has passed (sidecar clock) MUST get -32007.",
          .rules = {"7.4b", "7.1c", "7.1d"},
+         .timing = true,
          .run = [](CaseContext& ctx) {
            const std::int64_t grace =
                ctx.capabilities().value("resumeGraceMs", std::int64_t{30000});

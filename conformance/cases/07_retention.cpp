@@ -30,6 +30,7 @@ void add_s7_retention_cases(Catalog& c) {
                         "still resume 5,000 ms before it ends.",
          .rules = {"7.1a"},
          .budget = milliseconds(20000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            const json& caps = ctx.capabilities();
            require(has_integer(caps, "resumeGraceMs") &&

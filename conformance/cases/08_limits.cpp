@@ -939,6 +939,7 @@ void add_s8_limits_cases(Catalog& c) {
                         "accept MUST be closed, even while bytes keep trickling in.",
          .rules = {"8.5a"},
          .budget = milliseconds(15000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            TcpSocket s;
            if (!s.connect(ctx.target().url.host, ctx.target().url.port, ctx.deadline())) {
@@ -1014,6 +1015,7 @@ void add_s8_limits_cases(Catalog& c) {
                         "ms of the end of the headers SHOULD be closed.",
          .rules = {"8.5b"},
          .budget = milliseconds(15000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            const Url& url = ctx.target().url;
            TcpSocket s;

@@ -273,6 +273,7 @@ void add_s9_sse_cases(Catalog& c) {
                         "while events flow.",
          .rules = {"9.14a", "9.14c"},
          .budget = std::chrono::milliseconds(22000),
+         .timing = true,
          .run = [](CaseContext& ctx) {
            constexpr auto kLimit = std::chrono::milliseconds(15000);
            constexpr auto kSlack =

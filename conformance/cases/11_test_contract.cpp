@@ -408,6 +408,7 @@ void add_s11_test_contract_cases(Catalog& c) {
                         "its authentication deadline within 1,000 ms, shift system.ping's now, "
                         "and keep a list cursor valid (its 10 minutes are not over).",
          .rules = {"11.5d", "11.5f", "5.7j"},
+         .timing = true,
          .run = [](CaseContext& ctx) {
            constexpr std::int64_t kShift = 590'000;
            auto rpc = ctx.connect_authenticated();

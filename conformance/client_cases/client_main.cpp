@@ -49,6 +49,7 @@ int client_main(int argc, char** argv, const std::string& default_driver_bin) {
     return kExitNoMatch;
   }
   RunConfig config;
+  config.rerun = o.rerun;
   std::string error;
   if (o.list) {
     print_list(stdout, selected);

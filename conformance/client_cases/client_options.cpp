@@ -45,6 +45,9 @@ outcome:
   --expected-failures F    file of selectors (one per line, '#' comments): failures of these
                            cases are reported but do not fail the run; a listed case that
                            passes does fail it (the list cannot go stale)
+  --no-rerun               count a failed timing-dependent case at once, rather than running
+                           it again once (a case declared timing-dependent; none of the client
+                           catalogue is today)
   --timeout MS             how long the client may take to reach each point of the workload,
                            e.g. the call loop (default 5000)
   -v, --verbose            print every case's record (scripted sidecar and driver, by time)

@@ -105,6 +105,14 @@ Group group_of(const Case& c) {
   return c.group ? *c.group : section_group(c.id);
 }
 
+bool timing_dependent(const Case& c) {
+  return c.timing || group_of(c) == Group::Performance;
+}
+
+bool misses_bar(const Measurement& m) {
+  return m.below ? !(m.value < m.bar) : !(m.value > m.bar);
+}
+
 std::string_view to_string(Path path) {
   switch (path) {
     case Path::Text:
@@ -191,13 +199,13 @@ Outcome pass(std::string detail) {
   return o;
 }
 Outcome fail(std::string expected, std::string actual) {
-  return {Status::Fail, std::move(expected), std::move(actual), {}, {}};
+  return {Status::Fail, std::move(expected), std::move(actual), {}, {}, {}};
 }
 Outcome unimplemented(std::string reason) {
-  return {Status::Unimplemented, {}, {}, std::move(reason), {}};
+  return {Status::Unimplemented, {}, {}, std::move(reason), {}, {}};
 }
 Outcome skipped(std::string reason) {
-  return {Status::Skipped, {}, {}, std::move(reason), {}};
+  return {Status::Skipped, {}, {}, std::move(reason), {}, {}};
 }
 
 bool id_less(std::string_view a, std::string_view b) {

@@ -34,12 +34,33 @@ std::optional<Path> parse_path(std::string_view name);
 std::optional<Group> parse_group(std::string_view name);
 const std::vector<Group>& all_groups();
 
+// One point of a measured distribution: the samples' value at a percentile (nearest rank).
+struct Quantile {
+  double percentile = 0;  // 0 is the smallest sample, 100 the largest
+  double value = 0;
+};
+
+// What a PERF case measured, judged against its bar, for the reports' plots. Plain data: the case
+// fills it, the runner carries it, the reports draw and list it.
+struct Measurement {
+  std::string name;                 // "system.ping round trip"
+  std::string unit;                 // "ms", "requests/s", "MiB"
+  std::vector<Quantile> quantiles;  // the distribution, ascending; empty for one aggregate value
+  double value = 0;  // the judged value: the quantile at `percentile`, or the aggregate
+  std::optional<double> percentile;  // the percentile the bar applies to; unset for an aggregate
+  double bar = 0;
+  bool below = true;  // the value must stay below the bar (a latency); false: above (a rate)
+};
+// Whether the judged value misses the bar.
+bool misses_bar(const Measurement& m);
+
 struct Outcome {
   Status status = Status::Pass;
-  std::string expected;  // Fail
-  std::string actual;    // Fail
-  std::string reason;    // Unimplemented / Skipped
-  std::string detail;    // Pass: a measurement worth showing (PERF cases)
+  std::string expected;                    // Fail
+  std::string actual;                      // Fail
+  std::string reason;                      // Unimplemented / Skipped
+  std::string detail;                      // Pass: a measurement worth showing (PERF cases)
+  std::optional<Measurement> measurement;  // PERF cases, passed or failed
 };
 
 Outcome pass();
@@ -57,7 +78,7 @@ class CaseContext;
 
 // One case, declared where its code is (h2spec's {Desc, Requirement, Run}), with designated
 // initializers in this order: .id, .tier, .group (only where it differs from the section's),
-// .requirement, .paths, .budget, .stops_sidecar, .run.
+// .requirement, .paths, .budget, .stops_sidecar, .timing, .run.
 struct Case {
   std::string id;
   Tier tier = Tier::Must;
@@ -74,6 +95,9 @@ struct Case {
   std::chrono::milliseconds budget{10000};
   // Ends the sidecar on purpose (graceful shutdown): runs after every other case.
   bool stops_sidecar = false;
+  // Judged against a wall clock (a ping interval, an expiry, a deadline): on a busy machine it can
+  // fail once for want of CPU, so a failure runs again once before it counts (timing_dependent).
+  bool timing = false;
   std::function<Outcome(CaseContext&)> run;
 
   // Set by the catalogue for each cell of a path-generic case.
@@ -86,6 +110,9 @@ struct Case {
 Group section_group(std::string_view id);
 // The case's group: its named exception, else its section's.
 Group group_of(const Case& c);
+// Whether a failure of the case runs it again once: a case declared .timing, and every case of the
+// PERF group, whose bars are all wall-clock measurements.
+bool timing_dependent(const Case& c);
 
 // Why a rule of docs/protocol.md has no case: declared in the case file of its section, so that
 // the coverage matrix (--coverage) maps every rule to cases or to one of these.

@@ -71,6 +71,11 @@ outcome:
   --expected-failures F    file of selectors (one per line, '#' comments): failures of these
                            cases are reported but do not fail the run; a listed case that
                            passes does fail it (the list cannot go stale)
+  --no-rerun               count a failed timing-dependent case at once; by default every PERF
+                           case and the MUST cases judged against a wall clock (keepalive
+                           pings, expiries, deadlines) run again once, right away, when they
+                           fail, and the second outcome counts: "failed, passed on rerun" or
+                           "failed twice", both attempts in every report
   --timeout MS             deadline for each network operation (default 5000)
   -v, --verbose            print every case's wire log
   --json FILE              write a JSON report (all cases, outcomes, wire logs); with --list,
@@ -79,7 +84,9 @@ outcome:
                            <failure> exactly for the cases that fail the run, <skipped> (with
                            the reason) for the others that did not pass, e.g. a SHOULD failure
                            without --strict or an expected failure
-  --html FILE              write a self-contained HTML report (summary, transport matrix, cases)
+  --html FILE              write a self-contained HTML report (summary, failures, each PERF
+                           case's measurement plotted against its bar as inline SVG, transport
+                           matrix, cases)
   --summary FILE           append a Markdown summary to FILE, e.g. "$GITHUB_STEP_SUMMARY": the
                            verdict, the counts, the transport matrix in one line and a table of
                            failures (ID, tier, requirement, expected, actual; long cells cut)
@@ -200,6 +207,8 @@ bool parse_run_option(ArgReader& args, RunOptions& o) {
     }
   } else if (arg == "--expected-failures") {
     if (args.value(v)) o.expected_failures_file = v;
+  } else if (arg == "--no-rerun") {
+    o.rerun = false;
   } else {
     return false;
   }

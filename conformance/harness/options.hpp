@@ -25,6 +25,7 @@ struct RunOptions {
   std::optional<std::string> summary_file;
   bool github_annotations = false;  // --annotations github
   std::optional<std::string> expected_failures_file;
+  bool rerun = true;  // --no-rerun: a failed timing-dependent case counts at once
 };
 
 // Walks a command line the one way every flake-conform parser reads it, so that all of them take

@@ -71,7 +71,8 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
 // its message saying why. Test names are the case IDs.
 bool write_junit_report(const std::string& path, const std::vector<CaseResult>& results,
                         const ReportMeta& meta, std::string& error);
-// A self-contained HTML page: summary, transport matrix, failures, every case by group.
+// A self-contained HTML page: summary, failures, the PERF measurements plotted (report_svg),
+// transport matrix, every case by group.
 bool write_html_report(const std::string& path, const std::vector<CaseResult>& results,
                        const ReportMeta& meta, std::string& error);
 

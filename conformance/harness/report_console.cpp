@@ -85,6 +85,15 @@ void ConsoleReport::case_finished(const CaseResult& r, std::size_t, std::size_t)
                      std::string(to_string(c.tier)) + "] " + c.requirement + " (" +
                      std::to_string(r.duration.count()) + " ms)";
   if (!r.outcome.detail.empty()) line += dash(utf8) + r.outcome.detail;
+  if (passed_on_rerun(r)) {
+    line += std::string(dash(utf8)) +
+            "failed, passed on rerun (first: " + r.first_attempt->outcome.actual + ")";
+  } else if (r.first_attempt && r.outcome.status == Status::Fail) {
+    line += std::string(dash(utf8)) + "failed twice";
+  } else if (r.first_attempt) {
+    line += std::string(dash(utf8)) + "failed, then " + std::string(to_string(r.outcome.status)) +
+            " on rerun";
+  }
   if (r.outcome.status == Status::Unimplemented || r.outcome.status == Status::Skipped) {
     line += dash(utf8) + std::string(to_string(r.outcome.status)) + ": " + r.outcome.reason;
   }
@@ -116,6 +125,14 @@ void ConsoleReport::failures(const std::vector<CaseResult>& results) {
                  r.expected_failure ? " (expected failure)" : "", r.c->requirement.c_str(),
                  rules_text(*r.c, flags_.utf8() ? "\u00a7" : "").c_str(),  // §
                  r.outcome.expected.c_str(), r.outcome.actual.c_str());
+    if (r.first_attempt) {
+      // Both attempts: the rerun hides nothing.
+      std::fprintf(out_,
+                   "    failed twice (timing-dependent, run again once); first attempt:\n"
+                   "    expected:    %s\n    actual:      %s\n",
+                   r.first_attempt->outcome.expected.c_str(),
+                   r.first_attempt->outcome.actual.c_str());
+    }
     if (!flags_.verbose() && !r.wire.empty()) {
       std::fprintf(out_, "    wire (last lines; -v shows all):\n");
       const std::size_t from = r.wire.size() > 8 ? r.wire.size() - 8 : 0;
@@ -155,6 +172,12 @@ void ConsoleReport::summary(const Tally& t, std::chrono::milliseconds elapsed) {
   if (t.expected_failures > 0 || t.unexpected_passes > 0) {
     std::fprintf(out_, "%s, %s\n", counted(t.expected_failures, "expected failure").c_str(),
                  counted(t.unexpected_passes, "unexpected pass", "unexpected passes").c_str());
+  }
+  if (t.passed_on_rerun > 0) {
+    std::fprintf(out_,
+                 "%s on rerun: timing-dependent, failed once and passed when run again "
+                 "(--no-rerun counts the first failure)\n",
+                 counted(t.passed_on_rerun, "case passed", "cases passed").c_str());
   }
   if (t.should_failures > 0) {
     std::fprintf(out_, "%s in the SHOULD tier (SHOULD failures fail the run only with --strict)\n",

@@ -27,6 +27,29 @@ nlohmann::json case_json(const Case& c) {
   return j;
 }
 
+nlohmann::json measurement_json(const Measurement& m) {
+  nlohmann::json j = {{"name", m.name}, {"unit", m.unit},   {"value", m.value},
+                      {"bar", m.bar},   {"below", m.below}, {"missesBar", misses_bar(m)}};
+  if (m.percentile) j["percentile"] = *m.percentile;
+  nlohmann::json q = nlohmann::json::array();
+  for (const Quantile& p : m.quantiles)
+    q.push_back({{"percentile", p.percentile}, {"value", p.value}});
+  j["quantiles"] = std::move(q);
+  return j;
+}
+
+// The failed first attempt of a rerun case, and what the rerun found.
+nlohmann::json rerun_json(const CaseResult& r) {
+  const Attempt& first = *r.first_attempt;
+  nlohmann::json f = {{"status", std::string(to_string(first.outcome.status))},
+                      {"expected", first.outcome.expected},
+                      {"actual", first.outcome.actual},
+                      {"durationMs", first.duration.count()},
+                      {"wire", first.wire}};
+  if (first.outcome.measurement) f["measurement"] = measurement_json(*first.outcome.measurement);
+  return {{"status", std::string(to_string(r.outcome.status))}, {"first", std::move(f)}};
+}
+
 }  // namespace
 
 bool write_list_json(const std::string& path, const std::vector<const Case*>& cases,
@@ -42,6 +65,7 @@ bool write_list_json(const std::string& path, const std::vector<const Case*>& ca
       j["paths"] = std::move(paths);
     }
     j["budgetMs"] = c->budget.count();
+    if (timing_dependent(*c)) j["timingDependent"] = true;
     list.push_back(std::move(j));
   }
   const json doc = {
@@ -64,7 +88,8 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
                     {"unimplemented", t.unimplemented},
                     {"skipped", t.skipped},
                     {"expectedFailures", t.expected_failures},
-                    {"unexpectedPasses", t.unexpected_passes}};
+                    {"unexpectedPasses", t.unexpected_passes},
+                    {"passedOnRerun", t.passed_on_rerun}};
   json cases = json::array();
   for (const auto& r : results) {
     json c = case_json(*r.c);
@@ -77,6 +102,8 @@ bool write_json_report(const std::string& path, const std::vector<CaseResult>& r
     }
     if (!r.outcome.reason.empty()) c["reason"] = r.outcome.reason;
     if (!r.outcome.detail.empty()) c["detail"] = r.outcome.detail;
+    if (r.outcome.measurement) c["measurement"] = measurement_json(*r.outcome.measurement);
+    if (r.first_attempt) c["rerun"] = rerun_json(r);
     c["wire"] = r.wire;
     cases.push_back(std::move(c));
   }
@@ -115,9 +142,19 @@ struct JunitOutcome {
   std::string text;               // the element's content: the whole story
 };
 
+// A rerun case's first attempt, as the failure text and system-out tell it.
+std::string first_attempt_text(const CaseResult& r) {
+  if (!r.first_attempt) return {};
+  const Outcome& f = r.first_attempt->outcome;
+  return std::string(passed_on_rerun(r) ? "failed, passed on rerun" : "failed twice") +
+         " (timing-dependent: run again once)\nfirst attempt: expected: " + f.expected +
+         "\nfirst attempt: actual: " + f.actual + "\n";
+}
+
 JunitOutcome junit_outcome(const CaseResult& r, bool strict) {
   const Outcome& o = r.outcome;
-  const std::string expected_actual = "expected: " + o.expected + "\nactual: " + o.actual;
+  const std::string expected_actual =
+      first_attempt_text(r) + "expected: " + o.expected + "\nactual: " + o.actual;
   if (fails_run(r, strict)) {
     if (o.status == Status::Pass) {
       return {"failure", "listed in --expected-failures but passed",
@@ -127,7 +164,10 @@ JunitOutcome junit_outcome(const CaseResult& r, bool strict) {
       const std::string why = "unimplemented (fails the run with --strict): " + o.reason;
       return {"failure", why, why};
     }
-    return {"failure", "expected: " + shorten(o.expected, 300), expected_actual};
+    return {
+        "failure",
+        (r.first_attempt ? "failed twice: expected: " : "expected: ") + shorten(o.expected, 300),
+        expected_actual};
   }
   switch (o.status) {
     case Status::Pass:
@@ -184,6 +224,12 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
       std::string out = "[" + std::string(to_string(r.c->tier)) + "] " + r.c->requirement +
                         "\nrules: " + rules_text(*r.c) + "\n";
       if (!r.outcome.detail.empty()) out += r.outcome.detail + "\n";
+      // A pass on rerun stays a pass, with the failed first attempt and its wire log told here.
+      if (passed_on_rerun(r)) {
+        out += first_attempt_text(r) + "first attempt's wire log:\n";
+        for (const auto& w : r.first_attempt->wire) out += w + "\n";
+        out += "rerun's wire log:\n";
+      }
       for (const auto& w : r.wire) out += w + "\n";
       if (r.wire_dropped > 0) out += "... " + std::to_string(r.wire_dropped) + " more lines\n";
       body += "      <system-out>" + xml_escape(out) + "</system-out>\n";

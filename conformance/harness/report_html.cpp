@@ -1,7 +1,9 @@
 // --html: one self-contained page (no scripts, no external files) a person opens from a CI
-// artifact: the summary, the transport matrix, the failures, and every case by group.
+// artifact: the summary, the failures, the PERF cases' plots, the transport matrix, and every case
+// by group.
 #include "conformance/harness/matrix.hpp"
 #include "conformance/harness/report.hpp"
+#include "conformance/harness/report_svg.hpp"
 #include "conformance/harness/report_text.hpp"
 
 namespace flake::conform {
@@ -17,6 +19,8 @@ table.matrix{width:auto}table.matrix td{text-align:center}
 td.cell-pass{background:#dff3e3}td.cell-fail{background:#f9dedc}td.cell-other{background:#fdf0d5}
 pre{white-space:pre-wrap;word-break:break-all;background:#f3f3f3;padding:.6em;font-size:12px}
 .meta{color:#555}details{margin:.3em 0 .8em}.rules{color:#666;font-size:12px;white-space:nowrap}
+.plots{display:flex;flex-wrap:wrap;gap:.8em 1.5em}.plots figure{margin:0}
+.plots figcaption{font-size:12px;color:#444}.first{color:#8a5a00}
 )";
 
 // What the status means for this run: an expected failure is not a failure, and an expected
@@ -29,10 +33,12 @@ struct Verdict {
 Verdict verdict(const CaseResult& r) {
   switch (r.outcome.status) {
     case Status::Pass:
-      return r.expected_failure ? Verdict{"passed, but listed as an expected failure", "fail"}
+      if (r.expected_failure) return {"passed, but listed as an expected failure", "fail"};
+      return passed_on_rerun(r) ? Verdict{"pass (failed, passed on rerun)", "pass"}
                                 : Verdict{"pass", "pass"};
     case Status::Fail:
-      return r.expected_failure ? Verdict{"expected failure", "other"} : Verdict{"fail", "fail"};
+      if (r.expected_failure) return {"expected failure", "other"};
+      return r.first_attempt ? Verdict{"failed twice", "fail"} : Verdict{"fail", "fail"};
     case Status::Unimplemented:
       return {"unimplemented", "other"};
     case Status::Skipped:
@@ -60,6 +66,10 @@ std::string summary_html(const Tally& t, const ReportMeta& meta, std::size_t cas
        " failed</span> (" + std::to_string(t.should_failures) + " of them SHOULD), " +
        std::to_string(t.unimplemented) + " unimplemented, " + std::to_string(t.skipped) +
        " skipped";
+  if (t.passed_on_rerun > 0) {
+    h += ", <span class=\"first\">" + counted(t.passed_on_rerun, "case", "cases") +
+         " passed on rerun</span> (timing-dependent: failed once, passed when run again)";
+  }
   if (t.expected_failures > 0 || t.unexpected_passes > 0) {
     h += ", " + counted(t.expected_failures, "expected failure") + ", " +
          counted(t.unexpected_passes, "unexpected pass", "unexpected passes");
@@ -102,8 +112,20 @@ std::string matrix_html(const std::vector<CaseResult>& results) {
 
 std::string details_html(const CaseResult& r) {
   std::string h;
+  if (r.first_attempt) {
+    const Attempt& f = *r.first_attempt;
+    h += "<div class=\"first\"><b>first attempt failed</b> (run again once: timing-dependent)"
+         "<br><b>expected:</b> " +
+         xml_escape(f.outcome.expected) + "<br><b>actual:</b> " + xml_escape(f.outcome.actual) +
+         "</div>\n";
+    std::string wire;
+    for (const auto& w : f.wire) wire += w + "\n";
+    h += "<details><summary>first attempt's wire log (" + counted(f.wire.size(), "line") +
+         ")</summary><pre>" + xml_escape(wire) + "</pre></details>\n";
+  }
   if (r.outcome.status == Status::Fail) {
-    h += "<div><b>expected:</b> " + xml_escape(r.outcome.expected) + "<br><b>actual:</b> " +
+    h += std::string(r.first_attempt ? "<div><b>rerun failed too</b><br>" : "<div>") +
+         "<b>expected:</b> " + xml_escape(r.outcome.expected) + "<br><b>actual:</b> " +
          xml_escape(r.outcome.actual) + "</div>\n";
   }
   if (!r.outcome.reason.empty()) h += "<div>" + xml_escape(r.outcome.reason) + "</div>\n";
@@ -127,8 +149,24 @@ std::string case_row(const CaseResult& r) {
                   "\">" + v.label + "</td><td>" + xml_escape(r.c->requirement);
   if (!r.c->rules.empty())
     h += " <span class=\"rules\">" + xml_escape(rules_text(*r.c)) + "</span>";
-  if (r.outcome.status != Status::Pass || !r.outcome.detail.empty()) h += details_html(r);
+  if (r.outcome.status != Status::Pass || !r.outcome.detail.empty() || r.first_attempt) {
+    h += details_html(r);
+  }
   return h + "</td><td>" + std::to_string(r.duration.count()) + "&nbsp;ms</td></tr>\n";
+}
+
+// Each PERF case's measurement against its bar, near the top: what a reader of a slow run looks
+// for first. A case that failed before measuring has no plot.
+std::string plots_html(const std::vector<CaseResult>& results) {
+  std::string figures;
+  for (const auto& r : results) {
+    if (!r.outcome.measurement) continue;
+    figures += "<figure>" + svg_measurement(*r.outcome.measurement) + "<figcaption><a href=\"#" +
+               anchor(*r.c) + "\">" + xml_escape(r.c->id) + "</a> " + xml_escape(r.c->requirement) +
+               "</figcaption></figure>\n";
+  }
+  if (figures.empty()) return {};
+  return "<h2 id=\"performance\">Performance</h2>\n<div class=\"plots\">\n" + figures + "</div>\n";
 }
 
 }  // namespace
@@ -140,14 +178,20 @@ bool write_html_report(const std::string& path, const std::vector<CaseResult>& r
                   xml_escape("flake-conform: " + meta.target) + "</title>\n<style>" + kStyle +
                   "</style></head>\n<body>\n<h1>flake-conform report (flake.v1)</h1>\n";
   h += summary_html(t, meta, results.size());
-  h += matrix_html(results);
   std::string failures;
   for (const auto& r : results) {
     if (!counts_as_failure(r)) continue;
     failures += "<li><a href=\"#" + anchor(*r.c) + "\">" + xml_escape(r.c->id) + "</a> [" +
-                std::string(to_string(r.c->tier)) + "] " + xml_escape(r.c->requirement) + "</li>\n";
+                std::string(to_string(r.c->tier)) + "] " + xml_escape(r.c->requirement) +
+                " <span class=\"fail\">" + verdict(r).label + "</span>";
+    if (r.outcome.status == Status::Fail) {
+      failures += ": " + xml_escape(shorten(r.outcome.actual, 200));
+    }
+    failures += "</li>\n";
   }
   if (!failures.empty()) h += "<h2 id=\"failures\">Failures</h2>\n<ul>\n" + failures + "</ul>\n";
+  h += plots_html(results);
+  h += matrix_html(results);
   for (const Group g : all_groups()) {
     std::string rows;
     for (const auto& r : results) {

@@ -72,6 +72,9 @@ std::string failure_row(const CaseResult& r, bool strict) {
     expected = "the feature (--strict)";
     actual = "unimplemented: " + r.outcome.reason;
   }
+  if (r.first_attempt)
+    actual =
+        "failed twice; first attempt: " + r.first_attempt->outcome.actual + "; rerun: " + actual;
   // Case IDs are ours ("3.4/7@msgpack"): a code span shows them exactly.
   return "| `" + r.c->id + "` | " + markdown_text(tier_cell(r, strict), 80) + " | " +
          markdown_text(r.c->requirement, kRequirementChars) + " | " +
@@ -139,6 +142,16 @@ bool write_summary_report(const std::string& path, const std::vector<CaseResult>
     md += std::to_string(t.expected_failures) + " expected failures, " +
           std::to_string(t.unexpected_passes) +
           " unexpected passes (listed in --expected-failures, but passed).\n\n";
+  }
+  if (t.passed_on_rerun > 0) {
+    md += std::to_string(t.passed_on_rerun) + (t.passed_on_rerun == 1 ? " case" : " cases") +
+          " passed on rerun (timing-dependent: failed once, passed when run again at once):";
+    std::size_t listed = 0;
+    for (const auto& r : results) {
+      if (!passed_on_rerun(r) || ++listed > kMaxRows) continue;
+      md += (listed > 1 ? ", `" : " `") + r.c->id + "`";
+    }
+    md += ".\n\n";
   }
   md += matrix_line(results);
 

@@ -6,19 +6,34 @@
 #include "conformance/harness/catalog.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace flake::conform {
 
-struct CaseResult {
-  const Case* c = nullptr;
+// One run of a case: what it found and what went over the wire meanwhile.
+struct Attempt {
   Outcome outcome;
-  bool expected_failure = false;  // listed in --expected-failures
   std::vector<std::string> wire;
   std::size_t wire_dropped = 0;
   std::chrono::milliseconds duration{0};
 };
+
+struct CaseResult {
+  const Case* c = nullptr;
+  Outcome outcome;                // of the attempt that counts: the rerun, when there was one
+  bool expected_failure = false;  // listed in --expected-failures
+  std::vector<std::string> wire;
+  std::size_t wire_dropped = 0;
+  std::chrono::milliseconds duration{0};  // of both attempts, when there were two
+  // A timing-dependent case that failed and ran again at once: the failed first attempt, which the
+  // reports show beside the one that counts ("failed, passed on rerun" or "failed twice").
+  std::optional<Attempt> first_attempt;
+};
+
+// The case failed once and passed when it ran again.
+bool passed_on_rerun(const CaseResult& r);
 
 class ProgressSink {
  public:
@@ -29,6 +44,9 @@ class ProgressSink {
 
 struct RunConfig {
   std::vector<std::string> expected_failures;  // selectors
+  // A failed timing-dependent case runs again once, and the second outcome counts (--no-rerun:
+  // off). Not a case that stops the sidecar, nor one under which it died, nor an expected failure.
+  bool rerun = true;
 };
 
 std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target& target,
@@ -42,6 +60,7 @@ struct Tally {
   std::size_t unexpected_passes = 0;  // listed as expected to fail, but passed
   std::size_t unimplemented = 0;
   std::size_t skipped = 0;
+  std::size_t passed_on_rerun = 0;  // of `passed`: failed once, passed when run again
 };
 Tally tally(const std::vector<CaseResult>& results);
 

@@ -374,6 +374,43 @@ class PageParser(html.parser.HTMLParser):
         self.open.pop()
 
 
+def check_rerun(c):
+    """A timing-dependent case that fails every time (the slow-ping defect: every 20th system.ping
+    15 ms late, so 10.3/1 misses its p99 bar) still fails with the rerun on: exit 1, both attempts in
+    every report, the measurement kept; --no-rerun runs it once."""
+    json_path, xml_path = c.reports("rerun")
+    html_path = os.path.join(c.tmp, "rerun.html")
+    md = os.path.join(c.tmp, "rerun.md")
+    proc = c.run("rerun", c.spawn("--defect slow-ping") + ["-s", "10.3/1", "--json", json_path, "--junit",
+                                                           xml_path, "--html", html_path, "--summary", md], 1)
+    doc, xml = c.validate("rerun")
+    c.check_junit_verdicts("rerun", xml, doc, False)
+    case = doc["cases"][0] if doc["cases"] else {}
+    rerun = case.get("rerun", {})
+    c.expect("rerun: 10.3/1 failed twice", case.get("status") == "fail" and rerun.get("status") == "fail"
+             and rerun.get("first", {}).get("actual", "").startswith("p99"), json.dumps(case)[:500])
+    c.expect("rerun: measurement", case.get("measurement", {}).get("missesBar") is True
+             and len(case.get("measurement", {}).get("quantiles", [])) >= 5, json.dumps(case.get("measurement"))[:300])
+    c.expect("rerun: console", "failed twice" in proc.stdout, proc.stdout[-600:])
+    c.expect("rerun: JUnit failure tells both", xml.count("<failure") == 1 and "first attempt" in xml, xml[-600:])
+    if os.path.exists(md):
+        with open(md, encoding="utf-8") as f:
+            c.expect("rerun: summary", "failed twice; first attempt" in f.read(), "no first attempt in --summary")
+    if doc["cases"]:
+        c.check_html("rerun", html_path, doc)
+        page, _ = c.read_page("rerun", html_path)
+        c.expect("rerun: HTML plot", page.count("<svg") == 1 and "failed twice" in page and "<script" not in page,
+                 "no single plot, no 'failed twice', or a script")
+
+    json_path, xml_path = c.reports("no-rerun")
+    proc = c.run("--no-rerun", c.spawn("--defect slow-ping") + ["-s", "10.3/1", "--no-rerun", "--json", json_path,
+                                                                "--junit", xml_path], 1)
+    doc, _ = c.validate("no-rerun")
+    c.expect("--no-rerun: run once", doc["cases"] and "rerun" not in doc["cases"][0]
+             and doc["cases"][0]["status"] == "fail" and "failed twice" not in proc.stdout,
+             json.dumps(doc["cases"])[:300])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conform", required=True, help="path of flake-conform")
@@ -388,7 +425,7 @@ def main():
 
         help_text = c.run("--help", ["--help"], 0).stdout
         for word in ("--summary FILE", "--annotations github", "GITHUB_STEP_SUMMARY", "::error",
-                     "::warning"):
+                     "::warning", "--no-rerun"):
             c.expect("--help", word in help_text, f"no mention of {word}")
 
         # Exit 2: usage and connection errors.
@@ -483,6 +520,8 @@ def main():
         c.expect("defect: JUnit failure", xml.count("<failure") == len(must),
                  f"{xml.count('<failure')} <failure> for {len(must)} MUST failures")
 
+        check_rerun(c)
+
         # SHOULD failures alone: exit 0, and no JUnit consumer, summary or annotation turns red;
         # with --strict all of them do.
         should = sorted(i for i, case in failed.items() if case["tier"] == "SHOULD")
@@ -538,6 +577,7 @@ def main():
     if c.problems:
         return 1
     print("ok: exit codes 0/1/2/3, --expected-failures, JSON, JUnit (also Jenkins) and HTML reports valid, "
+          "a timing case failing twice under a defect still fails (--no-rerun: once), "
           "--summary and --annotations github agree with the run, token redacted; "
           "soak JSON and HTML reports valid; option spellings, -V, --list --json, selection hints, counts, "
           "ASCII marks, --help")
