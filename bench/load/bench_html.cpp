@@ -5,7 +5,7 @@
 
 #include "bench/load/bench_report.hpp"
 #include "bench/load/bench_svg.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <cstdio>
 #include <optional>

@@ -2,7 +2,7 @@
 // a fixed layout with two log axes is a few dozen elements.
 #include "bench/load/bench_svg.hpp"
 
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <algorithm>
 #include <cmath>

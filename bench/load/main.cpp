@@ -10,9 +10,9 @@
 #include "bench/load/proc_stats.hpp"
 #include "bench/load/scenarios.hpp"
 #include "bench/load/sidecar_launch.hpp"
-#include "conformance/harness/report_text.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
-#include "conformance/harness/tool_path.hpp"
+#include "conformance/harness/report/text.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
+#include "conformance/harness/target/tool_path.hpp"
 
 #include <cmath>
 #include <cstdio>

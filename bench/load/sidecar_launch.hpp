@@ -1,12 +1,12 @@
 // Starting the sidecar under test for --reference / --spawn: the harness's start-up
-// (conformance/harness/sidecar_startup.hpp) with flake-bench's options, messages and a limiter
+// (conformance/harness/target/sidecar_startup.hpp) with flake-bench's options, messages and a limiter
 // switched off.
 #pragma once
 
 #include "bench/load/options.hpp"
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/client/url.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 #include <memory>
 #include <string>

@@ -13,7 +13,7 @@
 #include "conformance/cases/rest_case_util.hpp"
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/harness/rpc_path.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 namespace flake::conform {
 namespace {

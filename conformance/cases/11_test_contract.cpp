@@ -11,7 +11,7 @@
 #include "conformance/cases/rest_case_util.hpp"
 #include "conformance/cases/sse_notifications.hpp"
 #include "conformance/client/sidecar_process.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 namespace flake::conform {
 namespace {

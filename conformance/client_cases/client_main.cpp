@@ -7,10 +7,10 @@
 #include "conformance/client_cases/client_options.hpp"
 #include "conformance/client_cases/driver_process.hpp"
 #include "conformance/harness/options.hpp"
-#include "conformance/harness/report.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/report.hpp"
+#include "conformance/harness/report/text.hpp"
 #include "conformance/harness/runner.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 #include <unistd.h>
 

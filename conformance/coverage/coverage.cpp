@@ -1,7 +1,7 @@
 // Builds and prints the traceability matrix from the spec's rules and the catalogues.
 #include "conformance/coverage/coverage.hpp"
 
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <algorithm>
 #include <map>

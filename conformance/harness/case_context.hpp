@@ -6,7 +6,7 @@
 #include "conformance/client/url.hpp"
 #include "conformance/client/wire_log.hpp"
 #include "conformance/harness/catalog.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 #include <chrono>
 #include <functional>

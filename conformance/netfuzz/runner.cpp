@@ -1,7 +1,7 @@
 // The fuzz loop and the replay of a reproducer (runner.hpp).
 #include "conformance/netfuzz/runner.hpp"
 
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 #include "conformance/netfuzz/exec.hpp"
 #include "conformance/netfuzz/health.hpp"
 #include "conformance/netfuzz/reproducer.hpp"

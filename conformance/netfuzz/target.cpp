@@ -1,5 +1,5 @@
 // Target set-up of the fuzz and replay subcommands: a URL, or a sidecar started through
-// harness/sidecar_startup.hpp as the normal mode (harness/main.cpp) does, with the fuzz mode's own
+// harness/target/sidecar_startup.hpp as the normal mode (harness/main.cpp) does, with the fuzz mode's own
 // messages.
 #include "conformance/netfuzz/target.hpp"
 

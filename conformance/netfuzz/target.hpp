@@ -5,7 +5,7 @@
 
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/client/url.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 #include "conformance/netfuzz/options.hpp"
 
 #include <sys/types.h>

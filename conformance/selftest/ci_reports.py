@@ -21,10 +21,14 @@ JENKINS_ATTRIBUTES = {
     "failure": {"type", "message"},
     "error": {"type", "message"},
     "skipped": {"type", "message"},
+    "flakyFailure": {"type", "message"},
+    "rerunFailure": {"type", "message"},
 }
 JENKINS_REQUIRED = {
     "testsuite": {"name", "tests", "failures", "errors"},
     "testcase": {"name"},
+    "flakyFailure": {"type"},
+    "rerunFailure": {"type"},
 }
 JENKINS_CHILDREN = {
     "testsuites": {"testsuite"},
@@ -32,6 +36,7 @@ JENKINS_CHILDREN = {
     "testcase": {"skipped", "error", "failure", "rerunFailure", "rerunError", "flakyFailure",
                  "flakyError", "system-out", "system-err"},
     "failure": set(), "error": set(), "skipped": set(), "system-out": set(), "system-err": set(),
+    "flakyFailure": set(), "rerunFailure": set(),
 }
 # junit-10.xsd's SUREFIRE_TIME, the type of the time of testsuites and testsuite.
 SUREFIRE_TIME = re.compile(r"(([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\.[0-9]*)?")

@@ -393,6 +393,7 @@ def check_rerun(c):
              and len(case.get("measurement", {}).get("quantiles", [])) >= 5, json.dumps(case.get("measurement"))[:300])
     c.expect("rerun: console", "failed twice" in proc.stdout, proc.stdout[-600:])
     c.expect("rerun: JUnit failure tells both", xml.count("<failure") == 1 and "first attempt" in xml, xml[-600:])
+    c.expect("rerun: JUnit <rerunFailure>", xml.count("<rerunFailure") == 1, xml[-600:])
     if os.path.exists(md):
         with open(md, encoding="utf-8") as f:
             c.expect("rerun: summary", "failed twice; first attempt" in f.read(), "no first attempt in --summary")

@@ -1,7 +1,7 @@
 // --html: the soak report as one self-contained page (no scripts, no external files) a person
 // opens from a CI artifact: the verdict, the counts, the checks and findings, and per sidecar
 // process the RSS and descriptor plots the levelling-off verdict was drawn from.
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 #include "conformance/soak/findings.hpp"
 #include "conformance/soak/soak_report.hpp"
 #include "conformance/soak/soak_svg.hpp"
@@ -13,7 +13,7 @@
 namespace flake::conform::soak {
 namespace {
 
-// The conformance report's look (harness/report_html.cpp), plus the verdict banner and plots.
+// The conformance report's look (harness/report/html.cpp), plus the verdict banner and plots.
 constexpr const char* kStyle = R"(
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}

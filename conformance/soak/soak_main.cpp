@@ -3,8 +3,8 @@
 #include "conformance/soak/soak_main.hpp"
 
 #include "conformance/client/rpc_client.hpp"
-#include "conformance/harness/report_text.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/report/text.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 #include "conformance/soak/soak_options.hpp"
 #include "conformance/soak/soak_run.hpp"
 

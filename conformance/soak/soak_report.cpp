@@ -1,7 +1,7 @@
 // The soak report on the console and as JSON (conformance/schemas/soak-report.schema.json).
 #include "conformance/soak/soak_report.hpp"
 
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <nlohmann/json.hpp>
 

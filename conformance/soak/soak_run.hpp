@@ -4,7 +4,7 @@
 
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/client/url.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 #include "conformance/soak/soak_options.hpp"
 #include "conformance/soak/soak_report.hpp"
 

@@ -2,7 +2,7 @@
 // so that a plot looks the same wherever the page's style sheet ends up.
 #include "conformance/soak/soak_svg.hpp"
 
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 
 #include "conformance/cases/cases.hpp"
 #include "conformance/harness/catalog.hpp"
-#include "conformance/harness/preflight.hpp"
+#include "conformance/harness/target/preflight.hpp"
 #include "conformance/harness/runner.hpp"
 
 #include <pybind11/stl.h>

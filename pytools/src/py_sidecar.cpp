@@ -6,7 +6,7 @@
 
 #include "conformance/client/sidecar_process.hpp"
 #include "conformance/client/socket.hpp"
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 #include <dlfcn.h>
 #include <pybind11/stl.h>

@@ -4,7 +4,7 @@
 #include "conformance/cases/cases.hpp"
 #include "conformance/client_cases/client_cases.hpp"
 #include "conformance/harness/options.hpp"
-#include "conformance/harness/report.hpp"
+#include "conformance/harness/report/report.hpp"
 #include "conformance/harness/runner.hpp"
 
 #include <gtest/gtest.h>

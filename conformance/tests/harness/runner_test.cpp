@@ -3,7 +3,7 @@
 // nothing else runs twice.
 #include "conformance/harness/runner.hpp"
 
-#include "conformance/harness/report.hpp"
+#include "conformance/harness/report/report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -169,6 +169,12 @@ TEST(Runner, ReportsShowBothAttempts) {
   EXPECT_NE(xml.find("failed, passed on rerun"), std::string::npos);
   EXPECT_NE(xml.find("failures=\"1\""), std::string::npos);
   EXPECT_NE(xml.find("failed twice"), std::string::npos);
+  // Surefire's rerun elements, which Jenkins and GitLab show: flaky on the pass, rerun on the fail.
+  EXPECT_NE(xml.find("<flakyFailure type=\"timing-dependent\" message=\"first attempt failed"),
+            std::string::npos);
+  EXPECT_NE(xml.find("<rerunFailure type=\"timing-dependent\" message=\"rerun failed too"),
+            std::string::npos);
+  EXPECT_EQ(xml.find("<flakyFailure"), xml.rfind("<flakyFailure"));
 
   ASSERT_TRUE(write_html_report(dir + "rerun.html", results, meta, error)) << error;
   const std::string html = read(dir + "rerun.html");

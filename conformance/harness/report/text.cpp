@@ -1,6 +1,6 @@
 // Counts in words, escaping and file writing for the console and the --json, --junit, --html and
 // --summary reports (see report_text.hpp).
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include "conformance/client/utf8.hpp"
 

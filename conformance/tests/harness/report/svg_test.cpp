@@ -1,6 +1,6 @@
 // svg_measurement: one self-contained <svg> per measurement, the judged point red exactly when it
 // misses the bar, and every coordinate inside the drawing.
-#include "conformance/harness/report_svg.hpp"
+#include "conformance/harness/report/svg.hpp"
 
 #include <gtest/gtest.h>
 

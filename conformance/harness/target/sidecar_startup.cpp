@@ -1,6 +1,6 @@
 // Sidecar start-up shared by the harness, its fuzz mode and flake-bench (sidecar_startup.hpp).
 // The token is never derived from anything reproducible: reproducers hold a placeholder for it.
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 #include <openssl/rand.h>
 #include <unistd.h>

@@ -2,9 +2,9 @@
 // artifact: the summary, the failures, the PERF cases' plots, the transport matrix, and every case
 // by group.
 #include "conformance/harness/matrix.hpp"
-#include "conformance/harness/report.hpp"
-#include "conformance/harness/report_svg.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/report.hpp"
+#include "conformance/harness/report/svg.hpp"
+#include "conformance/harness/report/text.hpp"
 
 namespace flake::conform {
 namespace {

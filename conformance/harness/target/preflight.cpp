@@ -1,6 +1,6 @@
 // The check before a run (see preflight.hpp): shared by the CLI and the Python module's
 // run_conformance, so both refuse a wrong token the same way.
-#include "conformance/harness/preflight.hpp"
+#include "conformance/harness/target/preflight.hpp"
 
 #include "conformance/client/socket.hpp"
 

@@ -1,8 +1,8 @@
 // The --html report's performance plots: a measured distribution or value against its bar, drawn
 // as inline SVG so that the page stays one self-contained file.
-#include "conformance/harness/report_svg.hpp"
+#include "conformance/harness/report/svg.hpp"
 
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,8 +2,8 @@
 // on the job page and the pull request: "::error title=ID::message" per case that fails the run,
 // "::warning ..." per SHOULD failure that does not.
 #include "conformance/client/utf8.hpp"
-#include "conformance/harness/report.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/report.hpp"
+#include "conformance/harness/report/text.hpp"
 
 namespace flake::conform {
 namespace {

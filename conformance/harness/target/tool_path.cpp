@@ -1,6 +1,6 @@
 // Companion programs found beside the running executable: an installed flake-conform starts the
 // flake-sidecar of its own package, whatever build tree it was made in.
-#include "conformance/harness/tool_path.hpp"
+#include "conformance/harness/target/tool_path.hpp"
 
 #include <limits.h>
 #include <unistd.h>

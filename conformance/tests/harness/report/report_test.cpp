@@ -1,7 +1,7 @@
 // What CI systems show natively: the run's verdict rule shared by every report, the --summary
 // Markdown (cells that hostile sidecar text cannot break), the --annotations github workflow
 // commands (escaped as the Actions runner decodes them), and JUnit red exactly when the run fails.
-#include "conformance/harness/report.hpp"
+#include "conformance/harness/report/report.hpp"
 #include "conformance/client_cases/client_options.hpp"
 #include "conformance/harness/options.hpp"
 

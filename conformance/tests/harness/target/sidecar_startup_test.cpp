@@ -1,6 +1,6 @@
 // Tests of sidecar_startup: the token file's life, reading tokens back, random tokens, and
 // starting a stand-in sidecar (/bin/sh) that listens, exits early or cannot start.
-#include "conformance/harness/sidecar_startup.hpp"
+#include "conformance/harness/target/sidecar_startup.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

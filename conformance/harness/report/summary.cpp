@@ -2,8 +2,8 @@
 // verdict, the console's tally, the transport matrix in one line and a table of failures.
 #include "conformance/client/utf8.hpp"
 #include "conformance/harness/matrix.hpp"
-#include "conformance/harness/report.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/report.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <algorithm>
 #include <string_view>

@@ -1,9 +1,9 @@
 // Console output: one tree per group, a live "running" line on terminals, then failures and a
 // closing "N passed, N failed" line.
-#include "conformance/harness/report.hpp"
+#include "conformance/harness/report/report.hpp"
 
 #include "conformance/harness/matrix.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <unistd.h>
 

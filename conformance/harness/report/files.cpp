@@ -1,9 +1,9 @@
 // --json and --junit: every case with its outcome and wire log, for CI dashboards; and the one
 // place that writes whichever report files a run asked for.
-#include "conformance/harness/report.hpp"
+#include "conformance/harness/report/report.hpp"
 
 #include "conformance/harness/matrix.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -151,6 +151,22 @@ std::string first_attempt_text(const CaseResult& r) {
          "\nfirst attempt: actual: " + f.actual + "\n";
 }
 
+// Surefire's rerun convention, which Jenkins and GitLab show: a pass on rerun carries its failed
+// first attempt as <flakyFailure> (the case stays green, marked flaky); a case that failed twice
+// carries the rerun as <rerunFailure> beside its <failure>.
+std::string rerun_element(const CaseResult& r) {
+  if (!r.first_attempt) return {};
+  const bool flaky = passed_on_rerun(r);
+  const Outcome& shown = flaky ? r.first_attempt->outcome : r.outcome;
+  if (shown.status != Status::Fail) return {};
+  const char* element = flaky ? "flakyFailure" : "rerunFailure";
+  return "      <" + std::string(element) + " type=\"timing-dependent\" message=\"" +
+         xml_escape((flaky ? "first attempt failed: expected: " : "rerun failed too: expected: ") +
+                    shorten(shown.expected, 300)) +
+         "\">" + xml_escape("expected: " + shown.expected + "\nactual: " + shown.actual) + "</" +
+         element + ">\n";
+}
+
 JunitOutcome junit_outcome(const CaseResult& r, bool strict) {
   const Outcome& o = r.outcome;
   const std::string expected_actual =
@@ -221,6 +237,7 @@ bool write_junit_report(const std::string& path, const std::vector<CaseResult>& 
         body += "      <" + std::string(j.element) + " message=\"" + xml_escape(j.message) + "\">" +
                 xml_escape(j.text) + "</" + j.element + ">\n";
       }
+      body += rerun_element(r);
       std::string out = "[" + std::string(to_string(r.c->tier)) + "] " + r.c->requirement +
                         "\nrules: " + rules_text(*r.c) + "\n";
       if (!r.outcome.detail.empty()) out += r.outcome.detail + "\n";

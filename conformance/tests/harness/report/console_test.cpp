@@ -1,7 +1,7 @@
 // The console: counts in words, the locale that decides between UTF-8 and ASCII marks, and what
 // each mode prints for every outcome.
-#include "conformance/harness/report.hpp"
-#include "conformance/harness/report_text.hpp"
+#include "conformance/harness/report/report.hpp"
+#include "conformance/harness/report/text.hpp"
 #include "conformance/harness/runner.hpp"
 
 #include <gtest/gtest.h>
