@@ -13,11 +13,7 @@
 namespace flake::bench {
 namespace {
 
-std::size_t count(const std::string& s, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
+using testing::count;
 
 // The (x, y) pairs of the n-th polyline.
 std::vector<std::pair<double, double>> polyline(const std::string& svg, std::size_t nth) {

@@ -10,6 +10,13 @@
 
 namespace flake::bench::testing {
 
+// How often `what` occurs in `s` (overlapping occurrences counted).
+inline std::size_t count(std::string_view s, std::string_view what) {
+  std::size_t n = 0;
+  for (std::size_t at = s.find(what); at != std::string_view::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
 // Empty when well-formed, else what is wrong and where.
 inline std::string markup_problem(std::string_view s) {
   const auto void_element = [](std::string_view n) { return n == "meta" || n == "br"; };
