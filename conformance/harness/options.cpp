@@ -13,7 +13,9 @@ std::string usage_text(const std::string& default_sidecar_bin) {
        flake-conform [options] --spawn 'COMMAND ... {port} ...'
        flake-conform [options] --reference
        flake-conform fuzz ...     network fuzzing (see flake-conform fuzz --help)
-       flake-conform replay ...   play back a fuzz reproducer (see flake-conform replay --help)
+       flake-conform replay ...   play back a reproducer: a failed case's FILE.flake-replay
+                                  (--reproducers) or a fuzz finding (see flake-conform replay
+                                  --help)
        flake-conform soak ...     conformance under load and faults over time (see
                                   flake-conform soak --help)
        flake-conform client ...   check a client through its driver program, the suite playing
@@ -83,7 +85,9 @@ outcome:
   --junit FILE             write a JUnit XML report: one testcase per case, named by its ID;
                            <failure> exactly for the cases that fail the run, <skipped> (with
                            the reason) for the others that did not pass, e.g. a SHOULD failure
-                           without --strict or an expected failure
+                           without --strict or an expected failure; a timing-dependent case
+                           run twice also carries the other attempt as <flakyFailure> (passed
+                           on rerun) or <rerunFailure> (failed twice)
   --html FILE              write a self-contained HTML report (summary, failures, each PERF
                            case's measurement plotted against its bar as inline SVG, transport
                            matrix, cases)
