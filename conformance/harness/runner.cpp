@@ -95,6 +95,7 @@ std::vector<CaseResult> run_cases(const std::vector<const Case*>& cases, Target&
     if (worth_rerun(c, attempt.outcome, config, result.expected_failure, dead)) {
       // At once, on the same process (the PERF group's own, for a PERF case), with a wire log of
       // its own; the second outcome counts, and the first stays in the result.
+      progress.case_rerun(c);
       WireLog again;
       again.note("run again: a timing-dependent case that failed once (--no-rerun: not rerun)");
       Attempt second = run_once(c, target, again, dead);

@@ -40,6 +40,9 @@ class ProgressSink {
   virtual ~ProgressSink() = default;
   virtual void case_started(const Case& c, std::size_t index, std::size_t total) = 0;
   virtual void case_finished(const CaseResult& result, std::size_t index, std::size_t total) = 0;
+  // A timing-dependent case that failed starts its second attempt, whose outcome is the one that
+  // counts: what a sink gathered since case_started belongs to the first.
+  virtual void case_rerun(const Case&) {}
 };
 
 struct RunConfig {

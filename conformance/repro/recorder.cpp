@@ -174,6 +174,14 @@ void ReproducerRecorder::case_started(const Case& c, std::size_t index, std::siz
   inner_.case_started(c, index, total);
 }
 
+void ReproducerRecorder::case_rerun(const Case& c) {
+  // The new capture is active before the first attempt's goes away.
+  auto fresh = std::make_unique<WireCapture>(target_.token);
+  set_active_capture(fresh.get());
+  capture_ = std::move(fresh);
+  inner_.case_rerun(c);
+}
+
 void ReproducerRecorder::case_finished(const CaseResult& result, std::size_t index,
                                        std::size_t total) {
   set_active_capture(nullptr);

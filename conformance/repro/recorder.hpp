@@ -38,6 +38,8 @@ class ReproducerRecorder : public ProgressSink {
   ~ReproducerRecorder() override;
   void case_started(const Case& c, std::size_t index, std::size_t total) override;
   void case_finished(const CaseResult& result, std::size_t index, std::size_t total) override;
+  // The reproducer holds the attempt that counts: the second of a rerun case.
+  void case_rerun(const Case& c) override;
   const std::vector<std::string>& written() const { return written_; }
   const std::vector<std::string>& problems() const { return problems_; }
 

@@ -6,7 +6,13 @@
 #include "conformance/client/permessage_deflate.hpp"
 #include "conformance/client/ws_frame.hpp"
 
+#include "conformance/client/wire_capture.hpp"
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace flake::conform::repro {
 namespace {
@@ -114,6 +120,56 @@ TEST(ReproRecorder, FileNamesAreSafe) {
   EXPECT_EQ(reproducer_file_name("4.6/2"), "4.6_2.flake-replay");
   EXPECT_EQ(reproducer_file_name("3.4/7@msgpack"), "3.4_7_msgpack.flake-replay");
   EXPECT_EQ(reproducer_file_name("../x"), ".._x.flake-replay");
+}
+
+}  // namespace
+}  // namespace flake::conform::repro
+
+namespace flake::conform::repro {
+namespace {
+
+struct NullSink : ProgressSink {
+  int reruns = 0;
+  void case_started(const Case&, std::size_t, std::size_t) override {}
+  void case_finished(const CaseResult&, std::size_t, std::size_t) override {}
+  void case_rerun(const Case&) override { ++reruns; }
+};
+
+// A rerun case's reproducer holds the attempt whose outcome counts (the second), not both.
+TEST(ReproRecorder, RerunKeepsOnlyTheSecondAttempt) {
+  const std::string dir = ::testing::TempDir() + "repro-rerun";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  Target target;
+  target.url.scheme = "ws";
+  target.url.authority = "127.0.0.1:4000";
+  target.url.path = "/rpc";
+  target.token = kToken;
+  NullSink inner;
+  ReproducerRecorder recorder(inner, dir, target, "--reference");
+  Case c;
+  c.id = "7.6/1";
+  c.requirement = "a timing-dependent rule";
+  recorder.case_started(c, 0, 1);
+  active_capture()->on_connect(11, "127.0.0.1", 4000);
+  active_capture()->on_send(11, "first attempt's bytes");
+  active_capture()->on_close(11);
+  recorder.case_rerun(c);
+  active_capture()->on_connect(12, "127.0.0.1", 4000);
+  active_capture()->on_send(12, "second attempt's bytes");
+  active_capture()->on_close(12);
+  CaseResult result;
+  result.c = &c;
+  result.outcome = fail("the rule", "broken twice");
+  recorder.case_finished(result, 0, 1);
+  EXPECT_EQ(inner.reruns, 1);
+  ASSERT_EQ(recorder.written().size(), 1u)
+      << (recorder.problems().empty() ? "" : recorder.problems()[0]);
+  std::ifstream in(recorder.written()[0]);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("second attempt's bytes"), std::string::npos) << text;
+  EXPECT_EQ(text.find("first attempt's bytes"), std::string::npos) << text;
+  EXPECT_EQ(active_capture(), nullptr);
 }
 
 }  // namespace
