@@ -189,6 +189,15 @@ class Checker:
                     "other output after the workflow commands")
         self.expect(f"{name}: annotations keep the token out", TOKEN not in stdout, "the token appears")
 
+    def check_ci_reports(self, name, proc, summary_path, verdict, strict=False):
+        """Validates run `name`'s reports and checks what CI shows of it: the JUnit verdicts, the
+        --summary Markdown and the --annotations github lines. Returns the JSON document and XML."""
+        doc, xml = self.validate(name)
+        self.check_junit_verdicts(name, xml, doc, strict)
+        self.check_summary(name, summary_path, doc, verdict)
+        self.check_annotations(name, proc.stdout, doc, strict)
+        return doc, xml
+
     def read_page(self, name, path):
         """An HTML report and its parse, with its nesting checked."""
         with open(path, encoding="utf-8") as f:
@@ -474,10 +483,7 @@ def main():
         summary_path = os.path.join(tmp, "summary.md")
         proc = c.run("clean", c.spawn() + ["-s", "3.8", "-s", "5.4", "--json", json_path, "--junit", xml_path,
                                            "--summary", summary_path, "--annotations", "github"], 0)
-        doc, xml = c.validate("clean")
-        c.check_junit_verdicts("clean", xml, doc, False)
-        c.check_summary("clean", summary_path, doc, "PASSED")
-        c.check_annotations("clean", proc.stdout, doc, False)
+        doc, xml = c.check_ci_reports("clean", proc, summary_path, "PASSED")
         c.expect("clean: summary", doc["summary"].get("failed") == 0 and doc["summary"].get("passed", 0) > 0,
                  json.dumps(doc["summary"]))
         c.expect("clean: token shown as <token>", any("<token>" in w for case in doc["cases"]
@@ -498,10 +504,7 @@ def main():
         proc = c.run("defect", c.spawn("--defect wrong-error-code") +
                      ["-s", "3.8", "-s", "3.1", "--json", json_path, "--junit", xml_path,
                       "--html", html_path, "--summary", summary_path, "--annotations", "github"], 1)
-        doc, xml = c.validate("defect")
-        c.check_junit_verdicts("defect", xml, doc, False)
-        c.check_summary("defect", summary_path, doc, "FAILED")
-        c.check_annotations("defect", proc.stdout, doc, False)
+        doc, xml = c.check_ci_reports("defect", proc, summary_path, "FAILED")
         with open(summary_path, encoding="utf-8") if os.path.exists(summary_path) else io.StringIO() as f:
             c.expect("summary is appended to", f.read().count("## flake-conform") == 2,
                      "not two runs' summaries")
@@ -534,10 +537,7 @@ def main():
                          [*(a for i in should for a in ("-s", i)), "--json", json_path, "--junit", xml_path,
                           "--summary", md, "--annotations", "github", *(["--strict"] if strict else [])],
                          1 if strict else 0)
-            sdoc, sxml = c.validate(name)
-            c.check_junit_verdicts(name, sxml, sdoc, strict)
-            c.check_summary(name, md, sdoc, "FAILED" if strict else "PASSED")
-            c.check_annotations(name, proc.stdout, sdoc, strict)
+            c.check_ci_reports(name, proc, md, "FAILED" if strict else "PASSED", strict)
 
         # --expected-failures: listed failures are fine, a listed case that passes fails the run.
         listed = os.path.join(tmp, "expected.txt")
@@ -548,10 +548,7 @@ def main():
         proc = c.run("all failures listed", c.spawn("--defect wrong-error-code") +
                      ["-s", "3.8", "-s", "3.1", "--expected-failures", listed, "--json", json_path,
                       "--junit", xml_path, "--summary", listed_md, "--annotations", "github"], 0)
-        doc, xml = c.validate("listed")
-        c.check_junit_verdicts("listed", xml, doc, False)
-        c.check_summary("listed", listed_md, doc, "PASSED")
-        c.check_annotations("listed", proc.stdout, doc, False)
+        doc, xml = c.check_ci_reports("listed", proc, listed_md, "PASSED")
         json_path, xml_path = c.reports("stale")
         c.run("stale list", c.spawn() + ["-s", "3.8", "--expected-failures", listed, "--json", json_path,
                                          "--junit", xml_path], 1)
