@@ -52,9 +52,9 @@ void WireLog::add_line(std::string line) {
 }
 
 namespace {
-std::string hide_secret(std::string line, std::size_t from) {
-  const std::string& hidden = secret();
+std::string hide_from(std::string line, std::size_t from, std::string_view hidden) {
   if (!hidden.empty()) {
+    // Past each replacement, so that a token inside "<token>" cannot match again.
     for (std::size_t at = from; (at = line.find(hidden, at)) != std::string::npos;) {
       line.replace(at, hidden.size(), "<token>");
       at += 7;
@@ -65,11 +65,15 @@ std::string hide_secret(std::string line, std::size_t from) {
 }  // namespace
 
 void WireLog::push_redacted(std::string line, std::size_t from) {
-  lines_.push_back(hide_secret(std::move(line), from));
+  lines_.push_back(hide_from(std::move(line), from, secret()));
 }
 
 std::string WireLog::redacted(std::string text) {
-  return hide_secret(std::move(text), 0);
+  return hide_from(std::move(text), 0, secret());
+}
+
+std::string WireLog::hide_token(std::string text, std::string_view token) {
+  return hide_from(std::move(text), 0, token);
 }
 
 std::string WireLog::summarize_text(std::string_view text, std::size_t max) {

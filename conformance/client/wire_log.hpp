@@ -34,6 +34,8 @@ class WireLog {
   // `text` with the secret set by redact() shown as "<token>" (for text that is not a wire line,
   // such as the command that started the sidecar).
   static std::string redacted(std::string text);
+  // `text` with every occurrence of `token` (when not empty) shown as "<token>".
+  static std::string hide_token(std::string text, std::string_view token);
 
  private:
   void push_redacted(std::string line, std::size_t from);

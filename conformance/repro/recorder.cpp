@@ -77,14 +77,6 @@ std::vector<std::string> split_lines(std::string_view text) {
   return lines;
 }
 
-std::string hide(std::string text, std::string_view token) {
-  if (token.empty()) return text;
-  for (std::size_t at = 0; (at = text.find(token, at)) != std::string::npos;) {
-    text.replace(at, token.size(), "<token>");
-  }
-  return text;
-}
-
 }  // namespace
 
 std::vector<Step> steps_from_capture(const std::vector<CaptureEvent>& events,
@@ -205,13 +197,14 @@ void ReproducerRecorder::write(const CaseResult& result, const WireCapture& capt
   const std::string path = (std::filesystem::path(dir_) / name).string();
   auto& h = script.comments;
   const std::string tier(to_string(result.c->tier));
-  for (const std::string& l : split_lines(
-           hide("case " + id + " (" + tier + "): " + result.c->requirement, recorded.token)))
+  for (const std::string& l : split_lines(WireLog::hide_token(
+           "case " + id + " (" + tier + "): " + result.c->requirement, recorded.token)))
     h.push_back(l);
   for (const std::string& l :
-       split_lines(hide("expected: " + result.outcome.expected, recorded.token)))
+       split_lines(WireLog::hide_token("expected: " + result.outcome.expected, recorded.token)))
     h.push_back(l);
-  for (const std::string& l : split_lines(hide("actual: " + result.outcome.actual, recorded.token)))
+  for (const std::string& l :
+       split_lines(WireLog::hide_token("actual: " + result.outcome.actual, recorded.token)))
     h.push_back(l);
   if (result.expected_failure) h.push_back("(an expected failure: listed in --expected-failures)");
   h.push_back("recorded against " + target_.url.scheme + "://${AUTHORITY}${PATH} with " +
@@ -229,7 +222,8 @@ void ReproducerRecorder::write(const CaseResult& result, const WireCapture& capt
   h.push_back("");
   h.push_back("what the suite saw (for the reader; replay does not use it):");
   for (const std::string& line : result.wire) {
-    for (const std::string& l : split_lines(hide(line, recorded.token))) h.push_back("  " + l);
+    for (const std::string& l : split_lines(WireLog::hide_token(line, recorded.token)))
+      h.push_back("  " + l);
   }
   if (result.wire_dropped > 0) {
     h.push_back("  (" + std::to_string(result.wire_dropped) + " more lines not kept)");
