@@ -95,33 +95,46 @@ bool is_json_space(char c) {
 
 }  // namespace
 
-void keep_last_duplicate_keys(cJSON* value) {
-  // Iterative walk: recursion depth is already bounded by the depth check, but a loop costs nothing
-  // more.
-  std::vector<cJSON*> pending{value};
+namespace {
+
+// Up to this many members, comparing each key with the later ones costs less than hashing them
+// (and allocates nothing); requests are small objects.
+constexpr size_t kSmallObject = 16;
+
+std::string_view key_of(const cJSON* member) {
+  return member->string ? member->string : "";
+}
+
+// Walks from the last member back: a key a later member already has was overridden.
+void drop_overridden_members(cJSON* object) {
+  size_t members = 0;
+  for (const cJSON* child = object->child; child != nullptr; child = child->next) ++members;
   std::unordered_set<std::string_view> seen;
-  while (!pending.empty()) {
-    cJSON* node = pending.back();
-    pending.pop_back();
-    if (cJSON_IsObject(node)) {
-      seen.clear();
-      // Walk from the last member back: a key already seen was overridden by a later member.
-      cJSON* child =
-          node->child ? node->child->prev : nullptr;  // cJSON keeps child->prev = last member
-      while (child != nullptr) {
-        cJSON* previous = (child == node->child) ? nullptr : child->prev;
-        std::string_view key = child->string ? child->string : "";
-        if (!seen.insert(key).second) {
-          cJSON_Delete(cJSON_DetachItemViaPointer(node, child));
-        } else {
-          pending.push_back(child);
-        }
-        child = previous;
-      }
-    } else if (cJSON_IsArray(node)) {
-      for (cJSON* child = node->child; child != nullptr; child = child->next)
-        pending.push_back(child);
+  const bool small = members <= kSmallObject;
+  cJSON* child = object->child ? object->child->prev : nullptr;  // cJSON keeps child->prev = last
+  while (child != nullptr) {
+    cJSON* previous = (child == object->child) ? nullptr : child->prev;
+    bool overridden = false;
+    if (small) {
+      for (const cJSON* later = child->next; later != nullptr && !overridden; later = later->next)
+        overridden = key_of(later) == key_of(child);
+    } else {
+      overridden = !seen.insert(key_of(child)).second;
     }
+    if (overridden) cJSON_Delete(cJSON_DetachItemViaPointer(object, child));
+    child = previous;
+  }
+}
+
+}  // namespace
+
+void keep_last_duplicate_keys(cJSON* value) {
+  // Recursive: the depth is bounded by the parsers' depth limits (kMaxJsonDepth), and a recursion
+  // allocates nothing where an explicit stack would for every message.
+  if (cJSON_IsObject(value)) drop_overridden_members(value);
+  if (cJSON_IsObject(value) || cJSON_IsArray(value)) {
+    for (cJSON* child = value->child; child != nullptr; child = child->next)
+      keep_last_duplicate_keys(child);
   }
 }
 

@@ -63,6 +63,18 @@ int on_writeable(lws* wsi, Connection& c) {
   return 0;
 }
 
+// The input first, then one write for all it queued, without waiting for poll() to report the
+// socket writeable.
+int on_raw_rx(lws* wsi, Connection& c, std::span<uint8_t> bytes) {
+  c.in_rx = true;
+  const int result = receive_bytes(c, bytes);
+  c.in_rx = false;
+  if (result < 0) return -1;
+  if (!c.out.empty()) return 0;  // the socket is full: the writeable callback is already due
+  if (c.tx.empty() && !c.pong_due && (c.close_code == 0 || c.close_sent)) return 0;
+  return on_writeable(wsi, c);
+}
+
 void on_raw_closed(ServerState& server, PerSession* pss) {
   Connection* c = pss ? pss->connection : nullptr;
   if (c == nullptr) return;
@@ -146,7 +158,7 @@ int callback_raw(lws* wsi, lws_callback_reasons reason, void* user, void* in, si
   switch (reason) {
     case LWS_CALLBACK_RAW_RX:
       return pss->connection
-                 ? receive_bytes(*pss->connection, std::span(static_cast<uint8_t*>(in), len))
+                 ? on_raw_rx(wsi, *pss->connection, std::span(static_cast<uint8_t*>(in), len))
                  : -1;
     case LWS_CALLBACK_RAW_WRITEABLE:
       return pss->connection ? on_writeable(wsi, *pss->connection) : 0;

@@ -84,9 +84,6 @@ struct ServerState {
     // replay-drops-newest: successful session.resume calls per session id, of live sessions only.
     std::unordered_map<std::string, uint64_t> resumes;
   } defect_counters;
-  // The frame writer's batch buffer, reused across writes: only the single-threaded loop writes.
-  std::vector<uint8_t> write_batch;
-
   // Whether a defect switch is on. While a message is handled (TransportScope) the answer is for
   // that message's transport, so `--defect NAME@PATH` acts on one path only; elsewhere a switch
   // counts only when it is on for every transport.

@@ -47,8 +47,12 @@ bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail
   }
   c.tx_bytes += size;
   c.tx.push_back(std::move(frame));
-  if (c.wsi) lws_callback_on_writable(c.wsi);
+  want_write(c);
   return true;
+}
+
+void want_write(Connection& c) {
+  if (c.wsi && !c.in_rx) lws_callback_on_writable(c.wsi);
 }
 
 void request_close(Connection& c, int code, std::string reason, bool flush_first) {
@@ -61,7 +65,7 @@ void request_close(Connection& c, int code, std::string reason, bool flush_first
     c.tx_bytes = 0;
     c.jobs.clear();
   }
-  if (c.wsi) lws_callback_on_writable(c.wsi);
+  want_write(c);
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "reference/state/replay_ring.hpp"
 #include "reference/ws/deflate.hpp"
 #include "reference/ws/frame_reader.hpp"
+#include "reference/ws/send_buffer.hpp"
 
 struct lws;
 
@@ -69,6 +70,8 @@ struct Connection {
 
   std::deque<OutFrame> tx;
   size_t tx_bytes = 0;
+  ws::SendBuffer out;  // framed bytes the socket has not taken yet (frame_writer.cpp)
+  bool in_rx = false;  // inside receive_bytes: what is queued goes out when it returns
   std::deque<EmitJob> jobs;
 
   int close_code = 0;  // non-zero: close with this code at the next writeable callback
@@ -91,6 +94,9 @@ struct Connection {
 // Queue one frame (payload: bytes after the padding, then *tail if any); false (and the connection
 // marked for close 1008) when the send buffer bound is passed.
 bool enqueue_frame(Connection& c, SharedText bytes, bool binary, SharedText tail = nullptr);
+// Asks for a writeable callback, except while the connection's input is being handled: the read
+// callback writes what that queued as soon as it returns, one send for the whole read.
+void want_write(Connection& c);
 // Wrap a payload with the kFramePad padding the frame header is written into.
 SharedText make_frame_bytes(std::string_view payload);
 // Close with `code` at the next writeable callback; `flush_first` sends what is queued before the

@@ -1,6 +1,7 @@
-// Writing frames (see frame_writer.hpp). lws 4.1 lets a raw socket take further writes in one
-// writeable callback while lws_send_pipe_choked() says the socket takes more; a partial send is
-// buffered by lws and flushed before the next writeable callback.
+// Writing frames (see frame_writer.hpp). Frames go into the connection's SendBuffer (small ones
+// copied into batches, large payloads referenced in place) and leave with one sendmsg() per flush;
+// what the socket does not take waits for the next writeable callback. libwebsockets only reports
+// writeability: it never buffers these bytes itself.
 #include "reference/ws/frame_writer.hpp"
 
 #include "reference/defects/seams.hpp"
@@ -9,9 +10,6 @@
 #include <libwebsockets.h>
 #include <sys/socket.h>
 
-#include <cstring>
-#include <vector>
-
 #include "reference/ws/connection.hpp"
 #include "reference/ws/reader.hpp"
 
@@ -19,11 +17,12 @@ namespace flake {
 
 namespace {
 
-// Payload bytes one writeable callback may send before yielding to the event loop, so one busy
-// connection does not starve the others.
+// Payload bytes one writeable callback takes from the queue before yielding to the event loop, so
+// one busy connection does not starve the others.
 constexpr size_t kWriteBudget = 256 * 1024;
-// Small frames are copied into one batch and sent together; a large frame is sent in place.
-constexpr size_t kBatchBytes = 64 * 1024;
+// Bytes framed before a flush, so a long queue starts leaving before all of it is framed.
+constexpr size_t kFlushBytes = 64 * 1024;
+// Small frames are copied into a batch; from this size a payload is sent where it lies.
 constexpr size_t kInPlaceMin = 16 * 1024;
 // Below this size compression saves too little to pay for itself (RFC 7692 §6 lets a sender leave
 // any message uncompressed).
@@ -54,29 +53,30 @@ void put_header(uint8_t* out, uint8_t first, size_t payload) {
   }
 }
 
-std::vector<uint8_t>& batch(Connection& c) {
-  return c.server->write_batch;
-}
-
-// Appends one frame whose payload is `head` then `tail`.
-void append_frame(std::vector<uint8_t>& out, uint8_t first, std::string_view head,
+// Appends one frame whose payload is `head` then `tail`, copied.
+void append_frame(ws::SendBuffer& out, uint8_t first, std::string_view head,
                   std::string_view tail = {}) {
+  uint8_t header[10];
   const size_t size = head.size() + tail.size();
-  const size_t at = out.size();
-  out.resize(at + header_size(size));
-  put_header(out.data() + at, first, size);
-  out.insert(out.end(), head.begin(), head.end());
-  out.insert(out.end(), tail.begin(), tail.end());
+  put_header(header, first, size);
+  out.append_copy(std::string_view(reinterpret_cast<const char*>(header), header_size(size)));
+  out.append_copy(head);
+  out.append_copy(tail);
 }
 
-// -1 when lws reports the connection failed. What the socket does not take now, lws keeps and
-// sends first when it is writeable again (its return value then counts those bytes, not ours).
-int send_bytes(lws* wsi, std::vector<uint8_t>& bytes) {
-  const size_t size = bytes.size() - LWS_PRE;
-  if (size == 0) return 0;
-  const int sent = lws_write(wsi, bytes.data() + LWS_PRE, size, LWS_WRITE_RAW);
-  bytes.resize(LWS_PRE);
-  return sent < 0 ? -1 : 0;
+// Sends what the buffer holds. 0 when it all left or the rest waits for the writeable callback
+// (asked for here), -1 when the connection is broken.
+int flush(lws* wsi, Connection& c) {
+  switch (c.out.flush(lws_get_socket_fd(wsi))) {
+    case ws::SendBuffer::Flush::kDone:
+      return 0;
+    case ws::SendBuffer::Flush::kBlocked:
+      lws_callback_on_writable(wsi);
+      return 0;
+    case ws::SendBuffer::Flush::kFailed:
+      break;
+  }
+  return -1;
 }
 
 // The front frame leaves the queue; a recipient that drops below the high-water mark wakes the
@@ -92,24 +92,18 @@ OutFrame take_front(Connection& c) {
   return frame;
 }
 
-// lws_write takes a mutable pointer, but a raw write only reads the bytes (or copies what the
-// socket does not take).
-uint8_t* writable(const std::string& bytes, size_t offset) {
-  return reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())) + offset;
-}
-
-// A large uncompressed frame: its header goes into the padding in front of the payload, so header
-// and payload leave in one write without a copy; a shared tail follows in a second write (lws
-// sends writes in order, buffering what the socket does not take). The shared bytes are only
-// touched by this single-threaded loop, and every send rewrites the header.
-int send_in_place(lws* wsi, const OutFrame& frame, uint8_t first) {
+// A large uncompressed frame: its header goes into the padding in front of the payload, and header,
+// payload and any shared tail are referenced, not copied. The shared bytes are only touched by this
+// single-threaded loop, and the header written is the same for every connection sending them.
+void append_in_place(ws::SendBuffer& out, const OutFrame& frame, uint8_t first) {
   const size_t head = frame.bytes->size() - kFramePad;
   const size_t size = frame.payload_size();
-  uint8_t* start = writable(*frame.bytes, kFramePad - header_size(size));
+  const size_t at = kFramePad - header_size(size);
+  auto* start = reinterpret_cast<uint8_t*>(const_cast<char*>(frame.bytes->data())) + at;
   put_header(start, first, size);
-  if (lws_write(wsi, start, header_size(size) + head, LWS_WRITE_RAW) < 0) return -1;
-  if (!frame.tail || frame.tail->empty()) return 0;
-  return lws_write(wsi, writable(*frame.tail, 0), frame.tail->size(), LWS_WRITE_RAW) < 0 ? -1 : 0;
+  out.append_shared(frame.bytes,
+                    std::string_view(*frame.bytes).substr(at, header_size(size) + head));
+  if (frame.tail) out.append_shared(frame.tail, *frame.tail);
 }
 
 // permessage-deflate compresses the whole message, so a two-piece payload is joined first.
@@ -129,17 +123,14 @@ int write_close(lws* wsi, Connection& c) {
     // A control frame carries at most 125 bytes.
     if (!c.server->has(Defect::kCloseNoReason)) payload += c.close_reason.substr(0, 123);
   }
-  std::vector<uint8_t>& out = batch(c);
-  out.assign(LWS_PRE, 0);
   if (c.overflowed && seam::close_inside_frame(*c.server)) {
-    out.push_back(kFin | 0x1);
-    out.push_back(20);  // a 20-byte text frame, of which 10 bytes go out before the close frame
-    out.insert(out.end(), 10, 'x');
+    // A 20-byte text frame, of which 10 bytes go out before the close frame.
+    c.out.append_copy(std::string_view("\x81\x14xxxxxxxxxx", 12));
   }
-  append_frame(out, kFin | 0x8, payload);
-  if (send_bytes(wsi, out) < 0) return -1;
+  append_frame(c.out, kFin | 0x8, payload);
   c.close_sent = true;
   lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, kCloseWaitSecs);
+  if (flush(wsi, c) < 0) return -1;
   lws_callback_on_writable(wsi);  // runs again once the close frame has left
   return 0;
 }
@@ -148,6 +139,7 @@ int write_close(lws* wsi, Connection& c) {
 // connection (§2.6) sends its FIN at once and discards input until the client's FIN or the
 // deadline; otherwise we wait for the client's close frame (ws_reader) or the deadline.
 int after_close_sent(lws* wsi, Connection& c) {
+  if (!c.out.empty()) return flush(wsi, c);  // the close frame has not left yet
   if (c.peer_closed && !c.failed) return -1;
   if (c.failed && !c.fin_sent) {
     c.fin_sent = true;
@@ -157,11 +149,8 @@ int after_close_sent(lws* wsi, Connection& c) {
 }
 
 int write_data(lws* wsi, Connection& c) {
-  std::vector<uint8_t>& out = batch(c);
-  out.assign(LWS_PRE, 0);
-  size_t written = 0;
-  while (!c.tx.empty() &&
-         (written == 0 || (written < kWriteBudget && !lws_send_pipe_choked(wsi)))) {
+  size_t taken = 0;
+  while (!c.tx.empty() && taken < kWriteBudget) {
     const OutFrame frame = take_front(c);
     const std::string_view head = std::string_view(*frame.bytes).substr(kFramePad);
     const std::string_view tail = frame.tail ? std::string_view(*frame.tail) : std::string_view();
@@ -171,32 +160,35 @@ int write_data(lws* wsi, Connection& c) {
     std::string compressed;
     if (c.deflater && size >= kCompressMin) compressed = compress(*c.deflater, head, tail);
     if (!compressed.empty()) {
-      append_frame(out, kFin | kRsv1 | opcode, compressed);
+      append_frame(c.out, kFin | kRsv1 | opcode, compressed);
     } else if (size >= kInPlaceMin) {
-      if (send_bytes(wsi, out) < 0 || send_in_place(wsi, frame, kFin | opcode) < 0) return -1;
+      append_in_place(c.out, frame, kFin | opcode);
     } else {
-      append_frame(out, kFin | opcode, head, tail);
+      append_frame(c.out, kFin | opcode, head, tail);
     }
-    written += size + 1;  // an empty frame still counts
-    if (out.size() - LWS_PRE >= kBatchBytes && send_bytes(wsi, out) < 0) return -1;
+    taken += size + 1;  // an empty frame still counts
+    if (c.out.size() >= kFlushBytes) {
+      if (flush(wsi, c) < 0) return -1;
+      if (!c.out.empty()) return 0;  // the socket is full: the writeable callback continues
+    }
   }
-  return send_bytes(wsi, out);
+  return flush(wsi, c);
 }
 
 }  // namespace
 
 int write_pending(lws* wsi, Connection& c) {
   if (c.close_sent) return after_close_sent(wsi, c);
-  if (c.close_code != 0 && (!c.close_flush_first || c.tx.empty())) return write_close(wsi, c);
-  if (c.pong_due || c.ping_due) {
-    std::vector<uint8_t>& out = batch(c);
-    out.assign(LWS_PRE, 0);
-    if (c.pong_due) append_frame(out, kFin | 0xA, *c.pong_due);
-    if (c.ping_due) append_frame(out, kFin | 0x9, kPingPayload);
-    c.pong_due.reset();
-    c.ping_due = false;
-    if (send_bytes(wsi, out) < 0) return -1;
+  // Bytes already framed go first: a frame is never interleaved with another.
+  if (!c.out.empty()) {
+    if (flush(wsi, c) < 0) return -1;
+    if (!c.out.empty()) return 0;  // still full: the writeable callback comes back
   }
+  if (c.close_code != 0 && (!c.close_flush_first || c.tx.empty())) return write_close(wsi, c);
+  if (c.pong_due) append_frame(c.out, kFin | 0xA, *c.pong_due);
+  if (c.ping_due) append_frame(c.out, kFin | 0x9, kPingPayload);
+  c.pong_due.reset();
+  c.ping_due = false;
   return write_data(wsi, c);
 }
 

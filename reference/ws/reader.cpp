@@ -2,8 +2,6 @@
 // close 1002, then nothing more is read from it.
 #include "reference/ws/reader.hpp"
 
-#include <libwebsockets.h>
-
 #include <limits>
 #include <string>
 
@@ -44,7 +42,7 @@ int on_control(Connection& c, uint8_t opcode) {
         (void)seam::bucket_charged(*c.server, c.bucket).try_take(seam::bucket_now(*c.server));
       if (!closing(c)) {
         c.pong_due = payload;  // only the latest ping needs its pong (RFC 6455 §5.5.3)
-        if (c.wsi) lws_callback_on_writable(c.wsi);
+        want_write(c);
       }
       return 0;
     case ws::Opcode::kPong:
