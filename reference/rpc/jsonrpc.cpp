@@ -49,7 +49,8 @@ cJSON* copy_id(const cJSON* id) {
   const double v = id->valuedouble;
   char text[64];
   if (std::isfinite(v) && std::trunc(v) == v && std::fabs(v) < 9.2e18) {
-    std::snprintf(text, sizeof text, "%lld", static_cast<long long>(v));
+    auto [end, ec] = std::to_chars(text, text + sizeof text - 1, static_cast<long long>(v));
+    *end = '\0';
   } else {
     auto [end, ec] = std::to_chars(text, text + sizeof text - 1, v);
     *end = '\0';

@@ -14,6 +14,9 @@ namespace flake {
 
 namespace {
 
+// Reassembly buffer capacity kept between messages.
+constexpr size_t kKeptMessageBuffer = 16 * 1024;
+
 void fail_connection(Connection& c, std::string_view why) {
   c.failed = true;
   request_close(c, 1002, std::string(why), false);
@@ -132,9 +135,14 @@ int on_data_end(Connection& c, const ws::FrameHeader& header) {
       return 0;
     }
   }
-  std::string message = std::move(c.rx);
-  c.rx = std::string();
-  handle_message(c, message, c.rx_binary);
+  // Handled in place: nothing handle_message does reads or writes c.rx. A small buffer is kept for
+  // the next message; a large one goes, so one big message does not pin its size per connection.
+  handle_message(c, c.rx, c.rx_binary);
+  if (c.rx.capacity() > kKeptMessageBuffer) {
+    c.rx = std::string();
+  } else {
+    c.rx.clear();
+  }
   return c.drop_now ? -1 : 0;  // test.dropSession: hang up without a close frame
 }
 

@@ -31,6 +31,8 @@ void SendBuffer::append_copy(std::string_view bytes) {
   if (segments_.empty() || segments_.back().shared ||
       segments_.back().own.size() + bytes.size() > kBatchBytes) {
     segments_.emplace_back();
+    segments_.back().own = std::move(spare_);
+    spare_ = std::string();
     segments_.back().own.reserve(std::max(bytes.size(), size_t{4096}));
   }
   segments_.back().own.append(bytes);
@@ -60,6 +62,10 @@ void SendBuffer::consume(size_t sent) {
       return;
     }
     sent -= left;
+    if (!front.shared && front.own.capacity() <= kBatchBytes && spare_.capacity() == 0) {
+      spare_ = std::move(front.own);
+      spare_.clear();
+    }
     segments_.pop_front();
   }
 }

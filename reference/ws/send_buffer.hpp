@@ -46,6 +46,7 @@ class SendBuffer {
 
   std::deque<Segment> segments_;
   size_t bytes_ = 0;
+  std::string spare_;  // a sent batch's storage, kept for the next batch (no allocation per flush)
 };
 
 }  // namespace flake::ws
