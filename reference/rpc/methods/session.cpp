@@ -123,9 +123,10 @@ Outcome handle_authenticate(CallContext& ctx, std::string_view, const cJSON* par
 Outcome handle_ping(CallContext& ctx, std::string_view, const cJSON*) {
   JsonPtr result(cJSON_CreateObject());
   const int64_t now = ctx.server.epoch_ms();
-  cJSON_AddNumberToObject(
+  cJSON_AddItemToObjectCS(  // a literal key, referenced rather than copied
       result.get(), "now",
-      static_cast<double>(ctx.server.has(Defect::kPingSeconds) ? now / 1000 : now));
+      cJSON_CreateNumber(
+          static_cast<double>(ctx.server.has(Defect::kPingSeconds) ? now / 1000 : now)));
   return result;
 }
 
