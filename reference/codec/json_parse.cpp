@@ -1,6 +1,8 @@
 // Strict JSON parsing for untrusted message bytes (see json_parse.hpp for the rules).
 #include "reference/codec/json_parse.hpp"
 
+#include "reference/codec/json_small.hpp"
+
 #include <unordered_set>
 #include <vector>
 
@@ -185,6 +187,14 @@ void mark_float_forms(std::string_view text, cJSON* value) {
 
 ParseResult parse_json(std::string_view text, int max_depth, bool last_key_wins) {
   ParseResult result;
+  // Small flat requests: the same tree without the pre-scan, cJSON's parser and the duplicate walk
+  // (the fast path takes no duplicates, so either rule for them gives this tree).
+  if (max_depth >= kSmallJsonDepth) {
+    if (JsonPtr small = parse_small_json(text)) {
+      result.value = std::move(small);
+      return result;
+    }
+  }
   switch (scan_json(text, max_depth)) {
     case ScanError::kNone:
       break;
