@@ -32,7 +32,9 @@ bench="$build/bench/flake-bench"
 for b in "$bench" "${micro[@]/#/$build/bench/}"; do
   [ -x "$b" ] || { echo "bench-ci: $b not built (build the release preset first)" >&2; exit 2; }
 done
-rm -rf "$out" && mkdir -p "$out/micro"
+# Only this script's own files: --out may name a directory that holds others.
+rm -rf "$out/micro" "$out"/load.* "$out"/compare-*.txt "$out"/baseline-*.json
+mkdir -p "$out/micro"
 start=$SECONDS
 
 # A run error in flake-bench (exit 1) leaves a figure out, which compare reports as not comparable.
@@ -69,12 +71,14 @@ if [ "$update" = 1 ]; then
   if [ -f "$load_baseline" ]; then
     /usr/bin/python3 bench/ci_ratios.py keep-tolerances "$load_baseline" "$out/baseline-quick.json"
   fi
-  cp "$out/baseline-quick.json" "$load_baseline"
   keep=()
   [ -f "$micro_baseline" ] && keep=(--tolerances-from "$micro_baseline")
   /usr/bin/python3 bench/ci_ratios.py micro-baseline "$out/micro" "$out/baseline-micro.json" \
     --min-time "$micro_min_time" "${keep[@]}"
+  # Both written, or neither (set -e stops at a run that cannot make a baseline).
+  cp "$out/baseline-quick.json" "$load_baseline"
   cp "$out/baseline-micro.json" "$micro_baseline"
+  echo "bench-ci: wrote $load_baseline and $micro_baseline; commit them with the change"
   status=0
 fi
 echo "bench-ci: $((SECONDS - start)) s; results in $out (load.html, load.json, micro/)"
