@@ -8,7 +8,7 @@
 
 namespace {
 
-// About 7 KB of JSON shaped like the sidecar's traffic (objects, short strings, integers,
+// About 8.5 KB of JSON shaped like the sidecar's traffic (objects, short strings, integers,
 // fractions, arrays), generated here rather than read from fixtures so that it never changes.
 std::string calibration_text() {
   std::string text = R"({"jsonrpc":"2.0","id":7,"result":{"items":[)";
