@@ -21,6 +21,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+if [ "$quick" = 1 ] && [ "$update" = 1 ]; then
+  # bench/baseline.json holds full-size runs; the quick baselines are CI's.
+  echo "$0: --quick --update-baseline: use scripts/bench-ci.sh --update-baseline" >&2
+  exit 2
+fi
+
 build=build/bench
 out="$build/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out/micro"
@@ -45,7 +51,8 @@ status=0
 
 echo "== regression check" >&2
 if [ "$quick" = 1 ]; then
-  echo "(--quick: ratios not compared with bench/baseline.json, whose runs are full size)"
+  echo "(--quick: ratios not compared with bench/baseline.json, whose runs are full size;"
+  echo " scripts/bench-ci.sh runs CI's quick check against bench/baseline-quick.json)"
 else
   # 1: a figure regressed; 2: the run and the baseline cannot be compared (both fail the run).
   "$build/bench/flake-bench" compare bench/baseline.json "$out/load.json" || status=1

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs dependencies, builds the release and the ASan+UBSan presets, runs ctest on
 # both (unit, integration and conformance self-tests), checks the .deb and the static executables of
-# the release build from outside the tree, a short libFuzzer run of every fuzz target, then the pytest
-# scenarios when they exist.
+# the release build from outside the tree, the benchmarks' regression check on the release build, a
+# short libFuzzer run of every fuzz target, then the pytest scenarios when they exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,11 @@ for preset in release asan; do
     # executables run from an empty directory (30-40 s, see the script).
     echo "== package"
     scripts/package-check.sh build/release
+    # Quick flake-bench with the floor and the micro-benchmarks on this build, ratios compared with
+    # bench/baseline-quick.json and bench/baseline-micro.json; the tables are printed every run and
+    # only a regression beyond the baselines' measured tolerances fails it (docs/benchmarks.md).
+    echo "== bench"
+    scripts/bench-ci.sh --build build/release
   fi
 done
 # conformance.html_screenshot keeps the --html report (a failing case, the PERF plots) as a PNG.
