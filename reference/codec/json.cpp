@@ -168,7 +168,9 @@ bool print_json_to(const cJSON* value, std::string& out) {
 }
 
 std::string print_json(const cJSON* value) {
+  // Room for a typical response at once, rather than growing from the short-string buffer.
   std::string out;
+  out.reserve(128);
   if (!print_json_to(value, out)) return {};
   return out;
 }

@@ -53,7 +53,7 @@ std::optional<std::string> cjson_print(const cJSON* value) {
 }
 
 std::string hex_bits(double d) {
-  char text[40];
+  char text[64];
   std::snprintf(text, sizeof text, "%016llx (%a)",
                 static_cast<unsigned long long>(std::bit_cast<std::uint64_t>(d)), d);
   return text;
