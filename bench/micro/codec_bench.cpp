@@ -1,8 +1,10 @@
 // JSON (cJSON) against MessagePack (msgpack-c packer, our decoder), encode and decode, for the
-// three message sizes the sidecar sees: a request, a dashboard response and a 10,000-entry page.
+// message sizes the sidecar sees: a system.ping response, a request, a dashboard response and a
+// 10,000-entry page; and print_json against cJSON_PrintUnformatted, which it reproduces.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "bench/micro/bench_payloads.hpp"
@@ -14,7 +16,11 @@ namespace {
 
 using namespace flake;
 
-enum class Payload { kRequest, kDashboard, kLogPage };
+enum class Payload { kPing, kRequest, kDashboard, kLogPage };
+
+// What system.ping answers over a text connection: an epoch-ms timestamp, beyond int range.
+inline constexpr const char* kPingResponse =
+    R"({"jsonrpc":"2.0","id":12345,"result":{"now":1765118765123}})";
 inline constexpr size_t kLogPageEntries = 10'000;
 
 struct Message {
@@ -24,6 +30,12 @@ struct Message {
 };
 
 const Message& message(Payload p) {
+  static const Message ping = [] {
+    Message m{bench::parse_or_throw(kPingResponse), {}, {}, 1};
+    m.json = print_json(m.tree.get());
+    m.msgpack = encode_msgpack(m.tree.get());
+    return m;
+  }();
   static const Message request = [] {
     Message m{bench::parse_or_throw(bench::kTypicalRequest), {}, {}, 1};
     m.json = print_json(m.tree.get());
@@ -43,6 +55,8 @@ const Message& message(Payload p) {
     return m;
   }();
   switch (p) {
+    case Payload::kPing:
+      return ping;
     case Payload::kRequest:
       return request;
     case Payload::kDashboard:
@@ -66,6 +80,30 @@ void BM_JsonEncode(benchmark::State& state, Payload p) {
   for (auto _ : state) {
     std::string text = print_json(m.tree.get());
     benchmark::DoNotOptimize(text.data());
+  }
+  report(state, m, m.json.size());
+}
+
+// cJSON's own printer, as print_json used it: print, then copy into a std::string.
+void BM_CjsonPrint(benchmark::State& state, Payload p) {
+  const Message& m = message(p);
+  for (auto _ : state) {
+    std::unique_ptr<char, CjsonFree> text(cJSON_PrintUnformatted(m.tree.get()));
+    std::string copy(text.get());
+    benchmark::DoNotOptimize(copy.data());
+  }
+  report(state, m, m.json.size());
+}
+
+// print_json_to after a frame header's room in a buffer that the loop reuses, as a connection
+// that keeps its frame buffer would.
+void BM_JsonPrintTo(benchmark::State& state, Payload p) {
+  const Message& m = message(p);
+  std::string frame;
+  for (auto _ : state) {
+    frame.assign(16, '\0');
+    if (!print_json_to(m.tree.get(), frame)) state.SkipWithError("print_json_to failed");
+    benchmark::DoNotOptimize(frame.data());
   }
   report(state, m, m.json.size());
 }
@@ -101,14 +139,21 @@ void BM_MsgpackDecode(benchmark::State& state, Payload p) {
 
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_CjsonPrint, ping_response, Payload::kPing);
+BENCHMARK_CAPTURE(BM_JsonEncode, ping_response, Payload::kPing);
+BENCHMARK_CAPTURE(BM_JsonPrintTo, ping_response, Payload::kPing);
+BENCHMARK_CAPTURE(BM_MsgpackEncode, ping_response, Payload::kPing);
+BENCHMARK_CAPTURE(BM_CjsonPrint, request, Payload::kRequest);
 BENCHMARK_CAPTURE(BM_JsonEncode, request, Payload::kRequest);
 BENCHMARK_CAPTURE(BM_MsgpackEncode, request, Payload::kRequest);
 BENCHMARK_CAPTURE(BM_JsonDecode, request, Payload::kRequest);
 BENCHMARK_CAPTURE(BM_MsgpackDecode, request, Payload::kRequest);
+BENCHMARK_CAPTURE(BM_CjsonPrint, dashboard, Payload::kDashboard);
 BENCHMARK_CAPTURE(BM_JsonEncode, dashboard, Payload::kDashboard);
 BENCHMARK_CAPTURE(BM_MsgpackEncode, dashboard, Payload::kDashboard);
 BENCHMARK_CAPTURE(BM_JsonDecode, dashboard, Payload::kDashboard);
 BENCHMARK_CAPTURE(BM_MsgpackDecode, dashboard, Payload::kDashboard);
+BENCHMARK_CAPTURE(BM_CjsonPrint, log_page_10k, Payload::kLogPage)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_JsonEncode, log_page_10k, Payload::kLogPage)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_MsgpackEncode, log_page_10k, Payload::kLogPage)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_JsonDecode, log_page_10k, Payload::kLogPage)->Unit(benchmark::kMillisecond);

@@ -24,8 +24,13 @@ struct CjsonFree {
   void operator()(char* p) const { cJSON_free(p); }
 };
 
-// Compact serialisation; an empty string only when cJSON runs out of memory.
+// Compact serialisation, byte for byte what cJSON_PrintUnformatted prints; an empty string where
+// cJSON would fail: a null or invalid type, a cJSON_Raw without text, more than 2 GiB of text.
 std::string print_json(const cJSON* value);
+
+// The same text appended to `out`, e.g. after the room a frame header needs. False, and `out` as it
+// was, where print_json gives "".
+bool print_json_to(const cJSON* value, std::string& out);
 
 // Case-sensitive member lookup (cJSON_GetObjectItem is case-insensitive, which JSON is not).
 inline const cJSON* member(const cJSON* object, const char* key) {
