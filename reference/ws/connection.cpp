@@ -136,6 +136,16 @@ std::string encode_response(const cJSON* response, bool binary) {
   return binary ? encode_msgpack(response) : print_json(response);
 }
 
+// The same as a queued frame's bytes: JSON is printed straight after the frame padding.
+SharedText response_frame(const cJSON* response, bool binary) {
+  if (binary) return make_frame_bytes(encode_msgpack(response));
+  std::string bytes;
+  bytes.reserve(kFramePad + 128);
+  bytes.assign(kFramePad, '\0');
+  (void)print_json_to(response, bytes);  // on failure nothing is appended, as print_json gives ""
+  return std::make_shared<const std::string>(std::move(bytes));
+}
+
 }  // namespace
 
 void handle_message(Connection& c, std::string_view payload, bool binary) {
@@ -164,7 +174,7 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
       (void)seam::bucket_charged(server, c.bucket).try_take(seam::bucket_now(server));
     if (!binary) error = seam::parse_error_as_sent(server, payload, std::move(error));
     if (server.has(Defect::kBinaryAsText)) binary = false;
-    enqueue_frame(c, make_frame_bytes(encode_response(error.get(), binary)), binary);
+    enqueue_frame(c, response_frame(error.get(), binary), binary);
     return;
   }
   CallContext ctx(server, &c, c.authenticated());
@@ -179,8 +189,7 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
     return;
   }
   if (ctx.jobs.empty()) {
-    if (response)
-      enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
+    if (response) enqueue_frame(c, response_frame(response.get(), binary), binary);
     for (OutFrame& frame : ctx.follow_up)
       enqueue_frame(c, std::move(frame.bytes), frame.binary, std::move(frame.tail));
     if (ctx.close_after_code != 0) request_close(c, ctx.close_after_code, ctx.close_after_reason);
@@ -196,7 +205,7 @@ void handle_message(Connection& c, std::string_view payload, bool binary) {
                   [](const EmitJob& job) { return job.kind == EmitJob::Kind::kChunks; }) &&
       !server.has(Defect::kChunkBeforeMetadata);
   if (response && answer_first) {
-    enqueue_frame(c, make_frame_bytes(encode_response(response.get(), binary)), binary);
+    enqueue_frame(c, response_frame(response.get(), binary), binary);
   } else if (response) {
     ctx.jobs.back().response = encode_response(response.get(), binary);
     ctx.jobs.back().response_binary = binary;
