@@ -503,29 +503,6 @@ TEST(LargeExportPlan, NoEntriesAndDroppedEntries) {
   EXPECT_EQ(streamed.sha256_hex, whole.sha256_hex);
 }
 
-TEST(DataChunkPieces, JoinToTheWholeMessageWithThePayloadAsTail) {
-  JsonPtr entries = make_entries(20'000);
-  const LargeExport e = build_large_export(entries.get(), {"aws", 1000, true, false}, 9);
-  ASSERT_GE(e.chunks.size(), 2u);
-  for (size_t i = 0; i < e.chunks.size(); ++i) {
-    const DataChunkPieces bin = data_chunk_pieces(e.stream, i, e.chunks[i], true);
-    EXPECT_EQ(bin.tail, e.chunks[i]) << "the payload is queued as it is";
-    EXPECT_LT(bin.head.size(), 128u);
-    EXPECT_EQ(bin.head + bin.tail, data_chunk_msgpack(e, i));
-    const DataChunkPieces text = data_chunk_pieces(e.stream, i, e.chunks[i], false);
-    EXPECT_LT(text.head.size(), 128u);
-    EXPECT_EQ(text.head + text.tail, data_chunk_json(e, i));
-    ASSERT_GE(text.tail.size(), 3u);
-    EXPECT_EQ(text.tail.substr(text.tail.size() - 3), "\"}}");
-    EXPECT_EQ(base64_decode(text.tail.substr(0, text.tail.size() - 3)), e.chunks[i]);
-  }
-  // The §6.11 example's message, reassembled from its pieces.
-  const DataChunkPieces example = data_chunk_pieces("st-1", 0, "\x90", false);
-  EXPECT_EQ(example.head + example.tail,
-            R"({"jsonrpc":"2.0","method":"data.chunk","params":{"stream":"st-1","index":0,)"
-            R"("payload":"kA=="}})");
-}
-
 TEST(LargeExportParams, ValidAndDefaults) {
   JsonPtr params = json(R"({"service":"vercel","timeRange":"1h","ignored":true})");
   auto parsed = parse_large_export_params(params.get());
