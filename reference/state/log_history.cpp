@@ -14,21 +14,14 @@ void LogHistory::add(std::string_view service, int64_t ts_ms, std::string_view j
   if (it == services_.end())
     it = services_.emplace(std::string(service), std::deque<Entry>{}).first;
   std::deque<Entry>& entries = it->second;
-  // The fast transcoder, else the full parse for text it declines; what does not parse is left out
-  // of exports, as entries_since leaves it out.
-  std::string packed;
-  if (!json_to_msgpack(json, packed)) {
-    if (ParseResult parsed = parse_json(json); parsed.value)
-      packed = encode_msgpack(parsed.value.get());
-  }
   // Kept in ascending ts (§5.12), also when test.setClock moved the clock back: an entry older than
   // the newest goes after the last one with its ts or an earlier one.
   if (entries.empty() || entries.back().ts_ms <= ts_ms) {
-    entries.push_back(Entry{ts_ms, std::string(json), std::move(packed)});
+    entries.push_back(Entry{ts_ms, std::string(json)});
   } else {
     const auto at = std::upper_bound(entries.begin(), entries.end(), ts_ms,
                                      [](int64_t ts, const Entry& e) { return ts < e.ts_ms; });
-    entries.insert(at, Entry{ts_ms, std::string(json), std::move(packed)});
+    entries.insert(at, Entry{ts_ms, std::string(json)});
   }
   while (entries.size() > max_per_service_) entries.pop_front();
 }
@@ -52,18 +45,17 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   PackedEntries packed;
   auto it = services_.find(service);
   if (it == services_.end()) return packed;
-  size_t bytes = 0;
-  size_t count = 0;
+  size_t text_bytes = 0;
+  for (const Entry& entry : it->second) text_bytes += entry.json.size();
+  packed.bytes.reserve(text_bytes);  // MessagePack is no larger than the JSON text it comes from
   for (const Entry& entry : it->second) {
-    if (entry.ts_ms < since_ms || entry.packed.empty()) continue;
-    bytes += entry.packed.size();
-    ++count;
-  }
-  packed.bytes.reserve(bytes);
-  packed.ends.reserve(count);
-  for (const Entry& entry : it->second) {
-    if (entry.ts_ms < since_ms || entry.packed.empty()) continue;
-    packed.bytes += entry.packed;
+    if (entry.ts_ms < since_ms) continue;
+    if (!json_to_msgpack(entry.json, packed.bytes)) {
+      // As entries_since: what does not parse is skipped.
+      ParseResult parsed = parse_json(entry.json);
+      if (!parsed.value) continue;
+      packed.bytes += encode_msgpack(parsed.value.get());
+    }
     packed.ends.push_back(packed.bytes.size());
   }
   return packed;

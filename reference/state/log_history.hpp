@@ -21,9 +21,8 @@ class LogHistory {
   void add(std::string_view service, int64_t ts_ms, std::string_view json);
   // The entries of `service` with ts >= since_ms, oldest first, as a cJSON array.
   JsonPtr entries_since(std::string_view service, int64_t since_ms) const;
-  // The same entries as MessagePack, packed back to back for logs.getLarge: each entry is packed
-  // once, as it is added, so an export only concatenates (transcoding at export time cost more
-  // than everything else an export does).
+  // The same entries as MessagePack, packed back to back for logs.getLarge: transcoded from the
+  // stored text without a cJSON tree (the full parse only for text the fast path declines).
   PackedEntries packed_since(std::string_view service, int64_t since_ms) const;
   size_t size(std::string_view service) const;
 
@@ -31,7 +30,6 @@ class LogHistory {
   struct Entry {
     int64_t ts_ms;
     std::string json;
-    std::string packed;  // its MessagePack form; empty: the text did not parse (left out)
   };
   size_t max_per_service_;
   std::map<std::string, std::deque<Entry>, std::less<>> services_;

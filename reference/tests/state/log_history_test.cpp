@@ -65,8 +65,8 @@ TEST(LogHistory, PackedEntriesMatchTheParsedOnes) {
 }
 
 TEST(LogHistory, EntriesSinceGivesTheValuesOfTheAddedText) {
-  // The history keeps each entry's packed form next to its text; the HTTP export's entries stay
-  // what parsing the text gives (-0 stays -0, which the MessagePack form packs as the integer 0).
+  // The HTTP export's entries are what parsing the added text gives (-0 stays -0, which the
+  // MessagePack form packs as the integer 0, so the text must stay the stored form).
   const std::vector<std::string> texts = {
       entry(10, 1, "plain"),
       entry(20, 2, R"(escaped \"quote\" and \u00e9 \n)"),
