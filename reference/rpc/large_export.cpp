@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "reference/codec/msgpack.hpp"
@@ -46,11 +47,6 @@ std::string array_header(size_t count) {
   msgpack_packer_init(&pk, &sbuf.buffer, msgpack_sbuffer_write);
   msgpack_pack_array(&pk, count);
   return sbuf.str();
-}
-
-void pack_str(msgpack_packer& pk, std::string_view text) {
-  msgpack_pack_str(&pk, text.size());
-  msgpack_pack_str_body(&pk, text.data(), text.size());
 }
 
 // zlib stream (RFC 1950) of `raw`; nullopt only when zlib itself fails.
@@ -122,29 +118,32 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
-std::string sha256_hex(const std::vector<std::string>& parts) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return {};
-  for (const std::string& part : parts) {
-    if (EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1) return {};
+// SHA-256 fed piece by piece: a streamed export hashes its payloads without assembling them.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) {
+    ok_ = ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1;
   }
-  if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) return {};
-  return to_hex(digest, length);
-}
+  void update(std::string_view bytes) {
+    ok_ = ok_ && EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()) == 1;
+  }
+  // Lowercase hex; empty when OpenSSL failed.
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), digest, &length) != 1) return {};
+    return to_hex(digest, length);
+  }
 
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a NUL
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(written));
-  return out;
-}
+ private:
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx_;
+  bool ok_ = false;
+};
 
 LargeExport failed(LargeExport export_, std::string error) {
   export_.chunks.clear();
+  export_.chunk_ends.clear();
+  export_.entries = {};
   export_.bytes = 0;
   export_.error = std::move(error);
   return export_;
@@ -204,32 +203,27 @@ std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSO
 
 namespace {
 
-// `trees`, when given, holds entry i's cJSON form for shortening; otherwise it is decoded from the
-// packed bytes (identical values: both come from the same tree or text).
-LargeExport build_from_packed(const PackedEntries& entries, const LargeExportParams& params,
-                              uint64_t stream_number, const std::vector<const cJSON*>* trees) {
-  LargeExport out;
-  out.stream = "lg-" + std::to_string(stream_number);
-  out.msgpack = params.msgpack;
-  out.compressed = params.compress;
-
-  // Entries that fit a chunk alone (nearly all) are used where they lie; the rest are copied with
-  // their message shortened. ends[i] is where entry i stops in whichever buffer holds the run.
-  std::string rebuilt;
-  const std::string* source = &entries.bytes;
-  std::vector<size_t> rebuilt_ends;
-  const std::vector<size_t>* ends_of = &entries.ends;
+// §6.8 on `entries` in place: an entry that does not fit a chunk alone has its message shortened
+// (or, with the defect long-entry-dropped, is left out). Entries that fit (nearly all) stay where
+// they lie; only when one changes is the buffer rebuilt. `trees`, when given, holds entry i's cJSON
+// form for shortening; otherwise it is decoded from the packed bytes (identical values: both come
+// from the same tree or text). False, with out.error set, when an entry cannot fit at all.
+bool fit_entries(PackedEntries& entries, const LargeExportParams& params,
+                 const std::vector<const cJSON*>* trees, LargeExport& out) {
+  PackedEntries rebuilt;
+  bool rebuilding = false;
+  auto start_rebuilding = [&](size_t i, size_t begin) {
+    if (rebuilding) return;
+    rebuilding = true;
+    rebuilt.bytes.assign(entries.bytes, 0, begin);
+    rebuilt.ends.assign(entries.ends.begin(), entries.ends.begin() + static_cast<long>(i));
+  };
   for (size_t i = 0; i < entries.ends.size(); ++i) {
     const size_t begin = i == 0 ? 0 : entries.ends[i - 1];
     std::string_view bytes(entries.bytes.data() + begin, entries.ends[i] - begin);
     std::string shortened;
     if (!fits_alone(bytes, params.compress) && params.drop_unfitting) {
-      if (source == &entries.bytes) {  // first dropped entry: switch to a rebuilt copy
-        rebuilt.assign(entries.bytes, 0, begin);
-        rebuilt_ends.assign(entries.ends.begin(), entries.ends.begin() + static_cast<long>(i));
-        source = &rebuilt;
-        ends_of = &rebuilt_ends;
-      }
+      start_rebuilding(i, begin);
       continue;
     }
     if (!fits_alone(bytes, params.compress)) {
@@ -239,58 +233,116 @@ LargeExport build_from_packed(const PackedEntries& entries, const LargeExportPar
         shortened = shortened_entry(tree.value.get(), params.compress);
       }
       if (shortened.empty()) {
-        return failed(std::move(out),
-                      "log entry " + std::to_string(i) +
-                          " does not fit a 1 MiB chunk even with its message shortened");
+        out.error = "log entry " + std::to_string(i) +
+                    " does not fit a 1 MiB chunk even with its message shortened";
+        return false;
       }
       ++out.shortened_entries;
-      if (source == &entries.bytes) {  // first shortened entry: switch to a rebuilt copy
-        rebuilt.assign(entries.bytes, 0, begin);
-        rebuilt_ends.assign(entries.ends.begin(), entries.ends.begin() + static_cast<long>(i));
-        source = &rebuilt;
-        ends_of = &rebuilt_ends;
-      }
+      start_rebuilding(i, begin);
       bytes = shortened;
     }
-    if (source == &rebuilt) {
-      rebuilt += bytes;
-      rebuilt_ends.push_back(rebuilt.size());
+    if (rebuilding) {
+      rebuilt.bytes += bytes;
+      rebuilt.ends.push_back(rebuilt.bytes.size());
     }
   }
-  const std::string& packed = *source;
-  const std::vector<size_t>& ends = *ends_of;
-  out.total_entries = ends.size();
+  if (rebuilding) entries = std::move(rebuilt);
+  return true;
+}
 
-  auto start_of = [&](size_t i) { return i == 0 ? size_t{0} : ends[i - 1]; };
-  // Uncompressed, the budget is the bound itself and every chunk fits first time. Compressed, the
-  // raw size that fits is unknown until zlib has run, so a chunk that comes out too large is
-  // retried with fewer entries; each entry fits alone (checked above), so every round makes
-  // progress.
-  uint64_t budget = params.compress ? kFirstCompressedBudget : kMaxChunkBytes;
+size_t start_of(const PackedEntries& entries, size_t i) {
+  return i == 0 ? 0 : entries.ends[i - 1];
+}
+
+// Uncompressed: chunks are filled greedily up to the bound, so every boundary follows from the
+// entry sizes; each payload is hashed as an array header then the run of entries where it lies.
+bool plan_plain(const PackedEntries& entries, LargeExport& out) {
+  const std::vector<size_t>& ends = entries.ends;
+  Sha256 hash;
   for (size_t i = 0; i < ends.size();) {
     size_t j = i + 1;
-    while (j < ends.size() && array_header_size(j + 1 - i) + (ends[j] - start_of(i)) <= budget) ++j;
-    const std::string_view run(packed.data() + start_of(i), ends[j - 1] - start_of(i));
-    std::string payload = array_header(j - i);
-    payload += run;
-    const uint64_t raw = payload.size();
-    if (params.compress) {
-      auto deflated = deflate_chunk(payload);
-      if (!deflated) return failed(std::move(out), "zlib compression failed");
-      payload = std::move(*deflated);
-      const uint64_t estimate = raw * kMaxChunkBytes / std::max<uint64_t>(payload.size(), 1);
-      if (payload.size() > kMaxChunkBytes) {
-        budget = std::min(raw - 1, estimate * 9 / 10);
-        continue;
-      }
-      budget = std::clamp<uint64_t>(estimate * 95 / 100, 1, kMaxRawPerChunk);
-    }
-    out.bytes += payload.size();
-    out.chunks.push_back(std::move(payload));
+    while (j < ends.size() &&
+           array_header_size(j + 1 - i) + (ends[j] - start_of(entries, i)) <= kMaxChunkBytes)
+      ++j;
+    const std::string header = array_header(j - i);
+    const std::string_view run(entries.bytes.data() + start_of(entries, i),
+                               ends[j - 1] - start_of(entries, i));
+    hash.update(header);
+    hash.update(run);
+    out.bytes += header.size() + run.size();
+    out.chunk_ends.push_back(j);
     i = j;
   }
-  out.sha256_hex = sha256_hex(out.chunks);
-  if (out.sha256_hex.empty()) return failed(std::move(out), "SHA-256 failed");
+  out.sha256_hex = hash.hex();
+  return !out.sha256_hex.empty();
+}
+
+// Compressed: the raw size that fits is unknown until zlib has run, so a chunk that comes out too
+// large is retried with fewer entries; each entry fits alone (fit_entries), so every round makes
+// progress.
+bool build_compressed(const PackedEntries& entries, LargeExport& out) {
+  const std::vector<size_t>& ends = entries.ends;
+  uint64_t budget = kFirstCompressedBudget;
+  Sha256 hash;
+  for (size_t i = 0; i < ends.size();) {
+    size_t j = i + 1;
+    while (j < ends.size() &&
+           array_header_size(j + 1 - i) + (ends[j] - start_of(entries, i)) <= budget)
+      ++j;
+    std::string raw = array_header(j - i);
+    raw.append(entries.bytes, start_of(entries, i), ends[j - 1] - start_of(entries, i));
+    auto payload = deflate_chunk(raw);
+    if (!payload) {
+      out.error = "zlib compression failed";
+      return false;
+    }
+    const uint64_t estimate = raw.size() * kMaxChunkBytes / std::max<size_t>(payload->size(), 1);
+    if (payload->size() > kMaxChunkBytes) {
+      budget = std::min<uint64_t>(raw.size() - 1, estimate * 9 / 10);
+      continue;
+    }
+    budget = std::clamp<uint64_t>(estimate * 95 / 100, 1, kMaxRawPerChunk);
+    hash.update(*payload);
+    out.bytes += payload->size();
+    out.chunks.push_back(std::move(*payload));
+    i = j;
+  }
+  out.sha256_hex = hash.hex();
+  if (out.sha256_hex.empty()) out.error = "SHA-256 failed";
+  return out.error.empty();
+}
+
+std::string cut_chunk(const LargeExport& export_, size_t index) {
+  if (index >= export_.chunk_ends.size()) throw std::out_of_range("no such chunk");
+  const size_t first = index == 0 ? 0 : export_.chunk_ends[index - 1];
+  const size_t last = export_.chunk_ends[index];
+  const size_t begin = start_of(export_.entries, first);
+  const size_t size = export_.entries.ends[last - 1] - begin;
+  std::string payload;
+  payload.reserve(array_header_size(last - first) + size);
+  payload = array_header(last - first);
+  payload.append(export_.entries.bytes, begin, size);
+  return payload;
+}
+
+LargeExport plan(PackedEntries entries, const LargeExportParams& params, uint64_t stream_number,
+                 const std::vector<const cJSON*>* trees) {
+  LargeExport out;
+  out.stream = "lg-" + std::to_string(stream_number);
+  out.msgpack = params.msgpack;
+  out.compressed = params.compress;
+  if (!fit_entries(entries, params, trees, out)) {
+    std::string error = out.error;
+    return failed(std::move(out), std::move(error));
+  }
+  out.total_entries = entries.ends.size();
+  if (params.compress) {
+    if (build_compressed(entries, out)) return out;
+    std::string error = out.error;
+    return failed(std::move(out), std::move(error));
+  }
+  if (!plan_plain(entries, out)) return failed(std::move(out), "SHA-256 failed");
+  out.entries = std::move(entries);
   return out;
 }
 
@@ -306,58 +358,35 @@ LargeExport build_large_export(const cJSON* entries, const LargeExportParams& pa
     packed.ends.push_back(packed.bytes.size());
     trees.push_back(entry);
   }
-  return build_from_packed(packed, params, stream_number, &trees);
+  LargeExport out = plan(std::move(packed), params, stream_number, &trees);
+  materialize_chunks(out);
+  return out;
 }
 
 LargeExport build_large_export(const PackedEntries& entries, const LargeExportParams& params,
                                uint64_t stream_number) {
-  return build_from_packed(entries, params, stream_number, nullptr);
-}
-
-JsonPtr large_export_metadata(const LargeExport& export_) {
-  JsonPtr result(cJSON_CreateObject());
-  cJSON_AddStringToObject(result.get(), "stream", export_.stream.c_str());
-  cJSON_AddNumberToObject(result.get(), "totalEntries", static_cast<double>(export_.total_entries));
-  cJSON_AddNumberToObject(result.get(), "chunks", static_cast<double>(export_.chunks.size()));
-  cJSON_AddNumberToObject(result.get(), "bytes", static_cast<double>(export_.bytes));
-  cJSON_AddStringToObject(result.get(), "sha256", export_.sha256_hex.c_str());
-  cJSON_AddStringToObject(result.get(), "format", export_.msgpack ? "msgpack" : "json");
-  cJSON_AddBoolToObject(result.get(), "compressed", export_.compressed);
-  return result;
-}
-
-std::string data_chunk_json(const LargeExport& export_, size_t index) {
-  const std::string& chunk = export_.chunks.at(index);
-  // Written by hand: the payload can be 1.4 MB of base64, which a cJSON tree would copy twice more.
-  JsonPtr stream(cJSON_CreateString(export_.stream.c_str()));
-  std::string out = R"({"jsonrpc":"2.0","method":"data.chunk","params":{"stream":)";
-  out += print_json(stream.get());
-  out += R"(,"index":)" + std::to_string(index) + R"(,"payload":")";
-  out += base64(chunk);
-  out += "\"}}";
+  LargeExport out = plan(entries, params, stream_number, nullptr);
+  materialize_chunks(out);
   return out;
 }
 
-std::string data_chunk_msgpack(const LargeExport& export_, size_t index) {
-  const std::string& chunk = export_.chunks.at(index);
-  Sbuffer sbuf;
-  msgpack_packer pk;
-  msgpack_packer_init(&pk, &sbuf.buffer, msgpack_sbuffer_write);
-  msgpack_pack_map(&pk, 3);
-  pack_str(pk, "jsonrpc");
-  pack_str(pk, "2.0");
-  pack_str(pk, "method");
-  pack_str(pk, "data.chunk");
-  pack_str(pk, "params");
-  msgpack_pack_map(&pk, 3);
-  pack_str(pk, "stream");
-  pack_str(pk, export_.stream);
-  pack_str(pk, "index");
-  msgpack_pack_uint64(&pk, index);
-  pack_str(pk, "payload");
-  msgpack_pack_bin(&pk, chunk.size());  // §6.9: a real bin, not base64 text
-  msgpack_pack_bin_body(&pk, chunk.data(), chunk.size());
-  return sbuf.str();
+LargeExport plan_large_export(PackedEntries entries, const LargeExportParams& params,
+                              uint64_t stream_number) {
+  return plan(std::move(entries), params, stream_number, nullptr);
+}
+
+std::string take_chunk_payload(LargeExport& export_, size_t index) {
+  if (export_.chunks.empty()) return cut_chunk(export_, index);
+  return std::move(export_.chunks.at(index));
+}
+
+void materialize_chunks(LargeExport& export_) {
+  if (export_.chunks.empty()) {
+    for (size_t i = 0; i < export_.chunk_ends.size(); ++i)
+      export_.chunks.push_back(cut_chunk(export_, i));
+  }
+  export_.chunk_ends.clear();
+  export_.entries = {};
 }
 
 }  // namespace flake

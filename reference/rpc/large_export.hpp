@@ -39,6 +39,14 @@ std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSO
 // (§9.10).
 std::optional<int64_t> parse_time_range_ms(std::string_view text);
 
+// Entries already packed, each one MessagePack value, back to back: entry i is
+// bytes[ends[i-1], ends[i]) (from 0 for the first). The log history gives them in this form, so an
+// export needs no cJSON tree per entry.
+struct PackedEntries {
+  std::string bytes;
+  std::vector<size_t> ends;
+};
+
 struct LargeExport {
   std::string stream;  // "lg-<stream_number>"
   uint64_t total_entries = 0;
@@ -51,6 +59,13 @@ struct LargeExport {
       0;              // entries whose message was cut to fit a chunk on their own (§6.8)
   std::string error;  // non-empty: no export (an entry cannot fit even with an empty message,
                       // or zlib failed); chunks is then empty and the caller answers -32603
+  // The streamed form (an uncompressed export from plan_large_export): `chunks` stays empty and
+  // payload i is cut when it is sent, an array header then entries [chunk_ends[i-1], chunk_ends[i])
+  // of `entries` (from 0 for the first).
+  PackedEntries entries;
+  std::vector<size_t> chunk_ends;
+
+  size_t chunk_count() const { return chunks.empty() ? chunk_ends.size() : chunks.size(); }
 };
 
 // `entries`: the export's log entries, a cJSON array of objects in export order (null or a
@@ -62,16 +77,24 @@ struct LargeExport {
 LargeExport build_large_export(const cJSON* entries, const LargeExportParams& params,
                                uint64_t stream_number);
 
-// Entries already packed, each one MessagePack value, back to back: entry i is
-// bytes[ends[i-1], ends[i]) (from 0 for the first). The log history gives them in this form, so an
-// export needs no cJSON tree per entry.
-struct PackedEntries {
-  std::string bytes;
-  std::vector<size_t> ends;
-};
 // The same export from packed entries (what the overload above builds after packing each entry).
 LargeExport build_large_export(const PackedEntries& entries, const LargeExportParams& params,
                                uint64_t stream_number);
+
+// The same export, its metadata complete but, uncompressed, its payloads not yet cut: the export
+// keeps `entries` and the chunk boundaries, and take_chunk_payload cuts each payload when its
+// data.chunk goes out. §6.7 puts bytes, chunks and sha256 before the first chunk, so one pass over
+// every payload byte (the hash) must precede the first chunk; uncompressed, sizes and boundaries
+// follow from the entry sizes alone and that pass hashes the entries where they lie, so only the
+// payloads in flight are ever copied. Compressed, a chunk's size is only known once zlib has run,
+// so the chunks are built whole here (as build_large_export) and `entries` is released.
+LargeExport plan_large_export(PackedEntries entries, const LargeExportParams& params,
+                              uint64_t stream_number);
+// Chunk `index`'s payload bytes (std::out_of_range past chunk_count()). A built chunk is moved out
+// (each index is taken once, as each data.chunk is sent once); a streamed one is cut from entries.
+std::string take_chunk_payload(LargeExport& export_, size_t index);
+// Cuts every streamed payload into `chunks` and releases `entries` (a defect alters chunk bytes).
+void materialize_chunks(LargeExport& export_);
 
 // The §6.7 result: {"stream","totalEntries","chunks","bytes","sha256","format","compressed"}.
 JsonPtr large_export_metadata(const LargeExport& export_);
@@ -81,5 +104,16 @@ JsonPtr large_export_metadata(const LargeExport& export_);
 std::string data_chunk_json(const LargeExport& export_, size_t index);
 // ... or a MessagePack frame with the same keys and "payload" a bin of the chunk.
 std::string data_chunk_msgpack(const LargeExport& export_, size_t index);
+
+// The same data.chunk message in two pieces, so a 1 MiB payload is never copied into a message
+// string: head + tail is what data_chunk_msgpack / data_chunk_json give. MessagePack: head ends
+// with the bin header, tail is `payload` itself; JSON: head ends with `"payload":"`, tail is the
+// base64 of `payload` and the closing `"}}`.
+struct DataChunkPieces {
+  std::string head;
+  std::string tail;
+};
+DataChunkPieces data_chunk_pieces(std::string_view stream, size_t index, std::string payload,
+                                  bool msgpack);
 
 }  // namespace flake

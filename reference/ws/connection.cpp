@@ -292,19 +292,22 @@ bool step_jobs(Connection& c) {
       publish_metrics(*c.server, job.next_n, n, true);
     } else {
       // data.chunk frames belong to the request: no seq, not in the replay ring (§6.9).
-      const LargeExport& data = *job.export_data;
+      // The payload is cut (or taken) only now, and queued as the frame's shared tail behind a
+      // small head: it is never copied into a message string.
+      LargeExport& data = *job.export_data;
       const bool binary = data.msgpack;
       size_t index = job.next_n;
-      if (c.server->has(Defect::kChunkOrder) && data.chunks.size() > 1 && index < 2)
+      if (c.server->has(Defect::kChunkOrder) && data.chunk_count() > 1 && index < 2)
         index = 1 - index;
-      const std::string frame =
-          binary ? data_chunk_msgpack(data, index) : data_chunk_json(data, index);
-      SharedText bytes = make_frame_bytes(frame);
+      DataChunkPieces pieces =
+          data_chunk_pieces(data.stream, index, take_chunk_payload(data, index), binary);
+      SharedText head = make_frame_bytes(pieces.head);
+      auto tail = std::make_shared<const std::string>(std::move(pieces.tail));
       // Defect chunks-replayed: the chunk goes into the replay ring under a seq of its own.
       if (c.server->has(Defect::kChunksReplayed) && c.session != nullptr) {
-        c.session->ring.push(c.session->assign_seq(), bytes, binary);
+        c.session->ring.push(c.session->assign_seq(), head, binary, tail);
       }
-      enqueue_frame(c, std::move(bytes), binary);
+      enqueue_frame(c, std::move(head), binary, std::move(tail));
     }
     job.next_n += n;
     job.remaining -= n;

@@ -37,8 +37,8 @@ struct OutFrame {
 // Work that must happen after some frames are sent, e.g. test.emitLogs streaming with flow control.
 struct EmitJob {
   enum class Kind { kLogs, kMetrics, kChunks } kind = Kind::kLogs;
-  std::shared_ptr<const struct LargeExport>
-      export_data;  // kChunks: logs.getLarge's data.chunk stream
+  std::shared_ptr<struct LargeExport>
+      export_data;  // kChunks: logs.getLarge's data.chunk stream (payloads taken as sent)
   std::string service;
   uint64_t remaining = 0;
   uint64_t next_n = 0;  // number of the next entry or sample (§11.2, §11.3)

@@ -433,6 +433,76 @@ std::string error_field(std::string_view params_json) {
   return "";
 }
 
+// The entries of `tree` packed back to back, as the log history hands them to an export.
+PackedEntries pack(const cJSON* tree) {
+  PackedEntries packed;
+  for (const cJSON* entry = tree->child; entry; entry = entry->next) {
+    packed.bytes += encode_msgpack(entry);
+    packed.ends.push_back(packed.bytes.size());
+  }
+  return packed;
+}
+
+TEST(LargeExportPlan, StreamsTheBytesOfTheWholeExport) {
+  JsonPtr entries = make_entries(20'000);
+  cJSON_AddItemToArray(entries.get(),
+                       json(R"({"ts":1,"level":"info","message":"x","n":-1})").release());
+  cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(entries.get(), 20'000), "message",
+                                         cJSON_CreateString(noise(3 * kMaxChunkBytes).c_str()));
+  for (bool compress : {false, true}) {
+    SCOPED_TRACE(compress ? "compressed" : "plain");
+    const LargeExportParams params{"aws", 1000, true, compress};
+    const LargeExport whole = build_large_export(entries.get(), params, 3);
+    LargeExport streamed = plan_large_export(pack(entries.get()), params, 3);
+    ASSERT_TRUE(streamed.error.empty()) << streamed.error;
+    ASSERT_GE(whole.chunks.size(), 2u);
+    EXPECT_EQ(streamed.chunk_count(), whole.chunks.size());
+    EXPECT_EQ(streamed.bytes, whole.bytes);
+    EXPECT_EQ(streamed.sha256_hex, whole.sha256_hex);
+    EXPECT_EQ(streamed.total_entries, whole.total_entries);
+    EXPECT_EQ(streamed.shortened_entries, 1u);
+    // Uncompressed, no payload exists before it is taken; compressed, they are built up front.
+    EXPECT_EQ(streamed.chunks.empty(), !compress);
+    EXPECT_EQ(streamed.entries.ends.empty(), compress);
+    JsonPtr meta_whole = large_export_metadata(whole);
+    JsonPtr meta_streamed = large_export_metadata(streamed);
+    EXPECT_EQ(print_json(meta_streamed.get()), print_json(meta_whole.get()));
+    for (size_t i = 0; i < whole.chunks.size(); ++i)
+      EXPECT_EQ(take_chunk_payload(streamed, i), whole.chunks[i]) << "chunk " << i;
+    EXPECT_THROW(take_chunk_payload(streamed, whole.chunks.size()), std::out_of_range);
+  }
+}
+
+TEST(LargeExportPlan, MaterializedChunksEqualTheBuiltOnes) {
+  JsonPtr entries = make_entries(30'000);
+  const LargeExportParams params{"aws", 1000, false, false};
+  const LargeExport whole = build_large_export(entries.get(), params, 1);
+  LargeExport streamed = plan_large_export(pack(entries.get()), params, 1);
+  materialize_chunks(streamed);
+  EXPECT_EQ(streamed.chunks, whole.chunks);
+  EXPECT_EQ(streamed.chunk_count(), whole.chunks.size());
+  EXPECT_TRUE(streamed.entries.bytes.empty()) << "the entries are released once cut";
+  EXPECT_TRUE(streamed.chunk_ends.empty());
+}
+
+TEST(LargeExportPlan, NoEntriesAndDroppedEntries) {
+  LargeExport empty = plan_large_export({}, {"aws", 1000, true, false}, 1);
+  EXPECT_EQ(empty.chunk_count(), 0u);
+  EXPECT_EQ(empty.sha256_hex, kEmptySha256);
+  // Defect long-entry-dropped: the entry that does not fit is left out, in the plan as when built.
+  JsonPtr entries = make_entries(10);
+  cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(entries.get(), 4), "message",
+                                         cJSON_CreateString(noise(2 * kMaxChunkBytes).c_str()));
+  LargeExportParams params{"aws", 1000, true, false};
+  params.drop_unfitting = true;
+  const LargeExport whole = build_large_export(entries.get(), params, 1);
+  LargeExport streamed = plan_large_export(pack(entries.get()), params, 1);
+  EXPECT_EQ(streamed.total_entries, 9u);
+  ASSERT_EQ(streamed.chunk_count(), 1u);
+  EXPECT_EQ(take_chunk_payload(streamed, 0), whole.chunks.at(0));
+  EXPECT_EQ(streamed.sha256_hex, whole.sha256_hex);
+}
+
 TEST(LargeExportParams, ValidAndDefaults) {
   JsonPtr params = json(R"({"service":"vercel","timeRange":"1h","ignored":true})");
   auto parsed = parse_large_export_params(params.get());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "reference/codec/json_parse.hpp"
 #include "reference/codec/msgpack.hpp"
 #include "reference/rpc/large_export.hpp"
 
@@ -61,6 +62,30 @@ TEST(LogHistory, PackedEntriesMatchTheParsedOnes) {
   }
   EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 4u);
   EXPECT_TRUE(history.packed_since("nope", 0).ends.empty());
+}
+
+TEST(LogHistory, EntriesSinceGivesTheValuesOfTheAddedText) {
+  // The HTTP export's entries are what parsing the added text gives (-0 stays -0, which the
+  // MessagePack form packs as the integer 0, so the text must stay the stored form).
+  const std::vector<std::string> texts = {
+      entry(10, 1, "plain"),
+      entry(20, 2, R"(escaped \"quote\" and \u00e9 \n)"),
+      R"({"ts":30,"x":1.25,"a":1,"a":2,"neg":-7,"big":12345678901234567890,"tiny":1e-300})",
+      "{not json",
+      R"({"ts":50,"nested":{"list":[1,"two",true,false,null,[],{}]},"message":"é € 😀"})",
+      R"({"ts":60,"zero":-0,"exp":2E3,"deep":[[[[[[[[[["x"]]]]]]]]]]})",
+  };
+  LogHistory history(100);
+  JsonPtr expected(cJSON_CreateArray());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    history.add("aws", static_cast<int64_t>(10 * (i + 1)), texts[i]);
+    if (ParseResult parsed = parse_json(texts[i]); parsed.value)
+      cJSON_AddItemToArray(expected.get(), parsed.value.release());
+  }
+  EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 5u) << "text that does not parse";
+  JsonPtr got = history.entries_since("aws", 0);
+  EXPECT_EQ(print_json(got.get()), print_json(expected.get()));
+  EXPECT_EQ(cJSON_GetArraySize(history.entries_since("aws", 45).get()), 2);
 }
 
 TEST(LogHistory, KeepsTheNewestWithinItsBound) {
