@@ -57,8 +57,8 @@ def problems_in(report: dict) -> list[str]:
                         for p in curve):
                     problems.append(f"latency {key}.{side}: no percentile curve")
     targets = report.get("targets", [])
-    if len(targets) != 8:
-        problems.append(f"{len(targets)} targets instead of 8")
+    if len(targets) != 10:
+        problems.append(f"{len(targets)} targets instead of 10")
     for t in targets:
         if t.get("result") not in ("pass", "miss"):
             problems.append(f"target {t.get('name')!r}: {t.get('result')}")

@@ -19,14 +19,17 @@ TEST(BenchReport, MedianIgnoresNaNAndHandlesEvenCounts) {
 
 BenchResults sample_results(double w64_sidecar, double w64_floor) {
   BenchResults r;
-  r.add(Side::Sidecar, "ping_w1_p50_us", "p50", "us", false, 30);
+  r.add(Side::Sidecar, "ping_w1_p50_us", "p50", "us", false, 24);
   r.add(Side::Floor, "ping_w1_p50_us", "p50", "us", false, 20);
   r.add(Side::Sidecar, "ping_w64_per_s", "w64", "req/s", true, w64_sidecar);
   r.add(Side::Floor, "ping_w64_per_s", "w64", "req/s", true, w64_floor);
   r.add(Side::Sidecar, "log_entries_per_s", "logs", "entries/s", true, 1.5e6);
   r.add(Side::Sidecar, "connect_auth_p50_ms", "connect", "ms", false, 1.5);
   r.add(Side::Sidecar, "rss_idle_mib", "rss", "MiB", false, 8);
-  r.add(Side::Sidecar, "getlarge_mb_per_s", "large", "MB/s", true, 250);
+  r.add(Side::Sidecar, "getlarge_mb_per_s", "large", "MB/s", true, 1250);
+  r.add(Side::Sidecar, "ping_cxw_per_s", "cxw", "req/s", true, 40'000);
+  r.add(Side::Floor, "ping_cxw_per_s", "cxw", "req/s", true, 100'000);
+  r.add(Side::Sidecar, "cpu_s_per_1k_msgs", "cpu", "CPU s", false, 0.0008);
   return r;
 }
 
@@ -40,16 +43,30 @@ const TargetCheck& target(const BenchResults& r, const std::string& figure, std:
 TEST(BenchReport, TargetsPassMissAndNotMeasured) {
   BenchResults r = sample_results(80'000, 100'000);
   evaluate_targets(r);
-  ASSERT_EQ(r.targets.size(), 8u);
-  EXPECT_TRUE(target(r, "ping_w1_p50_us").pass);  // 10 us above the floor
-  EXPECT_DOUBLE_EQ(*target(r, "ping_w1_p50_us").value, 10);
+  ASSERT_EQ(r.targets.size(), 10u);
+  EXPECT_TRUE(target(r, "ping_w1_p50_us").pass);  // 4 us above the floor
+  EXPECT_DOUBLE_EQ(*target(r, "ping_w1_p50_us").value, 4);
   EXPECT_TRUE(target(r, "ping_w64_per_s").pass);      // 0.8 of the floor
   EXPECT_FALSE(target(r, "ping_w64_per_s", 1).pass);  // but the floor is not 2x the sidecar
   EXPECT_TRUE(target(r, "log_entries_per_s").pass);
   EXPECT_FALSE(target(r, "connect_auth_p50_ms").pass);
   EXPECT_TRUE(target(r, "rss_idle_mib").pass);
   EXPECT_TRUE(target(r, "getlarge_mb_per_s").pass);
+  EXPECT_FALSE(target(r, "ping_cxw_per_s").pass);  // 0.4 of the floor
+  EXPECT_DOUBLE_EQ(*target(r, "ping_cxw_per_s").value, 0.4);
+  EXPECT_TRUE(target(r, "cpu_s_per_1k_msgs").pass);
   EXPECT_FALSE(target(r, "rss_64_streaming_mib").value.has_value());
+  BenchResults slow = sample_results(80'000, 100'000);
+  slow.add(Side::Sidecar, "ping_w1_p50_us", "p50", "us", false, 25);  // median 25: 5 us over
+  slow.add(Side::Sidecar, "ping_w1_p50_us", "p50", "us", false, 40);
+  slow.add(Side::Sidecar, "getlarge_mb_per_s", "large", "MB/s", true, 900);
+  slow.add(Side::Sidecar, "getlarge_mb_per_s", "large", "MB/s", true, 800);
+  slow.add(Side::Sidecar, "cpu_s_per_1k_msgs", "cpu", "CPU s", false, 0.0011);
+  slow.add(Side::Sidecar, "cpu_s_per_1k_msgs", "cpu", "CPU s", false, 0.0012);
+  evaluate_targets(slow);
+  EXPECT_TRUE(target(slow, "ping_w1_p50_us").pass);  // the bound itself passes
+  EXPECT_FALSE(target(slow, "getlarge_mb_per_s").pass);
+  EXPECT_FALSE(target(slow, "cpu_s_per_1k_msgs").pass);
 }
 
 TEST(BenchReport, RepeatsAreMedianedAndJsonCarriesRatios) {
@@ -65,9 +82,9 @@ TEST(BenchReport, RepeatsAreMedianedAndJsonCarriesRatios) {
   EXPECT_EQ(j["figures"]["ping_w64_per_s"]["sidecar_samples"].size(), 3u);
   EXPECT_TRUE(j["figures"]["log_entries_per_s"]["floor"].is_null());
   EXPECT_DOUBLE_EQ(j["latency"]["ping_w1"]["sidecar"]["p50_us"].get<double>(), 20.0);
-  EXPECT_EQ(j["targets"].size(), 8u);
-  EXPECT_EQ(j["targets"][7]["result"], "pass");  // floor 5x the sidecar
-  EXPECT_EQ(j["targets"][5]["result"], "not measured");
+  EXPECT_EQ(j["targets"].size(), 10u);
+  EXPECT_EQ(j["targets"][9]["result"], "pass");  // floor 5x the sidecar
+  EXPECT_EQ(j["targets"][7]["result"], "not measured");  // RSS streaming
   EXPECT_TRUE(j["machine"].contains("nproc"));
 }
 
