@@ -75,6 +75,38 @@ TEST(LogHistory, KeepsTheNewestWithinItsBound) {
   EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 2);
 }
 
+TEST(LogHistory, FreesTheBlocksOfEvictedEntries) {
+  // Entries of ~1 KiB, 1,000 kept: whatever was evicted, the blocks reserved stay those of about
+  // 1,000 entries (plus the block being filled and one a straddling entry keeps).
+  LogHistory history(1000);
+  const std::string message(1000, 'm');
+  for (int n = 0; n < 50'000; ++n) history.add("aws", n, entry(n, n, message));
+  EXPECT_EQ(history.size("aws"), 1000u);
+  const size_t text = 1000 * entry(0, 49'999, message).size();
+  EXPECT_LE(history.reserved_bytes("aws"), text + 2 * LogHistory::kBlockBytes);
+  const PackedEntries packed = history.packed_since("aws", 0);
+  ASSERT_EQ(packed.ends.size(), 1000u);
+  MsgpackDecodeResult first =
+      decode_msgpack(std::string_view(packed.bytes).substr(0, packed.ends[0]), 8);
+  ASSERT_TRUE(first.value);
+  EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 49'000);
+}
+
+TEST(LogHistory, KeepsAnEntryLargerThanABlockWhole) {
+  LogHistory history(2);
+  const std::string big = noise(3 * LogHistory::kBlockBytes);
+  history.add("aws", 1, entry(1, 1, "small"));
+  history.add("aws", 2, entry(2, 2, big));
+  history.add("aws", 3, entry(3, 3, "after"));
+  JsonPtr entries = history.entries_since("aws", 0);
+  ASSERT_EQ(cJSON_GetArraySize(entries.get()), 2);
+  const cJSON* message = cJSON_GetObjectItemCaseSensitive(entries->child, "message");
+  ASSERT_TRUE(cJSON_IsString(message));
+  EXPECT_EQ(std::string(message->valuestring), big);
+  history.add("aws", 4, entry(4, 4, "last"));  // evicts the big entry and frees its block
+  EXPECT_LT(history.reserved_bytes("aws"), 2 * LogHistory::kBlockBytes);
+}
+
 TEST(LogHistory, ExportFromPackedEntriesEqualsExportFromTrees) {
   LogHistory history(30'000);
   for (int n = 0; n < 20'000; ++n) {
@@ -113,6 +145,19 @@ TEST(LogHistory, KeepsAscendingTsWhenTheClockMovedBack) {
   for (const cJSON* e = entries->child; e; e = e->next)
     ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
   EXPECT_EQ(ns, (std::vector<double>{0, 2, 3, 1}));
+}
+
+TEST(LogHistory, EvictsByTsOrderWhenTheClockMovedBack) {
+  LogHistory history(3);
+  history.add("aws", 900, entry(900, 0, "shifted"));
+  history.add("aws", 100, entry(100, 1, "a"));
+  history.add("aws", 200, entry(200, 2, "b"));
+  history.add("aws", 300, entry(300, 3, "c"));  // the oldest ts (n 1) goes, not the first added
+  JsonPtr entries = history.entries_since("aws", 0);
+  std::vector<double> ns;
+  for (const cJSON* e = entries->child; e; e = e->next)
+    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  EXPECT_EQ(ns, (std::vector<double>{2, 3, 0}));
 }
 
 }  // namespace
