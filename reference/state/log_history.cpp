@@ -2,7 +2,11 @@
 // in ts order pointing into them, blocks freed once no entry of the index points into them.
 #include "reference/state/log_history.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cassert>
+#include <utility>
 
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/json_to_msgpack.hpp"
@@ -10,13 +14,52 @@
 
 namespace flake {
 
-std::string_view LogHistory::text_of(const Service& s, const Ref& ref) {
+std::string_view LogHistory::text_of(const Service& s, const Ref& ref, ReadCache& cache) {
   const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
-  return std::string_view(block.text).substr(ref.offset, ref.size);
+  if (!block.packed) return std::string_view(block.text).substr(ref.offset, ref.size);
+  if (cache.block != ref.block) {
+    cache.raw.assign(block.raw_size, '\0');
+    uLongf raw_size = static_cast<uLongf>(cache.raw.size());
+    const int status =
+        uncompress(reinterpret_cast<Bytef*>(cache.raw.data()), &raw_size,
+                   reinterpret_cast<const Bytef*>(block.text.data()), block.text.size());
+    // The history compressed these bytes itself; anything else is memory corruption.
+    assert(status == Z_OK && raw_size == cache.raw.size());
+    (void)status;
+    cache.block = ref.block;
+  }
+  return std::string_view(cache.raw).substr(ref.offset, ref.size);
+}
+
+size_t LogHistory::pack_idle(bool force) {
+  size_t packed = 0;
+  for (auto& [name, s] : services_) {
+    const bool busy = std::exchange(s.added, false);
+    if (busy && !force) continue;
+    for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
+      Block* block = s.blocks[i].get();
+      if (block == nullptr || block->packed) continue;
+      uLongf size = compressBound(static_cast<uLong>(block->text.size()));
+      std::string out(size, '\0');
+      if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                    reinterpret_cast<const Bytef*>(block->text.data()),
+                    static_cast<uLong>(block->text.size()), Z_BEST_SPEED) != Z_OK) {
+        continue;
+      }
+      out.resize(size);
+      out.shrink_to_fit();
+      packed += block->text.size();
+      block->raw_size = block->text.size();
+      block->text = std::move(out);
+      block->packed = true;
+    }
+  }
+  return packed;
 }
 
 LogHistory::Ref LogHistory::append_text(Service& s, int64_t ts_ms, std::string_view json) {
-  const bool fits = !s.blocks.empty() && s.blocks.back() &&
+  s.added = true;
+  const bool fits = !s.blocks.empty() && s.blocks.back() && !s.blocks.back()->packed &&
                     s.blocks.back()->text.capacity() - s.blocks.back()->text.size() >= json.size();
   if (!fits) {
     auto block = std::make_unique<Block>();
@@ -63,11 +106,12 @@ JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) co
   JsonPtr array(cJSON_CreateArray());
   auto it = services_.find(service);
   if (it == services_.end()) return array;
+  ReadCache cache;
   for (const Ref& ref : it->second.index) {
     if (ref.ts_ms < since_ms) continue;
     // Entries were written by the sidecar itself, so they parse; a failure would be a bug worth
     // skipping.
-    if (ParseResult parsed = parse_json(text_of(it->second, ref)); parsed.value) {
+    if (ParseResult parsed = parse_json(text_of(it->second, ref, cache)); parsed.value) {
       cJSON_AddItemToArray(array.get(), parsed.value.release());
     }
   }
@@ -82,9 +126,10 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   size_t text_bytes = 0;
   for (const Ref& ref : s.index) text_bytes += ref.ts_ms < since_ms ? 0 : ref.size;
   packed.bytes.reserve(text_bytes);  // MessagePack is no larger than the JSON text it comes from
+  ReadCache cache;
   for (const Ref& ref : s.index) {
     if (ref.ts_ms < since_ms) continue;
-    const std::string_view json = text_of(s, ref);
+    const std::string_view json = text_of(s, ref, cache);
     if (!json_to_msgpack(json, packed.bytes)) {
       // As entries_since: what does not parse is skipped.
       ParseResult parsed = parse_json(json);

@@ -253,10 +253,11 @@ void live_tick(ServerState& server, int64_t elapsed_ms) {
   const bool new_second =
       server.live_elapsed_ms / 1000 != (server.live_elapsed_ms - elapsed_ms) / 1000;
   if (any_metrics && new_second) publish_metrics(server, server.metrics_counter++, 1, false);
-  // Rings are kept for resume while a replay is rare: what they alone hold goes compressed, as
+  // Rings are kept for resume and the history for exports, while both are rarely read: what the
+  // rings alone hold and the history's full blocks go compressed, as
   // soon as their stream pauses, and once a second while it goes on (so that a burst's frames are
   // mostly evicted before they would be compressed for nothing).
-  size_t packed = sse_pack_rings(server, new_second);
+  size_t packed = sse_pack_rings(server, new_second) + server.log_history.pack_idle(new_second);
   server.sessions.for_each([&](Session& session) { packed += session.ring.pack_idle(new_second); });
   if (packed >= kTrimAfterPackedBytes) server.trim_due = true;
   if (any_deployments &&
