@@ -58,9 +58,10 @@ void ReplayRing::push(uint64_t seq, SharedText frame, bool binary, SharedText ta
 void ReplayRing::evict_oldest() {
   if (!cold_.empty()) {
     PackedBlock& block = cold_.front();
-    const PackedItem& item = block.items[block.first++];
+    PackedItem& item = block.items[block.first++];
     bytes_ -= item.frame_size + item.tail_size;
     evicted_through_ = item.seq;
+    item.shared_tail.reset();
     --cold_items_;
     if (block.first == block.items.size()) cold_.pop_front();
     return;
@@ -82,27 +83,31 @@ size_t ReplayRing::pack_idle(bool force) {
 }
 
 bool ReplayRing::pack_block() {
-  // The oldest frames that only the ring holds, up to kPackBytes; the newest always stays whole.
+  // The oldest idle frames, up to kPackBytes of what goes compressed (shared tails stay out); the
+  // newest always stays whole. raw_size counts them as the bounds do, frame and tail.
   size_t count = 0;
   size_t raw_size = 0;
-  while (count + 1 < items_.size() && raw_size < kPackBytes &&
-         held_only_here(items_[count].frame)) {
-    raw_size += frame_size(items_[count].frame);
+  size_t compressed_in = 0;
+  while (count + 1 < items_.size() && compressed_in < kPackBytes && idle(items_[count].frame)) {
+    const ReplayFrame& f = items_[count].frame;
+    raw_size += frame_size(f);
+    compressed_in += f.frame->size() + (f.tail && f.tail.use_count() == 1 ? f.tail->size() : 0);
     ++count;
   }
   if (raw_size < kMinPackBytes) return false;
   std::string raw;
-  raw.reserve(raw_size);
+  raw.reserve(compressed_in);
   PackedBlock block;
   block.items.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     const Item& item = items_[i];
     const ReplayFrame& f = item.frame;
+    const bool shared_tail = f.tail && f.tail.use_count() > 1;
     raw += *f.frame;
-    if (f.tail) raw += *f.tail;
+    if (f.tail && !shared_tail) raw += *f.tail;
     block.items.push_back(PackedItem{item.seq, static_cast<uint32_t>(f.frame->size()),
                                      static_cast<uint32_t>(f.tail ? f.tail->size() : 0), f.binary,
-                                     f.tail != nullptr});
+                                     f.tail != nullptr, shared_tail ? f.tail : nullptr});
   }
   uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
   block.packed.resize(packed_size);
@@ -135,12 +140,14 @@ void ReplayRing::unpack(const PackedBlock& block, uint64_t last_seq,
   for (size_t i = 0; i < block.items.size(); ++i) {
     const PackedItem& item = block.items[i];
     const size_t frame_at = at;
-    at += item.frame_size + item.tail_size;
+    at += item.frame_size + (item.shared_tail ? 0 : item.tail_size);
     if (i < block.first || item.seq <= last_seq) continue;
     ReplayFrame frame;
     frame.frame = std::make_shared<const std::string>(raw, frame_at, item.frame_size);
     frame.binary = item.binary;
-    if (item.has_tail) {
+    if (item.shared_tail) {
+      frame.tail = item.shared_tail;
+    } else if (item.has_tail) {
       frame.tail =
           std::make_shared<const std::string>(raw, frame_at + item.frame_size, item.tail_size);
     }

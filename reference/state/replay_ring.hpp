@@ -51,8 +51,9 @@ class ReplayRing {
   // the newest frame stays whole. A ring is kept for minutes and may hold its whole byte bound
   // (§7.2) while a replay is rare. Unless `force`, a ring that was pushed to since the last call
   // is left alone: a stream evicts most of its frames before they would be worth compressing.
-  // Frames still queued for a socket, or shared with other rings (one tail for many subscribers),
-  // stay as they are. Returns the bytes compressed (their memory is freed).
+  // Frames still queued for a socket stay as they are; a tail shared with other rings (one tail
+  // for many subscribers) stays shared, uncompressed. Returns the bytes compressed (their memory is
+  // freed).
   size_t pack_idle(bool force = true);
   static constexpr size_t kPackBytes = 128 * 1024;
 
@@ -62,13 +63,15 @@ class ReplayRing {
     ReplayFrame frame;
   };
   // Frames compressed together: their sizes in order, then the deflated concatenation of each
-  // one's frame and tail. Evicted frames stay in `packed` until the whole block goes.
+  // one's frame and tail. A tail other rings share stays shared (`shared_tail`) and out of the
+  // deflated bytes. Evicted frames stay in `packed` until the whole block goes.
   struct PackedItem {
     uint64_t seq;
     uint32_t frame_size;
     uint32_t tail_size;
     bool binary;
     bool has_tail;
+    SharedText shared_tail;
   };
   struct PackedBlock {
     std::vector<PackedItem> items;
@@ -79,9 +82,8 @@ class ReplayRing {
   static size_t frame_size(const ReplayFrame& frame) {
     return (frame.frame ? frame.frame->size() : 0) + (frame.tail ? frame.tail->size() : 0);
   }
-  static bool held_only_here(const ReplayFrame& frame) {
-    return frame.frame.use_count() == 1 && (!frame.tail || frame.tail.use_count() == 1);
-  }
+  // The head only the ring holds: no send queue has it any more (the tail may be shared).
+  static bool idle(const ReplayFrame& frame) { return frame.frame.use_count() == 1; }
   void evict_oldest();
   bool pack_block();
   static void unpack(const PackedBlock& block, uint64_t last_seq, std::vector<ReplayFrame>& out);

@@ -308,30 +308,33 @@ TEST(ReplayRing, EvictionReachesIntoCompressedFrames) {
   EXPECT_EQ(*got->back().frame, *log_frame(1000));
 }
 
-TEST(ReplayRing, FramesStillHeldElsewhereAreNotCompressed) {
-  // One tail shared with other subscribers' rings, or frames still queued for a socket: copying
-  // them into a compressed block would hold them twice.
+TEST(ReplayRing, FramesStillQueuedStayWholeAndSharedTailsStayShared) {
+  // A tail shared with other subscribers' rings stays one object (copying it into each ring's
+  // compressed block would hold it many times); frames still queued for a socket stay whole.
   ReplayRing ring(10'000, 4 << 20);
   const SharedText tail = text(std::string(1000, 't'));
+  for (uint64_t s = 1; s <= 500; ++s) ring.push(s, log_frame(s), false, tail);
   std::vector<SharedText> queued;
-  for (uint64_t s = 1; s <= 500; ++s) {
-    ring.push(2 * s - 1, frame(2 * s - 1), false, tail);
-    queued.push_back(log_frame(2 * s));
-    ring.push(2 * s, queued.back());
+  for (uint64_t s = 501; s <= 1000; ++s) {
+    queued.push_back(log_frame(s));
+    ring.push(s, queued.back());
   }
   ring.pack_idle();
-  EXPECT_EQ(ring.packed_bytes(), 0u);
+  EXPECT_GT(ring.packed_bytes(), 0u);
   auto got = ring.since(0);
   ASSERT_TRUE(got.has_value());
   ASSERT_EQ(got->size(), 1000u);
-  EXPECT_EQ((*got)[0].tail, tail);  // still the shared object
+  for (uint64_t s = 1; s <= 500; ++s) {
+    EXPECT_EQ(*(*got)[s - 1].frame, *log_frame(s));
+    EXPECT_EQ((*got)[s - 1].tail, tail);  // the same object
+  }
+  for (uint64_t s = 501; s <= 1000; ++s) EXPECT_EQ((*got)[s - 1].frame, queued[s - 501]);
+  ReplayRing small(100, 4 << 20);  // evicting packed frames lets go of their shared tail
+  for (uint64_t s = 1; s <= 300; ++s) small.push(s, log_frame(s), false, tail);
+  small.pack_idle();
+  for (uint64_t s = 301; s <= 500; ++s) small.push(s, log_frame(s));
+  EXPECT_EQ(tail.use_count(), 1 + 500 + 500);  // ours, `ring`, `got`; none from `small`
 }
-
-}  // namespace
-}  // namespace flake
-
-namespace flake {
-namespace {
 
 TEST(ReplayRing, UnforcedPackingWaitsForTheStreamToPause) {
   ReplayRing ring(10'000, 4 << 20);
