@@ -96,6 +96,12 @@ size_t SseHub::reader_count() const {
   return count;
 }
 
+size_t SseHub::pack_rings(bool force) {
+  size_t packed = 0;
+  for (auto& [path, endpoint] : endpoints_) packed += endpoint->pack_ring(force);
+  return packed;
+}
+
 void sse_publish_logs(ServerState& server, std::string_view service, const EntryRun& run,
                       uint32_t per_notification) {
   if (run.size() == 0 || per_notification == 0) return;
@@ -151,6 +157,10 @@ bool sse_has_readers(ServerState& server, std::string_view path) {
   if (!server.http) return false;
   const SseEndpoint* endpoint = http_state(server).hub.find(path);
   return endpoint != nullptr && !endpoint->readers().empty();
+}
+
+size_t sse_pack_rings(ServerState& server, bool force) {
+  return server.http ? http_state(server).hub.pack_rings(force) : 0;
 }
 
 std::deque<SharedText> sse_opening(const SseEndpoint& endpoint,

@@ -67,6 +67,7 @@ class SseEndpoint {
   const std::string& path() const { return path_; }
   uint64_t counter() const { return counter_; }
   const ReplayRing& ring() const { return ring_; }
+  size_t pack_ring(bool force) { return ring_.pack_idle(force); }
   std::set<SseReader*>& readers() { return readers_; }
   const std::set<SseReader*>& readers() const { return readers_; }
 
@@ -88,6 +89,9 @@ class SseHub {
   SseEndpoint& endpoint(const std::string& path, std::string_view event);
   const SseEndpoint* find(std::string_view path) const;
   size_t reader_count() const;
+  // Compresses what the endpoints' rings hold for replay only (ReplayRing::pack_idle); returns
+  // the bytes compressed.
+  size_t pack_rings(bool force);
   const SseDefects& defects() const { return defects_; }
 
  private:
@@ -106,6 +110,9 @@ void sse_publish_deployment(ServerState& server, std::string_view service, std::
 // Whether any SSE reader waits for live `kind` events ("logs"/"metrics"/"deployments"), so the
 // live generator can run for SSE-only clients.
 bool sse_has_readers(ServerState& server, std::string_view path);
+// Compresses what the endpoints' rings hold for replay only (ReplayRing::pack_idle); returns the
+// bytes compressed.
+size_t sse_pack_rings(ServerState& server, bool force);
 
 // The first bytes of a new stream: "retry:", then the replay for `last_event_id` (§9.13) or a
 // reset event; nothing more without an id.

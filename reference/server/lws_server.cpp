@@ -143,9 +143,10 @@ void on_tick(lws_sorted_usec_list_t* sul) {
     live_tick(server, mono - g_timer.last_ms);
     // Bursts (exports, emits, expired sessions' rings) free many small blocks; give the pages back
     // now and then so RSS follows what is really held (§10 P5).
-    if (expired > 0 || ++g_timer.ticks_since_trim >= kTrimEveryTicks) {
+    if (expired > 0 || server.trim_due || ++g_timer.ticks_since_trim >= kTrimEveryTicks) {
       malloc_trim(0);
       g_timer.ticks_since_trim = 0;
+      server.trim_due = false;
     }
   }
   g_timer.last_ms = mono;

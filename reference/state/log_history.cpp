@@ -1,7 +1,12 @@
-// Bounded per-service log history (see log_history.hpp).
+// Bounded per-service log history (see log_history.hpp): entries' text packed in blocks, an index
+// in ts order pointing into them, blocks freed once no entry of the index points into them.
 #include "reference/state/log_history.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cassert>
+#include <utility>
 
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/json_to_msgpack.hpp"
@@ -9,32 +14,104 @@
 
 namespace flake {
 
+std::string_view LogHistory::text_of(const Service& s, const Ref& ref, ReadCache& cache) {
+  const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
+  if (!block.packed) return std::string_view(block.text).substr(ref.offset, ref.size);
+  if (cache.block != ref.block) {
+    cache.raw.assign(block.raw_size, '\0');
+    uLongf raw_size = static_cast<uLongf>(cache.raw.size());
+    const int status =
+        uncompress(reinterpret_cast<Bytef*>(cache.raw.data()), &raw_size,
+                   reinterpret_cast<const Bytef*>(block.text.data()), block.text.size());
+    // The history compressed these bytes itself; anything else is memory corruption.
+    assert(status == Z_OK && raw_size == cache.raw.size());
+    (void)status;
+    cache.block = ref.block;
+  }
+  return std::string_view(cache.raw).substr(ref.offset, ref.size);
+}
+
+size_t LogHistory::pack_idle(bool force) {
+  size_t packed = 0;
+  for (auto& [name, s] : services_) {
+    const bool busy = std::exchange(s.added, false);
+    if (busy && !force) continue;
+    for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
+      Block* block = s.blocks[i].get();
+      if (block == nullptr || block->packed) continue;
+      uLongf size = compressBound(static_cast<uLong>(block->text.size()));
+      std::string out(size, '\0');
+      if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                    reinterpret_cast<const Bytef*>(block->text.data()),
+                    static_cast<uLong>(block->text.size()), Z_BEST_SPEED) != Z_OK) {
+        continue;
+      }
+      out.resize(size);
+      out.shrink_to_fit();
+      packed += block->text.size();
+      block->raw_size = block->text.size();
+      block->text = std::move(out);
+      block->packed = true;
+    }
+  }
+  return packed;
+}
+
+LogHistory::Ref LogHistory::append_text(Service& s, int64_t ts_ms, std::string_view json) {
+  s.added = true;
+  const bool fits = !s.blocks.empty() && s.blocks.back() && !s.blocks.back()->packed &&
+                    s.blocks.back()->text.capacity() - s.blocks.back()->text.size() >= json.size();
+  if (!fits) {
+    auto block = std::make_unique<Block>();
+    block->text.reserve(std::max(kBlockBytes, json.size()));
+    s.blocks.push_back(std::move(block));
+  }
+  Block& block = *s.blocks.back();
+  const Ref ref{ts_ms, s.first_block + s.blocks.size() - 1,
+                static_cast<uint32_t>(block.text.size()), static_cast<uint32_t>(json.size())};
+  block.text.append(json);
+  ++block.live;
+  return ref;
+}
+
+void LogHistory::drop_oldest(Service& s) {
+  const Ref ref = s.index.front();
+  s.index.pop_front();
+  std::unique_ptr<Block>& block = s.blocks[static_cast<size_t>(ref.block - s.first_block)];
+  if (--block->live == 0) block.reset();
+  while (!s.blocks.empty() && !s.blocks.front()) {
+    s.blocks.pop_front();
+    ++s.first_block;
+  }
+}
+
 void LogHistory::add(std::string_view service, int64_t ts_ms, std::string_view json) {
   auto it = services_.find(service);
-  if (it == services_.end())
-    it = services_.emplace(std::string(service), std::deque<Entry>{}).first;
-  std::deque<Entry>& entries = it->second;
+  if (it == services_.end()) it = services_.emplace(std::string(service), Service{}).first;
+  Service& s = it->second;
+  const Ref ref = append_text(s, ts_ms, json);
   // Kept in ascending ts (§5.12), also when test.setClock moved the clock back: an entry older than
   // the newest goes after the last one with its ts or an earlier one.
-  if (entries.empty() || entries.back().ts_ms <= ts_ms) {
-    entries.push_back(Entry{ts_ms, std::string(json)});
+  if (s.index.empty() || s.index.back().ts_ms <= ts_ms) {
+    s.index.push_back(ref);
   } else {
-    const auto at = std::upper_bound(entries.begin(), entries.end(), ts_ms,
-                                     [](int64_t ts, const Entry& e) { return ts < e.ts_ms; });
-    entries.insert(at, Entry{ts_ms, std::string(json)});
+    const auto at = std::upper_bound(s.index.begin(), s.index.end(), ts_ms,
+                                     [](int64_t ts, const Ref& r) { return ts < r.ts_ms; });
+    s.index.insert(at, ref);
   }
-  while (entries.size() > max_per_service_) entries.pop_front();
+  while (s.index.size() > max_per_service_) drop_oldest(s);
 }
 
 JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) const {
   JsonPtr array(cJSON_CreateArray());
   auto it = services_.find(service);
   if (it == services_.end()) return array;
-  for (const Entry& entry : it->second) {
-    if (entry.ts_ms < since_ms) continue;
+  ReadCache cache;
+  for (const Ref& ref : it->second.index) {
+    if (ref.ts_ms < since_ms) continue;
     // Entries were written by the sidecar itself, so they parse; a failure would be a bug worth
     // skipping.
-    if (ParseResult parsed = parse_json(entry.json); parsed.value) {
+    if (ParseResult parsed = parse_json(text_of(it->second, ref, cache)); parsed.value) {
       cJSON_AddItemToArray(array.get(), parsed.value.release());
     }
   }
@@ -45,14 +122,17 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   PackedEntries packed;
   auto it = services_.find(service);
   if (it == services_.end()) return packed;
+  const Service& s = it->second;
   size_t text_bytes = 0;
-  for (const Entry& entry : it->second) text_bytes += entry.json.size();
+  for (const Ref& ref : s.index) text_bytes += ref.ts_ms < since_ms ? 0 : ref.size;
   packed.bytes.reserve(text_bytes);  // MessagePack is no larger than the JSON text it comes from
-  for (const Entry& entry : it->second) {
-    if (entry.ts_ms < since_ms) continue;
-    if (!json_to_msgpack(entry.json, packed.bytes)) {
+  ReadCache cache;
+  for (const Ref& ref : s.index) {
+    if (ref.ts_ms < since_ms) continue;
+    const std::string_view json = text_of(s, ref, cache);
+    if (!json_to_msgpack(json, packed.bytes)) {
       // As entries_since: what does not parse is skipped.
-      ParseResult parsed = parse_json(entry.json);
+      ParseResult parsed = parse_json(json);
       if (!parsed.value) continue;
       packed.bytes += encode_msgpack(parsed.value.get());
     }
@@ -63,7 +143,15 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
 
 size_t LogHistory::size(std::string_view service) const {
   auto it = services_.find(service);
-  return it == services_.end() ? 0 : it->second.size();
+  return it == services_.end() ? 0 : it->second.index.size();
+}
+
+size_t LogHistory::reserved_bytes(std::string_view service) const {
+  auto it = services_.find(service);
+  if (it == services_.end()) return 0;
+  size_t bytes = 0;
+  for (const auto& block : it->second.blocks) bytes += block ? block->text.capacity() : 0;
+  return bytes;
 }
 
 }  // namespace flake

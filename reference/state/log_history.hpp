@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -25,14 +26,49 @@ class LogHistory {
   // stored text without a cJSON tree (the full parse only for text the fast path declines).
   PackedEntries packed_since(std::string_view service, int64_t since_ms) const;
   size_t size(std::string_view service) const;
+  // Bytes reserved for the entries' text of `service` (its blocks' capacities), for tests.
+  size_t reserved_bytes(std::string_view service) const;
+  // Compresses the full blocks of each service, every block but the one being filled; unless
+  // `force`, only of services that got no entry since the last call (a stream evicts most blocks
+  // before they would be worth compressing). Returns the text bytes compressed (now freed).
+  size_t pack_idle(bool force = true);
+
+  // Entries' text is appended to blocks of this size (larger entries get a block of their own).
+  static constexpr size_t kBlockBytes = 64 * 1024;
 
  private:
-  struct Entry {
-    int64_t ts_ms;
-    std::string json;
+  // Entries are packed back to back in a few large blocks rather than one heap string each: the
+  // history churns with every live entry, and tens of thousands of small strings interleaved with
+  // short-lived frames would leave the heap fragmented well beyond what the history holds.
+  struct Block {
+    std::string text;  // packed: deflated
+    size_t live = 0;   // entries of the index still pointing into this block
+    size_t raw_size = 0;
+    bool packed = false;
   };
+  // The inflated text of the block a read is in, so a read inflates each block once.
+  struct ReadCache {
+    uint64_t block = UINT64_MAX;
+    std::string raw;
+  };
+  struct Ref {
+    int64_t ts_ms;
+    uint64_t block;  // block number within the service, counted from its first block ever
+    uint32_t offset;
+    uint32_t size;
+  };
+  struct Service {
+    std::deque<Ref> index;                      // ascending ts
+    std::deque<std::unique_ptr<Block>> blocks;  // blocks[i] is number first_block + i; null: freed
+    uint64_t first_block = 0;
+    bool added = false;  // since the last pack_idle
+  };
+  static std::string_view text_of(const Service& s, const Ref& ref, ReadCache& cache);
+  static Ref append_text(Service& s, int64_t ts_ms, std::string_view json);
+  static void drop_oldest(Service& s);
+
   size_t max_per_service_;
-  std::map<std::string, std::deque<Entry>, std::less<>> services_;
+  std::map<std::string, Service, std::less<>> services_;
 };
 
 }  // namespace flake

@@ -222,6 +222,9 @@ void publish_deployment(ServerState& server) {
   });
 }
 
+// Compressing this much of the rings frees enough to give back to the system at once (§10 P5).
+constexpr size_t kTrimAfterPackedBytes = 1 << 20;
+
 void live_tick(ServerState& server, int64_t elapsed_ms) {
   std::set<std::string> subscribed;
   bool any_metrics = false;
@@ -247,10 +250,16 @@ void live_tick(ServerState& server, int64_t elapsed_ms) {
   }
 
   server.live_elapsed_ms += elapsed_ms;
-  if (any_metrics &&
-      server.live_elapsed_ms / 1000 != (server.live_elapsed_ms - elapsed_ms) / 1000) {
-    publish_metrics(server, server.metrics_counter++, 1, false);
-  }
+  const bool new_second =
+      server.live_elapsed_ms / 1000 != (server.live_elapsed_ms - elapsed_ms) / 1000;
+  if (any_metrics && new_second) publish_metrics(server, server.metrics_counter++, 1, false);
+  // Rings are kept for resume and the history for exports, while both are rarely read: what the
+  // rings alone hold and the history's full blocks go compressed, as
+  // soon as their stream pauses, and once a second while it goes on (so that a burst's frames are
+  // mostly evicted before they would be compressed for nothing).
+  size_t packed = sse_pack_rings(server, new_second) + server.log_history.pack_idle(new_second);
+  server.sessions.for_each([&](Session& session) { packed += session.ring.pack_idle(new_second); });
+  if (packed >= kTrimAfterPackedBytes) server.trim_due = true;
   if (any_deployments &&
       server.live_elapsed_ms / 5000 != (server.live_elapsed_ms - elapsed_ms) / 5000) {
     publish_deployment(server);

@@ -66,6 +66,7 @@ struct ServerState {
   int64_t started_mono_ms = mono_ms();
   std::vector<char> ballast;  // --defect memory-hog
   bool shutting_down = false;
+  bool trim_due = false;  // much was freed at once: return free heap pages at the next tick
   uint64_t metrics_counter = 0;
   uint64_t deployments_counter = 0;
   uint64_t export_counter = 0;  // logs.getLarge stream ids

@@ -100,6 +100,69 @@ TEST(LogHistory, KeepsTheNewestWithinItsBound) {
   EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 2);
 }
 
+TEST(LogHistory, FreesTheBlocksOfEvictedEntries) {
+  // Entries of ~1 KiB, 1,000 kept: whatever was evicted, the blocks reserved stay those of about
+  // 1,000 entries (plus the block being filled and one a straddling entry keeps).
+  LogHistory history(1000);
+  const std::string message(1000, 'm');
+  for (int n = 0; n < 50'000; ++n) history.add("aws", n, entry(n, n, message));
+  EXPECT_EQ(history.size("aws"), 1000u);
+  const size_t text = 1000 * entry(0, 49'999, message).size();
+  EXPECT_LE(history.reserved_bytes("aws"), text + 2 * LogHistory::kBlockBytes);
+  const PackedEntries packed = history.packed_since("aws", 0);
+  ASSERT_EQ(packed.ends.size(), 1000u);
+  MsgpackDecodeResult first =
+      decode_msgpack(std::string_view(packed.bytes).substr(0, packed.ends[0]), 8);
+  ASSERT_TRUE(first.value);
+  EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 49'000);
+}
+
+TEST(LogHistory, KeepsAnEntryLargerThanABlockWhole) {
+  LogHistory history(2);
+  const std::string big = noise(3 * LogHistory::kBlockBytes);
+  history.add("aws", 1, entry(1, 1, "small"));
+  history.add("aws", 2, entry(2, 2, big));
+  history.add("aws", 3, entry(3, 3, "after"));
+  JsonPtr entries = history.entries_since("aws", 0);
+  ASSERT_EQ(cJSON_GetArraySize(entries.get()), 2);
+  const cJSON* message = cJSON_GetObjectItemCaseSensitive(entries->child, "message");
+  ASSERT_TRUE(cJSON_IsString(message));
+  EXPECT_EQ(std::string(message->valuestring), big);
+  history.add("aws", 4, entry(4, 4, "last"));  // evicts the big entry and frees its block
+  EXPECT_LT(history.reserved_bytes("aws"), 2 * LogHistory::kBlockBytes);
+}
+
+TEST(LogHistory, CompressedBlocksReadBackTheSameEntries) {
+  LogHistory history(20'000);
+  LogHistory plain(20'000);
+  for (int n = 0; n < 30'000; ++n) {
+    // Now and then an entry from before a clock jump, so reads go back to earlier blocks.
+    const int64_t ts = n % 997 == 0 ? n - 5000 : n;
+    const std::string e = entry(ts, n, "entry " + std::to_string(n * 7919));
+    history.add("aws", ts, e);
+    plain.add("aws", ts, e);
+    if (n % 5000 == 0) history.pack_idle(false);  // just added to: left alone
+  }
+  const size_t before = history.reserved_bytes("aws");
+  EXPECT_EQ(history.pack_idle(false), 0u);  // added to since the last call
+  EXPECT_GT(history.pack_idle(false), 0u);
+  EXPECT_LT(history.reserved_bytes("aws"), before / 3);
+  EXPECT_EQ(history.pack_idle(), 0u);  // nothing left to compress
+  for (int64_t since : {0, 12'345, 29'999}) {
+    SCOPED_TRACE(since);
+    const PackedEntries a = history.packed_since("aws", since);
+    const PackedEntries b = plain.packed_since("aws", since);
+    EXPECT_EQ(a.bytes, b.bytes);
+    EXPECT_EQ(a.ends, b.ends);
+  }
+  JsonPtr a = history.entries_since("aws", 0);
+  JsonPtr b = plain.entries_since("aws", 0);
+  EXPECT_EQ(print_json(a.get()), print_json(b.get()));
+  for (int n = 30'000; n < 60'000; ++n) history.add("aws", n, entry(n, n, "later"));
+  EXPECT_EQ(history.size("aws"), 20'000u);  // compressed blocks are evicted like the others
+  EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 20'000u);
+}
+
 TEST(LogHistory, ExportFromPackedEntriesEqualsExportFromTrees) {
   LogHistory history(30'000);
   for (int n = 0; n < 20'000; ++n) {
@@ -138,6 +201,19 @@ TEST(LogHistory, KeepsAscendingTsWhenTheClockMovedBack) {
   for (const cJSON* e = entries->child; e; e = e->next)
     ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
   EXPECT_EQ(ns, (std::vector<double>{0, 2, 3, 1}));
+}
+
+TEST(LogHistory, EvictsByTsOrderWhenTheClockMovedBack) {
+  LogHistory history(3);
+  history.add("aws", 900, entry(900, 0, "shifted"));
+  history.add("aws", 100, entry(100, 1, "a"));
+  history.add("aws", 200, entry(200, 2, "b"));
+  history.add("aws", 300, entry(300, 3, "c"));  // the oldest ts (n 1) goes, not the first added
+  JsonPtr entries = history.entries_since("aws", 0);
+  std::vector<double> ns;
+  for (const cJSON* e = entries->child; e; e = e->next)
+    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  EXPECT_EQ(ns, (std::vector<double>{2, 3, 0}));
 }
 
 }  // namespace

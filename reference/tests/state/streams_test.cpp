@@ -162,6 +162,28 @@ TEST_F(StreamsTest, ResumeReplaysExactlyTheMissedNotificationsInOrder) {
   EXPECT_EQ(again.session->id, id);
 }
 
+TEST_F(StreamsTest, LiveTickCompressesADetachedRingAndResumeReplaysItWhole) {
+  subscribe(*conn, R"({"service":"vercel"})");
+  ASSERT_EQ(emit(*conn, 3000).notifications.size(), 30u);  // seq 1..30, about 300 KiB
+  const std::string id = session_id();
+  connection_closed(*state, conn);
+  live_tick(*state, 1000);  // a new second: rings and history are compressed
+  const Session* detached = state->sessions.find(id);
+  ASSERT_NE(detached, nullptr);
+  EXPECT_GT(detached->ring.packed_bytes(), 0u);
+  const uint64_t newest = detached->ring.newest_seq();
+
+  Connection& again = test::open_connection(*state);
+  test::authenticate(again);
+  handle_message(again,
+                 R"({"jsonrpc":"2.0","method":"session.resume","id":7,"params":{"sessionId":")" +
+                     id + R"(","lastSeq":0}})",
+                 false);
+  std::vector<std::string> raw = test::drain(again);
+  ASSERT_EQ(raw.size(), newest + 1);
+  for (uint64_t seq = 1; seq <= newest; ++seq) EXPECT_EQ(seq_of(test::parse(raw[seq])), seq);
+}
+
 TEST_F(StreamsTest, ResumeErrors) {
   subscribe(*conn, R"({"service":"vercel"})");
   emit(*conn, 100);
