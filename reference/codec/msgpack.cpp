@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "reference/codec/msgpack_buffer.hpp"
 #include "reference/codec/utf8.hpp"
 
 namespace flake {
@@ -253,14 +254,6 @@ class Decoder {
   const char* not_json_message_ = "";
 };
 
-struct Sbuffer {
-  Sbuffer() { msgpack_sbuffer_init(&buffer); }
-  ~Sbuffer() { msgpack_sbuffer_destroy(&buffer); }
-  Sbuffer(const Sbuffer&) = delete;
-  Sbuffer& operator=(const Sbuffer&) = delete;
-  msgpack_sbuffer buffer;
-};
-
 void pack_string(msgpack_packer& pk, const char* text) {
   const size_t length = std::strlen(text);
   msgpack_pack_str(&pk, length);
@@ -315,7 +308,7 @@ MsgpackDecodeResult decode_msgpack(std::string_view bytes, int max_depth,
 }
 
 std::string encode_msgpack(const cJSON* value) {
-  Sbuffer sbuf;
+  MsgpackBuffer sbuf;
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sbuf.buffer, msgpack_sbuffer_write);
   pack(pk, value);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "reference/codec/msgpack.hpp"
+#include "reference/codec/msgpack_buffer.hpp"
 
 namespace flake {
 
@@ -32,17 +33,8 @@ size_t array_header_size(size_t count) {
   return count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
 }
 
-struct Sbuffer {
-  Sbuffer() { msgpack_sbuffer_init(&buffer); }
-  ~Sbuffer() { msgpack_sbuffer_destroy(&buffer); }
-  Sbuffer(const Sbuffer&) = delete;
-  Sbuffer& operator=(const Sbuffer&) = delete;
-  std::string str() const { return std::string(buffer.data, buffer.size); }
-  msgpack_sbuffer buffer;
-};
-
 std::string array_header(size_t count) {
-  Sbuffer sbuf;
+  MsgpackBuffer sbuf;
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sbuf.buffer, msgpack_sbuffer_write);
   msgpack_pack_array(&pk, count);

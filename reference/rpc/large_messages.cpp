@@ -5,19 +5,12 @@
 
 #include <string>
 
+#include "reference/codec/msgpack_buffer.hpp"
 #include "reference/rpc/large_export.hpp"
 
 namespace flake {
 
 namespace {
-
-struct Sbuffer {
-  Sbuffer() { msgpack_sbuffer_init(&buffer); }
-  ~Sbuffer() { msgpack_sbuffer_destroy(&buffer); }
-  Sbuffer(const Sbuffer&) = delete;
-  Sbuffer& operator=(const Sbuffer&) = delete;
-  msgpack_sbuffer buffer;
-};
 
 void pack_str(msgpack_packer& pk, std::string_view text) {
   msgpack_pack_str(&pk, text.size());
@@ -63,7 +56,7 @@ DataChunkPieces data_chunk_pieces(std::string_view stream, size_t index, std::st
     out.tail = base64_then(payload, "\"}}");
     return out;
   }
-  Sbuffer sbuf;
+  MsgpackBuffer sbuf;
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sbuf.buffer, msgpack_sbuffer_write);
   msgpack_pack_map(&pk, 3);
