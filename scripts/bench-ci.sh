@@ -33,37 +33,72 @@ for b in "$bench" "${micro[@]/#/$build/bench/}"; do
   [ -x "$b" ] || { echo "bench-ci: $b not built (build the release preset first)" >&2; exit 2; }
 done
 # Only this script's own files: --out may name a directory that holds others.
-rm -rf "$out/micro" "$out"/load.* "$out"/compare-*.txt "$out"/baseline-*.json
+rm -rf "$out/micro" "$out"/load.* "$out"/compare-*.txt* "$out"/baseline-*.json
 mkdir -p "$out/micro"
 start=$SECONDS
 
-# A run error in flake-bench (exit 1) leaves a figure out, which compare reports as not comparable.
-"$bench" --reference --floor --quick --repeat "$load_repeat" --quiet \
-  --json "$out/load.json" --html "$out/load.html" >"$out/load.txt" || true
-for b in "${micro[@]}"; do
-  # Interleaved repetitions spread each benchmark, and BM_Calibration, over the binary's run time.
-  "$build/bench/$b" --benchmark_min_time="$micro_min_time" \
-    --benchmark_repetitions="$micro_repetitions" --benchmark_enable_random_interleaving=true \
-    --benchmark_format=json --benchmark_out_format=json --benchmark_out="$out/micro/$b.json" \
-    >/dev/null 2>"$out/micro/$b.stderr" || echo "bench-ci: $b failed (see $out/micro/$b.stderr)"
-done
-
-status=0
-verdict() {  # name, exit status of a comparison
-  case "$2" in
-    0) ;;
-    1) echo "bench-ci: $1: REGRESSION beyond the baseline's tolerance"; status=1 ;;
-    *) echo "bench-ci: $1: not comparable (exit $2, reason above); not failing the run" ;;
-  esac
+run_load() {
+  # A run error in flake-bench (exit 1) leaves a figure out, which compare reports as not comparable.
+  "$bench" --reference --floor --quick --repeat "$load_repeat" --quiet \
+    --json "$out/load.json" --html "$out/load.html" >"$out/load.txt" || true
+}
+run_micro() {
+  for b in "${micro[@]}"; do
+    # Interleaved repetitions spread each benchmark, and BM_Calibration, over the binary's run time.
+    "$build/bench/$b" --benchmark_min_time="$micro_min_time" \
+      --benchmark_repetitions="$micro_repetitions" --benchmark_enable_random_interleaving=true \
+      --benchmark_format=json --benchmark_out_format=json --benchmark_out="$out/micro/$b.json" \
+      >/dev/null 2>"$out/micro/$b.stderr" || echo "bench-ci: $b failed (see $out/micro/$b.stderr)"
+  done
 }
 # With pipefail a pipeline's status is the comparison's (tee succeeds).
-rc=0
-"$bench" compare "$load_baseline" "$out/load.json" 2>&1 | tee "$out/compare-load.txt" || rc=$?
-verdict "flake-bench ratios to the floor" "$rc"
-rc=0
-/usr/bin/python3 bench/ci_ratios.py micro-compare "$micro_baseline" "$out/micro" \
-  --min-time "$micro_min_time" 2>&1 | tee "$out/compare-micro.txt" || rc=$?
-verdict "micro-benchmark ratios to BM_Calibration" "$rc"
+compare_load() {
+  "$bench" compare "$load_baseline" "$out/load.json" 2>&1 | tee "$out/compare-load.txt"
+}
+compare_micro() {
+  /usr/bin/python3 bench/ci_ratios.py micro-compare "$micro_baseline" "$out/micro" \
+    --min-time "$micro_min_time" 2>&1 | tee "$out/compare-micro.txt"
+}
+
+status=0
+# A regression counts when the same figure shows it twice: on a shared machine one run's tail
+# latency or one micro-benchmark can be several times off (a clean CI run measured open-loop p99
+# at 4x its baseline ratio and one micro-benchmark at 1.6x, neither repeated; beside a compiler,
+# a different few each run), while a real slowdown is there in every run. So a half that regressed
+# runs again, and fails only for a figure that regressed both times.
+regressed() {  # the figures a comparison's output names as regressions, one per line
+  sed -n 's/^REGRESSION \([^:]*\):.*/\1/p' "$1" | sort -u
+}
+check() {  # name, run function, compare function, output file
+  local rc=0
+  "$3" || rc=$?
+  if [ "$rc" = 1 ]; then
+    echo "bench-ci: $1: regression in this run; running it again to confirm"
+    regressed "$4" >"$4.first"
+    "$2"
+    rc=0
+    "$3" || rc=$?
+    if [ "$rc" = 1 ]; then
+      local twice
+      twice=$(regressed "$4" | comm -12 "$4.first" -)
+      if [ -z "$twice" ]; then
+        echo "bench-ci: $1: no figure regressed in both runs (noise)"
+        rc=0
+      else
+        echo "bench-ci: $1: regressed in both runs: $(echo $twice)"
+      fi
+    fi
+  fi
+  case "$rc" in
+    0) ;;
+    1) echo "bench-ci: $1: REGRESSION beyond the baseline's tolerance, in two runs"; status=1 ;;
+    *) echo "bench-ci: $1: not comparable (exit $rc, reason above); not failing the run" ;;
+  esac
+}
+run_load
+run_micro
+check "flake-bench ratios to the floor" run_load compare_load "$out/compare-load.txt"
+check "micro-benchmark ratios to BM_Calibration" run_micro compare_micro "$out/compare-micro.txt"
 
 if [ "$update" = 1 ]; then
   # The tolerances are this machine's measured noise, not the reference's speed: they stay.
