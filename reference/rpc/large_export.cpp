@@ -14,6 +14,7 @@
 
 #include "reference/codec/msgpack.hpp"
 #include "reference/codec/msgpack_buffer.hpp"
+#include "reference/codec/zlib_block.hpp"
 
 namespace flake {
 
@@ -43,15 +44,7 @@ std::string array_header(size_t count) {
 
 // zlib stream (RFC 1950) of `raw`; nullopt only when zlib itself fails.
 std::optional<std::string> deflate_chunk(std::string_view raw) {
-  uLongf size = compressBound(static_cast<uLong>(raw.size()));
-  std::string out(size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
-                Z_DEFAULT_COMPRESSION) != Z_OK) {
-    return std::nullopt;
-  }
-  out.resize(size);
-  return out;
+  return zlib_compress(raw, Z_DEFAULT_COMPRESSION);
 }
 
 // The largest raw array whose zlib stream is certain to fit a chunk, whatever its content.

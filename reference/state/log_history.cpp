@@ -11,6 +11,7 @@
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/json_to_msgpack.hpp"
 #include "reference/codec/msgpack.hpp"
+#include "reference/codec/zlib_block.hpp"
 
 namespace flake {
 
@@ -18,14 +19,10 @@ std::string_view LogHistory::text_of(const Service& s, const Ref& ref, ReadCache
   const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
   if (!block.packed) return std::string_view(block.text).substr(ref.offset, ref.size);
   if (cache.block != ref.block) {
-    cache.raw.assign(block.raw_size, '\0');
-    uLongf raw_size = static_cast<uLongf>(cache.raw.size());
-    const int status =
-        uncompress(reinterpret_cast<Bytef*>(cache.raw.data()), &raw_size,
-                   reinterpret_cast<const Bytef*>(block.text.data()), block.text.size());
+    const bool inflated = zlib_uncompress(block.text, block.raw_size, cache.raw);
     // The history compressed these bytes itself; anything else is memory corruption.
-    assert(status == Z_OK && raw_size == cache.raw.size());
-    (void)status;
+    assert(inflated);
+    (void)inflated;
     cache.block = ref.block;
   }
   return std::string_view(cache.raw).substr(ref.offset, ref.size);
@@ -39,18 +36,11 @@ size_t LogHistory::pack_idle(bool force) {
     for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
       Block* block = s.blocks[i].get();
       if (block == nullptr || block->packed) continue;
-      uLongf size = compressBound(static_cast<uLong>(block->text.size()));
-      std::string out(size, '\0');
-      if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                    reinterpret_cast<const Bytef*>(block->text.data()),
-                    static_cast<uLong>(block->text.size()), Z_BEST_SPEED) != Z_OK) {
-        continue;
-      }
-      out.resize(size);
-      out.shrink_to_fit();
+      std::optional<std::string> out = zlib_compress(block->text, Z_BEST_SPEED);
+      if (!out) continue;
       packed += block->text.size();
       block->raw_size = block->text.size();
-      block->text = std::move(out);
+      block->text = std::move(*out);
       block->packed = true;
     }
   }

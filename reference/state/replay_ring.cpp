@@ -3,6 +3,8 @@
 // decided exactly, not guessed from the oldest seq held.
 #include "reference/state/replay_ring.hpp"
 
+#include "reference/codec/zlib_block.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -109,15 +111,9 @@ bool ReplayRing::pack_block() {
                                      static_cast<uint32_t>(f.tail ? f.tail->size() : 0), f.binary,
                                      f.tail != nullptr, shared_tail ? f.tail : nullptr});
   }
-  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
-  block.packed.resize(packed_size);
-  if (compress2(reinterpret_cast<Bytef*>(block.packed.data()), &packed_size,
-                reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
-                Z_BEST_SPEED) != Z_OK) {
-    return false;
-  }
-  block.packed.resize(packed_size);
-  block.packed.shrink_to_fit();
+  std::optional<std::string> packed = zlib_compress(raw, Z_BEST_SPEED);
+  if (!packed) return false;
+  block.packed = std::move(*packed);
   block.raw_size = raw.size();
   cold_.push_back(std::move(block));
   cold_items_ += count;
@@ -128,14 +124,11 @@ bool ReplayRing::pack_block() {
 
 void ReplayRing::unpack(const PackedBlock& block, uint64_t last_seq,
                         std::vector<ReplayFrame>& out) {
-  std::string raw(block.raw_size, '\0');
-  uLongf raw_size = static_cast<uLongf>(raw.size());
-  const int status =
-      uncompress(reinterpret_cast<Bytef*>(raw.data()), &raw_size,
-                 reinterpret_cast<const Bytef*>(block.packed.data()), block.packed.size());
+  std::string raw;
+  const bool inflated = zlib_uncompress(block.packed, block.raw_size, raw);
   // The ring compressed these bytes itself; anything else is memory corruption.
-  assert(status == Z_OK && raw_size == raw.size());
-  (void)status;
+  assert(inflated);
+  (void)inflated;
   size_t at = 0;
   for (size_t i = 0; i < block.items.size(); ++i) {
     const PackedItem& item = block.items[i];
