@@ -2,7 +2,6 @@
 // before any judgement is made, so errors are always the general parser's.
 #include "reference/codec/json_small.hpp"
 
-#include <climits>
 #include <cstdint>
 #include <string>
 
