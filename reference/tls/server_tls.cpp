@@ -3,6 +3,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <array>
@@ -87,11 +88,16 @@ std::optional<ServerTls> make_server_tls(const std::string& cert_file, const std
     error = "cannot read the certificate chain " + cert_file + ": " + last_ssl_error();
     return std::nullopt;
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+  // Read apart from its use, so that "cannot read" and "does not belong" stay two messages.
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(BIO_new_file(key_file.c_str(), "r"), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      EVP_PKEY_free);
+  if (!key) {
     error = "cannot read the private key " + key_file + ": " + last_ssl_error();
     return std::nullopt;
   }
-  if (SSL_CTX_check_private_key(ctx) != 1) {
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     error = "the key " + key_file + " does not belong to the certificate " + cert_file;
     ERR_clear_error();
     return std::nullopt;
