@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <thread>
 
@@ -210,6 +212,20 @@ TEST(TlsFront, ManyConnectionsLeaveNoDescriptorsBehind) {
   size_t after = 0;
   for (int i = 0; i < 50 && (after = s.open_fds()) > before; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(after, before);
+}
+
+TEST(TlsFront, ShutdownClosesWebSocketsWith1001ThroughTls) {
+  Spawned s(tls_options());
+  ASSERT_TRUE(s.started) << s.err;
+  TlsClient c;
+  ASSERT_TRUE(c.connect(s.port)) << c.error();
+  ASSERT_TRUE(ws_upgrade(c, s.port));
+  ASSERT_TRUE(ws_call(c, auth_request(1), 1));
+  ::kill(s.pid, SIGTERM);
+  int code = 0;
+  while (ws_read_text(c, &code)) {
+  }
+  EXPECT_EQ(code, 1001);
 }
 
 TEST(TlsStartup, NonLoopbackHostNeedsTlsOrTheOptOut) {

@@ -401,7 +401,7 @@ bool ws_send_text(TlsClient& c, std::string_view text) {
   return send_frame(c, 0x1, text);
 }
 
-std::optional<std::string> ws_read_text(TlsClient& c) {
+std::optional<std::string> ws_read_text(TlsClient& c, int* close_code) {
   std::string message;
   while (true) {
     std::string head;
@@ -417,7 +417,12 @@ std::optional<std::string> ws_read_text(TlsClient& c) {
     }
     std::string payload;
     if (!c.read_exact(length, payload)) return std::nullopt;
-    if (opcode == 0x8) return std::nullopt;
+    if (opcode == 0x8) {
+      if (close_code != nullptr && payload.size() >= 2) {
+        *close_code = (static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1]);
+      }
+      return std::nullopt;
+    }
     if (opcode == 0x9) {
       send_frame(c, 0xA, payload);
       continue;

@@ -101,7 +101,8 @@ std::string https_get(TlsClient& c, int port, std::string_view path, std::string
 // answered; a close frame or EOF gives nullopt).
 bool ws_upgrade(TlsClient& c, int port);
 bool ws_send_text(TlsClient& c, std::string_view text);
-std::optional<std::string> ws_read_text(TlsClient& c);
+// A close frame stores its status code in `close_code` when given.
+std::optional<std::string> ws_read_text(TlsClient& c, int* close_code = nullptr);
 // Sends `request` and returns the first message that carries "\"id\":<id>".
 std::optional<std::string> ws_call(TlsClient& c, std::string_view request, int id);
 
