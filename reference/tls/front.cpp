@@ -23,6 +23,9 @@ constexpr size_t kRelayBound = 256 * 1024;
 constexpr size_t kChunk = 16 * 1024;
 // After the client is gone, the inner side gets this long to notice the end of its input.
 constexpr int kInnerDrainS = 5;
+// After the inner side is gone, a client gets this long to read what is left for it; plain TCP
+// would leave the rest to the kernel, which gives up on a reader that never reads as well.
+constexpr int kClientDrainS = 30;
 
 struct SslFree {
   void operator()(SSL* ssl) const { SSL_free(ssl); }
@@ -223,6 +226,7 @@ void on_closed(TlsFront& front, lws* wsi, Session& session) {
   if (wsi == link->client) {
     link->client = nullptr;
     link->client_done = true;
+    link->to_client.consume(link->to_client.size());  // nobody to read it; the inner side may go on
     if (link->relay != nullptr) {
       lws_set_timeout(link->relay, PENDING_TIMEOUT_USER_OK, kInnerDrainS);
       pump(*link);
@@ -241,6 +245,7 @@ void on_closed(TlsFront& front, lws* wsi, Session& session) {
           ERR_clear_error();
         }
         link->close_client = true;
+        lws_set_timeout(link->client, PENDING_TIMEOUT_USER_OK, kClientDrainS);
         pump(*link);
       }
     }

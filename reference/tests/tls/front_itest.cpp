@@ -214,6 +214,38 @@ TEST(TlsFront, ManyConnectionsLeaveNoDescriptorsBehind) {
   EXPECT_EQ(after, before);
 }
 
+TEST(TlsFront, SlowTlsReaderMeetsTheSendBufferBound) {
+  Spawned s(tls_options({"--max-send-buffer-bytes", "1048576", "--log-rate", "200000",
+                         "--replay-bytes", "1048576", "--log-history", "20000"}));
+  ASSERT_TRUE(s.started) << s.err;
+  TlsClient c;
+  ASSERT_TRUE(c.connect(s.port)) << c.error();
+  ASSERT_TRUE(ws_upgrade(c, s.port));
+  ASSERT_TRUE(ws_call(c, auth_request(1), 1));
+  ASSERT_TRUE(ws_call(
+      c, R"({"jsonrpc":"2.0","id":2,"method":"logs.subscribe","params":{"service":"aws"}})", 2));
+  // Never read: the relay's bounds and the socketpair fill, then the sidecar's own buffer (§8.7).
+  std::this_thread::sleep_for(2s);
+  int code = 0;
+  while (ws_read_text(c, &code)) {
+  }
+  EXPECT_EQ(code, 1008);
+}
+
+TEST(TlsFront, ConnectionCapCountsTlsConnections) {
+  Spawned s(tls_options({"--max-connections", "1"}));
+  ASSERT_TRUE(s.started) << s.err;
+  TlsClient first, second;
+  ASSERT_TRUE(first.connect(s.port));
+  ASSERT_TRUE(ws_upgrade(first, s.port));
+  ASSERT_TRUE(second.connect(s.port));
+  ASSERT_TRUE(second.write("GET /rpc HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(s.port) +
+                           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n"));
+  EXPECT_TRUE(second.read_until("\r\n\r\n").starts_with("HTTP/1.1 503"));
+}
+
 TEST(TlsFront, ShutdownClosesWebSocketsWith1001ThroughTls) {
   Spawned s(tls_options());
   ASSERT_TRUE(s.started) << s.err;
