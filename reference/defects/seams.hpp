@@ -25,6 +25,7 @@
 #include "reference/rpc/rpc_error.hpp"
 #include "reference/state/rate_limiter.hpp"
 #include "reference/state/server_state.hpp"
+#include "reference/tls/server_tls.hpp"
 
 namespace flake::seam {
 
@@ -508,6 +509,46 @@ inline size_t operation_order(const ServerState& s, size_t i, size_t n) {
 // service-before-params: logs.subscribe looks its service up before it checks level (§3.7b).
 inline bool service_checked_first(const ServerState& s) {
   return s.has(Defect::kServiceBeforeParams);
+}
+
+// --- TLS (§14). The start-up ones act before ServerState exists: they read the switches the
+// command line names. ---
+// non-loopback-plaintext: no "TLS required" refusal (§14.1a); insecure-plaintext-silent: no
+// warning for --insecure-plaintext (§14.1b).
+inline bool tls_required_checked(const DefectSet& d) {
+  return !d.test(Defect::kNonLoopbackPlaintext);
+}
+inline bool plaintext_warned(const DefectSet& d) {
+  return !d.test(Defect::kInsecurePlaintextSilent);
+}
+// tls-fallback-plaintext: an unreadable certificate or key starts a plain-text sidecar (§14.2c).
+inline bool tls_falls_back_to_plaintext(const DefectSet& d) {
+  return d.test(Defect::kTlsFallbackPlaintext);
+}
+// The handshake's defects, as the policy tls/server_tls.cpp and tls/front.cpp apply (§14.2b,
+// §14.3).
+inline tls::TlsPolicy tls_policy(const DefectSet& d) {
+  tls::TlsPolicy policy;
+  policy.leaf_only = d.test(Defect::kTlsLeafOnly);
+  policy.old_versions = d.test(Defect::kTlsOldVersions);
+  policy.max_tls12 = d.test(Defect::kTlsMax12);
+  policy.alpn_none = d.test(Defect::kTlsAlpnNone);
+  policy.alpn_any = d.test(Defect::kTlsAlpnAny);
+  policy.plaintext_served = d.test(Defect::kTlsPlaintextServed);
+  return policy;
+}
+// The scheme of the start-up line (§1.2a, §14.2a): wss with TLS, ws under tls-scheme-ws.
+inline const char* listen_scheme(const ServerState& s, bool tls) {
+  return tls && !s.has(Defect::kTlsSchemeWs) ? "wss" : "ws";
+}
+// tls-no-fingerprint: no "certificate sha256" line (§14.2d).
+inline bool fingerprint_printed(const ServerState& s) {
+  return !s.has(Defect::kTlsNoFingerprint);
+}
+// tls-no-host-check: a TLS sidecar admits any Host (§14.3g). Every connection of a TLS port came
+// through the front, so serving TLS is what marks the request.
+inline bool host_check_skipped(const ServerState& s) {
+  return s.options.tls_cert.has_value() && s.has(Defect::kTlsNoHostCheck);
 }
 
 }  // namespace flake::seam

@@ -20,6 +20,7 @@
 #include "reference/http/endpoints.hpp"
 #include "reference/state/http_state.hpp"
 #include "reference/state/notifier.hpp"
+#include "reference/tls/front.hpp"
 #include "reference/ws/connection.hpp"
 #include "reference/ws/frame_writer.hpp"
 #include "reference/ws/reader.hpp"
@@ -204,7 +205,9 @@ void on_signal(int) {
 
 }  // namespace
 
-int run_server(ServerState& state) {
+int run_server(ServerState& state, const tls::ServerTls* tls) {
+  // Outlives the context, whose destruction closes the links it holds.
+  tls::TlsFront front;
   // FLAKE_LWS_LOG=<lws log bitmask> turns on libwebsockets' own logging when debugging.
   const char* lws_log = std::getenv("FLAKE_LWS_LOG");
   lws_set_log_level(lws_log ? std::atoi(lws_log) : LLL_ERR, nullptr);
@@ -233,8 +236,9 @@ int run_server(ServerState& state) {
   // --defect startup-slow (§1.2d) and startup-line-early (§1.2c, on a port given in advance).
   if (state.has(Defect::kStartupSlow)) std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   const bool early_line = state.has(Defect::kStartupLineEarly) && state.options.port != 0;
+  const char* scheme = seam::listen_scheme(state, tls != nullptr);
   if (early_line) {
-    std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(),
+    std::printf("flake-sidecar listening on %s://%s:%d/rpc\n", scheme, state.options.host.c_str(),
                 state.options.port);
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -246,21 +250,42 @@ int run_server(ServerState& state) {
   http.iface = state.has(Defect::kListenAnyAddress) ? nullptr : state.options.host.c_str();
   http.protocols = http_protocols;
   http.vhost_name = "flake";
+  // With TLS the front listens on the port and the HTTP vhost only takes the front's plain text.
+  const lws_protocols front_protocols[] = {
+      {tls::kFrontProtocol, tls::front_callback, tls::front_session_size(), kRxChunk, 0, &front, 0},
+      {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  lws_context_creation_info front_info = http;
+  if (tls != nullptr) {
+    http.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    front_info.options |= LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG;
+    front_info.listen_accept_role = "raw-skt";
+    front_info.listen_accept_protocol = tls::kFrontProtocol;
+    front_info.protocols = front_protocols;
+    front_info.vhost_name = "flake-tls";
+  }
   lws_vhost* http_vhost = lws_create_vhost(context.get(), &http);
+  lws_vhost* listen_vhost = http_vhost;
+  if (tls != nullptr && http_vhost != nullptr) {
+    front.ctx = tls->ctx.get();
+    front.http_vhost = http_vhost;
+    front.plaintext_served = tls->policy->plaintext_served;
+    front.handshake_timeout_s = static_cast<int>(state.limits.header_timeout_s);
+    listen_vhost = lws_create_vhost(context.get(), &front_info);
+  }
   // The raw vhost listens nowhere: upgraded sockets are handed to it (ws/takeover.cpp).
   lws_context_creation_info raw = info;
   raw.options = LWS_SERVER_OPTION_DISABLE_IPV6;
   raw.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   raw.protocols = raw_protocols;
   raw.vhost_name = "flake-raw";
-  lws_vhost* raw_vhost = http_vhost ? lws_create_vhost(context.get(), &raw) : nullptr;
+  lws_vhost* raw_vhost = listen_vhost ? lws_create_vhost(context.get(), &raw) : nullptr;
   if (!raw_vhost) {
     std::fprintf(stderr, "flake-sidecar: cannot listen on %s:%d\n", state.options.host.c_str(),
                  state.options.port);
     return state.has(Defect::kBindFailureExitZero) ? 0 : 1;
   }
   g_context = context.get();
-  const int port = lws_get_vhost_listen_port(http_vhost);
+  const int port = lws_get_vhost_listen_port(listen_vhost);
   state.access.port = port;
 
   g_timer.server = &state;
@@ -271,8 +296,13 @@ int run_server(ServerState& state) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
   // §1.2: one line, flushed at once (the defects write it twice, or flush it 3 s later).
+  // §14.2d: the fingerprint a client can pin, on standard error.
+  if (tls != nullptr && seam::fingerprint_printed(state)) {
+    std::fprintf(stderr, "flake-sidecar certificate sha256 %s\n", tls->fingerprint.c_str());
+  }
   for (int i = state.has(Defect::kStartupLineTwice) ? 2 : 1; i > 0 && !early_line; --i) {
-    std::printf("flake-sidecar listening on ws://%s:%d/rpc\n", state.options.host.c_str(), port);
+    std::printf("flake-sidecar listening on %s://%s:%d/rpc\n", scheme, state.options.host.c_str(),
+                port);
   }
   std::optional<int64_t> late_flush;
   if (state.has(Defect::kStartupLineUnflushed)) {

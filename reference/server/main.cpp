@@ -1,8 +1,10 @@
-// flake-sidecar entry point: options, token, fixtures, then the server loop.
+// flake-sidecar entry point: options, the TLS rules of start-up, token, fixtures, then the server
+// loop.
 #include <cstdio>
 #include <cstdlib>
 
 #include "reference/defects/defects.hpp"
+#include "reference/defects/seams.hpp"
 #include "reference/server/lws_server.hpp"
 #include "reference/server/options.hpp"
 #include "reference/state/server_state.hpp"
@@ -17,6 +19,27 @@ int main(int argc, char** argv) {
   }
   // The token defects (§4.1) act here, before the server state that holds the switches exists.
   const flake::DefectSet defects = flake::parse_defects(parsed.options.defects);
+  // §14.1, before anything is bound.
+  const flake::ListenCheck listen =
+      flake::check_listen_policy(parsed.options, flake::seam::tls_required_checked(defects),
+                                 flake::seam::plaintext_warned(defects));
+  if (!listen.error.empty()) {
+    std::fprintf(stderr, "flake-sidecar: %s\n", listen.error.c_str());
+    return 1;
+  }
+  if (!listen.warning.empty()) std::fprintf(stderr, "flake-sidecar: %s\n", listen.warning.c_str());
+  // §14.2c: a certificate that cannot serve ends the start here, before the start-up line.
+  std::optional<flake::tls::ServerTls> tls;
+  if (parsed.options.tls_cert) {
+    std::string tls_error;
+    tls = flake::tls::make_server_tls(*parsed.options.tls_cert, *parsed.options.tls_key,
+                                      flake::seam::tls_policy(defects), tls_error);
+    if (!tls && !flake::seam::tls_falls_back_to_plaintext(defects)) {
+      std::fprintf(stderr, "flake-sidecar: TLS: %s\n", tls_error.c_str());
+      return 1;
+    }
+    if (!tls) parsed.options.tls_cert.reset();
+  }
   const char* env_token =
       defects.test(flake::Defect::kEnvTokenIgnored) ? nullptr : std::getenv("FLAKE_SIDECAR_TOKEN");
   flake::TokenResult token = flake::resolve_token(parsed.options.token_file, env_token,
@@ -46,5 +69,5 @@ int main(int argc, char** argv) {
     }
   }
   flake::ServerState state(std::move(parsed.options), std::move(*fixtures), std::move(token.token));
-  return flake::run_server(state);
+  return flake::run_server(state, tls ? &*tls : nullptr);
 }

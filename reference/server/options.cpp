@@ -1,6 +1,7 @@
 // Parses flake-sidecar's command line; every option, its default and its meaning live in one table.
 #include "reference/server/options.hpp"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -58,10 +59,27 @@ auto number_field(T Options::*field, T min_value) {
 
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = {
-      {"--host", "ADDR", "address to bind (default 127.0.0.1)",
+      {"--host", "ADDR",
+       "address to bind (default 127.0.0.1); any other than loopback needs --tls-cert",
        [](Options& o, std::string_view v) {
          o.host = v;
          return !v.empty();
+       }},
+      {"--tls-cert", "PATH", "serve TLS (wss://, https://) with this PEM certificate chain",
+       [](Options& o, std::string_view v) {
+         o.tls_cert = std::string(v);
+         return !v.empty();
+       }},
+      {"--tls-key", "PATH", "the PEM private key of --tls-cert",
+       [](Options& o, std::string_view v) {
+         o.tls_key = std::string(v);
+         return !v.empty();
+       }},
+      {"--insecure-plaintext", "",
+       "allow a non-loopback --host without TLS (the token crosses the network)",
+       [](Options& o, std::string_view) {
+         o.insecure_plaintext = true;
+         return true;
        }},
       {"--port", "N", "TCP port; 0 picks a free one (default 9123)",
        [](Options& o, std::string_view v) { return parse_number(v, o.port, 0) && o.port < 65536; }},
@@ -120,9 +138,8 @@ const std::vector<OptionSpec>& option_table() {
          o.conformance = true;
          return true;
        }},
-      {"--defect", "NAME[@PATH]",
-       "break one protocol rule on purpose (see --list-defects; repeatable); @text, @msgpack, "
-       "@http or @sse: only for messages on that path",
+      // NAME@PATH (text, msgpack, http, sse) too: docs/protocol.md §1.9 describes it.
+      {"--defect", "NAME", "break one protocol rule on purpose (see --list-defects; repeatable)",
        [](Options& o, std::string_view v) {
          std::optional<Transport> only;
          if (!find_defect_spec(v, only)) return false;
@@ -195,6 +212,30 @@ std::string usage_text() {
   return text;
 }
 
+bool is_loopback_host(std::string_view host) {
+  const std::string text(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, text.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+ListenCheck check_listen_policy(const Options& options, bool checked, bool warned) {
+  ListenCheck check;
+  if (options.tls_cert || is_loopback_host(options.host)) return check;
+  if (!options.insecure_plaintext) {
+    if (checked) {
+      check.error = "TLS required: --host " + options.host +
+                    " is not a loopback address; give --tls-cert and --tls-key (or "
+                    "--insecure-plaintext to send the token over the network unencrypted)";
+    }
+  } else if (warned) {
+    check.warning = "warning: --insecure-plaintext on " + options.host +
+                    ": the token crosses the network unencrypted";
+  }
+  return check;
+}
+
 ParsedOptions parse_options(int argc, const char* const* argv) {
   ParsedOptions parsed;
   const DefectSet defects = named_defects(argc, argv);
@@ -264,6 +305,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   }
   if (!given.contains("--burst") && defects.test(Defect::kDefaultBurstHalved)) {
     parsed.options.burst = 10'000;
+  }
+  if (parsed.options.tls_cert.has_value() != parsed.options.tls_key.has_value()) {
+    parsed.error = "--tls-cert and --tls-key go together (see --help)";
+    return parsed;
   }
   if (parsed.options.fixtures_dir.empty()) parsed.options.fixtures_dir = default_fixtures_dir();
   return parsed;

@@ -4,12 +4,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flake {
 
 struct Options {
   std::string host = "127.0.0.1";
+  std::optional<std::string> tls_cert;  // with tls_key: serve TLS (§14.2)
+  std::optional<std::string> tls_key;
+  bool insecure_plaintext = false;  // the §14.1 opt-out: plain text on a non-loopback host
   int port = 9123;
   std::optional<std::string> token_file;
   std::string fixtures_dir;
@@ -40,6 +44,18 @@ struct ParsedOptions {
 };
 
 ParsedOptions parse_options(int argc, const char* const* argv);
+
+// 127.0.0.0/8 and ::1 (§14.1); anything else, names included, is not loopback.
+bool is_loopback_host(std::string_view host);
+
+// §14.1 for the options as parsed: an error when a non-loopback host would be served in plain
+// text without the opt-out, else a warning when the opt-out is used; both empty otherwise.
+// `checked` and `warned` are the rule's two halves (false under their defect switches).
+struct ListenCheck {
+  std::string error;
+  std::string warning;
+};
+ListenCheck check_listen_policy(const Options& options, bool checked, bool warned);
 std::string usage_text();
 
 }  // namespace flake

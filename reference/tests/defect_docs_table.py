@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-ROW = re.compile(r"^\| `([a-z0-9][a-z0-9-]*)` \| (.*) \| (.*) \|$")
+ROW = re.compile(r"^\| `([a-z0-9][a-z0-9.-]*)` \| (.*) \| (.*) \|$")
 RULE = re.compile(r"^§(\d+(?:\.\d+)*)(?: \(.*\))?$")
 
 
