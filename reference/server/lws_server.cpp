@@ -3,8 +3,14 @@
 // deadlines, pings, session expiry and live streams, and graceful shutdown.
 #include "reference/server/lws_server.hpp"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <chrono>
@@ -198,6 +204,23 @@ int callback_http(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
   }
 }
 
+// lws 4.1 creates a vhost for an --host address the machine does not have: it logs and listens
+// nowhere, and the start-up line would name a port nobody serves (§1.1f, §1.2c). A bind to port 0
+// of that address tells beforehand; names other than IPv4 literals are left to lws.
+bool address_is_bindable(const std::string& host) {
+  in_addr address{};
+  if (inet_pton(AF_INET, host.c_str(), &address) != 1) return true;
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  sockaddr_in probe{};
+  probe.sin_family = AF_INET;
+  probe.sin_addr = address;
+  const bool bound = bind(fd, reinterpret_cast<const sockaddr*>(&probe), sizeof probe) == 0 ||
+                     errno != EADDRNOTAVAIL;
+  close(fd);
+  return bound;
+}
+
 void on_signal(int) {
   g_stop_requested.store(true);
   if (g_context) lws_cancel_service(g_context);
@@ -263,7 +286,9 @@ int run_server(ServerState& state, const tls::ServerTls* tls) {
     front_info.protocols = front_protocols;
     front_info.vhost_name = "flake-tls";
   }
-  lws_vhost* http_vhost = lws_create_vhost(context.get(), &http);
+  const bool bindable =
+      state.has(Defect::kListenAnyAddress) || address_is_bindable(state.options.host);
+  lws_vhost* http_vhost = bindable ? lws_create_vhost(context.get(), &http) : nullptr;
   lws_vhost* listen_vhost = http_vhost;
   if (tls != nullptr && http_vhost != nullptr) {
     front.ctx = tls->ctx.get();

@@ -265,11 +265,14 @@ TEST(TlsStartup, NonLoopbackHostNeedsTlsOrTheOptOut) {
   EXPECT_FALSE(refused.started);
   EXPECT_NE(refused.exit_status, 0);
   EXPECT_NE(refused.err.find("TLS required"), std::string::npos) << refused.err;
-  // The opt-out warns before it binds (what binding an address the machine lacks does is lws'
-  // business: 4.1 retries later rather than fail).
+  // The opt-out warns before it binds; an address the machine lacks then ends the start (§1.1f)
+  // instead of a start-up line for a port nobody serves.
   Spawned opted({"--host", "192.0.2.1", "--insecure-plaintext"});
   EXPECT_NE(opted.err.find("crosses the network unencrypted"), std::string::npos) << opted.err;
   EXPECT_EQ(opted.err.find("TLS required"), std::string::npos) << opted.err;
+  EXPECT_FALSE(opted.started);
+  EXPECT_NE(opted.exit_status, 0);
+  EXPECT_NE(opted.err.find("cannot listen on 192.0.2.1"), std::string::npos) << opted.err;
   Spawned loopback({"--host", "127.0.0.1"});
   EXPECT_TRUE(loopback.started) << loopback.err;
   EXPECT_EQ(loopback.scheme, "ws");
