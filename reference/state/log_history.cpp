@@ -33,43 +33,55 @@ std::string_view LogHistory::bytes_of(const Service& s, const Ref& ref, ReadCach
   return std::string_view(cache.raw).substr(ref.offset, ref.size);
 }
 
-void LogHistory::convert_blocks(Service& s, size_t count) {
-  std::vector<std::string> converted(count);
-  std::vector<char> convertible(count, 0);
+void LogHistory::convert_blocks(Service& s, size_t count, bool inflate) {
+  std::vector<char> candidate(count, 0);
   bool any = false;
   for (size_t i = 0; i < count; ++i) {
     const Block* block = s.blocks[i].get();
-    if (block == nullptr || block->packed || block->msgpack) continue;
-    convertible[i] = 1;
-    converted[i].reserve(block->text.size() + block->text.size() / 64 + 16);
-    any = true;
+    candidate[i] = block != nullptr && !block->msgpack && (inflate || !block->packed);
+    any = any || candidate[i];
   }
   if (!any) return;
-  // Where each entry of a convertible block lands, applied only once its whole block converted.
-  std::vector<std::pair<uint32_t, uint32_t>> moved(s.index.size());
+  // The index positions of each candidate block's entries (not always one run: the clock can
+  // move back), so that blocks are converted one at a time.
+  std::vector<std::vector<uint32_t>> refs(count);
   for (size_t r = 0; r < s.index.size(); ++r) {
-    const Ref& ref = s.index[r];
-    const auto i = static_cast<size_t>(ref.block - s.first_block);
-    if (i >= count || !convertible[i]) continue;
-    const std::string_view json = std::string_view(s.blocks[i]->text).substr(ref.offset, ref.size);
-    const size_t start = converted[i].size();
-    // decode_msgpack refuses a str that is not UTF-8 where parse_json may not: such an entry
-    // keeps its block as text, so that the JSON export reads what it read before.
-    if (!is_valid_utf8(json) || !json_to_msgpack(json, converted[i])) {
-      convertible[i] = 0;
-      continue;
-    }
-    moved[r] = {static_cast<uint32_t>(start), static_cast<uint32_t>(converted[i].size() - start)};
+    const auto i = static_cast<size_t>(s.index[r].block - s.first_block);
+    if (i < count && candidate[i]) refs[i].push_back(static_cast<uint32_t>(r));
   }
-  for (size_t r = 0; r < s.index.size(); ++r) {
-    Ref& ref = s.index[r];
-    const auto i = static_cast<size_t>(ref.block - s.first_block);
-    if (i < count && convertible[i]) std::tie(ref.offset, ref.size) = moved[r];
-  }
+  std::string raw;
+  std::vector<std::pair<uint32_t, uint32_t>> moved;
   for (size_t i = 0; i < count; ++i) {
-    if (!convertible[i]) continue;
-    s.blocks[i]->text = std::move(converted[i]);
-    s.blocks[i]->msgpack = true;
+    if (!candidate[i]) continue;
+    Block& block = *s.blocks[i];
+    std::string_view text = block.text;
+    if (block.packed) {
+      if (!zlib_uncompress(block.text, block.raw_size, raw)) continue;
+      text = raw;
+    }
+    std::string converted;
+    converted.reserve(text.size() + text.size() / 64 + 16);
+    moved.clear();
+    bool exact = true;
+    for (const uint32_t r : refs[i]) {
+      const std::string_view json = text.substr(s.index[r].offset, s.index[r].size);
+      const size_t start = converted.size();
+      // decode_msgpack refuses a str that is not UTF-8 where parse_json may not: such an entry
+      // keeps its block as text, so that the JSON export reads what it read before.
+      exact = is_valid_utf8(json) && json_to_msgpack(json, converted);
+      if (!exact) break;
+      moved.emplace_back(static_cast<uint32_t>(start),
+                         static_cast<uint32_t>(converted.size() - start));
+    }
+    if (!exact) continue;
+    for (size_t k = 0; k < moved.size(); ++k) {
+      std::tie(s.index[refs[i][k]].offset, s.index[refs[i][k]].size) = moved[k];
+    }
+    converted.shrink_to_fit();
+    block.text = std::move(converted);
+    block.msgpack = true;
+    block.packed = false;  // left to the next pack_idle, which compresses it as MessagePack
+    block.raw_size = 0;
   }
 }
 
@@ -78,7 +90,9 @@ size_t LogHistory::pack_idle(bool force) {
   for (auto& [name, s] : services_) {
     const bool busy = std::exchange(s.added, false);
     if (busy && !force) continue;
-    if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1);
+    // A stream's blocks are compressed as text, as before: converting each second what the
+    // stream will mostly evict would cost the stream; an export converts what it reads.
+    if (!busy && s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, false);
     for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
       Block* block = s.blocks[i].get();
       if (block == nullptr || block->packed) continue;
@@ -161,7 +175,7 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   auto it = services_.find(service);
   if (it == services_.end()) return packed;
   Service& s = it->second;
-  if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1);
+  if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, true);
   size_t text_bytes = 0;
   for (const Ref& ref : s.index) text_bytes += ref.ts_ms < since_ms ? 0 : ref.size;
   // MessagePack is no larger than the JSON text it comes from, but for json_to_msgpack's slack.

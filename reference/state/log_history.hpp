@@ -24,19 +24,19 @@ class LogHistory {
   JsonPtr entries_since(std::string_view service, int64_t since_ms) const;
   // The same entries as MessagePack, packed back to back for logs.getLarge: copied from blocks
   // kept as MessagePack, otherwise transcoded from the stored text without a cJSON tree (the full
-  // parse only for text the fast path declines). Not const: the service's full blocks are first
-  // rewritten as MessagePack where exact (as pack_idle does), which a later export then copies;
-  // what each read returns is unchanged.
+  // parse only for text the fast path declines). Not const: the service's full blocks, compressed
+  // or not, are first rewritten as MessagePack where exact, which a later export then copies (and
+  // pack_idle compresses again); what each read returns is unchanged.
   PackedEntries packed_since(std::string_view service, int64_t since_ms);
   size_t size(std::string_view service) const;
   // Bytes reserved for the entries' text of `service` (its blocks' capacities), for tests.
   size_t reserved_bytes(std::string_view service) const;
   // Compresses the full blocks of each service, every block but the one being filled; unless
   // `force`, only of services that got no entry since the last call (a stream evicts most blocks
-  // before they would be worth compressing). A block whose every entry has an exact MessagePack
-  // form (json_to_msgpack) is compressed as that form, so an export inflates and copies it
-  // without transcoding, and the JSON export decodes it back to the same tree. Returns the bytes
-  // compressed (now freed).
+  // before they would be worth compressing). An idle service's block whose every entry has an
+  // exact MessagePack form (json_to_msgpack) is compressed as that form, so an export inflates
+  // and copies it without transcoding, and the JSON export decodes it back to the same tree.
+  // Returns the bytes compressed (now freed).
   size_t pack_idle(bool force = true);
 
   // Entries' text is appended to blocks of this size (larger entries get a block of their own).
@@ -73,9 +73,10 @@ class LogHistory {
   // One entry's stored bytes: JSON text, or MessagePack when `msgpack` comes back true.
   static std::string_view bytes_of(const Service& s, const Ref& ref, ReadCache& cache,
                                    bool& msgpack);
-  // Rewrites blocks [0, count) of `s` that are full and unpacked as MessagePack where every entry
-  // allows it, and moves their entries' refs to the new bytes.
-  static void convert_blocks(Service& s, size_t count);
+  // Rewrites blocks [0, count) of `s` (full ones) as MessagePack where every entry allows it,
+  // and moves their entries' refs to the new bytes; compressed text blocks too when `inflate`
+  // (they come out uncompressed).
+  static void convert_blocks(Service& s, size_t count, bool inflate);
   static Ref append_text(Service& s, int64_t ts_ms, std::string_view json);
   static void drop_oldest(Service& s);
 

@@ -64,8 +64,9 @@ std::vector<std::string> awkward_entries() {
   return out;
 }
 
-// Random entries within the transcoder's exact subset, and now and then one outside it.
-std::string generated_entry(std::mt19937_64& rng, int n) {
+// Random entries within the transcoder's exact subset and, when `odd`, now and then one outside it
+// (which keeps its whole block as text).
+std::string generated_entry(std::mt19937_64& rng, int n, bool odd = false) {
   auto pick = [&](uint64_t bound) { return rng() % bound; };
   std::string out = R"({"ts":)" + std::to_string(n) + R"(,"level":")";
   out += std::vector<std::string>{"debug", "info", "warn", "error"}[pick(4)];
@@ -81,8 +82,8 @@ std::string generated_entry(std::mt19937_64& rng, int n) {
     for (uint64_t i = 0; i < count; ++i) out += (i ? "," : "") + std::to_string(pick(100'000));
     out += "]";
   }
-  if (pick(50) == 0) out += R"(,"odd":-0)";
-  if (pick(60) == 0) out += R"(,"f":0.5)";
+  if (odd && pick(500) == 0) out += R"(,"odd":-0)";
+  if (odd && pick(600) == 0) out += R"(,"f":0.5)";
   return out + "}";
 }
 
@@ -114,7 +115,7 @@ TEST(LogHistoryMsgpack, AwkwardEntriesReadBackTheSameAfterTheExportConverts) {
 TEST(LogHistoryMsgpack, GeneratedEntriesReadBackTheSameThroughEveryForm) {
   std::mt19937_64 rng(20261207);
   LogHistory history(30'000);
-  for (int n = 0; n < 40'000; ++n) history.add("aws", n, generated_entry(rng, n));
+  for (int n = 0; n < 40'000; ++n) history.add("aws", n, generated_entry(rng, n, true));
   for (int64_t since : {0, 25'000, 39'990}) {
     SCOPED_TRACE(since);
     const Reads text = read_all(history, "aws", since);        // as the text blocks give it
@@ -123,14 +124,14 @@ TEST(LogHistoryMsgpack, GeneratedEntriesReadBackTheSameThroughEveryForm) {
     expect_same_reads(text, read_all(history, "aws", since));  // compressed MessagePack
   }
   // New entries after the conversion go into text blocks again, and old ones are evicted.
-  for (int n = 40'000; n < 50'000; ++n) history.add("aws", n, generated_entry(rng, n));
+  for (int n = 40'000; n < 50'000; ++n) history.add("aws", n, generated_entry(rng, n, true));
   EXPECT_EQ(history.size("aws"), 30'000u);
   const Reads mixed = read_all(history, "aws", 0);
   EXPECT_EQ(mixed.packed.bytes, mixed.tree_packed);
   EXPECT_EQ(mixed.packed.ends.size(), 30'000u);
 }
 
-TEST(LogHistoryMsgpack, PackIdleConvertsBeforeItCompresses) {
+TEST(LogHistoryMsgpack, IdlePackConvertsBeforeItCompresses) {
   std::mt19937_64 rng(7);
   LogHistory history(20'000);
   LogHistory text(20'000);
@@ -140,13 +141,36 @@ TEST(LogHistoryMsgpack, PackIdleConvertsBeforeItCompresses) {
     text.add("aws", n, e);
   }
   const std::string json_before = print_json(text.entries_since("aws", 0).get());
-  EXPECT_GT(history.pack_idle(), 0u);
+  EXPECT_EQ(history.pack_idle(false), 0u);  // just added to
+  EXPECT_GT(history.pack_idle(false), 0u);  // idle: converted, then compressed
   // Compressed MessagePack blocks take no more room than compressed text would.
   EXPECT_LT(history.reserved_bytes("aws"), text.reserved_bytes("aws") / 3);
   EXPECT_EQ(print_json(history.entries_since("aws", 0).get()), json_before);
   const Reads after = read_all(history, "aws", 0);
   EXPECT_EQ(after.packed.bytes, after.tree_packed);
   EXPECT_EQ(after.packed.ends.size(), 20'000u);
+}
+
+TEST(LogHistoryMsgpack, AnExportConvertsTextBlocksCompressedDuringAStream) {
+  std::mt19937_64 rng(11);
+  LogHistory history(20'000);
+  for (int n = 0; n < 20'000; ++n) history.add("aws", n, generated_entry(rng, n));
+  const Reads text = read_all(history, "aws", 0);  // converts: start again from text
+  LogHistory streamed(20'000);
+  std::mt19937_64 again(11);
+  for (int n = 0; n < 20'000; ++n) streamed.add("aws", n, generated_entry(again, n));
+  const size_t raw = streamed.reserved_bytes("aws");
+  EXPECT_GT(streamed.pack_idle(true), 0u);  // still streaming: compressed as text
+  const size_t compressed = streamed.reserved_bytes("aws");
+  EXPECT_LT(compressed, raw / 3);
+  expect_same_reads(text, read_all(streamed, "aws", 0));  // inflated and converted
+  EXPECT_GT(streamed.reserved_bytes("aws"), compressed) << "converted blocks wait uncompressed";
+  expect_same_reads(text, read_all(streamed, "aws", 0));
+  EXPECT_GT(streamed.pack_idle(false), 0u);  // idle now: compressed as MessagePack
+  EXPECT_LT(streamed.reserved_bytes("aws"), raw / 3);
+  expect_same_reads(text, read_all(streamed, "aws", 0));
+  EXPECT_EQ(print_json(streamed.entries_since("aws", 10'000).get()),
+            print_json(history.entries_since("aws", 10'000).get()));
 }
 
 }  // namespace
