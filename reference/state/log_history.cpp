@@ -89,8 +89,7 @@ size_t LogHistory::pack_idle(bool force) {
   size_t packed = 0;
   for (auto& [name, s] : services_) {
     const bool busy = std::exchange(s.added, false);
-    const bool exported = std::exchange(s.exported, false);
-    if ((busy || exported) && !force) continue;
+    if (busy && !force) continue;
     // A stream's blocks are compressed as text, as before: converting each second what the
     // stream will mostly evict would cost the stream; an export converts what it reads.
     if (!busy && s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, false);
@@ -176,7 +175,6 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   auto it = services_.find(service);
   if (it == services_.end()) return packed;
   Service& s = it->second;
-  s.exported = true;
   if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, true);
   size_t text_bytes = 0;
   for (const Ref& ref : s.index) text_bytes += ref.ts_ms < since_ms ? 0 : ref.size;

@@ -36,9 +36,7 @@ class LogHistory {
   // before they would be worth compressing). An idle service's block whose every entry has an
   // exact MessagePack form (json_to_msgpack) is compressed as that form, so an export inflates
   // and copies it without transcoding, and the JSON export decodes it back to the same tree.
-  // Unless `force`, a service just exported is also left for a later call: an export is often
-  // repeated or paged at once, and its blocks would be inflated again. Returns the bytes
-  // compressed (now freed).
+  // Returns the bytes compressed (now freed).
   size_t pack_idle(bool force = true);
 
   // Entries' text is appended to blocks of this size (larger entries get a block of their own).
@@ -70,8 +68,7 @@ class LogHistory {
     std::deque<Ref> index;                      // ascending ts
     std::deque<std::unique_ptr<Block>> blocks;  // blocks[i] is number first_block + i; null: freed
     uint64_t first_block = 0;
-    bool added = false;     // since the last pack_idle
-    bool exported = false;  // read by packed_since since the last pack_idle
+    bool added = false;  // since the last pack_idle
   };
   // One entry's stored bytes: JSON text, or MessagePack when `msgpack` comes back true.
   static std::string_view bytes_of(const Service& s, const Ref& ref, ReadCache& cache,
