@@ -38,7 +38,8 @@ void LogHistory::convert_blocks(Service& s, size_t count, bool inflate) {
   bool any = false;
   for (size_t i = 0; i < count; ++i) {
     const Block* block = s.blocks[i].get();
-    candidate[i] = block != nullptr && !block->msgpack && (inflate || !block->packed);
+    candidate[i] =
+        block != nullptr && !block->msgpack && !block->stays_text && (inflate || !block->packed);
     any = any || candidate[i];
   }
   if (!any) return;
@@ -73,7 +74,10 @@ void LogHistory::convert_blocks(Service& s, size_t count, bool inflate) {
       moved.emplace_back(static_cast<uint32_t>(start),
                          static_cast<uint32_t>(converted.size() - start));
     }
-    if (!exact) continue;
+    if (!exact) {
+      block.stays_text = true;  // not tried again, even once the entry at fault is evicted
+      continue;
+    }
     for (size_t k = 0; k < moved.size(); ++k) {
       std::tie(s.index[refs[i][k]].offset, s.index[refs[i][k]].size) = moved[k];
     }
@@ -90,8 +94,8 @@ size_t LogHistory::pack_idle(bool force) {
   for (auto& [name, s] : services_) {
     const bool busy = std::exchange(s.added, false);
     if (busy && !force) continue;
-    // A stream's blocks are compressed as text, as before: converting each second what the
-    // stream will mostly evict would cost the stream; an export converts what it reads.
+    // A stream's blocks are compressed as text: converting each second what the stream will
+    // mostly evict would cost the stream; an export converts what it reads.
     if (!busy && s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, false);
     for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
       Block* block = s.blocks[i].get();

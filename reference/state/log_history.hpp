@@ -52,6 +52,7 @@ class LogHistory {
     size_t raw_size = 0;
     bool packed = false;
     bool msgpack = false;  // the entries are stored as MessagePack, not JSON text (only once full)
+    bool stays_text = false;  // an entry has no exact MessagePack form: never converted
   };
   // The inflated text of the block a read is in, so a read inflates each block once.
   struct ReadCache {
