@@ -2,7 +2,6 @@
 // not reproduce byte for byte (escapes, fractions, long numbers, duplicate keys), never guesses.
 #include "reference/codec/json_to_msgpack.hpp"
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -14,78 +13,86 @@ constexpr int kMaxDepth = 64;      // parse_json's default limit
 constexpr size_t kMaxDigits = 15;  // every such integer is exact in a double, as cJSON holds it
 constexpr size_t kMaxKeys = 32;    // the duplicate-key check is quadratic; wider objects decline
 
-void put_be(std::string& out, uint64_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out += static_cast<char>((value >> (8 * i)) & 0xff);
+// The output is written through a raw cursor into room reserved up front (a per-byte
+// std::string append costs a capacity check each time): MessagePack of what this transcoder
+// accepts is never larger than the JSON text plus kSlack(text), see json_to_msgpack.
+char* put_be(char* p, uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) *p++ = static_cast<char>((value >> (8 * i)) & 0xff);
+  return p;
 }
 
 // msgpack-c's choices: the smallest form for a length or an integer.
-std::string container_header(size_t count, bool map) {
-  std::string header;
+char* put_container_header(char* p, size_t count, bool map) {
   if (count <= 15) {
-    header += static_cast<char>((map ? 0x80 : 0x90) | count);
-  } else if (count <= 0xffff) {
-    header += static_cast<char>(map ? 0xde : 0xdc);
-    put_be(header, count, 2);
-  } else {
-    header += static_cast<char>(map ? 0xdf : 0xdd);
-    put_be(header, count, 4);
+    *p++ = static_cast<char>((map ? 0x80 : 0x90) | count);
+    return p;
   }
-  return header;
+  if (count <= 0xffff) {
+    *p++ = static_cast<char>(map ? 0xde : 0xdc);
+    return put_be(p, count, 2);
+  }
+  *p++ = static_cast<char>(map ? 0xdf : 0xdd);
+  return put_be(p, count, 4);
 }
 
-void put_str_header(std::string& out, size_t length) {
+char* put_str_header(char* p, size_t length) {
   if (length <= 31) {
-    out += static_cast<char>(0xa0 | length);
-  } else if (length <= 0xff) {
-    out += '\xd9';
-    put_be(out, length, 1);
-  } else if (length <= 0xffff) {
-    out += '\xda';
-    put_be(out, length, 2);
-  } else {
-    out += '\xdb';
-    put_be(out, length, 4);
+    *p++ = static_cast<char>(0xa0 | length);
+    return p;
   }
+  if (length <= 0xff) {
+    *p++ = '\xd9';
+    return put_be(p, length, 1);
+  }
+  if (length <= 0xffff) {
+    *p++ = '\xda';
+    return put_be(p, length, 2);
+  }
+  *p++ = '\xdb';
+  return put_be(p, length, 4);
 }
 
 // msgpack_pack_int64's encoding.
-void put_int(std::string& out, int64_t v) {
+char* put_int(char* p, int64_t v) {
   if (v < -(int64_t{1} << 5)) {
     if (v < -(int64_t{1} << 15)) {
       if (v < -(int64_t{1} << 31)) {
-        out += '\xd3';
-        put_be(out, static_cast<uint64_t>(v), 8);
-      } else {
-        out += '\xd2';
-        put_be(out, static_cast<uint32_t>(v), 4);
+        *p++ = '\xd3';
+        return put_be(p, static_cast<uint64_t>(v), 8);
       }
-    } else if (v < -(int64_t{1} << 7)) {
-      out += '\xd1';
-      put_be(out, static_cast<uint16_t>(v), 2);
-    } else {
-      out += '\xd0';
-      put_be(out, static_cast<uint8_t>(v), 1);
+      *p++ = '\xd2';
+      return put_be(p, static_cast<uint32_t>(v), 4);
     }
-  } else if (v < (int64_t{1} << 7)) {
-    out += static_cast<char>(static_cast<int8_t>(v));
-  } else if (v < (int64_t{1} << 8)) {
-    out += '\xcc';
-    put_be(out, static_cast<uint64_t>(v), 1);
-  } else if (v < (int64_t{1} << 16)) {
-    out += '\xcd';
-    put_be(out, static_cast<uint64_t>(v), 2);
-  } else if (v < (int64_t{1} << 32)) {
-    out += '\xce';
-    put_be(out, static_cast<uint64_t>(v), 4);
-  } else {
-    out += '\xcf';
-    put_be(out, static_cast<uint64_t>(v), 8);
+    if (v < -(int64_t{1} << 7)) {
+      *p++ = '\xd1';
+      return put_be(p, static_cast<uint16_t>(v), 2);
+    }
+    *p++ = '\xd0';
+    return put_be(p, static_cast<uint8_t>(v), 1);
   }
+  if (v < (int64_t{1} << 7)) {
+    *p++ = static_cast<char>(static_cast<int8_t>(v));
+    return p;
+  }
+  if (v < (int64_t{1} << 8)) {
+    *p++ = '\xcc';
+    return put_be(p, static_cast<uint64_t>(v), 1);
+  }
+  if (v < (int64_t{1} << 16)) {
+    *p++ = '\xcd';
+    return put_be(p, static_cast<uint64_t>(v), 2);
+  }
+  if (v < (int64_t{1} << 32)) {
+    *p++ = '\xce';
+    return put_be(p, static_cast<uint64_t>(v), 4);
+  }
+  *p++ = '\xcf';
+  return put_be(p, static_cast<uint64_t>(v), 8);
 }
 
 class Transcoder {
  public:
-  Transcoder(std::string_view text, std::string& out) : text_(text), out_(out) {}
+  Transcoder(std::string_view text, char* out) : text_(text), out_(out) {}
 
   bool run() {
     skip_space();
@@ -93,6 +100,7 @@ class Transcoder {
     skip_space();
     return pos_ == text_.size();
   }
+  char* end() const { return out_; }
 
  private:
   void skip_space() {
@@ -103,7 +111,7 @@ class Transcoder {
   bool literal(std::string_view word, char byte) {
     if (text_.substr(pos_, word.size()) != word) return false;
     pos_ += word.size();
-    out_ += byte;
+    *out_++ = byte;
     return true;
   }
   // The string's bytes (between the quotes); false on an escape, a control byte or no end quote.
@@ -122,11 +130,15 @@ class Transcoder {
     }
     return false;
   }
+  void put_str(std::string_view body) {
+    out_ = put_str_header(out_, body.size());
+    std::memcpy(out_, body.data(), body.size());
+    out_ += body.size();
+  }
   bool string() {
     std::string_view body;
     if (!string_body(body)) return false;
-    put_str_header(out_, body.size());
-    out_ += body;
+    put_str(body);
     return true;
   }
   bool number() {
@@ -141,7 +153,7 @@ class Transcoder {
       return false;
     int64_t v = 0;
     for (size_t i = digits_start; i < pos_; ++i) v = v * 10 + (text_[i] - '0');
-    put_int(out_, negative ? -v : v);
+    out_ = put_int(out_, negative ? -v : v);
     return true;
   }
   bool container(int depth, bool map) {
@@ -150,10 +162,14 @@ class Transcoder {
     const char close = map ? '}' : ']';
     // One header byte is reserved; only a container of more than 15 members (a fixmap or
     // fixarray holds up to 15) needs the longer header inserted afterwards.
-    const size_t header_at = out_.size();
-    out_ += '\0';
+    char* const header_at = out_++;
     size_t count = 0;
-    std::array<std::string_view, kMaxKeys> keys;
+    // Left uninitialised: zeroing 32 views per object cost more than the rest of its transcoding.
+    struct Key {
+      const char* data;
+      size_t size;
+    };
+    Key keys[kMaxKeys];
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == close) {
       ++pos_;
@@ -165,11 +181,11 @@ class Transcoder {
           if (pos_ >= text_.size() || text_[pos_] != '"' || !string_body(key)) return false;
           if (count == kMaxKeys) return false;
           for (size_t k = 0; k < count; ++k) {
-            if (keys[k] == key) return false;  // cJSON keeps the last: left to the full parse
+            // cJSON keeps the last of duplicate keys: left to the full parse
+            if (std::string_view(keys[k].data, keys[k].size) == key) return false;
           }
-          keys[count] = key;
-          put_str_header(out_, key.size());
-          out_ += key;
+          keys[count] = {key.data(), key.size()};
+          put_str(key);
           skip_space();
           if (pos_ >= text_.size() || text_[pos_] != ':') return false;
           ++pos_;
@@ -190,9 +206,13 @@ class Transcoder {
     }
     if (count > 0xffffffffu) return false;
     if (count <= 15) {
-      out_[header_at] = static_cast<char>((map ? 0x80 : 0x90) | count);
+      *header_at = static_cast<char>((map ? 0x80 : 0x90) | count);
     } else {
-      out_.replace(header_at, 1, container_header(count, map));
+      char header[5];
+      const size_t size = static_cast<size_t>(put_container_header(header, count, map) - header);
+      std::memmove(header_at + size, header_at + 1, static_cast<size_t>(out_ - (header_at + 1)));
+      std::memcpy(header_at, header, size);
+      out_ += size - 1;
     }
     return true;
   }
@@ -217,7 +237,7 @@ class Transcoder {
   }
 
   std::string_view text_;
-  std::string& out_;
+  char* out_;
   size_t pos_ = 0;
 };
 
@@ -225,9 +245,13 @@ class Transcoder {
 
 bool json_to_msgpack(std::string_view text, std::string& out) {
   const size_t before = out.size();
-  if (Transcoder(text, out).run()) return true;
-  out.resize(before);
-  return false;
+  // Each accepted construct encodes to no more bytes than its text, except a string of 256 bytes
+  // or more, whose header is up to 3 bytes longer than its 2 quotes: at most 1 byte per 85.
+  out.resize(before + text.size() + text.size() / 64 + 8);
+  Transcoder transcoder(text, out.data() + before);
+  const bool done = transcoder.run();
+  out.resize(done ? static_cast<size_t>(transcoder.end() - out.data()) : before);
+  return done;
 }
 
 }  // namespace flake

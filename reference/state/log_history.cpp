@@ -6,17 +6,22 @@
 
 #include <algorithm>
 #include <cassert>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/json_to_msgpack.hpp"
 #include "reference/codec/msgpack.hpp"
+#include "reference/codec/utf8.hpp"
 #include "reference/codec/zlib_block.hpp"
 
 namespace flake {
 
-std::string_view LogHistory::text_of(const Service& s, const Ref& ref, ReadCache& cache) {
+std::string_view LogHistory::bytes_of(const Service& s, const Ref& ref, ReadCache& cache,
+                                      bool& msgpack) {
   const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
+  msgpack = block.msgpack;
   if (!block.packed) return std::string_view(block.text).substr(ref.offset, ref.size);
   if (cache.block != ref.block) {
     const bool inflated = zlib_uncompress(block.text, block.raw_size, cache.raw);
@@ -28,11 +33,70 @@ std::string_view LogHistory::text_of(const Service& s, const Ref& ref, ReadCache
   return std::string_view(cache.raw).substr(ref.offset, ref.size);
 }
 
+void LogHistory::convert_blocks(Service& s, size_t count, bool inflate) {
+  std::vector<char> candidate(count, 0);
+  bool any = false;
+  for (size_t i = 0; i < count; ++i) {
+    const Block* block = s.blocks[i].get();
+    candidate[i] =
+        block != nullptr && !block->msgpack && !block->stays_text && (inflate || !block->packed);
+    any = any || candidate[i];
+  }
+  if (!any) return;
+  // The index positions of each candidate block's entries (not always one run: the clock can
+  // move back), so that blocks are converted one at a time.
+  std::vector<std::vector<uint32_t>> refs(count);
+  for (size_t r = 0; r < s.index.size(); ++r) {
+    const auto i = static_cast<size_t>(s.index[r].block - s.first_block);
+    if (i < count && candidate[i]) refs[i].push_back(static_cast<uint32_t>(r));
+  }
+  std::string raw;
+  std::vector<std::pair<uint32_t, uint32_t>> moved;
+  for (size_t i = 0; i < count; ++i) {
+    if (!candidate[i]) continue;
+    Block& block = *s.blocks[i];
+    std::string_view text = block.text;
+    if (block.packed) {
+      if (!zlib_uncompress(block.text, block.raw_size, raw)) continue;
+      text = raw;
+    }
+    std::string converted;
+    converted.reserve(text.size() + text.size() / 64 + 16);
+    moved.clear();
+    bool exact = true;
+    for (const uint32_t r : refs[i]) {
+      const std::string_view json = text.substr(s.index[r].offset, s.index[r].size);
+      const size_t start = converted.size();
+      // decode_msgpack refuses a str that is not UTF-8 where parse_json may not: such an entry
+      // keeps its block as text, so that the JSON export reads what it read before.
+      exact = is_valid_utf8(json) && json_to_msgpack(json, converted);
+      if (!exact) break;
+      moved.emplace_back(static_cast<uint32_t>(start),
+                         static_cast<uint32_t>(converted.size() - start));
+    }
+    if (!exact) {
+      block.stays_text = true;  // not tried again, even once the entry at fault is evicted
+      continue;
+    }
+    for (size_t k = 0; k < moved.size(); ++k) {
+      std::tie(s.index[refs[i][k]].offset, s.index[refs[i][k]].size) = moved[k];
+    }
+    converted.shrink_to_fit();
+    block.text = std::move(converted);
+    block.msgpack = true;
+    block.packed = false;  // left to the next pack_idle, which compresses it as MessagePack
+    block.raw_size = 0;
+  }
+}
+
 size_t LogHistory::pack_idle(bool force) {
   size_t packed = 0;
   for (auto& [name, s] : services_) {
     const bool busy = std::exchange(s.added, false);
     if (busy && !force) continue;
+    // A stream's blocks are compressed as text: converting each second what the stream will
+    // mostly evict would cost the stream; an export converts what it reads.
+    if (!busy && s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, false);
     for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
       Block* block = s.blocks[i].get();
       if (block == nullptr || block->packed) continue;
@@ -50,6 +114,7 @@ size_t LogHistory::pack_idle(bool force) {
 LogHistory::Ref LogHistory::append_text(Service& s, int64_t ts_ms, std::string_view json) {
   s.added = true;
   const bool fits = !s.blocks.empty() && s.blocks.back() && !s.blocks.back()->packed &&
+                    !s.blocks.back()->msgpack &&
                     s.blocks.back()->text.capacity() - s.blocks.back()->text.size() >= json.size();
   if (!fits) {
     auto block = std::make_unique<Block>();
@@ -99,28 +164,34 @@ JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) co
   ReadCache cache;
   for (const Ref& ref : it->second.index) {
     if (ref.ts_ms < since_ms) continue;
+    bool msgpack = false;
+    const std::string_view bytes = bytes_of(it->second, ref, cache, msgpack);
     // Entries were written by the sidecar itself, so they parse; a failure would be a bug worth
     // skipping.
-    if (ParseResult parsed = parse_json(text_of(it->second, ref, cache)); parsed.value) {
-      cJSON_AddItemToArray(array.get(), parsed.value.release());
-    }
+    JsonPtr value = msgpack ? decode_msgpack(bytes, kMaxJsonDepth).value : parse_json(bytes).value;
+    if (value) cJSON_AddItemToArray(array.get(), value.release());
   }
   return array;
 }
 
-PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_ms) const {
+PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_ms) {
   PackedEntries packed;
   auto it = services_.find(service);
   if (it == services_.end()) return packed;
-  const Service& s = it->second;
+  Service& s = it->second;
+  if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, true);
   size_t text_bytes = 0;
   for (const Ref& ref : s.index) text_bytes += ref.ts_ms < since_ms ? 0 : ref.size;
-  packed.bytes.reserve(text_bytes);  // MessagePack is no larger than the JSON text it comes from
+  // MessagePack is no larger than the JSON text it comes from, but for json_to_msgpack's slack.
+  packed.bytes.reserve(text_bytes + text_bytes / 64 + 16);
   ReadCache cache;
   for (const Ref& ref : s.index) {
     if (ref.ts_ms < since_ms) continue;
-    const std::string_view json = text_of(s, ref, cache);
-    if (!json_to_msgpack(json, packed.bytes)) {
+    bool msgpack = false;
+    const std::string_view json = bytes_of(s, ref, cache, msgpack);
+    if (msgpack) {
+      packed.bytes += json;
+    } else if (!json_to_msgpack(json, packed.bytes)) {
       // As entries_since: what does not parse is skipped.
       ParseResult parsed = parse_json(json);
       if (!parsed.value) continue;

@@ -22,15 +22,21 @@ class LogHistory {
   void add(std::string_view service, int64_t ts_ms, std::string_view json);
   // The entries of `service` with ts >= since_ms, oldest first, as a cJSON array.
   JsonPtr entries_since(std::string_view service, int64_t since_ms) const;
-  // The same entries as MessagePack, packed back to back for logs.getLarge: transcoded from the
-  // stored text without a cJSON tree (the full parse only for text the fast path declines).
-  PackedEntries packed_since(std::string_view service, int64_t since_ms) const;
+  // The same entries as MessagePack, packed back to back for logs.getLarge: copied from blocks
+  // kept as MessagePack, otherwise transcoded from the stored text without a cJSON tree (the full
+  // parse only for text the fast path declines). Not const: the service's full blocks, compressed
+  // or not, are first rewritten as MessagePack where exact, which a later export then copies (and
+  // pack_idle compresses again); what each read returns is unchanged.
+  PackedEntries packed_since(std::string_view service, int64_t since_ms);
   size_t size(std::string_view service) const;
   // Bytes reserved for the entries' text of `service` (its blocks' capacities), for tests.
   size_t reserved_bytes(std::string_view service) const;
   // Compresses the full blocks of each service, every block but the one being filled; unless
   // `force`, only of services that got no entry since the last call (a stream evicts most blocks
-  // before they would be worth compressing). Returns the text bytes compressed (now freed).
+  // before they would be worth compressing). An idle service's block whose every entry has an
+  // exact MessagePack form (json_to_msgpack) is compressed as that form, so an export inflates
+  // and copies it without transcoding, and the JSON export decodes it back to the same tree.
+  // Returns the bytes compressed (now freed).
   size_t pack_idle(bool force = true);
 
   // Entries' text is appended to blocks of this size (larger entries get a block of their own).
@@ -45,6 +51,8 @@ class LogHistory {
     size_t live = 0;   // entries of the index still pointing into this block
     size_t raw_size = 0;
     bool packed = false;
+    bool msgpack = false;  // the entries are stored as MessagePack, not JSON text (only once full)
+    bool stays_text = false;  // an entry has no exact MessagePack form: never converted
   };
   // The inflated text of the block a read is in, so a read inflates each block once.
   struct ReadCache {
@@ -63,7 +71,13 @@ class LogHistory {
     uint64_t first_block = 0;
     bool added = false;  // since the last pack_idle
   };
-  static std::string_view text_of(const Service& s, const Ref& ref, ReadCache& cache);
+  // One entry's stored bytes: JSON text, or MessagePack when `msgpack` comes back true.
+  static std::string_view bytes_of(const Service& s, const Ref& ref, ReadCache& cache,
+                                   bool& msgpack);
+  // Rewrites blocks [0, count) of `s` (full ones) as MessagePack where every entry allows it,
+  // and moves their entries' refs to the new bytes; compressed text blocks too when `inflate`
+  // (they come out uncompressed).
+  static void convert_blocks(Service& s, size_t count, bool inflate);
   static Ref append_text(Service& s, int64_t ts_ms, std::string_view json);
   static void drop_oldest(Service& s);
 

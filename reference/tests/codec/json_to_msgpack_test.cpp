@@ -86,6 +86,24 @@ TEST(JsonToMsgpack, StringAndContainerLengthsAtEveryBoundary) {
   }
 }
 
+TEST(JsonToMsgpack, OutputLongerThanTheText) {
+  // A str 8 header is as long as the two quotes, a str 16 one 1 byte longer, a str 32 one 3: runs
+  // of such strings make the MessagePack longer than the JSON text it comes from.
+  for (size_t length : {256, 65536}) {
+    std::string array = "[";
+    for (int i = 0; i < 40; ++i) array += (i ? ",\"" : "\"") + std::string(length, 's') + "\"";
+    array += "]";
+    expect_same(array);
+    std::string out;
+    ASSERT_TRUE(json_to_msgpack(array, out));
+    EXPECT_GT(out.size(), array.size());
+  }
+  std::string nested = "{\"a\":[";
+  for (int i = 0; i < 300; ++i)
+    nested += (i ? ",{\"k\":\"" : "{\"k\":\"") + std::string(300, 'v') + "\"}";
+  expect_same(nested + "]}");
+}
+
 TEST(JsonToMsgpack, DeclinesWhatItDoesNotReproduceExactly) {
   expect_declined(R"({"m":"line\nbreak"})");  // escapes
   expect_declined(R"({"m":"\u0041"})");
