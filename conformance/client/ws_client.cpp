@@ -43,7 +43,7 @@ ConnectResult WsClient::connect(const Url& url, const ConnectOptions& options) {
   send_timeout_ = options.timeout;
   auto_pong_ = options.auto_pong;
   max_message_bytes_ = options.max_message_bytes;
-  if (!socket_.connect(url.host, url.port, deadline)) {
+  if (!socket_.connect(url.host, url.port, deadline, options.tls)) {
     result.error = socket_.error();
     log("..", "connect failed: " + result.error);
     return result;
