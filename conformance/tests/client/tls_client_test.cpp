@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace flake::conform {
 namespace {
@@ -95,8 +96,15 @@ TEST_F(TlsClientTest, HandshakesWithTheCaAndReadsBackWhatWasNegotiated) {
   EXPECT_EQ(info->leaf_fingerprint, pki_->leaf_fingerprint());
   EXPECT_EQ(sha256_of(info->peer_chain_der[0]), pki_->leaf_fingerprint());
   EXPECT_EQ(echo(s, "GET / HTTP/1.1\r\n\r\n"), "GET / HTTP/1.1\r\n\r\n");
-  s.close();
   EXPECT_EQ(server_->received(), "GET / HTTP/1.1\r\n\r\n");
+  // The server has gone: writing on is an error value, never SIGPIPE.
+  IoStatus last = IoStatus::Ok;
+  for (int i = 0; i < 5 && last == IoStatus::Ok; ++i) {
+    last = s.send_all(std::string(65536, 'x'), deadline_in(std::chrono::seconds(2)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(last, IoStatus::Error);
+  EXPECT_FALSE(s.error().empty());
 }
 
 TEST_F(TlsClientTest, TheTargetSettingIsTheDefaultAndPlainCanBeForced) {
