@@ -218,6 +218,7 @@ int run(int argc, char** argv) {
         std::fprintf(stderr, "flake-conform: --tls: %s\n", error.c_str());
         return kExitUsage;
       }
+      target.tls_pki = pki.get();
     }
     // docs/protocol.md §11.7: the suite waits up to 10 s for the start-up line.
     const auto startup = std::max(o.timeout, std::chrono::milliseconds(10000));

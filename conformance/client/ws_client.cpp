@@ -49,6 +49,7 @@ ConnectResult WsClient::connect(const Url& url, const ConnectOptions& options) {
     return result;
   }
   result.connected = true;
+  if (const TlsInfo* tls = socket_.tls_info()) log("..", tls_summary(*tls));
   UpgradeRequest request;
   request.path = url.path;
   if (!options.omit_host) request.host = options.host_header.value_or(url.authority);
