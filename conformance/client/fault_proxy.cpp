@@ -175,53 +175,6 @@ void FaultProxy::Loop::accept_new(bool refusing_now) {
   }
 }
 
-namespace {
-
-// One read from a side of a pair: > 0 bytes, 0 at EOF, -1 when it would block, -2 on an error.
-ssize_t side_read(Pair& p, int fd, char* buffer, std::size_t want) {
-  if (!p.tls || fd != p.upstream.fd) {
-    const ssize_t n = ::recv(fd, buffer, want, 0);
-    if (n >= 0) return n;
-    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-  }
-  std::size_t got = 0;
-  switch (p.tls->read_step(buffer, want, got)) {
-    case TlsIo::kOk:
-      return static_cast<ssize_t>(got);
-    case TlsIo::kEof:
-      return 0;
-    case TlsIo::kWantRead:
-    case TlsIo::kWantWrite:
-      return -1;
-    case TlsIo::kError:
-      break;
-  }
-  return -2;
-}
-
-// One write to a side of a pair: bytes written, -1 when it would block, -2 on an error.
-ssize_t side_write(Pair& p, int fd, std::string_view bytes) {
-  if (!p.tls || fd != p.upstream.fd) {
-    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n >= 0) return n;
-    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-  }
-  std::size_t written = 0;
-  switch (p.tls->write_step(bytes, written)) {
-    case TlsIo::kOk:
-      return static_cast<ssize_t>(written);
-    case TlsIo::kWantRead:
-    case TlsIo::kWantWrite:
-      return -1;
-    case TlsIo::kEof:
-    case TlsIo::kError:
-      break;
-  }
-  return -2;
-}
-
-}  // namespace
-
 // Moves bytes one step along a pipe: read what fits (and the throttle allows), write what is
 // buffered, pass EOF on once the buffer has drained.
 void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read,
@@ -233,7 +186,7 @@ void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read
       if (pipe.tokens < 1) break;
       want = std::min(want, static_cast<std::size_t>(pipe.tokens));
     }
-    const ssize_t n = side_read(p, from, chunk, want);
+    const long n = step_read(from, from == p.upstream.fd ? p.tls.get() : nullptr, chunk, want);
     if (n > 0) {
       pipe.buffer.append(chunk, static_cast<std::size_t>(n));
       if (rate_now > 0) pipe.tokens -= static_cast<double>(n);
@@ -248,7 +201,7 @@ void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read
     break;
   }
   while (!pipe.buffer.empty() && !p.dead) {
-    const ssize_t n = side_write(p, to, pipe.buffer);
+    const long n = step_write(to, to == p.upstream.fd ? p.tls.get() : nullptr, pipe.buffer);
     if (n > 0) {
       std::lock_guard lock(mutex);
       (&pipe == &p.up ? stats.to_upstream : stats.to_client) += static_cast<std::uint64_t>(n);

@@ -77,6 +77,47 @@ void set_nonblocking(int fd) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
 }
 
+long step_read(int fd, TlsSession* tls, char* buffer, std::size_t size) {
+  if (tls == nullptr) {
+    const ssize_t n = ::recv(fd, buffer, size, 0);
+    if (n >= 0) return n;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  }
+  std::size_t got = 0;
+  switch (tls->read_step(buffer, size, got)) {
+    case TlsIo::kOk:
+      return static_cast<long>(got);
+    case TlsIo::kEof:
+      return 0;
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite:
+      return -1;
+    case TlsIo::kError:
+      break;
+  }
+  return -2;
+}
+
+long step_write(int fd, TlsSession* tls, std::string_view bytes) {
+  if (tls == nullptr) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  }
+  std::size_t written = 0;
+  switch (tls->write_step(bytes, written)) {
+    case TlsIo::kOk:
+      return static_cast<long>(written);
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite:
+      return -1;
+    case TlsIo::kEof:
+    case TlsIo::kError:
+      break;
+  }
+  return -2;
+}
+
 TcpSocket::~TcpSocket() {
   close();
 }

@@ -36,6 +36,10 @@ IoStatus send_all_fd(int fd, std::string_view bytes, Deadline deadline,
                      std::string* error = nullptr);
 RecvResult recv_some_fd(int fd, char* buffer, std::size_t size, Deadline deadline);
 void set_nonblocking(int fd);
+// One step that never waits on a non-blocking descriptor, through `tls` when given (the fault
+// proxy's loop): bytes moved (> 0), 0 at EOF (reads only), -1 when it would block, -2 on an error.
+long step_read(int fd, TlsSession* tls, char* buffer, std::size_t size);
+long step_write(int fd, TlsSession* tls, std::string_view bytes);
 
 class TcpSocket {
  public:
