@@ -17,7 +17,7 @@ class PyFaultProxy {
   PyFaultProxy(const std::string& host, int port) {
     if (port <= 0 || port > 65535) throw pyb::value_error("port must be 1..65535");
     std::string error;
-    proxy_ = FaultProxy::start(host, static_cast<std::uint16_t>(port), error);
+    proxy_ = FaultProxy::start(host, static_cast<std::uint16_t>(port), nullptr, error);
     if (!proxy_) throw std::runtime_error("cannot start the fault proxy: " + error);
   }
 
