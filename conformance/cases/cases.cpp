@@ -25,6 +25,7 @@ Catalog build_catalog() {
   add_s9_sse_cases(catalog);
   add_s10_performance_cases(catalog);
   add_s11_test_contract_cases(catalog);
+  add_s14_tls_cases(catalog);
   return catalog;
 }
 

@@ -29,5 +29,6 @@ void add_s9_http_rules_cases(Catalog& c);                // 09_http_rules.cpp
 void add_s9_sse_cases(Catalog& c);                       // 09_sse.cpp
 void add_s10_performance_cases(Catalog& c);              // 10_performance.cpp
 void add_s11_test_contract_cases(Catalog& c);            // 11_test_contract.cpp
+void add_s14_tls_cases(Catalog& c);                      // 14_tls.cpp
 
 }  // namespace flake::conform

@@ -85,6 +85,7 @@ constexpr SectionGroup kSectionGroups[] = {
     {"11", Group::Auth},
     {"11.2", Group::Notifications},
     {"11.3", Group::Notifications},
+    {"14", Group::Security},
 };
 
 }  // namespace
