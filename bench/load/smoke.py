@@ -119,6 +119,9 @@ def tls_problems(report: dict, stdout: str, html_path: str) -> list[str]:
         r = rows.get(key)
         if r is None:
             problems.append(f"TLS cost row {key} missing")
+        elif key == "cpu_ms_per_1k_pings":  # /proc's clock ticks make a short run's CPU 0
+            if not all(number(r.get(k)) and r[k] >= 0 for k in ("plain", "tls")):
+                problems.append(f"TLS cost row {key}: {r}")
         elif not all(number(r.get(k)) and r[k] > 0 for k in ("plain", "tls", "ratio")):
             problems.append(f"TLS cost row {key}: {r}")
         elif len(r.get("plain_samples", [])) != 1 or len(r.get("tls_samples", [])) != 1:
