@@ -109,9 +109,9 @@ void print_tls_cost(const TlsCost& cost, std::FILE* out) {
   if (cost.empty()) return;
   std::fprintf(out, "\nTLS cost (%s)\n", cost.order.c_str());
   if (!cost.negotiated.empty()) std::fprintf(out, "negotiated: %s\n", cost.negotiated.c_str());
-  std::fprintf(out, "%-46s %-24s %-24s %-8s %s\n", "figure", "plain", "TLS", "TLS/plain", "unit");
+  std::fprintf(out, "%-44s %-26s %-26s %-9s %s\n", "figure", "plain", "TLS", "TLS/plain", "unit");
   for (const TlsCostRow& row : cost.rows) {
-    std::fprintf(out, "%-46s %-24s %-24s %-9s %s\n", row.label.c_str(),
+    std::fprintf(out, "%-44s %-26s %-26s %-9s %s\n", row.label.c_str(),
                  spread_text(row.plain).c_str(), spread_text(row.tls).c_str(),
                  ratio_text(ratio(row)).c_str(), row.unit.c_str());
   }
