@@ -1,5 +1,6 @@
 // The connection's receive buffer is one contiguous block that frames are parsed from in place;
 // it grows only for a frame larger than itself (getLarge chunks are up to 1 MiB + envelope).
+// Over TLS the same buffers hold the plain bytes; TcpSocket's TLS session encrypts and decrypts.
 #include "bench/load/bench_conn.hpp"
 
 #include "conformance/client/ws_client.hpp"
@@ -15,6 +16,11 @@ namespace flake::bench {
 namespace {
 
 constexpr std::size_t kReadChunk = 256 * 1024;
+// The largest TLS record's plain text: one read_step never returns more.
+constexpr std::size_t kTlsRecord = 16 * 1024;
+// A TLS write that cannot proceed waits this long. The runs bound what is in flight (a window of
+// requests, one request per stream), so the sidecar always drains and this is never reached.
+constexpr auto kTlsSendWait = std::chrono::seconds(10);
 
 int ms_until(Deadline deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -28,6 +34,8 @@ bool BenchConn::open(const conform::Url& url, Deadline deadline, std::string& er
   conform::ConnectOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (options.timeout.count() <= 0) options.timeout = std::chrono::milliseconds(1);
+  // The scheme decides: a ws:// target (the floor, a --tls run's plain start) is never TLS.
+  if (!url.tls()) options.tls.use = conform::TlsConnect::Use::kPlain;
   const conform::ConnectResult r = ws.connect(url, options);
   if (!r.upgraded) {
     error = "WebSocket upgrade failed: " +
@@ -92,6 +100,14 @@ bool BenchConn::is_answer_to(std::string_view payload, std::int64_t id) {
 }
 
 bool BenchConn::flush() {
+  if (tls() && want_write()) {
+    const std::string_view rest(out_.data() + out_pos_, out_.size() - out_pos_);
+    if (socket_.send_all(rest, Clock::now() + kTlsSendWait) != conform::IoStatus::Ok) {
+      error_ = "TLS send: " + (socket_.error().empty() ? "no progress" : socket_.error());
+      return false;
+    }
+    out_pos_ = out_.size();
+  }
   while (out_pos_ < out_.size()) {
     const ssize_t n =
         ::send(socket_.fd(), out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
@@ -123,6 +139,7 @@ bool BenchConn::flush_all(Deadline deadline) {
 
 bool BenchConn::wait_readable(Deadline deadline) {
   if (in_end_ > in_pos_) return true;  // a partial frame may complete with the next read
+  if (tls() && socket_.readable_now()) return true;  // bytes inside OpenSSL poll(2) cannot see
   pollfd p{socket_.fd(), POLLIN, 0};
   for (;;) {
     const int r = ::poll(&p, 1, ms_until(deadline));
@@ -130,6 +147,39 @@ bool BenchConn::wait_readable(Deadline deadline) {
     if (r < 0 && errno == EINTR) continue;
     return false;
   }
+}
+
+bool BenchConn::read_plain() {
+  const ssize_t n = ::recv(socket_.fd(), in_.data() + in_end_, in_.size() - in_end_, 0);
+  if (n == 0) {
+    error_ = "connection closed by the server";
+    return false;
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
+    error_ = std::string("recv: ") + std::strerror(errno);
+    return false;
+  }
+  in_end_ += static_cast<std::size_t>(n);
+  return true;
+}
+
+// One record per read_step: read until OpenSSL wants more from the socket, so that nothing
+// decrypted is left where poll(2) cannot see it, or until the buffer has no room for a record.
+bool BenchConn::read_tls() {
+  while (in_.size() - in_end_ >= kTlsRecord) {
+    const conform::RecvResult r =
+        socket_.recv_some(in_.data() + in_end_, in_.size() - in_end_, Clock::now());
+    if (r.status == conform::IoStatus::Ok) {
+      in_end_ += r.bytes;
+      continue;
+    }
+    if (r.status == conform::IoStatus::Timeout) return true;
+    error_ = r.status == conform::IoStatus::Eof ? "connection closed by the server"
+                                                : "TLS recv: " + r.error;
+    return false;
+  }
+  return true;
 }
 
 bool BenchConn::read_frames(const std::function<void(const WireFrame&)>& on_frame) {
@@ -142,17 +192,11 @@ bool BenchConn::read_frames(const std::function<void(const WireFrame&)>& on_fram
     in_pos_ = 0;
     if (in_.size() - in_end_ < kReadChunk) in_.resize(in_.size() * 2);
   }
-  const ssize_t n = ::recv(socket_.fd(), in_.data() + in_end_, in_.size() - in_end_, 0);
-  if (n == 0) {
-    error_ = "connection closed by the server";
+  if (tls()) {
+    if (!read_tls()) return false;
+  } else if (!read_plain()) {
     return false;
   }
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
-    error_ = std::string("recv: ") + std::strerror(errno);
-    return false;
-  }
-  in_end_ += static_cast<std::size_t>(n);
   while (in_pos_ < in_end_) {
     bool bad = false;
     const auto frame = next_frame(in_.data() + in_pos_, in_end_ - in_pos_, bad);

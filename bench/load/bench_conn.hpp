@@ -41,12 +41,18 @@ class BenchConn {
   bool flush_all(Deadline deadline);
 
   int fd() const { return socket_.fd(); }
+  // Over TLS (the process-wide conform::target_tls() when the connection was opened).
+  bool tls() const { return socket_.tls_info() != nullptr; }
+  const conform::TlsInfo* tls_info() const { return socket_.tls_info(); }
   const std::string& error() const { return error_; }
   std::int64_t next_id() { return next_id_++; }
   static bool is_answer_to(std::string_view payload, std::int64_t id);
   void close() { socket_.close(); }
 
  private:
+  bool read_plain();
+  bool read_tls();
+
   conform::TcpSocket socket_;
   std::string out_;
   std::size_t out_pos_ = 0;

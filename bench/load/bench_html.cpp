@@ -1,10 +1,11 @@
 // The HTML report: header (target, machine, options), errors, the figures with their ratios to the
-// floor, the targets, then one percentile plot per latency run. Reads the report JSON defensively:
-// a field of an unexpected type shows as "-" rather than throwing.
+// floor, the targets, the TLS cost (with --tls), then one percentile plot per latency run. Reads
+// the report JSON defensively: a field of an unexpected type shows as "-" rather than throwing.
 #include "bench/load/bench_html.hpp"
 
 #include "bench/load/bench_report.hpp"
 #include "bench/load/bench_svg.hpp"
+#include "bench/load/tls_cost.hpp"
 #include "conformance/harness/report/text.hpp"
 
 #include <cstdio>
@@ -183,8 +184,8 @@ std::string report_html(const json& report) {
   return std::string("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n") +
          "<title>flake-bench: " + esc(str(report, "target")) + "</title>\n<style>" + kStyle +
          "</style>\n</head>\n<body>\n" + header(report) + figures_table(part("figures")) +
-         targets_table(part("targets")) + latency_plots(part("latency"), part("options")) +
-         "</body>\n</html>\n";
+         targets_table(part("targets")) + tls_cost_html(part("tls")) +
+         latency_plots(part("latency"), part("options")) + "</body>\n</html>\n";
 }
 
 }  // namespace flake::bench

@@ -1,7 +1,8 @@
 // flake-bench: load generator for flake.v1 sidecars. Runs every scenario against the
 // target and, with --floor, against a built-in floor server, then prints figures, ratios and the
 // reference targets; --json writes the same as JSON, --html as a page with latency plots. The
-// subcommands `compare` and `baseline` work on those JSON files.
+// subcommands `compare` and `baseline` work on those JSON files. With --tls every repeat also
+// starts the sidecar with a throwaway certificate and prints the "TLS cost" beside plain text.
 #include "bench/load/bench_compare.hpp"
 #include "bench/load/bench_html.hpp"
 #include "bench/load/bench_report.hpp"
@@ -10,6 +11,9 @@
 #include "bench/load/proc_stats.hpp"
 #include "bench/load/scenarios.hpp"
 #include "bench/load/sidecar_launch.hpp"
+#include "bench/load/tls_cost.hpp"
+#include "conformance/client/tls_certs.hpp"
+#include "conformance/client/tls_client.hpp"
 #include "conformance/harness/report/text.hpp"
 #include "conformance/harness/target/sidecar_startup.hpp"
 #include "conformance/harness/target/tool_path.hpp"
@@ -152,6 +156,80 @@ void run_suite(const LoadOptions& o, const BenchTarget& t, Side side, double& op
   }
 }
 
+// A pass's figures join the report's: one more sample per figure, histograms merged.
+void merge_pass(BenchResults& r, const BenchResults& pass) {
+  for (const Figure& f : pass.figures) {
+    for (const double v : f.sidecar)
+      r.add(Side::Sidecar, f.key, f.label, f.unit, f.higher_better, v);
+  }
+  for (const auto& [name, h] : pass.latency_sidecar) r.latency_sidecar[name].merge(h);
+  r.errors.insert(r.errors.end(), pass.errors.begin(), pass.errors.end());
+}
+
+// The scenarios whose cost TLS changes: new connections (the handshake), round trips and bulk
+// bytes (the record layer); "" when --only leaves none of them.
+std::string tls_scenarios(const LoadOptions& o) {
+  std::string list;
+  for (const char* s : {"ping", "connect", "large"}) {
+    if (o.runs(s)) list += std::string(list.empty() ? "" : ",") + s;
+  }
+  return list;
+}
+
+// What the handshake of one connection negotiated, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384".
+std::string negotiated(const BenchTarget& t) {
+  BenchConn c;
+  std::string error;
+  if (!c.open(t.url, conform::deadline_in(std::chrono::milliseconds(5000)), error)) return {};
+  const conform::TlsInfo* info = c.tls_info();
+  return info ? info->version_name + " " + info->cipher : std::string();
+}
+
+// --tls: the client trusting the throwaway CA whose leaf the TLS starts serve.
+struct TlsRun {
+  std::unique_ptr<conform::ThrowawayPki> pki;
+  std::shared_ptr<const conform::TlsClient> client;
+  TlsCost cost;
+};
+
+// The TLS start of one repeat: a fresh process, the TLS-relevant scenarios over wss://.
+bool run_tls_pass(const LoadOptions& o, TlsRun& tls, const std::string& name, double open_rate,
+                  BenchResults& r) {
+  LoadOptions tls_o = o;
+  tls_o.only = tls_scenarios(o);
+  if (tls_o.only.empty()) return true;
+  std::string error;
+  const TlsFiles files{tls.pki->chain_file(), tls.pki->key_file()};
+  const auto launched = launch_sidecar(o, error, &files);
+  if (!launched) {
+    std::fprintf(stderr, "flake-bench: the TLS start: %s\n", error.c_str());
+    return false;
+  }
+  const BenchTarget t{launched->url, launched->token, name + " over TLS", launched->process->pid()};
+  conform::set_target_tls(tls.client);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // as the plain start settles
+  BenchResults pass;
+  run_suite(tls_o, t, Side::Sidecar, open_rate, pass);
+  if (tls.cost.negotiated.empty()) tls.cost.negotiated = negotiated(t);
+  conform::set_target_tls(nullptr);
+  tls.cost.add_pass(pass, true);
+  r.errors.insert(r.errors.end(), pass.errors.begin(), pass.errors.end());
+  return true;
+}
+
+// A wss:// --url: every connection of the run trusts the CA file or the pinned leaf.
+bool trust_url_target(const LoadOptions& o, std::string& error) {
+  if (o.tls_ca.empty() && o.tls_fingerprint.empty()) return true;
+  conform::TlsClientOptions options;
+  options.enabled = true;
+  options.ca_file = o.tls_ca;
+  options.fingerprint_sha256 = conform::parse_fingerprint(o.tls_fingerprint);
+  auto client = conform::TlsClient::create(options, error);
+  if (!client) return false;
+  conform::set_target_tls(std::move(client));
+  return true;
+}
+
 int run(int argc, char** argv) {
   if (argc > 1) {
     const std::string command = argv[1];
@@ -185,7 +263,8 @@ int run(int argc, char** argv) {
                {"large_entries", o.large_entries},
                {"fan_out_connections", o.fan_out_connections},
                {"fan_out_entries", o.fan_out_entries},
-               {"floor", o.floor}};
+               {"floor", o.floor},
+               {"tls", o.tls}};
 
   // A started sidecar is started afresh for every repeat: sessions of one pass stay detached
   // (with their subscriptions and replay rings) for resumeGraceMs after their connections close
@@ -217,8 +296,13 @@ int run(int argc, char** argv) {
         return kExitUsage;
       }
     }
+    if (!trust_url_target(o, error)) {
+      std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
+      return kExitUsage;
+    }
     sidecar = {*url, token, "sidecar", o.pid};
     r.target = o.url;
+    if (url->tls()) r.notes = "every connection over TLS (wss://)";
   } else {
     r.target = "floor only";
   }
@@ -231,6 +315,23 @@ int run(int argc, char** argv) {
       return kExitUsage;
     }
     floor = {*conform::parse_url(floor_server.url()), "floor-token", "floor", -1};
+  }
+
+  TlsRun tls;
+  if (o.tls) {
+    tls.pki = conform::ThrowawayPki::create(error);
+    conform::TlsClientOptions options;
+    options.enabled = true;
+    if (tls.pki) options.ca_file = tls.pki->ca_file();
+    if (tls.pki) tls.client = conform::TlsClient::create(options, error);
+    if (!tls.client) {
+      std::fprintf(stderr, "flake-bench: --tls: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    tls.cost.order =
+        "every repeat: the plain start's pass, then the same command started afresh with "
+        "--tls-cert/--tls-key (throwaway CA -> intermediate -> leaf, EC P-256) running " +
+        tls_scenarios(o) + " over wss://";
   }
 
   double open_rate = o.open_rate;
@@ -257,15 +358,21 @@ int run(int argc, char** argv) {
         r.add(Side::Sidecar, "rss_idle_mib", "RSS idle (before any connection)", "MiB", false,
               s->rss_mib);
       }
-      run_suite(o, sidecar, Side::Sidecar, open_rate, r);
+      BenchResults pass;
+      run_suite(o, sidecar, Side::Sidecar, open_rate, pass);
+      merge_pass(r, pass);
+      if (o.tls) tls.cost.add_pass(pass, false);
     }
     launched.reset();  // stopped before the floor runs: it would only be noise
+    if (o.tls && !run_tls_pass(o, tls, sidecar.name, open_rate, r)) return kExitUsage;
     if (o.floor) run_suite(o, floor, Side::Floor, open_rate, r);
   }
   r.options["open_rate"] = open_rate;
   evaluate_targets(r);
   print_report(r, stdout);
-  const nlohmann::json report = report_json(r);
+  print_tls_cost(tls.cost, stdout);
+  nlohmann::json report = report_json(r);
+  if (!tls.cost.empty()) report["tls"] = tls_cost_json(tls.cost);
   if (!o.json_path.empty() && !conform::write_file(o.json_path, report.dump(2) + "\n", error)) {
     std::fprintf(stderr, "flake-bench: %s\n", error.c_str());
     return kExitErrors;

@@ -2,6 +2,8 @@
 // next argument; numbers are checked for range.
 #include "bench/load/options.hpp"
 
+#include "conformance/client/tls_client.hpp"
+
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -17,10 +19,34 @@ bool to_number(const std::string& text, double min, double max, double& out) {
   return true;
 }
 
+// --tls compares two starts, so it needs a command to start; a wss:// URL needs a trust.
+bool check_tls(const LoadOptions& o, std::string& error) {
+  if (o.tls && !o.reference && !o.spawn) {
+    error = "--tls starts the sidecar plain and with TLS: give --reference or --spawn";
+    if (!o.url.empty()) error += " (a wss:// --url is measured over TLS without --tls)";
+    return false;
+  }
+  const bool wss = o.url.rfind("wss://", 0) == 0;
+  const bool trust_given = !o.tls_ca.empty() || !o.tls_fingerprint.empty();
+  if (trust_given && !wss) {
+    error = "--tls-ca and --tls-fingerprint go with a wss:// --url";
+    return false;
+  }
+  if (wss && o.tls_ca.empty() == o.tls_fingerprint.empty()) {
+    error = "a wss:// --url needs exactly one of --tls-ca FILE and --tls-fingerprint HEX";
+    return false;
+  }
+  if (!o.tls_fingerprint.empty() && !conform::parse_fingerprint(o.tls_fingerprint)) {
+    error = "--tls-fingerprint: not a SHA-256 fingerprint (32 hex octets): " + o.tls_fingerprint;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string load_usage(const std::string& sidecar_bin) {
-  return "usage: flake-bench (--reference | --spawn 'CMD {port}' | --url ws://HOST:PORT/rpc "
+  return "usage: flake-bench (--reference | --spawn 'CMD {port}' | --url ws[s]://HOST:PORT/rpc "
          "--token T)"
          " [options]\n"
          "       flake-bench compare OLD.json NEW.json [--tolerance T]   (compare --help)\n"
@@ -35,13 +61,24 @@ std::string load_usage(const std::string& sidecar_bin) {
          "  --sidecar-bin PATH     the sidecar --reference starts\n"
          "  --spawn CMD            start CMD (via /bin/sh; {port} becomes a free port); its token\n"
          "                         comes from --token/--token-file/$FLAKE_SIDECAR_TOKEN\n"
-         "  --url URL              a running sidecar; --token T or --token-file F\n"
+         "  --url URL              a running sidecar; --token T or --token-file F; a wss:// URL\n"
+         "                         runs every scenario over TLS and needs one of:\n"
+         "  --tls-ca FILE          trust the sidecar's chain to this CA (host or IP checked)\n"
+         "  --tls-fingerprint HEX  trust the leaf with this SHA-256 fingerprint (AB:CD:... or "
+         "hex)\n"
          "  --pid P                process to read RSS/CPU from (automatic with "
          "--reference/--spawn)\n"
          "  --floor-only           no sidecar: only the built-in floor server\n"
          "Runs:\n"
          "  --floor                also run everything against the built-in raw TCP floor server\n"
          "                         and print reference/floor ratios\n"
+         "  --tls                  with --reference/--spawn: every repeat runs the suite on a\n"
+         "                         plain start, then starts the same command afresh with\n"
+         "                         --tls-cert/--tls-key (a throwaway CA -> intermediate -> leaf,\n"
+         "                         EC P-256) and runs ping, connect and large over wss:// (as\n"
+         "                         --only allows); prints the \"TLS cost\" table: connect + auth\n"
+         "                         and window-1 ping p50/p99, window-64 req/s, getLarge MB/s and\n"
+         "                         sidecar CPU per 1,000 pings, plain beside TLS with the ratio\n"
          "  --quick                small runs (CI smoke, a few seconds)\n"
          "  --repeat K             run the suite K times; figures are medians (default 1)\n"
          "  --connections C        closed-loop run C×W: connections (default 8)\n"
@@ -115,11 +152,14 @@ bool parse_load_options(int argc, char** argv, LoadOptions& o, std::string& erro
       {"--json", text(&o.json_path)},
       {"--html", text(&o.html_path)},
       {"--only", text(&o.only)},
+      {"--tls-ca", text(&o.tls_ca)},
+      {"--tls-fingerprint", text(&o.tls_fingerprint)},
   };
   const std::map<std::string, bool*> flags = {
       {"--reference", &o.reference},
       {"--floor", &o.floor},
       {"--floor-only", &o.floor_only},
+      {"--tls", &o.tls},
       {"--quick", &o.quick},
       {"--quiet", &o.quiet},
       {"--help", &o.help},
@@ -153,6 +193,7 @@ bool parse_load_options(int argc, char** argv, LoadOptions& o, std::string& erro
     return false;
   }
   if (o.floor_only) o.floor = true;
+  if (!check_tls(o, error)) return false;
   for (std::size_t at = 0; at <= o.only.size() && !o.only.empty();) {
     const std::size_t end = std::min(o.only.find(',', at), o.only.size());
     const std::string name = o.only.substr(at, end - at);

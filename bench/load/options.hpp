@@ -19,6 +19,12 @@ struct LoadOptions {
   pid_t pid = -1;
   bool floor = false;
   bool floor_only = false;  // no target: the floor alone (measures the client's ceiling)
+  // --tls (--reference/--spawn): every repeat also starts the sidecar with a throwaway
+  // certificate and runs the TLS-relevant scenarios over wss:// (the "TLS cost" table).
+  bool tls = false;
+  // A wss:// --url: trust by CA file or by the leaf's SHA-256 fingerprint (exactly one).
+  std::string tls_ca;
+  std::string tls_fingerprint;
 
   // Sizes (--quick lowers every default).
   bool quick = false;

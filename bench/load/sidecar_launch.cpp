@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <vector>
 
 namespace flake::bench {
 
@@ -12,7 +13,19 @@ LaunchedSidecar::~LaunchedSidecar() {
   if (process) process->stop();
 }
 
-std::unique_ptr<LaunchedSidecar> launch_sidecar(const LoadOptions& o, std::string& error) {
+namespace {
+
+// For /bin/sh: the path in single quotes, each ' in it as '\''.
+std::string shell_quoted(const std::string& path) {
+  std::string q = "'";
+  for (const char c : path) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+std::unique_ptr<LaunchedSidecar> launch_sidecar(const LoadOptions& o, std::string& error,
+                                                const TlsFiles* tls) {
   auto s = std::make_unique<LaunchedSidecar>();
   conform::SidecarCommand command;
   if (o.reference) {
@@ -29,10 +42,16 @@ std::unique_ptr<LaunchedSidecar> launch_sidecar(const LoadOptions& o, std::strin
     auto written = conform::write_token_file("flake-bench-token", s->token, error);
     if (!written) return nullptr;
     s->token_file = std::move(*written);
-    const std::string no_limit[] = {"--rate", "0"};
-    command = conform::reference_command(o.sidecar_bin, s->token_file.path(), no_limit);
+    std::vector<std::string> extra = {"--rate", "0"};
+    if (tls) extra.insert(extra.end(), {"--tls-cert", tls->chain_file, "--tls-key", tls->key_file});
+    command = conform::reference_command(o.sidecar_bin, s->token_file.path(), extra);
   } else {
-    command = conform::spawn_command(*o.spawn);
+    std::string line = *o.spawn;
+    if (tls) {
+      line += " --tls-cert " + shell_quoted(tls->chain_file) + " --tls-key " +
+              shell_quoted(tls->key_file);
+    }
+    command = conform::spawn_command(line);
     if (o.token) {
       s->token = *o.token;
     } else if (o.token_file) {
@@ -46,11 +65,13 @@ std::unique_ptr<LaunchedSidecar> launch_sidecar(const LoadOptions& o, std::strin
       return nullptr;
     }
   }
+  command.tls = tls != nullptr;
   conform::guard_against_interrupts();
   s->process = std::make_unique<conform::SidecarProcess>();
   const conform::StartResult started =
       conform::start_sidecar(*s->process, command, s->token, std::chrono::milliseconds(10000));
-  if (started.error == conform::StartError::kCannotStart) {
+  if (started.error == conform::StartError::kCannotStart ||
+      started.error == conform::StartError::kNotTls) {
     error = started.message;
     return nullptr;
   }

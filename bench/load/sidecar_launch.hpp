@@ -1,6 +1,6 @@
 // Starting the sidecar under test for --reference / --spawn: the harness's start-up
-// (conformance/harness/target/sidecar_startup.hpp) with flake-bench's options, messages and a limiter
-// switched off.
+// (conformance/harness/target/sidecar_startup.hpp) with flake-bench's options, messages and a
+// limiter switched off.
 #pragma once
 
 #include "bench/load/options.hpp"
@@ -21,7 +21,16 @@ struct LaunchedSidecar {
   ~LaunchedSidecar();
 };
 
-// Starts and waits (≤ 10 s) for the "listening on ws://…" line. nullptr and `error` on failure.
-std::unique_ptr<LaunchedSidecar> launch_sidecar(const LoadOptions& o, std::string& error);
+// The certificate chain and key a --tls start passes as --tls-cert and --tls-key.
+struct TlsFiles {
+  std::string chain_file;
+  std::string key_file;
+};
+
+// Starts and waits (≤ 10 s) for the "listening on ws://…" line (wss:// with `tls`, which adds
+// --tls-cert/--tls-key to the reference's options or to the end of a --spawn command). nullptr
+// and `error` on failure.
+std::unique_ptr<LaunchedSidecar> launch_sidecar(const LoadOptions& o, std::string& error,
+                                                const TlsFiles* tls = nullptr);
 
 }  // namespace flake::bench

@@ -2,6 +2,9 @@
 # JSON is well-formed and complete (every figure, both sides where both apply, every target
 # evaluated, latency curves), that the HTML page is self-contained with a plot per latency run,
 # and that `flake-bench compare` of the JSON with itself finds no regression.
+# With --tls (bench.load_smoke_tls): a small `--reference --tls` run of ping, connect and large;
+# the report's "tls" object must hold every TLS-cost row with a plain and a TLS value and a ratio,
+# the handshake must have negotiated TLS, and the text and HTML must show the table.
 # Speed is never checked: a miss of a target is a figure, not a failure here.
 import json
 import math
@@ -100,8 +103,62 @@ def html_problems(path: str, report: dict) -> list[str]:
     return problems
 
 
+TLS_ROWS = ["connect_auth_p50_ms", "connect_auth_p99_ms", "ping_w1_p50_us", "ping_w1_p99_us",
+            "ping_w64_per_s", "getlarge_mb_per_s", "cpu_ms_per_1k_pings"]
+
+
+def tls_problems(report: dict, stdout: str, html_path: str) -> list[str]:
+    problems = []
+    tls = report.get("tls")
+    if not isinstance(tls, dict):
+        return ["no tls object in the JSON"]
+    if not str(tls.get("negotiated", "")).startswith("TLSv1."):
+        problems.append(f"negotiated is {tls.get('negotiated')!r}")
+    rows = {r.get("key"): r for r in tls.get("rows", []) if isinstance(r, dict)}
+    for key in TLS_ROWS:
+        r = rows.get(key)
+        if r is None:
+            problems.append(f"TLS cost row {key} missing")
+        elif key == "cpu_ms_per_1k_pings":  # /proc's clock ticks make a short run's CPU 0
+            if not all(number(r.get(k)) and r[k] >= 0 for k in ("plain", "tls")):
+                problems.append(f"TLS cost row {key}: {r}")
+        elif not all(number(r.get(k)) and r[k] > 0 for k in ("plain", "tls", "ratio")):
+            problems.append(f"TLS cost row {key}: {r}")
+        elif len(r.get("plain_samples", [])) != 1 or len(r.get("tls_samples", [])) != 1:
+            problems.append(f"TLS cost row {key}: not one sample per side")
+    if "TLS cost" not in stdout:
+        problems.append("no TLS cost table on stdout")
+    with open(html_path, encoding="utf-8") as f:
+        if "<h2>TLS cost</h2>" not in f.read():
+            problems.append("no TLS cost table in the HTML")
+    if report.get("errors"):
+        problems.append(f"errors: {report['errors']}")
+    return problems
+
+
+def main_tls(binary: str, out: str) -> int:
+    html = os.path.splitext(out)[0] + ".html"
+    run = subprocess.run([binary, "--reference", "--tls", "--quick", "--quiet", "--only",
+                          "ping,connect,large", "--requests", "500", "--connects", "10",
+                          "--large-entries", "2000", "--json", out, "--html", html],
+                         capture_output=True, text=True, timeout=50)
+    print(run.stdout)
+    if run.returncode != 0:
+        print(run.stderr)
+        print(f"FAIL flake-bench exited with {run.returncode}")
+        return 1
+    with open(out, encoding="utf-8") as f:
+        report = json.load(f)
+    problems = tls_problems(report, run.stdout, html)
+    for p in problems:
+        print("FAIL", p)
+    return 1 if problems else 0
+
+
 def main() -> int:
     binary, out = sys.argv[1], sys.argv[2]
+    if sys.argv[3:] == ["--tls"]:
+        return main_tls(binary, out)
     html = os.path.splitext(out)[0] + ".html"
     run = subprocess.run([binary, "--reference", "--floor", "--quick", "--quiet", "--json", out,
                           "--html", html], capture_output=True, text=True, timeout=50)

@@ -65,5 +65,58 @@ TEST(LoadOptions, OnlySelectsScenarios) {
   EXPECT_FALSE(some.runs("logs"));
 }
 
+TEST(LoadOptions, TlsComparesStartsOfACommand) {
+  std::string error;
+  LoadOptions ref, spawn;
+  ASSERT_TRUE(parse({"--reference", "--tls", "--quick"}, ref, error)) << error;
+  EXPECT_TRUE(ref.tls);
+  ASSERT_TRUE(parse({"--spawn", "sidecar --port {port}", "--token", "t", "--tls"}, spawn, error))
+      << error;
+  EXPECT_TRUE(spawn.tls);
+  LoadOptions url, floor_only;
+  EXPECT_FALSE(parse({"--url", "ws://127.0.0.1:1/rpc", "--token", "t", "--tls"}, url, error));
+  EXPECT_NE(error.find("--reference or --spawn"), std::string::npos) << error;
+  EXPECT_FALSE(parse({"--floor-only", "--tls"}, floor_only, error));
+}
+
+TEST(LoadOptions, WssUrlNeedsExactlyOneTrust) {
+  const std::string pin(64, 'a');
+  std::string error;
+  LoadOptions ca, fp, colons;
+  ASSERT_TRUE(
+      parse({"--url", "wss://127.0.0.1:1/rpc", "--token", "t", "--tls-ca", "ca.pem"}, ca, error))
+      << error;
+  EXPECT_EQ(ca.tls_ca, "ca.pem");
+  ASSERT_TRUE(parse({"--url", "wss://127.0.0.1:1/rpc", "--token", "t", "--tls-fingerprint", pin},
+                    fp, error))
+      << error;
+  EXPECT_EQ(fp.tls_fingerprint, pin);
+  std::string with_colons;
+  for (int i = 0; i < 32; ++i) with_colons += std::string(i ? ":" : "") + "0F";
+  EXPECT_TRUE(
+      parse({"--url", "wss://127.0.0.1:1/rpc", "--token", "t", "--tls-fingerprint", with_colons},
+            colons, error))
+      << error;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--url", "wss://127.0.0.1:1/rpc", "--token", "t"},
+           {"--url", "wss://127.0.0.1:1/rpc", "--token", "t", "--tls-ca", "ca.pem",
+            "--tls-fingerprint", pin},
+           {"--url", "wss://127.0.0.1:1/rpc", "--token", "t", "--tls-fingerprint", "abcd"},
+           {"--url", "ws://127.0.0.1:1/rpc", "--token", "t", "--tls-ca", "ca.pem"},
+           {"--reference", "--tls-ca", "ca.pem"}}) {
+    LoadOptions o;
+    EXPECT_FALSE(parse(args, o, error)) << args.back();
+    EXPECT_FALSE(error.empty());
+  }
+}
+
+TEST(LoadOptions, HelpNamesTheTlsOptions) {
+  const std::string usage = load_usage("flake-sidecar");
+  for (const char* option :
+       {"--tls ", "--tls-ca FILE", "--tls-fingerprint HEX", "wss://", "TLS cost"}) {
+    EXPECT_NE(usage.find(option), std::string::npos) << option;
+  }
+}
+
 }  // namespace
 }  // namespace flake::bench
