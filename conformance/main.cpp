@@ -10,11 +10,12 @@
 #include "conformance/harness/case_context.hpp"
 #include "conformance/harness/catalog.hpp"
 #include "conformance/harness/options.hpp"
-#include "conformance/harness/target/preflight.hpp"
 #include "conformance/harness/report/report.hpp"
 #include "conformance/harness/report/text.hpp"
 #include "conformance/harness/runner.hpp"
+#include "conformance/harness/target/preflight.hpp"
 #include "conformance/harness/target/sidecar_startup.hpp"
+#include "conformance/harness/target/tls_target.hpp"
 #include "conformance/harness/target/tool_path.hpp"
 #include "conformance/netfuzz/runner.hpp"
 #include "conformance/repro/recorder.hpp"
@@ -156,6 +157,8 @@ int run(int argc, char** argv) {
     }
   }
   std::optional<SidecarLauncher> launcher;
+  // Declared before the process: the certificates outlive the sidecar that reads them.
+  std::unique_ptr<ThrowawayPki> pki;
   std::unique_ptr<SidecarProcess> process;
   TempFile token_file;
   std::string sidecar_desc;
@@ -201,6 +204,21 @@ int run(int argc, char** argv) {
       launcher = SidecarLauncher::reference(o.sidecar_bin, token_file.path(), o.sidecar_args);
     } else {
       launcher = SidecarLauncher::spawn(*o.spawn);
+    }
+    if (o.tls) {
+      if (!launcher->chooses_options()) {
+        std::fprintf(
+            stderr,
+            "flake-conform: --tls passes --tls-cert and --tls-key among {options}, and the "
+            "--spawn command has no {options}\n");
+        return kExitUsage;
+      }
+      pki = serve_throwaway_tls(*launcher, error);
+      if (!pki) {
+        std::fprintf(stderr, "flake-conform: --tls: %s\n", error.c_str());
+        return kExitUsage;
+      }
+      target.tls_pki = pki.get();
     }
     // docs/protocol.md §11.7: the suite waits up to 10 s for the start-up line.
     const auto startup = std::max(o.timeout, std::chrono::milliseconds(10000));
@@ -297,9 +315,12 @@ int run(int argc, char** argv) {
       return kExitUsage;
     }
     target.url = *url;
+    if (!trust_url_target(o.tls_ca, o.tls_fingerprint, error)) {
+      std::fprintf(stderr, "flake-conform: %s\n", error.c_str());
+      return kExitUsage;
+    }
   }
-  const std::string target_text =
-      target.url.scheme + "://" + target.url.authority + target.url.path;
+  const std::string target_text = target.url.text();
   // Reports are CI artifacts: the token appears in them as "<token>". A token too short to be
   // told from ordinary text is left alone (it would garble every line).
   if (target.token.size() >= 8) WireLog::redact(target.token);

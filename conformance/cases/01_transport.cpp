@@ -102,7 +102,7 @@ void require_no_upgrade(const ConnectResult& r, const std::string& what) {
 
 // §1.2a: the start-up line, and its port (group 2).
 const std::regex& startup_line() {
-  static const std::regex re(R"(listening on ws://([^/ ]+):([0-9]{1,5})/rpc\s*$)");
+  static const std::regex re(R"(listening on wss?://([^/ ]+):([0-9]{1,5})/rpc\s*$)");
   return re;
 }
 
@@ -624,7 +624,7 @@ void add_s1_transport_cases(Catalog& c) {
   c.add({.id = "1.2/1",
          .tier = Tier::Must,
          .requirement = "Standard output MUST hold exactly one line matching "
-                        "listening on ws://([^/ ]+):([0-9]{1,5})/rpc\\s*$, whose port is the one "
+                        "listening on wss?://([^/ ]+):([0-9]{1,5})/rpc\\s*$, whose port is the one "
                         "in use (read 300 ms after the line, and after the process is stopped).",
          .rules = {"1.2a"},
          .run = [](CaseContext& ctx) {

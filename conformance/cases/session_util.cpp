@@ -11,17 +11,20 @@ using std::chrono::milliseconds;
 
 std::unique_ptr<FaultProxy> start_proxy(CaseContext& ctx) {
   std::string error;
-  auto proxy = FaultProxy::start(ctx.target().url.host, ctx.target().url.port, error);
+  // The proxy's upstream speaks TLS when the sidecar does; the cases reach the proxy in plain text.
+  auto proxy = FaultProxy::start(ctx.target().url.host, ctx.target().url.port, target_tls(), error);
   if (!proxy) fail_case("a fault proxy in front of the sidecar (a harness facility)", error);
   return proxy;
 }
 
 std::unique_ptr<RpcClient> connect_through(CaseContext& ctx, const FaultProxy& proxy) {
   Url url = ctx.target().url;
+  url.scheme = "ws";
   url.host = "127.0.0.1";
   url.port = proxy.port();
   ConnectOptions options = ctx.options();
   options.host_header = ctx.target().url.authority;
+  options.tls.use = TlsConnect::Use::kPlain;
   auto rpc = ctx.client();
   const ConnectResult r = rpc->connect(url, options);
   if (!r.upgraded) {

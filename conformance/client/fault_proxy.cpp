@@ -1,9 +1,11 @@
 // The fault proxy's forwarding loop: one thread, poll(2) over non-blocking sockets, bounded buffers
-// per direction (a slow side stops reads from the other instead of growing memory).
+// per direction (a slow side stops reads from the other instead of growing memory). A TLS upstream
+// is read and written through its session, so the faults act on the bytes inside TLS.
 #include "conformance/client/fault_proxy.hpp"
 
 #include "conformance/client/resolve.hpp"
 #include "conformance/client/socket.hpp"
+#include "conformance/client/tls_client.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -84,8 +86,9 @@ struct Pipe {
 struct Pair {
   Fd client;
   Fd upstream;
-  Pipe up;    // client -> upstream
-  Pipe down;  // upstream -> client
+  std::unique_ptr<TlsSession> tls;  // of `upstream`, when the sidecar speaks TLS
+  Pipe up;                          // client -> upstream
+  Pipe down;                        // upstream -> client
   bool dead = false;
   bool rst = false;  // close with RST (an error on one side is passed on as one)
 };
@@ -95,6 +98,7 @@ struct Pair {
 struct FaultProxy::Loop {
   std::string target_host;
   std::uint16_t target_port = 0;
+  std::shared_ptr<const TlsClient> upstream_tls;
   Fd listener;
   Fd wake;
 
@@ -120,6 +124,14 @@ struct FaultProxy::Loop {
 namespace {
 
 void close_pair(Pair& p, bool rst) {
+  if (p.tls) {
+    if (rst) {
+      p.tls->mark_failed();
+    } else {
+      p.tls->close_notify();  // a cut is an orderly close, inside TLS too
+    }
+    p.tls.reset();
+  }
   if (rst) {
     p.client.abort_now();
     p.upstream.abort_now();
@@ -143,6 +155,13 @@ void FaultProxy::Loop::accept_new(bool refusing_now) {
       continue;
     }
     Fd up = connect_upstream(target_host, target_port);
+    std::unique_ptr<TlsSession> tls;
+    if (up.fd >= 0 && upstream_tls) {
+      std::string why;  // loopback: a handshake slower than this is a sidecar that is not there
+      tls = TlsSession::handshake(*upstream_tls, {}, up.fd, target_host,
+                                  Clock::now() + std::chrono::seconds(2), why);
+      if (!tls) up.close_now();
+    }
     if (up.fd < 0) {
       c.abort_now();  // what a client of the real sidecar would see if it were down
       continue;
@@ -152,8 +171,56 @@ void FaultProxy::Loop::accept_new(bool refusing_now) {
     Pair& p = pairs.emplace_back();
     p.client = std::move(c);
     p.upstream = std::move(up);
+    p.tls = std::move(tls);
   }
 }
+
+namespace {
+
+// One read from a side of a pair: > 0 bytes, 0 at EOF, -1 when it would block, -2 on an error.
+ssize_t side_read(Pair& p, int fd, char* buffer, std::size_t want) {
+  if (!p.tls || fd != p.upstream.fd) {
+    const ssize_t n = ::recv(fd, buffer, want, 0);
+    if (n >= 0) return n;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  }
+  std::size_t got = 0;
+  switch (p.tls->read_step(buffer, want, got)) {
+    case TlsIo::kOk:
+      return static_cast<ssize_t>(got);
+    case TlsIo::kEof:
+      return 0;
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite:
+      return -1;
+    case TlsIo::kError:
+      break;
+  }
+  return -2;
+}
+
+// One write to a side of a pair: bytes written, -1 when it would block, -2 on an error.
+ssize_t side_write(Pair& p, int fd, std::string_view bytes) {
+  if (!p.tls || fd != p.upstream.fd) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  }
+  std::size_t written = 0;
+  switch (p.tls->write_step(bytes, written)) {
+    case TlsIo::kOk:
+      return static_cast<ssize_t>(written);
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite:
+      return -1;
+    case TlsIo::kEof:
+    case TlsIo::kError:
+      break;
+  }
+  return -2;
+}
+
+}  // namespace
 
 // Moves bytes one step along a pipe: read what fits (and the throttle allows), write what is
 // buffered, pass EOF on once the buffer has drained.
@@ -166,7 +233,7 @@ void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read
       if (pipe.tokens < 1) break;
       want = std::min(want, static_cast<std::size_t>(pipe.tokens));
     }
-    const ssize_t n = ::recv(from, chunk, want, 0);
+    const ssize_t n = side_read(p, from, chunk, want);
     if (n > 0) {
       pipe.buffer.append(chunk, static_cast<std::size_t>(n));
       if (rate_now > 0) pipe.tokens -= static_cast<double>(n);
@@ -174,27 +241,28 @@ void FaultProxy::Loop::pump(Pair& p, Pipe& pipe, int from, int to, bool may_read
     }
     if (n == 0) {
       pipe.eof = true;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    } else if (n == -2) {
       p.rst = true;
       p.dead = true;
     }
     break;
   }
   while (!pipe.buffer.empty() && !p.dead) {
-    const ssize_t n = ::send(to, pipe.buffer.data(), pipe.buffer.size(), MSG_NOSIGNAL);
+    const ssize_t n = side_write(p, to, pipe.buffer);
     if (n > 0) {
       std::lock_guard lock(mutex);
       (&pipe == &p.up ? stats.to_upstream : stats.to_client) += static_cast<std::uint64_t>(n);
       pipe.buffer.erase(0, static_cast<std::size_t>(n));
       continue;
     }
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    if (n == -2) {
       p.rst = true;
       p.dead = true;
     }
     break;
   }
   if (pipe.eof && pipe.buffer.empty() && !pipe.shut && !p.dead) {
+    if (p.tls && to == p.upstream.fd) p.tls->close_notify();
     ::shutdown(to, SHUT_WR);
     pipe.shut = true;
   }
@@ -246,6 +314,14 @@ void FaultProxy::Loop::run() {
       }
     }
 
+    // Bytes OpenSSL already holds wake no poll(2): a pair with some, and room for them, is pumped
+    // without waiting.
+    auto tls_pending = [&](const Pair& p) {
+      return p.tls && p.tls->has_pending() && !p.down.eof && p.down.buffer.size() < kBufferCap &&
+             (rate_now == 0 || p.down.tokens >= 1);
+    };
+    bool pending_now = false;
+    for (const auto& p : pairs) pending_now = pending_now || tls_pending(p);
     std::vector<pollfd> fds;
     fds.push_back({wake.fd, POLLIN, 0});
     fds.push_back({listener.fd, POLLIN, 0});
@@ -263,7 +339,7 @@ void FaultProxy::Loop::run() {
       fds.push_back({stalled_now ? -1 : p.client.fd, events(p.up, p.down), 0});
       fds.push_back({stalled_now ? -1 : p.upstream.fd, events(p.down, p.up), 0});
     }
-    const int timeout_ms = rate_now > 0 ? 10 : 1000;
+    const int timeout_ms = !stalled_now && pending_now ? 0 : rate_now > 0 ? 10 : 1000;
     if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) break;
     if (fds[0].revents & POLLIN) {
       std::uint64_t v;
@@ -284,7 +360,8 @@ void FaultProxy::Loop::run() {
       }
       pump(p, p.up, p.client.fd, p.upstream.fd, (ce & (POLLIN | POLLHUP)) != 0, rate_now);
       if (!p.dead)
-        pump(p, p.down, p.upstream.fd, p.client.fd, (ue & (POLLIN | POLLHUP)) != 0, rate_now);
+        pump(p, p.down, p.upstream.fd, p.client.fd,
+             (ue & (POLLIN | POLLHUP)) != 0 || tls_pending(p), rate_now);
     }
   }
   for (auto& p : pairs) close_pair(p, false);
@@ -295,10 +372,13 @@ void FaultProxy::Loop::run() {
 }
 
 std::unique_ptr<FaultProxy> FaultProxy::start(const std::string& target_host,
-                                              std::uint16_t target_port, std::string& error) {
+                                              std::uint16_t target_port,
+                                              std::shared_ptr<const TlsClient> upstream_tls,
+                                              std::string& error) {
   auto loop = std::make_unique<Loop>();
   loop->target_host = target_host;
   loop->target_port = target_port;
+  loop->upstream_tls = std::move(upstream_tls);
   loop->listener = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   loop->wake = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (loop->listener.fd < 0 || loop->wake.fd < 0) {

@@ -12,6 +12,8 @@
 
 namespace flake::conform {
 
+class TlsClient;
+
 struct FaultProxyStats {
   std::size_t open = 0;           // proxied connections open now
   std::size_t accepted = 0;       // connections accepted since start (refused ones included)
@@ -22,9 +24,14 @@ struct FaultProxyStats {
 class FaultProxy {
  public:
   // Listens on 127.0.0.1 (ephemeral port) and forwards every connection to target_host:target_port.
-  // nullptr, with `error` set, when it cannot listen.
+  // Clients always speak plain text to the proxy, so that its faults act on the WebSocket and HTTP
+  // bytes; with `upstream_tls` (a TLS sidecar: target_tls()) each upstream connection is TLS,
+  // verified as that client trusts, and without it plain too. nullptr, with `error` set, when it
+  // cannot listen.
   static std::unique_ptr<FaultProxy> start(const std::string& target_host,
-                                           std::uint16_t target_port, std::string& error);
+                                           std::uint16_t target_port,
+                                           std::shared_ptr<const TlsClient> upstream_tls,
+                                           std::string& error);
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;

@@ -69,6 +69,12 @@ std::string head_summary(const HttpResponseHead& head) {
   return text;
 }
 
+std::string tls_summary(const TlsInfo& info) {
+  return "TLS " + info.version_name + ", ALPN " + (info.alpn.empty() ? "none" : info.alpn) + ", " +
+         std::to_string(info.peer_chain_der.size()) + " certificate" +
+         (info.peer_chain_der.size() == 1 ? "" : "s");
+}
+
 HttpResponse http_request(const Url& server, const HttpRequest& request, Deadline deadline,
                           WireLog* log, int conn_no) {
   HttpResponse response;
@@ -76,10 +82,14 @@ HttpResponse http_request(const Url& server, const HttpRequest& request, Deadlin
     if (log) log->add(conn_no, dir, text);
   };
   TcpSocket socket;
-  if (!socket.connect(server.host, server.port, deadline)) {
+  if (!socket.connect(server.host, server.port, deadline, request.tls)) {
     response.error = socket.error();
     note("..", "connect failed: " + response.error);
     return response;
+  }
+  if (const TlsInfo* tls = socket.tls_info()) {
+    response.tls = *tls;
+    note("..", tls_summary(*tls));
   }
   std::string wire = request.method + " " + request.path + " HTTP/1.1\r\n";
   if (!request.omit_host) wire += "Host: " + request.host.value_or(server.authority) + "\r\n";

@@ -20,6 +20,7 @@ struct HttpRequest {
   HeaderList headers;
   std::optional<std::string> body;  // sent with Content-Length when present
   bool raw_body = false;  // send `body` as is, without Content-Length (framing cases, §9.1)
+  TlsConnect tls;         // TLS as the target has it, or an override (§14 cases)
 };
 
 struct HttpResponse {
@@ -28,7 +29,10 @@ struct HttpResponse {
   HttpResponseHead head;
   std::string body;  // after removing the chunked coding (not decompressed)
   std::string error;
+  std::optional<TlsInfo> tls;  // what the handshake negotiated, on a TLS connection
 };
+// "TLS TLSv1.3, ALPN http/1.1, 2 certificates" for wire logs.
+std::string tls_summary(const TlsInfo& info);
 
 // One HTTP response head read from a socket, the loop the REST, SSE and WebSocket clients share.
 struct HeadRead {

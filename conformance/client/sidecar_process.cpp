@@ -40,7 +40,7 @@ std::vector<std::string> child_environment(const std::vector<EnvChange>& changes
 }
 
 constexpr std::size_t kTailBytes = 64 * 1024;
-// docs/protocol.md §1.2: any line matching "listening on ws://HOST:PORT/rpc".
+// docs/protocol.md §1.2: any line matching "listening on ws://HOST:PORT/rpc" (wss:// with TLS).
 constexpr std::string_view kListening = "listening on ";
 
 std::atomic<pid_t> g_child_group{-1};
@@ -164,7 +164,8 @@ void SidecarProcess::take(std::string_view chunk, bool from_stdout) {
     if (from_stdout && stdout_lines_.size() < kMaxStdoutLines) {
       stdout_lines_.push_back({line, now});
     }
-    const std::size_t at = line.find(std::string(kListening) + "ws://");
+    std::size_t at = line.find(std::string(kListening) + "ws://");
+    if (at == std::string::npos) at = line.find(std::string(kListening) + "wss://");
     if (!listening_ && at != std::string::npos) {
       std::string text = line.substr(at + kListening.size());
       while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();

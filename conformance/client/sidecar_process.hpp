@@ -49,8 +49,9 @@ class SidecarProcess {
   SidecarProcess(const SidecarProcess&) = delete;
   SidecarProcess& operator=(const SidecarProcess&) = delete;
 
-  // The URL from "flake-sidecar listening on ws://HOST:PORT/rpc", or nullopt at the deadline
-  // or when the process exits first.
+  // The URL from "flake-sidecar listening on ws://HOST:PORT/rpc" (or wss://, §1.2a: its scheme
+  // says whether the sidecar serves TLS), or nullopt at the deadline or when the process exits
+  // first.
   std::optional<Url> wait_listening(std::chrono::milliseconds timeout);
   bool running();
   ExitInfo stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));

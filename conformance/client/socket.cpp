@@ -81,7 +81,8 @@ TcpSocket::~TcpSocket() {
   close();
 }
 
-TcpSocket::TcpSocket(TcpSocket&& other) noexcept : fd_(other.fd_), error_(std::move(other.error_)) {
+TcpSocket::TcpSocket(TcpSocket&& other) noexcept
+    : fd_(other.fd_), error_(std::move(other.error_)), tls_(std::move(other.tls_)) {
   other.fd_ = -1;
 }
 
@@ -90,12 +91,15 @@ TcpSocket& TcpSocket::operator=(TcpSocket&& other) noexcept {
     close();
     fd_ = other.fd_;
     error_ = std::move(other.error_);
+    tls_ = std::move(other.tls_);
     other.fd_ = -1;
   }
   return *this;
 }
 
 void TcpSocket::close() {
+  if (tls_) tls_->close_notify();
+  tls_.reset();
   if (fd_ >= 0) {
     if (WireCapture* capture = active_capture()) capture->on_close(fd_);
     ::close(fd_);
@@ -106,6 +110,8 @@ void TcpSocket::close() {
 void TcpSocket::abort() {
   if (fd_ < 0) return;
   if (WireCapture* capture = active_capture()) capture->on_abort(fd_);
+  if (tls_) tls_->mark_failed();
+  tls_.reset();
   linger l{1, 0};
   ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   close();
@@ -114,11 +120,15 @@ void TcpSocket::abort() {
 void TcpSocket::shutdown_write() {
   if (fd_ < 0) return;
   if (WireCapture* capture = active_capture()) capture->on_shutdown_write(fd_);
+  if (tls_) tls_->close_notify();
   ::shutdown(fd_, SHUT_WR);
 }
 
-bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline deadline) {
+bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline deadline,
+                        const TlsConnect& tls) {
   close();
+  std::shared_ptr<const TlsClient> client;
+  if (tls.use == TlsConnect::Use::kTarget) client = tls.client ? tls.client : target_tls();
   const std::string service = std::to_string(port);
   const std::vector<Endpoint> endpoints = resolve_tcp(host, port, error_);
   if (endpoints.empty()) return false;
@@ -150,6 +160,14 @@ bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline de
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (client) {
+      // A refused handshake is the answer of this server: other addresses are not tried.
+      tls_ = TlsSession::handshake(*client, tls, fd, host, deadline, error_);
+      if (!tls_) {
+        close();
+        return false;
+      }
+    }
     error_.clear();
     if (WireCapture* capture = active_capture()) capture->on_connect(fd, host, port);
     return true;
@@ -160,12 +178,41 @@ bool TcpSocket::connect(const std::string& host, std::uint16_t port, Deadline de
 IoStatus TcpSocket::send_all(std::string_view bytes, Deadline deadline) {
   if (fd_ < 0) return IoStatus::Error;
   if (WireCapture* capture = active_capture()) capture->on_send(fd_, bytes);
-  return send_all_fd(fd_, bytes, deadline, &error_);
+  if (!tls_) return send_all_fd(fd_, bytes, deadline, &error_);
+  while (!bytes.empty()) {
+    std::size_t n = 0;
+    const TlsIo io = tls_->write_step(bytes, n);
+    bytes.remove_prefix(n);
+    if (io == TlsIo::kOk) continue;
+    if (io == TlsIo::kWantRead || io == TlsIo::kWantWrite) {
+      if (!wait_for_fd(fd_, io == TlsIo::kWantRead ? POLLIN : POLLOUT, deadline)) {
+        return IoStatus::Timeout;
+      }
+      continue;
+    }
+    error_ = io == TlsIo::kEof ? "the peer closed the TLS connection" : tls_->error();
+    return IoStatus::Error;
+  }
+  return IoStatus::Ok;
+}
+
+RecvResult TcpSocket::recv_tls(char* buffer, std::size_t size, Deadline deadline) {
+  for (;;) {
+    std::size_t n = 0;
+    const TlsIo io = tls_->read_step(buffer, size, n);
+    if (io == TlsIo::kOk) return {IoStatus::Ok, n, {}};
+    if (io == TlsIo::kEof) return {IoStatus::Eof, 0, {}};
+    if (io == TlsIo::kError) return {IoStatus::Error, 0, tls_->error()};
+    if (!wait_for_fd(fd_, io == TlsIo::kWantRead ? POLLIN : POLLOUT, deadline)) {
+      return {IoStatus::Timeout, 0, {}};
+    }
+  }
 }
 
 RecvResult TcpSocket::recv_some(char* buffer, std::size_t size, Deadline deadline) {
   if (fd_ < 0) return {IoStatus::Error, 0, "socket closed"};
-  RecvResult r = recv_some_fd(fd_, buffer, size, deadline);
+  RecvResult r =
+      tls_ ? recv_tls(buffer, size, deadline) : recv_some_fd(fd_, buffer, size, deadline);
   if (r.status == IoStatus::Ok) {
     if (WireCapture* capture = active_capture()) capture->on_recv(fd_, r.bytes);
   }
@@ -174,6 +221,7 @@ RecvResult TcpSocket::recv_some(char* buffer, std::size_t size, Deadline deadlin
 
 bool TcpSocket::readable_now() const {
   if (fd_ < 0) return false;
+  if (tls_ && tls_->has_pending()) return true;
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
 }

@@ -8,10 +8,11 @@ HttpResponse SseStream::open(const Url& server, const HttpRequest& request, Dead
   log_ = log;
   conn_no_ = conn_no;
   HttpResponse response;
-  if (!socket_.connect(server.host, server.port, deadline)) {
+  if (!socket_.connect(server.host, server.port, deadline, request.tls)) {
     response.error = socket_.error();
     return response;
   }
+  if (const TlsInfo* tls = socket_.tls_info()) response.tls = *tls;
   std::string wire = request.method + " " + request.path + " HTTP/1.1\r\n";
   if (!request.omit_host) wire += "Host: " + request.host.value_or(server.authority) + "\r\n";
   for (const auto& [name, value] : request.headers) wire += name + ": " + value + "\r\n";

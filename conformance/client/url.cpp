@@ -1,4 +1,4 @@
-// Minimal URL parsing for loopback sidecar addresses; no userinfo, no query handling.
+// Minimal URL parsing for sidecar addresses; no userinfo, no query handling.
 #include "conformance/client/url.hpp"
 
 #include <charconv>
@@ -17,8 +17,10 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
   std::uint16_t default_port = 0;
   if (url.scheme == "ws" || url.scheme == "http") {
     default_port = 80;
+  } else if (url.scheme == "wss" || url.scheme == "https") {
+    default_port = 443;
   } else {
-    return fail("unsupported scheme '" + url.scheme + "' (use ws:// or http://)");
+    return fail("unsupported scheme '" + url.scheme + "' (use ws://, wss://, http:// or https://)");
   }
   std::string_view rest = text.substr(sep + 3);
   const std::size_t slash = rest.find('/');
@@ -57,7 +59,7 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
 
 Url with_path(const Url& base, std::string_view path, std::string_view scheme) {
   Url url = base;
-  url.scheme = std::string(scheme);
+  url.scheme = scheme.empty() ? base.http_scheme() : std::string(scheme);
   url.path = std::string(path);
   return url;
 }

@@ -43,12 +43,13 @@ ConnectResult WsClient::connect(const Url& url, const ConnectOptions& options) {
   send_timeout_ = options.timeout;
   auto_pong_ = options.auto_pong;
   max_message_bytes_ = options.max_message_bytes;
-  if (!socket_.connect(url.host, url.port, deadline)) {
+  if (!socket_.connect(url.host, url.port, deadline, options.tls)) {
     result.error = socket_.error();
     log("..", "connect failed: " + result.error);
     return result;
   }
   result.connected = true;
+  if (const TlsInfo* tls = socket_.tls_info()) log("..", tls_summary(*tls));
   UpgradeRequest request;
   request.path = url.path;
   if (!options.omit_host) request.host = options.host_header.value_or(url.authority);

@@ -30,6 +30,9 @@ struct ConnectOptions {
   std::chrono::milliseconds timeout{5000};  // connect + handshake, and each send
   bool auto_pong = true;
   std::size_t max_message_bytes = std::size_t{256} << 20;
+  // TLS as the target has it (target_tls()), or an override: plain (a fault proxy's port), another
+  // ALPN list or version range (§14 cases).
+  TlsConnect tls;
 };
 
 struct ConnectResult {

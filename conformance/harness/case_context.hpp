@@ -17,9 +17,10 @@
 namespace flake::conform {
 
 class SidecarProcess;
+class ThrowawayPki;
 
 struct Target {
-  Url url;  // ws://HOST:PORT/rpc
+  Url url;  // ws://HOST:PORT/rpc, or wss:// over TLS
   std::string token;
   std::chrono::milliseconds timeout{5000};  // per operation
   SidecarProcess* process = nullptr;        // set when the harness started the sidecar
@@ -41,6 +42,9 @@ struct Target {
   // True when the suite composes the whole command (--reference): a StartSpec may then leave out
   // --port and --token-file.
   bool composes_command = false;
+  // --tls with --reference or --spawn: the chain and key the sidecar was given and the CA the suite
+  // trusts (docs/protocol.md §14); null otherwise. With TLS, target_tls() holds the trust.
+  const ThrowawayPki* tls_pki = nullptr;
 };
 
 class CaseContext {

@@ -1,6 +1,8 @@
 // Option parsing and the --help text (which must stay true to what main.cpp does).
 #include "conformance/harness/options.hpp"
 
+#include "conformance/client/tls_client.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <string_view>
@@ -29,7 +31,9 @@ An option's value may follow it ("--json r.json") or be joined to it ("--json=r.
 also take it glued ("-s3.5", "-xperformance").
 
 target (exactly one):
-  URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
+  URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc, or over TLS
+                           wss://HOST:PORT/rpc (with --tls-ca or --tls-fingerprint; its HTTP
+                           endpoints are then reached with https://)
   --spawn 'CMD {port} {options}'
                            start CMD (through /bin/sh, with exec) after replacing {port} by a
                            free port and {options} by the options of 1.8 the suite chooses
@@ -49,6 +53,21 @@ target (exactly one):
          default_sidecar_bin + R"()
   --sidecar-arg ARG        one more argument for the sidecar --reference starts, after
                            {options} (repeatable), e.g. --sidecar-arg --rate --sidecar-arg 1000
+
+TLS (docs 14):
+  --tls                    with --reference or --spawn: make a throwaway CA, intermediate and
+                           certificate (EC P-256, for 127.0.0.1 and localhost, valid one day)
+                           in a private temporary directory, start the sidecar with
+                           --tls-cert CHAIN --tls-key KEY among its {options}, trust only that
+                           CA, expect the start-up line "... listening on wss://HOST:PORT/rpc",
+                           and delete the directory at the end; every case then runs over TLS
+  --tls-ca FILE            with a wss:// URL: trust the PEM CA certificates in FILE; the chain
+                           must verify and the certificate must name the URL's host or IP
+  --tls-fingerprint HEX    with a wss:// URL: trust exactly the certificate whose SHA-256 (of
+                           its DER) is HEX, 32 octets, colon-separated or not, any case (the
+                           "sha256 AB:CD:..." line a sidecar prints, 14.2d); the chain is not
+                           checked. Nothing is sent on a connection before its certificate is
+                           trusted; the suite offers ALPN http/1.1 and TLS 1.2 or later
 
   --pid PID                with a URL: the sidecar's process ID, so that the RSS case (10.7/1)
                            can read /proc/PID/status (without it, that case is skipped)
@@ -252,6 +271,12 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
       args.value(o.sidecar_bin);
     } else if (arg == "--sidecar-arg") {
       if (args.value(v)) o.sidecar_args.push_back(v);
+    } else if (arg == "--tls") {
+      o.tls = true;
+    } else if (arg == "--tls-ca") {
+      if (args.value(v)) o.tls_ca = v;
+    } else if (arg == "--tls-fingerprint") {
+      if (args.value(v)) o.tls_fingerprint = v;
     } else if (arg == "--reproducers") {
       if (args.value(v)) o.reproducers_dir = v;
     } else if (parse_run_option(args, o)) {
@@ -282,6 +307,26 @@ ParsedOptions parse_options(int argc, char** argv, std::string default_sidecar_b
     error("--reference makes its own token; --token/--token-file are for URL and --spawn");
   }
   if (!o.sidecar_args.empty() && !o.reference) error("--sidecar-arg is for --reference only");
+  const bool tls_url = o.url.starts_with("wss://") || o.url.starts_with("https://");
+  if (o.tls && !o.reference && !o.spawn) {
+    error("--tls is for --reference and --spawn; a wss:// URL takes --tls-ca or --tls-fingerprint");
+  }
+  if (o.tls_ca && o.tls_fingerprint) error("give --tls-ca or --tls-fingerprint, not both");
+  if ((o.tls_ca || o.tls_fingerprint) && !tls_url) {
+    error(std::string(o.tls_ca ? "--tls-ca" : "--tls-fingerprint") +
+          " is for a wss:// URL target (with --reference or --spawn, --tls makes its own CA)");
+  }
+  if (tls_url && !o.tls_ca && !o.tls_fingerprint) {
+    error(
+        "a wss:// URL needs --tls-ca FILE or --tls-fingerprint HEX: the suite sends nothing to a "
+        "server it cannot verify (docs 14.4)");
+  }
+  if (o.tls_fingerprint && !parse_fingerprint(*o.tls_fingerprint)) {
+    error(
+        "--tls-fingerprint needs 32 hex octets (64 hex digits, colons between octets allowed), "
+        "not \"" +
+        *o.tls_fingerprint + "\"");
+  }
   if (o.pid != 0 && o.url.empty()) {
     error("--pid is for a URL target (the suite knows the process it starts)");
   }

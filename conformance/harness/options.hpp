@@ -75,6 +75,11 @@ struct Options : RunOptions {
   bool reference = false;
   std::string sidecar_bin;                // for --reference
   std::vector<std::string> sidecar_args;  // extra arguments for --reference
+  // docs/protocol.md §14: --tls has the suite's sidecar (--reference, --spawn) serve TLS with a
+  // throwaway chain; --tls-ca / --tls-fingerprint say how to trust a wss:// URL target.
+  bool tls = false;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_fingerprint;
   bool help = false;
   bool version = false;  // --version, -V
   // The traceability matrix instead of a run: --coverage prints it, --coverage-markdown writes

@@ -1,6 +1,6 @@
 // Target set-up of the fuzz and replay subcommands: a URL, or a sidecar started through
-// harness/target/sidecar_startup.hpp as the normal mode (harness/main.cpp) does, with the fuzz mode's own
-// messages.
+// harness/target/sidecar_startup.hpp as the normal mode (harness/main.cpp) does, with the fuzz
+// mode's own messages.
 #include "conformance/netfuzz/target.hpp"
 
 #include <unistd.h>
@@ -77,6 +77,10 @@ bool open_target(const FuzzOptions& o, FuzzTarget& target, std::string& error) {
   const auto url = parse_url(o.url, &error);
   if (!url) {
     error = "bad URL " + o.url + ": " + error;
+    return false;
+  }
+  if (url->tls()) {
+    error = "the fuzz mode speaks plain text only: give a ws:// URL, not " + o.url;
     return false;
   }
   target.url = *url;

@@ -126,6 +126,11 @@ int soak_main(int argc, char** argv, const std::string& default_sidecar_bin) {
       std::fprintf(stderr, "flake-conform soak: bad URL %s: %s\n", o.url.c_str(), error.c_str());
       return kExitUsage;
     }
+    if (url->tls()) {
+      std::fprintf(stderr, "flake-conform soak: plain text only: give a ws:// URL, not %s\n",
+                   o.url.c_str());
+      return kExitUsage;
+    }
     target.url = *url;
   }
   if (!preflight(target, error)) {

@@ -96,7 +96,7 @@ bool Soak::start_clients(std::string& error) {
   shared_.host_header = target_.url.authority;
   shared_.path = target_.url.path;
   for (int i = 0; i < o_.clients; ++i) {
-    auto proxy = FaultProxy::start(target_.url.host, target_.url.port, error);
+    auto proxy = FaultProxy::start(target_.url.host, target_.url.port, nullptr, error);
     if (!proxy) return false;
     ClientSetup setup;
     setup.index = i;

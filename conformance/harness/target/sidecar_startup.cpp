@@ -16,16 +16,19 @@ namespace flake::conform {
 namespace {
 
 // A port given in advance is polled too: a --spawn command with {port} may never print the line.
-std::optional<Url> await_listening(SidecarProcess& process, std::uint16_t port,
+std::optional<Url> await_listening(SidecarProcess& process, std::uint16_t port, bool tls,
                                    std::chrono::milliseconds timeout) {
   const Deadline end = deadline_in(timeout);
   while (Clock::now() < end) {
     if (auto url = process.wait_listening(std::chrono::milliseconds(50))) return url;
     if (!process.running()) return std::nullopt;
     if (port != 0) {
+      // Accepting is listening; whether the TLS handshake works is for the preflight to say.
       TcpSocket probe;
-      if (probe.connect("127.0.0.1", port, deadline_in(std::chrono::milliseconds(100)))) {
-        return parse_url("ws://127.0.0.1:" + std::to_string(port) + "/rpc");
+      if (probe.connect("127.0.0.1", port, deadline_in(std::chrono::milliseconds(100)),
+                        TlsConnect{.use = TlsConnect::Use::kPlain})) {
+        return parse_url((tls ? "wss://127.0.0.1:" : "ws://127.0.0.1:") + std::to_string(port) +
+                         "/rpc");
       }
     }
   }
@@ -188,7 +191,15 @@ StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command
     r.error = StartError::kCannotStart;
     return r;
   }
-  r.url = await_listening(process, command.port, timeout);
+  r.url = await_listening(process, command.port, command.tls, timeout);
+  if (r.url && command.tls && !r.url->tls()) {
+    r.error = StartError::kNotTls;
+    r.message = "printed the start-up line \"listening on " + r.url->text() +
+                "\" although it was started with --tls-cert and --tls-key: a sidecar with a "
+                "certificate serves TLS and names the scheme wss (14.2a)";
+    r.url.reset();
+    return r;
+  }
   if (r.url) return r;
   if (process.running()) {
     r.error = StartError::kTimedOut;
@@ -219,10 +230,31 @@ SidecarLauncher SidecarLauncher::spawn(std::string command) {
   return l;
 }
 
+void SidecarLauncher::serve_tls(std::string chain_file, std::string key_file,
+                                std::string private_dir) {
+  tls_options_ = {"--tls-cert", std::move(chain_file), "--tls-key", std::move(key_file)};
+  tls_dir_ = std::move(private_dir);
+}
+
+namespace {
+
+void elide_dir(SidecarCommand& c, const std::string& dir) {
+  if (dir.empty()) return;
+  for (std::size_t at; (at = c.description.find(dir)) != std::string::npos;) {
+    c.description.replace(at, dir.size(), "<temporary directory>");
+  }
+}
+
+}  // namespace
+
 SidecarCommand SidecarLauncher::command(SidecarSetup setup) const {
-  const std::vector<std::string> options = setup_options(setup, optional_ok_);
-  if (spawn_) return spawn_command(*spawn_, options);
-  return reference_command(binary_, token_file_, extra_args_, options);
+  std::vector<std::string> options = setup_options(setup, optional_ok_);
+  options.insert(options.end(), tls_options_.begin(), tls_options_.end());
+  SidecarCommand c = spawn_ ? spawn_command(*spawn_, options)
+                            : reference_command(binary_, token_file_, extra_args_, options);
+  c.tls = tls();
+  elide_dir(c, tls_dir_);
+  return c;
 }
 
 std::optional<StartedSidecar> SidecarLauncher::start(SidecarSetup setup, const std::string& secret,
@@ -255,6 +287,8 @@ std::optional<SidecarCommand> SidecarLauncher::command(const StartSpec& spec,
                                                        std::string& error) const {
   std::vector<std::string> options =
       setup_options(spec.setup, optional_ok_ && spec.optional_options);
+  const bool tls_start = tls() && !spec.without_tls;
+  if (tls_start) options.insert(options.end(), tls_options_.begin(), tls_options_.end());
   options.insert(options.end(), spec.extra.begin(), spec.extra.end());
   if (spawn_) {
     if (spec.without_port || spec.without_token_file) {
@@ -271,6 +305,8 @@ std::optional<SidecarCommand> SidecarLauncher::command(const StartSpec& spec,
     SidecarCommand c = spawn_command(*spawn_, options);
     // An added --port replaces {port}: the start-up line tells where it listens.
     if (std::find(spec.extra.begin(), spec.extra.end(), "--port") != spec.extra.end()) c.port = 0;
+    c.tls = tls_start;
+    elide_dir(c, tls_dir_);
     return c;
   }
   SidecarCommand c;
@@ -291,6 +327,8 @@ std::optional<SidecarCommand> SidecarLauncher::command(const StartSpec& spec,
       c.description += " " + a;
     }
   }
+  c.tls = tls_start;
+  elide_dir(c, tls_dir_);
   return c;
 }
 

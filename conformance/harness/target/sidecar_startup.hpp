@@ -53,6 +53,7 @@ struct SidecarCommand {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH
   std::string description;        // for reports: the token file elided
   std::uint16_t port = 0;         // known in advance ({port} of --spawn), else 0
+  bool tls = false;  // started with --tls-cert and --tls-key: must print wss:// (§14.2a)
 };
 
 // The reference sidecar on a port it picks, with the conformance methods and the token read from
@@ -86,19 +87,21 @@ SidecarCommand spawn_command(std::string command, std::span<const std::string> o
 // True when a --spawn command leaves its options to the suite ("{options}").
 bool takes_options(std::string_view spawn);
 
-enum class StartError { kNone, kCannotStart, kExited, kTimedOut };
+enum class StartError { kNone, kCannotStart, kExited, kTimedOut, kNotTls };
 
 struct StartResult {
   std::optional<Url> url;  // set when it listens
   StartError error = StartError::kNone;
   // kCannotStart: SidecarProcess::start's reason; kExited: "exited before listening (exit status
-  // N)" or "(killed by a signal)"; kTimedOut: "did not start listening within N ms".
+  // N)" or "(killed by a signal)"; kTimedOut: "did not start listening within N ms"; kNotTls: a
+  // command with a certificate printed a ws:// start-up line (the process still runs).
   std::string message;
 };
 
 // Starts `command` in `process` (`secret` as for SidecarProcess::start) and waits up to `timeout`
-// for its "listening on ws://HOST:PORT/rpc" line, or, with command.port set, for that port to
-// accept a connection (a {port} command need not print the line).
+// for its "listening on ws://HOST:PORT/rpc" line (wss:// with command.tls, else kNotTls), or, with
+// command.port set, for that port to accept a connection (a {port} command need not print the
+// line).
 StartResult start_sidecar(SidecarProcess& process, const SidecarCommand& command,
                           const std::string& secret, std::chrono::milliseconds timeout,
                           const std::vector<EnvChange>& env = {});
@@ -115,6 +118,7 @@ struct StartSpec {
   bool without_port = false;
   bool without_token_file = false;
   bool wait = true;  // false: return once the process runs; the case waits for what it needs
+  bool without_tls = false;  // in a --tls run: leave out --tls-cert and --tls-key (§14.1a)
   std::chrono::milliseconds timeout{10000};  // the wait for the start-up line or the exit
 };
 
@@ -144,6 +148,11 @@ class SidecarLauncher {
   static SidecarLauncher reference(std::string binary, std::string token_file,
                                    std::vector<std::string> extra_args);
   static SidecarLauncher spawn(std::string command);
+  // --tls: every start passes --tls-cert `chain_file` --tls-key `key_file` among its options (the
+  // optional options of §14.2, kept when the suite drops those of §1.8) and must print wss://.
+  // Paths under `private_dir` show as "<temporary directory>" in descriptions.
+  void serve_tls(std::string chain_file, std::string key_file, std::string private_dir);
+  bool tls() const { return !tls_options_.empty(); }
 
   bool chooses_options() const { return !spawn_ || takes_options(*spawn_); }
   // Whether the optional options are still passed (false after a start failed with them).
@@ -169,6 +178,8 @@ class SidecarLauncher {
   std::string binary_;
   std::string token_file_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> tls_options_;
+  std::string tls_dir_;
   bool optional_ok_ = true;
   std::vector<std::string> notes_;
 };

@@ -86,7 +86,7 @@ struct Fixture {
   std::unique_ptr<FaultProxy> proxy;
   Fixture() {
     std::string error;
-    proxy = FaultProxy::start("127.0.0.1", echo.port(), error);
+    proxy = FaultProxy::start("127.0.0.1", echo.port(), nullptr, error);
     EXPECT_TRUE(proxy) << error;
   }
   TcpSocket connect() {
@@ -200,7 +200,7 @@ TEST(FaultProxy, ClientCloseIsPassedOn) {
 TEST(FaultProxy, UnreachableTargetResetsTheClient) {
   const std::uint16_t nobody = pick_free_port();
   std::string error;
-  auto proxy = FaultProxy::start("127.0.0.1", nobody, error);
+  auto proxy = FaultProxy::start("127.0.0.1", nobody, nullptr, error);
   ASSERT_TRUE(proxy) << error;
   // The proxy accepts, fails to reach the target and resets: the reset may already fail the
   // connect.

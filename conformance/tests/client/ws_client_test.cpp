@@ -288,7 +288,7 @@ TEST(Url, Parsing) {
   EXPECT_EQ(u->host, "::1");
   EXPECT_EQ(u->path, "/");
   std::string error;
-  EXPECT_FALSE(parse_url("wss://x/rpc", &error));
+  EXPECT_FALSE(parse_url("ftp://x/rpc", &error));
   EXPECT_FALSE(parse_url("ws://x:99999/", &error));
   EXPECT_FALSE(parse_url("127.0.0.1:9123", &error));
 }

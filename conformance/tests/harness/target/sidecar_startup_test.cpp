@@ -332,3 +332,68 @@ TEST(StartSpecs, AFailedStartKeepsItsProcessAndExitStatus) {
 
 }  // namespace
 }  // namespace flake::conform
+
+namespace flake::conform {
+namespace {
+
+// §1.2a: the start-up line names wss with TLS; the URL keeps the scheme.
+TEST(TlsStarts, AWssStartUpLineIsATlsUrl) {
+  SidecarProcess p;
+  std::string error;
+  ASSERT_TRUE(p.start({"sh", "-c", "echo x listening on wss://127.0.0.1:4712/rpc; exec sleep 30"},
+                      "", error))
+      << error;
+  const auto url = p.wait_listening(std::chrono::milliseconds(5000));
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->scheme, "wss");
+  EXPECT_EQ(url->port, 4712);
+  EXPECT_TRUE(url->tls());
+  p.stop();
+}
+
+// --tls: the certificate and key go among {options}, kept without the optional options of §1.8,
+// their directory elided from descriptions; a ws:// line is then a failure.
+TEST(TlsStarts, TheLauncherPassesTheCertificateAndWantsWss) {
+  SidecarLauncher launcher = SidecarLauncher::spawn(
+      "sh -c 'echo \"$*\"; echo stand-in listening on ws://127.0.0.1:4713/rpc; exec sleep 30' "
+      "side {options}");
+  launcher.serve_tls("/tmp/pki-dir/chain.pem", "/tmp/pki-dir/key.pem", "/tmp/pki-dir");
+  const SidecarCommand c = launcher.command(SidecarSetup::kSuite);
+  EXPECT_TRUE(c.tls);
+  EXPECT_TRUE(
+      c.description.ends_with("--ping-interval-ms 2000 --tls-cert <temporary directory>/chain.pem "
+                              "--tls-key <temporary directory>/key.pem"))
+      << c.description;
+  EXPECT_NE(c.argv[2].find("--tls-cert /tmp/pki-dir/chain.pem --tls-key /tmp/pki-dir/key.pem"),
+            std::string::npos);
+  StartResult failure;
+  std::string output;
+  EXPECT_FALSE(
+      launcher.start(SidecarSetup::kSuite, "", std::chrono::milliseconds(5000), failure, output));
+  EXPECT_EQ(failure.error, StartError::kNotTls);
+  EXPECT_NE(failure.message.find("listening on ws://127.0.0.1:4713/rpc"), std::string::npos)
+      << failure.message;
+  EXPECT_NE(failure.message.find("14.2a"), std::string::npos);
+
+  std::string error;
+  StartSpec spec;
+  spec.without_tls = true;  // §14.1a: a start without a certificate
+  const auto plain = launcher.command(spec, error);
+  ASSERT_TRUE(plain) << error;
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->description.find("--tls-cert"), std::string::npos);
+}
+
+TEST(TlsStarts, AWssLineSatisfiesATlsStart) {
+  SidecarCommand c;
+  c.argv = {"sh", "-c", "echo stand-in listening on wss://127.0.0.1:4714/rpc; exec sleep 30"};
+  c.tls = true;
+  SidecarProcess p;
+  const StartResult r = start_sidecar(p, c, "", std::chrono::milliseconds(5000));
+  ASSERT_TRUE(r.url) << r.message;
+  EXPECT_EQ(r.url->text(), "wss://127.0.0.1:4714/rpc");
+  p.stop();
+}
+
+}  // namespace
+}  // namespace flake::conform
