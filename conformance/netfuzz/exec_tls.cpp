@@ -49,7 +49,11 @@ std::unique_ptr<ScriptTls> ScriptTls::handshake(int fd, const std::string& host,
     return nullptr;
   }
   SSL* ssl = tls->ssl_.get();
-  if (max_version == "1.2") SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+  if (max_version == "1.2") {
+    SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+    // The suite's client refuses renegotiation; this one exists to ask the server for one.
+    SSL_clear_options(ssl, SSL_OP_NO_RENEGOTIATION);
+  }
   // The fingerprint-pinned client checks in its own verify callback; a CA-trusting one needs the
   // host checked here as TcpSocket's layer does.
   if (!client->options().ca_file.empty()) {
