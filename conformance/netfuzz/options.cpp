@@ -50,7 +50,7 @@ bool parse_number(std::string_view text, long min, long max, long& out) {
 
 std::string fuzz_usage(const std::string& default_sidecar_bin) {
   std::string families;
-  for (const Family f : all_families())
+  for (const Family f : tls_families())
     families += (families.empty() ? "" : ",") + std::string(to_string(f));
   return std::string(R"(usage: flake-conform fuzz [options] URL
        flake-conform fuzz [options] --spawn 'COMMAND ... {port} ...'
@@ -58,8 +58,10 @@ std::string fuzz_usage(const std::string& default_sidecar_bin) {
 
 Throws malformed traffic at a sidecar in bursts (WebSocket framing, UTF-8, close handshakes,
 JSON-RPC mutations, MessagePack bombs, oversized messages, slowloris, half-open connections,
-abrupt closes, HTTP request smuggling) and after each burst checks that it still answers. The
-traffic depends only on --seed, the burst index and the sidecar's advertised maxMessageBytes.
+abrupt closes, HTTP request smuggling; over TLS also raw mutated TLS records) and after each
+burst checks that it still answers. The traffic depends only on --seed, the burst index and the
+sidecar's advertised maxMessageBytes (the tls family also on the ClientHello OpenSSL makes at the
+start of the run).
 The first failure writes a reproducer file for `flake-conform replay` and ends the run. An
 option's value may follow it ("--seed 7") or be joined to it ("--seed=7").
 
