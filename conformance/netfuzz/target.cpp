@@ -110,10 +110,6 @@ bool open_target(const FuzzOptions& o, FuzzTarget& target, std::string& error) {
     error = "bad URL " + o.url + ": " + error;
     return false;
   }
-  if (url->tls()) {
-    error = "the fuzz mode speaks plain text only: give a ws:// URL, not " + o.url;
-    return false;
-  }
   target.url = *url;
   if (url->tls()) {
     if (!o.tls_ca && !o.tls_fingerprint) {
