@@ -3,6 +3,7 @@
 #include "conformance/netfuzz/exec.hpp"
 
 #include "conformance/client/ws_frame.hpp"
+#include "conformance/netfuzz/exec_tls.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,7 +19,32 @@ struct Conn {
   TcpSocket socket;
   ConnOutcome outcome;
   std::string inbox;  // what the peer sent, kept only while a step looks for something in it
+  std::unique_ptr<ScriptTls> tls;  // the Tls* steps' own session on a plain connection
 };
+
+// A Tls* step's verdict: false ends the connection with `end` (the server may well refuse).
+bool tls_step(Conn& c, const Step& step, const ExecTarget& target, Deadline deadline) {
+  std::string error;
+  bool ok = true;
+  if (step.kind == StepKind::TlsHandshake) {
+    c.tls = ScriptTls::handshake(c.socket.fd(), target.host, step.text, deadline, error);
+    ok = c.tls != nullptr;
+    if (ok) ++c.outcome.tls_handshakes;
+  } else if (!c.tls) {
+    error = std::string(to_string(step.kind)) + " without tls_handshake";
+    ok = false;
+  } else if (step.kind == StepKind::TlsSend) {
+    const std::string data = expand(step.segments, target);
+    ok = c.tls->write(data, deadline, error);
+    if (ok) c.outcome.sent += data.size();
+  } else if (step.kind == StepKind::TlsCloseNotify) {
+    c.tls->close_notify();
+  } else {
+    ok = c.tls->rekey(deadline, error);
+  }
+  if (!ok) c.outcome.end = error;
+  return ok;
+}
 
 Deadline step_deadline(const ExecTarget& target, Deadline burst) {
   return std::min(burst, deadline_in(target.op_timeout));
@@ -169,16 +195,24 @@ bool run_step(Conn& c, const Step& step, const ExecTarget& target, Deadline burs
       c.socket.close();
       c.outcome.end = "closed by us";
       return false;
+    case StepKind::TlsHandshake:
+    case StepKind::TlsSend:
+    case StepKind::TlsCloseNotify:
+    case StepKind::TlsRekey:
+      return tls_step(c, step, target, step_deadline(target, burst));
   }
   return false;
 }
 
 void run_connection(Conn& c, const ConnScript& script, const ExecTarget& target, Deadline burst) {
   c.outcome.label = script.label;
-  if (!c.socket.connect(target.host, target.port, step_deadline(target, burst))) {
+  TlsConnect how;
+  if (script.plain) how.use = TlsConnect::Use::kPlain;
+  if (!c.socket.connect(target.host, target.port, step_deadline(target, burst), how)) {
     c.outcome.end = "connect: " + c.socket.error();
     return;
   }
+  c.outcome.connected = true;
   for (const Step& step : script.steps) {
     if (!run_step(c, step, target, burst)) break;
     if (Clock::now() >= burst) {

@@ -26,6 +26,8 @@ struct ConnOutcome {
   std::uint64_t sent = 0;
   std::uint64_t received = 0;
   std::string end;  // how the script ended: "done", "connect failed", "peer closed", ...
+  bool connected = false;
+  int tls_handshakes = 0;  // completed by a plain script's own session (TlsHandshake)
 };
 
 struct BurstOutcome {

@@ -11,12 +11,13 @@
 namespace flake::conform::netfuzz {
 namespace {
 
-constexpr std::array kFamilies{
-    Family::Framing,   Family::Utf8,      Family::Close,    Family::JsonRpc, Family::MsgPack,
-    Family::Oversized, Family::Slowloris, Family::HalfOpen, Family::Abrupt,  Family::Http};
+constexpr std::array kFamilies{Family::Framing,   Family::Utf8,     Family::Close,
+                               Family::JsonRpc,   Family::MsgPack,  Family::Oversized,
+                               Family::Slowloris, Family::HalfOpen, Family::Abrupt,
+                               Family::Http,      Family::Tls};
 constexpr std::array<std::string_view, kFamilies.size()> kNames{
-    "framing",   "utf8",      "close",     "jsonrpc", "msgpack",
-    "oversized", "slowloris", "half-open", "abrupt",  "http"};
+    "framing",   "utf8",      "close",  "jsonrpc", "msgpack", "oversized",
+    "slowloris", "half-open", "abrupt", "http",    "tls"};
 
 // SplitMix64: spreads (seed, index) over the whole state so neighbouring bursts do not correlate.
 std::uint64_t mix(std::uint64_t x) {
@@ -42,6 +43,9 @@ const std::string kPing = R"({"jsonrpc":"2.0","method":"system.ping","id":1})";
 }  // namespace
 
 std::span<const Family> all_families() {
+  return std::span<const Family>(kFamilies).first(kFamilies.size() - 1);
+}
+std::span<const Family> tls_families() {
   return kFamilies;
 }
 
@@ -77,7 +81,7 @@ Rng burst_rng(std::uint64_t seed, std::uint64_t index) {
 }
 
 Family burst_family(std::uint64_t seed, std::uint64_t index, std::span<const Family> families) {
-  if (families.empty()) families = kFamilies;
+  if (families.empty()) families = all_families();
   std::vector<Family> order(families.begin(), families.end());
   Rng rng(mix(seed ^ 0xfa11ULL) + index / order.size());
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(rng, i)]);
@@ -135,6 +139,8 @@ ConnScript generate_connection(Family family, Rng& rng, const GenContext& contex
       return gen_abrupt(rng, context);
     case Family::Http:
       return gen_http(rng, context);
+    case Family::Tls:
+      return gen_tls(rng, context);
   }
   return {};
 }

@@ -27,9 +27,12 @@ enum class Family {
   HalfOpen,   // connections that stop talking or half-close
   Abrupt,     // resets and closes in the middle of a handshake, frame or body
   Http,       // REST side: request smuggling shapes, huge heads, chunk-size overflow
+  Tls,        // runs over TLS only: raw mutated TLS records, half handshakes, KeyUpdate
 };
 
+// The families of a plain run (the default set); tls_families() adds Family::Tls.
 std::span<const Family> all_families();
+std::span<const Family> tls_families();
 std::string_view to_string(Family family);
 std::optional<Family> family_from_string(std::string_view name);
 
@@ -37,6 +40,8 @@ std::optional<Family> family_from_string(std::string_view name);
 struct GenContext {
   std::uint64_t max_message_bytes = std::uint64_t{16} << 20;  // capabilities.maxMessageBytes
   std::string ws_path = "/rpc";
+  // The ClientHello the TLS family mutates; empty: capture_client_hello() once per process.
+  std::string client_hello;
 };
 
 // The PRNG of one burst: independent of every other burst, so burst k can be regenerated alone.
@@ -79,6 +84,11 @@ ConnScript gen_slowloris(Rng& rng, const GenContext& context);
 ConnScript gen_half_open(Rng& rng, const GenContext& context);
 ConnScript gen_abrupt(Rng& rng, const GenContext& context);
 ConnScript gen_http(Rng& rng, const GenContext& context);
+ConnScript gen_tls(Rng& rng, const GenContext& context);
+
+// One TLS record holding the ClientHello OpenSSL sends first (memory BIOs, nothing on the network);
+// empty when OpenSSL fails. Its random fields differ from call to call (gen_tls.cpp).
+std::string capture_client_hello();
 
 // Text of a JSON-RPC request mutated structurally (gen_payloads.cpp).
 std::string mutated_request(Rng& rng);

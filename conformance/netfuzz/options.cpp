@@ -10,7 +10,8 @@ namespace flake::conform::netfuzz {
 namespace {
 
 const char* const kTargetHelp = R"(target (exactly one, as in the normal mode):
-  URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc
+  URL                      a running sidecar, e.g. ws://127.0.0.1:9123/rpc, or
+                           wss://HOST:PORT/rpc with --tls-ca or --tls-fingerprint
   --spawn 'CMD {port}'     start CMD (through /bin/sh, with exec) after replacing {port} by a
                            free port, wait for its start-up line, stop it at the end
   --reference              start the reference sidecar with --port 0 --conformance and a random
@@ -18,6 +19,12 @@ const char* const kTargetHelp = R"(target (exactly one, as in the normal mode):
   --sidecar-bin PATH       the binary --reference starts (default: )";
 
 const char* const kCheckHelp = R"(
+  --tls                    with --reference or --spawn: a throwaway CA, intermediate and leaf;
+                           the sidecar gets --tls-cert CHAIN --tls-key KEY ({options} of a
+                           --spawn command) and every connection goes through TLS; the fuzz
+                           run adds the tls family (raw mutated TLS records on plain TCP)
+  --tls-ca FILE            with a wss:// URL: trust the PEM CA certificates in FILE
+  --tls-fingerprint HEX    with a wss:// URL: trust exactly the leaf with this SHA-256
   --sidecar-arg ARG        one more argument for the sidecar --reference starts (repeatable)
   --token T | --token-file F   the sidecar's token (URL and --spawn; else FLAKE_SIDECAR_TOKEN)
   --pid P                  the sidecar's process id, for the RSS check of a URL target
@@ -43,7 +50,7 @@ bool parse_number(std::string_view text, long min, long max, long& out) {
 
 std::string fuzz_usage(const std::string& default_sidecar_bin) {
   std::string families;
-  for (const Family f : all_families())
+  for (const Family f : tls_families())
     families += (families.empty() ? "" : ",") + std::string(to_string(f));
   return std::string(R"(usage: flake-conform fuzz [options] URL
        flake-conform fuzz [options] --spawn 'COMMAND ... {port} ...'
@@ -51,8 +58,10 @@ std::string fuzz_usage(const std::string& default_sidecar_bin) {
 
 Throws malformed traffic at a sidecar in bursts (WebSocket framing, UTF-8, close handshakes,
 JSON-RPC mutations, MessagePack bombs, oversized messages, slowloris, half-open connections,
-abrupt closes, HTTP request smuggling) and after each burst checks that it still answers. The
-traffic depends only on --seed, the burst index and the sidecar's advertised maxMessageBytes.
+abrupt closes, HTTP request smuggling; over TLS also raw mutated TLS records) and after each
+burst checks that it still answers. The traffic depends only on --seed, the burst index and the
+sidecar's advertised maxMessageBytes (the tls family also on the ClientHello OpenSSL makes at the
+start of the run).
 The first failure writes a reproducer file for `flake-conform replay` and ends the run. An
 option's value may follow it ("--seed 7") or be joined to it ("--seed=7").
 
@@ -129,6 +138,12 @@ ParsedFuzzOptions parse_fuzz_options(int argc, char** argv, std::string default_
       if (value()) o.sidecar_bin = v;
     } else if (arg == "--sidecar-arg") {
       if (value()) o.sidecar_args.push_back(v);
+    } else if (arg == "--tls") {
+      o.tls = true;
+    } else if (arg == "--tls-ca") {
+      if (value()) o.tls_ca = v;
+    } else if (arg == "--tls-fingerprint") {
+      if (value()) o.tls_fingerprint = v;
     } else if (arg == "--pid") {
       number(1, 1L << 30, n);
       if (n > 0) o.pid = n;
@@ -196,6 +211,22 @@ ParsedFuzzOptions parse_fuzz_options(int argc, char** argv, std::string default_
   if (!o.sidecar_args.empty() && !o.reference) error("--sidecar-arg is for --reference only");
   if (o.pid && (o.reference || o.spawn))
     error("--pid is for a URL target (a spawned sidecar is watched anyway)");
+  const bool tls_url = o.url.starts_with("wss://");
+  if (o.tls && !o.reference && !o.spawn) {
+    error("--tls is for --reference and --spawn; a wss:// URL takes --tls-ca or --tls-fingerprint");
+  }
+  if (o.tls_ca && o.tls_fingerprint) error("give --tls-ca or --tls-fingerprint, not both");
+  if ((o.tls_ca || o.tls_fingerprint) && !tls_url) {
+    error(std::string(o.tls_ca ? "--tls-ca" : "--tls-fingerprint") + " is for a wss:// URL target");
+  }
+  if (tls_url && !o.tls_ca && !o.tls_fingerprint) {
+    error("a wss:// URL needs --tls-ca FILE or --tls-fingerprint HEX");
+  }
+  for (const Family f : o.families) {
+    if (f == Family::Tls && !o.tls && !tls_url) {
+      error("the tls family needs a run over TLS (--tls or a wss:// URL)");
+    }
+  }
   return parsed;
 }
 

@@ -23,6 +23,11 @@ struct FuzzOptions {
   std::string sidecar_bin;
   std::vector<std::string> sidecar_args;
   std::optional<long> pid;  // RSS of a sidecar we did not start
+  // TLS (docs/protocol.md §14), as in the normal mode: --tls for a sidecar we start, a CA file or
+  // a pinned fingerprint for a wss:// URL.
+  bool tls = false;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_fingerprint;
   // Fuzzing.
   std::uint64_t seed = 1;
   long seconds = 60;

@@ -105,7 +105,11 @@ json step_json(const Step& step) {
   json j{{"op", to_string(step.kind)}};
   switch (step.kind) {
     case StepKind::Send:
+    case StepKind::TlsSend:
       j["data"] = segments_json(step.segments);
+      break;
+    case StepKind::TlsHandshake:
+      j["max_version"] = step.text;
       break;
     case StepKind::Trickle:
       j["delay_ms"] = step.delay_ms;
@@ -157,9 +161,11 @@ std::optional<Segment> parse_segment(const json& j, std::string& error) {
 }
 
 std::optional<Step> parse_step(const json& j, std::string& error) {
-  static constexpr std::array kKinds{StepKind::Send,          StepKind::Trickle, StepKind::Upgrade,
-                                     StepKind::Authenticate,  StepKind::Pause,   StepKind::Drain,
-                                     StepKind::ShutdownWrite, StepKind::Abort,   StepKind::Close};
+  static constexpr std::array kKinds{
+      StepKind::Send,    StepKind::Trickle,      StepKind::Upgrade,       StepKind::Authenticate,
+      StepKind::Pause,   StepKind::Drain,        StepKind::ShutdownWrite, StepKind::Abort,
+      StepKind::Close,   StepKind::TlsHandshake, StepKind::TlsSend,       StepKind::TlsCloseNotify,
+      StepKind::TlsRekey};
   const std::string op = j.value("op", "");
   Step step;
   bool known = false;
@@ -182,6 +188,7 @@ std::optional<Step> parse_step(const json& j, std::string& error) {
   }
   step.delay_ms = j.value("delay_ms", j.value("ms", 0));
   if (step.kind == StepKind::Upgrade) step.text = j.value("key", "");
+  if (step.kind == StepKind::TlsHandshake) step.text = j.value("max_version", "");
   if (step.kind == StepKind::Authenticate) {
     auto mask = from_hex(j.value("mask_hex", "00000000"));
     if (!mask || mask->size() != 4) {
@@ -200,7 +207,9 @@ std::string reproducer_text(const Reproducer& r) {
   for (const ConnScript& c : r.burst.conns) {
     json steps = json::array();
     for (const Step& s : c.steps) steps.push_back(step_json(s));
-    conns.push_back({{"label", c.label}, {"hold", c.hold}, {"steps", steps}});
+    json conn{{"label", c.label}, {"hold", c.hold}, {"steps", steps}};
+    if (c.plain) conn["plain"] = true;
+    conns.push_back(std::move(conn));
   }
   const json j{{"format", kReproducerFormat},
                {"seed", r.seed},
@@ -209,6 +218,7 @@ std::string reproducer_text(const Reproducer& r) {
                {"max_message_bytes", r.max_message_bytes},
                {"failure", r.failure},
                {"target", r.target},
+               {"tls", r.tls},
                {"connections", conns}};
   return j.dump(1) + "\n";
 }
@@ -231,10 +241,12 @@ std::optional<Reproducer> parse_reproducer(std::string_view text, std::string& e
     r.max_message_bytes = j.value("max_message_bytes", std::uint64_t{0});
     r.failure = j.value("failure", "");
     r.target = j.value("target", "");
+    r.tls = j.value("tls", false);
     for (const json& c : j.at("connections")) {
       ConnScript conn;
       conn.label = c.value("label", "");
       conn.hold = c.value("hold", false);
+      conn.plain = c.value("plain", false);
       for (const json& s : c.at("steps")) {
         auto step = parse_step(s, error);
         if (!step) return std::nullopt;

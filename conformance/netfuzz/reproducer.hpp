@@ -18,6 +18,7 @@ struct Reproducer {
   std::uint64_t max_message_bytes = 0;  // what the generators were told (informative)
   std::string failure;                  // what the fuzzer saw after the burst
   std::string target;                   // informative
+  bool tls = false;                     // the run was over TLS: replay needs a TLS target
   Burst burst;                          // index, family, connections
 };
 

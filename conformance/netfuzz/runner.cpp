@@ -81,13 +81,24 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
                  first.failure.c_str());
     return kExitUsage;
   }
+  // The tls family joins the default set only when the run is over TLS.
+  const std::span<const Family> families = !o.families.empty()
+                                               ? std::span<const Family>(o.families)
+                                               : (target.tls ? tls_families() : all_families());
   GenContext context;
+  if (target.tls) {
+    context.client_hello = capture_client_hello();
+    if (context.client_hello.size() <= 9) {
+      std::fprintf(stderr, "flake-conform fuzz: OpenSSL made no ClientHello to mutate\n");
+      return kExitUsage;
+    }
+  }
   if (first.max_message_bytes > 0) context.max_message_bytes = first.max_message_bytes;
   context.ws_path = target.url.path;
   const ExecTarget exec = exec_target(target, o);
   std::fprintf(stderr,
-               "flake-conform fuzz: %s%s, seed %llu, %ld s, maxMessageBytes %llu, RSS %s%s\n",
-               target.text().c_str(),
+               "flake-conform fuzz: %s%s%s, seed %llu, %ld s, maxMessageBytes %llu, RSS %s%s\n",
+               target.text().c_str(), target.tls ? " over TLS" : "",
                target.description.empty() ? "" : (" (started: " + target.description + ")").c_str(),
                static_cast<unsigned long long>(o.seed), o.seconds,
                static_cast<unsigned long long>(context.max_message_bytes),
@@ -100,17 +111,24 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
   std::uint64_t sent = 0;
   std::uint64_t conns = 0;
   long worst_ping = 0;
+  std::uint64_t raw_tls_conns = 0;  // plain scripts that reached the TLS port
+  std::uint64_t raw_tls_handshakes = 0;
   std::map<std::string, std::uint64_t> per_family;
   std::optional<HealthResult> failed;
   std::uint64_t index = o.first_burst;
   for (; Clock::now() < end && (!o.bursts || bursts < *o.bursts); ++index, ++bursts) {
-    const Burst burst = generate_burst(o.seed, index, context, o.families);
+    const Burst burst = generate_burst(o.seed, index, context, families);
     BurstOutcome outcome = run_burst(burst, exec, std::min(end, deadline_in(kBurstBudget)));
     const HealthResult health = watch.check();  // held connections still open
     release(outcome.held);
     sent += outcome.sent;
     conns += burst.conns.size();
     ++per_family[burst.family];
+    for (std::size_t i = 0; i < outcome.conns.size(); ++i) {
+      if (!burst.conns[i].plain || !target.tls) continue;
+      raw_tls_conns += outcome.conns[i].connected ? 1 : 0;
+      raw_tls_handshakes += static_cast<std::uint64_t>(outcome.conns[i].tls_handshakes);
+    }
     worst_ping = std::max(worst_ping, health.ping_ms);
     std::fprintf(stderr, "burst %llu %-9s %zu conn, %s sent: %s",
                  static_cast<unsigned long long>(index), burst.family.c_str(), burst.conns.size(),
@@ -131,6 +149,7 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
       r.max_message_bytes = context.max_message_bytes;
       r.failure = health.failure;
       r.target = target.text();
+      r.tls = target.tls;
       r.burst = burst;
       const std::string path =
           o.reproducer_out.empty()
@@ -141,8 +160,8 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
       if (write_reproducer(path, r, error)) {
         std::fprintf(
             stderr,
-            "reproducer: %s\n  replay: flake-conform replay %s <URL|--spawn CMD|--reference>\n",
-            path.c_str(), path.c_str());
+            "reproducer: %s\n  replay: flake-conform replay %s <URL|--spawn CMD|--reference>%s\n",
+            path.c_str(), path.c_str(), target.tls ? " (over TLS: --tls or a wss:// URL)" : "");
       } else {
         std::fprintf(stderr, "flake-conform fuzz: %s\n", error.c_str());
       }
@@ -154,8 +173,16 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
   }
   const bool stopped_ok = stop_cleanly(target);
   const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start);
-  std::string families;
-  for (const auto& [name, count] : per_family) families += " " + name + "=" + std::to_string(count);
+  std::string family_counts;
+  for (const auto& [name, count] : per_family)
+    family_counts += " " + name + "=" + std::to_string(count);
+  if (target.tls) {
+    std::fprintf(stderr,
+                 "tls family: %llu raw connections reached the TLS port, %llu script handshakes "
+                 "completed\n",
+                 static_cast<unsigned long long>(raw_tls_conns),
+                 static_cast<unsigned long long>(raw_tls_handshakes));
+  }
   std::fprintf(stderr,
                "\nsummary: %s (%llu..%llu) in %lld s, %s, %s sent; slowest "
                "health check %ld ms; RSS baseline %s, peak %s; families:%s\nresult: %s\n",
@@ -164,12 +191,21 @@ int fuzz(const FuzzOptions& o, FuzzTarget& target) {
                static_cast<long long>(elapsed.count()), counted(conns, "connection").c_str(),
                size_text(sent).c_str(), worst_ping,
                target.pid ? mib(watch.baseline_kib()).c_str() : "-",
-               target.pid ? mib(watch.peak_kib()).c_str() : "-", families.c_str(),
+               target.pid ? mib(watch.peak_kib()).c_str() : "-", family_counts.c_str(),
                failed ? "FAILURE FOUND" : (stopped_ok ? "survived" : "FAILURE at shutdown"));
   return failed || !stopped_ok ? kExitFailure : 0;
 }
 
 int replay(const FuzzOptions& o, const Reproducer& r, FuzzTarget& target) {
+  if (r.tls != target.tls) {
+    std::fprintf(stderr,
+                 "flake-conform replay: the burst was recorded over %s; replay it against a %s "
+                 "target (%s)\n",
+                 r.tls ? "TLS" : "plain text", r.tls ? "TLS" : "plain-text",
+                 r.tls ? "--tls, or a wss:// URL with --tls-ca or --tls-fingerprint"
+                       : "no --tls, a ws:// URL");
+    return kExitUsage;
+  }
   HealthWatch watch(target, o.health_timeout, o.rss_growth_mib);
   const HealthResult first = watch.baseline();
   if (!first.ok) {

@@ -92,6 +92,18 @@ Step simple(StepKind kind) {
   return s;
 }
 
+Step tls_handshake(std::string max_version) {
+  Step s;
+  s.kind = StepKind::TlsHandshake;
+  s.text = std::move(max_version);
+  return s;
+}
+Step tls_send(std::string data) {
+  Step s = send(std::move(data));
+  s.kind = StepKind::TlsSend;
+  return s;
+}
+
 std::string_view to_string(StepKind kind) {
   switch (kind) {
     case StepKind::Send:
@@ -112,6 +124,14 @@ std::string_view to_string(StepKind kind) {
       return "abort";
     case StepKind::Close:
       return "close";
+    case StepKind::TlsHandshake:
+      return "tls_handshake";
+    case StepKind::TlsSend:
+      return "tls_send";
+    case StepKind::TlsCloseNotify:
+      return "tls_close_notify";
+    case StepKind::TlsRekey:
+      return "tls_rekey";
   }
   return "?";
 }

@@ -32,6 +32,12 @@ enum class StepKind {
   ShutdownWrite,  // half-close: FIN, reading stays open
   Abort,          // RST
   Close,          // FIN and release
+  // On a plain connection to a TLS target (ConnScript::plain), a TLS session of the script's own
+  // beside the raw bytes that Send writes (gen_tls.cpp):
+  TlsHandshake,    // a complete handshake with the target's trust; text "1.2" caps the version
+  TlsSend,         // the segments through that session
+  TlsCloseNotify,  // close_notify; the TCP connection stays open for what follows
+  TlsRekey,        // TLS 1.3: KeyUpdate (update requested); TLS 1.2: a renegotiation attempt
 };
 
 struct Step {
@@ -45,6 +51,8 @@ struct ConnScript {
   std::string label;
   std::vector<Step> steps;
   bool hold = false;  // stays open until the health check after the burst is done
+  // Plain TCP even when the run is over TLS: the bytes of Send are the raw TLS records.
+  bool plain = false;
 };
 
 struct Burst {
@@ -71,6 +79,8 @@ Step authenticate(std::string mask_key);
 Step pause(int ms);
 Step drain(int ms);
 Step simple(StepKind kind);
+Step tls_handshake(std::string max_version);
+Step tls_send(std::string data);
 
 std::string_view to_string(StepKind kind);
 

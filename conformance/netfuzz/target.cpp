@@ -3,6 +3,8 @@
 // mode's own messages.
 #include "conformance/netfuzz/target.hpp"
 
+#include "conformance/harness/target/tls_target.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -29,8 +31,37 @@ bool start_process(const FuzzOptions& o, FuzzTarget& target, std::string& error)
     if (!written) return false;
     target.token_file = std::move(*written);
     command = reference_command(o.sidecar_bin, target.token_file.path(), o.sidecar_args);
+  } else if (o.tls) {
+    if (!takes_options(*o.spawn)) {
+      error =
+          "--tls with --spawn needs {options} in the command (where --tls-cert and --tls-key go)";
+      return false;
+    }
   } else {
     command = spawn_command(*o.spawn);
+  }
+  if (o.tls) {
+    // The trust and the files of the normal mode's --tls (harness/target/tls_target.hpp).
+    SidecarLauncher launcher =
+        o.reference
+            ? SidecarLauncher::reference(o.sidecar_bin, target.token_file.path(), o.sidecar_args)
+            : SidecarLauncher::spawn(*o.spawn);
+    target.pki = serve_throwaway_tls(launcher, error);
+    if (!target.pki) {
+      error = "cannot set up TLS: " + error;
+      return false;
+    }
+    const std::vector<std::string> tls_options{"--conformance", "--tls-cert",
+                                               target.pki->chain_file(), "--tls-key",
+                                               target.pki->key_file()};
+    command = o.reference ? reference_command(o.sidecar_bin, target.token_file.path(),
+                                              o.sidecar_args, tls_options)
+                          : spawn_command(*o.spawn, tls_options);
+    command.tls = true;
+    for (std::size_t at; (at = command.description.find(target.pki->dir())) != std::string::npos;) {
+      command.description.replace(at, target.pki->dir().size(), "<temporary directory>");
+    }
+    target.tls = true;
   }
   target.description = command.description;
   target.process = std::make_unique<SidecarProcess>();
@@ -79,11 +110,15 @@ bool open_target(const FuzzOptions& o, FuzzTarget& target, std::string& error) {
     error = "bad URL " + o.url + ": " + error;
     return false;
   }
-  if (url->tls()) {
-    error = "the fuzz mode speaks plain text only: give a ws:// URL, not " + o.url;
-    return false;
-  }
   target.url = *url;
+  if (url->tls()) {
+    if (!o.tls_ca && !o.tls_fingerprint) {
+      error = "a wss:// URL needs --tls-ca FILE or --tls-fingerprint HEX";
+      return false;
+    }
+    if (!trust_url_target(o.tls_ca, o.tls_fingerprint, error)) return false;
+    target.tls = true;
+  }
   if (o.pid) target.pid = static_cast<pid_t>(*o.pid);
   return true;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "conformance/client/sidecar_process.hpp"
+#include "conformance/client/tls_certs.hpp"
 #include "conformance/client/url.hpp"
 #include "conformance/harness/target/sidecar_startup.hpp"
 #include "conformance/netfuzz/options.hpp"
@@ -22,6 +23,8 @@ struct FuzzTarget {
   std::optional<pid_t> pid;                 // for VmRSS: the spawned sidecar or --pid
   std::string description;                  // the command line, when started by us
   TempFile token_file;                      // of --reference, removed after the process stops
+  std::unique_ptr<ThrowawayPki> pki;        // of --tls, removed after the process stops
+  bool tls = false;                         // every connection but the plain scripts' is TLS
 
   FuzzTarget() = default;
   FuzzTarget(const FuzzTarget&) = delete;
