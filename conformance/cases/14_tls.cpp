@@ -8,7 +8,6 @@
 #include <cctype>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "conformance/cases/case_util.hpp"
@@ -125,27 +124,21 @@ std::vector<std::string> pem_chain_der(const std::string& path) {
   return out;
 }
 
-bool contains_folded(std::string_view text, std::string_view word);
-
-// The process's output once it holds `needle`, or after a second: standard error is read apart
-// from standard output, so a line written before the start-up line may arrive after it.
-std::string output_with(const SidecarProcess& process, std::string_view needle,
-                        bool fold_case = false) {
-  std::string output = process.output_tail();
-  const auto found = [&] {
-    return fold_case ? contains_folded(output, needle) : output.find(needle) != std::string::npos;
-  };
-  for (int i = 0; i < 20 && !found(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    output = process.output_tail();
-  }
-  return output;
-}
-
 bool contains_folded(std::string_view text, std::string_view word) {
   std::string lower(text);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower.find(word) != std::string::npos;
+}
+
+// The process's output once it holds `needle` (standard error may arrive after standard output),
+// or after a second.
+std::string output_with(SidecarProcess& process, std::string_view needle, bool fold_case = false) {
+  return process.wait_output(
+      [&](std::string_view out) {
+        return fold_case ? contains_folded(out, needle)
+                         : out.find(needle) != std::string_view::npos;
+      },
+      std::chrono::milliseconds(1000));
 }
 
 }  // namespace

@@ -187,6 +187,13 @@ bool SidecarProcess::wait_stdout_lines(std::size_t count, std::chrono::milliseco
          stdout_lines_.size() > count;
 }
 
+std::string SidecarProcess::wait_output(const std::function<bool(std::string_view)>& done,
+                                        std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return done(tail_) || eof_; });
+  return tail_;
+}
+
 std::optional<Url> SidecarProcess::wait_listening(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   changed_.wait_for(lock, timeout, [this] { return listening_.has_value() || eof_; });

@@ -8,9 +8,11 @@
 #include <sys/types.h>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -72,6 +74,11 @@ class SidecarProcess {
   // How it ended, once running() or stop() has seen it end.
   std::optional<ExitInfo> exit_info() const { return exit_; }
   std::string output_tail() const;  // the last part of stdout+stderr
+  // Waits until output_tail() satisfies `done`, or output ends, or `timeout`, and returns it.
+  // Standard error is read apart from standard output, so a line written before the start-up
+  // line may arrive after it: wait for it rather than read output_tail() once.
+  std::string wait_output(const std::function<bool(std::string_view)>& done,
+                          std::chrono::milliseconds timeout);
   bool secret_seen() const;
   // Resident set size in KiB from /proc, 0 when unknown.
   long rss_kib() const;

@@ -313,7 +313,10 @@ TEST(StartSpecs, TheProcessGetsTheEnvironmentChangesAndItsStdoutLinesApart) {
   EXPECT_EQ(lines[1].text, "stand-in listening on ws://127.0.0.1:4711/rpc");
   EXPECT_LE(lines[0].at, lines[1].at);
   EXPECT_GE(lines[0].at, a.process->started_at());
-  EXPECT_NE(a.process->output_tail().find("to-stderr"), std::string::npos);
+  const std::string output = a.process->wait_output(
+      [](std::string_view out) { return out.find("to-stderr") != std::string_view::npos; },
+      std::chrono::milliseconds(2000));
+  EXPECT_NE(output.find("to-stderr"), std::string::npos) << output;
   a.process->stop();
 }
 
