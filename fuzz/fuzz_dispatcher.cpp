@@ -1,16 +1,20 @@
 // Target: the reference's JSON-RPC dispatcher fed raw WebSocket message bytes through
 // handle_message (reference/connection.hpp), as reference/server/lws_server.cpp does, over a
 // socket-less Connection. Input: one flag byte (bit 0: authenticate first; bit 1: messages are
-// binary/MessagePack), then up to 16 messages separated by "\n~~\n". Property: every frame the
-// sidecar queues is one well-formed JSON (text) or MessagePack (binary) value.
+// binary/MessagePack), then up to 16 messages separated by "\n~~\n". Properties: every frame the
+// sidecar queues is one well-formed JSON (text) or MessagePack (binary) value, and a system.ping
+// the tree-less path takes is answered as the general path answers it.
 #include <libwebsockets.h>
 
+#include <cmath>
 #include <string>
 #include <string_view>
 
 #include "fuzz_check.hpp"
 #include "reference/codec/json_parse.hpp"
 #include "reference/codec/msgpack.hpp"
+#include "reference/rpc/dispatcher.hpp"
+#include "reference/rpc/small_ping.hpp"
 #include "reference/ws/connection.hpp"
 #include "reference_state.hpp"
 
@@ -46,6 +50,27 @@ void drain(Connection& c) {
   }
 }
 
+// The tree-less system.ping path (rpc/small_ping.hpp) answers exactly as the general path
+// (parse, dispatch, print) would; "now" is compared within a second, the clock moving between.
+void check_small_ping(ServerState& state, Connection& c, std::string_view message) {
+  std::string fast;
+  CallContext fast_ctx(state, &c, c.authenticated());
+  if (!answer_small_ping(fast_ctx, message, fast)) return;
+  ParseResult parsed = parse_json(message);
+  FLAKE_FUZZ_CHECK(parsed.value != nullptr);
+  CallContext ctx(state, &c, c.authenticated());
+  JsonPtr general = dispatch_message(ctx, parsed.value.get());
+  FLAKE_FUZZ_CHECK(general != nullptr);
+  JsonPtr answer = parse_json(fast).value;
+  FLAKE_FUZZ_CHECK(answer != nullptr);
+  const cJSON* fast_now = member(member(answer.get(), "result"), "now");
+  cJSON* general_now = cJSON_GetObjectItemCaseSensitive(member(general.get(), "result"), "now");
+  FLAKE_FUZZ_CHECK(fast_now != nullptr && general_now != nullptr);
+  FLAKE_FUZZ_CHECK(std::fabs(fast_now->valuedouble - general_now->valuedouble) <= 1000);
+  cJSON_SetNumberValue(general_now, fast_now->valuedouble);
+  FLAKE_FUZZ_CHECK(print_json(general.get()) == fast);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -66,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (int n = 0; n < kMaxMessages && c.close_code == 0 && !c.drop_now; ++n) {
     const std::size_t end = rest.find(kSeparator);
+    if (!binary) check_small_ping(state.get(), c, rest.substr(0, end));
     handle_message(c, rest.substr(0, end), binary);
     drain(c);
     if (end == std::string_view::npos) break;

@@ -74,6 +74,10 @@ void BM_RequestMsgpack(benchmark::State& state, const char* text) {
 }
 
 constexpr const char* kPing = R"({"jsonrpc":"2.0","method":"system.ping","id":1})";
+// The same call with an empty params object: the tree-less ping path declines it (params), so this
+// is what a small request costs through parse, validation, dispatch and print.
+constexpr const char* kPingGeneral =
+    R"({"jsonrpc":"2.0","method":"system.ping","params":{},"id":1})";
 constexpr const char* kDashboard = R"({"jsonrpc":"2.0","method":"vercel.getDashboard","id":2})";
 constexpr const char* kDeployments =
     R"({"jsonrpc":"2.0","method":"vercel.getDeployments","params":{"limit":20},"id":3})";
@@ -107,6 +111,7 @@ void BM_LogFanOut(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_Request, ping, kPing);
+BENCHMARK_CAPTURE(BM_Request, ping_general_path, kPingGeneral);
 BENCHMARK_CAPTURE(BM_Request, dashboard, kDashboard);
 BENCHMARK_CAPTURE(BM_Request, deployments_page, kDeployments);
 BENCHMARK_CAPTURE(BM_Request, batch_of_3, kBatch);

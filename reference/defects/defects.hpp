@@ -47,6 +47,12 @@ class DefectSet {
   // On for every transport: what code that does not know one asks, so that a switch restricted
   // to one path never acts elsewhere.
   bool test(Defect d) const { return masks_[static_cast<size_t>(d)] == kAll; }
+  // Some switch is on (for any transport): fast paths that bypass the seams stand aside.
+  bool any() const {
+    for (const uint8_t mask : masks_)
+      if (mask != 0) return true;
+    return false;
+  }
 
  private:
   static constexpr uint8_t kAll = (1u << kTransports) - 1;

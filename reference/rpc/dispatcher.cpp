@@ -307,18 +307,6 @@ Outcome run_request(CallContext& ctx, const Request& request) {
   return outcome;
 }
 
-bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
-  if (ctx.bucket == nullptr || seam::rate_limit_off(ctx.server)) return false;
-  if (seam::charge_waived(ctx.server, ctx.notification, ctx.in_batch_execute, ctx.batch_member))
-    return false;
-  TokenBucket& bucket = seam::bucket_charged(ctx.server, *ctx.bucket);
-  // test.setClock must not refill or drain the bucket
-  const int64_t now = seam::bucket_now(ctx.server);
-  if (bucket.try_take(now)) return false;
-  retry_after_ms = bucket.retry_after_ms(now);
-  return true;
-}
-
 JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false) {
   const ServerState& server = ctx.server;
   auto validated =
@@ -349,6 +337,18 @@ JsonPtr dispatch_one(CallContext& ctx, const cJSON* item, bool in_batch = false)
 
 std::span<const MethodSpec> method_table() {
   return kMethods;
+}
+
+bool over_rate_limit(CallContext& ctx, long long& retry_after_ms) {
+  if (ctx.bucket == nullptr || seam::rate_limit_off(ctx.server)) return false;
+  if (seam::charge_waived(ctx.server, ctx.notification, ctx.in_batch_execute, ctx.batch_member))
+    return false;
+  TokenBucket& bucket = seam::bucket_charged(ctx.server, *ctx.bucket);
+  // test.setClock must not refill or drain the bucket
+  const int64_t now = seam::bucket_now(ctx.server);
+  if (bucket.try_take(now)) return false;
+  retry_after_ms = bucket.retry_after_ms(now);
+  return true;
 }
 
 Outcome execute_request(CallContext& ctx, const Request& request) {

@@ -68,6 +68,9 @@ JsonPtr dispatch_message(CallContext& ctx, const cJSON* message);
 // Runs one validated request: rate limit, auth gate, method lookup, handler. batch.execute calls it
 // per operation, so operations obey exactly the rules of ordinary requests.
 Outcome execute_request(CallContext& ctx, const Request& request);
+// Charges one request to ctx's token bucket (§8.1-§8.3); true when the bucket refuses it, with
+// the wait before a retry.
+bool over_rate_limit(CallContext& ctx, long long& retry_after_ms);
 
 // The -32700 response for bytes that did not parse.
 JsonPtr parse_error_response(const ServerState& server, std::string reason);

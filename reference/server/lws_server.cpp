@@ -73,12 +73,15 @@ int on_writeable(lws* wsi, Connection& c) {
 // The input first, then one write for all it queued, without waiting for poll() to report the
 // socket writeable.
 int on_raw_rx(lws* wsi, Connection& c, std::span<uint8_t> bytes) {
+  // Bytes left from before this read: the socket is full, the writeable callback is already due.
+  const bool blocked = !c.out.empty();
   c.in_rx = true;
   const int result = receive_bytes(c, bytes);
   c.in_rx = false;
   if (result < 0) return -1;
-  if (!c.out.empty()) return 0;  // the socket is full: the writeable callback is already due
-  if (c.tx.empty() && !c.pong_due && (c.close_code == 0 || c.close_sent)) return 0;
+  if (blocked) return 0;
+  // Answers framed during the read (frame_now) are in c.out.
+  if (c.out.empty() && c.tx.empty() && !c.pong_due && (c.close_code == 0 || c.close_sent)) return 0;
   return on_writeable(wsi, c);
 }
 

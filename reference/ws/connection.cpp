@@ -15,7 +15,9 @@
 #include "reference/codec/utf8.hpp"
 #include "reference/rpc/dispatcher.hpp"
 #include "reference/rpc/large_export.hpp"
+#include "reference/rpc/small_ping.hpp"
 #include "reference/state/notifier.hpp"
+#include "reference/ws/frame_writer.hpp"
 
 namespace flake {
 
@@ -146,9 +148,21 @@ SharedText response_frame(const cJSON* response, bool binary) {
   return std::make_shared<const std::string>(std::move(bytes));
 }
 
+// system.ping answered without a tree (rpc/small_ping.hpp): framed straight into the send buffer
+// when nothing is queued ahead of it, else queued like any answer. False: the general path runs.
+bool answered_small_ping(Connection& c, std::string_view payload) {
+  thread_local std::string answer;  // keeps its storage: no allocation per ping
+  answer.clear();
+  CallContext ctx(*c.server, &c, c.authenticated());
+  if (!answer_small_ping(ctx, payload, answer)) return false;
+  if (!frame_now(c, answer)) enqueue_frame(c, make_frame_bytes(answer), false);
+  return true;
+}
+
 }  // namespace
 
 void handle_message(Connection& c, std::string_view payload, bool binary) {
+  if (!binary && answered_small_ping(c, payload)) return;
   ServerState& server = *c.server;
   const TransportScope scope(server, binary ? Transport::MsgPack : Transport::Text);
   if (!binary && !server.has(Defect::kNoUtf8Check) && !is_valid_utf8(payload)) {

@@ -177,6 +177,16 @@ int write_data(lws* wsi, Connection& c) {
 
 }  // namespace
 
+bool frame_now(Connection& c, std::string_view payload) {
+  // What is framed here is outside tx_bytes; the flush-size cap keeps it within one batch, and
+  // anything beyond goes through the queue, whose bound (§8.7) it counts toward.
+  if (c.wsi == nullptr || !c.in_rx || !c.tx.empty() || c.close_code != 0 || c.deflater ||
+      c.out.size() + payload.size() >= kFlushBytes || payload.size() >= kInPlaceMin)
+    return false;
+  append_frame(c.out, kFin | 0x1, payload);
+  return true;
+}
+
 int write_pending(lws* wsi, Connection& c) {
   if (c.close_sent) return after_close_sent(wsi, c);
   // Bytes already framed go first: a frame is never interleaved with another.
