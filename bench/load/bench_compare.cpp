@@ -59,6 +59,14 @@ bool read_report(const json& j, RatioSet& set, std::string& error) {
     }
     const auto r = f.find("ratio_to_floor");
     if (r == f.end() || r->is_null()) continue;  // a figure without a floor (RSS, fan-out)
+    // A ratio the report marks as printed only (reports written before the mark: all compared).
+    if (const auto c = f.find("ratio_compared"); c != f.end()) {
+      if (!c->is_boolean()) {
+        error = where + ".ratio_compared is not true or false";
+        return false;
+      }
+      if (!c->get<bool>()) continue;
+    }
     if (!finite_number(*r)) {
       error = where + ".ratio_to_floor is not a number";
       return false;

@@ -42,6 +42,10 @@ nlohmann::json opt(std::optional<double> v) {
 
 }  // namespace
 
+bool ratio_compared(std::string_view key) {
+  return key != "cpu_s_per_1k_msgs";
+}
+
 std::string format_value(std::optional<double> v) {
   if (!v) return "-";
   char buf[64];
@@ -204,6 +208,7 @@ nlohmann::json report_json(const BenchResults& r) {
                       {"sidecar", opt(s)},
                       {"floor", opt(fl)},
                       {"ratio_to_floor", opt(ratio(s, fl))},
+                      {"ratio_compared", ratio(s, fl).has_value() && ratio_compared(f.key)},
                       {"sidecar_samples", f.sidecar},
                       {"floor_samples", f.floor}};
   }

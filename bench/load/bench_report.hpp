@@ -29,6 +29,11 @@ struct Figure {
 
 std::optional<double> median(std::vector<double> samples);
 
+// Whether `flake-bench compare` and `baseline` judge the figure's ratio to the floor (the JSON's
+// "ratio_compared"). Every ratio but the CPU per 1,000 pings': its sidecar side is read from /proc
+// in 10 ms clock ticks, a few ticks in a --quick run, and no checked-in baseline holds it.
+bool ratio_compared(std::string_view key);
+
 // A figure for tables: "1.23 M", "45.6 k", "789", "1.23"; "-" for none.
 std::string format_value(std::optional<double> v);
 

@@ -25,6 +25,12 @@ std::chrono::seconds run_limit(std::uint64_t requests) {
 
 }  // namespace
 
+std::optional<double> cpu_seconds(const BenchTarget& t) {
+  if (t.cpu_clock) return clock_cpu_seconds(*t.cpu_clock);
+  const auto s = sample_process(t.pid);
+  return s ? std::optional<double>(s->cpu_seconds) : std::nullopt;
+}
+
 LatencyRun closed_loop(const BenchTarget& t, unsigned connections, unsigned window,
                        std::uint64_t requests, bool quiet) {
   LatencyRun run;
@@ -40,7 +46,7 @@ LatencyRun closed_loop(const BenchTarget& t, unsigned connections, unsigned wind
     slots[i].quota = requests / conns.size() + (i < requests % conns.size() ? 1 : 0);
     slots[i].sent_at.resize(slots[i].quota);
   }
-  const auto before = sample_process(t.pid);
+  const auto before = cpu_seconds(t);
   Progress progress(
       quiet, t.name + " ping C=" + std::to_string(connections) + " W=" + std::to_string(window),
       requests);
@@ -80,8 +86,8 @@ LatencyRun closed_loop(const BenchTarget& t, unsigned connections, unsigned wind
     progress.tick(run.completed);
   }
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const auto after = sample_process(t.pid);
-  if (before && after) run.cpu_seconds = after->cpu_seconds - before->cpu_seconds;
+  const auto after = cpu_seconds(t);
+  if (before && after) run.cpu_seconds = *after - *before;
   progress.finish(run.error.empty()
                       ? std::to_string(static_cast<long long>(run.per_second())) + " req/s"
                       : run.error);

@@ -23,7 +23,8 @@ constexpr const char* kCompareUsage =
     "                  per-figure tolerance; for a report 1.5 x the spread of its per-repeat\n"
     "                  ratios, 0.25 to 0.9)\n"
     "Both sides must hold the same figures and have been run with the same options (--repeat and\n"
-    "the open-loop rate aside).\n"
+    "the open-loop rate aside). A ratio a report marks \"ratio_compared\": false (the CPU per\n"
+    "1,000 pings) is printed in the report only, never compared.\n"
     "Exit status: 0 no figure regressed, 1 some regressed, 2 bad input (a missing or malformed\n"
     "file, mismatched options, a figure on one side only).\n";
 

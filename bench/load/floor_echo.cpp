@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -280,6 +281,14 @@ bool FloorServer::start(std::string& error) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   thread_ = std::thread([this] { run(); });
   return true;
+}
+
+std::optional<clockid_t> FloorServer::cpu_clock() {
+  clockid_t clock{};
+  if (!thread_.joinable() || ::pthread_getcpuclockid(thread_.native_handle(), &clock) != 0) {
+    return std::nullopt;
+  }
+  return clock;
 }
 
 void FloorServer::stop() {

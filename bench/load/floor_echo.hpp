@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,6 +24,10 @@ class FloorServer {
   void stop();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/rpc"; }
+  // The serving thread's CPU clock (its CPU time, user and kernel, to the nanosecond): what a
+  // request costs the machine with no server work on top. nullopt unless started; read it only
+  // while the server runs, as the clock names a thread that ends with stop().
+  std::optional<clockid_t> cpu_clock();
 
  private:
   void run();

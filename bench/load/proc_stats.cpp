@@ -1,7 +1,9 @@
 // /proc/<pid>/stat fields 14 and 15 (utime, stime, in clock ticks) follow the parenthesised command
-// name, which may itself hold spaces and parentheses: parse from the last ')'.
+// name, which may itself hold spaces and parentheses: parse from the last ')'. A CPU clock is read
+// with clock_gettime instead, to the nanosecond.
 #include "bench/load/proc_stats.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -37,6 +39,12 @@ std::optional<ProcSample> sample_process(pid_t pid) {
     }
   }
   return s;
+}
+
+std::optional<double> clock_cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  if (::clock_gettime(clock, &ts) != 0) return std::nullopt;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 }  // namespace flake::bench

@@ -7,7 +7,9 @@
 
 #include <sys/types.h>
 #include <cstdint>
+#include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace flake::bench {
@@ -17,7 +19,14 @@ struct BenchTarget {
   std::string token;
   std::string name;  // "reference", "sidecar", "floor": for progress lines
   pid_t pid = -1;    // for /proc figures; -1 when unknown
+  // A serving thread's CPU clock (the floor's, FloorServer::cpu_clock): its CPU time replaces the
+  // process's, which for the floor would be flake-bench's own client as well.
+  std::optional<clockid_t> cpu_clock;
 };
+
+// The target's CPU seconds so far: its cpu_clock to the nanosecond when it has one, else its
+// process's user + system time from /proc (in clock ticks); nullopt when neither can be read.
+std::optional<double> cpu_seconds(const BenchTarget& t);
 
 // Progress on stderr, at most about once a second per run.
 class Progress {
@@ -37,7 +46,7 @@ struct LatencyRun {
   Histogram latency_ns;
   std::uint64_t completed = 0;
   double seconds = 0;
-  double cpu_seconds = -1;  // of the target process over the run, when known
+  double cpu_seconds = -1;  // the target's (cpu_seconds(BenchTarget)) over the run, when known
   std::string error;
   double per_second() const { return seconds > 0 ? completed / seconds : 0; }
 };

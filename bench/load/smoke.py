@@ -5,6 +5,8 @@
 # With --tls (bench.load_smoke_tls): a small `--reference --tls` run of ping, connect and large;
 # the report's "tls" object must hold every TLS-cost row with a plain and a TLS value and a ratio,
 # the handshake must have negotiated TLS, and the text and HTML must show the table.
+# With --floor-only (bench.load_smoke_floor): a quick floor-only ping run must record the floor's
+# CPU per 1,000 pings (its serving thread's CPU clock): positive and finite.
 # Speed is never checked: a miss of a target is a figure, not a failure here.
 import json
 import math
@@ -16,9 +18,8 @@ from html.parser import HTMLParser
 
 FIGURES_BOTH = ["ping_w1_p50_us", "ping_w1_per_s", "ping_w64_per_s", "ping_cxw_per_s",
                 "open_p50_us", "open_p99_us", "connect_auth_p50_ms", "getlarge_mb_per_s",
-                "log_entries_per_s"]
-FIGURES_SIDECAR = ["rss_idle_mib", "rss_64_streaming_mib", "fanout_entries_per_s",
-                   "cpu_s_per_1k_msgs"]
+                "log_entries_per_s", "cpu_s_per_1k_msgs"]
+FIGURES_SIDECAR = ["rss_idle_mib", "rss_64_streaming_mib", "fanout_entries_per_s"]
 LATENCIES = ["ping_w1", "ping_w64", "open_loop", "connect_auth"]
 
 
@@ -155,10 +156,46 @@ def main_tls(binary: str, out: str) -> int:
     return 1 if problems else 0
 
 
+def floor_cpu_problems(report: dict, stdout: str) -> list[str]:
+    problems = []
+    f = report.get("figures", {}).get("cpu_s_per_1k_msgs")
+    if not isinstance(f, dict):
+        return ["figure cpu_s_per_1k_msgs missing"]
+    if not number(f.get("floor")) or f["floor"] <= 0:
+        problems.append(f"floor CPU per 1k pings is {f.get('floor')!r}, not a positive number")
+    if f.get("floor_samples") != [f.get("floor")]:
+        problems.append(f"floor samples {f.get('floor_samples')!r}: not the one run's figure")
+    if f.get("sidecar") is not None:
+        problems.append(f"a floor-only run has a sidecar figure {f.get('sidecar')!r}")
+    if not re.search(r"^server CPU per 1k pings \(window 64\)\s+-\s+\S", stdout, re.M):
+        problems.append("no \"server CPU per 1k pings (window 64)\" row with a floor figure")
+    if report.get("errors"):
+        problems.append(f"errors: {report['errors']}")
+    return problems
+
+
+def main_floor(binary: str, out: str) -> int:
+    run = subprocess.run([binary, "--floor-only", "--only", "ping", "--quick", "--quiet",
+                          "--json", out], capture_output=True, text=True, timeout=50)
+    print(run.stdout)
+    if run.returncode != 0:
+        print(run.stderr)
+        print(f"FAIL flake-bench exited with {run.returncode}")
+        return 1
+    with open(out, encoding="utf-8") as f:
+        report = json.load(f)
+    problems = floor_cpu_problems(report, run.stdout)
+    for p in problems:
+        print("FAIL", p)
+    return 1 if problems else 0
+
+
 def main() -> int:
     binary, out = sys.argv[1], sys.argv[2]
     if sys.argv[3:] == ["--tls"]:
         return main_tls(binary, out)
+    if sys.argv[3:] == ["--floor-only"]:
+        return main_floor(binary, out)
     html = os.path.splitext(out)[0] + ".html"
     run = subprocess.run([binary, "--reference", "--floor", "--quick", "--quiet", "--json", out,
                           "--html", html], capture_output=True, text=True, timeout=50)

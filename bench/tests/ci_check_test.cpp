@@ -108,6 +108,19 @@ TEST_F(QuickBaseline, EachFigureFailsJustPastItsToleranceAndPassesJustInside) {
   }
 }
 
+TEST_F(QuickBaseline, TheCpuRatioARunPrintsIsNotChecked) {
+  // A run reports the sidecar's CPU per 1,000 pings over the floor's, marked as not compared: the
+  // baseline holds no such ratio, and the check stays the baseline's figures.
+  ASSERT_FALSE(baseline_["ratios"].contains("cpu_s_per_1k_msgs"));
+  json run = report_like(baseline_);
+  run["figures"]["cpu_s_per_1k_msgs"] = {{"higher_is_better", false}, {"ratio_to_floor", 40.0},
+                                         {"ratio_compared", false},   {"sidecar", 0.02},
+                                         {"floor", 0.0005},           {"sidecar_samples", {0.02}},
+                                         {"floor_samples", {0.0005}}};
+  EXPECT_EQ(compare_with(run), 0) << out_;
+  EXPECT_NE(out_.find("0 regressed"), std::string::npos) << out_;
+}
+
 TEST_F(QuickBaseline, AFullSizeRunIsNotComparedWithIt) {
   json full = report_like(baseline_);
   full["options"]["quick"] = false;

@@ -177,6 +177,44 @@ TEST_F(CompareFiles, MissingFigureOnEitherSideIsBadInput) {
   EXPECT_NE(err_.find("in " + full + " but not in " + part), std::string::npos) << err_;
 }
 
+// The CPU per 1,000 pings as flake-bench --json writes it: a ratio to the floor marked as not
+// compared.
+json with_cpu_ratio(json report, double ratio) {
+  report["figures"]["cpu_s_per_1k_msgs"] = {{"label", "server CPU per 1k pings (window 64)"},
+                                            {"unit", "CPU s"},
+                                            {"higher_is_better", false},
+                                            {"sidecar", ratio * 0.0005},
+                                            {"floor", 0.0005},
+                                            {"ratio_to_floor", ratio},
+                                            {"ratio_compared", false},
+                                            {"sidecar_samples", {ratio * 0.0005}},
+                                            {"floor_samples", {0.0005}}};
+  return report;
+}
+
+TEST_F(CompareFiles, ARatioMarkedNotComparedIsLeftOut) {
+  // Against a report or baseline without it, and even when it has grown tenfold.
+  const std::string plain = write("plain.json", report(0.5, 1.2));
+  const std::string cpu = write("cpu.json", with_cpu_ratio(report(0.5, 1.2), 3));
+  EXPECT_EQ(run({plain, cpu}), 0) << err_;
+  EXPECT_EQ(run({cpu, plain}), 0) << err_;
+  EXPECT_EQ(run({cpu, write("cpu10.json", with_cpu_ratio(report(0.5, 1.2), 30))}), 0) << err_;
+  EXPECT_NE(out_.find("0 regressed, 0 better, 2 the same"), std::string::npos) << out_;
+  EXPECT_EQ(out_.find("cpu_s_per_1k_msgs"), std::string::npos) << out_;
+  const std::string base = (dir_ / "baseline.json").string();
+  ASSERT_EQ(run({cpu, base}, true), 0) << err_;
+  std::ifstream in(base);
+  const json b = json::parse(in);
+  EXPECT_EQ(b["ratios"].size(), 2u);
+  EXPECT_FALSE(b["ratios"].contains("cpu_s_per_1k_msgs"));
+  json bad = with_cpu_ratio(report(0.5, 1.2), 3);
+  bad["figures"]["cpu_s_per_1k_msgs"]["ratio_compared"] = "no";
+  EXPECT_EQ(run({plain, write("bad.json", bad)}), 2);
+  EXPECT_NE(err_.find("figures.cpu_s_per_1k_msgs.ratio_compared is not true or false"),
+            std::string::npos)
+      << err_;
+}
+
 TEST_F(CompareFiles, MismatchedOptionsAreBadInput) {
   const std::string a = write("a.json", report(0.5, 1.2, false));
   const std::string b = write("b.json", report(0.5, 1.2, true));

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <regex>
 #include <stdexcept>
 
 namespace flake::bench {
@@ -83,9 +85,43 @@ TEST(BenchReport, RepeatsAreMedianedAndJsonCarriesRatios) {
   EXPECT_TRUE(j["figures"]["log_entries_per_s"]["floor"].is_null());
   EXPECT_DOUBLE_EQ(j["latency"]["ping_w1"]["sidecar"]["p50_us"].get<double>(), 20.0);
   EXPECT_EQ(j["targets"].size(), 10u);
-  EXPECT_EQ(j["targets"][9]["result"], "pass");  // floor 5x the sidecar
+  EXPECT_EQ(j["targets"][9]["result"], "pass");          // floor 5x the sidecar
   EXPECT_EQ(j["targets"][7]["result"], "not measured");  // RSS streaming
   EXPECT_TRUE(j["machine"].contains("nproc"));
+}
+
+TEST(BenchReport, CpuPer1kPingsHasAFloorAndARatioThatCompareLeavesOut) {
+  BenchResults r = sample_results(80'000, 100'000);
+  r.add(Side::Floor, "cpu_s_per_1k_msgs", "cpu", "CPU s", false, 0.0004);
+  evaluate_targets(r);
+  EXPECT_DOUBLE_EQ(*target(r, "cpu_s_per_1k_msgs").value, 0.0008);  // the target judges the sidecar
+  const nlohmann::json j = report_json(r);
+  const nlohmann::json& cpu = j["figures"]["cpu_s_per_1k_msgs"];
+  EXPECT_DOUBLE_EQ(cpu["floor"].get<double>(), 0.0004);
+  EXPECT_DOUBLE_EQ(cpu["ratio_to_floor"].get<double>(), 2.0);
+  EXPECT_EQ(cpu["ratio_compared"], false);
+  EXPECT_EQ(j["figures"]["ping_w64_per_s"]["ratio_compared"], true);
+  EXPECT_EQ(j["figures"]["rss_idle_mib"]["ratio_compared"], false);  // no floor, no ratio
+  EXPECT_FALSE(ratio_compared("cpu_s_per_1k_msgs"));
+  EXPECT_TRUE(ratio_compared("ping_w1_p50_us"));
+}
+
+TEST(BenchReport, TablePrintsTheFloorsCpuAndTheRatio) {
+  BenchResults r;
+  r.add(Side::Sidecar, "cpu_s_per_1k_msgs", "server CPU per 1k pings (window 64)", "CPU s", false,
+        0.0015);
+  r.add(Side::Floor, "cpu_s_per_1k_msgs", "server CPU per 1k pings (window 64)", "CPU s", false,
+        0.0005);
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  print_report(r, out);
+  std::string text;
+  std::rewind(out);
+  for (int c; (c = std::fgetc(out)) != EOF;) text += static_cast<char>(c);
+  std::fclose(out);
+  const std::regex row(
+      R"(\nserver CPU per 1k pings \(window 64\) +0\.0015 +0\.0005 +3\.00 +CPU s\n)");
+  EXPECT_TRUE(std::regex_search(text, row)) << text;
 }
 
 }  // namespace

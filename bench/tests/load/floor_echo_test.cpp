@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace flake::bench {
 namespace {
 
@@ -51,6 +53,25 @@ TEST(FloorServer, ScenariosRunAgainstIt) {
   EXPECT_EQ(large.chunks, 5u);
   EXPECT_GT(large.payload_bytes, 0u);
   EXPECT_GT(large.wire_bytes, large.payload_bytes);
+}
+
+TEST(FloorServer, ItsThreadsCpuTimeIsTheTargetsOverAPingRun) {
+  FloorServer floor;
+  EXPECT_FALSE(floor.cpu_clock().has_value());  // no thread yet
+  std::string error;
+  ASSERT_TRUE(floor.start(error)) << error;
+  ASSERT_TRUE(floor.cpu_clock().has_value());
+  const BenchTarget t{*conform::parse_url(floor.url()), "token", "floor", -1, floor.cpu_clock()};
+  const LatencyRun run = closed_loop(t, 1, 64, 2000, true);
+  EXPECT_EQ(run.error, "");
+  EXPECT_EQ(run.completed, 2000u);
+  EXPECT_TRUE(std::isfinite(run.cpu_seconds));
+  EXPECT_GT(run.cpu_seconds, 0);  // serving 2,000 pings takes some CPU time, counted in ns
+  // Without a clock or a pid the target's CPU time is unknown.
+  const BenchTarget unknown{*conform::parse_url(floor.url()), "token", "floor", -1};
+  EXPECT_EQ(closed_loop(unknown, 1, 64, 200, true).cpu_seconds, -1);
+  floor.stop();
+  EXPECT_FALSE(floor.cpu_clock().has_value());
 }
 
 }  // namespace
