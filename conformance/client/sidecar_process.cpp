@@ -194,6 +194,12 @@ std::string SidecarProcess::wait_output(const std::function<bool(std::string_vie
   return tail_;
 }
 
+bool SidecarProcess::wait_secret(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [this] { return secret_seen_ || eof_; });
+  return secret_seen_;
+}
+
 std::optional<Url> SidecarProcess::wait_listening(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   changed_.wait_for(lock, timeout, [this] { return listening_.has_value() || eof_; });

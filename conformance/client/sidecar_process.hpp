@@ -80,6 +80,10 @@ class SidecarProcess {
   std::string wait_output(const std::function<bool(std::string_view)>& done,
                           std::chrono::milliseconds timeout);
   bool secret_seen() const;
+  // Waits until the secret has appeared in the output, or output ends, or `timeout`; true when it
+  // has. Output is read by another thread: a line written just before an answer may not have
+  // been read when the answer arrives.
+  bool wait_secret(std::chrono::milliseconds timeout);
   // Resident set size in KiB from /proc, 0 when unknown.
   long rss_kib() const;
 
