@@ -38,6 +38,9 @@ RULES = [
      r"flake::(dispatch_message|validate_request|make_result|make_error|execute_request|"
      r"handle_ping|run_method|\(anonymous namespace\)::(dispatch_one|run_method|copy_id|run_request))|"
      r"cJSON_(Create|Add|GetObjectItem|Duplicate|Delete)"),
+    ("tree-less system.ping (match, rate limit, print)",
+     r"flake::(answer_small_ping|match_small_ping|append_ping_answer|"
+     r"\(anonymous namespace\)::answered_small_ping)"),
     ("framing (WebSocket frames in and out, send queue)",
      r"flake::(ws::|receive_bytes|write_pending|enqueue_frame|make_frame_bytes|handle_message|"
      r"on_raw_rx|\(anonymous namespace\)::(on_writeable|callback_raw|write_data|append_frame|"

@@ -42,6 +42,7 @@ std::optional<Transport> parse_transport(std::string_view name) {
 
 void DefectSet::set(Defect d, std::optional<Transport> only) {
   masks_[static_cast<size_t>(d)] |= only ? bit(*only) : kAll;
+  any_ = true;
 }
 
 const DefectInfo* find_defect_spec(std::string_view spec, std::optional<Transport>& only) {

@@ -48,16 +48,13 @@ class DefectSet {
   // to one path never acts elsewhere.
   bool test(Defect d) const { return masks_[static_cast<size_t>(d)] == kAll; }
   // Some switch is on (for any transport): fast paths that bypass the seams stand aside.
-  bool any() const {
-    for (const uint8_t mask : masks_)
-      if (mask != 0) return true;
-    return false;
-  }
+  bool any() const { return any_; }
 
  private:
   static constexpr uint8_t kAll = (1u << kTransports) - 1;
   static constexpr uint8_t bit(Transport t) { return uint8_t(1u << static_cast<unsigned>(t)); }
   std::array<uint8_t, static_cast<size_t>(Defect::kCount)> masks_{};
+  bool any_ = false;  // kept by set(): read per message, so not a scan of masks_
 };
 
 std::span<const DefectInfo> defect_catalog();
