@@ -56,11 +56,17 @@ uint64_t raw_bound_for_compressed() {
   return raw;
 }
 
+// The payload of a chunk holding only an entry of `size` bytes fits, whatever its bytes.
+bool fits_alone_by_size(size_t size, bool compress) {
+  const uint64_t raw = 1 + size;  // fixarray of one
+  return compress ? compressBound(static_cast<uLong>(raw)) <= kMaxChunkBytes
+                  : raw <= kMaxChunkBytes;
+}
+
 // The payload of a chunk holding only `entry` fits (compressing when needed to know).
 bool fits_alone(std::string_view entry, bool compress) {
-  const uint64_t raw = 1 + entry.size();  // fixarray of one
-  if (!compress) return raw <= kMaxChunkBytes;
-  if (compressBound(static_cast<uLong>(raw)) <= kMaxChunkBytes) return true;
+  if (fits_alone_by_size(entry.size(), compress)) return true;
+  if (!compress) return false;
   auto packed = deflate_chunk(array_header(1) + std::string(entry));
   return packed && packed->size() <= kMaxChunkBytes;
 }
@@ -195,6 +201,11 @@ namespace {
 // from the same tree or text). False, with out.error set, when an entry cannot fit at all.
 bool fit_entries(PackedEntries& entries, const LargeExportParams& params,
                  const std::vector<const cJSON*>* trees, LargeExport& out) {
+  // Nearly always every entry fits by its size alone: then no entry's bytes need be read.
+  bool all_fit = true;
+  for (size_t i = 0; i < entries.count() && all_fit; ++i)
+    all_fit = fits_alone_by_size(entries.ends()[i] - entries.start(i), params.compress);
+  if (all_fit) return true;
   PackedEntries rebuilt;
   bool rebuilding = false;
   // Rare (an entry over 1 MiB): the rebuilt entries are copied into one buffer of their own.

@@ -11,24 +11,6 @@ PackedEntries::PackedEntries(std::string bytes, std::vector<size_t> ends)
   if (!own_.empty()) pieces_.push_back({kOwn, 0, own_.size(), own_.size()});
 }
 
-void PackedEntries::add_piece(size_t source, size_t offset, size_t size) {
-  // Consecutive entries of one block (nearly always) make one piece.
-  if (!pieces_.empty() && pieces_.back().source == source &&
-      pieces_.back().offset + pieces_.back().size == offset) {
-    pieces_.back().size += size;
-    pieces_.back().end += size;
-  } else {
-    pieces_.push_back({source, offset, size, size + this->size()});
-  }
-  ends_.push_back(this->size() + size);
-}
-
-void PackedEntries::add_shared(const std::shared_ptr<const std::string>& storage, size_t offset,
-                               size_t size) {
-  if (sources_.empty() || sources_.back() != storage) sources_.push_back(storage);
-  add_piece(sources_.size() - 1, offset, size);
-}
-
 void PackedEntries::end_own() {
   const size_t begin = std::exchange(own_end_, own_.size());
   add_piece(kOwn, begin, own_end_ - begin);

@@ -23,8 +23,13 @@ class PackedEntries {
   // The whole-buffer form: entry i is bytes[ends[i-1], ends[i]) (from 0 for the first).
   PackedEntries(std::string bytes, std::vector<size_t> ends);
 
+  // Room for `count` more entries.
+  void reserve(size_t count) { ends_.reserve(ends_.size() + count); }
   // Appends the entry at [offset, offset + size) of `storage`, kept alive and never copied.
-  void add_shared(const std::shared_ptr<const std::string>& storage, size_t offset, size_t size);
+  void add_shared(const std::shared_ptr<const std::string>& storage, size_t offset, size_t size) {
+    if (sources_.empty() || sources_.back() != storage) sources_.push_back(storage);
+    add_piece(sources_.size() - 1, offset, size);
+  }
   // Appends an entry to the export's own bytes: append its bytes to own(), then call end_own().
   std::string& own() { return own_; }
   void end_own();
@@ -39,6 +44,7 @@ class PackedEntries {
   const std::vector<size_t>& ends() const { return ends_; }
   size_t size() const { return ends_.empty() ? 0 : ends_.back(); }
   size_t start(size_t i) const { return i == 0 ? 0 : ends_[i - 1]; }
+  // Entry i (a search among the pieces).
   std::string_view entry(size_t i) const;
   // Calls visit(std::string_view) on consecutive runs making up bytes [begin, end).
   template <class Visit>
@@ -71,7 +77,17 @@ class PackedEntries {
   const char* data(const Piece& piece) const {
     return (piece.source == kOwn ? own_.data() : sources_[piece.source]->data()) + piece.offset;
   }
-  void add_piece(size_t source, size_t offset, size_t size);
+  void add_piece(size_t source, size_t offset, size_t size) {
+    // Consecutive entries of one block (nearly always) make one piece.
+    if (!pieces_.empty() && pieces_.back().source == source &&
+        pieces_.back().offset + pieces_.back().size == offset) {
+      pieces_.back().size += size;
+      pieces_.back().end += size;
+    } else {
+      pieces_.push_back({source, offset, size, this->size() + size});
+    }
+    ends_.push_back(this->size() + size);
+  }
 
   std::vector<std::shared_ptr<const std::string>> sources_;
   std::string own_;

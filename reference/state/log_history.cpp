@@ -181,36 +181,40 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   if (it == services_.end()) return packed;
   Service& s = it->second;
   if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, true);
-  size_t text_bytes = 0;
-  for (const Ref& ref : s.index) {
-    if (ref.ts_ms >= since_ms && !s.blocks[static_cast<size_t>(ref.block - s.first_block)]->msgpack)
-      text_bytes += ref.size;
-  }
-  // MessagePack is no larger than the JSON text it comes from, but for json_to_msgpack's slack.
-  if (text_bytes > 0) packed.reserve_own(text_bytes + text_bytes / 64 + 16);
+  // The index is in ascending ts.
+  const auto first = std::lower_bound(s.index.begin(), s.index.end(), since_ms,
+                                      [](const Ref& ref, int64_t ts) { return ref.ts_ms < ts; });
+  packed.reserve(static_cast<size_t>(s.index.end() - first));
   // A compressed MessagePack block is inflated once into storage of the export's own (a map: when
   // the clock moved back, one block's entries need not be one run of the index).
   std::map<uint64_t, std::shared_ptr<const std::string>> inflated;
+  uint64_t raw_block = UINT64_MAX;
+  const std::string* raw = nullptr;
+  std::shared_ptr<const std::string>* raw_owner = nullptr;
   ReadCache cache;
-  for (const Ref& ref : s.index) {
-    if (ref.ts_ms < since_ms) continue;
+  for (auto r = first; r != s.index.end(); ++r) {
+    const Ref& ref = *r;
     const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
     if (block.msgpack && !block.packed) {
       packed.add_shared(block.text, ref.offset, ref.size);
       continue;
     }
     if (block.msgpack) {
-      std::shared_ptr<const std::string>& raw = inflated[ref.block];
-      if (!raw) {
-        auto bytes = std::make_shared<std::string>();
-        const bool ok = zlib_uncompress(*block.text, block.raw_size, *bytes);
-        // The history compressed these bytes itself; anything else is memory corruption.
-        assert(ok);
-        if (!ok) bytes->clear();
-        raw = std::move(bytes);
+      if (raw_block != ref.block) {
+        raw_owner = &inflated[ref.block];
+        if (!*raw_owner) {
+          auto bytes = std::make_shared<std::string>();
+          const bool ok = zlib_uncompress(*block.text, block.raw_size, *bytes);
+          // The history compressed these bytes itself; anything else is memory corruption.
+          assert(ok);
+          if (!ok) bytes->clear();
+          *raw_owner = std::move(bytes);
+        }
+        raw = raw_owner->get();
+        raw_block = ref.block;
       }
       if (raw->size() >= size_t{ref.offset} + ref.size)
-        packed.add_shared(raw, ref.offset, ref.size);
+        packed.add_shared(*raw_owner, ref.offset, ref.size);
       continue;
     }
     bool msgpack = false;
