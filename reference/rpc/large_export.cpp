@@ -56,11 +56,17 @@ uint64_t raw_bound_for_compressed() {
   return raw;
 }
 
+// The payload of a chunk holding only an entry of `size` bytes fits, whatever its bytes.
+bool fits_alone_by_size(size_t size, bool compress) {
+  const uint64_t raw = 1 + size;  // fixarray of one
+  return compress ? compressBound(static_cast<uLong>(raw)) <= kMaxChunkBytes
+                  : raw <= kMaxChunkBytes;
+}
+
 // The payload of a chunk holding only `entry` fits (compressing when needed to know).
 bool fits_alone(std::string_view entry, bool compress) {
-  const uint64_t raw = 1 + entry.size();  // fixarray of one
-  if (!compress) return raw <= kMaxChunkBytes;
-  if (compressBound(static_cast<uLong>(raw)) <= kMaxChunkBytes) return true;
+  if (fits_alone_by_size(entry.size(), compress)) return true;
+  if (!compress) return false;
   auto packed = deflate_chunk(array_header(1) + std::string(entry));
   return packed && packed->size() <= kMaxChunkBytes;
 }
@@ -195,20 +201,25 @@ namespace {
 // from the same tree or text). False, with out.error set, when an entry cannot fit at all.
 bool fit_entries(PackedEntries& entries, const LargeExportParams& params,
                  const std::vector<const cJSON*>* trees, LargeExport& out) {
+  // Nearly always every entry fits by its size alone: then no entry's bytes need be read.
+  bool all_fit = true;
+  for (size_t i = 0; i < entries.count() && all_fit; ++i)
+    all_fit = fits_alone_by_size(entries.ends()[i] - entries.start(i), params.compress);
+  if (all_fit) return true;
   PackedEntries rebuilt;
   bool rebuilding = false;
-  auto start_rebuilding = [&](size_t i, size_t begin) {
+  // Rare (an entry over 1 MiB): the rebuilt entries are copied into one buffer of their own.
+  auto start_rebuilding = [&](size_t i) {
     if (rebuilding) return;
     rebuilding = true;
-    rebuilt.bytes.assign(entries.bytes, 0, begin);
-    rebuilt.ends.assign(entries.ends.begin(), entries.ends.begin() + static_cast<long>(i));
+    rebuilt.reserve_own(entries.size());
+    for (size_t k = 0; k < i; ++k) rebuilt.add_copy(entries.entry(k));
   };
-  for (size_t i = 0; i < entries.ends.size(); ++i) {
-    const size_t begin = i == 0 ? 0 : entries.ends[i - 1];
-    std::string_view bytes(entries.bytes.data() + begin, entries.ends[i] - begin);
+  for (size_t i = 0; i < entries.count(); ++i) {
+    std::string_view bytes = entries.entry(i);
     std::string shortened;
     if (!fits_alone(bytes, params.compress) && params.drop_unfitting) {
-      start_rebuilding(i, begin);
+      start_rebuilding(i);
       continue;
     }
     if (!fits_alone(bytes, params.compress)) {
@@ -223,38 +234,31 @@ bool fit_entries(PackedEntries& entries, const LargeExportParams& params,
         return false;
       }
       ++out.shortened_entries;
-      start_rebuilding(i, begin);
+      start_rebuilding(i);
       bytes = shortened;
     }
-    if (rebuilding) {
-      rebuilt.bytes += bytes;
-      rebuilt.ends.push_back(rebuilt.bytes.size());
-    }
+    if (rebuilding) rebuilt.add_copy(bytes);
   }
   if (rebuilding) entries = std::move(rebuilt);
   return true;
 }
 
-size_t start_of(const PackedEntries& entries, size_t i) {
-  return i == 0 ? 0 : entries.ends[i - 1];
-}
-
 // Uncompressed: chunks are filled greedily up to the bound, so every boundary follows from the
-// entry sizes; each payload is hashed as an array header then the run of entries where it lies.
+// entry sizes; each payload is hashed as an array header then the run of entries where it lies (in
+// the history's blocks, for entries the history kept as MessagePack).
 bool plan_plain(const PackedEntries& entries, LargeExport& out) {
-  const std::vector<size_t>& ends = entries.ends;
+  const std::vector<size_t>& ends = entries.ends();
   Sha256 hash;
   for (size_t i = 0; i < ends.size();) {
     size_t j = i + 1;
     while (j < ends.size() &&
-           array_header_size(j + 1 - i) + (ends[j] - start_of(entries, i)) <= kMaxChunkBytes)
+           array_header_size(j + 1 - i) + (ends[j] - entries.start(i)) <= kMaxChunkBytes)
       ++j;
     const std::string header = array_header(j - i);
-    const std::string_view run(entries.bytes.data() + start_of(entries, i),
-                               ends[j - 1] - start_of(entries, i));
     hash.update(header);
-    hash.update(run);
-    out.bytes += header.size() + run.size();
+    entries.visit(entries.start(i), ends[j - 1],
+                  [&hash](std::string_view run) { hash.update(run); });
+    out.bytes += header.size() + (ends[j - 1] - entries.start(i));
     out.chunk_ends.push_back(j);
     i = j;
   }
@@ -266,16 +270,15 @@ bool plan_plain(const PackedEntries& entries, LargeExport& out) {
 // large is retried with fewer entries; each entry fits alone (fit_entries), so every round makes
 // progress.
 bool build_compressed(const PackedEntries& entries, LargeExport& out) {
-  const std::vector<size_t>& ends = entries.ends;
+  const std::vector<size_t>& ends = entries.ends();
   uint64_t budget = kFirstCompressedBudget;
   Sha256 hash;
   for (size_t i = 0; i < ends.size();) {
     size_t j = i + 1;
-    while (j < ends.size() &&
-           array_header_size(j + 1 - i) + (ends[j] - start_of(entries, i)) <= budget)
+    while (j < ends.size() && array_header_size(j + 1 - i) + (ends[j] - entries.start(i)) <= budget)
       ++j;
     std::string raw = array_header(j - i);
-    raw.append(entries.bytes, start_of(entries, i), ends[j - 1] - start_of(entries, i));
+    entries.append_to(raw, entries.start(i), ends[j - 1]);
     auto payload = deflate_chunk(raw);
     if (!payload) {
       out.error = "zlib compression failed";
@@ -301,12 +304,12 @@ std::string cut_chunk(const LargeExport& export_, size_t index) {
   if (index >= export_.chunk_ends.size()) throw std::out_of_range("no such chunk");
   const size_t first = index == 0 ? 0 : export_.chunk_ends[index - 1];
   const size_t last = export_.chunk_ends[index];
-  const size_t begin = start_of(export_.entries, first);
-  const size_t size = export_.entries.ends[last - 1] - begin;
+  const size_t begin = export_.entries.start(first);
+  const size_t end = export_.entries.ends()[last - 1];
   std::string payload;
-  payload.reserve(array_header_size(last - first) + size);
+  payload.reserve(array_header_size(last - first) + (end - begin));
   payload = array_header(last - first);
-  payload.append(export_.entries.bytes, begin, size);
+  export_.entries.append_to(payload, begin, end);
   return payload;
 }
 
@@ -320,7 +323,7 @@ LargeExport plan(PackedEntries entries, const LargeExportParams& params, uint64_
     std::string error = out.error;
     return failed(std::move(out), std::move(error));
   }
-  out.total_entries = entries.ends.size();
+  out.total_entries = entries.count();
   if (params.compress) {
     if (build_compressed(entries, out)) return out;
     std::string error = out.error;
@@ -339,8 +342,7 @@ LargeExport build_large_export(const cJSON* entries, const LargeExportParams& pa
   std::vector<const cJSON*> trees;
   for (const cJSON* entry = cJSON_IsArray(entries) ? entries->child : nullptr; entry;
        entry = entry->next) {
-    packed.bytes += encode_msgpack(entry);
-    packed.ends.push_back(packed.bytes.size());
+    packed.add_copy(encode_msgpack(entry));
     trees.push_back(entry);
   }
   LargeExport out = plan(std::move(packed), params, stream_number, &trees);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/codec/json.hpp"
+#include "reference/rpc/packed_entries.hpp"
 
 namespace flake {
 
@@ -39,14 +40,6 @@ std::variant<LargeExportParams, ParamError> parse_large_export_params(const cJSO
 // (§9.10).
 std::optional<int64_t> parse_time_range_ms(std::string_view text);
 
-// Entries already packed, each one MessagePack value, back to back: entry i is
-// bytes[ends[i-1], ends[i]) (from 0 for the first). The log history gives them in this form, so an
-// export needs no cJSON tree per entry.
-struct PackedEntries {
-  std::string bytes;
-  std::vector<size_t> ends;
-};
-
 struct LargeExport {
   std::string stream;  // "lg-<stream_number>"
   uint64_t total_entries = 0;
@@ -61,7 +54,7 @@ struct LargeExport {
                       // or zlib failed); chunks is then empty and the caller answers -32603
   // The streamed form (an uncompressed export from plan_large_export): `chunks` stays empty and
   // payload i is cut when it is sent, an array header then entries [chunk_ends[i-1], chunk_ends[i])
-  // of `entries` (from 0 for the first).
+  // of `entries` (from 0 for the first), read where they lie (the history's blocks it shares).
   PackedEntries entries;
   std::vector<size_t> chunk_ends;
 

@@ -22,9 +22,9 @@ std::string_view LogHistory::bytes_of(const Service& s, const Ref& ref, ReadCach
                                       bool& msgpack) {
   const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
   msgpack = block.msgpack;
-  if (!block.packed) return std::string_view(block.text).substr(ref.offset, ref.size);
+  if (!block.packed) return std::string_view(*block.text).substr(ref.offset, ref.size);
   if (cache.block != ref.block) {
-    const bool inflated = zlib_uncompress(block.text, block.raw_size, cache.raw);
+    const bool inflated = zlib_uncompress(*block.text, block.raw_size, cache.raw);
     // The history compressed these bytes itself; anything else is memory corruption.
     assert(inflated);
     (void)inflated;
@@ -55,9 +55,9 @@ void LogHistory::convert_blocks(Service& s, size_t count, bool inflate) {
   for (size_t i = 0; i < count; ++i) {
     if (!candidate[i]) continue;
     Block& block = *s.blocks[i];
-    std::string_view text = block.text;
+    std::string_view text = *block.text;
     if (block.packed) {
-      if (!zlib_uncompress(block.text, block.raw_size, raw)) continue;
+      if (!zlib_uncompress(*block.text, block.raw_size, raw)) continue;
       text = raw;
     }
     std::string converted;
@@ -82,7 +82,7 @@ void LogHistory::convert_blocks(Service& s, size_t count, bool inflate) {
       std::tie(s.index[refs[i][k]].offset, s.index[refs[i][k]].size) = moved[k];
     }
     converted.shrink_to_fit();
-    block.text = std::move(converted);
+    block.text = std::make_shared<std::string>(std::move(converted));
     block.msgpack = true;
     block.packed = false;  // left to the next pack_idle, which compresses it as MessagePack
     block.raw_size = 0;
@@ -100,11 +100,11 @@ size_t LogHistory::pack_idle(bool force) {
     for (size_t i = 0; i + 1 < s.blocks.size(); ++i) {
       Block* block = s.blocks[i].get();
       if (block == nullptr || block->packed) continue;
-      std::optional<std::string> out = zlib_compress(block->text, Z_BEST_SPEED);
+      std::optional<std::string> out = zlib_compress(*block->text, Z_BEST_SPEED);
       if (!out) continue;
-      packed += block->text.size();
-      block->raw_size = block->text.size();
-      block->text = std::move(*out);
+      packed += block->text->size();
+      block->raw_size = block->text->size();
+      block->text = std::make_shared<std::string>(std::move(*out));
       block->packed = true;
     }
   }
@@ -113,18 +113,19 @@ size_t LogHistory::pack_idle(bool force) {
 
 LogHistory::Ref LogHistory::append_text(Service& s, int64_t ts_ms, std::string_view json) {
   s.added = true;
-  const bool fits = !s.blocks.empty() && s.blocks.back() && !s.blocks.back()->packed &&
-                    !s.blocks.back()->msgpack &&
-                    s.blocks.back()->text.capacity() - s.blocks.back()->text.size() >= json.size();
+  const bool fits =
+      !s.blocks.empty() && s.blocks.back() && !s.blocks.back()->packed &&
+      !s.blocks.back()->msgpack &&
+      s.blocks.back()->text->capacity() - s.blocks.back()->text->size() >= json.size();
   if (!fits) {
     auto block = std::make_unique<Block>();
-    block->text.reserve(std::max(kBlockBytes, json.size()));
+    block->text->reserve(std::max(kBlockBytes, json.size()));
     s.blocks.push_back(std::move(block));
   }
   Block& block = *s.blocks.back();
   const Ref ref{ts_ms, s.first_block + s.blocks.size() - 1,
-                static_cast<uint32_t>(block.text.size()), static_cast<uint32_t>(json.size())};
-  block.text.append(json);
+                static_cast<uint32_t>(block.text->size()), static_cast<uint32_t>(json.size())};
+  block.text->append(json);
   ++block.live;
   return ref;
 }
@@ -180,24 +181,51 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   if (it == services_.end()) return packed;
   Service& s = it->second;
   if (s.blocks.size() > 1) convert_blocks(s, s.blocks.size() - 1, true);
-  size_t text_bytes = 0;
-  for (const Ref& ref : s.index) text_bytes += ref.ts_ms < since_ms ? 0 : ref.size;
-  // MessagePack is no larger than the JSON text it comes from, but for json_to_msgpack's slack.
-  packed.bytes.reserve(text_bytes + text_bytes / 64 + 16);
+  // The index is in ascending ts.
+  const auto first = std::lower_bound(s.index.begin(), s.index.end(), since_ms,
+                                      [](const Ref& ref, int64_t ts) { return ref.ts_ms < ts; });
+  packed.reserve(static_cast<size_t>(s.index.end() - first));
+  // A compressed MessagePack block is inflated once into storage of the export's own (a map: when
+  // the clock moved back, one block's entries need not be one run of the index).
+  std::map<uint64_t, std::shared_ptr<const std::string>> inflated;
+  uint64_t raw_block = UINT64_MAX;
+  const std::string* raw = nullptr;
+  std::shared_ptr<const std::string>* raw_owner = nullptr;
   ReadCache cache;
-  for (const Ref& ref : s.index) {
-    if (ref.ts_ms < since_ms) continue;
+  for (auto r = first; r != s.index.end(); ++r) {
+    const Ref& ref = *r;
+    const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
+    if (block.msgpack && !block.packed) {
+      packed.add_shared(block.text, ref.offset, ref.size);
+      continue;
+    }
+    if (block.msgpack) {
+      if (raw_block != ref.block) {
+        raw_owner = &inflated[ref.block];
+        if (!*raw_owner) {
+          auto bytes = std::make_shared<std::string>();
+          const bool ok = zlib_uncompress(*block.text, block.raw_size, *bytes);
+          // The history compressed these bytes itself; anything else is memory corruption.
+          assert(ok);
+          if (!ok) bytes->clear();
+          *raw_owner = std::move(bytes);
+        }
+        raw = raw_owner->get();
+        raw_block = ref.block;
+      }
+      if (raw->size() >= size_t{ref.offset} + ref.size)
+        packed.add_shared(*raw_owner, ref.offset, ref.size);
+      continue;
+    }
     bool msgpack = false;
     const std::string_view json = bytes_of(s, ref, cache, msgpack);
-    if (msgpack) {
-      packed.bytes += json;
-    } else if (!json_to_msgpack(json, packed.bytes)) {
+    if (!json_to_msgpack(json, packed.own())) {
       // As entries_since: what does not parse is skipped.
       ParseResult parsed = parse_json(json);
       if (!parsed.value) continue;
-      packed.bytes += encode_msgpack(parsed.value.get());
+      packed.own() += encode_msgpack(parsed.value.get());
     }
-    packed.ends.push_back(packed.bytes.size());
+    packed.end_own();
   }
   return packed;
 }
@@ -211,7 +239,7 @@ size_t LogHistory::reserved_bytes(std::string_view service) const {
   auto it = services_.find(service);
   if (it == services_.end()) return 0;
   size_t bytes = 0;
-  for (const auto& block : it->second.blocks) bytes += block ? block->text.capacity() : 0;
+  for (const auto& block : it->second.blocks) bytes += block ? block->text->capacity() : 0;
   return bytes;
 }
 

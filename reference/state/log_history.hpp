@@ -22,11 +22,13 @@ class LogHistory {
   void add(std::string_view service, int64_t ts_ms, std::string_view json);
   // The entries of `service` with ts >= since_ms, oldest first, as a cJSON array.
   JsonPtr entries_since(std::string_view service, int64_t since_ms) const;
-  // The same entries as MessagePack, packed back to back for logs.getLarge: copied from blocks
-  // kept as MessagePack, otherwise transcoded from the stored text without a cJSON tree (the full
-  // parse only for text the fast path declines). Not const: the service's full blocks, compressed
-  // or not, are first rewritten as MessagePack where exact, which a later export then copies (and
-  // pack_idle compresses again); what each read returns is unchanged.
+  // The same entries as MessagePack for logs.getLarge: entries of blocks kept as MessagePack are
+  // referenced where they lie (the export shares the block's storage, and a compressed block's
+  // inflated bytes), others transcoded from the stored text into the export's own bytes without a
+  // cJSON tree (the full parse only for text the fast path declines). Not const: the service's full
+  // blocks, compressed or not, are first rewritten as MessagePack where exact (and pack_idle
+  // compresses them again); what each read returns is unchanged. What this returns stays valid
+  // whatever the history does afterwards: a shared block's string is never modified, only replaced.
   PackedEntries packed_since(std::string_view service, int64_t since_ms);
   size_t size(std::string_view service) const;
   // Bytes reserved for the entries' text of `service` (its blocks' capacities), for tests.
@@ -47,8 +49,11 @@ class LogHistory {
   // history churns with every live entry, and tens of thousands of small strings interleaved with
   // short-lived frames would leave the heap fragmented well beyond what the history holds.
   struct Block {
-    std::string text;  // packed: deflated
-    size_t live = 0;   // entries of the index still pointing into this block
+    // packed: deflated. Modified in place only while the block is being filled with text; an
+    // export may share a MessagePack block's string, so converting or compressing a block gives it
+    // a new string instead.
+    std::shared_ptr<std::string> text = std::make_shared<std::string>();
+    size_t live = 0;  // entries of the index still pointing into this block
     size_t raw_size = 0;
     bool packed = false;
     bool msgpack = false;  // the entries are stored as MessagePack, not JSON text (only once full)

@@ -436,10 +436,8 @@ std::string error_field(std::string_view params_json) {
 // The entries of `tree` packed back to back, as the log history hands them to an export.
 PackedEntries pack(const cJSON* tree) {
   PackedEntries packed;
-  for (const cJSON* entry = tree->child; entry; entry = entry->next) {
-    packed.bytes += encode_msgpack(entry);
-    packed.ends.push_back(packed.bytes.size());
-  }
+  for (const cJSON* entry = tree->child; entry; entry = entry->next)
+    packed.add_copy(encode_msgpack(entry));
   return packed;
 }
 
@@ -463,7 +461,7 @@ TEST(LargeExportPlan, StreamsTheBytesOfTheWholeExport) {
     EXPECT_EQ(streamed.shortened_entries, 1u);
     // Uncompressed, no payload exists before it is taken; compressed, they are built up front.
     EXPECT_EQ(streamed.chunks.empty(), !compress);
-    EXPECT_EQ(streamed.entries.ends.empty(), compress);
+    EXPECT_EQ(streamed.entries.count() == 0, compress);
     JsonPtr meta_whole = large_export_metadata(whole);
     JsonPtr meta_streamed = large_export_metadata(streamed);
     EXPECT_EQ(print_json(meta_streamed.get()), print_json(meta_whole.get()));
@@ -481,7 +479,7 @@ TEST(LargeExportPlan, MaterializedChunksEqualTheBuiltOnes) {
   materialize_chunks(streamed);
   EXPECT_EQ(streamed.chunks, whole.chunks);
   EXPECT_EQ(streamed.chunk_count(), whole.chunks.size());
-  EXPECT_TRUE(streamed.entries.bytes.empty()) << "the entries are released once cut";
+  EXPECT_EQ(streamed.entries.size(), 0u) << "the entries are released once cut";
   EXPECT_TRUE(streamed.chunk_ends.empty());
 }
 

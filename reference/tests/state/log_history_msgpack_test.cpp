@@ -33,9 +33,9 @@ Reads read_all(LogHistory& history, std::string_view service, int64_t since) {
 
 void expect_same_reads(const Reads& before, const Reads& after) {
   EXPECT_EQ(after.json, before.json);
-  EXPECT_EQ(after.packed.bytes, before.tree_packed) << "the general path's bytes";
-  EXPECT_EQ(after.packed.bytes, before.packed.bytes);
-  EXPECT_EQ(after.packed.ends, before.packed.ends);
+  EXPECT_EQ(after.packed.flat(), before.tree_packed) << "the general path's bytes";
+  EXPECT_EQ(after.packed.flat(), before.packed.flat());
+  EXPECT_EQ(after.packed.ends(), before.packed.ends());
 }
 
 // Entries of every shape the transcoder takes or declines, a few per block.
@@ -108,7 +108,7 @@ TEST(LogHistoryMsgpack, AwkwardEntriesReadBackTheSameAfterTheExportConverts) {
     const Reads second = read_all(history, "aws", since);
     EXPECT_EQ(first.json, before.json);
     expect_same_reads(first, second);
-    EXPECT_EQ(first.packed.bytes, first.tree_packed);
+    EXPECT_EQ(first.packed.flat(), first.tree_packed);
   }
 }
 
@@ -127,8 +127,8 @@ TEST(LogHistoryMsgpack, GeneratedEntriesReadBackTheSameThroughEveryForm) {
   for (int n = 40'000; n < 50'000; ++n) history.add("aws", n, generated_entry(rng, n, true));
   EXPECT_EQ(history.size("aws"), 30'000u);
   const Reads mixed = read_all(history, "aws", 0);
-  EXPECT_EQ(mixed.packed.bytes, mixed.tree_packed);
-  EXPECT_EQ(mixed.packed.ends.size(), 30'000u);
+  EXPECT_EQ(mixed.packed.flat(), mixed.tree_packed);
+  EXPECT_EQ(mixed.packed.ends().size(), 30'000u);
 }
 
 TEST(LogHistoryMsgpack, IdlePackConvertsBeforeItCompresses) {
@@ -147,8 +147,8 @@ TEST(LogHistoryMsgpack, IdlePackConvertsBeforeItCompresses) {
   EXPECT_LT(history.reserved_bytes("aws"), text.reserved_bytes("aws") / 3);
   EXPECT_EQ(print_json(history.entries_since("aws", 0).get()), json_before);
   const Reads after = read_all(history, "aws", 0);
-  EXPECT_EQ(after.packed.bytes, after.tree_packed);
-  EXPECT_EQ(after.packed.ends.size(), 20'000u);
+  EXPECT_EQ(after.packed.flat(), after.tree_packed);
+  EXPECT_EQ(after.packed.ends().size(), 20'000u);
 }
 
 TEST(LogHistoryMsgpack, AnExportConvertsTextBlocksCompressedDuringAStream) {

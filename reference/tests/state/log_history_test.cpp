@@ -38,10 +38,7 @@ std::string noise(size_t size) {
 PackedEntries packed_via_tree(const LogHistory& history, std::string_view service, int64_t since) {
   PackedEntries out;
   JsonPtr entries = history.entries_since(service, since);
-  for (const cJSON* e = entries->child; e; e = e->next) {
-    out.bytes += encode_msgpack(e);
-    out.ends.push_back(out.bytes.size());
-  }
+  for (const cJSON* e = entries->child; e; e = e->next) out.add_copy(encode_msgpack(e));
   return out;
 }
 
@@ -57,11 +54,11 @@ TEST(LogHistory, PackedEntriesMatchTheParsedOnes) {
     SCOPED_TRACE(since);
     const PackedEntries fast = history.packed_since("aws", since);
     const PackedEntries tree = packed_via_tree(history, "aws", since);
-    EXPECT_EQ(fast.bytes, tree.bytes);
-    EXPECT_EQ(fast.ends, tree.ends);
+    EXPECT_EQ(fast.flat(), tree.flat());
+    EXPECT_EQ(fast.ends(), tree.ends());
   }
-  EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 4u);
-  EXPECT_TRUE(history.packed_since("nope", 0).ends.empty());
+  EXPECT_EQ(history.packed_since("aws", 0).count(), 4u);
+  EXPECT_TRUE(history.packed_since("nope", 0).count() == 0);
 }
 
 TEST(LogHistory, EntriesSinceGivesTheValuesOfTheAddedText) {
@@ -82,7 +79,7 @@ TEST(LogHistory, EntriesSinceGivesTheValuesOfTheAddedText) {
     if (ParseResult parsed = parse_json(texts[i]); parsed.value)
       cJSON_AddItemToArray(expected.get(), parsed.value.release());
   }
-  EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 5u) << "text that does not parse";
+  EXPECT_EQ(history.packed_since("aws", 0).count(), 5u) << "text that does not parse";
   JsonPtr got = history.entries_since("aws", 0);
   EXPECT_EQ(print_json(got.get()), print_json(expected.get()));
   EXPECT_EQ(cJSON_GetArraySize(history.entries_since("aws", 45).get()), 2);
@@ -93,9 +90,8 @@ TEST(LogHistory, KeepsTheNewestWithinItsBound) {
   for (int n = 0; n < 5; ++n) history.add("aws", n, entry(n, n, "m"));
   EXPECT_EQ(history.size("aws"), 3u);
   const PackedEntries packed = history.packed_since("aws", 0);
-  ASSERT_EQ(packed.ends.size(), 3u);
-  MsgpackDecodeResult first =
-      decode_msgpack(std::string_view(packed.bytes).substr(0, packed.ends[0]), 8);
+  ASSERT_EQ(packed.ends().size(), 3u);
+  MsgpackDecodeResult first = decode_msgpack(packed.entry(0), 8);
   ASSERT_TRUE(first.value);
   EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 2);
 }
@@ -110,9 +106,8 @@ TEST(LogHistory, FreesTheBlocksOfEvictedEntries) {
   const size_t text = 1000 * entry(0, 49'999, message).size();
   EXPECT_LE(history.reserved_bytes("aws"), text + 2 * LogHistory::kBlockBytes);
   const PackedEntries packed = history.packed_since("aws", 0);
-  ASSERT_EQ(packed.ends.size(), 1000u);
-  MsgpackDecodeResult first =
-      decode_msgpack(std::string_view(packed.bytes).substr(0, packed.ends[0]), 8);
+  ASSERT_EQ(packed.ends().size(), 1000u);
+  MsgpackDecodeResult first = decode_msgpack(packed.entry(0), 8);
   ASSERT_TRUE(first.value);
   EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(first.value.get(), "n")->valuedouble, 49'000);
 }
@@ -152,15 +147,15 @@ TEST(LogHistory, CompressedBlocksReadBackTheSameEntries) {
     SCOPED_TRACE(since);
     const PackedEntries a = history.packed_since("aws", since);
     const PackedEntries b = plain.packed_since("aws", since);
-    EXPECT_EQ(a.bytes, b.bytes);
-    EXPECT_EQ(a.ends, b.ends);
+    EXPECT_EQ(a.flat(), b.flat());
+    EXPECT_EQ(a.ends(), b.ends());
   }
   JsonPtr a = history.entries_since("aws", 0);
   JsonPtr b = plain.entries_since("aws", 0);
   EXPECT_EQ(print_json(a.get()), print_json(b.get()));
   for (int n = 30'000; n < 60'000; ++n) history.add("aws", n, entry(n, n, "later"));
   EXPECT_EQ(history.size("aws"), 20'000u);  // compressed blocks are evicted like the others
-  EXPECT_EQ(history.packed_since("aws", 0).ends.size(), 20'000u);
+  EXPECT_EQ(history.packed_since("aws", 0).count(), 20'000u);
 }
 
 TEST(LogHistory, ExportFromPackedEntriesEqualsExportFromTrees) {
