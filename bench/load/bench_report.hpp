@@ -48,6 +48,10 @@ struct TargetCheck {
   std::string rule;             // e.g. "<= 15 us above the floor"
   std::optional<double> value;  // nullopt: not measured in this run
   bool pass = false;
+  // Judges the run rather than the sidecar (is the client fast enough to measure it?): printed
+  // "ok" or "note", never MISS. The client ceiling is one: floor/sidecar >= 2 cannot hold together
+  // with the window-64 target (sidecar/floor >= 0.70 means floor/sidecar <= 1.43).
+  bool about_measurement = false;
 };
 
 struct BenchResults {

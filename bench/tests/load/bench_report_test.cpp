@@ -50,6 +50,9 @@ TEST(BenchReport, TargetsPassMissAndNotMeasured) {
   EXPECT_DOUBLE_EQ(*target(r, "ping_w1_p50_us").value, 4);
   EXPECT_TRUE(target(r, "ping_w64_per_s").pass);      // 0.8 of the floor
   EXPECT_FALSE(target(r, "ping_w64_per_s", 1).pass);  // but the floor is not 2x the sidecar
+  EXPECT_TRUE(target(r, "ping_w64_per_s", 1).about_measurement);  // a note, not a miss
+  EXPECT_FALSE(target(r, "ping_w64_per_s").about_measurement);
+  EXPECT_EQ(report_json(r)["targets"][9]["result"], "note");
   EXPECT_TRUE(target(r, "log_entries_per_s").pass);
   EXPECT_FALSE(target(r, "connect_auth_p50_ms").pass);
   EXPECT_TRUE(target(r, "rss_idle_mib").pass);
