@@ -211,7 +211,9 @@ HttpReply rest_log_export(ServerState& server, std::string_view service,
                        R"({"field":"timeRange"})");
   }
   if (!server.fixtures.has_service(service)) return unknown_service(service);
-  JsonPtr entries = server.log_history.entries_since(service, server.epoch_ms() - *range_ms);
+  // §5.12a, §9.10: ts in (now - duration, now], in whole milliseconds.
+  const int64_t now = server.epoch_ms();
+  JsonPtr entries = server.log_history.entries_since(service, now - *range_ms + 1, now);
   const int total = cJSON_GetArraySize(entries.get());
   JsonPtr document(cJSON_CreateObject());
   cJSON_AddStringToObject(document.get(), "service", std::string(service).c_str());

@@ -158,13 +158,15 @@ void LogHistory::add(std::string_view service, int64_t ts_ms, std::string_view j
   while (s.index.size() > max_per_service_) drop_oldest(s);
 }
 
-JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) const {
+JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms,
+                                  int64_t until_ms) const {
   JsonPtr array(cJSON_CreateArray());
   auto it = services_.find(service);
   if (it == services_.end()) return array;
   ReadCache cache;
   for (const Ref& ref : it->second.index) {
     if (ref.ts_ms < since_ms) continue;
+    if (ref.ts_ms > until_ms) break;  // the index is in ascending ts
     bool msgpack = false;
     const std::string_view bytes = bytes_of(it->second, ref, cache, msgpack);
     // Entries were written by the sidecar itself, so they parse; a failure would be a bug worth
@@ -175,7 +177,8 @@ JsonPtr LogHistory::entries_since(std::string_view service, int64_t since_ms) co
   return array;
 }
 
-PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_ms) {
+PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_ms,
+                                       int64_t until_ms) {
   PackedEntries packed;
   auto it = services_.find(service);
   if (it == services_.end()) return packed;
@@ -184,7 +187,9 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   // The index is in ascending ts.
   const auto first = std::lower_bound(s.index.begin(), s.index.end(), since_ms,
                                       [](const Ref& ref, int64_t ts) { return ref.ts_ms < ts; });
-  packed.reserve(static_cast<size_t>(s.index.end() - first));
+  const auto last = std::upper_bound(first, s.index.end(), until_ms,
+                                     [](int64_t ts, const Ref& ref) { return ts < ref.ts_ms; });
+  packed.reserve(static_cast<size_t>(last - first));
   // A compressed MessagePack block is inflated once into storage of the export's own (a map: when
   // the clock moved back, one block's entries need not be one run of the index).
   std::map<uint64_t, std::shared_ptr<const std::string>> inflated;
@@ -192,7 +197,7 @@ PackedEntries LogHistory::packed_since(std::string_view service, int64_t since_m
   const std::string* raw = nullptr;
   std::shared_ptr<const std::string>* raw_owner = nullptr;
   ReadCache cache;
-  for (auto r = first; r != s.index.end(); ++r) {
+  for (auto r = first; r != last; ++r) {
     const Ref& ref = *r;
     const Block& block = *s.blocks[static_cast<size_t>(ref.block - s.first_block)];
     if (block.msgpack && !block.packed) {

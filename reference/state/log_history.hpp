@@ -20,8 +20,11 @@ class LogHistory {
 
   // `json` is one entry's JSON object text; the oldest entries go once a service holds the maximum.
   void add(std::string_view service, int64_t ts_ms, std::string_view json);
-  // The entries of `service` with ts >= since_ms, oldest first, as a cJSON array.
-  JsonPtr entries_since(std::string_view service, int64_t since_ms) const;
+  // The entries of `service` with since_ms <= ts <= until_ms, oldest first, as a cJSON array. An
+  // export's range ends at now: entries the clock had run ahead for (test.setClock moved back) are
+  // not in it.
+  JsonPtr entries_since(std::string_view service, int64_t since_ms,
+                        int64_t until_ms = INT64_MAX) const;
   // The same entries as MessagePack for logs.getLarge: entries of blocks kept as MessagePack are
   // referenced where they lie (the export shares the block's storage, and a compressed block's
   // inflated bytes), others transcoded from the stored text into the export's own bytes without a
@@ -29,7 +32,8 @@ class LogHistory {
   // blocks, compressed or not, are first rewritten as MessagePack where exact (and pack_idle
   // compresses them again); what each read returns is unchanged. What this returns stays valid
   // whatever the history does afterwards: a shared block's string is never modified, only replaced.
-  PackedEntries packed_since(std::string_view service, int64_t since_ms);
+  PackedEntries packed_since(std::string_view service, int64_t since_ms,
+                             int64_t until_ms = INT64_MAX);
   size_t size(std::string_view service) const;
   // Bytes reserved for the entries' text of `service` (its blocks' capacities), for tests.
   size_t reserved_bytes(std::string_view service) const;

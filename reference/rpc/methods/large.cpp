@@ -33,8 +33,10 @@ Outcome handle_get_large(CallContext& ctx, std::string_view, const cJSON* params
   ServerState& server = ctx.server;
   if (!server.fixtures.has_service(request.service)) return not_found("service:" + request.service);
 
+  // §5.12a: ts in (now - duration, now], in whole milliseconds.
+  const int64_t now = server.epoch_ms();
   PackedEntries entries =
-      server.log_history.packed_since(request.service, server.epoch_ms() - request.range_ms);
+      server.log_history.packed_since(request.service, now - request.range_ms + 1, now);
   auto data = std::make_shared<LargeExport>(plan_large_export(
       std::move(entries), request, seam::export_number(server, ++server.export_counter)));
   if (!data->error.empty()) return rpc_error(kInternalError, "export failed: " + data->error);

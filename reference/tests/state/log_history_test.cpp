@@ -198,6 +198,29 @@ TEST(LogHistory, KeepsAscendingTsWhenTheClockMovedBack) {
   EXPECT_EQ(ns, (std::vector<double>{0, 2, 3, 1}));
 }
 
+// An export's range ends at now (§5.12a): entries logged while the clock ran ahead, then moved
+// back, lie beyond it and are left out of both forms, whose bounds are inclusive.
+TEST(LogHistory, RangeEndsAtItsUpperBoundInBothForms) {
+  LogHistory history(10);
+  history.add("aws", 100, entry(100, 0, "a"));
+  history.add("aws", 900, entry(900, 1, "ahead"));
+  history.add("aws", 200, entry(200, 2, "b"));
+  history.add("aws", 300, entry(300, 3, "c"));
+  JsonPtr entries = history.entries_since("aws", 200, 300);
+  std::vector<double> ns;
+  for (const cJSON* e = entries->child; e; e = e->next)
+    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  EXPECT_EQ(ns, (std::vector<double>{2, 3}));
+  const PackedEntries packed = history.packed_since("aws", 200, 300);
+  ASSERT_EQ(packed.count(), 2u);
+  for (size_t i = 0; i < packed.count(); ++i) {
+    JsonPtr value = decode_msgpack(packed.entry(i), kMaxJsonDepth).value;
+    ASSERT_NE(value, nullptr);
+    EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(value.get(), "n")->valuedouble, ns[i]);
+  }
+  EXPECT_EQ(history.packed_since("aws", 0).count(), 4u);  // no upper bound given: all of them
+}
+
 TEST(LogHistory, EvictsByTsOrderWhenTheClockMovedBack) {
   LogHistory history(3);
   history.add("aws", 900, entry(900, 0, "shifted"));
