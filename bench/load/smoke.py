@@ -138,23 +138,32 @@ def tls_problems(report: dict, stdout: str, html_path: str) -> list[str]:
     return problems
 
 
-def main_tls(binary: str, out: str) -> int:
-    html = os.path.splitext(out)[0] + ".html"
-    run = subprocess.run([binary, "--reference", "--tls", "--quick", "--quiet", "--only",
-                          "ping,connect,large", "--requests", "500", "--connects", "10",
-                          "--large-entries", "2000", "--json", out, "--html", html],
-                         capture_output=True, text=True, timeout=50)
+def run_report(args: list[str], out: str):
+    """Runs flake-bench with `args` and --json OUT; the report, or None after printing why not."""
+    run = subprocess.run(args + ["--json", out], capture_output=True, text=True, timeout=50)
     print(run.stdout)
     if run.returncode != 0:
         print(run.stderr)
         print(f"FAIL flake-bench exited with {run.returncode}")
-        return 1
+        return None, run
     with open(out, encoding="utf-8") as f:
-        report = json.load(f)
-    problems = tls_problems(report, run.stdout, html)
+        return json.load(f), run
+
+
+def verdict(problems: list[str]) -> int:
     for p in problems:
         print("FAIL", p)
     return 1 if problems else 0
+
+
+def main_tls(binary: str, out: str) -> int:
+    html = os.path.splitext(out)[0] + ".html"
+    report, run = run_report([binary, "--reference", "--tls", "--quick", "--quiet", "--only",
+                              "ping,connect,large", "--requests", "500", "--connects", "10",
+                              "--large-entries", "2000", "--html", html], out)
+    if report is None:
+        return 1
+    return verdict(tls_problems(report, run.stdout, html))
 
 
 def floor_cpu_problems(report: dict, stdout: str) -> list[str]:
@@ -176,19 +185,10 @@ def floor_cpu_problems(report: dict, stdout: str) -> list[str]:
 
 
 def main_floor(binary: str, out: str) -> int:
-    run = subprocess.run([binary, "--floor-only", "--only", "ping", "--quick", "--quiet",
-                          "--json", out], capture_output=True, text=True, timeout=50)
-    print(run.stdout)
-    if run.returncode != 0:
-        print(run.stderr)
-        print(f"FAIL flake-bench exited with {run.returncode}")
+    report, run = run_report([binary, "--floor-only", "--only", "ping", "--quick", "--quiet"], out)
+    if report is None:
         return 1
-    with open(out, encoding="utf-8") as f:
-        report = json.load(f)
-    problems = floor_cpu_problems(report, run.stdout)
-    for p in problems:
-        print("FAIL", p)
-    return 1 if problems else 0
+    return verdict(floor_cpu_problems(report, run.stdout))
 
 
 def main() -> int:
@@ -198,23 +198,16 @@ def main() -> int:
     if sys.argv[3:] == ["--floor-only"]:
         return main_floor(binary, out)
     html = os.path.splitext(out)[0] + ".html"
-    run = subprocess.run([binary, "--reference", "--floor", "--quick", "--quiet", "--json", out,
-                          "--html", html], capture_output=True, text=True, timeout=50)
-    print(run.stdout)
-    if run.returncode != 0:
-        print(run.stderr)
-        print(f"FAIL flake-bench exited with {run.returncode}")
+    report, _ = run_report([binary, "--reference", "--floor", "--quick", "--quiet", "--html", html],
+                           out)
+    if report is None:
         return 1
-    with open(out, encoding="utf-8") as f:
-        report = json.load(f)
     problems = problems_in(report) + html_problems(html, report)
     same = subprocess.run([binary, "compare", out, out], capture_output=True, text=True, timeout=10)
     if same.returncode != 0:
         problems.append(f"compare of the report with itself exited {same.returncode}: "
                         f"{same.stdout}{same.stderr}")
-    for p in problems:
-        print("FAIL", p)
-    return 1 if problems else 0
+    return verdict(problems)
 
 
 if __name__ == "__main__":
