@@ -183,6 +183,14 @@ TEST(LogHistory, ExportFromPackedEntriesEqualsExportFromTrees) {
   }
 }
 
+// The "n" of each entry, in the order given.
+std::vector<double> entry_numbers(const JsonPtr& entries) {
+  std::vector<double> ns;
+  for (const cJSON* e = entries->child; e; e = e->next)
+    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  return ns;
+}
+
 TEST(LogHistory, KeepsAscendingTsWhenTheClockMovedBack) {
   // test.setClock moved ahead, then back: later entries carry smaller ts and go before the bigger
   // ones, after those with the same ts (§5.12: ascending ts, equal ts in production order).
@@ -191,10 +199,7 @@ TEST(LogHistory, KeepsAscendingTsWhenTheClockMovedBack) {
   history.add("aws", 900, entry(900, 1, "shifted"));
   history.add("aws", 200, entry(200, 2, "b"));
   history.add("aws", 200, entry(200, 3, "c"));
-  JsonPtr entries = history.entries_since("aws", 0);
-  std::vector<double> ns;
-  for (const cJSON* e = entries->child; e; e = e->next)
-    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  const std::vector<double> ns = entry_numbers(history.entries_since("aws", 0));
   EXPECT_EQ(ns, (std::vector<double>{0, 2, 3, 1}));
 }
 
@@ -206,10 +211,7 @@ TEST(LogHistory, RangeEndsAtItsUpperBoundInBothForms) {
   history.add("aws", 900, entry(900, 1, "ahead"));
   history.add("aws", 200, entry(200, 2, "b"));
   history.add("aws", 300, entry(300, 3, "c"));
-  JsonPtr entries = history.entries_since("aws", 200, 300);
-  std::vector<double> ns;
-  for (const cJSON* e = entries->child; e; e = e->next)
-    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  const std::vector<double> ns = entry_numbers(history.entries_since("aws", 200, 300));
   EXPECT_EQ(ns, (std::vector<double>{2, 3}));
   const PackedEntries packed = history.packed_since("aws", 200, 300);
   ASSERT_EQ(packed.count(), 2u);
@@ -227,10 +229,7 @@ TEST(LogHistory, EvictsByTsOrderWhenTheClockMovedBack) {
   history.add("aws", 100, entry(100, 1, "a"));
   history.add("aws", 200, entry(200, 2, "b"));
   history.add("aws", 300, entry(300, 3, "c"));  // the oldest ts (n 1) goes, not the first added
-  JsonPtr entries = history.entries_since("aws", 0);
-  std::vector<double> ns;
-  for (const cJSON* e = entries->child; e; e = e->next)
-    ns.push_back(cJSON_GetObjectItemCaseSensitive(e, "n")->valuedouble);
+  const std::vector<double> ns = entry_numbers(history.entries_since("aws", 0));
   EXPECT_EQ(ns, (std::vector<double>{2, 3, 0}));
 }
 
